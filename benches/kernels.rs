@@ -1,0 +1,81 @@
+//! Criterion benchmarks of the per-row kernels: ID cleaning and validation, name
+//! normalisation, date parsing. Run with `cargo bench --bench kernels`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sanku::normalize::date::Date;
+use sanku::normalize::id::{check_char, parse_id};
+use sanku::normalize::name::normalize_name;
+
+/// 10 000 valid IDs spread over addresses, birth dates and order codes.
+fn sample_ids() -> Vec<String> {
+    (0..10_000u32)
+        .map(|i| {
+            let birth = Date::new(2008, 1, 1).unwrap().add_days(i64::from(i % 5000));
+            let first17 = format!(
+                "{:06}{}{:03}",
+                110_101 + (i * 37) % 540_000,
+                birth.compact(),
+                i % 1000
+            );
+            let check = check_char(first17.as_bytes()) as char;
+            format!("{first17}{check}")
+        })
+        .collect()
+}
+
+fn bench_ids(c: &mut Criterion) {
+    let ids = sample_ids();
+    let mut group = c.benchmark_group("id");
+    group.throughput(Throughput::Elements(ids.len() as u64));
+    group.bench_function("parse_id valid", |b| {
+        b.iter(|| {
+            ids.iter()
+                .filter(|id| parse_id(id).is_ok_and(|p| p.class.is_usable()))
+                .count()
+        })
+    });
+    let messy: Vec<String> = ids
+        .iter()
+        .map(|id| format!(" '{}-{} ", &id[..6], id[6..].to_lowercase()))
+        .collect();
+    group.bench_function("parse_id messy", |b| {
+        b.iter(|| messy.iter().filter(|id| parse_id(id).is_ok()).count())
+    });
+    group.finish();
+}
+
+fn bench_names(c: &mut Criterion) {
+    let names: Vec<String> = (0..10_000)
+        .map(|i| match i % 4 {
+            0 => "王小明".to_string(),
+            1 => " 欧阳子涵 ".to_string(),
+            2 => "买买提•艾力".to_string(),
+            _ => "ＬＩ　Ｍｉｎｇ".to_string(),
+        })
+        .collect();
+    let mut group = c.benchmark_group("name");
+    group.throughput(Throughput::Elements(names.len() as u64));
+    group.bench_function("normalize_name", |b| {
+        b.iter(|| names.iter().map(|n| normalize_name(n).len()).sum::<usize>())
+    });
+    group.finish();
+}
+
+fn bench_dates(c: &mut Criterion) {
+    let dates: Vec<String> = (0..10_000)
+        .map(|i| match i % 3 {
+            0 => "2015-03-04".to_string(),
+            1 => "2015/3/4".to_string(),
+            _ => "20150304".to_string(),
+        })
+        .collect();
+    let mut group = c.benchmark_group("date");
+    group.throughput(Throughput::Elements(dates.len() as u64));
+    group.bench_function("parse", |b| {
+        b.iter(|| dates.iter().filter(|d| Date::parse(d).is_some()).count())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_ids, bench_names, bench_dates);
+criterion_main!(benches);

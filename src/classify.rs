@@ -1,0 +1,153 @@
+//! Stage 5, `classify`: every cohort child is enrolled, exempt or flagged (SPEC §6), and
+//! the flagged ones form the ledger, poor children first, then by division and ID number.
+//!
+//! Rules, in order: a linked record whose status counts as in school → enrolled; an
+//! exemption valid on the as-of date → exempt; otherwise flagged, with the reason taken
+//! from the linked record's status (`status_dropped_out`, `status_suspended`,
+//! `status_transferred_without_arrival` …), else `exemption_expired` when the only
+//! exemption has lapsed, else `no_record`.
+
+use crate::cohort::Cohort;
+use crate::config::Config;
+use crate::link::Links;
+use crate::normalize::date::Date;
+use crate::normalize::values::StudentStatus;
+use crate::normalize::{Person, Registers};
+
+/// What happened to one cohort child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Enrolled,
+    Exempt { reason: String },
+    Flagged { reason: String },
+}
+
+/// One row of the ledger: a child someone will go and find.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LedgerRow {
+    pub child: usize,
+    pub id_number: String,
+    pub name: String,
+    pub sex: &'static str,
+    pub birth_date: Date,
+    pub age: i32,
+    pub division_code: String,
+    pub poor: bool,
+    pub reason: String,
+    pub household_no: String,
+    /// Status of the linked student record, if any.
+    pub record_status: &'static str,
+    pub best_candidate: String,
+    pub best_weight: Option<f64>,
+}
+
+/// Every child's outcome, and the ledger of flagged children.
+#[derive(Debug)]
+pub struct Ledger {
+    /// Per cohort child, in cohort order.
+    pub outcomes: Vec<Outcome>,
+    /// Per cohort child: linked to the poverty register.
+    pub poor: Vec<bool>,
+    /// Flagged children, poor first, then by division code and ID number.
+    pub rows: Vec<LedgerRow>,
+}
+
+/// Classifies the cohort.
+pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &Config) -> Ledger {
+    let n = cohort.children.len();
+    let mut student = vec![None; n];
+    for link in &links.students {
+        student[link.child] = Some(&registers.students.rows[link.record]);
+    }
+    let mut household = vec![None; n];
+    for link in &links.poverty {
+        household[link.child] = Some(&registers.poverty.rows[link.record]);
+    }
+    let mut exemption = vec![None; n];
+    if let Some(exemptions) = &registers.exemptions {
+        for link in &links.exemptions {
+            exemption[link.child] = Some(&exemptions.rows[link.record]);
+        }
+    }
+
+    let mut outcomes = Vec::with_capacity(n);
+    let mut rows = Vec::new();
+    for (i, child) in cohort.children.iter().enumerate() {
+        let status = student[i].map(|s| s.status);
+        let valid_exemption =
+            exemption[i].filter(|e| e.valid_until.is_none_or(|d| d >= config.as_of));
+        let outcome = match (status, valid_exemption) {
+            (Some(s), _) if config.is_in_school(s) => Outcome::Enrolled,
+            (_, Some(e)) => Outcome::Exempt {
+                reason: e.reason.clone(),
+            },
+            (Some(s), None) => Outcome::Flagged {
+                reason: status_reason(s),
+            },
+            (None, None) if exemption[i].is_some() => Outcome::Flagged {
+                reason: "exemption_expired".into(),
+            },
+            (None, None) => Outcome::Flagged {
+                reason: "no_record".into(),
+            },
+        };
+        if let Outcome::Flagged { reason } = &outcome {
+            rows.push(ledger_row(
+                i,
+                child,
+                cohort,
+                reason,
+                household[i].map(|h| h.household_no.clone()),
+                status,
+            ));
+        }
+        outcomes.push(outcome);
+    }
+    rows.sort_by(|a, b| {
+        (!a.poor, &a.division_code, &a.id_number, &a.name).cmp(&(
+            !b.poor,
+            &b.division_code,
+            &b.id_number,
+            &b.name,
+        ))
+    });
+    let poor = household.iter().map(Option::is_some).collect();
+    Ledger {
+        outcomes,
+        poor,
+        rows,
+    }
+}
+
+/// The flag reason for a record whose status does not count as in school.
+fn status_reason(status: StudentStatus) -> String {
+    match status {
+        StudentStatus::TransferredOut => "status_transferred_without_arrival".into(),
+        other => format!("status_{}", other.key()),
+    }
+}
+
+fn ledger_row(
+    index: usize,
+    child: &Person,
+    cohort: &Cohort,
+    reason: &str,
+    household_no: Option<String>,
+    status: Option<StudentStatus>,
+) -> LedgerRow {
+    LedgerRow {
+        child: index,
+        id_number: child.id.text.clone(),
+        name: child.name.clone(),
+        sex: child.sex.key(),
+        birth_date: child.birth,
+        age: cohort.window.age(child.birth),
+        division_code: child.division.clone(),
+        poor: household_no.is_some(),
+        reason: reason.to_string(),
+        household_no: household_no.unwrap_or_default(),
+        record_status: status.map_or("", StudentStatus::key),
+        best_candidate: String::new(),
+        best_weight: None,
+    }
+}

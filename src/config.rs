@@ -1,0 +1,402 @@
+//! The validated run configuration: command-line arguments, the optional TOML file and the
+//! defaults (common Chinese headers and status words) merged into one plain `Config`.
+//! Precedence: command line, then config file, then defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cli::RunArgs;
+use crate::error::bad_input;
+use crate::load::encoding::Encoding;
+use crate::normalize::date::Date;
+use crate::normalize::values::{PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
+use crate::schema::{Field, SourceKind};
+
+/// Where one source is and how to read it.
+#[derive(Clone, Debug, Default)]
+pub struct SourceOptions {
+    pub path: PathBuf,
+    pub encoding: Option<Encoding>,
+    pub delimiter: Option<u8>,
+    /// Column names that override the default header words.
+    pub columns: BTreeMap<Field, String>,
+}
+
+/// The school-age rule (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CohortRule {
+    pub entry_age: i32,
+    pub max_age: i32,
+    pub cutoff_month: u8,
+    pub cutoff_day: u8,
+}
+
+impl Default for CohortRule {
+    fn default() -> Self {
+        CohortRule {
+            entry_age: 6,
+            max_age: 15,
+            cutoff_month: 8,
+            cutoff_day: 31,
+        }
+    }
+}
+
+/// Everything a run needs to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub sources: BTreeMap<SourceKind, SourceOptions>,
+    pub out: PathBuf,
+    pub as_of: Date,
+    pub cohort: CohortRule,
+    pub vocabulary: Vocabulary,
+    /// Student statuses that count as enrolled.
+    pub in_school: Vec<StudentStatus>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// The config file, if any, and the SHA-256 of its bytes.
+    pub file: Option<(PathBuf, String)>,
+}
+
+/// The TOML config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    as_of: Option<String>,
+    in_school_statuses: Option<Vec<String>>,
+    #[serde(default)]
+    cohort: CohortFile,
+    #[serde(default)]
+    sex: SexFile,
+    #[serde(default)]
+    exemption_reasons: BTreeMap<String, String>,
+    population: Option<SourceFile>,
+    students: Option<SourceFile>,
+    poverty: Option<SourceFile>,
+    exemptions: Option<SourceFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CohortFile {
+    entry_age: Option<i32>,
+    max_age: Option<i32>,
+    /// Cutoff day as MM-DD.
+    cutoff: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SexFile {
+    #[serde(default)]
+    male: Vec<String>,
+    #[serde(default)]
+    female: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    file: Option<PathBuf>,
+    encoding: Option<String>,
+    delimiter: Option<String>,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+    /// Status words of this source mapped to logical statuses.
+    #[serde(default)]
+    status: BTreeMap<String, String>,
+}
+
+/// The file names looked for in an input directory, per source stem.
+const EXTENSIONS: [&str; 4] = ["csv", "parquet", "txt", "tsv"];
+
+impl Config {
+    /// Validates the arguments of `run` or `check` into a config.
+    pub fn from_args(args: &RunArgs) -> anyhow::Result<Config> {
+        let config_path = args.config.clone().or_else(|| {
+            args.dir
+                .as_ref()
+                .map(|d| d.join("sanku.toml"))
+                .filter(|p| p.is_file())
+        });
+        let (file, file_info) = match &config_path {
+            Some(path) => {
+                let (parsed, hash) = read_config_file(path)?;
+                (parsed, Some((path.clone(), hash)))
+            }
+            None => (ConfigFile::default(), None),
+        };
+        let config_dir = config_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+
+        let as_of = match args.as_of.as_deref().or(file.as_of.as_deref()) {
+            Some(text) => Date::parse(text).ok_or_else(|| {
+                bad_input(format!("as-of date `{text}` is not a date (YYYY-MM-DD)"))
+            })?,
+            None => default_as_of(),
+        };
+        let cohort = cohort_rule(&file.cohort)?;
+        let mut vocabulary = Vocabulary::default();
+        extend_vocabulary(&mut vocabulary, &file)?;
+        let in_school = match &file.in_school_statuses {
+            Some(list) => list
+                .iter()
+                .map(|s| {
+                    StudentStatus::from_key(s).ok_or_else(|| {
+                        bad_input(format!("config: in_school_statuses: unknown status `{s}`"))
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            None => vec![StudentStatus::InSchool, StudentStatus::HomeDelivered],
+        };
+
+        let mut sources = BTreeMap::new();
+        for kind in SourceKind::ALL {
+            let section = match kind {
+                SourceKind::Population => &file.population,
+                SourceKind::Students => &file.students,
+                SourceKind::Poverty => &file.poverty,
+                SourceKind::Exemptions => &file.exemptions,
+            };
+            let explicit = match kind {
+                SourceKind::Population => &args.population,
+                SourceKind::Students => &args.students,
+                SourceKind::Poverty => &args.poverty,
+                SourceKind::Exemptions => &args.exemptions,
+            };
+            let path = match (explicit, section.as_ref().and_then(|s| s.file.as_ref())) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(p)) => Some(config_dir.join(p)),
+                (None, None) => match &args.dir {
+                    Some(dir) => find_source(dir, kind)?,
+                    None => None,
+                },
+            };
+            let Some(path) = path else {
+                if kind.required() {
+                    let place = args
+                        .dir
+                        .as_ref()
+                        .map_or("no input directory given".to_string(), |d| {
+                            format!("looked in {} for {kind}.csv or {kind}.parquet", d.display())
+                        });
+                    return Err(bad_input(format!(
+                        "no {kind} file ({place}; or give --{kind} FILE)"
+                    )));
+                }
+                continue;
+            };
+            if !path.is_file() {
+                return Err(bad_input(format!(
+                    "{kind} file {} does not exist",
+                    path.display()
+                )));
+            }
+            let mut options = SourceOptions {
+                path,
+                ..SourceOptions::default()
+            };
+            if let Some(section) = section {
+                apply_source_section(kind, section, &mut options)?;
+            }
+            sources.insert(kind, options);
+        }
+
+        Ok(Config {
+            sources,
+            out: args.out.clone(),
+            as_of,
+            cohort,
+            vocabulary,
+            in_school,
+            threads: args.threads.unwrap_or(0),
+            quiet: args.quiet,
+            verbose: args.verbose,
+            file: file_info,
+        })
+    }
+
+    /// Whether a student status counts as enrolled.
+    pub fn is_in_school(&self, status: StudentStatus) -> bool {
+        self.in_school.contains(&status)
+    }
+
+    /// The settings that decide the output, for the manifest.
+    pub fn settings_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "as_of": self.as_of.to_string(),
+            "cohort": self.cohort,
+            "in_school_statuses": self.in_school.iter().map(|s| s.key()).collect::<Vec<_>>(),
+            "config_file": self.file.as_ref().map(|(p, _)| p.display().to_string()),
+            "config_sha256": self.file.as_ref().map(|(_, h)| h.clone()),
+        })
+    }
+}
+
+fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| bad_input(format!("config {}: cannot read: {e}", path.display())))?;
+    let hash = crate::load::csv::hex(&Sha256::digest(&bytes));
+    let text = String::from_utf8(bytes)
+        .map_err(|_| bad_input(format!("config {}: not UTF-8 text", path.display())))?;
+    let parsed = toml::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "config {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        ))
+    })?;
+    Ok((parsed, hash))
+}
+
+fn default_as_of() -> Date {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    let year = if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    Date::new(year, 9, 1).expect("September 1 exists")
+}
+
+fn cohort_rule(file: &CohortFile) -> anyhow::Result<CohortRule> {
+    let mut rule = CohortRule::default();
+    if let Some(age) = file.entry_age {
+        rule.entry_age = age;
+    }
+    if let Some(age) = file.max_age {
+        rule.max_age = age;
+    }
+    if !(0..=30).contains(&rule.entry_age) || rule.max_age < rule.entry_age || rule.max_age > 30 {
+        return Err(bad_input(format!(
+            "config: cohort ages {}..={} are not a valid range",
+            rule.entry_age, rule.max_age
+        )));
+    }
+    if let Some(cutoff) = &file.cutoff {
+        let day = Date::parse(&format!("2001-{}", cutoff.trim())).ok_or_else(|| {
+            bad_input(format!(
+                "config: cohort.cutoff `{cutoff}` is not a day of the year (MM-DD)"
+            ))
+        })?;
+        rule.cutoff_month = day.month;
+        rule.cutoff_day = day.day;
+    }
+    Ok(rule)
+}
+
+fn extend_vocabulary(vocabulary: &mut Vocabulary, file: &ConfigFile) -> anyhow::Result<()> {
+    for word in &file.sex.male {
+        vocabulary.sex.insert(word, Sex::Male);
+    }
+    for word in &file.sex.female {
+        vocabulary.sex.insert(word, Sex::Female);
+    }
+    for (word, key) in &file.exemption_reasons {
+        vocabulary.reason.insert(fold_word(word), key.clone());
+    }
+    if let Some(section) = &file.population {
+        for (word, key) in &section.status {
+            let status = PersonStatus::from_key(key).ok_or_else(|| {
+                bad_input(format!(
+                    "config: [population.status] `{word}`: unknown status `{key}`"
+                ))
+            })?;
+            vocabulary.person_status.insert(word, status);
+        }
+    }
+    if let Some(section) = &file.students {
+        for (word, key) in &section.status {
+            let status = StudentStatus::from_key(key).ok_or_else(|| {
+                bad_input(format!(
+                    "config: [students.status] `{word}`: unknown status `{key}`"
+                ))
+            })?;
+            vocabulary.student_status.insert(word, status);
+        }
+    }
+    for (kind, section) in [
+        (SourceKind::Poverty, &file.poverty),
+        (SourceKind::Exemptions, &file.exemptions),
+    ] {
+        if section.as_ref().is_some_and(|s| !s.status.is_empty()) {
+            return Err(bad_input(format!(
+                "config: [{kind}.status] is not used; status words belong to population and students"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn apply_source_section(
+    kind: SourceKind,
+    section: &SourceFile,
+    options: &mut SourceOptions,
+) -> anyhow::Result<()> {
+    if let Some(enc) = &section.encoding {
+        if !enc.trim().eq_ignore_ascii_case("auto") {
+            options.encoding = Some(
+                Encoding::from_key(enc)
+                    .ok_or_else(|| bad_input(format!("config: [{kind}] encoding `{enc}` is not one of utf-8, gb18030, gbk, utf-16le, utf-16be, auto")))?,
+            );
+        }
+    }
+    if let Some(d) = &section.delimiter {
+        options.delimiter = Some(match d.as_str() {
+            "\\t" | "\t" | "tab" => b'\t',
+            s if s.len() == 1 => s.as_bytes()[0],
+            _ => {
+                return Err(bad_input(format!(
+                    "config: [{kind}] delimiter `{d}` must be one ASCII character or \"tab\""
+                )));
+            }
+        });
+    }
+    for (key, column) in &section.columns {
+        let field = Field::from_key(key)
+            .filter(|f| kind.fields().iter().any(|(g, _)| g == f))
+            .ok_or_else(|| {
+                bad_input(format!(
+                    "config: [{kind}.columns] `{key}` is not a field of {kind}"
+                ))
+            })?;
+        options.columns.insert(field, column.clone());
+    }
+    Ok(())
+}
+
+/// Finds `DIR/<stem>.<ext>` for a source; two candidates are an error.
+fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Option<PathBuf>> {
+    if !dir.is_dir() {
+        return Err(bad_input(format!(
+            "input directory {} does not exist",
+            dir.display()
+        )));
+    }
+    let found: Vec<PathBuf> = EXTENSIONS
+        .iter()
+        .map(|ext| dir.join(format!("{}.{ext}", kind.key())))
+        .filter(|p| p.is_file())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        many => Err(bad_input(format!(
+            "{} has several {kind} files ({}); name one with --{kind}",
+            dir.display(),
+            many.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}

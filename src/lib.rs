@@ -1,0 +1,202 @@
+//! sanku (三库) compares the population, student enrollment and poverty registers and
+//! writes a ledger of every school-age child who appears in no enrollment record, poor
+//! children first.
+//!
+//! Data flows one way; each stage is a module that takes the previous stage's type:
+//!
+//! ```text
+//! load → normalize → cohort → link → classify → summary → output
+//! Extracts  Registers  Cohort   Links   Ledger    Summary   run directory
+//! ```
+
+pub mod classify;
+pub mod cli;
+pub mod cohort;
+pub mod config;
+pub mod error;
+pub mod link;
+pub mod load;
+pub mod normalize;
+pub mod output;
+pub mod progress;
+pub mod reject;
+pub mod schema;
+pub mod summary;
+mod timer;
+
+use serde_json::json;
+
+use crate::config::Config;
+use crate::load::InputInfo;
+use crate::normalize::{Records, Registers};
+use crate::output::{InputRecord, Manifest};
+use crate::progress::Progress;
+use crate::timer::Timer;
+
+/// What a finished run reports on its closing line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    pub cohort: u64,
+    pub enrolled: u64,
+    pub flagged: u64,
+    pub flagged_poor: u64,
+    pub exempt: u64,
+    pub rejected: u64,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cohort {}, enrolled {}, flagged {} ({} poor), exempt {}, rejected rows {}, {:.2}s",
+            self.cohort,
+            self.enrolled,
+            self.flagged,
+            self.flagged_poor,
+            self.exempt,
+            self.rejected,
+            self.seconds
+        )
+    }
+}
+
+/// The nightly run: every stage in data-flow order, then the run directory.
+pub fn run(config: &Config) -> anyhow::Result<RunReport> {
+    with_threads(config, || {
+        let progress = Progress::new(config.quiet);
+        let mut timer = Timer::new(config.verbose > 0);
+        let extracts = timer.stage("load", || load::load_extracts(config, &progress))?;
+        let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
+        let registers = timer.stage("normalize", || {
+            normalize::normalize(extracts, &config.vocabulary)
+        });
+        let cohort = timer.stage("cohort", || {
+            cohort::select_cohort(&registers.population, &config.cohort, config.as_of)
+        });
+        let spinner = progress.spinner("linking");
+        let links = timer.stage("link", || link::link(&cohort, &registers, config));
+        spinner.finish_and_clear();
+        let ledger = timer.stage("classify", || {
+            classify::classify(&cohort, &registers, &links, config)
+        });
+        let summary = timer.stage("summary", || summary::summarize(&cohort, &ledger));
+
+        let dir = &config.out;
+        timer.stage("output", || -> anyhow::Result<()> {
+            output::atomic::create_run_dir(dir)?;
+            output::ledger::write_ledger(dir, &ledger)?;
+            output::links::write_links(dir, &cohort, &registers, &links)?;
+            output::summary::write_summary(dir, &summary)?;
+            output::rejects::write_rejects(dir, &all_rejects(&registers))?;
+            Ok(())
+        })?;
+
+        let total = summary.total();
+        let report = RunReport {
+            cohort: total.cohort,
+            enrolled: total.enrolled,
+            flagged: total.flagged,
+            flagged_poor: total.flagged_poor,
+            exempt: total.exempt,
+            rejected: all_rejects(&registers).len() as u64,
+            seconds: timer.elapsed(),
+        };
+        let results = json!({
+            "cohort_window": {
+                "cutoff": cohort.window.cutoff.to_string(),
+                "born_from": cohort.window.born_from.to_string(),
+                "born_to": cohort.window.born_to.to_string(),
+            },
+            "population": cohort.counts,
+            "links": {
+                "students": links.students.len(),
+                "students_duplicate": links.extra_students.len(),
+                "poverty": links.poverty.len(),
+                "exemptions": links.exemptions.len(),
+            },
+            "summary": total,
+        });
+        let manifest = manifest("run", config, &inputs, &registers, Some(results), &timer);
+        output::manifest::write_manifest(dir, &manifest)?;
+        Ok(report)
+    })
+}
+
+/// `sanku check`: loads and normalises every input, writes rejects and the manifest's
+/// input section, links nothing. Returns the number of rejected rows.
+pub fn check(config: &Config) -> anyhow::Result<u64> {
+    with_threads(config, || {
+        let progress = Progress::new(config.quiet);
+        let mut timer = Timer::new(config.verbose > 0);
+        let extracts = timer.stage("load", || load::load_extracts(config, &progress))?;
+        let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
+        let registers = timer.stage("normalize", || {
+            normalize::normalize(extracts, &config.vocabulary)
+        });
+        let rejects = all_rejects(&registers);
+        output::atomic::create_run_dir(&config.out)?;
+        output::rejects::write_rejects(&config.out, &rejects)?;
+        let manifest = manifest("check", config, &inputs, &registers, None, &timer);
+        output::manifest::write_manifest(&config.out, &manifest)?;
+        Ok(rejects.len() as u64)
+    })
+}
+
+/// Runs `work` on a thread pool of the configured size.
+fn with_threads<T: Send>(
+    config: &Config,
+    work: impl FnOnce() -> anyhow::Result<T> + Send,
+) -> anyhow::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()?;
+    pool.install(work)
+}
+
+fn all_rejects(registers: &Registers) -> Vec<&reject::Reject> {
+    let mut all: Vec<&reject::Reject> = Vec::new();
+    all.extend(&registers.population.rejects);
+    all.extend(&registers.students.rejects);
+    all.extend(&registers.poverty.rejects);
+    if let Some(e) = &registers.exemptions {
+        all.extend(&e.rejects);
+    }
+    all
+}
+
+fn input_record<T>(info: &InputInfo, records: &Records<T>) -> InputRecord {
+    InputRecord {
+        info: info.clone(),
+        rows_in: records.rows_in,
+        rows_used: records.rows.len() as u64,
+        rows_rejected: records.rejects.len() as u64,
+    }
+}
+
+fn manifest(
+    command: &'static str,
+    config: &Config,
+    inputs: &[InputInfo],
+    registers: &Registers,
+    results: Option<serde_json::Value>,
+    timer: &Timer,
+) -> Manifest {
+    let mut records = vec![
+        input_record(&inputs[0], &registers.population),
+        input_record(&inputs[1], &registers.students),
+        input_record(&inputs[2], &registers.poverty),
+    ];
+    if let (Some(info), Some(e)) = (inputs.get(3), &registers.exemptions) {
+        records.push(input_record(info, e));
+    }
+    Manifest {
+        sanku_version: env!("CARGO_PKG_VERSION"),
+        command,
+        settings: config.settings_json(),
+        threads: rayon::current_num_threads(),
+        inputs: records,
+        results,
+        timings_seconds: timer.stages().to_vec(),
+    }
+}

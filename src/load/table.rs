@@ -1,0 +1,100 @@
+//! `Table`: the mapped columns of one input file as text, stored compactly (one buffer
+//! and offsets per column), with each row's line number and the rows rejected on reading.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::reject::Reject;
+use crate::schema::{Field, SourceKind};
+
+/// What the manifest records about an input file.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputInfo {
+    pub source: String,
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub encoding: Option<&'static str>,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// One text column.
+#[derive(Clone, Debug, Default)]
+pub struct TextColumn {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl TextColumn {
+    pub fn push(&mut self, value: &str) {
+        self.buf.push_str(value);
+        self.ends.push(self.buf.len());
+    }
+
+    pub fn get(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        &self.buf[start..self.ends[row]]
+    }
+}
+
+/// The rows of one input file that could be read, by logical field.
+#[derive(Debug)]
+pub struct Table {
+    pub source: SourceKind,
+    pub input: InputInfo,
+    /// The file name used in rejects and messages.
+    pub name: String,
+    columns: Vec<(Field, TextColumn)>,
+    /// Line number of each kept row.
+    pub lines: Vec<u64>,
+    /// Rows that could not be read (wrong number of fields).
+    pub rejects: Vec<Reject>,
+}
+
+impl Table {
+    pub fn new(source: SourceKind, input: InputInfo, name: String, fields: &[Field]) -> Table {
+        let columns = fields.iter().map(|&f| (f, TextColumn::default())).collect();
+        Table {
+            source,
+            input,
+            name,
+            columns,
+            lines: Vec::new(),
+            rejects: Vec::new(),
+        }
+    }
+
+    /// Appends a row; `values` are in the order of the fields given to [`Table::new`].
+    pub fn push_row<'a>(&mut self, line: u64, values: impl IntoIterator<Item = &'a str>) {
+        for ((_, column), value) in self.columns.iter_mut().zip(values) {
+            column.push(value);
+        }
+        self.lines.push(line);
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Rows read from the file: kept plus rejected.
+    pub fn rows_in(&self) -> u64 {
+        (self.lines.len() + self.rejects.len()) as u64
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.columns.iter().any(|(f, _)| *f == field)
+    }
+
+    /// The text of `field` in `row`; empty when the file has no such column.
+    pub fn value(&self, row: usize, field: Field) -> &str {
+        self.columns
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, c)| c.get(row))
+    }
+}

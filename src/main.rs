@@ -1,0 +1,41 @@
+//! The `sanku` binary: parse the command line, build a `Config`, call the library, map
+//! the outcome to an exit code (0 ok, 1 runtime failure, 2 bad input or usage).
+
+use clap::Parser;
+use sanku::cli::{Cli, Command};
+use sanku::config::Config;
+use sanku::error::{ExitCode, exit_code_of};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => Config::from_args(args).and_then(|config| {
+            let report = sanku::run(&config)?;
+            if !config.quiet {
+                eprintln!("sanku: {report}");
+            }
+            Ok(())
+        }),
+        Command::Check(args) => Config::from_args(args).and_then(|config| {
+            let rejected = sanku::check(&config)?;
+            if !config.quiet {
+                eprintln!(
+                    "sanku: checked, {rejected} rows rejected (see {})",
+                    config.out.join("rejects.csv").display()
+                );
+            }
+            Ok(())
+        }),
+    };
+    let code = match result {
+        Ok(()) => ExitCode::Ok,
+        Err(err) => {
+            let code = exit_code_of(&err);
+            if code != ExitCode::Ok {
+                eprintln!("sanku: {err:#}");
+            }
+            code
+        }
+    };
+    std::process::exit(code as i32);
+}

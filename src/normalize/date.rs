@@ -1,0 +1,183 @@
+//! Calendar dates: the accepted input formats (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD),
+//! validation against the real calendar, and the arithmetic the cohort rule needs.
+
+use std::fmt;
+
+/// A calendar date. Ordering is chronological.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// A date, if it exists in the Gregorian calendar.
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        let valid = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+        valid.then_some(Date { year, month, day })
+    }
+
+    /// Parses one of the accepted formats; anything else is `None`.
+    pub fn parse(raw: &str) -> Option<Date> {
+        let s = raw.trim();
+        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Date::parse_compact(s);
+        }
+        let sep = s.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
+        let mut parts = s.split(sep);
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some()
+            || y.len() != 4
+            || !(1..=2).contains(&m.len())
+            || !(1..=2).contains(&d.len())
+        {
+            return None;
+        }
+        if sep == '-' && (m.len() != 2 || d.len() != 2) {
+            return None;
+        }
+        Date::new(number(y)?, number(m)? as u8, number(d)? as u8)
+    }
+
+    /// Parses YYYYMMDD.
+    pub fn parse_compact(s: &str) -> Option<Date> {
+        if s.len() != 8 {
+            return None;
+        }
+        Date::new(
+            number(&s[..4])?,
+            number(&s[4..6])? as u8,
+            number(&s[6..])? as u8,
+        )
+    }
+
+    /// YYYYMMDD.
+    pub fn compact(self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+
+    /// Whole years of age on `on` for someone born on `self`.
+    pub fn age_on(self, on: Date) -> i32 {
+        let had_birthday = (on.month, on.day) >= (self.month, self.day);
+        on.year - self.year - if had_birthday { 0 } else { 1 }
+    }
+
+    /// The date `days` later (or earlier, when negative).
+    pub fn add_days(self, days: i64) -> Date {
+        from_day_number(self.day_number() + days)
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    pub fn day_number(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
+fn from_day_number(n: i64) -> Date {
+    let z = n + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+fn number(s: &str) -> Option<i32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u8, day: u8) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn accepts_the_listed_formats() {
+        for raw in [
+            "2015-03-04",
+            "2015/3/4",
+            "2015/03/04",
+            "2015.3.4",
+            "20150304",
+            " 2015-03-04 ",
+        ] {
+            assert_eq!(Date::parse(raw), Some(d(2015, 3, 4)), "{raw}");
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for raw in [
+            "2015-3-4",
+            "04/03/2015",
+            "2015年3月4日",
+            "2015-02-30",
+            "20151304",
+            "15-03-04",
+            "2015/3/4/1",
+            "2015-03-04 00:00:00",
+            "",
+            "43891",
+        ] {
+            assert_eq!(Date::parse(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn leap_days() {
+        assert!(Date::new(2020, 2, 29).is_some());
+        assert!(Date::new(2019, 2, 29).is_none());
+        assert!(Date::new(2000, 2, 29).is_some());
+        assert!(Date::new(1900, 2, 29).is_none());
+    }
+
+    #[test]
+    fn age_counts_whole_years() {
+        let cutoff = d(2026, 8, 31);
+        assert_eq!(d(2010, 8, 31).age_on(cutoff), 16);
+        assert_eq!(d(2010, 9, 1).age_on(cutoff), 15);
+        assert_eq!(d(2020, 8, 31).age_on(cutoff), 6);
+        assert_eq!(d(2020, 9, 1).age_on(cutoff), 5);
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        assert_eq!(d(1970, 1, 1).day_number(), 0);
+        assert_eq!(d(2000, 3, 1).add_days(-1), d(2000, 2, 29));
+        for n in (-50_000..50_000).step_by(7) {
+            assert_eq!(from_day_number(n).day_number(), n);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Field-level parsing of one table row into typed values. Each parser either returns the
+//! value or the `Reject` that names the file, line, field and reason.
+
+use super::date::Date;
+use super::id::{IdClass, IdNumber, parse_id};
+use super::values::{Sex, WordMap};
+use crate::load::Table;
+use crate::reject::Reject;
+use crate::schema::Field;
+
+/// One row of a table, being normalised.
+pub struct Row<'a> {
+    pub table: &'a Table,
+    pub index: usize,
+}
+
+impl<'a> Row<'a> {
+    pub fn line(&self) -> u64 {
+        self.table.lines[self.index]
+    }
+
+    pub fn raw(&self, field: Field) -> &'a str {
+        self.table.value(self.index, field)
+    }
+
+    pub fn reject(&self, field: Field, reason: impl Into<String>) -> Reject {
+        Reject::new(
+            &self.table.name,
+            self.line(),
+            field.key(),
+            reason,
+            self.raw(field),
+        )
+    }
+
+    /// Trimmed text; empty when absent.
+    pub fn text(&self, field: Field) -> String {
+        self.raw(field).trim().to_string()
+    }
+
+    /// Trimmed text that must not be empty.
+    pub fn required_text(&self, field: Field) -> Result<String, Reject> {
+        let text = self.text(field);
+        if text.is_empty() {
+            return Err(self.reject(field, "required field is empty"));
+        }
+        Ok(text)
+    }
+
+    /// An ID number, which may be empty; garbage rejects the row.
+    pub fn id(&self) -> Result<IdNumber, Reject> {
+        parse_id(self.raw(Field::IdNumber)).map_err(|g| self.reject(Field::IdNumber, g.reason()))
+    }
+
+    /// An ID number that must not be empty.
+    pub fn required_id(&self) -> Result<IdNumber, Reject> {
+        let id = self.id()?;
+        if id.class == IdClass::Empty {
+            return Err(self.reject(Field::IdNumber, "required field is empty"));
+        }
+        Ok(id)
+    }
+
+    /// A date in one of the accepted formats, or `None` when empty.
+    pub fn date(&self, field: Field) -> Result<Option<Date>, Reject> {
+        let raw = self.raw(field).trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        Date::parse(raw).map(Some).ok_or_else(|| {
+            self.reject(
+                field,
+                "not a date in an accepted format (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD)",
+            )
+        })
+    }
+
+    /// The birth date: the field when given, else from a valid ID.
+    pub fn birth_date(&self, id: &IdNumber) -> Result<Option<Date>, Reject> {
+        Ok(self.date(Field::BirthDate)?.or_else(|| id.birth_date()))
+    }
+
+    /// Sex: the field when given, else from a valid ID, else unknown.
+    pub fn sex(&self, words: &WordMap<Sex>, id: &IdNumber) -> Result<Sex, Reject> {
+        let raw = self.raw(Field::Sex).trim();
+        if raw.is_empty() {
+            return Ok(match id.is_male() {
+                Some(true) => Sex::Male,
+                Some(false) => Sex::Female,
+                None => Sex::Unknown,
+            });
+        }
+        words.get(raw).ok_or_else(|| {
+            self.reject(
+                Field::Sex,
+                "unknown sex value (map it under [sex] in the config)",
+            )
+        })
+    }
+
+    /// A division code of 6, 9 or 12 digits; when empty, the address code of a valid ID.
+    pub fn division(&self, field: Field, id: Option<&IdNumber>) -> Result<String, Reject> {
+        let text: String = self
+            .raw(field)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if text.is_empty() {
+            return Ok(id
+                .and_then(IdNumber::address_code)
+                .unwrap_or("")
+                .to_string());
+        }
+        if !matches!(text.len(), 6 | 9 | 12) || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.reject(field, "division code must be 6, 9 or 12 digits"));
+        }
+        Ok(text)
+    }
+
+    /// A coded value that must be known to `words`; `None` when empty.
+    pub fn coded<T: Copy>(
+        &self,
+        field: Field,
+        words: &WordMap<T>,
+        section: &str,
+    ) -> Result<Option<T>, Reject> {
+        let raw = self.raw(field).trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        words.get(raw).map(Some).ok_or_else(|| {
+            self.reject(
+                field,
+                format!("unknown status value (map it under [{section}.status] in the config)"),
+            )
+        })
+    }
+}

@@ -1,0 +1,256 @@
+//! Stage 2, `normalize`: turns each loaded table into typed records (clean ID numbers with
+//! their class, names, dates, sex, statuses), rejecting the rows that are unusable for any
+//! purpose. A row whose ID is merely invalid (bad check, bad date, bad length) is kept with
+//! its class recorded. Rows are normalised in parallel; results keep the input order.
+
+pub mod date;
+pub mod field;
+pub mod id;
+pub mod name;
+pub mod text;
+pub mod values;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use self::date::Date;
+use self::field::Row;
+use self::id::IdNumber;
+use self::name::normalize_name;
+use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
+use crate::load::{Extracts, Table};
+use crate::reject::Reject;
+use crate::schema::Field;
+
+/// A population register row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub line: u64,
+    pub id: IdNumber,
+    pub name: String,
+    pub sex: Sex,
+    pub birth: Date,
+    pub division: String,
+    pub status: PersonStatus,
+}
+
+/// A student register row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Student {
+    pub line: u64,
+    pub student_no: String,
+    pub id: IdNumber,
+    pub name: String,
+    pub sex: Sex,
+    pub birth: Option<Date>,
+    pub school_code: String,
+    pub school_division: String,
+    pub grade: String,
+    pub status: StudentStatus,
+}
+
+/// A poverty register member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PovertyMember {
+    pub line: u64,
+    pub household_no: String,
+    pub id: IdNumber,
+    pub name: String,
+    pub sex: Sex,
+    pub birth: Option<Date>,
+    pub relation: String,
+    pub division: String,
+    pub poverty_status: String,
+}
+
+/// An exemption from compulsory attendance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exemption {
+    pub line: u64,
+    pub id: IdNumber,
+    pub reason: String,
+    pub valid_until: Option<Date>,
+}
+
+/// The normalised records of one source, with the rows rejected so far.
+#[derive(Debug)]
+pub struct Records<T> {
+    pub rows: Vec<T>,
+    pub rejects: Vec<Reject>,
+    /// Rows read from the file (used plus rejected).
+    pub rows_in: u64,
+}
+
+/// The four registers, normalised.
+#[derive(Debug)]
+pub struct Registers {
+    pub population: Records<Person>,
+    pub students: Records<Student>,
+    pub poverty: Records<PovertyMember>,
+    pub exemptions: Option<Records<Exemption>>,
+}
+
+/// Normalises every loaded table.
+pub fn normalize(extracts: Extracts, vocabulary: &Vocabulary) -> Registers {
+    let mut population = normalize_table(&extracts.population, |row| person(row, vocabulary));
+    drop_duplicate_people(&mut population, &extracts.population.name);
+    Registers {
+        population,
+        students: normalize_table(&extracts.students, |row| student(row, vocabulary)),
+        poverty: normalize_table(&extracts.poverty, |row| poverty_member(row, vocabulary)),
+        exemptions: extracts
+            .exemptions
+            .as_ref()
+            .map(|t| normalize_table(t, |row| exemption(row, vocabulary))),
+    }
+}
+
+fn normalize_table<T: Send>(
+    table: &Table,
+    convert: impl Fn(&Row) -> Result<T, Reject> + Sync,
+) -> Records<T> {
+    let results: Vec<Result<T, Reject>> = (0..table.len())
+        .into_par_iter()
+        .map(|index| convert(&Row { table, index }))
+        .collect();
+    let mut rows = Vec::with_capacity(results.len());
+    let mut rejects = table.rejects.clone();
+    for result in results {
+        match result {
+            Ok(row) => rows.push(row),
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    Records {
+        rows,
+        rejects,
+        rows_in: table.rows_in(),
+    }
+}
+
+fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
+    let id = row.required_id()?;
+    let name = normalize_name(&row.required_text(Field::Name)?);
+    let birth = row.birth_date(&id)?.ok_or_else(|| {
+        row.reject(
+            Field::BirthDate,
+            "no birth date and no valid ID number to derive it from",
+        )
+    })?;
+    Ok(Person {
+        line: row.line(),
+        sex: row.sex(&vocabulary.sex, &id)?,
+        division: row.division(Field::DivisionCode, Some(&id))?,
+        status: row
+            .coded(Field::Status, &vocabulary.person_status, "population")?
+            .unwrap_or(PersonStatus::Active),
+        birth,
+        name,
+        id,
+    })
+}
+
+fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
+    let student_no = row.required_text(Field::StudentNo)?;
+    let id = row.id()?;
+    let name = normalize_name(&row.required_text(Field::Name)?);
+    let status = row
+        .coded(Field::Status, &vocabulary.student_status, "students")?
+        .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
+    Ok(Student {
+        line: row.line(),
+        sex: row.sex(&vocabulary.sex, &id)?,
+        birth: row.birth_date(&id)?,
+        school_code: row.text(Field::SchoolCode),
+        school_division: row.division(Field::SchoolDivisionCode, None)?,
+        grade: row.text(Field::Grade),
+        student_no,
+        name,
+        status,
+        id,
+    })
+}
+
+fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Result<PovertyMember, Reject> {
+    let id = row.required_id()?;
+    let name = normalize_name(&row.required_text(Field::Name)?);
+    Ok(PovertyMember {
+        line: row.line(),
+        household_no: row.text(Field::HouseholdNo),
+        sex: row.sex(&vocabulary.sex, &id)?,
+        birth: row.birth_date(&id)?,
+        relation: row.text(Field::Relation),
+        division: row.division(Field::DivisionCode, Some(&id))?,
+        poverty_status: row.text(Field::PovertyStatus),
+        name,
+        id,
+    })
+}
+
+fn exemption(row: &Row, vocabulary: &Vocabulary) -> Result<Exemption, Reject> {
+    let id = row.required_id()?;
+    Ok(Exemption {
+        line: row.line(),
+        reason: vocabulary.reason_key(&row.required_text(Field::Reason)?),
+        valid_until: row.date(Field::ValidUntil)?,
+        id,
+    })
+}
+
+/// Keeps one population row per usable ID number and rejects the others. The row kept is
+/// chosen by content, not by position, so that the result does not depend on row order.
+fn drop_duplicate_people(records: &mut Records<Person>, file: &str) {
+    let rank = |p: &Person| {
+        (
+            p.status,
+            p.name.clone(),
+            p.birth,
+            p.division.clone(),
+            p.sex,
+            p.line,
+        )
+    };
+    let mut best: HashMap<&str, usize> = HashMap::new();
+    for (i, p) in records.rows.iter().enumerate() {
+        if !p.id.class.is_usable() {
+            continue;
+        }
+        best.entry(p.id.text.as_str())
+            .and_modify(|b| {
+                if rank(p) < rank(&records.rows[*b]) {
+                    *b = i;
+                }
+            })
+            .or_insert(i);
+    }
+    let keep: Vec<bool> = records
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, p)| !p.id.class.is_usable() || best[p.id.text.as_str()] == i)
+        .collect();
+    let kept_line: HashMap<String, u64> = best
+        .iter()
+        .map(|(id, &i)| (id.to_string(), records.rows[i].line))
+        .collect();
+    let mut rows = Vec::with_capacity(records.rows.len());
+    for (p, keep) in std::mem::take(&mut records.rows).into_iter().zip(keep) {
+        if keep {
+            rows.push(p);
+        } else {
+            let reason = format!(
+                "duplicate ID number (the row at line {} is used)",
+                kept_line[&p.id.text]
+            );
+            records.rejects.push(Reject::new(
+                file,
+                p.line,
+                Field::IdNumber.key(),
+                reason,
+                &p.id.text,
+            ));
+        }
+    }
+    records.rows = rows;
+}

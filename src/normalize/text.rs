@@ -1,0 +1,28 @@
+//! Character-level folding shared by the field normalisers: full-width to half-width.
+
+/// Folds a full-width ASCII variant (U+FF01..U+FF5E) or the ideographic space to its
+/// half-width form; every other character is returned unchanged.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Whether `c` is white space of any width, including the no-break and ideographic spaces.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{00A0}' || c == '\u{3000}' || c == '\u{FEFF}'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_digits_letters_and_space() {
+        let folded: String = "１２３ＡｂＸ\u{3000}".chars().map(half_width).collect();
+        assert_eq!(folded, "123AbX ");
+        assert_eq!(half_width('王'), '王');
+    }
+}

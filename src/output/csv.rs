@@ -1,0 +1,60 @@
+//! CSV for people: UTF-8 with a BOM so that Excel opens Chinese text cleanly, and every
+//! text cell that a spreadsheet would run as a formula (= + - @, tab, carriage return)
+//! escaped with a leading apostrophe. Numbers are left alone.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::atomic::write_atomic;
+
+/// Escapes a cell against formula injection.
+pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Writes `dir/name` atomically: BOM, header, rows.
+pub fn write_csv<I, R>(dir: &Path, name: &str, header: &[&str], rows: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = String>,
+{
+    write_atomic(dir, name, |out| {
+        out.write_all(b"\xEF\xBB\xBF")?;
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(header)?;
+        for row in rows {
+            let cells: Vec<String> = row
+                .into_iter()
+                .map(|c| escape_cell(&c).into_owned())
+                .collect();
+            writer.write_record(&cells)?;
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// A weight as text: two decimals, or empty.
+pub fn format_weight(weight: Option<f64>) -> String {
+    weight.map_or(String::new(), |w| format!("{w:.2}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_formulas_but_not_numbers() {
+        assert_eq!(escape_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(escape_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(escape_cell("+86 123"), "'+86 123");
+        assert_eq!(escape_cell("-3.25"), "-3.25");
+        assert_eq!(escape_cell("王小明"), "王小明");
+    }
+}

@@ -1,0 +1,13 @@
+//! Stage 7, `output`: writes the run directory. Every file is written atomically and
+//! privately (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
+//! manifest is written last.
+
+pub mod atomic;
+pub mod csv;
+pub mod ledger;
+pub mod links;
+pub mod manifest;
+pub mod rejects;
+pub mod summary;
+
+pub use manifest::{InputRecord, Manifest};

@@ -1,0 +1,235 @@
+//! The logical schema: the sources sanku reads, the fields each one carries, the header
+//! words that name those fields in real extracts, and the column names of every output.
+//! Every other module names fields and columns through this file, never by string literal.
+
+use std::fmt;
+
+/// One of the registers sanku reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    Population,
+    Students,
+    Poverty,
+    Exemptions,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 4] = [
+        SourceKind::Population,
+        SourceKind::Students,
+        SourceKind::Poverty,
+        SourceKind::Exemptions,
+    ];
+
+    /// The file stem looked for in an input directory, and the config section name.
+    pub const fn key(self) -> &'static str {
+        match self {
+            SourceKind::Population => "population",
+            SourceKind::Students => "students",
+            SourceKind::Poverty => "poverty",
+            SourceKind::Exemptions => "exemptions",
+        }
+    }
+
+    /// Whether a run needs this source.
+    pub const fn required(self) -> bool {
+        !matches!(self, SourceKind::Exemptions)
+    }
+
+    /// The logical fields of this source, with whether each is required.
+    pub const fn fields(self) -> &'static [(Field, bool)] {
+        use Field::*;
+        match self {
+            SourceKind::Population => &[
+                (IdNumber, true),
+                (Name, true),
+                (Sex, false),
+                (BirthDate, false),
+                (DivisionCode, false),
+                (Status, false),
+            ],
+            SourceKind::Students => &[
+                (StudentNo, true),
+                (IdNumber, false),
+                (Name, true),
+                (Sex, false),
+                (BirthDate, false),
+                (SchoolCode, false),
+                (SchoolDivisionCode, false),
+                (Grade, false),
+                (Status, true),
+            ],
+            SourceKind::Poverty => &[
+                (HouseholdNo, false),
+                (IdNumber, true),
+                (Name, true),
+                (Sex, false),
+                (BirthDate, false),
+                (Relation, false),
+                (DivisionCode, false),
+                (PovertyStatus, false),
+            ],
+            SourceKind::Exemptions => &[(IdNumber, true), (Reason, true), (ValidUntil, false)],
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A logical field, independent of what a source calls its column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    IdNumber,
+    Name,
+    Sex,
+    BirthDate,
+    DivisionCode,
+    Status,
+    StudentNo,
+    SchoolCode,
+    SchoolDivisionCode,
+    Grade,
+    HouseholdNo,
+    Relation,
+    PovertyStatus,
+    Reason,
+    ValidUntil,
+}
+
+impl Field {
+    /// The field's name in config files, rejects and docs.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Field::IdNumber => "id_number",
+            Field::Name => "name",
+            Field::Sex => "sex",
+            Field::BirthDate => "birth_date",
+            Field::DivisionCode => "division_code",
+            Field::Status => "status",
+            Field::StudentNo => "student_no",
+            Field::SchoolCode => "school_code",
+            Field::SchoolDivisionCode => "school_division_code",
+            Field::Grade => "grade",
+            Field::HouseholdNo => "household_no",
+            Field::Relation => "relation",
+            Field::PovertyStatus => "poverty_status",
+            Field::Reason => "reason",
+            Field::ValidUntil => "valid_until",
+        }
+    }
+
+    /// Parses a config key back into a field.
+    pub fn from_key(key: &str) -> Option<Field> {
+        ALL_FIELDS.iter().copied().find(|f| f.key() == key)
+    }
+
+    /// Header words that name this field in real extracts of `source`, most specific
+    /// first. The logical key itself is always accepted too.
+    pub fn default_headers(self, source: SourceKind) -> &'static [&'static str] {
+        match (self, source) {
+            (Field::IdNumber, _) => &[
+                "身份证号",
+                "身份证号码",
+                "公民身份号码",
+                "身份证件号",
+                "证件号码",
+                "证件号",
+            ],
+            (Field::Name, _) => &["姓名", "学生姓名", "成员姓名"],
+            (Field::Sex, _) => &["性别"],
+            (Field::BirthDate, _) => &["出生日期", "出生年月日"],
+            (Field::DivisionCode, _) => &[
+                "户籍地行政区划代码",
+                "行政区划代码",
+                "所在地区划代码",
+                "区划代码",
+            ],
+            (Field::SchoolDivisionCode, _) => &[
+                "学校所在地区划代码",
+                "所在地区划代码",
+                "行政区划代码",
+                "区划代码",
+            ],
+            (Field::Status, SourceKind::Population) => &["人员状态", "户籍状态"],
+            (Field::Status, SourceKind::Students) => &["学籍状态"],
+            (Field::Status, _) => &[],
+            (Field::PovertyStatus, _) => &["脱贫状态"],
+            (Field::StudentNo, _) => &["学籍号", "全国学籍号", "学籍辅号"],
+            (Field::SchoolCode, _) => &["学校标识码", "学校代码"],
+            (Field::Grade, _) => &["年级"],
+            (Field::HouseholdNo, _) => &["户编号", "户编码", "户码"],
+            (Field::Relation, _) => &["与户主关系"],
+            (Field::Reason, _) => &["原因", "缓学原因", "免学原因"],
+            (Field::ValidUntil, _) => &["有效期至", "截止日期"],
+        }
+    }
+}
+
+const ALL_FIELDS: [Field; 15] = [
+    Field::IdNumber,
+    Field::Name,
+    Field::Sex,
+    Field::BirthDate,
+    Field::DivisionCode,
+    Field::Status,
+    Field::StudentNo,
+    Field::SchoolCode,
+    Field::SchoolDivisionCode,
+    Field::Grade,
+    Field::HouseholdNo,
+    Field::Relation,
+    Field::PovertyStatus,
+    Field::Reason,
+    Field::ValidUntil,
+];
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Output file names inside a run directory.
+pub mod files {
+    pub const LEDGER_CSV: &str = "ledger.csv";
+    pub const LEDGER_PARQUET: &str = "ledger.parquet";
+    pub const LINKS_PARQUET: &str = "links.parquet";
+    pub const SUMMARY_CSV: &str = "summary.csv";
+    pub const SUMMARY_JSON: &str = "summary.json";
+    pub const REJECTS_CSV: &str = "rejects.csv";
+    pub const MANIFEST_JSON: &str = "manifest.json";
+}
+
+/// Output column names.
+pub mod columns {
+    pub const LEDGER: [&str; 12] = [
+        "id_number",
+        "name",
+        "sex",
+        "birth_date",
+        "age",
+        "division_code",
+        "poor",
+        "reason",
+        "household_no",
+        "record_status",
+        "best_candidate",
+        "best_weight",
+    ];
+    pub const LINKS: [&str; 5] = ["source", "population_id", "record_key", "method", "weight"];
+    pub const SUMMARY: [&str; 8] = [
+        "level",
+        "division_code",
+        "cohort",
+        "enrolled",
+        "flagged",
+        "flagged_poor",
+        "exempt",
+        "coverage_rate",
+    ];
+    pub const REJECTS: [&str; 5] = ["file", "line", "field", "reason", "value"];
+}

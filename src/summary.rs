@@ -1,0 +1,133 @@
+//! Stage 6, `summary`: counts per county, rolled up to prefecture, province and the whole
+//! run: cohort, enrolled, flagged, flagged poor, exempt and the coverage rate
+//! enrolled / (cohort − exempt).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::classify::{Ledger, Outcome};
+use crate::cohort::Cohort;
+
+/// The level of a summary row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    All,
+    Province,
+    Prefecture,
+    County,
+}
+
+impl Level {
+    pub const fn key(self) -> &'static str {
+        match self {
+            Level::All => "all",
+            Level::Province => "province",
+            Level::Prefecture => "prefecture",
+            Level::County => "county",
+        }
+    }
+}
+
+/// One row of the summary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub cohort: u64,
+    pub enrolled: u64,
+    pub flagged: u64,
+    pub flagged_poor: u64,
+    pub exempt: u64,
+}
+
+impl Counts {
+    /// enrolled / (cohort − exempt), or `None` when nobody is to be enrolled.
+    pub fn coverage_rate(&self) -> Option<f64> {
+        let base = self.cohort - self.exempt;
+        (base > 0).then(|| self.enrolled as f64 / base as f64)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub level: Level,
+    pub division_code: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub coverage_rate: Option<f64>,
+}
+
+/// The summary, sorted: the total first, then by division code (province, its
+/// prefectures, their counties).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub rows: Vec<SummaryRow>,
+}
+
+/// The code used for children whose division is unknown.
+pub const UNKNOWN_DIVISION: &str = "unknown";
+
+/// Counts the cohort by division.
+pub fn summarize(cohort: &Cohort, ledger: &Ledger) -> Summary {
+    let mut counts: BTreeMap<(String, Level), Counts> = BTreeMap::new();
+    for (i, child) in cohort.children.iter().enumerate() {
+        for key in division_keys(&child.division) {
+            let c = counts.entry(key).or_default();
+            c.cohort += 1;
+            match &ledger.outcomes[i] {
+                Outcome::Enrolled => c.enrolled += 1,
+                Outcome::Exempt { .. } => c.exempt += 1,
+                Outcome::Flagged { .. } => {
+                    c.flagged += 1;
+                    c.flagged_poor += u64::from(ledger.poor[i]);
+                }
+            }
+        }
+    }
+    let mut rows: Vec<SummaryRow> = counts
+        .into_iter()
+        .map(|((division_code, level), counts)| SummaryRow {
+            level,
+            division_code,
+            coverage_rate: counts.coverage_rate(),
+            counts,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.level != Level::All, &a.division_code, a.level).cmp(&(
+            b.level != Level::All,
+            &b.division_code,
+            b.level,
+        ))
+    });
+    if rows.is_empty() {
+        rows.push(SummaryRow {
+            level: Level::All,
+            division_code: String::new(),
+            counts: Counts::default(),
+            coverage_rate: None,
+        });
+    }
+    Summary { rows }
+}
+
+/// The summary keys a child counts under: the whole run, and its province, prefecture and
+/// county when its division code is known.
+fn division_keys(division: &str) -> Vec<(String, Level)> {
+    let mut keys = vec![(String::new(), Level::All)];
+    if division.len() >= 6 {
+        keys.push((format!("{}0000", &division[..2]), Level::Province));
+        keys.push((format!("{}00", &division[..4]), Level::Prefecture));
+        keys.push((division[..6].to_string(), Level::County));
+    } else {
+        keys.push((UNKNOWN_DIVISION.to_string(), Level::County));
+    }
+    keys
+}
+
+impl Summary {
+    /// The whole-run row.
+    pub fn total(&self) -> &Counts {
+        &self.rows[0].counts
+    }
+}

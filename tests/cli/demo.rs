@@ -1,0 +1,98 @@
+//! The hand-made demo: its ledger, summary and rejects are checked by hand and pinned.
+
+use std::fs;
+
+use crate::workdir::{Workdir, assert_same_text, fixtures};
+
+fn run_demo() -> Workdir {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    wd
+}
+
+#[test]
+fn demo_outputs_match_the_expected_files() {
+    let wd = run_demo();
+    for name in ["ledger.csv", "summary.csv", "rejects.csv"] {
+        let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
+        assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
+    }
+}
+
+#[test]
+fn every_input_row_is_used_or_rejected() {
+    let wd = run_demo();
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 4);
+    let data_lines = |file: &str| {
+        let bytes = fs::read(wd.path(&format!("input/{file}"))).unwrap();
+        bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .count() as u64
+            - 1
+    };
+    for input in inputs {
+        let rows_in = input["rows_in"].as_u64().unwrap();
+        let used = input["rows_used"].as_u64().unwrap();
+        let rejected = input["rows_rejected"].as_u64().unwrap();
+        assert_eq!(rows_in, used + rejected, "{input}");
+        let file = input["path"].as_str().unwrap().rsplit('/').next().unwrap();
+        assert_eq!(rows_in, data_lines(file), "{file}");
+    }
+    assert_eq!(inputs[0]["encoding"], "gb18030");
+    assert_eq!(inputs[2]["encoding"], "utf-8");
+}
+
+#[test]
+fn outputs_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let wd = run_demo();
+    for name in [
+        "ledger.csv",
+        "ledger.parquet",
+        "links.parquet",
+        "summary.json",
+        "manifest.json",
+    ] {
+        let mode = fs::metadata(wd.path(&format!("out/{name}")))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{name} mode {mode:o}");
+    }
+    let leftovers: Vec<_> = fs::read_dir(wd.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn check_writes_rejects_and_links_nothing() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["check", "input", "--out", "checked", "--quiet"], 0);
+    let expected = fs::read_to_string(fixtures().join("demo/expected/rejects.csv")).unwrap();
+    assert_same_text("rejects.csv", &expected, &wd.read("checked/rejects.csv"));
+    assert!(!wd.path("checked/ledger.csv").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&wd.read("checked/manifest.json")).unwrap();
+    assert_eq!(manifest["command"], "check");
+    assert!(manifest.get("results").is_none());
+}
+
+#[test]
+fn a_formula_in_a_name_is_escaped_in_the_ledger() {
+    let wd = Workdir::with_fixture("demo");
+    let population = encoding_rs::GB18030
+        .decode(&fs::read(wd.path("input/population.csv")).unwrap())
+        .0
+        .into_owned();
+    let poisoned = population.replace(",王芳,", ",=HYPERLINK(\"x\"),");
+    wd.write("input/population.csv", poisoned);
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    let ledger = wd.read("out/ledger.csv");
+    assert!(ledger.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{ledger}");
+}

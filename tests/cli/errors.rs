@@ -1,0 +1,95 @@
+//! Bad input exits with code 2 and a message naming the file (and field), never a full
+//! ID number.
+
+use crate::workdir::Workdir;
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let wd = Workdir::with_fixture("demo");
+    std::fs::remove_file(wd.path("input/poverty.csv")).unwrap();
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    assert!(
+        stderr_of(&out).contains("no poverty file"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = wd.expect_code(&["run", "--population", "nowhere.csv", "--out", "out"], 2);
+    assert!(
+        stderr_of(&out).contains("nowhere.csv"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn a_missing_required_column_names_file_field_and_headers() {
+    let wd = Workdir::with_fixture("demo");
+    let students = wd.read("input/students.csv").replace("学籍状态", "备注");
+    wd.write("input/students.csv", students);
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("students.csv") && err.contains("`status`") && err.contains("备注"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreadable_encoding_exits_2() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write(
+        "input/exemptions.csv",
+        [0x81u8, 0x20, 0xFF, 0xFE, 0x0A, 0x80, 0xFF],
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("exemptions.csv") && err.contains("encoding"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_config_exits_2() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write(
+        "input/sanku.toml",
+        "as_of = \"2026-09-01\"\nthreshold = 3\n",
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    assert!(
+        stderr_of(&out).contains("sanku.toml"),
+        "{}",
+        stderr_of(&out)
+    );
+    wd.write("input/sanku.toml", "[cohort]\ncutoff = \"02-30\"\n");
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    assert!(stderr_of(&out).contains("cutoff"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn a_gbk_file_read_as_utf8_names_the_line_and_hides_ids() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write(
+        "input/sanku.toml",
+        "as_of = \"2026-09-01\"\n[population]\nencoding = \"utf-8\"\n",
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("population.csv") && err.contains("line 1"),
+        "{err}"
+    );
+    assert!(!err.contains("530102201203150117"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let wd = Workdir::new();
+    wd.expect_code(&["run", "--threads", "many"], 2);
+    wd.expect_code(&["frobnicate"], 2);
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the built `sanku` binary on the fixtures.
+
+mod demo;
+mod determinism;
+mod errors;
+mod workdir;

@@ -1,0 +1,79 @@
+//! A temporary working directory with the demo fixtures copied in, and a runner for the
+//! built binary that shows stdout and stderr when an expectation fails.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A work dir holding a copy of `fixtures/<name>` as `input/`.
+    pub fn with_fixture(name: &str) -> Workdir {
+        let wd = Workdir::new();
+        let input = wd.path("input");
+        fs::create_dir_all(&input).unwrap();
+        for entry in fs::read_dir(fixtures().join(name)).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                fs::copy(entry.path(), input.join(entry.file_name())).unwrap();
+            }
+        }
+        wd
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    /// Runs `sanku` with `args` inside the work dir.
+    pub fn sanku(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sanku"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("running sanku")
+    }
+
+    /// Runs `sanku` and expects exit code `code`.
+    pub fn expect_code(&self, args: &[&str], code: i32) -> Output {
+        let out = self.sanku(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "sanku {args:?}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+/// Asserts two texts are equal, showing both in full when they are not.
+pub fn assert_same_text(what: &str, expected: &str, got: &str) {
+    if expected != got {
+        panic!("{what} differs\n--- expected\n{expected}\n--- got\n{got}");
+    }
+}
