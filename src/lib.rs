@@ -66,11 +66,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let extracts = timer.stage("load", || load::load_extracts(config, &progress))?;
-        let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
-        let registers = timer.stage("normalize", || {
-            normalize::normalize(extracts, &config.vocabulary)
-        });
+        let (inputs, registers) = load_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
             cohort::select_cohort(&registers.population, &config.cohort, config.as_of)
         });
@@ -129,11 +125,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let extracts = timer.stage("load", || load::load_extracts(config, &progress))?;
-        let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
-        let registers = timer.stage("normalize", || {
-            normalize::normalize(extracts, &config.vocabulary)
-        });
+        let (inputs, registers) = load_registers(config, &progress, &mut timer)?;
         let rejects = all_rejects(&registers);
         output::atomic::create_run_dir(&config.out)?;
         output::rejects::write_rejects(&config.out, &rejects)?;
@@ -141,6 +133,21 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         output::manifest::write_manifest(&config.out, &manifest)?;
         Ok(rejects.len() as u64)
     })
+}
+
+/// The first two stages, shared by `run` and `check`: the normalised registers, and what
+/// the manifest records of each input file.
+fn load_registers(
+    config: &Config,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let extracts = timer.stage("load", || load::load_extracts(config, progress))?;
+    let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
+    let registers = timer.stage("normalize", || {
+        normalize::normalize(extracts, &config.vocabulary)
+    });
+    Ok((inputs, registers))
 }
 
 /// Runs `work` on a thread pool of the configured size.

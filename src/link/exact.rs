@@ -3,14 +3,14 @@
 //! chosen by a fixed preference (for students, an in-school record first) and the others
 //! are kept aside as duplicates. Choices depend on content only, never on row order.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::normalize::Person;
 use crate::normalize::id::IdNumber;
 
 /// Indexes cohort children by usable ID number.
 pub struct IdIndex<'a> {
-    by_id: HashMap<&'a str, usize>,
+    by_id: FxHashMap<&'a str, usize>,
 }
 
 impl<'a> IdIndex<'a> {
@@ -40,7 +40,7 @@ pub fn group_by_child<T, K: Ord>(
     id_of: impl Fn(&T) -> &IdNumber,
     preference: impl Fn(&T) -> K,
 ) -> Vec<(usize, Vec<usize>)> {
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut groups: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
     for (r, record) in records.iter().enumerate() {
         if let Some(child) = index.child_of(id_of(record)) {
             groups.entry(child).or_default().push(r);

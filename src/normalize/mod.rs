@@ -10,9 +10,8 @@ pub mod name;
 pub mod text;
 pub mod values;
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use self::date::Date;
 use self::field::Row;
@@ -201,56 +200,118 @@ fn exemption(row: &Row, vocabulary: &Vocabulary) -> Result<Exemption, Reject> {
 /// Keeps one population row per usable ID number and rejects the others. The row kept is
 /// chosen by content, not by position, so that the result does not depend on row order.
 fn drop_duplicate_people(records: &mut Records<Person>, file: &str) {
-    let rank = |p: &Person| {
-        (
-            p.status,
-            p.name.clone(),
-            p.birth,
-            p.division.clone(),
-            p.sex,
-            p.line,
-        )
-    };
-    let mut best: HashMap<&str, usize> = HashMap::new();
-    for (i, p) in records.rows.iter().enumerate() {
-        if !p.id.class.is_usable() {
-            continue;
-        }
-        best.entry(p.id.text.as_str())
-            .and_modify(|b| {
-                if rank(p) < rank(&records.rows[*b]) {
-                    *b = i;
-                }
-            })
-            .or_insert(i);
-    }
-    let keep: Vec<bool> = records
-        .rows
+    let rows = &records.rows;
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    first.reserve(rows.len());
+    let mut groups: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, p) in rows
         .iter()
         .enumerate()
-        .map(|(i, p)| !p.id.class.is_usable() || best[p.id.text.as_str()] == i)
-        .collect();
-    let kept_line: HashMap<String, u64> = best
-        .iter()
-        .map(|(id, &i)| (id.to_string(), records.rows[i].line))
-        .collect();
-    let mut rows = Vec::with_capacity(records.rows.len());
-    for (p, keep) in std::mem::take(&mut records.rows).into_iter().zip(keep) {
-        if keep {
-            rows.push(p);
+        .filter(|(_, p)| p.id.class.is_usable())
+    {
+        if let Some(&j) = first.get(p.id.text.as_str()) {
+            groups
+                .entry(p.id.text.as_str())
+                .or_insert_with(|| vec![j])
+                .push(i);
         } else {
-            let reason = format!(
-                "duplicate ID number (the row at line {} is used)",
-                kept_line[&p.id.text]
-            );
-            records.rejects.push(Reject::new(
-                file,
-                p.line,
-                Field::IdNumber.key(),
-                reason,
-                &p.id.text,
-            ));
+            first.insert(p.id.text.as_str(), i);
         }
     }
-    records.rows = rows;
+    if groups.is_empty() {
+        return;
+    }
+    let rank = |i: usize| {
+        let p = &rows[i];
+        (p.status, &p.name, p.birth, &p.division, p.sex, p.line)
+    };
+    let mut dropped: Vec<(usize, u64)> = Vec::new();
+    for members in groups.values() {
+        let kept = *members
+            .iter()
+            .min_by_key(|&&i| rank(i))
+            .expect("a group has members");
+        dropped.extend(
+            members
+                .iter()
+                .filter(|&&i| i != kept)
+                .map(|&i| (i, rows[kept].line)),
+        );
+    }
+    dropped.sort_unstable();
+    for &(i, kept_line) in &dropped {
+        let p = &rows[i];
+        let reason = format!("duplicate ID number (the row at line {kept_line} is used)");
+        records.rejects.push(Reject::new(
+            file,
+            p.line,
+            Field::IdNumber.key(),
+            reason,
+            &p.id.text,
+        ));
+    }
+    let mut drop = dropped.iter().map(|&(i, _)| i).peekable();
+    let mut index = 0;
+    records.rows.retain(|_| {
+        let remove = drop.peek() == Some(&index);
+        if remove {
+            drop.next();
+        }
+        index += 1;
+        !remove
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::id::parse_id;
+
+    fn person(line: u64, id: &str, name: &str) -> Person {
+        Person {
+            line,
+            id: parse_id(id).unwrap(),
+            name: name.to_string(),
+            sex: Sex::Female,
+            birth: Date::new(2015, 3, 1).unwrap(),
+            division: "530102".to_string(),
+            status: PersonStatus::Active,
+        }
+    }
+
+    fn dedupe(rows: Vec<Person>) -> Records<Person> {
+        let mut records = Records {
+            rows_in: rows.len() as u64,
+            rows,
+            rejects: Vec::new(),
+        };
+        drop_duplicate_people(&mut records, "population.csv");
+        records
+    }
+
+    #[test]
+    fn a_repeated_id_keeps_one_row_chosen_by_content() {
+        let id = "530102201503011821";
+        let a = dedupe(vec![
+            person(2, id, "王芳"),
+            person(3, "530102201203150117", "张伟"),
+            person(4, id, "李芳"),
+        ]);
+        let b = dedupe(vec![
+            person(2, id, "李芳"),
+            person(3, "530102201203150117", "张伟"),
+            person(4, id, "王芳"),
+        ]);
+        let names = |r: &Records<Person>| r.rows.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&a), vec!["张伟", "李芳"]);
+        assert_eq!(names(&b), vec!["李芳", "张伟"]);
+        assert_eq!(a.rejects.len(), 1);
+        assert_eq!(a.rejects[0].line, 2);
+        assert!(
+            a.rejects[0].reason.contains("line 4"),
+            "{}",
+            a.rejects[0].reason
+        );
+        assert_eq!(a.rows.len() + a.rejects.len(), a.rows_in as usize);
+    }
 }

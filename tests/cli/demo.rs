@@ -96,3 +96,58 @@ fn a_formula_in_a_name_is_escaped_in_the_ledger() {
     let ledger = wd.read("out/ledger.csv");
     assert!(ledger.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{ledger}");
 }
+
+#[test]
+fn a_parquet_population_gives_the_same_ledger() {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    let wd = Workdir::with_fixture("demo");
+    let bytes = fs::read(wd.path("input/population.csv")).unwrap();
+    let text = encoding_rs::GB18030.decode(&bytes).0.into_owned();
+    let mut lines = text.lines();
+    let headers: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let columns = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Column::new((*h).into(), rows.iter().map(|r| r[i]).collect::<Vec<_>>()))
+        .collect();
+    let mut frame = DataFrame::new(rows.len(), columns).unwrap();
+    let file = fs::File::create(wd.path("input/population.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut frame).unwrap();
+    fs::remove_file(wd.path("input/population.csv")).unwrap();
+
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    for name in ["ledger.csv", "summary.csv"] {
+        let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
+        assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
+    }
+    let rejects = wd.read("out/rejects.csv");
+    assert!(
+        rejects.contains("population.parquet,27,birth_date"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn a_utf16_tab_separated_export_reads_like_csv() {
+    let wd = Workdir::with_fixture("demo");
+    let students = wd
+        .read("input/students.csv")
+        .replace(',', "\t")
+        .replace('\n', "\r\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(students.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::remove_file(wd.path("input/students.csv")).unwrap();
+    wd.write("input/students.txt", bytes);
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    for name in ["ledger.csv", "summary.csv"] {
+        let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
+        assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
+    }
+    let expected = fs::read_to_string(fixtures().join("demo/expected/rejects.csv")).unwrap();
+    assert_same_text(
+        "rejects.csv",
+        &expected.replace("students.csv", "students.txt"),
+        &wd.read("out/rejects.csv"),
+    );
+}
