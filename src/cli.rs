@@ -22,6 +22,65 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the config and the inputs: write rejects.csv and manifest.json, link nothing.
     Check(RunArgs),
+    /// Write synthetic registers with ground truth (DIR/truth/) that `run` can read.
+    Generate(GenerateArgs),
+    /// Score a run against the ground truth of generated registers.
+    Evaluate(EvaluateArgs),
+}
+
+/// Options of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of population rows.
+    #[arg(long, value_name = "N")]
+    pub population: u64,
+
+    /// Random seed: the same seed and options give byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// As-of date the registers are made for, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", default_value = "2026-09-01")]
+    pub as_of: String,
+
+    /// Header language: zh (default) or en.
+    #[arg(long, value_name = "LANG", default_value = "zh")]
+    pub headers: String,
+
+    /// Text encoding: utf-8 (default) or gb18030.
+    #[arg(long, value_name = "ENC", default_value = "utf-8")]
+    pub encoding: String,
+
+    /// Share of school-age children who dropped out.
+    #[arg(long, value_name = "RATE")]
+    pub dropout_rate: Option<f64>,
+
+    /// Share of households in the poverty register.
+    #[arg(long, value_name = "RATE")]
+    pub poverty_rate: Option<f64>,
+
+    /// Multiplies every injected error rate (0 for clean registers).
+    #[arg(long, value_name = "FACTOR")]
+    pub error_scale: Option<f64>,
+
+    /// No closing summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The truth directory written by `generate` (DIR/truth).
+    #[arg(long, value_name = "DIR")]
+    pub truth: PathBuf,
+
+    /// The run directory to score.
+    pub run: PathBuf,
 }
 
 /// Options shared by `run` and `check`.

@@ -11,6 +11,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod cmd;
 pub mod cohort;
 pub mod config;
 pub mod error;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use sanku::cli::{Cli, Command};
-use sanku::config::Config;
+use sanku::config::{Config, generate_options};
 use sanku::error::{ExitCode, exit_code_of};
 
 fn main() {
@@ -25,6 +25,19 @@ fn main() {
                 );
             }
             Ok(())
+        }),
+        Command::Generate(args) => generate_options(args).and_then(|options| {
+            let report = sanku::cmd::generate::generate(&options)?;
+            if !args.quiet {
+                eprintln!(
+                    "sanku: generated {} people, {} student records, {} poverty members, {} exemptions; {} true dropouts, {} injected errors",
+                    report.population, report.students, report.poverty, report.exemptions, report.dropouts, report.errors
+                );
+            }
+            Ok(())
+        }),
+        Command::Evaluate(args) => sanku::cmd::evaluate::evaluate(&args.truth, &args.run).map(|evaluation| {
+            print!("{evaluation}");
         }),
     };
     let code = match result {

@@ -3,4 +3,5 @@
 mod demo;
 mod determinism;
 mod errors;
+mod synthetic;
 mod workdir;

@@ -1,0 +1,4 @@
+//! Subcommands other than the nightly run. Each reuses the pipeline's stages.
+
+pub mod evaluate;
+pub mod generate;

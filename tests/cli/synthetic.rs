@@ -1,0 +1,107 @@
+//! Generated registers with ground truth: the committed small set is what `generate`
+//! writes today, and a run on it scores what exact linkage reaches. The pinned figures
+//! may only improve; change them deliberately.
+
+use std::fs;
+use std::path::Path;
+
+use crate::workdir::{Workdir, fixtures};
+
+const GENERATE: [&str; 11] = [
+    "generate",
+    "--population",
+    "5000",
+    "--seed",
+    "7",
+    "--encoding",
+    "gb18030",
+    "--dropout-rate",
+    "0.05",
+    "--out",
+    "gen",
+];
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["", "truth"] {
+        let mut entries: Vec<_> = fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries.into_iter().filter(|p| p.is_file()) {
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            out.push((name, fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_committed_small_set_is_what_generate_writes() {
+    let wd = Workdir::new();
+    wd.expect_code(&GENERATE, 0);
+    let committed = files_under(&fixtures().join("synthetic-small"));
+    let generated = files_under(&wd.path("gen"));
+    let names = |f: &[(String, Vec<u8>)]| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&committed), names(&generated));
+    for ((name, a), (_, b)) in committed.iter().zip(&generated) {
+        assert!(
+            a == b,
+            "{name} differs from a fresh `sanku {}`",
+            GENERATE.join(" ")
+        );
+    }
+}
+
+fn score(evaluation: &serde_json::Value, set: &str) -> (u64, u64, u64) {
+    let s = &evaluation[set];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    (
+        n("true_positives"),
+        n("false_positives"),
+        n("false_negatives"),
+    )
+}
+
+#[test]
+fn exact_linkage_scores_are_pinned() {
+    let wd = Workdir::new();
+    let data = fixtures().join("synthetic-small");
+    let data = data.to_str().unwrap();
+    wd.expect_code(&["run", data, "--out", "run", "--quiet"], 0);
+    let truth = format!("{data}/truth");
+    let out = wd.expect_code(&["evaluate", "--truth", &truth, "run"], 0);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("missed links: 16 id_missing, 1 id_substitution, 2 id_transposition"),
+        "{printed}"
+    );
+
+    let evaluation: serde_json::Value =
+        serde_json::from_str(&wd.read("run/evaluation.json")).unwrap();
+    // Exact linkage: every true dropout is flagged, but every enrolled child whose record
+    // lost or mistyped its ID is flagged too.
+    assert_eq!(score(&evaluation, "flagged"), (33, 17, 0));
+    assert_eq!(score(&evaluation, "flagged_poor"), (1, 1, 0));
+    assert_eq!(score(&evaluation, "student_links"), (692, 0, 19));
+    assert_eq!(score(&evaluation, "poverty_links"), (36, 0, 0));
+    assert_eq!(evaluation["false_flags_by_error"]["id_missing"], 14);
+}
+
+#[test]
+fn evaluate_rejects_bad_paths_and_mismatched_truth() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "demo-run", "--quiet"], 0);
+    let truth = fixtures().join("synthetic-small/truth");
+    let out = wd.expect_code(
+        &["evaluate", "--truth", truth.to_str().unwrap(), "demo-run"],
+        2,
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match the truth"));
+    wd.expect_code(&["evaluate", "--truth", "nowhere", "demo-run"], 2);
+    wd.expect_code(
+        &["evaluate", "--truth", truth.to_str().unwrap(), "no-run"],
+        2,
+    );
+}
