@@ -55,6 +55,16 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "ENC", default_value = "utf-8")]
     pub encoding: String,
 
+    /// Data file format: csv (default) or parquet.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: String,
+
+    /// Rate of one injected error kind, e.g. `--error-rate id_missing=0.02` (repeatable).
+    /// Kinds: id_substitution, id_transposition, id_missing, id_format, name_homophone,
+    /// name_traditional, birth_swap, birth_off_by_one, wrong_sex.
+    #[arg(long, value_name = "KIND=RATE")]
+    pub error_rate: Vec<String>,
+
     /// Share of school-age children who dropped out.
     #[arg(long, value_name = "RATE")]
     pub dropout_rate: Option<f64>,

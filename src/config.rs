@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cli::{GenerateArgs, RunArgs};
-use crate::cmd::generate::{GenerateOptions, Headers, Rates};
+use crate::cmd::generate::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::error::bad_input;
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
@@ -440,6 +440,41 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
             "--error-scale {scale}: expected 0 to 20"
         )));
     }
+    let mut errors: Vec<(ErrorKind, f64)> = defaults
+        .errors
+        .iter()
+        .map(|&(k, r)| (k, r * scale))
+        .collect();
+    for spec in &args.error_rate {
+        let (kind, value) = spec
+            .split_once('=')
+            .ok_or_else(|| bad_input(format!("--error-rate `{spec}`: expected KIND=RATE")))?;
+        let kind = ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.key() == kind.trim())
+            .ok_or_else(|| bad_input(format!("--error-rate `{spec}`: unknown kind `{kind}`")))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| bad_input(format!("--error-rate `{spec}`: `{value}` is not a number")))?;
+        let value = rate("error-rate", Some(value), 0.0)?;
+        errors
+            .iter_mut()
+            .filter(|(k, _)| *k == kind)
+            .for_each(|e| e.1 = value);
+    }
+    if errors.iter().map(|(_, r)| r).sum::<f64>() > 1.0 {
+        return Err(bad_input("error rates add up to more than 1"));
+    }
+    let parquet = match args.format.as_str() {
+        "csv" => false,
+        "parquet" => true,
+        other => {
+            return Err(bad_input(format!(
+                "--format `{other}`: expected csv or parquet"
+            )));
+        }
+    };
     let rates = Rates {
         dropout: rate("dropout-rate", args.dropout_rate, defaults.dropout)?,
         poverty_households: rate(
@@ -447,11 +482,7 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
             args.poverty_rate,
             defaults.poverty_households,
         )?,
-        errors: defaults
-            .errors
-            .iter()
-            .map(|&(k, r)| (k, r * scale))
-            .collect(),
+        errors,
         ..defaults
     };
     Ok(GenerateOptions {
@@ -461,6 +492,7 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
         as_of,
         headers,
         encoding,
+        parquet,
         rates,
     })
 }

@@ -105,3 +105,42 @@ fn evaluate_rejects_bad_paths_and_mismatched_truth() {
         2,
     );
 }
+
+#[test]
+fn parquet_registers_score_like_csv_ones() {
+    let wd = Workdir::new();
+    let mut args = GENERATE.to_vec();
+    args.extend(["--format", "parquet", "--headers", "en"]);
+    wd.expect_code(&args, 0);
+    assert!(wd.path("gen/population.parquet").is_file());
+    assert!(!wd.path("gen/population.csv").exists());
+    wd.expect_code(&["run", "gen", "--out", "run", "--quiet"], 0);
+    wd.expect_code(&["evaluate", "--truth", "gen/truth", "run"], 0);
+    let data = fixtures().join("synthetic-small");
+    wd.expect_code(
+        &["run", data.to_str().unwrap(), "--out", "csv-run", "--quiet"],
+        0,
+    );
+    for name in ["ledger.csv", "summary.csv", "links.parquet"] {
+        let a = fs::read(wd.path(&format!("run/{name}"))).unwrap();
+        let b = fs::read(wd.path(&format!("csv-run/{name}"))).unwrap();
+        assert!(a == b, "{name} differs between Parquet and CSV registers");
+    }
+}
+
+#[test]
+fn generate_rejects_bad_options() {
+    let wd = Workdir::new();
+    for bad in [
+        &["--format", "xlsx"][..],
+        &["--error-rate", "id_missing"],
+        &["--error-rate", "typo=0.1"],
+        &["--dropout-rate", "1.5"],
+        &["--headers", "fr"],
+        &["--as-of", "2026-02-30"],
+    ] {
+        let mut args = vec!["generate", "--population", "10", "--out", "g"];
+        args.extend(bad);
+        wd.expect_code(&args, 2);
+    }
+}

@@ -20,7 +20,7 @@ pub use corrupt::ErrorKind;
 use household::{Household, Member};
 use names::NameBook;
 use rng::Rng;
-use sink::CsvSink;
+use sink::{CsvSink, DataSink, ParquetSink};
 
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
@@ -74,6 +74,8 @@ pub struct GenerateOptions {
     pub as_of: Date,
     pub headers: Headers,
     pub encoding: Encoding,
+    /// Write Parquet data files instead of CSV (truth stays CSV).
+    pub parquet: bool,
     pub rates: Rates,
 }
 
@@ -127,10 +129,10 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
 
 /// All open output files.
 struct Sinks {
-    population: CsvSink,
-    students: CsvSink,
-    poverty: CsvSink,
-    exemptions: CsvSink,
+    population: DataSink,
+    students: DataSink,
+    poverty: DataSink,
+    exemptions: DataSink,
     dropouts: CsvSink,
     student_links: CsvSink,
     poverty_links: CsvSink,
@@ -159,13 +161,22 @@ impl Sinks {
     fn create(o: &GenerateOptions) -> anyhow::Result<Sinks> {
         let dir = &o.out;
         let truth = dir.join("truth");
-        let data = |s: SourceKind| {
-            CsvSink::create(
-                dir,
-                &format!("{}.csv", s.key()),
-                o.encoding,
-                &headers(s, o.headers),
-            )
+        let data = |s: SourceKind| -> anyhow::Result<DataSink> {
+            let header = headers(s, o.headers);
+            Ok(if o.parquet {
+                DataSink::Parquet(Box::new(ParquetSink::create(
+                    dir,
+                    &format!("{}.parquet", s.key()),
+                    &header,
+                )?))
+            } else {
+                DataSink::Csv(CsvSink::create(
+                    dir,
+                    &format!("{}.csv", s.key()),
+                    o.encoding,
+                    &header,
+                )?)
+            })
         };
         let fact =
             |name: &str, header: &[&str]| CsvSink::create(&truth, name, Encoding::Utf8, header);
@@ -193,6 +204,10 @@ impl Sinks {
             self.students,
             self.poverty,
             self.exemptions,
+        ] {
+            sink.finish()?;
+        }
+        for sink in [
             self.dropouts,
             self.student_links,
             self.poverty_links,
@@ -487,6 +502,7 @@ mod tests {
             as_of: Date::new(2026, 9, 1).unwrap(),
             headers: Headers::English,
             encoding: Encoding::Utf8,
+            parquet: false,
             rates: Rates::default(),
         }
     }
