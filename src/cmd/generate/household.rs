@@ -102,10 +102,17 @@ pub fn draw(
                 let mut other = child.clone();
                 other.male = rng.chance(0.5);
                 other.relation = if other.male { "之子" } else { "之女" };
-                if !minority {
+                other.name = if minority {
+                    loop {
+                        let name = names.minority(rng);
+                        if name != child.name {
+                            break name.to_string();
+                        }
+                    }
+                } else {
                     let given: String = child.name.chars().skip(surname.chars().count()).collect();
-                    other.name = format!("{surname}{}", names.twin_given(rng, &given));
-                }
+                    format!("{surname}{}", names.twin_given(rng, &given))
+                };
                 members.push(child);
                 members.push(other);
             } else {
