@@ -7,6 +7,7 @@ pub mod date;
 pub mod field;
 pub mod id;
 pub mod name;
+pub mod name_key;
 pub mod text;
 pub mod values;
 
