@@ -1,0 +1,297 @@
+//! Per-field comparison levels for fuzzy linkage (SPEC §5.2). Each comparison of two values
+//! gives a level, from strongest agreement to disagreement; weights come later. All
+//! comparisons are symmetric.
+//!
+//! ID numbers are compared by their parts, not by a generic edit distance: a typo (one
+//! substituted digit, or two adjacent digits swapped, among the first 17) leaves the
+//! original check character in place, so a number that is invalid by its check and one
+//! typo away from a valid number with the same check character is strong evidence. Two
+//! different children born on the same day in the same county share the first 14
+//! characters and differ in the order code and check, which says almost nothing.
+
+use crate::normalize::date::Date;
+use crate::normalize::id::{IdClass, IdNumber};
+use crate::normalize::name_key::{same_pinyin, simplified};
+use crate::normalize::values::Sex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameLevel {
+    Exact,
+    SamePinyin,
+    OneCharOff,
+    Similar,
+    Different,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DateLevel {
+    Exact,
+    DayMonthSwapped,
+    OneDayOff,
+    SameYearMonth,
+    Different,
+    Missing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdLevel {
+    Exact,
+    /// One substitution or adjacent transposition among the first 17 characters, same
+    /// check character, and at least one side fails its check.
+    Typo,
+    /// Same address and birth date (first 14 characters), different order code.
+    SameBirthAndPlace,
+    Different,
+    Missing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SexLevel {
+    Same,
+    Different,
+    Missing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DivisionLevel {
+    SameCounty,
+    SamePrefecture,
+    Different,
+    Missing,
+}
+
+/// Jaro-Winkler similarity of the simplified names at or above which names are `Similar`.
+pub const SIMILAR_NAME: f64 = 0.8;
+
+/// Compares two normalised names.
+pub fn compare_names(a: &str, b: &str) -> NameLevel {
+    let (sa, sb) = (simplified(a), simplified(b));
+    if sa == sb {
+        return NameLevel::Exact;
+    }
+    if same_pinyin(&sa, &sb) {
+        return NameLevel::SamePinyin;
+    }
+    let (ca, cb): (Vec<char>, Vec<char>) = (sa.chars().collect(), sb.chars().collect());
+    if one_char_off(&ca, &cb) {
+        return NameLevel::OneCharOff;
+    }
+    if strsim::jaro_winkler(&sa, &sb) >= SIMILAR_NAME {
+        NameLevel::Similar
+    } else {
+        NameLevel::Different
+    }
+}
+
+/// One character substituted, inserted or deleted.
+fn one_char_off(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => a.iter().zip(b).filter(|(x, y)| x != y).count() == 1,
+        1 => (0..long.len()).any(|skip| {
+            long.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| c)
+                .eq(short.iter())
+        }),
+        _ => false,
+    }
+}
+
+/// Compares two birth dates.
+pub fn compare_dates(a: Option<Date>, b: Option<Date>) -> DateLevel {
+    let (Some(a), Some(b)) = (a, b) else {
+        return DateLevel::Missing;
+    };
+    if a == b {
+        DateLevel::Exact
+    } else if a.year == b.year && a.month == b.day && a.day == b.month {
+        DateLevel::DayMonthSwapped
+    } else if (a.day_number() - b.day_number()).abs() == 1 {
+        DateLevel::OneDayOff
+    } else if (a.year, a.month) == (b.year, b.month) {
+        DateLevel::SameYearMonth
+    } else {
+        DateLevel::Different
+    }
+}
+
+/// Compares two ID numbers by their parts.
+pub fn compare_ids(a: &IdNumber, b: &IdNumber) -> IdLevel {
+    // Empty, wrong-length and legacy numbers with impossible dates have no parts to compare.
+    let has_digits = |id: &IdNumber| {
+        id.text.len() == 18 && !matches!(id.class, IdClass::Empty | IdClass::BadLength)
+    };
+    if !has_digits(a) || !has_digits(b) {
+        return IdLevel::Missing;
+    }
+    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
+    if x == y {
+        return IdLevel::Exact;
+    }
+    let one_invalid = !a.class.is_usable() || !b.class.is_usable();
+    if one_invalid && x[17] == y[17] && one_typo(&x[..17], &y[..17]) {
+        return IdLevel::Typo;
+    }
+    if x[..14] == y[..14] {
+        IdLevel::SameBirthAndPlace
+    } else {
+        IdLevel::Different
+    }
+}
+
+/// One substitution, or one swap of two adjacent characters.
+fn one_typo(a: &[u8], b: &[u8]) -> bool {
+    let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    match diffs.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+        _ => false,
+    }
+}
+
+pub fn compare_sex(a: Sex, b: Sex) -> SexLevel {
+    match (a, b) {
+        (Sex::Unknown, _) | (_, Sex::Unknown) => SexLevel::Missing,
+        _ if a == b => SexLevel::Same,
+        _ => SexLevel::Different,
+    }
+}
+
+pub fn compare_divisions(a: &str, b: &str) -> DivisionLevel {
+    if a.len() < 6 || b.len() < 6 {
+        DivisionLevel::Missing
+    } else if a[..6] == b[..6] {
+        DivisionLevel::SameCounty
+    } else if a[..4] == b[..4] {
+        DivisionLevel::SamePrefecture
+    } else {
+        DivisionLevel::Different
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::id::{check_char, parse_id};
+
+    fn id(first17: &str) -> IdNumber {
+        let c = check_char(first17.as_bytes()) as char;
+        parse_id(&format!("{first17}{c}")).unwrap()
+    }
+
+    fn raw(text: &str) -> IdNumber {
+        parse_id(text).unwrap()
+    }
+
+    fn d(y: i32, m: u8, day: u8) -> Option<Date> {
+        Date::new(y, m, day)
+    }
+
+    #[test]
+    fn name_levels() {
+        assert_eq!(compare_names("张伟", "张伟"), NameLevel::Exact);
+        assert_eq!(compare_names("張偉", "张伟"), NameLevel::Exact);
+        assert_eq!(compare_names("张伟", "张玮"), NameLevel::SamePinyin);
+        assert_eq!(compare_names("曾伟", "层伟"), NameLevel::SamePinyin);
+        assert_eq!(compare_names("张伟", "张强"), NameLevel::OneCharOff);
+        assert_eq!(compare_names("张伟", "张小伟"), NameLevel::OneCharOff);
+        assert_eq!(compare_names("欧阳子涵", "欧阳紫寒"), NameLevel::SamePinyin);
+        assert_eq!(
+            compare_names("买买提·艾力", "买买提·艾力江"),
+            NameLevel::OneCharOff
+        );
+        assert_eq!(
+            compare_names("买买提·艾力", "买买提·艾力买江"),
+            NameLevel::Similar
+        );
+        assert_eq!(compare_names("张伟", "李强"), NameLevel::Different);
+    }
+
+    #[test]
+    fn date_levels() {
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2015, 3, 4)),
+            DateLevel::Exact
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2015, 4, 3)),
+            DateLevel::DayMonthSwapped
+        );
+        assert_eq!(
+            compare_dates(d(2015, 2, 28), d(2015, 3, 1)),
+            DateLevel::OneDayOff
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2015, 3, 20)),
+            DateLevel::SameYearMonth
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2016, 3, 4)),
+            DateLevel::Different
+        );
+        assert_eq!(compare_dates(None, d(2016, 3, 4)), DateLevel::Missing);
+    }
+
+    #[test]
+    fn a_digit_typo_keeps_the_check_and_is_strong_evidence() {
+        let child = id("53010220150301123");
+        let typo = raw(&format!("53010220150301183{}", &child.text[17..]));
+        assert_eq!(typo.class, IdClass::BadCheck);
+        assert_eq!(compare_ids(&child, &typo), IdLevel::Typo);
+        let swapped = raw(&format!("53010220150301213{}", &child.text[17..]));
+        assert_eq!(compare_ids(&child, &swapped), IdLevel::Typo);
+    }
+
+    #[test]
+    fn a_classmate_born_the_same_day_in_the_same_county_is_weak_evidence() {
+        let child = id("53010220150301123");
+        let classmate = id("53010220150301125");
+        assert_eq!(compare_ids(&child, &classmate), IdLevel::SameBirthAndPlace);
+        let elsewhere = id("44010620150301123");
+        assert_eq!(compare_ids(&child, &elsewhere), IdLevel::Different);
+        assert_eq!(compare_ids(&child, &raw("")), IdLevel::Missing);
+        assert_eq!(
+            compare_ids(&child, &raw("130503671301001")),
+            IdLevel::Missing
+        );
+        assert_eq!(compare_ids(&child, &child.clone()), IdLevel::Exact);
+    }
+
+    #[test]
+    fn sex_and_division_levels() {
+        assert_eq!(compare_sex(Sex::Male, Sex::Male), SexLevel::Same);
+        assert_eq!(compare_sex(Sex::Male, Sex::Female), SexLevel::Different);
+        assert_eq!(compare_sex(Sex::Unknown, Sex::Female), SexLevel::Missing);
+        assert_eq!(
+            compare_divisions("530102", "530102001"),
+            DivisionLevel::SameCounty
+        );
+        assert_eq!(
+            compare_divisions("530102", "530111"),
+            DivisionLevel::SamePrefecture
+        );
+        assert_eq!(
+            compare_divisions("530102", "440106"),
+            DivisionLevel::Different
+        );
+        assert_eq!(compare_divisions("", "440106"), DivisionLevel::Missing);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn comparing_a_with_b_equals_comparing_b_with_a(
+            na in "[张章李伟玮强曾层]{1,3}", nb in "[张章李伟玮强曾层]{1,3}",
+            da in 0i64..800, db in 0i64..800,
+            ia in "5301022015030[0-9]{4}", ib in "5301022015030[0-9]{4}",
+        ) {
+            proptest::prop_assert_eq!(compare_names(&na, &nb), compare_names(&nb, &na));
+            let base = Date::new(2014, 1, 1).unwrap();
+            let (x, y) = (Some(base.add_days(da)), Some(base.add_days(db)));
+            proptest::prop_assert_eq!(compare_dates(x, y), compare_dates(y, x));
+            let (a, b) = (raw(&format!("{ia}0")), id(&ib));
+            proptest::prop_assert_eq!(compare_ids(&a, &b), compare_ids(&b, &a));
+        }
+    }
+}
