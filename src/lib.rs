@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod output;
 pub mod progress;
 pub mod reject;
+pub mod rng;
 pub mod schema;
 pub mod summary;
 mod timer;

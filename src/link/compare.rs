@@ -60,6 +60,37 @@ pub enum DivisionLevel {
     Missing,
 }
 
+/// The levels of one compared pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Comparison {
+    pub name: NameLevel,
+    pub birth: DateLevel,
+    pub id: IdLevel,
+    pub sex: SexLevel,
+    pub division: DivisionLevel,
+}
+
+/// What a comparison needs to know of either side.
+#[derive(Clone, Copy, Debug)]
+pub struct CompareView<'a> {
+    pub id: &'a IdNumber,
+    pub name: &'a str,
+    pub birth: Option<Date>,
+    pub sex: Sex,
+    pub division: &'a str,
+}
+
+/// Compares two records field by field.
+pub fn compare(a: &CompareView, b: &CompareView) -> Comparison {
+    Comparison {
+        name: compare_names(a.name, b.name),
+        birth: compare_dates(a.birth, b.birth),
+        id: compare_ids(a.id, b.id),
+        sex: compare_sex(a.sex, b.sex),
+        division: compare_divisions(a.division, b.division),
+    }
+}
+
 /// Jaro-Winkler similarity of the simplified names at or above which names are `Similar`.
 pub const SIMILAR_NAME: f64 = 0.8;
 

@@ -4,6 +4,7 @@
 pub mod block;
 pub mod compare;
 pub mod exact;
+pub mod weights;
 
 use crate::cohort::Cohort;
 use crate::config::Config;

@@ -2,8 +2,8 @@
 //! should link, so that linkage can be scored on what it recovers.
 
 use super::names::{homophone_variant, traditional_variant};
-use super::rng::{Rng, cumulative};
 use crate::normalize::date::Date;
+use crate::rng::{Rng, cumulative};
 
 /// A kind of injected error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,8 +4,8 @@
 
 use super::GenerateOptions;
 use super::names::NameBook;
-use super::rng::{Rng, cumulative};
 use crate::normalize::date::Date;
+use crate::rng::{Rng, cumulative};
 
 /// A household member as the population register will hold them.
 #[derive(Clone, Debug)]

@@ -9,17 +9,16 @@
 mod corrupt;
 mod household;
 pub mod names;
-pub mod rng;
 mod sink;
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::rng::{self, Rng};
 pub use corrupt::ErrorKind;
 use household::{Household, Member};
 use names::NameBook;
-use rng::Rng;
 use sink::{CsvSink, DataSink, ParquetSink};
 
 use crate::load::encoding::Encoding;

@@ -1,5 +1,6 @@
 //! A small deterministic random number generator (SplitMix64), so that the same seed
-//! gives the same registers on every machine and every version of every dependency.
+//! gives the same registers, and the same sampled pairs, on every machine and with every
+//! version of every dependency.
 
 /// SplitMix64 (Steele, Lea and Flood, 2014).
 #[derive(Clone, Debug)]

@@ -1,0 +1,280 @@
+//! Fellegi–Sunter match weights. Each field's comparison level has an m probability (the
+//! chance of that level for a true match) and a u probability (for a random non-match);
+//! its weight is log2(m/u) bits, and a pair's weight is the sum over fields. u comes from
+//! random pairs; m is fitted by EM on the candidate pairs without labels. A missing value
+//! weighs nothing. Exact name agreement is adjusted for the name's frequency: 王伟
+//! agreeing says less than 欧阳子涵 agreeing.
+
+use serde::Serialize;
+
+use super::compare::Comparison;
+
+/// Fields in weight order.
+pub const FIELDS: [&str; 5] = ["name", "birth_date", "id_number", "sex", "division"];
+
+/// Level names per field, strongest first; the last level of every field but the name is
+/// "missing".
+pub const LEVELS: [&[&str]; 5] = [
+    &[
+        "exact",
+        "same_pinyin",
+        "one_char_off",
+        "similar",
+        "different",
+    ],
+    &[
+        "exact",
+        "day_month_swapped",
+        "one_day_off",
+        "same_year_month",
+        "different",
+        "missing",
+    ],
+    &[
+        "exact",
+        "typo",
+        "same_birth_and_place",
+        "different",
+        "missing",
+    ],
+    &["same", "different", "missing"],
+    &["same_county", "same_prefecture", "different", "missing"],
+];
+
+/// A pair's comparison level per field, as indices into [`LEVELS`].
+pub type Levels = [u8; 5];
+
+impl Comparison {
+    pub fn levels(&self) -> Levels {
+        [
+            self.name as u8,
+            self.birth as u8,
+            self.id as u8,
+            self.sex as u8,
+            self.division as u8,
+        ]
+    }
+}
+
+fn is_missing(field: usize, level: u8) -> bool {
+    field > 0 && usize::from(level) == LEVELS[field].len() - 1
+}
+
+/// m and u per field and level, and the share of matches among candidate pairs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Params {
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    pub lambda: f64,
+    pub em_iterations: u32,
+}
+
+/// One field's part of a pair's weight.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Contribution {
+    pub field: &'static str,
+    pub level: &'static str,
+    pub weight: f64,
+}
+
+impl Params {
+    /// The weight of one field at one level, in bits.
+    pub fn field_weight(&self, field: usize, level: u8) -> f64 {
+        if is_missing(field, level) {
+            return 0.0;
+        }
+        let l = usize::from(level);
+        (self.m[field][l] / self.u[field][l]).log2()
+    }
+
+    /// Each field's contribution; `name_share` is the share of people with this exact
+    /// name, which replaces u when the names agree exactly.
+    pub fn contributions(&self, levels: &Levels, name_share: Option<f64>) -> [Contribution; 5] {
+        std::array::from_fn(|f| {
+            let level = levels[f];
+            let mut weight = self.field_weight(f, level);
+            if f == 0 && level == 0 {
+                if let Some(share) = name_share {
+                    weight = (self.m[0][0] / share.max(1e-9)).log2();
+                }
+            }
+            Contribution {
+                field: FIELDS[f],
+                level: LEVELS[f][usize::from(level)],
+                weight,
+            }
+        })
+    }
+
+    /// A pair's total weight.
+    pub fn weight(&self, levels: &Levels, name_share: Option<f64>) -> f64 {
+        self.contributions(levels, name_share)
+            .iter()
+            .map(|c| c.weight)
+            .sum()
+    }
+}
+
+/// u probabilities from the comparison levels of random pairs, smoothed so that no level
+/// is impossible.
+pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
+    (0..FIELDS.len())
+        .map(|f| {
+            let n = LEVELS[f].len();
+            let mut counts = vec![0.5; n];
+            for s in samples {
+                counts[usize::from(s[f])] += 1.0;
+            }
+            let total: f64 = counts.iter().sum();
+            counts.iter().map(|c| c / total).collect()
+        })
+        .collect()
+}
+
+/// Fits m (and the match share) by EM on the distinct comparison patterns of the
+/// candidate pairs, with `u` held fixed.
+pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> Params {
+    let mut m: Vec<Vec<f64>> = (0..FIELDS.len())
+        .map(|f| {
+            let n = LEVELS[f].len();
+            (0..n)
+                .map(|l| if l == 0 { 0.9 } else { 0.1 / (n - 1) as f64 })
+                .collect()
+        })
+        .collect();
+    let mut lambda = 0.5;
+    let mut done = 0;
+    for _ in 0..iterations {
+        done += 1;
+        let mut expected: Vec<Vec<f64>> = (0..FIELDS.len())
+            .map(|f| vec![1e-3; LEVELS[f].len()])
+            .collect();
+        let (mut matched, mut total) = (0.0, 0.0);
+        for (levels, count) in patterns {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for f in 0..FIELDS.len() {
+                if is_missing(f, levels[f]) {
+                    continue;
+                }
+                pm *= m[f][usize::from(levels[f])];
+                pu *= u[f][usize::from(levels[f])];
+            }
+            let p = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+            let w = p * *count as f64;
+            matched += w;
+            total += *count as f64;
+            for f in 0..FIELDS.len() {
+                expected[f][usize::from(levels[f])] += w;
+            }
+        }
+        let new_m: Vec<Vec<f64>> = expected
+            .iter()
+            .map(|row| {
+                let sum: f64 = row.iter().sum();
+                row.iter().map(|v| v / sum).collect()
+            })
+            .collect();
+        let new_lambda = if total > 0.0 {
+            (matched / total).clamp(1e-6, 1.0 - 1e-6)
+        } else {
+            lambda
+        };
+        let change = (new_lambda - lambda).abs()
+            + new_m
+                .iter()
+                .flatten()
+                .zip(m.iter().flatten())
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f64>();
+        m = new_m;
+        lambda = new_lambda;
+        if change < 1e-7 {
+            break;
+        }
+    }
+    Params {
+        m,
+        u,
+        lambda,
+        em_iterations: done,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// Draws a comparison pattern from per-field level probabilities.
+    fn draw(rng: &mut Rng, probs: &[Vec<f64>]) -> Levels {
+        std::array::from_fn(|f| {
+            rng.pick_cumulative(&crate::rng::cumulative(probs[f].iter().copied())) as u8
+        })
+    }
+
+    #[test]
+    fn em_recovers_m_and_u_on_pairs_with_known_truth() {
+        let true_m = vec![
+            vec![0.85, 0.08, 0.04, 0.02, 0.01],
+            vec![0.9, 0.02, 0.03, 0.02, 0.02, 0.01],
+            vec![0.0, 0.35, 0.05, 0.1, 0.5],
+            vec![0.97, 0.02, 0.01],
+            vec![0.85, 0.1, 0.04, 0.01],
+        ];
+        let true_u = vec![
+            vec![0.002, 0.003, 0.02, 0.075, 0.9],
+            vec![0.3, 0.002, 0.005, 0.02, 0.663, 0.01],
+            vec![0.0, 0.0005, 0.02, 0.4795, 0.5],
+            vec![0.49, 0.5, 0.01],
+            vec![0.3, 0.3, 0.39, 0.01],
+        ];
+        let mut rng = Rng::new(42);
+        let mut counts = std::collections::HashMap::new();
+        let matches = 20_000;
+        for i in 0..100_000 {
+            let levels = if i < matches {
+                draw(&mut rng, &true_m)
+            } else {
+                draw(&mut rng, &true_u)
+            };
+            *counts.entry(levels).or_insert(0u64) += 1;
+        }
+        let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
+        patterns.sort();
+        let random: Vec<Levels> = (0..200_000).map(|_| draw(&mut rng, &true_u)).collect();
+        let params = fit_m(&patterns, estimate_u(&random), 200);
+        assert!(
+            (params.lambda - 0.2).abs() < 0.01,
+            "lambda {}",
+            params.lambda
+        );
+        for f in 0..FIELDS.len() {
+            for l in 0..LEVELS[f].len() {
+                if is_missing(f, l as u8) {
+                    continue;
+                }
+                let (got, want) = (params.m[f][l], true_m[f][l]);
+                assert!(
+                    (got - want).abs() < 0.03,
+                    "m[{}][{}] = {got}, want {want}",
+                    FIELDS[f],
+                    LEVELS[f][l]
+                );
+                assert!((params.u[f][l] - true_u[f][l]).abs() < 0.01);
+            }
+        }
+    }
+
+    #[test]
+    fn a_common_name_agreeing_weighs_less_than_a_rare_one() {
+        let params = Params {
+            m: LEVELS.iter().map(|l| vec![0.9; l.len()]).collect(),
+            u: LEVELS.iter().map(|l| vec![0.01; l.len()]).collect(),
+            lambda: 0.5,
+            em_iterations: 0,
+        };
+        let exact = [0, 0, 3, 0, 0];
+        assert!(params.weight(&exact, Some(0.01)) < params.weight(&exact, Some(0.00001)));
+        assert_eq!(params.field_weight(1, 5), 0.0, "missing weighs nothing");
+    }
+}
