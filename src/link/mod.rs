@@ -1,6 +1,7 @@
 //! Stage 4, `link`: links student records, poverty members and exemptions to cohort
 //! children, one-to-one per source. Today: exact linkage on ID numbers.
 
+pub mod assign;
 pub mod block;
 pub mod compare;
 pub mod exact;
