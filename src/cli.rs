@@ -128,6 +128,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
+    /// Match weight (bits) at or above which a fuzzy pair links (default 15).
+    #[arg(long, value_name = "BITS")]
+    pub accept: Option<f64>,
+
+    /// Match weight (bits) at or above which a fuzzy pair goes to review (default 10).
+    #[arg(long, value_name = "BITS")]
+    pub review: Option<f64>,
+
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

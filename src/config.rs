@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::cli::{GenerateArgs, RunArgs};
 use crate::cmd::generate::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::error::bad_input;
+use crate::link::fuzzy::FuzzyOptions;
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
 use crate::normalize::values::{PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
@@ -62,6 +63,8 @@ pub struct Config {
     pub verbose: u8,
     /// The config file, if any, and the SHA-256 of its bytes.
     pub file: Option<(PathBuf, String)>,
+    /// Fuzzy linkage thresholds and limits.
+    pub fuzzy: FuzzyOptions,
 }
 
 /// The TOML config file.
@@ -76,6 +79,8 @@ struct ConfigFile {
     sex: SexFile,
     #[serde(default)]
     exemption_reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    linkage: LinkageFile,
     population: Option<SourceFile>,
     students: Option<SourceFile>,
     poverty: Option<SourceFile>,
@@ -89,6 +94,15 @@ struct CohortFile {
     max_age: Option<i32>,
     /// Cutoff day as MM-DD.
     cutoff: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkageFile {
+    accept: Option<f64>,
+    review: Option<f64>,
+    tie_margin: Option<f64>,
+    block_cap: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +235,7 @@ impl Config {
             threads: args.threads.unwrap_or(0),
             quiet: args.quiet,
             verbose: args.verbose,
+            fuzzy: fuzzy_options(args, &file.linkage)?,
             file: file_info,
         })
     }
@@ -256,6 +271,27 @@ fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {
         ))
     })?;
     Ok((parsed, hash))
+}
+
+fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOptions> {
+    let mut options = FuzzyOptions::default();
+    let t = &mut options.thresholds;
+    t.accept = args.accept.or(file.accept).unwrap_or(t.accept);
+    t.review = args.review.or(file.review).unwrap_or(t.review);
+    t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
+    options.block_cap = file.block_cap.unwrap_or(options.block_cap);
+    if t.review > t.accept
+        || t.review.is_nan()
+        || !t.accept.is_finite()
+        || !t.review.is_finite()
+        || t.tie_margin < 0.0
+    {
+        return Err(bad_input(format!(
+            "linkage thresholds: review ({}) must not exceed accept ({}), and the tie margin ({}) must not be negative",
+            t.review, t.accept, t.tie_margin
+        )));
+    }
+    Ok(options)
 }
 
 fn default_as_of() -> Date {

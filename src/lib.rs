@@ -86,6 +86,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             output::ledger::write_ledger(dir, &ledger)?;
             output::links::write_links(dir, &cohort, &registers, &links)?;
             output::summary::write_summary(dir, &summary)?;
+            output::review::write_review(dir, &cohort, &registers, &links)?;
             output::rejects::write_rejects(dir, &all_rejects(&registers))?;
             Ok(())
         })?;

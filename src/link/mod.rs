@@ -1,27 +1,35 @@
 //! Stage 4, `link`: links student records, poverty members and exemptions to cohort
-//! children, one-to-one per source. Today: exact linkage on ID numbers.
+//! children, one-to-one per source: exactly on ID numbers, then fuzzily (student records)
+//! among what the exact pass left on both sides.
 
 pub mod assign;
 pub mod block;
 pub mod compare;
 pub mod exact;
+pub mod fuzzy;
 pub mod weights;
+
+use rustc_hash::FxHashSet;
 
 use crate::cohort::Cohort;
 use crate::config::Config;
 use crate::normalize::Registers;
+use compare::CompareView;
 use exact::{IdIndex, group_by_child};
+use fuzzy::fuzzy_link;
 
 /// How a link was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Method {
     Exact,
+    Fuzzy,
 }
 
 impl Method {
     pub const fn key(self) -> &'static str {
         match self {
             Method::Exact => "exact",
+            Method::Fuzzy => "fuzzy",
         }
     }
 }
@@ -46,6 +54,8 @@ pub struct Links {
     pub extra_students: Vec<Link>,
     pub poverty: Vec<Link>,
     pub exemptions: Vec<Link>,
+    /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
+    pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
 }
 
 /// Links the registers to the cohort.
@@ -77,6 +87,16 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         links.poverty.push(exact_link(child, records[0]));
     }
 
+    let outcome = link_students_fuzzily(cohort, registers, config, &links);
+    links.students.extend(outcome.links.iter().map(|p| Link {
+        child: p.child,
+        record: p.record,
+        method: Method::Fuzzy,
+        weight: Some(p.weight),
+    }));
+    links.students.sort_by_key(|l| l.child);
+    links.student_fuzzy = Some(outcome);
+
     if let Some(exemptions) = &registers.exemptions {
         // The exemption lasting longest wins; no end date lasts forever.
         let preference = |e: &crate::normalize::Exemption| {
@@ -100,4 +120,68 @@ fn exact_link(child: usize, record: usize) -> Link {
         method: Method::Exact,
         weight: None,
     }
+}
+
+/// Fuzzy linkage of the student records the exact pass left: children with no student
+/// link, and records neither linked nor carrying a valid ID of someone in the population.
+fn link_students_fuzzily(
+    cohort: &Cohort,
+    registers: &Registers,
+    config: &Config,
+    links: &Links,
+) -> fuzzy::FuzzyOutcome {
+    let students = &registers.students.rows;
+    let population_ids: FxHashSet<&str> = registers
+        .population
+        .rows
+        .iter()
+        .filter(|p| p.id.class.is_usable())
+        .map(|p| p.id.text.as_str())
+        .collect();
+    let mut linked_child = vec![false; cohort.children.len()];
+    let mut used_record = vec![false; students.len()];
+    for l in links.students.iter().chain(&links.extra_students) {
+        linked_child[l.child] = true;
+        used_record[l.record] = true;
+    }
+    let child_pool: Vec<usize> = (0..cohort.children.len())
+        .filter(|&i| !linked_child[i])
+        .collect();
+    let record_pool: Vec<usize> = (0..students.len())
+        .filter(|&j| !used_record[j])
+        .filter(|&j| {
+            !(students[j].id.class.is_usable()
+                && population_ids.contains(students[j].id.text.as_str()))
+        })
+        .collect();
+    let children: Vec<CompareView> = cohort
+        .children
+        .iter()
+        .map(|c| CompareView {
+            id: &c.id,
+            name: &c.name,
+            birth: Some(c.birth),
+            sex: c.sex,
+            division: &c.division,
+        })
+        .collect();
+    let records: Vec<CompareView> = students
+        .iter()
+        .map(|s| CompareView {
+            id: &s.id,
+            name: &s.name,
+            birth: s.birth,
+            sex: s.sex,
+            division: &s.school_division,
+        })
+        .collect();
+    fuzzy_link(
+        &children,
+        &child_pool,
+        &records,
+        &record_pool,
+        &|i| cohort.children[i].id.text.clone(),
+        &|j| students[j].student_no.clone(),
+        &config.fuzzy,
+    )
 }

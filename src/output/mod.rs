@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod links;
 pub mod manifest;
 pub mod rejects;
+pub mod review;
 pub mod summary;
 
 pub use manifest::{InputRecord, Manifest};

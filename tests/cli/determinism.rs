@@ -4,8 +4,9 @@ use std::fs;
 
 use crate::workdir::Workdir;
 
-const DETERMINISTIC: [&str; 6] = [
+const DETERMINISTIC: [&str; 7] = [
     "ledger.csv",
+    "review.csv",
     "ledger.parquet",
     "links.parquet",
     "summary.csv",

@@ -1,0 +1,180 @@
+//! Fuzzy linkage (SPEC §5.2–5.3) among what the exact pass left on both sides: blocking,
+//! per-field comparison, Fellegi–Sunter weights with u from random pairs and m by EM, then
+//! one-to-one assignment with a review band. Comparison and scoring run in parallel; the
+//! result does not depend on the thread count or on row order.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::assign::{Scored, Thresholds, assign};
+use super::block::{BlockingRecord, DEFAULT_BLOCK_CAP, PassStats, block};
+use super::compare::{CompareView, compare};
+use super::weights::{Levels, Params, estimate_u, fit_m};
+use crate::normalize::name_key::simplified;
+use crate::rng::Rng;
+
+/// Fuzzy linkage settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FuzzyOptions {
+    pub thresholds: Thresholds,
+    pub block_cap: u64,
+    pub random_pairs: usize,
+    pub em_iterations: u32,
+}
+
+impl Default for FuzzyOptions {
+    fn default() -> Self {
+        FuzzyOptions {
+            thresholds: Thresholds {
+                accept: 15.0,
+                review: 10.0,
+                tie_margin: 3.0,
+            },
+            block_cap: DEFAULT_BLOCK_CAP,
+            random_pairs: 50_000,
+            em_iterations: 100,
+        }
+    }
+}
+
+/// A scored candidate pair, by index into the cohort and into the source's records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredPair {
+    pub child: usize,
+    pub record: usize,
+    pub levels: Levels,
+    pub weight: f64,
+}
+
+/// What fuzzy linkage found for one source.
+#[derive(Clone, Debug)]
+pub struct FuzzyOutcome {
+    pub links: Vec<ScoredPair>,
+    pub review: Vec<ScoredPair>,
+    /// Every scored pair, sorted by child then record.
+    pub candidates: Vec<ScoredPair>,
+    pub params: Params,
+    pub blocking: Vec<PassStats>,
+    /// Share of cohort children carrying each simplified name.
+    pub name_shares: FxHashMap<String, f64>,
+}
+
+impl FuzzyOutcome {
+    /// The name-frequency share used for a child's exact name agreement.
+    pub fn name_share(&self, name: &str) -> Option<f64> {
+        self.name_shares.get(&simplified(name)).copied()
+    }
+}
+
+/// Links records of `record_pool` to children of `child_pool`. `child_key` and
+/// `record_key` give stable keys for tie breaks.
+pub fn fuzzy_link(
+    children: &[CompareView],
+    child_pool: &[usize],
+    records: &[CompareView],
+    record_pool: &[usize],
+    child_key: &(dyn Fn(usize) -> String + Sync),
+    record_key: &(dyn Fn(usize) -> String + Sync),
+    options: &FuzzyOptions,
+) -> FuzzyOutcome {
+    let mut counts: FxHashMap<String, f64> = FxHashMap::default();
+    for c in children {
+        *counts.entry(simplified(c.name)).or_default() += 1.0;
+    }
+    let total = children.len().max(1) as f64;
+    let name_shares: FxHashMap<String, f64> =
+        counts.into_iter().map(|(k, v)| (k, v / total)).collect();
+
+    fn as_block<'a>(v: &CompareView<'a>) -> BlockingRecord<'a> {
+        BlockingRecord {
+            id: v.id,
+            name: v.name,
+            birth: v.birth,
+            division: v.division,
+        }
+    }
+    let left: Vec<BlockingRecord> = child_pool.iter().map(|&i| as_block(&children[i])).collect();
+    let right: Vec<BlockingRecord> = record_pool.iter().map(|&j| as_block(&records[j])).collect();
+    let blocking = block(&left, &right, options.block_cap);
+
+    let compared: Vec<(usize, usize, Levels)> = blocking
+        .pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let (i, j) = (child_pool[a as usize], record_pool[b as usize]);
+            (i, j, compare(&children[i], &records[j]).levels())
+        })
+        .collect();
+
+    let params = fit(children, records, &compared, options);
+    let name_share = |i: usize| name_shares.get(&simplified(children[i].name)).copied();
+    let candidates: Vec<ScoredPair> = compared
+        .par_iter()
+        .map(|&(child, record, levels)| ScoredPair {
+            child,
+            record,
+            levels,
+            weight: params.weight(&levels, name_share(child)),
+        })
+        .collect();
+
+    let scored: Vec<Scored> = candidates
+        .iter()
+        .map(|p| Scored {
+            child: p.child as u32,
+            record: p.record as u32,
+            weight: p.weight,
+        })
+        .collect();
+    let assignment = assign(&scored, options.thresholds, |a, b| {
+        (child_key(a.child as usize), record_key(a.record as usize))
+            .cmp(&(child_key(b.child as usize), record_key(b.record as usize)))
+    });
+    let pick = |indices: &[usize]| -> Vec<ScoredPair> {
+        let mut v: Vec<ScoredPair> = indices.iter().map(|&i| candidates[i]).collect();
+        v.sort_by_key(|p| (p.child, p.record));
+        v
+    };
+    FuzzyOutcome {
+        links: pick(&assignment.links),
+        review: pick(&assignment.review),
+        candidates,
+        params,
+        blocking: blocking.passes,
+        name_shares,
+    }
+}
+
+/// u from random pairs of the whole cohort and all records; m by EM on the candidates.
+fn fit(
+    children: &[CompareView],
+    records: &[CompareView],
+    compared: &[(usize, usize, Levels)],
+    options: &FuzzyOptions,
+) -> Params {
+    let mut rng = Rng::new(0x005E_ED0F_5A4B);
+    let picks: Vec<(usize, usize)> = if children.is_empty() || records.is_empty() {
+        Vec::new()
+    } else {
+        (0..options.random_pairs)
+            .map(|_| {
+                (
+                    rng.below(children.len() as u64) as usize,
+                    rng.below(records.len() as u64) as usize,
+                )
+            })
+            .collect()
+    };
+    let random: Vec<Levels> = picks
+        .par_iter()
+        .map(|&(i, j)| compare(&children[i], &records[j]).levels())
+        .collect();
+    let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
+    for (_, _, levels) in compared {
+        *patterns.entry(*levels).or_default() += 1;
+    }
+    let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
+    patterns.sort_unstable();
+    fit_m(&patterns, estimate_u(&random), options.em_iterations)
+}
