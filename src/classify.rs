@@ -4,8 +4,10 @@
 //! Rules, in order: a linked record whose status counts as in school → enrolled; an
 //! exemption valid on the as-of date → exempt; otherwise flagged, with the reason taken
 //! from the linked record's status (`status_dropped_out`, `status_suspended`,
-//! `status_transferred_without_arrival` …), else `exemption_expired` when the only
-//! exemption has lapsed, else `no_record`.
+//! `status_transferred_without_arrival` …), else `review_only` when its only candidates
+//! are in the fuzzy review band, else `exemption_expired` when the only exemption has
+//! lapsed, else `no_record`. A flagged child with no linked record carries its best fuzzy
+//! candidate and that pair's weight, if any.
 
 use crate::cohort::Cohort;
 use crate::config::Config;
@@ -70,6 +72,8 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
         }
     }
 
+    let (best, in_review) = fuzzy_evidence(n, registers, links);
+
     let mut outcomes = Vec::with_capacity(n);
     let mut rows = Vec::new();
     for (i, child) in cohort.children.iter().enumerate() {
@@ -84,6 +88,9 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
             (Some(s), None) => Outcome::Flagged {
                 reason: status_reason(s),
             },
+            (None, None) if in_review[i] => Outcome::Flagged {
+                reason: "review_only".into(),
+            },
             (None, None) if exemption[i].is_some() => Outcome::Flagged {
                 reason: "exemption_expired".into(),
             },
@@ -92,14 +99,13 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
             },
         };
         if let Outcome::Flagged { reason } = &outcome {
-            rows.push(ledger_row(
-                i,
-                child,
-                cohort,
-                reason,
-                household[i].map(|h| h.household_no.clone()),
-                status,
-            ));
+            let household_no = household[i].map(|h| h.household_no.clone());
+            let mut row = ledger_row(i, child, cohort, reason, household_no, status);
+            if let (None, Some((record, weight))) = (status, best[i]) {
+                row.best_candidate = registers.students.rows[record].student_no.clone();
+                row.best_weight = Some(weight);
+            }
+            rows.push(row);
         }
         outcomes.push(outcome);
     }
@@ -117,6 +123,34 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
         poor,
         rows,
     }
+}
+
+/// Per child: the best-weighted fuzzy candidate (record, weight), ties broken by student
+/// number; and whether any of its pairs is in review.
+fn fuzzy_evidence(
+    n: usize,
+    registers: &Registers,
+    links: &Links,
+) -> (Vec<Option<(usize, f64)>>, Vec<bool>) {
+    let mut best: Vec<Option<(usize, f64)>> = vec![None; n];
+    let mut in_review = vec![false; n];
+    let Some(fuzzy) = &links.student_fuzzy else {
+        return (best, in_review);
+    };
+    let student_no = |r: usize| registers.students.rows[r].student_no.as_str();
+    for p in &fuzzy.candidates {
+        let better = match best[p.child] {
+            None => true,
+            Some((r, w)) => p.weight > w || (p.weight == w && student_no(p.record) < student_no(r)),
+        };
+        if better {
+            best[p.child] = Some((p.record, p.weight));
+        }
+    }
+    for p in &fuzzy.review {
+        in_review[p.child] = true;
+    }
+    (best, in_review)
 }
 
 /// The flag reason for a record whose status does not count as in school.

@@ -128,7 +128,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Match weight (bits) at or above which a fuzzy pair links (default 15).
+    /// Match weight (bits) at or above which a fuzzy pair links (default 13).
     #[arg(long, value_name = "BITS")]
     pub accept: Option<f64>,
 

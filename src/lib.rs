@@ -108,6 +108,14 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
                 "born_to": cohort.window.born_to.to_string(),
             },
             "population": cohort.counts,
+            "fuzzy_students": links.student_fuzzy.as_ref().map(|f| json!({
+                "options": config.fuzzy,
+                "blocking": f.blocking,
+                "candidate_pairs": f.candidates.len(),
+                "links": f.links.len(),
+                "review_pairs": f.review.len(),
+                "parameters": f.params,
+            })),
             "links": {
                 "students": links.students.len(),
                 "students_duplicate": links.extra_students.len(),

@@ -27,7 +27,7 @@ impl Default for FuzzyOptions {
     fn default() -> Self {
         FuzzyOptions {
             thresholds: Thresholds {
-                accept: 15.0,
+                accept: 13.0,
                 review: 10.0,
                 tie_margin: 3.0,
             },

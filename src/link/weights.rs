@@ -131,9 +131,25 @@ pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// The least m probability of any level. Errors that the exact pass already absorbed
+/// (a homophone in a record with a good ID) are rare among the candidates, so EM alone
+/// would call them impossible.
+pub const M_FLOOR: f64 = 0.005;
+
 /// Fits m (and the match share) by EM on the distinct comparison patterns of the
-/// candidate pairs, with `u` held fixed.
+/// candidate pairs. The non-match distribution is fitted alongside (candidate pairs agree
+/// on their blocking keys far more often than random pairs do, so holding it at the
+/// random-pair `u` would explain every candidate as a match); the weights then use m from
+/// EM and `u` from random pairs.
 pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> Params {
+    let normalise = |rows: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        rows.into_iter()
+            .map(|row| {
+                let sum: f64 = row.iter().sum();
+                row.iter().map(|v| v / sum).collect()
+            })
+            .collect()
+    };
     let mut m: Vec<Vec<f64>> = (0..FIELDS.len())
         .map(|f| {
             let n = LEVELS[f].len();
@@ -142,13 +158,15 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
                 .collect()
         })
         .collect();
-    let mut lambda = 0.5;
+    let mut non_match = u.clone();
+    let mut lambda = 0.1;
     let mut done = 0;
     for _ in 0..iterations {
         done += 1;
-        let mut expected: Vec<Vec<f64>> = (0..FIELDS.len())
+        let mut expected_m: Vec<Vec<f64>> = (0..FIELDS.len())
             .map(|f| vec![1e-3; LEVELS[f].len()])
             .collect();
+        let mut expected_u = expected_m.clone();
         let (mut matched, mut total) = (0.0, 0.0);
         for (levels, count) in patterns {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
@@ -157,23 +175,18 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
                     continue;
                 }
                 pm *= m[f][usize::from(levels[f])];
-                pu *= u[f][usize::from(levels[f])];
+                pu *= non_match[f][usize::from(levels[f])];
             }
             let p = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
-            let w = p * *count as f64;
-            matched += w;
-            total += *count as f64;
+            let n = *count as f64;
+            matched += p * n;
+            total += n;
             for f in 0..FIELDS.len() {
-                expected[f][usize::from(levels[f])] += w;
+                expected_m[f][usize::from(levels[f])] += p * n;
+                expected_u[f][usize::from(levels[f])] += (1.0 - p) * n;
             }
         }
-        let new_m: Vec<Vec<f64>> = expected
-            .iter()
-            .map(|row| {
-                let sum: f64 = row.iter().sum();
-                row.iter().map(|v| v / sum).collect()
-            })
-            .collect();
+        let new_m = normalise(expected_m);
         let new_lambda = if total > 0.0 {
             (matched / total).clamp(1e-6, 1.0 - 1e-6)
         } else {
@@ -187,6 +200,7 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
                 .map(|(a, b)| (a - b).abs())
                 .sum::<f64>();
         m = new_m;
+        non_match = normalise(expected_u);
         lambda = new_lambda;
         if change < 1e-7 {
             break;
