@@ -4,4 +4,5 @@ mod demo;
 mod determinism;
 mod errors;
 mod synthetic;
+mod twins;
 mod workdir;
