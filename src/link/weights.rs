@@ -206,6 +206,12 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
             break;
         }
     }
+    for row in &mut m {
+        for v in row.iter_mut() {
+            *v = v.max(M_FLOOR);
+        }
+    }
+    let m = normalise(m);
     Params {
         m,
         u,
