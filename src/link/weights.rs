@@ -60,6 +60,13 @@ fn is_missing(field: usize, level: u8) -> bool {
     field > 0 && usize::from(level) == LEVELS[field].len() - 1
 }
 
+/// Levels that weigh nothing: missing values, and an ID that shares only its address and
+/// birth date with the other — the birth-date and division fields already count those
+/// parts, and a classmate born the same day in the same county shares them too.
+fn is_neutral(field: usize, level: u8) -> bool {
+    is_missing(field, level) || (field == 2 && level == 2)
+}
+
 /// m and u per field and level, and the share of matches among candidate pairs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Params {
@@ -80,7 +87,7 @@ pub struct Contribution {
 impl Params {
     /// The weight of one field at one level, in bits.
     pub fn field_weight(&self, field: usize, level: u8) -> f64 {
-        if is_missing(field, level) {
+        if is_neutral(field, level) {
             return 0.0;
         }
         let l = usize::from(level);
