@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::Workdir;
 
 const TWIN_IN_SCHOOL: &str = "530102201506010015";
 const TWIN_DROPPED_OUT: &str = "530102201506010023";
@@ -17,16 +17,8 @@ fn append_gb18030(path: &std::path::Path, lines: &str) {
 
 #[test]
 fn the_enrolled_twin_links_and_the_dropout_stays_flagged() {
-    let wd = Workdir::new();
-    let source = fixtures().join("synthetic-small");
+    let wd = Workdir::with_fixture("synthetic-small");
     let input = wd.path("input");
-    fs::create_dir_all(&input).unwrap();
-    for entry in fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            fs::copy(&path, input.join(path.file_name().unwrap())).unwrap();
-        }
-    }
     append_gb18030(
         &input.join("population.csv"),
         &format!(
