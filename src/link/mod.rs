@@ -131,13 +131,6 @@ fn link_students_fuzzily(
     links: &Links,
 ) -> fuzzy::FuzzyOutcome {
     let students = &registers.students.rows;
-    let population_ids: FxHashSet<&str> = registers
-        .population
-        .rows
-        .iter()
-        .filter(|p| p.id.class.is_usable())
-        .map(|p| p.id.text.as_str())
-        .collect();
     let mut linked_child = vec![false; cohort.children.len()];
     let mut used_record = vec![false; students.len()];
     for l in links.students.iter().chain(&links.extra_students) {
@@ -147,11 +140,23 @@ fn link_students_fuzzily(
     let child_pool: Vec<usize> = (0..cohort.children.len())
         .filter(|&i| !linked_child[i])
         .collect();
+    // A leftover record with the valid ID of someone in the population (not in the cohort)
+    // belongs to that person; the few such IDs are looked up in one pass.
+    let leftover_ids: FxHashSet<&str> = (0..students.len())
+        .filter(|&j| !used_record[j] && students[j].id.class.is_usable())
+        .map(|j| students[j].id.text.as_str())
+        .collect();
+    let known: FxHashSet<&str> = registers
+        .population
+        .rows
+        .iter()
+        .map(|p| p.id.text.as_str())
+        .filter(|id| leftover_ids.contains(id))
+        .collect();
     let record_pool: Vec<usize> = (0..students.len())
         .filter(|&j| !used_record[j])
         .filter(|&j| {
-            !(students[j].id.class.is_usable()
-                && population_ids.contains(students[j].id.text.as_str()))
+            !(students[j].id.class.is_usable() && known.contains(students[j].id.text.as_str()))
         })
         .collect();
     let children: Vec<CompareView> = cohort
