@@ -96,6 +96,9 @@ pub const SIMILAR_NAME: f64 = 0.8;
 
 /// Compares two normalised names.
 pub fn compare_names(a: &str, b: &str) -> NameLevel {
+    if a == b {
+        return NameLevel::Exact;
+    }
     let (sa, sb) = (simplified(a), simplified(b));
     if sa == sb {
         return NameLevel::Exact;

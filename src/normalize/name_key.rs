@@ -62,15 +62,24 @@ pub fn pinyin_keys(name: &str) -> Vec<String> {
     keys
 }
 
-/// Whether two names can be read alike: same length and, position by position, a reading
-/// in common. Symmetric.
+/// Whether two names can be read alike: same length and, position by position, the same
+/// character or a reading in common. Symmetric. Allocates nothing.
 pub fn same_pinyin(a: &str, b: &str) -> bool {
-    let (ra, rb) = (readings(a), readings(b));
-    ra.len() == rb.len()
-        && ra
-            .iter()
-            .zip(&rb)
-            .all(|(x, y)| x.iter().any(|r| y.contains(r)))
+    if a.chars().count() != b.chars().count() {
+        return false;
+    }
+    a.chars()
+        .zip(b.chars())
+        .all(|(x, y)| x == y || share_reading(x, y))
+}
+
+fn share_reading(x: char, y: char) -> bool {
+    match (x.to_pinyin_multi(), y.to_pinyin_multi()) {
+        (Some(rx), Some(ry)) => rx
+            .into_iter()
+            .any(|px| ry.into_iter().any(|py| px.plain() == py.plain())),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
