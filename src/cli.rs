@@ -26,6 +26,19 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Score a run against the ground truth of generated registers.
     Evaluate(EvaluateArgs),
+    /// Explain why a child (ID number) or a student record (student number) was or was not
+    /// linked in a run.
+    Explain(ExplainArgs),
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The run directory.
+    pub run: PathBuf,
+
+    /// A child's ID number or a student number.
+    pub key: String,
 }
 
 /// Options of `generate`.

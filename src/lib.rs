@@ -87,6 +87,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             output::links::write_links(dir, &cohort, &registers, &links)?;
             output::summary::write_summary(dir, &summary)?;
             output::review::write_review(dir, &cohort, &registers, &links)?;
+            output::candidates::write_candidates(dir, &cohort, &registers, &links)?;
             output::rejects::write_rejects(dir, &all_rejects(&registers))?;
             Ok(())
         })?;

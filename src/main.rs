@@ -39,6 +39,9 @@ fn main() {
         Command::Evaluate(args) => sanku::cmd::evaluate::evaluate(&args.truth, &args.run).map(|evaluation| {
             print!("{evaluation}");
         }),
+        Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key).map(|text| {
+            print!("{text}");
+        }),
     };
     let code = match result {
         Ok(()) => ExitCode::Ok,

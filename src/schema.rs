@@ -202,6 +202,7 @@ pub mod files {
     pub const SUMMARY_JSON: &str = "summary.json";
     pub const REJECTS_CSV: &str = "rejects.csv";
     pub const REVIEW_CSV: &str = "review.csv";
+    pub const CANDIDATES_PARQUET: &str = "candidates.parquet";
     pub const MANIFEST_JSON: &str = "manifest.json";
 }
 

@@ -1,4 +1,5 @@
 //! Subcommands other than the nightly run. Each reuses the pipeline's stages.
 
 pub mod evaluate;
+pub mod explain;
 pub mod generate;

@@ -3,6 +3,7 @@
 //! manifest is written last.
 
 pub mod atomic;
+pub mod candidates;
 pub mod csv;
 pub mod ledger;
 pub mod links;

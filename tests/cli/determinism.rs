@@ -4,9 +4,10 @@ use std::fs;
 
 use crate::workdir::Workdir;
 
-const DETERMINISTIC: [&str; 7] = [
+const DETERMINISTIC: [&str; 8] = [
     "ledger.csv",
     "review.csv",
+    "candidates.parquet",
     "ledger.parquet",
     "links.parquet",
     "summary.csv",

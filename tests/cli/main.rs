@@ -3,6 +3,7 @@
 mod demo;
 mod determinism;
 mod errors;
+mod explain;
 mod synthetic;
 mod twins;
 mod workdir;

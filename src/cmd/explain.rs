@@ -1,0 +1,121 @@
+//! `sanku explain RUN_DIR KEY`: why a child (by ID number) or a student record (by student
+//! number) was or was not linked — its exact link if any, else every fuzzy candidate with
+//! each field's level and weight, the total, and the decision, as a waterfall.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use polars::prelude::{DataFrame, LazyFrame, PlRefPath, ScanArgsParquet};
+
+use crate::error::bad_input;
+use crate::link::weights::FIELDS;
+use crate::schema::files;
+
+/// The explanation, as text for a terminal.
+pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
+    let key = key.trim();
+    let links = read_parquet(&run.join(files::LINKS_PARQUET))?;
+    let candidates = read_parquet(&run.join(files::CANDIDATES_PARQUET))?;
+    let manifest_path = run.join(files::MANIFEST_JSON);
+    let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| bad_input(format!("{}: missing or not JSON", manifest_path.display())))?;
+    let thresholds = &manifest["results"]["fuzzy_students"]["options"]["thresholds"];
+    let accept = thresholds["accept"].as_f64().unwrap_or(f64::INFINITY);
+    let review = thresholds["review"].as_f64().unwrap_or(f64::INFINITY);
+
+    let text = |frame: &DataFrame, column: &str, row: usize| -> String {
+        frame
+            .column(column)
+            .ok()
+            .and_then(|c| c.str().ok().and_then(|s| s.get(row).map(str::to_string)))
+            .unwrap_or_default()
+    };
+    let number = |frame: &DataFrame, column: &str, row: usize| -> Option<f64> {
+        frame
+            .column(column)
+            .ok()
+            .and_then(|c| c.f64().ok().and_then(|s| s.get(row)))
+    };
+
+    let mut out = String::new();
+    let link_rows: Vec<usize> = (0..links.height())
+        .filter(|&r| text(&links, "source", r) == "students")
+        .filter(|&r| {
+            text(&links, "population_id", r) == key || text(&links, "record_key", r) == key
+        })
+        .collect();
+    for &r in &link_rows {
+        let method = text(&links, "method", r);
+        let weight =
+            number(&links, "weight", r).map_or(String::new(), |w| format!(" with weight {w:.2}"));
+        writeln!(
+            out,
+            "linked ({method}{weight}): child {} — student record {}",
+            text(&links, "population_id", r),
+            text(&links, "record_key", r)
+        )?;
+    }
+    let rows: Vec<usize> = (0..candidates.height())
+        .filter(|&r| {
+            text(&candidates, "id_number", r) == key || text(&candidates, "student_no", r) == key
+        })
+        .collect();
+    if rows.is_empty() && link_rows.is_empty() {
+        writeln!(
+            out,
+            "{key}: no student link and no fuzzy candidate in this run"
+        )?;
+    }
+    for r in rows {
+        let (child, record) = (
+            text(&candidates, "id_number", r),
+            text(&candidates, "student_no", r),
+        );
+        writeln!(out, "\ncandidate: child {child} — student record {record}")?;
+        let mut running = 0.0;
+        for field in FIELDS {
+            let level = text(&candidates, &format!("{field}_level"), r);
+            let weight = number(&candidates, &format!("{field}_weight"), r).unwrap_or(0.0);
+            running += weight;
+            writeln!(
+                out,
+                "  {field:<12} {level:<22} {weight:>+7.2}  → {running:>7.2}"
+            )?;
+        }
+        let total = number(&candidates, "weight", r).unwrap_or(running);
+        let linked = link_rows.iter().any(|&l| {
+            text(&links, "population_id", l) == child && text(&links, "record_key", l) == record
+        });
+        let decision = if linked {
+            "linked".to_string()
+        } else if total >= accept {
+            format!(
+                "not linked: at or above accept ({accept}) but a better or near-tied pair took the child or the record (see review.csv)"
+            )
+        } else if total >= review {
+            format!("review: between review ({review}) and accept ({accept})")
+        } else {
+            format!("not linked: below review ({review})")
+        };
+        writeln!(out, "  {:<35} {total:>7.2}  {decision}", "total")?;
+    }
+    Ok(out)
+}
+
+fn read_parquet(path: &Path) -> anyhow::Result<DataFrame> {
+    let bad = |e: polars::prelude::PolarsError| bad_input(format!("{}: {e}", path.display()));
+    if !path.is_file() {
+        return Err(bad_input(format!(
+            "{}: no such file; is this a run directory?",
+            path.display()
+        )));
+    }
+    LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(path).map_err(bad)?,
+        ScanArgsParquet::default(),
+    )
+    .and_then(|f| f.collect())
+    .map_err(bad)
+}
