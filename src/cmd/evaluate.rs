@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{LazyFrame, PlRefPath, ScanArgsParquet};
 use serde::Serialize;
 
 use crate::error::bad_input;
+use crate::load::parquet::read_frame;
 use crate::output::atomic::write_atomic;
 
 /// Precision, recall and F1 of one predicted set against its truth.
@@ -249,15 +249,7 @@ fn read_csv(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
 /// (source, population_id, record_key) of every link in links.parquet.
 fn read_links(path: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
     let not_links = |e: polars::prelude::PolarsError| bad_input(format!("{}: {e}", path.display()));
-    if !path.is_file() {
-        return Err(bad_input(format!("{}: no such file", path.display())));
-    }
-    let frame = LazyFrame::scan_parquet(
-        PlRefPath::try_from_path(path).map_err(not_links)?,
-        ScanArgsParquet::default(),
-    )
-    .and_then(|f| f.collect())
-    .map_err(not_links)?;
+    let frame = read_frame(path)?;
     let column = |name: &str| {
         frame
             .column(name)

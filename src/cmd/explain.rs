@@ -5,17 +5,18 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::{DataFrame, LazyFrame, PlRefPath, ScanArgsParquet};
+use polars::prelude::DataFrame;
 
 use crate::error::bad_input;
 use crate::link::weights::FIELDS;
+use crate::load::parquet::read_frame;
 use crate::schema::files;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     let key = key.trim();
-    let links = read_parquet(&run.join(files::LINKS_PARQUET))?;
-    let candidates = read_parquet(&run.join(files::CANDIDATES_PARQUET))?;
+    let links = read_frame(&run.join(files::LINKS_PARQUET))?;
+    let candidates = read_frame(&run.join(files::CANDIDATES_PARQUET))?;
     let manifest_path = run.join(files::MANIFEST_JSON);
     let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
         .ok()
@@ -102,20 +103,4 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         writeln!(out, "  {:<35} {total:>7.2}  {decision}", "total")?;
     }
     Ok(out)
-}
-
-fn read_parquet(path: &Path) -> anyhow::Result<DataFrame> {
-    let bad = |e: polars::prelude::PolarsError| bad_input(format!("{}: {e}", path.display()));
-    if !path.is_file() {
-        return Err(bad_input(format!(
-            "{}: no such file; is this a run directory?",
-            path.display()
-        )));
-    }
-    LazyFrame::scan_parquet(
-        PlRefPath::try_from_path(path).map_err(bad)?,
-        ScanArgsParquet::default(),
-    )
-    .and_then(|f| f.collect())
-    .map_err(bad)
 }

@@ -6,7 +6,8 @@ use std::io;
 
 use anyhow::Context;
 use polars::prelude::{
-    DataType, Expr, LazyFrame, PlRefPath, PolarsError, PolarsResult, ScanArgsParquet, col,
+    DataFrame, DataType, Expr, LazyFrame, PlRefPath, PolarsError, PolarsResult, ScanArgsParquet,
+    col,
 };
 use sha2::{Digest, Sha256};
 
@@ -74,4 +75,22 @@ pub fn read_parquet(
         table.push_row(row as u64 + 1, values);
     }
     Ok(table)
+}
+
+/// Reads a whole Parquet file that sanku wrote (a run's links or candidates); a missing or
+/// unreadable file is bad input.
+pub fn read_frame(path: &std::path::Path) -> anyhow::Result<DataFrame> {
+    let bad = |e: PolarsError| bad_input(format!("{}: {e}", path.display()));
+    if !path.is_file() {
+        return Err(bad_input(format!(
+            "{}: no such file; is this a run directory?",
+            path.display()
+        )));
+    }
+    LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(path).map_err(bad)?,
+        ScanArgsParquet::default(),
+    )
+    .and_then(|f| f.collect())
+    .map_err(bad)
 }
