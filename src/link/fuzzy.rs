@@ -107,7 +107,7 @@ pub fn fuzzy_link(
         })
         .collect();
 
-    let params = fit(children, records, &compared, options);
+    let params = fit(children, records, record_key, &compared, options);
     let name_share = |i: usize| name_shares.get(&simplified(children[i].name)).copied();
     let candidates: Vec<ScoredPair> = compared
         .par_iter()
@@ -147,13 +147,17 @@ pub fn fuzzy_link(
 }
 
 /// u from random pairs of the whole cohort and all records; m by EM on the candidates.
+/// Records are drawn from their order by key, so the sample does not depend on row order.
 fn fit(
     children: &[CompareView],
     records: &[CompareView],
+    record_key: &(dyn Fn(usize) -> String + Sync),
     compared: &[(usize, usize, Levels)],
     options: &FuzzyOptions,
 ) -> Params {
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
+    let mut by_key: Vec<usize> = (0..records.len()).collect();
+    by_key.sort_by_cached_key(|&j| (record_key(j), j));
     let picks: Vec<(usize, usize)> = if children.is_empty() || records.is_empty() {
         Vec::new()
     } else {
@@ -161,7 +165,7 @@ fn fit(
             .map(|_| {
                 (
                     rng.below(children.len() as u64) as usize,
-                    rng.below(records.len() as u64) as usize,
+                    by_key[rng.below(records.len() as u64) as usize],
                 )
             })
             .collect()
