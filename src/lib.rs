@@ -117,6 +117,13 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
                 "review_pairs": f.review.len(),
                 "parameters": f.params,
             })),
+            "fuzzy_poverty": links.poverty_fuzzy.as_ref().map(|f| json!({
+                "blocking": f.blocking,
+                "candidate_pairs": f.candidates.len(),
+                "links": f.links.len(),
+                "review_pairs": f.review.len(),
+                "parameters": f.params,
+            })),
             "links": {
                 "students": links.students.len(),
                 "students_duplicate": links.extra_students.len(),

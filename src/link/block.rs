@@ -76,26 +76,37 @@ fn run_pass(
     right: &[BlockingRecord],
     cap: u64,
 ) -> (Vec<(u32, u32)>, PassStats) {
+    let mut stats = PassStats {
+        pass,
+        ..PassStats::default()
+    };
+    if left.is_empty() || right.is_empty() {
+        return (Vec::new(), stats);
+    }
+    // Index the smaller side, probe with the larger: the cohort side can be a whole
+    // province's children while the leftover records are few.
+    let left_smaller = left.len() <= right.len();
+    let (small, large) = if left_smaller {
+        (left, right)
+    } else {
+        (right, left)
+    };
     let mut blocks: FxHashMap<String, (Vec<u32>, Vec<u32>)> = FxHashMap::default();
-    for (i, r) in left.iter().enumerate() {
-        for key in keys(r, true) {
+    for (i, r) in small.iter().enumerate() {
+        for key in keys(r, left_smaller) {
             blocks.entry(key).or_default().0.push(i as u32);
         }
     }
-    for (j, r) in right.iter().enumerate() {
-        for key in keys(r, false) {
+    for (j, r) in large.iter().enumerate() {
+        for key in keys(r, !left_smaller) {
             if let Some(block) = blocks.get_mut(&key) {
                 block.1.push(j as u32);
             }
         }
     }
-    let mut stats = PassStats {
-        pass,
-        ..PassStats::default()
-    };
     let mut pairs = Vec::new();
-    for (l, r) in blocks.values() {
-        let size = (l.len() * r.len()) as u64;
+    for (a, b) in blocks.values() {
+        let size = (a.len() * b.len()) as u64;
         if size == 0 {
             continue;
         }
@@ -104,6 +115,7 @@ fn run_pass(
             continue;
         }
         stats.largest_block = stats.largest_block.max(size);
+        let (l, r) = if left_smaller { (a, b) } else { (b, a) };
         pairs.extend(l.iter().flat_map(|&i| r.iter().map(move |&j| (i, j))));
     }
     stats.pairs = pairs.len() as u64;

@@ -107,7 +107,12 @@ pub fn fuzzy_link(
         })
         .collect();
 
-    let params = fit(children, records, record_key, &compared, options);
+    // Nothing to weigh: skip sampling random pairs and EM.
+    let params = if compared.is_empty() {
+        fit_m(&[], estimate_u(&[]), 0)
+    } else {
+        fit(children, records, record_key, &compared, options)
+    };
     let name_share = |i: usize| name_shares.get(&simplified(children[i].name)).copied();
     let candidates: Vec<ScoredPair> = compared
         .par_iter()

@@ -1,6 +1,6 @@
 //! Stage 4, `link`: links student records, poverty members and exemptions to cohort
-//! children, one-to-one per source: exactly on ID numbers, then fuzzily (student records)
-//! among what the exact pass left on both sides.
+//! children, one-to-one per source: exactly on ID numbers, then fuzzily (student records
+//! and poverty members) among what the exact pass left on both sides.
 
 pub mod assign;
 pub mod block;
@@ -56,6 +56,8 @@ pub struct Links {
     pub exemptions: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
+    /// Fuzzy linkage of poverty members (links and figures; review pairs are not written).
+    pub poverty_fuzzy: Option<fuzzy::FuzzyOutcome>,
 }
 
 /// Links the registers to the cohort.
@@ -87,15 +89,29 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         links.poverty.push(exact_link(child, records[0]));
     }
 
-    let outcome = link_students_fuzzily(cohort, registers, config, &links);
-    links.students.extend(outcome.links.iter().map(|p| Link {
-        child: p.child,
-        record: p.record,
-        method: Method::Fuzzy,
-        weight: Some(p.weight),
-    }));
+    let linked = linked_children(cohort, &links.students);
+    let outcome = link_fuzzily(
+        cohort,
+        registers,
+        &student_source(registers, &links),
+        &linked,
+        config,
+    );
+    links.students.extend(fuzzy_links(&outcome));
     links.students.sort_by_key(|l| l.child);
     links.student_fuzzy = Some(outcome);
+
+    let linked = linked_children(cohort, &links.poverty);
+    let outcome = link_fuzzily(
+        cohort,
+        registers,
+        &poverty_source(registers, &links),
+        &linked,
+        config,
+    );
+    links.poverty.extend(fuzzy_links(&outcome));
+    links.poverty.sort_by_key(|l| l.child);
+    links.poverty_fuzzy = Some(outcome);
 
     if let Some(exemptions) = &registers.exemptions {
         // The exemption lasting longest wins; no end date lasts forever.
@@ -122,29 +138,32 @@ fn exact_link(child: usize, record: usize) -> Link {
     }
 }
 
-/// Fuzzy linkage of the student records the exact pass left: children with no student
-/// link, and records neither linked nor carrying a valid ID of someone in the population.
-fn link_students_fuzzily(
+/// What fuzzy linkage needs of one source: its records as comparison views, a stable key
+/// per record for tie breaks, and which records the exact pass already used.
+struct FuzzySource<'a> {
+    records: Vec<CompareView<'a>>,
+    keys: Vec<String>,
+    used: Vec<bool>,
+}
+
+/// Fuzzy linkage of what the exact pass left: children with no link in this source, and
+/// records neither used nor carrying a valid ID of someone in the population.
+fn link_fuzzily(
     cohort: &Cohort,
     registers: &Registers,
+    source: &FuzzySource,
+    linked_child: &[bool],
     config: &Config,
-    links: &Links,
 ) -> fuzzy::FuzzyOutcome {
-    let students = &registers.students.rows;
-    let mut linked_child = vec![false; cohort.children.len()];
-    let mut used_record = vec![false; students.len()];
-    for l in links.students.iter().chain(&links.extra_students) {
-        linked_child[l.child] = true;
-        used_record[l.record] = true;
-    }
+    let records = &source.records;
     let child_pool: Vec<usize> = (0..cohort.children.len())
         .filter(|&i| !linked_child[i])
         .collect();
     // A leftover record with the valid ID of someone in the population (not in the cohort)
     // belongs to that person; the few such IDs are looked up in one pass.
-    let leftover_ids: FxHashSet<&str> = (0..students.len())
-        .filter(|&j| !used_record[j] && students[j].id.class.is_usable())
-        .map(|j| students[j].id.text.as_str())
+    let leftover_ids: FxHashSet<&str> = (0..records.len())
+        .filter(|&j| !source.used[j] && records[j].id.class.is_usable())
+        .map(|j| records[j].id.text.as_str())
         .collect();
     let known: FxHashSet<&str> = registers
         .population
@@ -153,10 +172,10 @@ fn link_students_fuzzily(
         .map(|p| p.id.text.as_str())
         .filter(|id| leftover_ids.contains(id))
         .collect();
-    let record_pool: Vec<usize> = (0..students.len())
-        .filter(|&j| !used_record[j])
+    let record_pool: Vec<usize> = (0..records.len())
+        .filter(|&j| !source.used[j])
         .filter(|&j| {
-            !(students[j].id.class.is_usable() && known.contains(students[j].id.text.as_str()))
+            !(records[j].id.class.is_usable() && known.contains(records[j].id.text.as_str()))
         })
         .collect();
     let children: Vec<CompareView> = cohort
@@ -170,23 +189,81 @@ fn link_students_fuzzily(
             division: &c.division,
         })
         .collect();
-    let records: Vec<CompareView> = students
-        .iter()
-        .map(|s| CompareView {
-            id: &s.id,
-            name: &s.name,
-            birth: s.birth,
-            sex: s.sex,
-            division: &s.school_division,
-        })
-        .collect();
     fuzzy_link(
         &children,
         &child_pool,
-        &records,
+        records,
         &record_pool,
         &|i| cohort.children[i].id.text.clone(),
-        &|j| students[j].student_no.clone(),
+        &|j| source.keys[j].clone(),
         &config.fuzzy,
     )
+}
+
+/// Student records for fuzzy linkage, compared against the school's division.
+fn student_source<'a>(registers: &'a Registers, links: &Links) -> FuzzySource<'a> {
+    let students = &registers.students.rows;
+    let mut used = vec![false; students.len()];
+    for l in links.students.iter().chain(&links.extra_students) {
+        used[l.record] = true;
+    }
+    FuzzySource {
+        records: students
+            .iter()
+            .map(|s| CompareView {
+                id: &s.id,
+                name: &s.name,
+                birth: s.birth,
+                sex: s.sex,
+                division: &s.school_division,
+            })
+            .collect(),
+        keys: students.iter().map(|s| s.student_no.clone()).collect(),
+        used,
+    }
+}
+
+/// Poverty members for fuzzy linkage, keyed by ID number and household.
+fn poverty_source<'a>(registers: &'a Registers, links: &Links) -> FuzzySource<'a> {
+    let members = &registers.poverty.rows;
+    let mut used = vec![false; members.len()];
+    for l in &links.poverty {
+        used[l.record] = true;
+    }
+    FuzzySource {
+        records: members
+            .iter()
+            .map(|m| CompareView {
+                id: &m.id,
+                name: &m.name,
+                birth: m.birth,
+                sex: m.sex,
+                division: &m.division,
+            })
+            .collect(),
+        keys: members
+            .iter()
+            .map(|m| format!("{}|{}|{}", m.id.text, m.household_no, m.name))
+            .collect(),
+        used,
+    }
+}
+
+/// Children already linked in a source.
+fn linked_children(cohort: &Cohort, links: &[Link]) -> Vec<bool> {
+    let mut linked = vec![false; cohort.children.len()];
+    for l in links {
+        linked[l.child] = true;
+    }
+    linked
+}
+
+/// Fuzzy links as `Link`s.
+fn fuzzy_links(outcome: &fuzzy::FuzzyOutcome) -> impl Iterator<Item = Link> + '_ {
+    outcome.links.iter().map(|p| Link {
+        child: p.child,
+        record: p.record,
+        method: Method::Fuzzy,
+        weight: Some(p.weight),
+    })
 }

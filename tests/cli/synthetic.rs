@@ -145,3 +145,30 @@ fn generate_rejects_bad_options() {
         wd.expect_code(&args, 2);
     }
 }
+
+#[test]
+fn a_poverty_member_with_a_mistyped_id_still_marks_the_child_poor() {
+    // The one poor dropout of the small set (truth/dropouts.csv, poor = 1).
+    let child = "410405202002030007";
+    let wd = Workdir::with_fixture("synthetic-small");
+    let path = wd.path("input/poverty.csv");
+    let text = encoding_rs::GB18030
+        .decode(&fs::read(&path).unwrap())
+        .0
+        .into_owned();
+    assert!(text.contains(child));
+    // One digit of the birth date part mistyped: the check character no longer fits.
+    let typo = format!("{}{}{}", &child[..10], '9', &child[11..]);
+    fs::write(
+        &path,
+        encoding_rs::GB18030.encode(&text.replace(child, &typo)).0,
+    )
+    .unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    let ledger = wd.read("out/ledger.csv");
+    let row = ledger
+        .lines()
+        .find(|l| l.starts_with(child))
+        .expect("the dropout is flagged");
+    assert_eq!(row.split(',').nth(6), Some("1"), "{row}");
+}
