@@ -89,29 +89,22 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         links.poverty.push(exact_link(child, records[0]));
     }
 
-    let linked = linked_children(cohort, &links.students);
-    let outcome = link_fuzzily(
+    let source = student_source(registers, &links);
+    links.student_fuzzy = Some(fuzzy_pass(
         cohort,
         registers,
-        &student_source(registers, &links),
-        &linked,
+        &source,
+        &mut links.students,
         config,
-    );
-    links.students.extend(fuzzy_links(&outcome));
-    links.students.sort_by_key(|l| l.child);
-    links.student_fuzzy = Some(outcome);
-
-    let linked = linked_children(cohort, &links.poverty);
-    let outcome = link_fuzzily(
+    ));
+    let source = poverty_source(registers, &links);
+    links.poverty_fuzzy = Some(fuzzy_pass(
         cohort,
         registers,
-        &poverty_source(registers, &links),
-        &linked,
+        &source,
+        &mut links.poverty,
         config,
-    );
-    links.poverty.extend(fuzzy_links(&outcome));
-    links.poverty.sort_by_key(|l| l.child);
-    links.poverty_fuzzy = Some(outcome);
+    ));
 
     if let Some(exemptions) = &registers.exemptions {
         // The exemption lasting longest wins; no end date lasts forever.
@@ -249,21 +242,25 @@ fn poverty_source<'a>(registers: &'a Registers, links: &Links) -> FuzzySource<'a
     }
 }
 
-/// Children already linked in a source.
-fn linked_children(cohort: &Cohort, links: &[Link]) -> Vec<bool> {
+/// Runs fuzzy linkage for one source and adds its links to `list` (kept sorted by child).
+fn fuzzy_pass(
+    cohort: &Cohort,
+    registers: &Registers,
+    source: &FuzzySource,
+    list: &mut Vec<Link>,
+    config: &Config,
+) -> fuzzy::FuzzyOutcome {
     let mut linked = vec![false; cohort.children.len()];
-    for l in links {
+    for l in list.iter() {
         linked[l.child] = true;
     }
-    linked
-}
-
-/// Fuzzy links as `Link`s.
-fn fuzzy_links(outcome: &fuzzy::FuzzyOutcome) -> impl Iterator<Item = Link> + '_ {
-    outcome.links.iter().map(|p| Link {
+    let outcome = link_fuzzily(cohort, registers, source, &linked, config);
+    list.extend(outcome.links.iter().map(|p| Link {
         child: p.child,
         record: p.record,
         method: Method::Fuzzy,
         weight: Some(p.weight),
-    })
+    }));
+    list.sort_by_key(|l| l.child);
+    outcome
 }

@@ -26,10 +26,27 @@ fn one_and_two_threads_write_identical_bytes() {
         &["run", "input", "--out", "t2", "--threads", "2", "--quiet"],
         0,
     );
-    for name in DETERMINISTIC {
-        let a = fs::read(wd.path(&format!("t1/{name}"))).unwrap();
-        let b = fs::read(wd.path(&format!("t2/{name}"))).unwrap();
-        assert!(a == b, "{name} differs between 1 and 2 threads");
+    assert_same_outputs(&wd, "t1", "t2", &DETERMINISTIC, "between 1 and 2 threads");
+}
+
+/// Outputs that must not move when input rows do: all but rejects.csv, whose line
+/// numbers move with the rows.
+const ORDER_FREE: [&str; 7] = [
+    "ledger.csv",
+    "review.csv",
+    "candidates.parquet",
+    "ledger.parquet",
+    "links.parquet",
+    "summary.csv",
+    "summary.json",
+];
+
+/// Asserts that run directories `a` and `b` hold byte-identical `names`.
+fn assert_same_outputs(wd: &Workdir, a: &str, b: &str, names: &[&str], why: &str) {
+    for name in names {
+        let x = fs::read(wd.path(&format!("{a}/{name}"))).unwrap();
+        let y = fs::read(wd.path(&format!("{b}/{name}"))).unwrap();
+        assert!(x == y, "{name} differs {why}");
     }
 }
 
@@ -56,12 +73,7 @@ fn shuffled_input_rows_give_identical_outputs() {
         encoding_rs::GB18030.encode(&shuffled).0,
     );
     wd.expect_code(&["run", "input", "--out", "b", "--quiet"], 0);
-    // Rejects name line numbers, which move with the rows; everything else must not.
-    for name in DETERMINISTIC.iter().filter(|n| **n != "rejects.csv") {
-        let a = fs::read(wd.path(&format!("a/{name}"))).unwrap();
-        let b = fs::read(wd.path(&format!("b/{name}"))).unwrap();
-        assert!(a == b, "{name} differs after shuffling input rows");
-    }
+    assert_same_outputs(&wd, "a", "b", &ORDER_FREE, "after shuffling input rows");
 }
 
 #[test]
@@ -80,11 +92,7 @@ fn fuzzy_linkage_writes_identical_bytes_on_one_and_two_threads() {
         links.len() > 1000,
         "the fixture should produce fuzzy candidates"
     );
-    for name in DETERMINISTIC {
-        let a = fs::read(wd.path(&format!("t1/{name}"))).unwrap();
-        let b = fs::read(wd.path(&format!("t2/{name}"))).unwrap();
-        assert!(a == b, "{name} differs between 1 and 2 threads");
-    }
+    assert_same_outputs(&wd, "t1", "t2", &DETERMINISTIC, "between 1 and 2 threads");
 }
 
 #[test]
@@ -105,9 +113,5 @@ fn fuzzy_linkage_does_not_depend_on_row_order() {
         fs::write(&path, encoding_rs::GB18030.encode(&reverse_rows(&text)).0).unwrap();
     }
     wd.expect_code(&["run", "input", "--out", "b", "--quiet"], 0);
-    for name in DETERMINISTIC.iter().filter(|n| **n != "rejects.csv") {
-        let a = fs::read(wd.path(&format!("a/{name}"))).unwrap();
-        let b = fs::read(wd.path(&format!("b/{name}"))).unwrap();
-        assert!(a == b, "{name} differs after shuffling input rows");
-    }
+    assert_same_outputs(&wd, "a", "b", &ORDER_FREE, "after shuffling input rows");
 }
