@@ -17,16 +17,29 @@ const DETERMINISTIC: [&str; 8] = [
 
 #[test]
 fn one_and_two_threads_write_identical_bytes() {
-    let wd = Workdir::with_fixture("demo");
-    wd.expect_code(
-        &["run", "input", "--out", "t1", "--threads", "1", "--quiet"],
-        0,
-    );
-    wd.expect_code(
-        &["run", "input", "--out", "t2", "--threads", "2", "--quiet"],
-        0,
-    );
+    runs_on_one_and_two_threads("demo");
+}
+
+/// Runs a fixture with 1 and with 2 threads (into t1/ and t2/) and compares the outputs.
+fn runs_on_one_and_two_threads(fixture: &str) -> Workdir {
+    let wd = Workdir::with_fixture(fixture);
+    for threads in ["1", "2"] {
+        let out = format!("t{threads}");
+        wd.expect_code(
+            &[
+                "run",
+                "input",
+                "--out",
+                &out,
+                "--threads",
+                threads,
+                "--quiet",
+            ],
+            0,
+        );
+    }
     assert_same_outputs(&wd, "t1", "t2", &DETERMINISTIC, "between 1 and 2 threads");
+    wd
 }
 
 /// Outputs that must not move when input rows do: all but rejects.csv, whose line
@@ -78,21 +91,12 @@ fn shuffled_input_rows_give_identical_outputs() {
 
 #[test]
 fn fuzzy_linkage_writes_identical_bytes_on_one_and_two_threads() {
-    let wd = Workdir::with_fixture("synthetic-small");
-    wd.expect_code(
-        &["run", "input", "--out", "t1", "--threads", "1", "--quiet"],
-        0,
-    );
-    wd.expect_code(
-        &["run", "input", "--out", "t2", "--threads", "2", "--quiet"],
-        0,
-    );
+    let wd = runs_on_one_and_two_threads("synthetic-small");
     let links = fs::read(wd.path("t1/candidates.parquet")).unwrap();
     assert!(
         links.len() > 1000,
         "the fixture should produce fuzzy candidates"
     );
-    assert_same_outputs(&wd, "t1", "t2", &DETERMINISTIC, "between 1 and 2 threads");
 }
 
 #[test]
