@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sanku::link::compare::{CompareView, compare};
-use sanku::link::weights::{LEVELS, Params};
+use sanku::link::weights::{LEVELS, MSource, Params};
 use sanku::normalize::date::Date;
 use sanku::normalize::id::{IdNumber, check_char, parse_id};
 use sanku::normalize::values::Sex;
@@ -65,6 +65,7 @@ fn bench_scoring(c: &mut Criterion) {
             .collect(),
         lambda: 0.1,
         em_iterations: 0,
+        m_source: MSource::Default,
     };
     let mut group = c.benchmark_group("pairs");
     group.throughput(Throughput::Elements(left.len() as u64));

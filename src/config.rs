@@ -12,6 +12,7 @@ use crate::cli::{GenerateArgs, RunArgs};
 use crate::cmd::generate::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::error::bad_input;
 use crate::link::fuzzy::FuzzyOptions;
+use crate::link::priors::{LevelValues, Overrides};
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
 use crate::normalize::values::{PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
@@ -103,6 +104,10 @@ struct LinkageFile {
     review: Option<f64>,
     tie_margin: Option<f64>,
     block_cap: Option<u64>,
+    #[serde(default)]
+    m: LevelValues,
+    #[serde(default)]
+    u: LevelValues,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -280,6 +285,11 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
     t.review = args.review.or(file.review).unwrap_or(t.review);
     t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
     options.block_cap = file.block_cap.unwrap_or(options.block_cap);
+    options.fixed = Overrides {
+        m: file.m.clone(),
+        u: file.u.clone(),
+    };
+    options.fixed.validate().map_err(bad_input)?;
     if t.review > t.accept
         || t.review.is_nan()
         || !t.accept.is_finite()

@@ -1,6 +1,7 @@
-//! `sanku explain RUN_DIR KEY`: why a child (by ID number) or a student record (by student
-//! number) was or was not linked — its exact link if any, else every fuzzy candidate with
-//! each field's level and weight, the total, and the decision, as a waterfall.
+//! `sanku explain RUN_DIR KEY`: why a child (by ID number), a student record (by student
+//! number) or a poverty member (by its record key) was or was not linked — its exact links
+//! if any, and every fuzzy candidate with each field's level and weight, the total, and the
+//! decision, as a waterfall.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -42,7 +43,7 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
 
     let mut out = String::new();
     let link_rows: Vec<usize> = (0..links.height())
-        .filter(|&r| text(&links, "source", r) == "students")
+        .filter(|&r| text(&links, "source", r) != "exemptions")
         .filter(|&r| {
             text(&links, "population_id", r) == key || text(&links, "record_key", r) == key
         })
@@ -53,28 +54,31 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
             number(&links, "weight", r).map_or(String::new(), |w| format!(" with weight {w:.2}"));
         writeln!(
             out,
-            "linked ({method}{weight}): child {} — student record {}",
+            "linked ({method}{weight}): child {} — {} {}",
             text(&links, "population_id", r),
+            record_kind(&text(&links, "source", r)),
             text(&links, "record_key", r)
         )?;
     }
     let rows: Vec<usize> = (0..candidates.height())
         .filter(|&r| {
-            text(&candidates, "id_number", r) == key || text(&candidates, "student_no", r) == key
+            text(&candidates, "id_number", r) == key || text(&candidates, "record_key", r) == key
         })
         .collect();
     if rows.is_empty() && link_rows.is_empty() {
-        writeln!(
-            out,
-            "{key}: no student link and no fuzzy candidate in this run"
-        )?;
+        writeln!(out, "{key}: no link and no fuzzy candidate in this run")?;
     }
     for r in rows {
-        let (child, record) = (
+        let (source, child, record) = (
+            text(&candidates, "source", r),
             text(&candidates, "id_number", r),
-            text(&candidates, "student_no", r),
+            text(&candidates, "record_key", r),
         );
-        writeln!(out, "\ncandidate: child {child} — student record {record}")?;
+        writeln!(
+            out,
+            "\ncandidate: child {child} — {} {record}",
+            record_kind(&source)
+        )?;
         let mut running = 0.0;
         for field in FIELDS {
             let level = text(&candidates, &format!("{field}_level"), r);
@@ -87,7 +91,9 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         }
         let total = number(&candidates, "weight", r).unwrap_or(running);
         let linked = link_rows.iter().any(|&l| {
-            text(&links, "population_id", l) == child && text(&links, "record_key", l) == record
+            text(&links, "source", l) == source
+                && text(&links, "population_id", l) == child
+                && text(&links, "record_key", l) == record
         });
         let decision = if linked {
             "linked".to_string()
@@ -103,4 +109,12 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         writeln!(out, "  {:<35} {total:>7.2}  {decision}", "total")?;
     }
     Ok(out)
+}
+
+fn record_kind(source: &str) -> &'static str {
+    if source == "poverty" {
+        "poverty member"
+    } else {
+        "student record"
+    }
 }

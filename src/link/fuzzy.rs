@@ -10,17 +10,20 @@ use serde::Serialize;
 use super::assign::{Scored, Thresholds, assign};
 use super::block::{BlockingRecord, DEFAULT_BLOCK_CAP, PassStats, block};
 use super::compare::{CompareView, compare};
-use super::weights::{Levels, Params, estimate_u, fit_m};
+use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
+use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
 use crate::normalize::name_key::simplified;
 use crate::rng::Rng;
 
 /// Fuzzy linkage settings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FuzzyOptions {
     pub thresholds: Thresholds,
     pub block_cap: u64,
     pub random_pairs: usize,
     pub em_iterations: u32,
+    /// Fixed m and u values from the config.
+    pub fixed: Overrides,
 }
 
 impl Default for FuzzyOptions {
@@ -34,6 +37,7 @@ impl Default for FuzzyOptions {
             block_cap: DEFAULT_BLOCK_CAP,
             random_pairs: 50_000,
             em_iterations: 100,
+            fixed: Overrides::default(),
         }
     }
 }
@@ -107,12 +111,7 @@ pub fn fuzzy_link(
         })
         .collect();
 
-    // Nothing to weigh: skip sampling random pairs and EM.
-    let params = if compared.is_empty() {
-        fit_m(&[], estimate_u(&[]), 0)
-    } else {
-        fit(children, records, record_key, &compared, options)
-    };
+    let params = fit(children, records, record_key, &compared, options);
     let name_share = |i: usize| name_shares.get(&simplified(children[i].name)).copied();
     let candidates: Vec<ScoredPair> = compared
         .par_iter()
@@ -151,8 +150,9 @@ pub fn fuzzy_link(
     }
 }
 
-/// u from random pairs of the whole cohort and all records; m by EM on the candidates.
-/// Records are drawn from their order by key, so the sample does not depend on row order.
+/// u from random pairs of the whole cohort and all records; m by EM on the candidates, or
+/// the defaults when there are too few. Records are drawn from their order by key, so the
+/// sample does not depend on row order.
 fn fit(
     children: &[CompareView],
     records: &[CompareView],
@@ -163,7 +163,8 @@ fn fit(
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
     let mut by_key: Vec<usize> = (0..records.len()).collect();
     by_key.sort_by_cached_key(|&j| (record_key(j), j));
-    let picks: Vec<(usize, usize)> = if children.is_empty() || records.is_empty() {
+    // Nothing to weigh: no random pairs to sample.
+    let picks: Vec<(usize, usize)> = if compared.is_empty() {
         Vec::new()
     } else {
         (0..options.random_pairs)
@@ -185,5 +186,18 @@ fn fit(
     }
     let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
     patterns.sort_unstable();
-    fit_m(&patterns, estimate_u(&random), options.em_iterations)
+    let mut u = estimate_u(&random);
+    options.fixed.apply_u(&mut u);
+    if compared.len() < MIN_EM_PAIRS {
+        let mut m = default_m();
+        options.fixed.apply_m(&mut m);
+        return Params {
+            m,
+            u,
+            lambda: compared.len() as f64 / (children.len() * records.len()).max(1) as f64,
+            em_iterations: 0,
+            m_source: MSource::Default,
+        };
+    }
+    fit_m(&patterns, u, options.em_iterations, &options.fixed)
 }

@@ -7,6 +7,7 @@ pub mod block;
 pub mod compare;
 pub mod exact;
 pub mod fuzzy;
+pub mod priors;
 pub mod weights;
 
 use rustc_hash::FxHashSet;
@@ -56,8 +57,20 @@ pub struct Links {
     pub exemptions: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
-    /// Fuzzy linkage of poverty members (links and figures; review pairs are not written).
+    /// Fuzzy linkage of poverty members.
     pub poverty_fuzzy: Option<fuzzy::FuzzyOutcome>,
+}
+
+impl Links {
+    /// Each fuzzily linked source's name and outcome.
+    pub fn fuzzy_outcomes(&self) -> impl Iterator<Item = (&'static str, &fuzzy::FuzzyOutcome)> {
+        [
+            ("students", &self.student_fuzzy),
+            ("poverty", &self.poverty_fuzzy),
+        ]
+        .into_iter()
+        .filter_map(|(source, outcome)| outcome.as_ref().map(|o| (source, o)))
+    }
 }
 
 /// Links the registers to the cohort.

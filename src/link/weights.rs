@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::compare::Comparison;
+use super::priors::Overrides;
 
 /// Fields in weight order.
 pub const FIELDS: [&str; 5] = ["name", "birth_date", "id_number", "sex", "division"];
@@ -74,6 +75,18 @@ pub struct Params {
     pub u: Vec<Vec<f64>>,
     pub lambda: f64,
     pub em_iterations: u32,
+    /// Where m came from.
+    pub m_source: MSource,
+}
+
+/// Where a fit's m probabilities came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MSource {
+    /// Fitted by EM on the candidate pairs.
+    Em,
+    /// The defaults: too few candidate pairs to fit.
+    Default,
 }
 
 /// One field's part of a pair's weight.
@@ -148,7 +161,12 @@ pub const M_FLOOR: f64 = 0.005;
 /// on their blocking keys far more often than random pairs do, so holding it at the
 /// random-pair `u` would explain every candidate as a match); the weights then use m from
 /// EM and `u` from random pairs.
-pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> Params {
+pub fn fit_m(
+    patterns: &[(Levels, u64)],
+    u: Vec<Vec<f64>>,
+    iterations: u32,
+    fixed: &Overrides,
+) -> Params {
     let normalise = |rows: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
         rows.into_iter()
             .map(|row| {
@@ -193,7 +211,8 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
                 expected_u[f][usize::from(levels[f])] += (1.0 - p) * n;
             }
         }
-        let new_m = normalise(expected_m);
+        let mut new_m = normalise(expected_m);
+        fixed.apply_m(&mut new_m);
         let new_lambda = if total > 0.0 {
             (matched / total).clamp(1e-6, 1.0 - 1e-6)
         } else {
@@ -218,12 +237,14 @@ pub fn fit_m(patterns: &[(Levels, u64)], u: Vec<Vec<f64>>, iterations: u32) -> P
             *v = v.max(M_FLOOR);
         }
     }
-    let m = normalise(m);
+    let mut m = normalise(m);
+    fixed.apply_m(&mut m);
     Params {
         m,
         u,
         lambda,
         em_iterations: done,
+        m_source: MSource::Em,
     }
 }
 
@@ -269,7 +290,7 @@ mod tests {
         let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
         patterns.sort();
         let random: Vec<Levels> = (0..200_000).map(|_| draw(&mut rng, &true_u)).collect();
-        let params = fit_m(&patterns, estimate_u(&random), 200);
+        let params = fit_m(&patterns, estimate_u(&random), 200, &Overrides::default());
         assert!(
             (params.lambda - 0.2).abs() < 0.01,
             "lambda {}",
@@ -299,6 +320,7 @@ mod tests {
             u: LEVELS.iter().map(|l| vec![0.01; l.len()]).collect(),
             lambda: 0.5,
             em_iterations: 0,
+            m_source: MSource::Default,
         };
         let exact = [0, 0, 3, 0, 0];
         assert!(params.weight(&exact, Some(0.01)) < params.weight(&exact, Some(0.00001)));

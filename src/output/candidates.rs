@@ -1,20 +1,21 @@
-//! candidates.parquet: every scored fuzzy pair with each field's level and weight, so
-//! that later commands can explain and rescore without recomputing. Sorted by the child's
-//! ID number and the student number.
+//! candidates.parquet: every scored fuzzy pair of every source with each field's level
+//! and weight, so that later commands can explain and rescore without recomputing. Sorted
+//! by source, the child's ID number and the record's key.
 
 use std::path::Path;
 
 use polars::prelude::*;
 
 use super::atomic::write_atomic;
+use super::links::linked_record;
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::weights::{FIELDS, LEVELS};
 use crate::normalize::Registers;
 use crate::schema::files;
 
-/// One row: child ID, student number, weight, levels and per-field weights.
-type CandidateRow<'a> = (&'a str, &'a str, f64, [u8; 5], [f64; 5]);
+/// One row: source, child ID, record key, weight, levels and per-field weights.
+type CandidateRow<'a> = (&'static str, &'a str, String, f64, [u8; 5], [f64; 5]);
 
 /// Writes candidates.parquet.
 pub fn write_candidates(
@@ -23,52 +24,49 @@ pub fn write_candidates(
     registers: &Registers,
     links: &Links,
 ) -> anyhow::Result<()> {
-    let pairs = links
-        .student_fuzzy
-        .as_ref()
-        .map_or(&[][..], |f| &f.candidates[..]);
-    let Some(fuzzy) = &links.student_fuzzy else {
-        return Ok(());
-    };
-    let mut rows: Vec<CandidateRow> = pairs
-        .iter()
-        .map(|p| {
+    let mut rows: Vec<CandidateRow> = Vec::new();
+    for (source, outcome) in links.fuzzy_outcomes() {
+        rows.extend(outcome.candidates.iter().map(|p| {
             let child = &cohort.children[p.child];
-            let record = registers.students.rows[p.record].student_no.as_str();
-            let parts = fuzzy
+            let parts = outcome
                 .params
-                .contributions(&p.levels, fuzzy.name_share(&child.name));
+                .contributions(&p.levels, outcome.name_share(&child.name));
             (
+                source,
                 child.id.text.as_str(),
-                record,
+                linked_record(registers, source, p.record).key,
                 p.weight,
                 p.levels,
                 parts.map(|c| c.weight),
             )
-        })
-        .collect();
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        }));
+    }
+    rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     let mut columns = vec![
         Column::new(
-            "id_number".into(),
+            "source".into(),
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         ),
         Column::new(
-            "student_no".into(),
+            "id_number".into(),
             rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         ),
         Column::new(
+            "record_key".into(),
+            rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
             "weight".into(),
-            rows.iter().map(|r| r.2).collect::<Vec<f64>>(),
+            rows.iter().map(|r| r.3).collect::<Vec<f64>>(),
         ),
     ];
     for (f, field) in FIELDS.iter().enumerate() {
         let levels: Vec<&str> = rows
             .iter()
-            .map(|r| LEVELS[f][usize::from(r.3[f])])
+            .map(|r| LEVELS[f][usize::from(r.4[f])])
             .collect();
         columns.push(Column::new(format!("{field}_level").into(), levels));
-        let weights: Vec<f64> = rows.iter().map(|r| r.4[f]).collect();
+        let weights: Vec<f64> = rows.iter().map(|r| r.5[f]).collect();
         columns.push(Column::new(format!("{field}_weight").into(), weights));
     }
     let mut frame = DataFrame::new(rows.len(), columns)?;

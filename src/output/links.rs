@@ -19,6 +19,39 @@ struct LinkRow {
     weight: Option<f64>,
 }
 
+/// What the outputs show of one record of a fuzzily linked source.
+pub struct LinkedRecord<'a> {
+    /// The record's key in links.parquet: the student number, or the poverty member's ID
+    /// number (its household number when the ID is missing).
+    pub key: String,
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+/// Record `r` of `source` ("students" or "poverty").
+pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> LinkedRecord<'a> {
+    if source == "students" {
+        let s = &registers.students.rows[r];
+        LinkedRecord {
+            key: s.student_no.clone(),
+            id: &s.id.text,
+            name: &s.name,
+        }
+    } else {
+        let m = &registers.poverty.rows[r];
+        let key = if m.id.text.is_empty() {
+            format!("household {}", m.household_no)
+        } else {
+            m.id.text.clone()
+        };
+        LinkedRecord {
+            key,
+            id: &m.id.text,
+            name: &m.name,
+        }
+    }
+}
+
 /// Writes links.parquet.
 pub fn write_links(
     dir: &Path,
@@ -37,10 +70,10 @@ pub fn write_links(
         }));
     };
     add("students", &links.students, &|r| {
-        registers.students.rows[r].student_no.clone()
+        linked_record(registers, "students", r).key
     });
     add("poverty", &links.poverty, &|r| {
-        registers.poverty.rows[r].id.text.clone()
+        linked_record(registers, "poverty", r).key
     });
     if let Some(exemptions) = &registers.exemptions {
         add("exemptions", &links.exemptions, &|r| {

@@ -1,16 +1,18 @@
-//! review.csv: the pairs in the review band (and near-ties), with every field's level and
-//! weight, sorted by the child's ID number and the record's key.
+//! review.csv: the pairs in the review band (and near-ties) of every fuzzily linked
+//! source, with every field's level and weight, sorted by source, the child's ID number and
+//! the record's key.
 
 use std::path::Path;
 
 use super::csv::{format_weight, write_csv};
+use super::links::linked_record;
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::weights::FIELDS;
 use crate::normalize::Registers;
 use crate::schema::files;
 
-/// Writes review.csv for the student records' fuzzy linkage.
+/// Writes review.csv.
 pub fn write_review(
     dir: &Path,
     cohort: &Cohort,
@@ -18,9 +20,10 @@ pub fn write_review(
     links: &Links,
 ) -> anyhow::Result<()> {
     let mut header = vec![
+        "source",
         "id_number",
         "name",
-        "student_no",
+        "record_key",
         "record_id",
         "record_name",
         "weight",
@@ -31,16 +34,17 @@ pub fn write_review(
         .collect();
     header.extend(level_columns.iter().map(String::as_str));
     let mut rows = Vec::new();
-    if let Some(outcome) = &links.student_fuzzy {
+    for (source, outcome) in links.fuzzy_outcomes() {
         for pair in &outcome.review {
             let child = &cohort.children[pair.child];
-            let record = &registers.students.rows[pair.record];
+            let record = linked_record(registers, source, pair.record);
             let mut row = vec![
+                source.to_string(),
                 child.id.text.clone(),
                 child.name.clone(),
-                record.student_no.clone(),
-                record.id.text.clone(),
-                record.name.clone(),
+                record.key,
+                record.id.to_string(),
+                record.name.to_string(),
                 format_weight(Some(pair.weight)),
             ];
             for c in outcome

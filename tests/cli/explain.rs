@@ -34,8 +34,6 @@ fn explains_a_fuzzy_link_field_by_field() {
     assert!(text.contains("id_number    missing"), "{text}");
 
     let out = wd.expect_code(&["explain", "run", "S00000000000000"], 0);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("no student link and no fuzzy candidate")
-    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no link and no fuzzy candidate"));
     wd.expect_code(&["explain", "nowhere", "S1"], 2);
 }

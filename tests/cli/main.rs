@@ -4,6 +4,7 @@ mod demo;
 mod determinism;
 mod errors;
 mod explain;
+mod linkage;
 mod synthetic;
 mod twins;
 mod workdir;

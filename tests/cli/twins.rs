@@ -2,31 +2,22 @@
 //! in school with a record whose ID was left empty; the other dropped out. The enrolled
 //! twin must link by name, and the dropout must stay flagged.
 
-use std::fs;
-
 use crate::workdir::Workdir;
 
 const TWIN_IN_SCHOOL: &str = "530102201506010015";
 const TWIN_DROPPED_OUT: &str = "530102201506010023";
 
-fn append_gb18030(path: &std::path::Path, lines: &str) {
-    let mut bytes = fs::read(path).unwrap();
-    bytes.extend_from_slice(&encoding_rs::GB18030.encode(lines).0);
-    fs::write(path, bytes).unwrap();
-}
-
 #[test]
 fn the_enrolled_twin_links_and_the_dropout_stays_flagged() {
     let wd = Workdir::with_fixture("synthetic-small");
-    let input = wd.path("input");
-    append_gb18030(
-        &input.join("population.csv"),
+    wd.append_gb18030(
+        "input/population.csv",
         &format!(
             "{TWIN_IN_SCHOOL},欧阳子涵,男,2015-06-01,530102,正常\n{TWIN_DROPPED_OUT},欧阳子轩,女,2015-06-01,530102,正常\n"
         ),
     );
-    append_gb18030(
-        &input.join("students.csv"),
+    wd.append_gb18030(
+        "input/students.csv",
         "S530102TWIN0001,,欧阳子涵,男,2015-06-01,2153010201,530102,5年级,在读\n",
     );
     wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);

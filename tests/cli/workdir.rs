@@ -44,6 +44,14 @@ impl Workdir {
         fs::write(path, contents).unwrap();
     }
 
+    /// Appends `lines` to a GB18030 file of the work dir.
+    pub fn append_gb18030(&self, rel: &str, lines: &str) {
+        let path = self.path(rel);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.extend_from_slice(&encoding_rs::GB18030.encode(lines).0);
+        fs::write(path, bytes).unwrap();
+    }
+
     pub fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }

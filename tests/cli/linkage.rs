@@ -1,0 +1,86 @@
+//! Linkage settings from the config and review pairs of every fuzzily linked source.
+
+use crate::workdir::Workdir;
+
+const CHILD: &str = "530102201506010015";
+
+fn manifest(wd: &Workdir, run: &str) -> serde_json::Value {
+    serde_json::from_str(&wd.read(&format!("{run}/manifest.json"))).unwrap()
+}
+
+#[test]
+fn fixed_m_and_u_from_the_config_reach_the_weights() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    let config = wd.read("input/sanku.toml");
+    wd.write(
+        "input/sanku.toml",
+        format!("{config}\n[linkage.m.name]\nexact = 0.95\n\n[linkage.u.sex]\nsame = 0.45\n"),
+    );
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    let results = &manifest(&wd, "out")["results"]["fuzzy_students"];
+    let params = &results["parameters"];
+    assert_eq!(params["m"][0][0], 0.95, "{params}");
+    assert_eq!(params["u"][3][0], 0.45, "{params}");
+    let other = params["u"][3][1].as_f64().unwrap();
+    assert!(
+        (other - 0.55).abs() < 0.01,
+        "the other sex level takes the rest: {other}"
+    );
+    assert_eq!(results["options"]["fixed"]["m"]["name"]["exact"], 0.95);
+    // The generated fixture leaves fewer candidate pairs than EM needs.
+    assert!(results["candidate_pairs"].as_u64().unwrap() < 200);
+    assert_eq!(params["m_source"], "default");
+}
+
+#[test]
+fn an_unknown_level_in_the_config_is_a_clear_error() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    let config = wd.read("input/sanku.toml");
+    wd.write(
+        "input/sanku.toml",
+        format!("{config}\n[linkage.m.name]\nhomophone = 0.1\n"),
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("linkage.m.name"), "{stderr}");
+    assert!(
+        stderr.contains("same_pinyin"),
+        "the levels are listed: {stderr}"
+    );
+}
+
+#[test]
+fn a_poverty_member_with_a_mistyped_id_reaches_review_and_explain() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    wd.append_gb18030(
+        "input/population.csv",
+        &format!("{CHILD},欧阳子涵,男,2015-06-01,530102,正常\n"),
+    );
+    // Two order-code digits swapped: the check character no longer fits.
+    wd.append_gb18030(
+        "input/poverty.csv",
+        "HTEST0001,530102201506010105,欧阳子涵,男,2015-06-01,之子,530102001,脱贫户\n",
+    );
+    // Nothing reaches accept, so every scored pair is in the review band.
+    let args = ["run", "input", "--out", "out", "--quiet"];
+    let mut review_args = args.to_vec();
+    review_args.extend(["--accept", "100", "--review", "0"]);
+    wd.expect_code(&review_args, 0);
+    let review = wd.read("out/review.csv");
+    let row = review
+        .lines()
+        .find(|l| l.starts_with("poverty,") && l.contains(CHILD))
+        .unwrap_or_else(|| panic!("no poverty review row:\n{review}"));
+    assert!(row.contains(",530102201506010105,"), "{row}");
+    assert!(row.contains(",typo,"), "{row}");
+
+    // With the default thresholds the member links, and explain shows it.
+    wd.expect_code(&args, 0);
+    let out = wd.expect_code(&["explain", "out", CHILD], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("linked (fuzzy with weight")
+            && text.contains("poverty member 530102201506010105"),
+        "{text}"
+    );
+}
