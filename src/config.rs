@@ -66,6 +66,8 @@ pub struct Config {
     pub file: Option<(PathBuf, String)>,
     /// Fuzzy linkage thresholds and limits.
     pub fuzzy: FuzzyOptions,
+    /// County codes (6 digits) under key monitoring: marked and listed first.
+    pub monitored_counties: Vec<String>,
 }
 
 /// The TOML config file.
@@ -74,6 +76,8 @@ pub struct Config {
 struct ConfigFile {
     as_of: Option<String>,
     in_school_statuses: Option<Vec<String>>,
+    #[serde(default)]
+    monitored_counties: Vec<String>,
     #[serde(default)]
     cohort: CohortFile,
     #[serde(default)]
@@ -241,6 +245,7 @@ impl Config {
             quiet: args.quiet,
             verbose: args.verbose,
             fuzzy: fuzzy_options(args, &file.linkage)?,
+            monitored_counties: monitored_counties(&file.monitored_counties)?,
             file: file_info,
         })
     }
@@ -256,6 +261,7 @@ impl Config {
             "as_of": self.as_of.to_string(),
             "cohort": self.cohort,
             "in_school_statuses": self.in_school.iter().map(|s| s.key()).collect::<Vec<_>>(),
+            "monitored_counties": self.monitored_counties,
             "config_file": self.file.as_ref().map(|(p, _)| p.display().to_string()),
             "config_sha256": self.file.as_ref().map(|(_, h)| h.clone()),
         })
@@ -313,6 +319,23 @@ fn default_as_of() -> Date {
         today.year() - 1
     };
     Date::new(year, 9, 1).expect("September 1 exists")
+}
+
+/// Six-digit county codes, sorted and without repeats.
+fn monitored_counties(codes: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::with_capacity(codes.len());
+    for code in codes {
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad_input(format!(
+                "monitored_counties: {code:?} is not a 6-digit county code"
+            )));
+        }
+        out.push(code.to_string());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 fn cohort_rule(file: &CohortFile) -> anyhow::Result<CohortRule> {

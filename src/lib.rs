@@ -5,8 +5,8 @@
 //! Data flows one way; each stage is a module that takes the previous stage's type:
 //!
 //! ```text
-//! load → normalize → cohort → link → classify → summary → output
-//! Extracts  Registers  Cohort   Links   Ledger    Summary   run directory
+//! load → normalize → cohort → link → classify → verify → summary → output
+//! Extracts  Registers  Cohort   Links   Ledger    Findings Summary   run directory
 //! ```
 
 pub mod classify;
@@ -25,6 +25,7 @@ pub mod rng;
 pub mod schema;
 pub mod summary;
 mod timer;
+pub mod verify;
 
 use serde_json::json;
 
@@ -78,7 +79,12 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         let ledger = timer.stage("classify", || {
             classify::classify(&cohort, &registers, &links, config)
         });
-        let summary = timer.stage("summary", || summary::summarize(&cohort, &ledger));
+        let findings = timer.stage("verify", || {
+            verify::verify(&cohort, &registers, &links, &ledger, config)
+        });
+        let summary = timer.stage("summary", || {
+            summary::summarize(&cohort, &ledger, &findings, &config.monitored_counties)
+        });
 
         let dir = &config.out;
         timer.stage("output", || -> anyhow::Result<()> {
@@ -87,6 +93,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             output::links::write_links(dir, &cohort, &registers, &links)?;
             output::summary::write_summary(dir, &summary)?;
             output::review::write_review(dir, &cohort, &registers, &links)?;
+            output::checks::write_checks(dir, &cohort, &registers, &links, &ledger, &findings)?;
             output::candidates::write_candidates(dir, &cohort, &registers, &links)?;
             output::rejects::write_rejects(dir, &all_rejects(&registers))?;
             Ok(())
@@ -130,6 +137,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
                 "poverty": links.poverty.len(),
                 "exemptions": links.exemptions.len(),
             },
+            "checks": summary.checks,
             "summary": total,
         });
         let manifest = manifest("run", config, &inputs, &registers, Some(results), &timer);

@@ -204,6 +204,13 @@ pub mod files {
     pub const REVIEW_CSV: &str = "review.csv";
     pub const CANDIDATES_PARQUET: &str = "candidates.parquet";
     pub const MANIFEST_JSON: &str = "manifest.json";
+    pub const CHECKS_DIR: &str = "checks";
+    pub const REGISTRY_ONLY_CSV: &str = "registry_only.csv";
+    pub const CONFLICTS_CSV: &str = "conflicts.csv";
+    pub const DUPLICATE_REGISTRATIONS_CSV: &str = "duplicate_registrations.csv";
+    pub const POVERTY_UNMATCHED_CSV: &str = "poverty_unmatched.csv";
+    pub const POOR_NOT_ENROLLED_CSV: &str = "poor_not_enrolled.csv";
+    pub const EXEMPTIONS_UNMATCHED_CSV: &str = "exemptions_unmatched.csv";
 }
 
 /// Output column names.
@@ -223,9 +230,10 @@ pub mod columns {
         "best_weight",
     ];
     pub const LINKS: [&str; 5] = ["source", "population_id", "record_key", "method", "weight"];
-    pub const SUMMARY: [&str; 8] = [
+    pub const SUMMARY: [&str; 9] = [
         "level",
         "division_code",
+        "monitored",
         "cohort",
         "enrolled",
         "flagged",
@@ -234,4 +242,73 @@ pub mod columns {
         "coverage_rate",
     ];
     pub const REJECTS: [&str; 5] = ["file", "line", "field", "reason", "value"];
+    pub const REGISTRY_ONLY: [&str; 11] = [
+        "origin",
+        "id_number",
+        "id_class",
+        "student_no",
+        "name",
+        "sex",
+        "birth_date",
+        "school_code",
+        "school_division",
+        "grade",
+        "status",
+    ];
+    pub const CONFLICTS: [&str; 9] = [
+        "id_number",
+        "name",
+        "division_code",
+        "register",
+        "record_key",
+        "method",
+        "field",
+        "population_value",
+        "register_value",
+    ];
+    pub const DUPLICATE_REGISTRATIONS: [&str; 10] = [
+        "id_number",
+        "name",
+        "division_code",
+        "records",
+        "student_no",
+        "school_code",
+        "school_division",
+        "grade",
+        "status",
+        "method",
+    ];
+    pub const POVERTY_UNMATCHED: [&str; 10] = [
+        "origin",
+        "id_number",
+        "id_class",
+        "household_no",
+        "name",
+        "sex",
+        "birth_date",
+        "division_code",
+        "relation",
+        "poverty_status",
+    ];
+    pub const POOR_NOT_ENROLLED: [&str; 11] = [
+        "division_code",
+        "id_number",
+        "name",
+        "sex",
+        "birth_date",
+        "age",
+        "household_no",
+        "relation",
+        "poverty_status",
+        "reason",
+        "record_status",
+    ];
+    pub const EXEMPTIONS_UNMATCHED: [&str; 6] = [
+        "origin",
+        "id_number",
+        "id_class",
+        "reason",
+        "valid_until",
+        "line",
+    ];
 }

@@ -1,6 +1,7 @@
-//! Stage 6, `summary`: counts per county, rolled up to prefecture, province and the whole
+//! Stage 7, `summary`: counts per county, rolled up to prefecture, province and the whole
 //! run: cohort, enrolled, flagged, flagged poor, exempt and the coverage rate
-//! enrolled / (cohort − exempt).
+//! enrolled / (cohort − exempt). Monitored counties are marked and listed right after the
+//! total; the counts of every verification check ride along.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use crate::classify::{Ledger, Outcome};
 use crate::cohort::Cohort;
+use crate::verify::{CheckCounts, Findings};
 
 /// The level of a summary row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -52,23 +54,34 @@ impl Counts {
 pub struct SummaryRow {
     pub level: Level,
     pub division_code: String,
+    /// A county under key monitoring.
+    pub monitored: bool,
     #[serde(flatten)]
     pub counts: Counts,
     pub coverage_rate: Option<f64>,
 }
 
-/// The summary, sorted: the total first, then by division code (province, its
-/// prefectures, their counties).
+/// The summary, sorted: the total first, then the monitored counties, then by division
+/// code (province, its prefectures, their counties).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
     pub rows: Vec<SummaryRow>,
+    /// The monitored county codes from the config, whether or not they have children.
+    pub monitored_counties: Vec<String>,
+    /// How many findings each verification check made.
+    pub checks: CheckCounts,
 }
 
 /// The code used for children whose division is unknown.
 pub const UNKNOWN_DIVISION: &str = "unknown";
 
 /// Counts the cohort by division.
-pub fn summarize(cohort: &Cohort, ledger: &Ledger) -> Summary {
+pub fn summarize(
+    cohort: &Cohort,
+    ledger: &Ledger,
+    findings: &Findings,
+    monitored_counties: &[String],
+) -> Summary {
     let mut counts: BTreeMap<(String, Level), Counts> = BTreeMap::new();
     for (i, child) in cohort.children.iter().enumerate() {
         for key in division_keys(&child.division) {
@@ -88,27 +101,41 @@ pub fn summarize(cohort: &Cohort, ledger: &Ledger) -> Summary {
         .into_iter()
         .map(|((division_code, level), counts)| SummaryRow {
             level,
+            monitored: level == Level::County
+                && monitored_counties.binary_search(&division_code).is_ok(),
             division_code,
             coverage_rate: counts.coverage_rate(),
             counts,
         })
         .collect();
     rows.sort_by(|a, b| {
-        (a.level != Level::All, &a.division_code, a.level).cmp(&(
-            b.level != Level::All,
-            &b.division_code,
-            b.level,
-        ))
+        (
+            a.level != Level::All,
+            !a.monitored,
+            &a.division_code,
+            a.level,
+        )
+            .cmp(&(
+                b.level != Level::All,
+                !b.monitored,
+                &b.division_code,
+                b.level,
+            ))
     });
     if rows.is_empty() {
         rows.push(SummaryRow {
             level: Level::All,
             division_code: String::new(),
+            monitored: false,
             counts: Counts::default(),
             coverage_rate: None,
         });
     }
-    Summary { rows }
+    Summary {
+        rows,
+        monitored_counties: monitored_counties.to_vec(),
+        checks: findings.counts(),
+    }
 }
 
 /// The summary keys a child counts under: the whole run, and its province, prefecture and

@@ -1,9 +1,10 @@
-//! Stage 7, `output`: writes the run directory. Every file is written atomically and
+//! Stage 8, `output`: writes the run directory. Every file is written atomically and
 //! privately (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
 //! manifest is written last.
 
 pub mod atomic;
 pub mod candidates;
+pub mod checks;
 pub mod csv;
 pub mod ledger;
 pub mod links;

@@ -13,6 +13,7 @@ pub fn write_summary(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
         vec![
             r.level.key().to_string(),
             r.division_code.clone(),
+            u8::from(r.monitored).to_string(),
             r.counts.cohort.to_string(),
             r.counts.enrolled.to_string(),
             r.counts.flagged.to_string(),

@@ -1,4 +1,5 @@
-//! The hand-made demo: its ledger, summary and rejects are checked by hand and pinned.
+//! The hand-made demo: its ledger, summary, rejects and checks are checked by hand and
+//! pinned.
 
 use std::fs;
 
@@ -13,10 +14,52 @@ fn run_demo() -> Workdir {
 #[test]
 fn demo_outputs_match_the_expected_files() {
     let wd = run_demo();
-    for name in ["ledger.csv", "summary.csv", "rejects.csv"] {
+    for name in [
+        "ledger.csv",
+        "summary.csv",
+        "rejects.csv",
+        "checks/registry_only.csv",
+        "checks/conflicts.csv",
+        "checks/duplicate_registrations.csv",
+        "checks/poverty_unmatched.csv",
+        "checks/poor_not_enrolled.csv",
+        "checks/exemptions_unmatched.csv",
+    ] {
         let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
         assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
     }
+}
+
+#[test]
+fn check_counts_reach_the_summary_and_the_manifest() {
+    let wd = run_demo();
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&wd.read(&format!("out/{name}"))).unwrap()
+    };
+    let (summary, manifest) = (json("summary.json"), json("manifest.json"));
+    let checks = &summary["checks"];
+    assert_eq!(checks, &manifest["results"]["checks"]);
+    let rows = |file: &str| wd.read(&format!("out/checks/{file}.csv")).lines().count() as u64 - 1;
+    for check in [
+        "registry_only",
+        "conflicts",
+        "poverty_unmatched",
+        "poor_not_enrolled",
+        "exemptions_unmatched",
+    ] {
+        assert_eq!(checks[check], rows(check), "{check}");
+    }
+    for origin in ["outside_divisions", "population_gap", "invalid_id"] {
+        assert_eq!(checks[format!("registry_only_{origin}")], 1, "{origin}");
+    }
+    // 李娜 has two in-school records: one child, two rows.
+    assert_eq!(checks["duplicate_registrations"], 1);
+    assert_eq!(rows("duplicate_registrations"), 2);
+    // 胡军's only record was transferred out.
+    assert_eq!(checks["transferred_without_arrival"], 1);
+    assert_eq!(summary["monitored_counties"], serde_json::json!(["530111"]));
+    assert_eq!(summary["rows"][1]["division_code"], "530111");
+    assert_eq!(summary["rows"][1]["monitored"], true);
 }
 
 #[test]

@@ -1,0 +1,210 @@
+//! checks/*.csv: the findings of mutual verification (SPEC §7), one file per check, each
+//! sorted by stable keys. Column meanings are in docs/usage.md.
+
+use std::path::Path;
+
+use super::atomic::create_run_dir;
+use super::csv::write_csv;
+use super::links::linked_record;
+use crate::classify::Ledger;
+use crate::cohort::Cohort;
+use crate::link::Links;
+use crate::normalize::date::Date;
+use crate::normalize::id::IdNumber;
+use crate::normalize::{PovertyMember, Registers, Student};
+use crate::schema::{columns, files};
+use crate::verify::conflicts::claims;
+use crate::verify::{Findings, Unmatched};
+
+/// Writes every checks file into `dir/checks/`.
+pub fn write_checks(
+    dir: &Path,
+    cohort: &Cohort,
+    registers: &Registers,
+    links: &Links,
+    ledger: &Ledger,
+    findings: &Findings,
+) -> anyhow::Result<()> {
+    let dir = dir.join(files::CHECKS_DIR);
+    create_run_dir(&dir)?;
+    let students = &registers.students.rows;
+    let poverty = &registers.poverty.rows;
+    let date = |d: Option<Date>| d.map_or(String::new(), |d| d.to_string());
+    let id_cells = |u: &Unmatched, id: &IdNumber| {
+        [
+            u.origin.key().to_string(),
+            id.text.clone(),
+            id.class.key().to_string(),
+        ]
+    };
+
+    let mut rows: Vec<Vec<String>> = findings
+        .registry_only
+        .iter()
+        .map(|u| {
+            let s = &students[u.record];
+            let mut row = id_cells(u, &s.id).to_vec();
+            row.extend([
+                s.student_no.clone(),
+                s.name.clone(),
+                s.sex.key().to_string(),
+            ]);
+            row.extend([date(s.birth)]);
+            row.extend(school_cells(s));
+            row
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a[0], &a[8], &a[3]).cmp(&(&b[0], &b[8], &b[3])));
+    write_csv(
+        &dir,
+        files::REGISTRY_ONLY_CSV,
+        &columns::REGISTRY_ONLY,
+        rows,
+    )?;
+
+    let mut rows: Vec<Vec<String>> = findings
+        .conflicts
+        .iter()
+        .map(|c| {
+            let child = &cohort.children[c.link.child];
+            let record = claims(registers, c.source, c.link.record);
+            let (population_value, register_value) = c.field.values(child, &record);
+            vec![
+                child.id.text.clone(),
+                child.name.clone(),
+                child.division.clone(),
+                c.source.to_string(),
+                linked_record(registers, c.source, c.link.record).key,
+                c.link.method.key().to_string(),
+                c.field.key().to_string(),
+                population_value,
+                register_value,
+            ]
+        })
+        .collect();
+    rows.sort();
+    write_csv(&dir, files::CONFLICTS_CSV, &columns::CONFLICTS, rows)?;
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for group in &findings.duplicates {
+        let child = &cohort.children[group[0].child];
+        for link in group {
+            let s = &students[link.record];
+            let mut row = vec![
+                child.id.text.clone(),
+                child.name.clone(),
+                child.division.clone(),
+                group.len().to_string(),
+                s.student_no.clone(),
+            ];
+            row.extend(school_cells(s));
+            row.push(link.method.key().to_string());
+            rows.push(row);
+        }
+    }
+    rows.sort();
+    write_csv(
+        &dir,
+        files::DUPLICATE_REGISTRATIONS_CSV,
+        &columns::DUPLICATE_REGISTRATIONS,
+        rows,
+    )?;
+
+    let mut rows: Vec<Vec<String>> = findings
+        .poverty_unmatched
+        .iter()
+        .map(|u| {
+            let m = &poverty[u.record];
+            let mut row = id_cells(u, &m.id).to_vec();
+            row.extend([
+                m.household_no.clone(),
+                m.name.clone(),
+                m.sex.key().to_string(),
+                date(m.birth),
+            ]);
+            row.extend(household_cells(m));
+            row
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a[0], &a[7], &a[3], &a[1]).cmp(&(&b[0], &b[7], &b[3], &b[1])));
+    write_csv(
+        &dir,
+        files::POVERTY_UNMATCHED_CSV,
+        &columns::POVERTY_UNMATCHED,
+        rows,
+    )?;
+
+    let mut rows: Vec<Vec<String>> = findings
+        .poor_not_enrolled
+        .iter()
+        .map(|&i| {
+            let row = &ledger.rows[i];
+            let member = links
+                .poverty
+                .binary_search_by_key(&row.child, |l| l.child)
+                .ok()
+                .map(|k| &poverty[links.poverty[k].record]);
+            let mut cells = vec![
+                row.division_code.clone(),
+                row.id_number.clone(),
+                row.name.clone(),
+                row.sex.to_string(),
+                row.birth_date.to_string(),
+                row.age.to_string(),
+                row.household_no.clone(),
+            ];
+            cells.extend(
+                member.map_or([const { String::new() }; 3], household_cells)[1..]
+                    .iter()
+                    .cloned(),
+            );
+            cells.extend([row.reason.clone(), row.record_status.to_string()]);
+            cells
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    write_csv(
+        &dir,
+        files::POOR_NOT_ENROLLED_CSV,
+        &columns::POOR_NOT_ENROLLED,
+        rows,
+    )?;
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if let Some(exemptions) = &registers.exemptions {
+        rows.extend(findings.exemptions_unmatched.iter().map(|u| {
+            let e = &exemptions.rows[u.record];
+            let mut row = id_cells(u, &e.id).to_vec();
+            row.extend([e.reason.clone(), date(e.valid_until), e.line.to_string()]);
+            row
+        }));
+    }
+    rows.sort_by(|a, b| {
+        (&a[0], &a[1], a[5].parse::<u64>().ok()).cmp(&(&b[0], &b[1], b[5].parse::<u64>().ok()))
+    });
+    write_csv(
+        &dir,
+        files::EXEMPTIONS_UNMATCHED_CSV,
+        &columns::EXEMPTIONS_UNMATCHED,
+        rows,
+    )
+}
+
+/// school_code, school_division, grade, status.
+fn school_cells(s: &Student) -> [String; 4] {
+    [
+        s.school_code.clone(),
+        s.school_division.clone(),
+        s.grade.clone(),
+        s.status.key().to_string(),
+    ]
+}
+
+/// division_code, relation, poverty_status.
+fn household_cells(m: &PovertyMember) -> [String; 3] {
+    [
+        m.division.clone(),
+        m.relation.clone(),
+        m.poverty_status.clone(),
+    ]
+}

@@ -1,0 +1,129 @@
+//! Stage 6, `verify`: the three registers check each other (SPEC §7), on the links that
+//! exact and fuzzy linkage made. Findings are not rejects: every row here was used.
+//!
+//! - records that link to no population row: student records (registry-only), poverty
+//!   members and exemptions, each split by where its ID number points;
+//! - conflicts: a linked record whose name, birth date or sex disagrees with the
+//!   population row;
+//! - duplicate registrations: a child linked to two or more in-school records;
+//! - the priority list: school-age poor children who are not enrolled.
+
+pub mod conflicts;
+pub mod unmatched;
+
+use serde::Serialize;
+
+use crate::classify::Ledger;
+use crate::cohort::Cohort;
+use crate::config::Config;
+use crate::link::{Link, Links};
+use crate::normalize::Registers;
+pub use conflicts::Conflict;
+pub use unmatched::{IdOrigin, Unmatched};
+
+/// Everything the registers say about each other.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Student records (any status) that link to no population row.
+    pub registry_only: Vec<Unmatched>,
+    pub conflicts: Vec<Conflict>,
+    /// Children with two or more in-school records, and those records' links.
+    pub duplicates: Vec<Vec<Link>>,
+    /// Poverty members that link to no population row.
+    pub poverty_unmatched: Vec<Unmatched>,
+    /// Exemptions whose ID number matches no one in the population.
+    pub exemptions_unmatched: Vec<Unmatched>,
+    /// Indices into `Ledger::rows` of flagged poor children.
+    pub poor_not_enrolled: Vec<usize>,
+    /// Flagged children whose only record was transferred out.
+    pub transferred_without_arrival: u64,
+}
+
+/// How many findings of each kind, for summary.json and the manifest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CheckCounts {
+    pub registry_only: u64,
+    pub registry_only_outside_divisions: u64,
+    pub registry_only_population_gap: u64,
+    pub registry_only_invalid_id: u64,
+    pub conflicts: u64,
+    pub duplicate_registrations: u64,
+    pub poverty_unmatched: u64,
+    pub poor_not_enrolled: u64,
+    pub transferred_without_arrival: u64,
+    pub exemptions_unmatched: u64,
+}
+
+/// The transfer reason in the ledger.
+pub const TRANSFERRED_WITHOUT_ARRIVAL: &str = "status_transferred_without_arrival";
+
+/// Runs every check.
+pub fn verify(
+    cohort: &Cohort,
+    registers: &Registers,
+    links: &Links,
+    ledger: &Ledger,
+    config: &Config,
+) -> Findings {
+    let unmatched = unmatched::find(registers, links);
+    let poor_not_enrolled = ledger
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.poor)
+        .map(|(i, _)| i)
+        .collect();
+    Findings {
+        registry_only: unmatched.students,
+        conflicts: conflicts::find(cohort, registers, links),
+        duplicates: duplicates(registers, links, config),
+        poverty_unmatched: unmatched.poverty,
+        exemptions_unmatched: unmatched.exemptions,
+        poor_not_enrolled,
+        transferred_without_arrival: ledger
+            .rows
+            .iter()
+            .filter(|r| r.reason == TRANSFERRED_WITHOUT_ARRIVAL)
+            .count() as u64,
+    }
+}
+
+/// Children linked to two or more in-school records, each with those links sorted by
+/// student number; children in cohort order.
+fn duplicates(registers: &Registers, links: &Links, config: &Config) -> Vec<Vec<Link>> {
+    let students = &registers.students.rows;
+    let mut in_school: Vec<Link> = links
+        .students
+        .iter()
+        .chain(&links.extra_students)
+        .filter(|l| config.is_in_school(students[l.record].status))
+        .copied()
+        .collect();
+    in_school.sort_by(|a, b| {
+        (a.child, &students[a.record].student_no).cmp(&(b.child, &students[b.record].student_no))
+    });
+    in_school
+        .chunk_by(|a, b| a.child == b.child)
+        .filter(|group| group.len() > 1)
+        .map(<[Link]>::to_vec)
+        .collect()
+}
+
+impl Findings {
+    pub fn counts(&self) -> CheckCounts {
+        let origin =
+            |o: IdOrigin| self.registry_only.iter().filter(|u| u.origin == o).count() as u64;
+        CheckCounts {
+            registry_only: self.registry_only.len() as u64,
+            registry_only_outside_divisions: origin(IdOrigin::OutsideDivisions),
+            registry_only_population_gap: origin(IdOrigin::PopulationGap),
+            registry_only_invalid_id: origin(IdOrigin::InvalidId),
+            conflicts: self.conflicts.len() as u64,
+            duplicate_registrations: self.duplicates.len() as u64,
+            poverty_unmatched: self.poverty_unmatched.len() as u64,
+            poor_not_enrolled: self.poor_not_enrolled.len() as u64,
+            transferred_without_arrival: self.transferred_without_arrival,
+            exemptions_unmatched: self.exemptions_unmatched.len() as u64,
+        }
+    }
+}

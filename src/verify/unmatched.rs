@@ -1,0 +1,110 @@
+//! Records that link to no population row: not linked to a cohort child, and not carrying
+//! the valid ID number of anyone else in the population. Each is told apart by where its
+//! ID points: a valid ID from a province the population register does not cover (a child
+//! from elsewhere), a valid ID from one it covers (a gap in the population register), or
+//! no valid ID at all.
+
+use rustc_hash::FxHashSet;
+
+use crate::link::{Link, Links};
+use crate::normalize::Registers;
+use crate::normalize::id::IdNumber;
+
+/// Where an unmatched record's ID number points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IdOrigin {
+    OutsideDivisions,
+    PopulationGap,
+    InvalidId,
+}
+
+impl IdOrigin {
+    pub const fn key(self) -> &'static str {
+        match self {
+            IdOrigin::OutsideDivisions => "outside_divisions",
+            IdOrigin::PopulationGap => "population_gap",
+            IdOrigin::InvalidId => "invalid_id",
+        }
+    }
+}
+
+/// One record of a source, with where its ID points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unmatched {
+    pub record: usize,
+    pub origin: IdOrigin,
+}
+
+/// Unmatched records per source, in record order.
+#[derive(Debug, Default)]
+pub struct UnmatchedRecords {
+    pub students: Vec<Unmatched>,
+    pub poverty: Vec<Unmatched>,
+    pub exemptions: Vec<Unmatched>,
+}
+
+/// Finds the unmatched records of every source. The population is scanned once, for the
+/// few IDs the unlinked records carry, rather than indexed whole.
+pub fn find(registers: &Registers, links: &Links) -> UnmatchedRecords {
+    let students: Vec<&IdNumber> = registers.students.rows.iter().map(|s| &s.id).collect();
+    let poverty: Vec<&IdNumber> = registers.poverty.rows.iter().map(|p| &p.id).collect();
+    let exemptions: Vec<&IdNumber> = registers
+        .exemptions
+        .iter()
+        .flat_map(|e| e.rows.iter().map(|x| &x.id))
+        .collect();
+    let unlinked = |ids: &[&IdNumber], lists: &[&[Link]]| -> Vec<usize> {
+        let mut linked = vec![false; ids.len()];
+        for l in lists.iter().flat_map(|list| list.iter()) {
+            linked[l.record] = true;
+        }
+        (0..ids.len()).filter(|&j| !linked[j]).collect()
+    };
+    let sources = [
+        (
+            &students,
+            unlinked(&students, &[&links.students, &links.extra_students]),
+        ),
+        (&poverty, unlinked(&poverty, &[&links.poverty])),
+        (&exemptions, unlinked(&exemptions, &[&links.exemptions])),
+    ];
+
+    let wanted: FxHashSet<&str> = sources
+        .iter()
+        .flat_map(|(ids, rows)| rows.iter().map(|&j| ids[j]))
+        .filter(|id| id.class.is_usable())
+        .map(|id| id.text.as_str())
+        .collect();
+    let mut provinces: FxHashSet<&str> = FxHashSet::default();
+    let mut known: FxHashSet<&str> = FxHashSet::default();
+    for person in &registers.population.rows {
+        if let Some(province) = person.division.get(..2) {
+            provinces.insert(province);
+        }
+        if wanted.contains(person.id.text.as_str()) {
+            known.insert(person.id.text.as_str());
+        }
+    }
+    let [students, poverty, exemptions] = sources.map(|(ids, rows)| {
+        rows.into_iter()
+            .filter_map(|j| {
+                let id = ids[j];
+                let origin = if !id.class.is_usable() {
+                    IdOrigin::InvalidId
+                } else if known.contains(id.text.as_str()) {
+                    return None;
+                } else if provinces.contains(&id.text[..2]) {
+                    IdOrigin::PopulationGap
+                } else {
+                    IdOrigin::OutsideDivisions
+                };
+                Some(Unmatched { record: j, origin })
+            })
+            .collect()
+    });
+    UnmatchedRecords {
+        students,
+        poverty,
+        exemptions,
+    }
+}
