@@ -64,6 +64,17 @@ impl std::fmt::Display for RunReport {
     }
 }
 
+/// What the manifest says of one fuzzy pass.
+fn fuzzy_figures(f: &link::fuzzy::FuzzyOutcome) -> serde_json::Value {
+    json!({
+        "blocking": f.blocking,
+        "candidate_pairs": f.candidates.len(),
+        "links": f.links.len(),
+        "review_pairs": f.review.len(),
+        "parameters": f.params,
+    })
+}
+
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     with_threads(config, || {
@@ -116,24 +127,13 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
                 "born_to": cohort.window.born_to.to_string(),
             },
             "population": cohort.counts,
-            "fuzzy_students": links.student_fuzzy.as_ref().map(|f| json!({
-                "options": config.fuzzy,
-                "blocking": f.blocking,
-                "candidate_pairs": f.candidates.len(),
-                "links": f.links.len(),
-                "review_pairs": f.review.len(),
-                "parameters": f.params,
-            })),
-            "fuzzy_poverty": links.poverty_fuzzy.as_ref().map(|f| json!({
-                "blocking": f.blocking,
-                "candidate_pairs": f.candidates.len(),
-                "links": f.links.len(),
-                "review_pairs": f.review.len(),
-                "parameters": f.params,
-            })),
+            "fuzzy_options": config.fuzzy,
+            "fuzzy_students": links.student_fuzzy.as_ref().map(fuzzy_figures),
+            "fuzzy_student_second": links.student_second_fuzzy.as_ref().map(fuzzy_figures),
+            "fuzzy_poverty": links.poverty_fuzzy.as_ref().map(fuzzy_figures),
             "links": {
                 "students": links.students.len(),
-                "students_duplicate": links.extra_students.len(),
+                "students_further": links.extra_students.len(),
                 "poverty": links.poverty.len(),
                 "exemptions": links.exemptions.len(),
             },

@@ -23,7 +23,7 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .ok_or_else(|| bad_input(format!("{}: missing or not JSON", manifest_path.display())))?;
-    let thresholds = &manifest["results"]["fuzzy_students"]["options"]["thresholds"];
+    let thresholds = &manifest["results"]["fuzzy_options"]["thresholds"];
     let accept = thresholds["accept"].as_f64().unwrap_or(f64::INFINITY);
     let review = thresholds["review"].as_f64().unwrap_or(f64::INFINITY);
 

@@ -7,17 +7,21 @@
 //! with no birth date (the cohort side always has one). A block whose pairs would exceed the cap is skipped and counted, so
 //! one pathological key (a common name in a big county) cannot exhaust memory.
 
-use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdClass, IdNumber};
-use crate::normalize::name_key::{pinyin_keys, simplified};
+use crate::normalize::name_key::pinyin_key_hashes;
 
 /// What blocking needs to know of a record.
 #[derive(Clone, Copy, Debug)]
 pub struct BlockingRecord<'a> {
     pub id: &'a IdNumber,
+    /// The name folded to simplified characters.
     pub name: &'a str,
     pub birth: Option<Date>,
     pub division: &'a str,
@@ -45,8 +49,9 @@ pub struct Blocking {
 /// Pairs at most in one block before it is skipped.
 pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
 
-/// Keys of a record; the flag says whether it is on the left (cohort) side.
-type KeyFn = fn(&BlockingRecord, bool) -> Vec<String>;
+/// A pass's keys for one record (`left` tells the cohort side from the records' side),
+/// pushed as 64-bit hashes: a collision only adds a pair that scoring then rejects.
+type KeyFn = fn(&BlockingRecord, bool, &mut Vec<u64>);
 
 const PASSES: [(&str, KeyFn); 4] = [
     ("birth_date", birth_date_keys),
@@ -55,7 +60,8 @@ const PASSES: [(&str, KeyFn); 4] = [
     ("name_county_no_birth", name_county_keys),
 ];
 
-/// Runs every pass and unites their pairs.
+/// Candidate pairs (left index, right index), sorted and without repeats, and figures per
+/// pass.
 pub fn block(left: &[BlockingRecord], right: &[BlockingRecord], cap: u64) -> Blocking {
     let mut all = Vec::new();
     let mut passes = Vec::new();
@@ -64,7 +70,7 @@ pub fn block(left: &[BlockingRecord], right: &[BlockingRecord], cap: u64) -> Blo
         all.extend(pairs);
         passes.push(stats);
     }
-    all.sort_unstable();
+    all.par_sort_unstable();
     all.dedup();
     Blocking { pairs: all, passes }
 }
@@ -83,29 +89,46 @@ fn run_pass(
     if left.is_empty() || right.is_empty() {
         return (Vec::new(), stats);
     }
-    // Index the smaller side, probe with the larger: the cohort side can be a whole
-    // province's children while the leftover records are few.
+    // Index the smaller side, probe with the larger in parallel: the cohort side can be a
+    // whole province's children while the leftover records are few.
     let left_smaller = left.len() <= right.len();
     let (small, large) = if left_smaller {
         (left, right)
     } else {
         (right, left)
     };
-    let mut blocks: FxHashMap<String, (Vec<u32>, Vec<u32>)> = FxHashMap::default();
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut small_blocks: Vec<Vec<u32>> = Vec::new();
+    let mut buf = Vec::new();
     for (i, r) in small.iter().enumerate() {
-        for key in keys(r, left_smaller) {
-            blocks.entry(key).or_default().0.push(i as u32);
+        buf.clear();
+        keys(r, left_smaller, &mut buf);
+        for &key in &buf {
+            let block = *index.entry(key).or_insert_with(|| {
+                small_blocks.push(Vec::new());
+                small_blocks.len() as u32 - 1
+            });
+            small_blocks[block as usize].push(i as u32);
         }
     }
-    for (j, r) in large.iter().enumerate() {
-        for key in keys(r, !left_smaller) {
-            if let Some(block) = blocks.get_mut(&key) {
-                block.1.push(j as u32);
-            }
-        }
+    let hits: Vec<(u32, u32)> = large
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::new, |buf, (j, r)| {
+            buf.clear();
+            keys(r, !left_smaller, buf);
+            buf.iter()
+                .filter_map(|key| index.get(key).map(|&block| (block, j as u32)))
+                .collect::<Vec<_>>()
+        })
+        .flatten_iter()
+        .collect();
+    let mut large_blocks: Vec<Vec<u32>> = vec![Vec::new(); small_blocks.len()];
+    for (block, j) in hits {
+        large_blocks[block as usize].push(j);
     }
     let mut pairs = Vec::new();
-    for (a, b) in blocks.values() {
+    for (a, b) in small_blocks.iter().zip(&large_blocks) {
         let size = (a.len() * b.len()) as u64;
         if size == 0 {
             continue;
@@ -122,51 +145,77 @@ fn run_pass(
     (pairs, stats)
 }
 
-fn birth_date_keys(r: &BlockingRecord, _left: bool) -> Vec<String> {
-    r.birth.map(|d| d.compact()).into_iter().collect()
+/// A 64-bit hash of a pass's key parts.
+fn key_hash(parts: &[&[u8]]) -> u64 {
+    let mut h = FxHasher::default();
+    for part in parts {
+        h.write(part);
+        h.write_u8(0xFF);
+    }
+    h.finish()
 }
 
-fn pinyin_year_keys(r: &BlockingRecord, _left: bool) -> Vec<String> {
-    match r.birth {
-        Some(d) => pinyin_keys(&simplified(r.name))
-            .into_iter()
-            .map(|k| format!("{k}|{}", d.year))
-            .collect(),
-        None => Vec::new(),
+fn birth_date_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+    if let Some(d) = r.birth {
+        out.push(key_hash(&[b"b", &d.day_number().to_le_bytes()]));
     }
 }
 
-/// For each of the first 17 positions, the number with that position masked (one
-/// substitution away shares a key); for each adjacent pair, the number with the pair
-/// sorted and marked (one transposition away shares a key).
-fn id_edit_keys(r: &BlockingRecord, _left: bool) -> Vec<String> {
+fn pinyin_year_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+    if let Some(d) = r.birth {
+        pinyin_key_hashes(r.name, key_hash(&[b"p", &d.year.to_le_bytes()]), out);
+    }
+}
+
+/// One key per substituted position (the position blanked) and per adjacent pair (the
+/// two characters in sorted order), over the first 17 characters. Each is a polynomial
+/// hash of the body with one term changed, so all 33 cost a few multiplications.
+fn id_edit_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+    const P: u64 = 0x0000_0100_0000_01B3;
+    const BLANK: u8 = b'*';
     let text = r.id.text.as_bytes();
     if text.len() != 18 || matches!(r.id.class, IdClass::Empty | IdClass::BadLength) {
-        return Vec::new();
+        return;
     }
-    let body = &text[..17];
-    let mut keys = Vec::with_capacity(33);
-    for i in 0..17 {
-        let mut k = body.to_vec();
-        k[i] = b'*';
-        keys.push(String::from_utf8(k).expect("ASCII"));
+    let mut powers = [1u64; 17];
+    for i in 1..17 {
+        powers[i] = powers[i - 1].wrapping_mul(P);
+    }
+    let term = |i: usize, b: u8| u64::from(b).wrapping_mul(powers[i]);
+    let whole = (0..17).fold(0u64, |h, i| h.wrapping_add(term(i, text[i])));
+    for (i, &b) in text[..17].iter().enumerate() {
+        let key = whole.wrapping_sub(term(i, b)).wrapping_add(term(i, BLANK));
+        out.push(finish(key, i as u64));
     }
     for i in 0..16 {
-        let mut k = body.to_vec();
-        if k[i] > k[i + 1] {
-            k.swap(i, i + 1);
-        }
-        keys.push(format!("{}|t{i}", String::from_utf8(k).expect("ASCII")));
+        let (lo, hi) = (text[i].min(text[i + 1]), text[i].max(text[i + 1]));
+        let key = whole
+            .wrapping_sub(term(i, text[i]))
+            .wrapping_sub(term(i + 1, text[i + 1]))
+            .wrapping_add(term(i, lo))
+            .wrapping_add(term(i + 1, hi));
+        out.push(finish(key, 17 + i as u64));
     }
-    keys
 }
 
-/// Every cohort child has this key; a record only when it has no birth date.
-fn name_county_keys(r: &BlockingRecord, left: bool) -> Vec<String> {
+/// Mixes a raw key with its kind so that keys of different kinds rarely meet.
+fn finish(key: u64, kind: u64) -> u64 {
+    let mut x = key ^ kind.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    x ^= x >> 33;
+    x
+}
+
+fn name_county_keys(r: &BlockingRecord, left: bool, out: &mut Vec<u64>) {
     if (!left && r.birth.is_some()) || r.division.len() < 6 {
-        return Vec::new();
+        return;
     }
-    vec![format!("{}|{}", simplified(r.name), &r.division[..6])]
+    out.push(key_hash(&[
+        b"n",
+        r.name.as_bytes(),
+        &r.division.as_bytes()[..6],
+    ]));
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub struct Comparison {
 #[derive(Clone, Copy, Debug)]
 pub struct CompareView<'a> {
     pub id: &'a IdNumber,
+    /// The normalised name folded to simplified characters.
     pub name: &'a str,
     pub birth: Option<Date>,
     pub sex: Sex,
@@ -83,7 +84,7 @@ pub struct CompareView<'a> {
 /// Compares two records field by field.
 pub fn compare(a: &CompareView, b: &CompareView) -> Comparison {
     Comparison {
-        name: compare_names(a.name, b.name),
+        name: compare_simplified_names(a.name, b.name),
         birth: compare_dates(a.birth, b.birth),
         id: compare_ids(a.id, b.id),
         sex: compare_sex(a.sex, b.sex),
@@ -99,18 +100,22 @@ pub fn compare_names(a: &str, b: &str) -> NameLevel {
     if a == b {
         return NameLevel::Exact;
     }
-    let (sa, sb) = (simplified(a), simplified(b));
+    compare_simplified_names(&simplified(a), &simplified(b))
+}
+
+/// Compares two names already folded to simplified characters.
+pub fn compare_simplified_names(sa: &str, sb: &str) -> NameLevel {
     if sa == sb {
         return NameLevel::Exact;
     }
-    if same_pinyin(&sa, &sb) {
+    if same_pinyin(sa, sb) {
         return NameLevel::SamePinyin;
     }
     let (ca, cb): (Vec<char>, Vec<char>) = (sa.chars().collect(), sb.chars().collect());
     if one_char_off(&ca, &cb) {
         return NameLevel::OneCharOff;
     }
-    if strsim::jaro_winkler(&sa, &sb) >= SIMILAR_NAME {
+    if strsim::jaro_winkler(sa, sb) >= SIMILAR_NAME {
         NameLevel::Similar
     } else {
         NameLevel::Different

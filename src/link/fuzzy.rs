@@ -3,6 +3,8 @@
 //! one-to-one assignment with a review band. Comparison and scoring run in parallel; the
 //! result does not depend on the thread count or on row order.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -61,7 +63,7 @@ pub struct FuzzyOutcome {
     pub params: Params,
     pub blocking: Vec<PassStats>,
     /// Share of cohort children carrying each simplified name.
-    pub name_shares: FxHashMap<String, f64>,
+    pub name_shares: Arc<NameShares>,
 }
 
 impl FuzzyOutcome {
@@ -71,25 +73,47 @@ impl FuzzyOutcome {
     }
 }
 
-/// Links records of `record_pool` to children of `child_pool`. `child_key` and
-/// `record_key` give stable keys for tie breaks.
-pub fn fuzzy_link(
-    children: &[CompareView],
-    child_pool: &[usize],
-    records: &[CompareView],
-    record_pool: &[usize],
-    child_key: &(dyn Fn(usize) -> String + Sync),
-    record_key: &(dyn Fn(usize) -> String + Sync),
-    options: &FuzzyOptions,
-) -> FuzzyOutcome {
-    let mut counts: FxHashMap<String, f64> = FxHashMap::default();
-    for c in children {
-        *counts.entry(simplified(c.name)).or_default() += 1.0;
-    }
-    let total = children.len().max(1) as f64;
-    let name_shares: FxHashMap<String, f64> =
-        counts.into_iter().map(|(k, v)| (k, v / total)).collect();
+/// Share of cohort children carrying each simplified name.
+pub type NameShares = FxHashMap<String, f64>;
 
+/// The name shares of children's simplified names.
+pub fn name_shares(names: &[String]) -> NameShares {
+    let mut counts: NameShares = FxHashMap::default();
+    for name in names {
+        *counts.entry(name.clone()).or_default() += 1.0;
+    }
+    let total = names.len().max(1) as f64;
+    counts.values_mut().for_each(|v| *v /= total);
+    counts
+}
+
+/// One side of fuzzy linkage: every record's comparison view, the records taking part, and
+/// a stable key per record for tie breaks.
+pub struct Side<'s, 'a> {
+    pub views: &'s [CompareView<'a>],
+    pub pool: &'s [usize],
+    pub key: &'s (dyn Fn(usize) -> String + Sync),
+}
+
+/// Links the pooled records of `records` to the pooled children of `children`. The
+/// weights are fitted on these pairs unless `fitted` gives them.
+pub fn fuzzy_link(
+    children: Side,
+    records: Side,
+    name_shares: &Arc<NameShares>,
+    options: &FuzzyOptions,
+    fitted: Option<&Params>,
+) -> FuzzyOutcome {
+    let Side {
+        views: children,
+        pool: child_pool,
+        key: child_key,
+    } = children;
+    let Side {
+        views: records,
+        pool: record_pool,
+        key: record_key,
+    } = records;
     fn as_block<'a>(v: &CompareView<'a>) -> BlockingRecord<'a> {
         BlockingRecord {
             id: v.id,
@@ -111,8 +135,11 @@ pub fn fuzzy_link(
         })
         .collect();
 
-    let params = fit(children, records, record_key, &compared, options);
-    let name_share = |i: usize| name_shares.get(&simplified(children[i].name)).copied();
+    let params = match fitted {
+        Some(params) => params.clone(),
+        None => fit(children, records, record_key, &compared, options),
+    };
+    let name_share = |i: usize| name_shares.get(children[i].name).copied();
     let candidates: Vec<ScoredPair> = compared
         .par_iter()
         .map(|&(child, record, levels)| ScoredPair {
@@ -146,7 +173,7 @@ pub fn fuzzy_link(
         candidates,
         params,
         blocking: blocking.passes,
-        name_shares,
+        name_shares: Arc::clone(name_shares),
     }
 }
 

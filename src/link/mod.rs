@@ -7,17 +7,14 @@ pub mod block;
 pub mod compare;
 pub mod exact;
 pub mod fuzzy;
+mod passes;
 pub mod priors;
 pub mod weights;
-
-use rustc_hash::FxHashSet;
 
 use crate::cohort::Cohort;
 use crate::config::Config;
 use crate::normalize::Registers;
-use compare::CompareView;
 use exact::{IdIndex, group_by_child};
-use fuzzy::fuzzy_link;
 
 /// How a link was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,6 +54,9 @@ pub struct Links {
     pub exemptions: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
+    /// Fuzzy linkage of leftover student records to enrolled children (second
+    /// registrations).
+    pub student_second_fuzzy: Option<fuzzy::FuzzyOutcome>,
     /// Fuzzy linkage of poverty members.
     pub poverty_fuzzy: Option<fuzzy::FuzzyOutcome>,
 }
@@ -66,6 +66,7 @@ impl Links {
     pub fn fuzzy_outcomes(&self) -> impl Iterator<Item = (&'static str, &fuzzy::FuzzyOutcome)> {
         [
             ("students", &self.student_fuzzy),
+            ("students", &self.student_second_fuzzy),
             ("poverty", &self.poverty_fuzzy),
         ]
         .into_iter()
@@ -102,22 +103,55 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         links.poverty.push(exact_link(child, records[0]));
     }
 
-    let source = student_source(registers, &links);
-    links.student_fuzzy = Some(fuzzy_pass(
-        cohort,
-        registers,
-        &source,
-        &mut links.students,
-        config,
-    ));
-    let source = poverty_source(registers, &links);
-    links.poverty_fuzzy = Some(fuzzy_pass(
-        cohort,
-        registers,
-        &source,
-        &mut links.poverty,
-        config,
-    ));
+    let child_names = passes::simplified_names(cohort.children.iter().map(|c| c.name.as_str()));
+    let mut cx = passes::Context::new(cohort, &child_names, registers, config);
+    cx.find_known(&links);
+    let student_names = passes::simplified_names(students.iter().map(|s| s.name.as_str()));
+    let poverty_names = passes::simplified_names(poverty.iter().map(|p| p.name.as_str()));
+
+    // A child whose exact-linked records are none in school (transferred out, dropped out)
+    // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
+    // a fuzzy link to such a record sets the exact one aside as a further record.
+    let source = passes::student_source(registers, &student_names, &links);
+    let enrolled: Vec<bool> = {
+        let mut v = vec![false; cohort.children.len()];
+        for l in &links.students {
+            v[l.child] = config.is_in_school(students[l.record].status);
+        }
+        v
+    };
+    let (outcome, displaced) = cx.fuzzy_pass(&source, &mut links.students, &enrolled);
+    links.extra_students.extend(displaced);
+
+    // A record still unlinked and without a usable ID may be a second registration of a
+    // child already enrolled: it is weighed against the enrolled children with the
+    // weights just fitted, and a link makes it a further record of that child.
+    let mut source = passes::student_source(registers, &student_names, &links);
+    for p in &outcome.review {
+        source.used[p.record] = true;
+    }
+    for (j, record) in source.records.iter().enumerate() {
+        source.used[j] |= record.id.class.is_usable();
+    }
+    let mut not_enrolled = vec![true; cohort.children.len()];
+    for l in &links.students {
+        not_enrolled[l.child] = !config.is_in_school(students[l.record].status);
+    }
+    let second = cx.link_fuzzily(&source, &not_enrolled, Some(&outcome.params));
+    links
+        .extra_students
+        .extend(second.links.iter().map(passes::fuzzy_link_of));
+    links.extra_students.sort_by_key(|l| (l.child, l.record));
+    links.student_fuzzy = Some(outcome);
+    links.student_second_fuzzy = Some(second);
+
+    let source = passes::poverty_source(registers, &poverty_names, &links);
+    let mut settled = vec![false; cohort.children.len()];
+    for l in &links.poverty {
+        settled[l.child] = true;
+    }
+    let (outcome, _) = cx.fuzzy_pass(&source, &mut links.poverty, &settled);
+    links.poverty_fuzzy = Some(outcome);
 
     if let Some(exemptions) = &registers.exemptions {
         // The exemption lasting longest wins; no end date lasts forever.
@@ -142,138 +176,4 @@ fn exact_link(child: usize, record: usize) -> Link {
         method: Method::Exact,
         weight: None,
     }
-}
-
-/// What fuzzy linkage needs of one source: its records as comparison views, a stable key
-/// per record for tie breaks, and which records the exact pass already used.
-struct FuzzySource<'a> {
-    records: Vec<CompareView<'a>>,
-    keys: Vec<String>,
-    used: Vec<bool>,
-}
-
-/// Fuzzy linkage of what the exact pass left: children with no link in this source, and
-/// records neither used nor carrying a valid ID of someone in the population.
-fn link_fuzzily(
-    cohort: &Cohort,
-    registers: &Registers,
-    source: &FuzzySource,
-    linked_child: &[bool],
-    config: &Config,
-) -> fuzzy::FuzzyOutcome {
-    let records = &source.records;
-    let child_pool: Vec<usize> = (0..cohort.children.len())
-        .filter(|&i| !linked_child[i])
-        .collect();
-    // A leftover record with the valid ID of someone in the population (not in the cohort)
-    // belongs to that person; the few such IDs are looked up in one pass.
-    let leftover_ids: FxHashSet<&str> = (0..records.len())
-        .filter(|&j| !source.used[j] && records[j].id.class.is_usable())
-        .map(|j| records[j].id.text.as_str())
-        .collect();
-    let known: FxHashSet<&str> = registers
-        .population
-        .rows
-        .iter()
-        .map(|p| p.id.text.as_str())
-        .filter(|id| leftover_ids.contains(id))
-        .collect();
-    let record_pool: Vec<usize> = (0..records.len())
-        .filter(|&j| !source.used[j])
-        .filter(|&j| {
-            !(records[j].id.class.is_usable() && known.contains(records[j].id.text.as_str()))
-        })
-        .collect();
-    let children: Vec<CompareView> = cohort
-        .children
-        .iter()
-        .map(|c| CompareView {
-            id: &c.id,
-            name: &c.name,
-            birth: Some(c.birth),
-            sex: c.sex,
-            division: &c.division,
-        })
-        .collect();
-    fuzzy_link(
-        &children,
-        &child_pool,
-        records,
-        &record_pool,
-        &|i| cohort.children[i].id.text.clone(),
-        &|j| source.keys[j].clone(),
-        &config.fuzzy,
-    )
-}
-
-/// Student records for fuzzy linkage, compared against the school's division.
-fn student_source<'a>(registers: &'a Registers, links: &Links) -> FuzzySource<'a> {
-    let students = &registers.students.rows;
-    let mut used = vec![false; students.len()];
-    for l in links.students.iter().chain(&links.extra_students) {
-        used[l.record] = true;
-    }
-    FuzzySource {
-        records: students
-            .iter()
-            .map(|s| CompareView {
-                id: &s.id,
-                name: &s.name,
-                birth: s.birth,
-                sex: s.sex,
-                division: &s.school_division,
-            })
-            .collect(),
-        keys: students.iter().map(|s| s.student_no.clone()).collect(),
-        used,
-    }
-}
-
-/// Poverty members for fuzzy linkage, keyed by ID number and household.
-fn poverty_source<'a>(registers: &'a Registers, links: &Links) -> FuzzySource<'a> {
-    let members = &registers.poverty.rows;
-    let mut used = vec![false; members.len()];
-    for l in &links.poverty {
-        used[l.record] = true;
-    }
-    FuzzySource {
-        records: members
-            .iter()
-            .map(|m| CompareView {
-                id: &m.id,
-                name: &m.name,
-                birth: m.birth,
-                sex: m.sex,
-                division: &m.division,
-            })
-            .collect(),
-        keys: members
-            .iter()
-            .map(|m| format!("{}|{}|{}", m.id.text, m.household_no, m.name))
-            .collect(),
-        used,
-    }
-}
-
-/// Runs fuzzy linkage for one source and adds its links to `list` (kept sorted by child).
-fn fuzzy_pass(
-    cohort: &Cohort,
-    registers: &Registers,
-    source: &FuzzySource,
-    list: &mut Vec<Link>,
-    config: &Config,
-) -> fuzzy::FuzzyOutcome {
-    let mut linked = vec![false; cohort.children.len()];
-    for l in list.iter() {
-        linked[l.child] = true;
-    }
-    let outcome = link_fuzzily(cohort, registers, source, &linked, config);
-    list.extend(outcome.links.iter().map(|p| Link {
-        child: p.child,
-        record: p.record,
-        method: Method::Fuzzy,
-        weight: Some(p.weight),
-    }));
-    list.sort_by_key(|l| l.child);
-    outcome
 }

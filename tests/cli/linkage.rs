@@ -26,7 +26,8 @@ fn fixed_m_and_u_from_the_config_reach_the_weights() {
         (other - 0.55).abs() < 0.01,
         "the other sex level takes the rest: {other}"
     );
-    assert_eq!(results["options"]["fixed"]["m"]["name"]["exact"], 0.95);
+    let options = &manifest(&wd, "out")["results"]["fuzzy_options"];
+    assert_eq!(options["fixed"]["m"]["name"]["exact"], 0.95);
     // The generated fixture leaves fewer candidate pairs than EM needs.
     assert!(results["candidate_pairs"].as_u64().unwrap() < 200);
     assert_eq!(params["m_source"], "default");

@@ -47,6 +47,17 @@ impl ErrorKind {
     }
 
     /// Default rate per record that should link.
+    /// The field a record with this error disagrees on with the population row, once
+    /// linked: a homophone is another name, a traditional form is not.
+    pub const fn conflicting_field(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::NameHomophone => Some("name"),
+            ErrorKind::BirthSwap | ErrorKind::BirthOffByOne => Some("birth_date"),
+            ErrorKind::WrongSex => Some("sex"),
+            _ => None,
+        }
+    }
+
     pub const fn default_rate(self) -> f64 {
         match self {
             ErrorKind::IdSubstitution => 0.005,

@@ -3,8 +3,10 @@
 //! The same seed and options give byte-identical files.
 //!
 //! Truth (`DIR/truth/`): every true dropout, every true student and poverty link, every
-//! injected error, the extra records of duplicate registrations, the students with no
-//! population row, and every exemption with whether it is still valid.
+//! injected error, the extra records of duplicate registrations, the students and poverty
+//! members with no population row (children from other provinces, gaps in the population
+//! register), every conflict between registers, and every exemption with whether it is
+//! still valid or matches no one.
 
 mod corrupt;
 mod household;
@@ -44,6 +46,14 @@ pub struct Rates {
     /// Students from other provinces, per person.
     pub migrant_students: f64,
     pub duplicate_registration: f64,
+    /// People left out of the population register, per person.
+    pub population_gap: f64,
+    /// Enrolled children who also keep a transferred-out record at their former school.
+    pub transfer: f64,
+    /// Poor school-age children whose poverty record carries a homophone of their name.
+    pub poverty_name_conflict: f64,
+    /// Exemptions for an ID number nobody has, per household.
+    pub exemption_unmatched: f64,
     pub errors: Vec<(ErrorKind, f64)>,
 }
 
@@ -56,6 +66,10 @@ impl Default for Rates {
             exemption: 0.002,
             migrant_students: 0.002,
             duplicate_registration: 0.001,
+            population_gap: 0.001,
+            transfer: 0.01,
+            poverty_name_conflict: 0.005,
+            exemption_unmatched: 0.0005,
             errors: ErrorKind::ALL
                 .iter()
                 .map(|k| (*k, k.default_rate()))
@@ -139,6 +153,9 @@ struct Sinks {
     duplicates: CsvSink,
     registry_only: CsvSink,
     exemption_truth: CsvSink,
+    conflicts: CsvSink,
+    poverty_unmatched: CsvSink,
+    exemptions_unmatched: CsvSink,
 }
 
 fn headers(source: SourceKind, language: Headers) -> Vec<&'static str> {
@@ -194,6 +211,9 @@ impl Sinks {
             duplicates: fact("duplicates.csv", &["population_id", "student_no"])?,
             registry_only: fact("registry_only.csv", &["student_no", "kind"])?,
             exemption_truth: fact("exemptions.csv", &["id_number", "valid"])?,
+            conflicts: fact("conflicts.csv", &["population_id", "register", "field"])?,
+            poverty_unmatched: fact("poverty_unmatched.csv", &["record_key", "kind"])?,
+            exemptions_unmatched: fact("exemptions_unmatched.csv", &["id_number"])?,
         })
     }
 
@@ -214,6 +234,9 @@ impl Sinks {
             self.duplicates,
             self.registry_only,
             self.exemption_truth,
+            self.conflicts,
+            self.poverty_unmatched,
+            self.exemptions_unmatched,
         ] {
             sink.finish()?;
         }
@@ -301,22 +324,34 @@ impl<'a> World<'a> {
             } else {
                 id.clone()
             };
-            s.population.row(&[
-                &written_id,
-                &member.name,
-                sex,
-                &birth,
-                &county_code,
-                member.status,
-            ])?;
-            self.report.population += 1;
+            let gap = self.rng.chance(self.options.rates.population_gap);
+            if !gap {
+                s.population.row(&[
+                    &written_id,
+                    &member.name,
+                    sex,
+                    &birth,
+                    &county_code,
+                    member.status,
+                ])?;
+                self.report.population += 1;
+            }
+            let active = member.status == "正常";
+            let in_cohort = active && window.contains(member.birth);
 
             if h.poor {
                 let division = format!("{county_code}001");
+                let mut name = member.name.clone();
+                if in_cohort && !gap && self.rng.chance(self.options.rates.poverty_name_conflict) {
+                    if let Some(variant) = names::homophone_variant(&mut self.rng, &name) {
+                        name = variant;
+                        s.conflicts.row(&[&id, "poverty", "name"])?;
+                    }
+                }
                 s.poverty.row(&[
                     &household_no,
                     &id,
-                    &member.name,
+                    &name,
                     sex,
                     &birth,
                     member.relation,
@@ -324,9 +359,17 @@ impl<'a> World<'a> {
                     h.poverty_status,
                 ])?;
                 self.report.poverty += 1;
+                if gap {
+                    s.poverty_unmatched.row(&[&id, "population_gap"])?;
+                }
             }
-            let active = member.status == "正常";
-            let in_cohort = active && window.contains(member.birth);
+            if gap {
+                if in_cohort {
+                    let no = self.student(member, &id, &county_code, "在读", s, false)?;
+                    s.registry_only.row(&[&no, "population_gap"])?;
+                }
+                continue;
+            }
             if in_cohort && h.poor {
                 s.poverty_links.row(&[&id, &id])?;
             }
@@ -342,6 +385,9 @@ impl<'a> World<'a> {
         let migrants = h.members.len() as f64 * self.options.rates.migrant_students;
         if self.rng.chance(migrants) {
             self.migrant(s)?;
+        }
+        if self.rng.chance(self.options.rates.exemption_unmatched) {
+            self.unmatched_exemption(h.county, s)?;
         }
         Ok(())
     }
@@ -376,7 +422,8 @@ impl<'a> World<'a> {
             let (status, reason) = match self.rng.below(10) {
                 0..=4 => (None, "no_record"),
                 5..=7 => (Some("辍学"), "status_dropped_out"),
-                _ => (Some("休学"), "status_suspended"),
+                8 => (Some("休学"), "status_suspended"),
+                _ => (Some("转出"), "status_transferred_without_arrival"),
             };
             s.dropouts.row(&[id, poor, reason])?;
             if let Some(status) = status {
@@ -384,6 +431,10 @@ impl<'a> World<'a> {
                 s.student_links.row(&[id, &no])?;
             }
             return Ok(());
+        }
+        if self.rng.chance(rates.transfer) {
+            // The former school's record; the new school's follows.
+            self.student(m, id, &county, "转出", s, false)?;
         }
         let status = if self.rng.chance(rates.home_delivered) {
             "送教上门"
@@ -421,6 +472,9 @@ impl<'a> World<'a> {
             if let Some(kind) = self.corrupter.apply(&mut self.rng, &mut fields) {
                 s.errors.row(&["students", &no, id, kind.key()])?;
                 self.report.errors += 1;
+                if let Some(field) = kind.conflicting_field() {
+                    s.conflicts.row(&[id, "students", field])?;
+                }
             }
         }
         let school_county = if self.rng.chance(0.9) {
@@ -448,6 +502,28 @@ impl<'a> World<'a> {
         ])?;
         self.report.students += 1;
         Ok(no)
+    }
+
+    /// An exemption for a valid ID number that nobody has: an order code past any the
+    /// county's births use.
+    fn unmatched_exemption(&mut self, county: u32, s: &mut Sinks) -> anyhow::Result<()> {
+        let age = 6 + self.rng.below(10) as i64;
+        let birth = self
+            .options
+            .as_of
+            .add_days(-(age * 365 + self.rng.below(360) as i64));
+        let first17 = format!(
+            "{}{}{:03}",
+            self.counties[county as usize],
+            birth.compact(),
+            990 + self.rng.below(10)
+        );
+        let id = format!("{first17}{}", check_char(first17.as_bytes()) as char);
+        let until = self.options.as_of.add_days(365);
+        s.exemptions.row(&[&id, "缓学", &until.to_string()])?;
+        s.exemptions_unmatched.row(&[&id])?;
+        self.report.exemptions += 1;
+        Ok(())
     }
 
     /// A student from another province, with no population row.

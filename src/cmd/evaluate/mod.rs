@@ -1,6 +1,9 @@
 //! `sanku evaluate --truth DIR RUN_DIR`: scores a run against generated ground truth —
-//! precision, recall and F1 of the flagged set, the flagged-poor subset, student links and
-//! poverty links — and breaks the misses down by injected error kind.
+//! precision, recall and F1 of the flagged set, the flagged-poor subset, student links,
+//! poverty links and every verification check — and breaks the misses down by injected
+//! error kind.
+
+mod checks;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
@@ -62,6 +65,8 @@ pub struct Evaluation {
     pub false_flags_by_error: BTreeMap<String, u64>,
     /// True dropouts the run did not flag, by the error injected into their record.
     pub missed_dropouts_by_error: BTreeMap<String, u64>,
+    /// Each verification check against its truth.
+    pub checks: BTreeMap<String, Score>,
 }
 
 /// Evaluates `run` against `truth`, writes `run/evaluation.json` and returns the result.
@@ -141,6 +146,11 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
             true_flags.difference(&flags).map(String::as_str).collect(),
             &by_person,
         ),
+        checks: checks::score_checks(
+            truth,
+            run,
+            pairs("exemptions").into_iter().map(|p| p.0).collect(),
+        )?,
     };
     write_atomic(run, "evaluation.json", |out| {
         serde_json::to_writer_pretty(&mut *out, &evaluation)?;
@@ -154,18 +164,20 @@ impl std::fmt::Display for Evaluation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{:<15} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
+            "{:<28} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
             "set", "precision", "recall", "f1", "tp", "fp", "fn"
         )?;
-        for (name, s) in [
+        let sets = [
             ("flagged", &self.flagged),
             ("flagged_poor", &self.flagged_poor),
             ("student_links", &self.student_links),
             ("poverty_links", &self.poverty_links),
-        ] {
+        ];
+        let checks = self.checks.iter().map(|(k, s)| (k.as_str(), s));
+        for (name, s) in sets.into_iter().chain(checks) {
             writeln!(
                 f,
-                "{name:<15} {:>9.4} {:>9.4} {:>9.4} {:>7} {:>7} {:>7}",
+                "{name:<28} {:>9.4} {:>9.4} {:>9.4} {:>7} {:>7} {:>7}",
                 s.precision, s.recall, s.f1, s.true_positives, s.false_positives, s.false_negatives
             )?;
         }

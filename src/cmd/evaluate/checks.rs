@@ -1,0 +1,117 @@
+//! Scores of the mutual-verification checks (checks/*.csv, and the ledger's transfer and
+//! exemption reasons) against the generator's truth.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::{Score, read_csv};
+
+/// One score per check, by check name.
+pub fn score_checks(
+    truth: &Path,
+    run: &Path,
+    exemption_links: HashSet<String>,
+) -> anyhow::Result<BTreeMap<String, Score>> {
+    let set = |path: &Path, columns: &[&str]| -> anyhow::Result<HashSet<Vec<String>>> {
+        Ok(read_csv(path, columns)?.into_iter().collect())
+    };
+    let found = |file: &str, columns: &[&str]| set(&run.join("checks").join(file), columns);
+    let known = |file: &str, columns: &[&str]| set(&truth.join(file), columns);
+    // The generator names a record's origin by what happened; the run by where its ID points.
+    let origin = |rows: HashSet<Vec<String>>| -> HashSet<Vec<String>> {
+        rows.into_iter()
+            .map(|mut r| {
+                if r[1] == "migrant" {
+                    r[1] = "outside_divisions".into();
+                }
+                r
+            })
+            .collect()
+    };
+    let ids = |rows: &[Vec<String>], want: &dyn Fn(&[String]) -> bool| -> HashSet<Vec<String>> {
+        rows.iter()
+            .filter(|r| want(r))
+            .map(|r| vec![r[0].clone()])
+            .collect()
+    };
+    let dropouts = read_csv(
+        &truth.join("dropouts.csv"),
+        &["id_number", "poor", "reason"],
+    )?;
+    let ledger = read_csv(&run.join("ledger.csv"), &["id_number", "reason"])?;
+    let reason = |r: &'static str| {
+        (
+            ids(&ledger, &move |row: &[String]| row[1] == r),
+            ids(&dropouts, &move |row: &[String]| row[2] == r),
+        )
+    };
+    let flagged = ids(&ledger, &|_| true);
+    let exempt: HashSet<Vec<String>> = exemption_links
+        .into_iter()
+        .map(|id| vec![id])
+        .filter(|id| !flagged.contains(id))
+        .collect();
+
+    let mut scores = BTreeMap::new();
+    let mut add = |name: &str, (predicted, truth): (HashSet<Vec<String>>, HashSet<Vec<String>>)| {
+        scores.insert(name.to_string(), Score::of(&predicted, &truth));
+    };
+    add(
+        "registry_only",
+        (
+            found("registry_only.csv", &["student_no", "origin"])?,
+            origin(known("registry_only.csv", &["student_no", "kind"])?),
+        ),
+    );
+    add(
+        "conflicts",
+        (
+            found("conflicts.csv", &["id_number", "register", "field"])?,
+            known("conflicts.csv", &["population_id", "register", "field"])?,
+        ),
+    );
+    add(
+        "duplicate_registrations",
+        (
+            found("duplicate_registrations.csv", &["id_number"])?,
+            known("duplicates.csv", &["population_id"])?,
+        ),
+    );
+    add(
+        "poverty_unmatched",
+        (
+            found("poverty_unmatched.csv", &["id_number", "origin"])?,
+            known("poverty_unmatched.csv", &["record_key", "kind"])?,
+        ),
+    );
+    add(
+        "poor_not_enrolled",
+        (
+            found("poor_not_enrolled.csv", &["id_number"])?,
+            ids(&dropouts, &|r| r[1] == "1"),
+        ),
+    );
+    add(
+        "transferred_without_arrival",
+        reason("status_transferred_without_arrival"),
+    );
+    add(
+        "exempt",
+        (
+            exempt,
+            ids(
+                &read_csv(&truth.join("exemptions.csv"), &["id_number", "valid"])?,
+                &|r| r[1] == "true",
+            ),
+        ),
+    );
+    add("exemption_expired", reason("exemption_expired"));
+    add(
+        "exemptions_unmatched",
+        (
+            found("exemptions_unmatched.csv", &["id_number"])?,
+            known("exemptions_unmatched.csv", &["id_number"])?,
+        ),
+    );
+    Ok(scores)
+}
