@@ -5,6 +5,7 @@ mod determinism;
 mod errors;
 mod explain;
 mod linkage;
+mod records;
 mod synthetic;
 mod twins;
 mod workdir;
