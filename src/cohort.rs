@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 use crate::config::CohortRule;
+use crate::normalize::Person;
 use crate::normalize::date::Date;
+use crate::normalize::population::Population;
 use crate::normalize::values::PersonStatus;
-use crate::normalize::{Person, Records};
 
 /// The dates that define the cohort for one as-of date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,14 +68,15 @@ pub struct Cohort {
 }
 
 /// Selects the cohort from the population.
-pub fn select_cohort(population: &Records<Person>, rule: &CohortRule, as_of: Date) -> Cohort {
+pub fn select_cohort(population: &Population, rule: &CohortRule, as_of: Date) -> Cohort {
     let window = rule.window(as_of);
     let mut counts = CohortCounts {
-        population_used: population.rows.len() as u64,
+        population_used: population.rows_used(),
+        outside_age: population.rows_used() - population.school_age.len() as u64,
         ..Default::default()
     };
     let mut children = Vec::new();
-    for person in &population.rows {
+    for person in &population.school_age {
         if !window.contains(person.birth) {
             counts.outside_age += 1;
         } else if person.status != PersonStatus::Active {

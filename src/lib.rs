@@ -169,10 +169,15 @@ fn load_registers(
     progress: &Progress,
     timer: &mut Timer,
 ) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let (population_info, population) = timer.stage("population", || {
+        normalize::population::load_population(config, progress)
+    })?;
     let extracts = timer.stage("load", || load::load_extracts(config, progress))?;
-    let inputs: Vec<InputInfo> = extracts.tables().map(|t| t.input.clone()).collect();
+    let inputs: Vec<InputInfo> = std::iter::once(population_info)
+        .chain(extracts.tables().map(|t| t.input.clone()))
+        .collect();
     let registers = timer.stage("normalize", || {
-        normalize::normalize(extracts, &config.vocabulary)
+        normalize::normalize(extracts, population, &config.vocabulary)
     });
     Ok((inputs, registers))
 }
@@ -216,8 +221,14 @@ fn manifest(
     results: Option<serde_json::Value>,
     timer: &Timer,
 ) -> Manifest {
+    let population = &registers.population;
     let mut records = vec![
-        input_record(&inputs[0], &registers.population),
+        InputRecord {
+            info: inputs[0].clone(),
+            rows_in: population.rows_in,
+            rows_used: population.rows_used(),
+            rows_rejected: population.rejects.len() as u64,
+        },
         input_record(&inputs[1], &registers.students),
         input_record(&inputs[2], &registers.poverty),
     ];

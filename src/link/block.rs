@@ -39,12 +39,20 @@ pub struct PassStats {
     pub capped_blocks: u64,
 }
 
-/// The candidate pairs (left index, right index), sorted and unique, and per-pass figures.
+/// The candidate pairs (left index, right index), sorted and unique, which passes found
+/// each, and per-pass figures.
 #[derive(Clone, Debug, Default)]
 pub struct Blocking {
     pub pairs: Vec<(u32, u32)>,
+    /// Per pair, one bit per pass that found it ([`BIRTH_DATE_PASS`], [`NAME_PASS`], …).
+    pub found_by: Vec<u8>,
     pub passes: Vec<PassStats>,
 }
+
+/// The bit of the same-birth-date pass in [`Blocking::found_by`].
+pub const BIRTH_DATE_PASS: u8 = 1;
+/// The bit of the same-pinyin-name-and-year pass in [`Blocking::found_by`].
+pub const NAME_PASS: u8 = 1 << 1;
 
 /// Pairs at most in one block before it is skipped.
 pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
@@ -63,16 +71,29 @@ const PASSES: [(&str, KeyFn); 4] = [
 /// Candidate pairs (left index, right index), sorted and without repeats, and figures per
 /// pass.
 pub fn block(left: &[BlockingRecord], right: &[BlockingRecord], cap: u64) -> Blocking {
-    let mut all = Vec::new();
+    let mut all: Vec<(u32, u32, u8)> = Vec::new();
     let mut passes = Vec::new();
-    for (pass, keys) in PASSES {
+    for (bit, (pass, keys)) in PASSES.into_iter().enumerate() {
         let (pairs, stats) = run_pass(pass, keys, left, right, cap);
-        all.extend(pairs);
+        all.extend(pairs.into_iter().map(|(i, j)| (i, j, 1 << bit)));
         passes.push(stats);
     }
     all.par_sort_unstable();
-    all.dedup();
-    Blocking { pairs: all, passes }
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(all.len());
+    let mut found_by: Vec<u8> = Vec::with_capacity(all.len());
+    for (i, j, bit) in all {
+        if pairs.last() == Some(&(i, j)) {
+            *found_by.last_mut().expect("in step with pairs") |= bit;
+        } else {
+            pairs.push((i, j));
+            found_by.push(bit);
+        }
+    }
+    Blocking {
+        pairs,
+        found_by,
+        passes,
+    }
 }
 
 fn run_pass(

@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::assign::{Scored, Thresholds, assign};
-use super::block::{BlockingRecord, DEFAULT_BLOCK_CAP, PassStats, block};
+use super::block::{
+    BIRTH_DATE_PASS, BlockingRecord, DEFAULT_BLOCK_CAP, NAME_PASS, PassStats, block,
+};
 use super::compare::{CompareView, compare};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
@@ -137,7 +139,14 @@ pub fn fuzzy_link(
 
     let params = match fitted {
         Some(params) => params.clone(),
-        None => fit(children, records, record_key, &compared, options),
+        None => fit(
+            children,
+            records,
+            record_key,
+            &compared,
+            &blocking.found_by,
+            options,
+        ),
     };
     let name_share = |i: usize| name_shares.get(children[i].name).copied();
     let candidates: Vec<ScoredPair> = compared
@@ -180,11 +189,19 @@ pub fn fuzzy_link(
 /// u from random pairs of the whole cohort and all records; m by EM on the candidates, or
 /// the defaults when there are too few. Records are drawn from their order by key, so the
 /// sample does not depend on row order.
+///
+/// Blocking makes the field it blocks on agree among its pairs whether they match or not,
+/// and EM on all candidates at once mistakes that agreement for matching (on a province,
+/// pairs sharing a common name outnumber everything else). So EM runs twice, as Splink
+/// does: on the pairs that share a birth date, not weighing the birth date, which gives m
+/// for the name; and on the pairs that share a pinyin name and birth year, not weighing the
+/// name, which gives m for the birth date. The other fields' m is the mean of the two.
 fn fit(
     children: &[CompareView],
     records: &[CompareView],
     record_key: &(dyn Fn(usize) -> String + Sync),
     compared: &[(usize, usize, Levels)],
+    found_by: &[u8],
     options: &FuzzyOptions,
 ) -> Params {
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
@@ -207,24 +224,64 @@ fn fit(
         .par_iter()
         .map(|&(i, j)| compare(&children[i], &records[j]).levels())
         .collect();
-    let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
-    for (_, _, levels) in compared {
-        *patterns.entry(*levels).or_default() += 1;
-    }
-    let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
-    patterns.sort_unstable();
     let mut u = estimate_u(&random);
     options.fixed.apply_u(&mut u);
-    if compared.len() < MIN_EM_PAIRS {
-        let mut m = default_m();
-        options.fixed.apply_m(&mut m);
-        return Params {
-            m,
-            u,
-            lambda: compared.len() as f64 / (children.len() * records.len()).max(1) as f64,
-            em_iterations: 0,
-            m_source: MSource::Default,
+
+    let session = |pass: u8, ignored: usize| -> Option<Params> {
+        let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
+        let mut pairs = 0;
+        for ((_, _, levels), &found) in compared.iter().zip(found_by) {
+            if found & pass != 0 {
+                *patterns.entry(*levels).or_default() += 1;
+                pairs += 1;
+            }
+        }
+        if pairs < MIN_EM_PAIRS {
+            return None;
+        }
+        let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
+        patterns.sort_unstable();
+        Some(fit_m(
+            &patterns,
+            u.clone(),
+            options.em_iterations,
+            &options.fixed,
+            Some(ignored),
+        ))
+    };
+    const NAME: usize = 0;
+    const BIRTH: usize = 1;
+    let by_birth = session(BIRTH_DATE_PASS, BIRTH);
+    let by_name = session(NAME_PASS, NAME);
+
+    let mut m = default_m();
+    let sessions = [&by_birth, &by_name];
+    for (f, row) in m.iter_mut().enumerate() {
+        let from: Vec<&Params> = match f {
+            NAME => by_birth.iter().collect(),
+            BIRTH => by_name.iter().collect(),
+            _ => sessions.iter().filter_map(|s| s.as_ref()).collect(),
         };
+        if !from.is_empty() {
+            *row = (0..row.len())
+                .map(|l| from.iter().map(|p| p.m[f][l]).sum::<f64>() / from.len() as f64)
+                .collect();
+        }
     }
-    fit_m(&patterns, u, options.em_iterations, &options.fixed)
+    options.fixed.apply_m(&mut m);
+    let fitted: Vec<&Params> = sessions.iter().filter_map(|s| s.as_ref()).collect();
+    Params {
+        m,
+        u,
+        lambda: fitted.first().map_or(
+            compared.len() as f64 / (children.len() * records.len()).max(1) as f64,
+            |p| p.lambda,
+        ),
+        em_iterations: fitted.iter().map(|p| p.em_iterations).max().unwrap_or(0),
+        m_source: if fitted.is_empty() {
+            MSource::Default
+        } else {
+            MSource::Em
+        },
+    }
 }

@@ -104,8 +104,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     }
 
     let child_names = passes::simplified_names(cohort.children.iter().map(|c| c.name.as_str()));
-    let mut cx = passes::Context::new(cohort, &child_names, registers, config);
-    cx.find_known(&links);
+    let cx = passes::Context::new(cohort, &child_names, registers, config);
     let student_names = passes::simplified_names(students.iter().map(|s| s.name.as_str()));
     let poverty_names = passes::simplified_names(poverty.iter().map(|p| p.name.as_str()));
 
@@ -120,7 +119,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         }
         v
     };
-    let (outcome, displaced) = cx.fuzzy_pass(&source, &mut links.students, &enrolled);
+    let (outcome, displaced) = cx.fuzzy_pass(&source, &mut links.students, &enrolled, None);
     links.extra_students.extend(displaced);
 
     // A record still unlinked and without a usable ID may be a second registration of a
@@ -150,7 +149,10 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     for l in &links.poverty {
         settled[l.child] = true;
     }
-    let (outcome, _) = cx.fuzzy_pass(&source, &mut links.poverty, &settled);
+    // The poverty members the exact pass leaves are few and rarely anyone's: too few true
+    // matches to fit on, so they are weighed with the student records' weights.
+    let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
+    let (outcome, _) = cx.fuzzy_pass(&source, &mut links.poverty, &settled, student_params);
     links.poverty_fuzzy = Some(outcome);
 
     if let Some(exemptions) = &registers.exemptions {

@@ -3,7 +3,6 @@
 //! fuzzy links that result.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
 
 use super::compare::CompareView;
 use std::sync::Arc;
@@ -96,9 +95,6 @@ pub struct Context<'a> {
     children: Vec<CompareView<'a>>,
     child_keys: Vec<&'a str>,
     name_shares: Arc<NameShares>,
-    /// Valid IDs of records the exact pass left that belong to someone in the population
-    /// outside the cohort.
-    known: FxHashSet<&'a str>,
 }
 
 impl<'a> Context<'a> {
@@ -127,38 +123,6 @@ impl<'a> Context<'a> {
             children,
             child_keys: cohort.children.iter().map(|c| c.id.text.as_str()).collect(),
             name_shares: Arc::new(name_shares(names)),
-            known: FxHashSet::default(),
-        }
-    }
-
-    /// Looks up, in one pass over the population, the valid IDs of the records no exact
-    /// link used: such a record belongs to someone outside the cohort.
-    pub fn find_known(&mut self, links: &Links) {
-        let registers = self.registers;
-        let mut linked_students = vec![false; registers.students.rows.len()];
-        for l in links.students.iter().chain(&links.extra_students) {
-            linked_students[l.record] = true;
-        }
-        let mut linked_poverty = vec![false; registers.poverty.rows.len()];
-        for l in &links.poverty {
-            linked_poverty[l.record] = true;
-        }
-        let students = registers.students.rows.iter().zip(linked_students);
-        let poverty = registers.poverty.rows.iter().zip(linked_poverty);
-        let leftover: FxHashSet<&str> = students
-            .map(|(s, linked)| (&s.id, linked))
-            .chain(poverty.map(|(p, linked)| (&p.id, linked)))
-            .filter(|(id, linked)| !linked && id.class.is_usable())
-            .map(|(id, _)| id.text.as_str())
-            .collect();
-        if !leftover.is_empty() {
-            self.known = registers
-                .population
-                .rows
-                .iter()
-                .map(|p| p.id.text.as_str())
-                .filter(|id| leftover.contains(id))
-                .collect();
         }
     }
 
@@ -173,12 +137,11 @@ impl<'a> Context<'a> {
     ) -> FuzzyOutcome {
         let records = &source.records;
         let child_pool: Vec<usize> = (0..self.children.len()).filter(|&i| !excluded[i]).collect();
-        let known = &self.known;
+        // A leftover record with the valid ID of someone in the population (not in the
+        // cohort) belongs to that person.
+        let population = &self.registers.population;
         let record_pool: Vec<usize> = (0..records.len())
-            .filter(|&j| !source.used[j])
-            .filter(|&j| {
-                !(records[j].id.class.is_usable() && known.contains(records[j].id.text.as_str()))
-            })
+            .filter(|&j| !source.used[j] && !population.has_id(records[j].id))
             .collect();
         fuzzy_link(
             Side {
@@ -199,14 +162,15 @@ impl<'a> Context<'a> {
 
     /// Runs fuzzy linkage for one source among the children not `settled`, and adds its
     /// links to `list` (kept sorted by child). A fuzzy link replaces the child's earlier
-    /// link, which is returned.
+    /// link, which is returned. Weights are fitted unless `fitted` gives them.
     pub fn fuzzy_pass(
         &self,
         source: &FuzzySource,
         list: &mut Vec<Link>,
         settled: &[bool],
+        fitted: Option<&Params>,
     ) -> (FuzzyOutcome, Vec<Link>) {
-        let outcome = self.link_fuzzily(source, settled, None);
+        let outcome = self.link_fuzzily(source, settled, fitted);
         let mut fuzzy_child = vec![false; self.children.len()];
         for p in &outcome.links {
             fuzzy_child[p.child] = true;

@@ -160,12 +160,14 @@ pub const M_FLOOR: f64 = 0.005;
 /// candidate pairs. The non-match distribution is fitted alongside (candidate pairs agree
 /// on their blocking keys far more often than random pairs do, so holding it at the
 /// random-pair `u` would explain every candidate as a match); the weights then use m from
-/// EM and `u` from random pairs.
+/// EM and `u` from random pairs. An `ignored` field takes no part: the pairs were
+/// blocked on it, so its agreement says nothing about which pairs match.
 pub fn fit_m(
     patterns: &[(Levels, u64)],
     u: Vec<Vec<f64>>,
     iterations: u32,
     fixed: &Overrides,
+    ignored: Option<usize>,
 ) -> Params {
     let normalise = |rows: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
         rows.into_iter()
@@ -196,7 +198,7 @@ pub fn fit_m(
         for (levels, count) in patterns {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for f in 0..FIELDS.len() {
-                if is_missing(f, levels[f]) {
+                if is_missing(f, levels[f]) || ignored == Some(f) {
                     continue;
                 }
                 pm *= m[f][usize::from(levels[f])];
@@ -290,7 +292,13 @@ mod tests {
         let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
         patterns.sort();
         let random: Vec<Levels> = (0..200_000).map(|_| draw(&mut rng, &true_u)).collect();
-        let params = fit_m(&patterns, estimate_u(&random), 200, &Overrides::default());
+        let params = fit_m(
+            &patterns,
+            estimate_u(&random),
+            200,
+            &Overrides::default(),
+            None,
+        );
         assert!(
             (params.lambda - 0.2).abs() < 0.01,
             "lambda {}",

@@ -43,6 +43,28 @@ pub fn read_csv(
     name: &str,
     progress: &Progress,
 ) -> anyhow::Result<Table> {
+    let mut whole = None;
+    let info = read_csv_chunks(source, options, name, progress, usize::MAX, &mut |t| {
+        whole = Some(t);
+        Ok(())
+    })?;
+    let mut table = whole.expect("one chunk at least");
+    table.input = info;
+    Ok(table)
+}
+
+/// Reads a CSV file in chunks of at most `chunk_rows` rows, handing each to `on_chunk` as
+/// a [`Table`] (with the rows of that chunk that could not be read as rejects); at least
+/// one chunk, possibly empty. Returns what the manifest records of the file, with its
+/// SHA-256.
+pub fn read_csv_chunks(
+    source: SourceKind,
+    options: &SourceOptions,
+    name: &str,
+    progress: &Progress,
+    chunk_rows: usize,
+    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<()>,
+) -> anyhow::Result<InputInfo> {
     let path = &options.path;
     let file = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -126,8 +148,12 @@ pub fn read_csv(
         bytes,
         sha256: String::new(),
     };
-    let mut table = Table::new(source, info, name.to_string(), &fields);
+    let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
+    let mut table = new_chunk();
     while reader.read_byte_record(&mut record).map_err(read_error)? {
+        if table.rows_in() as usize >= chunk_rows {
+            on_chunk(std::mem::replace(&mut table, new_chunk()))?;
+        }
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != headers.len() {
             let reason = format!("expected {} fields, found {}", headers.len(), record.len());
@@ -142,10 +168,12 @@ pub fn read_csv(
         }
         table.push_row(line, values);
     }
+    on_chunk(table)?;
     drop(reader);
     bar.finish_and_clear();
-    table.input.sha256 = hex(&hasher.finalize());
-    Ok(table)
+    let mut info = info;
+    info.sha256 = hex(&hasher.finalize());
+    Ok(info)
 }
 
 fn bom_length(head: &[u8], encoding: Encoding) -> usize {

@@ -8,11 +8,11 @@ pub mod field;
 pub mod id;
 pub mod name;
 pub mod name_key;
+pub mod population;
 pub mod text;
 pub mod values;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use self::date::Date;
 use self::field::Row;
@@ -22,6 +22,7 @@ use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
 use crate::load::{Extracts, Table};
 use crate::reject::Reject;
 use crate::schema::Field;
+use population::Population;
 
 /// A population register row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,16 +86,14 @@ pub struct Records<T> {
 /// The four registers, normalised.
 #[derive(Debug)]
 pub struct Registers {
-    pub population: Records<Person>,
+    pub population: Population,
     pub students: Records<Student>,
     pub poverty: Records<PovertyMember>,
     pub exemptions: Option<Records<Exemption>>,
 }
 
-/// Normalises every loaded table.
-pub fn normalize(extracts: Extracts, vocabulary: &Vocabulary) -> Registers {
-    let mut population = normalize_table(&extracts.population, |row| person(row, vocabulary));
-    drop_duplicate_people(&mut population, &extracts.population.name);
+/// Normalises every loaded table; the population was normalised as it streamed in.
+pub fn normalize(extracts: Extracts, population: Population, vocabulary: &Vocabulary) -> Registers {
     Registers {
         population,
         students: normalize_table(&extracts.students, |row| student(row, vocabulary)),
@@ -129,7 +128,7 @@ fn normalize_table<T: Send>(
     }
 }
 
-fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
+pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
     let id = row.required_id()?;
     let name = normalize_name(&row.required_text(Field::Name)?);
     let birth = row.birth_date(&id)?.ok_or_else(|| {
@@ -196,123 +195,4 @@ fn exemption(row: &Row, vocabulary: &Vocabulary) -> Result<Exemption, Reject> {
         valid_until: row.date(Field::ValidUntil)?,
         id,
     })
-}
-
-/// Keeps one population row per usable ID number and rejects the others. The row kept is
-/// chosen by content, not by position, so that the result does not depend on row order.
-fn drop_duplicate_people(records: &mut Records<Person>, file: &str) {
-    let rows = &records.rows;
-    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
-    first.reserve(rows.len());
-    let mut groups: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (i, p) in rows
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.id.class.is_usable())
-    {
-        if let Some(&j) = first.get(p.id.text.as_str()) {
-            groups
-                .entry(p.id.text.as_str())
-                .or_insert_with(|| vec![j])
-                .push(i);
-        } else {
-            first.insert(p.id.text.as_str(), i);
-        }
-    }
-    if groups.is_empty() {
-        return;
-    }
-    let rank = |i: usize| {
-        let p = &rows[i];
-        (p.status, &p.name, p.birth, &p.division, p.sex, p.line)
-    };
-    let mut dropped: Vec<(usize, u64)> = Vec::new();
-    for members in groups.values() {
-        let kept = *members
-            .iter()
-            .min_by_key(|&&i| rank(i))
-            .expect("a group has members");
-        dropped.extend(
-            members
-                .iter()
-                .filter(|&&i| i != kept)
-                .map(|&i| (i, rows[kept].line)),
-        );
-    }
-    dropped.sort_unstable();
-    for &(i, kept_line) in &dropped {
-        let p = &rows[i];
-        let reason = format!("duplicate ID number (the row at line {kept_line} is used)");
-        records.rejects.push(Reject::new(
-            file,
-            p.line,
-            Field::IdNumber.key(),
-            reason,
-            &p.id.text,
-        ));
-    }
-    let mut drop = dropped.iter().map(|&(i, _)| i).peekable();
-    let mut index = 0;
-    records.rows.retain(|_| {
-        let remove = drop.peek() == Some(&index);
-        if remove {
-            drop.next();
-        }
-        index += 1;
-        !remove
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::normalize::id::parse_id;
-
-    fn person(line: u64, id: &str, name: &str) -> Person {
-        Person {
-            line,
-            id: parse_id(id).unwrap(),
-            name: name.to_string(),
-            sex: Sex::Female,
-            birth: Date::new(2015, 3, 1).unwrap(),
-            division: "530102".to_string(),
-            status: PersonStatus::Active,
-        }
-    }
-
-    fn dedupe(rows: Vec<Person>) -> Records<Person> {
-        let mut records = Records {
-            rows_in: rows.len() as u64,
-            rows,
-            rejects: Vec::new(),
-        };
-        drop_duplicate_people(&mut records, "population.csv");
-        records
-    }
-
-    #[test]
-    fn a_repeated_id_keeps_one_row_chosen_by_content() {
-        let id = "530102201503011821";
-        let a = dedupe(vec![
-            person(2, id, "王芳"),
-            person(3, "530102201203150117", "张伟"),
-            person(4, id, "李芳"),
-        ]);
-        let b = dedupe(vec![
-            person(2, id, "李芳"),
-            person(3, "530102201203150117", "张伟"),
-            person(4, id, "王芳"),
-        ]);
-        let names = |r: &Records<Person>| r.rows.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&a), vec!["张伟", "李芳"]);
-        assert_eq!(names(&b), vec!["李芳", "张伟"]);
-        assert_eq!(a.rejects.len(), 1);
-        assert_eq!(a.rejects[0].line, 2);
-        assert!(
-            a.rejects[0].reason.contains("line 4"),
-            "{}",
-            a.rejects[0].reason
-        );
-        assert_eq!(a.rows.len() + a.rejects.len(), a.rows_in as usize);
-    }
 }

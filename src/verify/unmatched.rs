@@ -4,8 +4,6 @@
 //! from elsewhere), a valid ID from one it covers (a gap in the population register), or
 //! no valid ID at all.
 
-use rustc_hash::FxHashSet;
-
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
 use crate::normalize::id::IdNumber;
@@ -43,8 +41,7 @@ pub struct UnmatchedRecords {
     pub exemptions: Vec<Unmatched>,
 }
 
-/// Finds the unmatched records of every source. The population is scanned once, for the
-/// few IDs the unlinked records carry, rather than indexed whole.
+/// Finds the unmatched records of every source.
 pub fn find(registers: &Registers, links: &Links) -> UnmatchedRecords {
     let students: Vec<&IdNumber> = registers.students.rows.iter().map(|s| &s.id).collect();
     let poverty: Vec<&IdNumber> = registers.poverty.rows.iter().map(|p| &p.id).collect();
@@ -69,31 +66,16 @@ pub fn find(registers: &Registers, links: &Links) -> UnmatchedRecords {
         (&exemptions, unlinked(&exemptions, &[&links.exemptions])),
     ];
 
-    let wanted: FxHashSet<&str> = sources
-        .iter()
-        .flat_map(|(ids, rows)| rows.iter().map(|&j| ids[j]))
-        .filter(|id| id.class.is_usable())
-        .map(|id| id.text.as_str())
-        .collect();
-    let mut provinces: FxHashSet<&str> = FxHashSet::default();
-    let mut known: FxHashSet<&str> = FxHashSet::default();
-    for person in &registers.population.rows {
-        if let Some(province) = person.division.get(..2) {
-            provinces.insert(province);
-        }
-        if wanted.contains(person.id.text.as_str()) {
-            known.insert(person.id.text.as_str());
-        }
-    }
+    let population = &registers.population;
     let [students, poverty, exemptions] = sources.map(|(ids, rows)| {
         rows.into_iter()
             .filter_map(|j| {
                 let id = ids[j];
                 let origin = if !id.class.is_usable() {
                     IdOrigin::InvalidId
-                } else if known.contains(id.text.as_str()) {
+                } else if population.has_id(id) {
                     return None;
-                } else if provinces.contains(&id.text[..2]) {
+                } else if population.covers_province(&id.text) {
                     IdOrigin::PopulationGap
                 } else {
                     IdOrigin::OutsideDivisions

@@ -1,0 +1,272 @@
+//! The population register, streamed: each chunk of rows is normalised in parallel and
+//! only what later stages need is kept — every school-age row in full, and of every row
+//! its usable ID number (as an integer, for lookups and duplicate detection) and its
+//! province. A province of 100 million people never sits in memory as text or as typed
+//! rows.
+
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashSet, FxHasher};
+
+use super::field::Row;
+use super::id::{IdNumber, id_code, id_text};
+use super::person;
+use super::values::Vocabulary;
+use crate::cohort::CohortWindow;
+use crate::config::Config;
+use crate::load::{self, InputInfo, Table};
+use crate::progress::Progress;
+use crate::reject::Reject;
+use crate::schema::{Field, SourceKind};
+
+/// What the run keeps of the population register.
+#[derive(Debug, Default)]
+pub struct Population {
+    /// Rows born inside the cohort window, in any status, in no particular order.
+    pub school_age: Vec<super::Person>,
+    /// Usable ID numbers of every row used, as [`id_code`]s, sorted and unique.
+    ids: Vec<u64>,
+    /// Which two-digit province codes the rows' divisions carry.
+    provinces: Vec<bool>,
+    pub rejects: Vec<Reject>,
+    pub rows_in: u64,
+}
+
+impl Population {
+    /// Rows used: read and not rejected.
+    pub fn rows_used(&self) -> u64 {
+        self.rows_in - self.rejects.len() as u64
+    }
+
+    /// Whether someone in the population carries this (usable) ID number.
+    pub fn has_id(&self, id: &IdNumber) -> bool {
+        id_code(id).is_some_and(|code| self.ids.binary_search(&code).is_ok())
+    }
+
+    /// Whether any row's division lies in the province of this ID number or division code.
+    pub fn covers_province(&self, code: &str) -> bool {
+        code.get(..2)
+            .and_then(|p| p.parse::<usize>().ok())
+            .is_some_and(|p| self.provinces.get(p).copied().unwrap_or(false))
+    }
+}
+
+/// Collects the population chunk by chunk.
+pub struct PopulationBuilder<'a> {
+    vocabulary: &'a Vocabulary,
+    window: CohortWindow,
+    /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept.
+    keys: Vec<(u64, u64)>,
+    population: Population,
+}
+
+/// What one row leaves behind.
+enum Kept {
+    Rejected(Reject),
+    Used {
+        key: Option<(u64, u64)>,
+        province: Option<usize>,
+        school_age: Option<super::Person>,
+    },
+}
+
+impl<'a> PopulationBuilder<'a> {
+    pub fn new(vocabulary: &'a Vocabulary, window: CohortWindow) -> Self {
+        PopulationBuilder {
+            vocabulary,
+            window,
+            keys: Vec::new(),
+            population: Population {
+                provinces: vec![false; 100],
+                ..Population::default()
+            },
+        }
+    }
+
+    /// Normalises one chunk in parallel and keeps what later stages need.
+    pub fn add(&mut self, table: Table) {
+        let kept: Vec<Kept> = (0..table.len())
+            .into_par_iter()
+            .map(|index| {
+                self.keep(&Row {
+                    table: &table,
+                    index,
+                })
+            })
+            .collect();
+        let population = &mut self.population;
+        population.rows_in += table.rows_in();
+        population.rejects.extend(table.rejects);
+        for k in kept {
+            match k {
+                Kept::Rejected(reject) => population.rejects.push(reject),
+                Kept::Used {
+                    key,
+                    province,
+                    school_age,
+                } => {
+                    self.keys.extend(key);
+                    if let Some(p) = province {
+                        population.provinces[p] = true;
+                    }
+                    population.school_age.extend(school_age);
+                }
+            }
+        }
+    }
+
+    fn keep(&self, row: &Row) -> Kept {
+        let p = match person(row, self.vocabulary) {
+            Ok(p) => p,
+            Err(reject) => return Kept::Rejected(reject),
+        };
+        let key = id_code(&p.id).map(|code| (code, rank(&p)));
+        let province = p.division.get(..2).and_then(|d| d.parse().ok());
+        let school_age = self.window.contains(p.birth).then_some(p);
+        Kept::Used {
+            key,
+            province,
+            school_age,
+        }
+    }
+
+    /// Keeps one row per usable ID number and rejects the others (the row kept is chosen
+    /// by content, so the result does not depend on row order).
+    pub fn finish(mut self, file: &str) -> Population {
+        self.keys.par_sort_unstable();
+        let mut population = self.population;
+        let mut dropped: FxHashSet<u64> = FxHashSet::default();
+        for group in self
+            .keys
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() > 1)
+        {
+            let kept_line = group[0].1 & LINE_MASK;
+            for &(code, rank) in &group[1..] {
+                let line = rank & LINE_MASK;
+                dropped.insert(line);
+                population.rejects.push(Reject::new(
+                    file,
+                    line,
+                    Field::IdNumber.key(),
+                    format!("duplicate ID number (the row at line {kept_line} is used)"),
+                    &id_text(code),
+                ));
+            }
+        }
+        if !dropped.is_empty() {
+            population.school_age.retain(|p| !dropped.contains(&p.line));
+        }
+        population.ids = self.keys.into_iter().map(|(code, _)| code).collect();
+        population.ids.dedup();
+        population
+    }
+}
+
+const LINE_MASK: u64 = (1 << 32) - 1;
+
+/// Orders the rows sharing an ID: by status (an active row first), then by a hash of the
+/// content, then by line; packed into one integer, the line in the low 32 bits.
+fn rank(p: &super::Person) -> u64 {
+    let mut h = FxHasher::default();
+    (&p.name, p.birth, &p.division, p.sex).hash(&mut h);
+    let content = h.finish() & ((1 << 29) - 1);
+    (u64::from(p.status as u8) << 61) | (content << 32) | (p.line & LINE_MASK)
+}
+
+/// Rows per chunk: large enough to keep every thread busy, small enough that the text of
+/// one chunk (and the next, being read) stays within a few hundred megabytes.
+pub const CHUNK_ROWS: usize = 1 << 20;
+
+/// Streams the population file named in the config through a [`PopulationBuilder`].
+pub fn load_population(
+    config: &Config,
+    progress: &Progress,
+) -> anyhow::Result<(InputInfo, Population)> {
+    let options = config
+        .sources
+        .get(&SourceKind::Population)
+        .ok_or_else(|| crate::error::bad_input("no population file given"))?;
+    let window = config.cohort.window(config.as_of);
+    let mut builder = PopulationBuilder::new(&config.vocabulary, window);
+    let info = load::stream_table(
+        SourceKind::Population,
+        options,
+        progress,
+        CHUNK_ROWS,
+        &mut |chunk| {
+            builder.add(chunk);
+            Ok(())
+        },
+    )?;
+    let population = builder.finish(&load::display_name(&options.path));
+    Ok((info, population))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CohortRule;
+    use crate::normalize::date::Date;
+    use crate::normalize::id::parse_id;
+
+    fn build(rows: &[(u64, &str, &str)]) -> Population {
+        let fields = [
+            Field::IdNumber,
+            Field::Name,
+            Field::Sex,
+            Field::BirthDate,
+            Field::DivisionCode,
+        ];
+        let info = InputInfo {
+            source: "population".into(),
+            path: "population.csv".into(),
+            format: "csv",
+            encoding: None,
+            bytes: 0,
+            sha256: String::new(),
+        };
+        let mut table = Table::new(
+            SourceKind::Population,
+            info,
+            "population.csv".into(),
+            &fields,
+        );
+        for &(line, id, name) in rows {
+            table.push_row(line, [id, name, "女", "2015-03-01", "530102"]);
+        }
+        let vocabulary = Vocabulary::default();
+        let window = CohortRule::default().window(Date::new(2026, 9, 1).unwrap());
+        let mut builder = PopulationBuilder::new(&vocabulary, window);
+        builder.add(table);
+        builder.finish("population.csv")
+    }
+
+    #[test]
+    fn a_repeated_id_keeps_one_row_chosen_by_content() {
+        let id = "530102201503011821";
+        let other = "530102201203150117";
+        let a = build(&[(2, id, "王芳"), (3, other, "张伟"), (4, id, "李芳")]);
+        let b = build(&[(2, id, "李芳"), (3, other, "张伟"), (4, id, "王芳")]);
+        let kept = |p: &Population| {
+            let mut names: Vec<String> = p.school_age.iter().map(|c| c.name.clone()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(kept(&a), kept(&b), "the same row wins whatever the order");
+        assert_eq!(kept(&a).len(), 2);
+        assert_eq!(a.rejects.len(), 1);
+        let line = a.rejects[0].line;
+        let other_line = if line == 2 { 4 } else { 2 };
+        assert!(
+            a.rejects[0].reason.contains(&format!("line {other_line}")),
+            "{}",
+            a.rejects[0].reason
+        );
+        assert_eq!(a.rows_used() + a.rejects.len() as u64, a.rows_in);
+        assert!(a.has_id(&parse_id(id).unwrap()) && a.has_id(&parse_id(other).unwrap()));
+        assert!(!a.has_id(&parse_id("530102201203150125").unwrap()));
+        assert!(a.covers_province("53") && !a.covers_province("44"));
+    }
+}
