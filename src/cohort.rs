@@ -2,6 +2,7 @@
 //! active and aged `entry_age..=max_age` on the cutoff day (by default August 31 before the
 //! as-of date). Every other population row is counted, by why it is out.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::CohortRule;
@@ -67,8 +68,8 @@ pub struct Cohort {
     pub counts: CohortCounts,
 }
 
-/// Selects the cohort from the population.
-pub fn select_cohort(population: &Population, rule: &CohortRule, as_of: Date) -> Cohort {
+/// Selects the cohort from the population, taking its school-age rows.
+pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date) -> Cohort {
     let window = rule.window(as_of);
     let mut counts = CohortCounts {
         population_used: population.rows_used(),
@@ -76,17 +77,17 @@ pub fn select_cohort(population: &Population, rule: &CohortRule, as_of: Date) ->
         ..Default::default()
     };
     let mut children = Vec::new();
-    for person in &population.school_age {
+    for person in std::mem::take(&mut population.school_age) {
         if !window.contains(person.birth) {
             counts.outside_age += 1;
         } else if person.status != PersonStatus::Active {
             counts.school_age_not_active += 1;
         } else {
-            children.push(person.clone());
+            children.push(person);
         }
     }
     counts.in_cohort = children.len() as u64;
-    children.sort_by(|a, b| {
+    children.par_sort_unstable_by(|a, b| {
         (&a.id.text, &a.name, a.birth, &a.division).cmp(&(
             &b.id.text,
             &b.name,

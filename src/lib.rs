@@ -80,9 +80,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, registers) = load_registers(config, &progress, &mut timer)?;
+        let (inputs, mut registers) = load_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
-            cohort::select_cohort(&registers.population, &config.cohort, config.as_of)
+            cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
         });
         let spinner = progress.spinner("linking");
         let links = timer.stage("link", || link::link(&cohort, &registers, config));

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::classify::{Ledger, Outcome};
@@ -43,6 +44,14 @@ pub struct Counts {
 }
 
 impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.cohort += other.cohort;
+        self.enrolled += other.enrolled;
+        self.flagged += other.flagged;
+        self.flagged_poor += other.flagged_poor;
+        self.exempt += other.exempt;
+    }
+
     /// enrolled / (cohort − exempt), or `None` when nobody is to be enrolled.
     pub fn coverage_rate(&self) -> Option<f64> {
         let base = self.cohort - self.exempt;
@@ -82,19 +91,25 @@ pub fn summarize(
     findings: &Findings,
     monitored_counties: &[String],
 ) -> Summary {
-    let mut counts: BTreeMap<(String, Level), Counts> = BTreeMap::new();
+    // Counted per county first, then rolled up.
+    let mut by_county: FxHashMap<&str, Counts> = FxHashMap::default();
     for (i, child) in cohort.children.iter().enumerate() {
-        for key in division_keys(&child.division) {
-            let c = counts.entry(key).or_default();
-            c.cohort += 1;
-            match &ledger.outcomes[i] {
-                Outcome::Enrolled => c.enrolled += 1,
-                Outcome::Exempt { .. } => c.exempt += 1,
-                Outcome::Flagged { .. } => {
-                    c.flagged += 1;
-                    c.flagged_poor += u64::from(ledger.poor[i]);
-                }
+        let county = child.division.get(..6).unwrap_or(UNKNOWN_DIVISION);
+        let c = by_county.entry(county).or_default();
+        c.cohort += 1;
+        match &ledger.outcomes[i] {
+            Outcome::Enrolled => c.enrolled += 1,
+            Outcome::Exempt { .. } => c.exempt += 1,
+            Outcome::Flagged { .. } => {
+                c.flagged += 1;
+                c.flagged_poor += u64::from(ledger.poor[i]);
             }
+        }
+    }
+    let mut counts: BTreeMap<(String, Level), Counts> = BTreeMap::new();
+    for (county, c) in by_county {
+        for key in division_keys(county) {
+            counts.entry(key).or_default().add(&c);
         }
     }
     let mut rows: Vec<SummaryRow> = counts

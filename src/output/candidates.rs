@@ -5,17 +5,16 @@
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::atomic::write_atomic;
 use super::links::linked_record;
 use crate::cohort::Cohort;
 use crate::link::Links;
+use crate::link::fuzzy::{FuzzyOutcome, ScoredPair};
 use crate::link::weights::{FIELDS, LEVELS};
 use crate::normalize::Registers;
 use crate::schema::files;
-
-/// One row: source, child ID, record key, weight, levels and per-field weights.
-type CandidateRow<'a> = (&'static str, &'a str, String, f64, [u8; 5], [f64; 5]);
 
 /// Writes candidates.parquet.
 pub fn write_candidates(
@@ -24,24 +23,34 @@ pub fn write_candidates(
     registers: &Registers,
     links: &Links,
 ) -> anyhow::Result<()> {
-    let mut rows: Vec<CandidateRow> = Vec::new();
-    for (source, outcome) in links.fuzzy_outcomes() {
-        rows.extend(outcome.candidates.iter().map(|p| {
-            let child = &cohort.children[p.child];
-            let parts = outcome
-                .params
-                .contributions(&p.levels, outcome.name_share(&child.name));
-            (
-                source,
-                child.id.text.as_str(),
-                linked_record(registers, source, p.record).key,
-                p.weight,
-                p.levels,
-                parts.map(|c| c.weight),
-            )
+    // Cohort children are sorted by ID number, so child order is ID order.
+    let outcomes: Vec<(&str, &FuzzyOutcome)> = links.fuzzy_outcomes().collect();
+    // (source, which outcome, pair, record key)
+    let mut rows: Vec<(&str, usize, &ScoredPair, String)> = Vec::new();
+    for (o, (source, outcome)) in outcomes.iter().enumerate() {
+        rows.par_extend(outcome.candidates.par_iter().map(|p| {
+            let key = linked_record(registers, source, p.record).key;
+            (*source, o, p, key)
         }));
     }
-    rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    rows.par_sort_unstable_by(|a, b| (a.0, a.2.child, &a.3).cmp(&(b.0, b.2.child, &b.3)));
+
+    // Each field's weight per pair; a child's name share is looked up once per child.
+    let mut weights: Vec<[f64; 5]> = Vec::with_capacity(rows.len());
+    let mut share: Option<((usize, usize), Option<f64>)> = None;
+    for &(_, o, p, _) in &rows {
+        let outcome = outcomes[o].1;
+        let s = match share {
+            Some((at, s)) if at == (o, p.child) => s,
+            _ => {
+                let s = outcome.name_share(&cohort.children[p.child].name);
+                share = Some(((o, p.child), s));
+                s
+            }
+        };
+        weights.push(outcome.params.contributions(&p.levels, s).map(|c| c.weight));
+    }
+
     let mut columns = vec![
         Column::new(
             "source".into(),
@@ -49,29 +58,33 @@ pub fn write_candidates(
         ),
         Column::new(
             "id_number".into(),
-            rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| cohort.children[r.2.child].id.text.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "record_key".into(),
-            rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>(),
         ),
         Column::new(
             "weight".into(),
-            rows.iter().map(|r| r.3).collect::<Vec<f64>>(),
+            rows.iter().map(|r| r.2.weight).collect::<Vec<f64>>(),
         ),
     ];
     for (f, field) in FIELDS.iter().enumerate() {
         let levels: Vec<&str> = rows
             .iter()
-            .map(|r| LEVELS[f][usize::from(r.4[f])])
+            .map(|r| LEVELS[f][usize::from(r.2.levels[f])])
             .collect();
         columns.push(Column::new(format!("{field}_level").into(), levels));
-        let weights: Vec<f64> = rows.iter().map(|r| r.5[f]).collect();
-        columns.push(Column::new(format!("{field}_weight").into(), weights));
+        let field_weights: Vec<f64> = weights.iter().map(|w| w[f]).collect();
+        columns.push(Column::new(format!("{field}_weight").into(), field_weights));
     }
     let mut frame = DataFrame::new(rows.len(), columns)?;
     write_atomic(dir, files::CANDIDATES_PARQUET, |out| {
-        ParquetWriter::new(out).finish(&mut frame)?;
+        ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(&mut frame)?;
         Ok(())
     })?;
     Ok(())

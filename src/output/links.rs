@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
+use std::borrow::Cow;
+
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::atomic::write_atomic;
 use crate::cohort::Cohort;
@@ -11,13 +14,8 @@ use crate::link::{Link, Links};
 use crate::normalize::Registers;
 use crate::schema::{columns, files};
 
-struct LinkRow {
-    source: &'static str,
-    population_id: String,
-    record_key: String,
-    method: &'static str,
-    weight: Option<f64>,
-}
+/// One link: source, child (cohort order is ID order), record key, method, weight.
+type LinkRow<'a> = (&'static str, usize, Cow<'a, str>, &'static str, Option<f64>);
 
 /// What the outputs show of one record of a fuzzily linked source.
 pub struct LinkedRecord<'a> {
@@ -52,6 +50,16 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
     }
 }
 
+fn link_rows<'a>(
+    source: &'static str,
+    list: &[Link],
+    key: impl Fn(usize) -> Cow<'a, str> + Sync,
+) -> Vec<LinkRow<'a>> {
+    list.par_iter()
+        .map(|l| (source, l.child, key(l.record), l.method.key(), l.weight))
+        .collect()
+}
+
 /// Writes links.parquet.
 pub fn write_links(
     dir: &Path,
@@ -59,67 +67,46 @@ pub fn write_links(
     registers: &Registers,
     links: &Links,
 ) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    let mut add = |source: &'static str, list: &[Link], key: &dyn Fn(usize) -> String| {
-        rows.extend(list.iter().map(|l| LinkRow {
-            source,
-            population_id: cohort.children[l.child].id.text.clone(),
-            record_key: key(l.record),
-            method: l.method.key(),
-            weight: l.weight,
-        }));
-    };
-    add("students", &links.students, &|r| {
-        linked_record(registers, "students", r).key
+    let students = &registers.students.rows;
+    let mut rows: Vec<LinkRow> = link_rows("students", &links.students, |r| {
+        Cow::Borrowed(students[r].student_no.as_str())
     });
-    add("poverty", &links.poverty, &|r| {
-        linked_record(registers, "poverty", r).key
-    });
+    rows.extend(link_rows("poverty", &links.poverty, |r| {
+        Cow::Owned(linked_record(registers, "poverty", r).key)
+    }));
     if let Some(exemptions) = &registers.exemptions {
-        add("exemptions", &links.exemptions, &|r| {
-            exemptions.rows[r].id.text.clone()
-        });
+        rows.extend(link_rows("exemptions", &links.exemptions, |r| {
+            Cow::Borrowed(exemptions.rows[r].id.text.as_str())
+        }));
     }
-    rows.sort_by(|a, b| {
-        (a.source, &a.population_id, &a.record_key).cmp(&(
-            b.source,
-            &b.population_id,
-            &b.record_key,
-        ))
-    });
+    rows.par_sort_unstable_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
 
     let c = &columns::LINKS;
     let mut frame = DataFrame::new(
         rows.len(),
         vec![
-            Column::new(
-                c[0].into(),
-                rows.iter().map(|r| r.source).collect::<Vec<_>>(),
-            ),
+            Column::new(c[0].into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
             Column::new(
                 c[1].into(),
                 rows.iter()
-                    .map(|r| r.population_id.as_str())
+                    .map(|r| cohort.children[r.1].id.text.as_str())
                     .collect::<Vec<_>>(),
             ),
             Column::new(
                 c[2].into(),
-                rows.iter()
-                    .map(|r| r.record_key.as_str())
-                    .collect::<Vec<_>>(),
+                rows.iter().map(|r| r.2.as_ref()).collect::<Vec<_>>(),
             ),
-            Column::new(
-                c[3].into(),
-                rows.iter().map(|r| r.method).collect::<Vec<_>>(),
-            ),
+            Column::new(c[3].into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
             Column::new(
                 c[4].into(),
-                rows.iter().map(|r| r.weight).collect::<Vec<Option<f64>>>(),
+                rows.iter().map(|r| r.4).collect::<Vec<Option<f64>>>(),
             ),
         ],
     )?;
     write_atomic(dir, files::LINKS_PARQUET, |out| {
-        ParquetWriter::new(out).finish(&mut frame)?;
+        ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(&mut frame)?;
         Ok(())
     })?;
     Ok(())
