@@ -1,7 +1,7 @@
 //! Blocking for fuzzy linkage: several cheap passes whose union gives the candidate pairs
 //! among the records the exact pass left unlinked on both sides.
 //!
-//! Passes: same birth date; same toneless pinyin name (any reading) and birth year; ID
+//! Passes: same birth date; same toneless pinyin name (any reading), birth year and sex; ID
 //! number within one substitution or one adjacent transposition (deletion-neighbourhood
 //! keys over the first 17 characters); and same simplified name and county for records
 //! with no birth date (the cohort side always has one). A block whose pairs would exceed the cap is skipped and counted, so
@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::pinyin_key_hashes;
+use crate::normalize::values::Sex;
 
 /// What blocking needs to know of a record.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +25,7 @@ pub struct BlockingRecord<'a> {
     /// The name folded to simplified characters.
     pub name: &'a str,
     pub birth: Option<Date>,
+    pub sex: Sex,
     pub division: &'a str,
 }
 
@@ -162,6 +164,9 @@ fn run_pass(
         let (l, r) = if left_smaller { (a, b) } else { (b, a) };
         pairs.extend(l.iter().flat_map(|&i| r.iter().map(move |&j| (i, j))));
     }
+    // A pair can share several keys (two readings, an unknown sex): count it once.
+    pairs.par_sort_unstable();
+    pairs.dedup();
     stats.pairs = pairs.len() as u64;
     (pairs, stats)
 }
@@ -184,7 +189,15 @@ fn birth_date_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
 
 fn pinyin_year_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
     if let Some(d) = r.birth {
-        pinyin_key_hashes(r.name, key_hash(&[b"p", &d.year.to_le_bytes()]), out);
+        // Sex splits the province-sized blocks of common names; an unknown sex meets both.
+        let sexes: &[Sex] = match r.sex {
+            Sex::Unknown => &[Sex::Male, Sex::Female],
+            known => &[known][..],
+        };
+        for &sex in sexes {
+            let seed = key_hash(&[b"p", &d.year.to_le_bytes(), sex.key().as_bytes()]);
+            pinyin_key_hashes(r.name, seed, out);
+        }
     }
 }
 
@@ -256,6 +269,7 @@ mod tests {
             id: &o.0,
             name: &o.1,
             birth: o.2,
+            sex: Sex::Unknown,
             division: &o.3,
         }
     }

@@ -3,53 +3,55 @@
 //! chosen by a fixed preference (for students, an in-school record first) and the others
 //! are kept aside as duplicates. Choices depend on content only, never on row order.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::normalize::Person;
-use crate::normalize::id::IdNumber;
+use crate::normalize::id::{IdNumber, id_code};
 
 /// Indexes cohort children by usable ID number.
-pub struct IdIndex<'a> {
-    by_id: FxHashMap<&'a str, usize>,
+pub struct IdIndex {
+    by_id: FxHashMap<u64, u32>,
 }
 
-impl<'a> IdIndex<'a> {
-    pub fn new(children: &'a [Person]) -> Self {
+impl IdIndex {
+    pub fn new(children: &[Person]) -> Self {
         let by_id = children
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.id.class.is_usable())
-            .map(|(i, c)| (c.id.text.as_str(), i))
+            .filter_map(|(i, c)| id_code(&c.id).map(|code| (code, i as u32)))
             .collect();
         IdIndex { by_id }
     }
 
     pub fn child_of(&self, id: &IdNumber) -> Option<usize> {
-        if !id.class.is_usable() {
-            return None;
-        }
-        self.by_id.get(id.text.as_str()).copied()
+        id_code(id).and_then(|code| self.by_id.get(&code).map(|&i| i as usize))
     }
 }
 
-/// For each record with a usable ID of a cohort child, groups record indices by child and
-/// orders each group by `preference` (best first). Returns (child, records) sorted by child.
-pub fn group_by_child<T, K: Ord>(
+/// For each record with a usable ID of a cohort child, the (child, record) pairs sorted by
+/// child, each child's records ordered by `preference` (best first).
+pub fn group_by_child<T: Sync, K: Ord>(
     index: &IdIndex,
     records: &[T],
-    id_of: impl Fn(&T) -> &IdNumber,
+    id_of: impl Fn(&T) -> &IdNumber + Sync,
     preference: impl Fn(&T) -> K,
-) -> Vec<(usize, Vec<usize>)> {
-    let mut groups: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-    for (r, record) in records.iter().enumerate() {
-        if let Some(child) = index.child_of(id_of(record)) {
-            groups.entry(child).or_default().push(r);
+) -> Vec<(usize, usize)> {
+    let mut pairs: Vec<(usize, usize)> = records
+        .par_iter()
+        .enumerate()
+        .filter_map(|(r, record)| index.child_of(id_of(record)).map(|child| (child, r)))
+        .collect();
+    pairs.par_sort_unstable();
+    // Only a child with several records needs the preference.
+    let mut start = 0;
+    while start < pairs.len() {
+        let child = pairs[start].0;
+        let end = start + pairs[start..].iter().take_while(|p| p.0 == child).count();
+        if end - start > 1 {
+            pairs[start..end].sort_by_cached_key(|&(_, r)| preference(&records[r]));
         }
+        start = end;
     }
-    let mut groups: Vec<(usize, Vec<usize>)> = groups.into_iter().collect();
-    for (_, members) in &mut groups {
-        members.sort_by_cached_key(|&r| preference(&records[r]));
-    }
-    groups.sort_unstable_by_key(|(child, _)| *child);
-    groups
+    pairs
 }

@@ -46,6 +46,9 @@ impl Default for FuzzyOptions {
     }
 }
 
+/// A record pool at least this big gives the random pairs for u.
+const MIN_SAMPLE_POOL: usize = 1000;
+
 /// A scored candidate pair, by index into the cohort and into the source's records.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ScoredPair {
@@ -121,6 +124,7 @@ pub fn fuzzy_link(
             id: v.id,
             name: v.name,
             birth: v.birth,
+            sex: v.sex,
             division: v.division,
         }
     }
@@ -142,6 +146,7 @@ pub fn fuzzy_link(
         None => fit(
             children,
             records,
+            record_pool,
             record_key,
             &compared,
             &blocking.found_by,
@@ -186,7 +191,7 @@ pub fn fuzzy_link(
     }
 }
 
-/// u from random pairs of the whole cohort and all records; m by EM on the candidates, or
+/// u from random pairs of the whole cohort and the records; m by EM on the candidates, or
 /// the defaults when there are too few. Records are drawn from their order by key, so the
 /// sample does not depend on row order.
 ///
@@ -199,14 +204,22 @@ pub fn fuzzy_link(
 fn fit(
     children: &[CompareView],
     records: &[CompareView],
+    record_pool: &[usize],
     record_key: &(dyn Fn(usize) -> String + Sync),
     compared: &[(usize, usize, Levels)],
     found_by: &[u8],
     options: &FuzzyOptions,
 ) -> Params {
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
-    let mut by_key: Vec<usize> = (0..records.len()).collect();
-    by_key.sort_by_cached_key(|&j| (record_key(j), j));
+    // Random records come from the pool when it is big enough to stand for the register
+    // (which records the exact pass took says nothing of how names or dates agree at
+    // random), else from every record; in key order either way.
+    let mut by_key: Vec<usize> = if record_pool.len() >= MIN_SAMPLE_POOL {
+        record_pool.to_vec()
+    } else {
+        (0..records.len()).collect()
+    };
+    by_key.par_sort_by_cached_key(|&j| (record_key(j), j));
     // Nothing to weigh: no random pairs to sample.
     let picks: Vec<(usize, usize)> = if compared.is_empty() {
         Vec::new()
@@ -215,7 +228,7 @@ fn fit(
             .map(|_| {
                 (
                     rng.below(children.len() as u64) as usize,
-                    by_key[rng.below(records.len() as u64) as usize],
+                    by_key[rng.below(by_key.len() as u64) as usize],
                 )
             })
             .collect()

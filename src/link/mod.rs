@@ -89,8 +89,11 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
             s.name.clone(),
         )
     };
-    for (child, records) in group_by_child(&index, students, |s| &s.id, preference) {
-        let mut records = records.into_iter().map(|record| exact_link(child, record));
+    for group in group_by_child(&index, students, |s| &s.id, preference).chunk_by(|a, b| a.0 == b.0)
+    {
+        let mut records = group
+            .iter()
+            .map(|&(child, record)| exact_link(child, record));
         links.students.extend(records.next());
         links.extra_students.extend(records);
     }
@@ -99,14 +102,25 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     let preference = |p: &crate::normalize::PovertyMember| {
         (p.household_no.clone(), p.name.clone(), p.relation.clone())
     };
-    for (child, records) in group_by_child(&index, poverty, |p| &p.id, preference) {
-        links.poverty.push(exact_link(child, records[0]));
-    }
+    links.poverty = first_of_each(group_by_child(&index, poverty, |p| &p.id, preference));
 
-    let child_names = passes::simplified_names(cohort.children.iter().map(|c| c.name.as_str()));
+    // Names are folded for every child, and for the records no exact link used.
+    let child_names =
+        passes::simplified_names(cohort.children.iter().map(|c| c.name.as_str()), |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, config);
-    let student_names = passes::simplified_names(students.iter().map(|s| s.name.as_str()));
-    let poverty_names = passes::simplified_names(poverty.iter().map(|p| p.name.as_str()));
+    let unlinked = |list: &[&[Link]], n: usize| {
+        let mut free = vec![true; n];
+        for l in list.iter().flat_map(|l| l.iter()) {
+            free[l.record] = false;
+        }
+        free
+    };
+    let free = unlinked(&[&links.students, &links.extra_students], students.len());
+    let student_names =
+        passes::simplified_names(students.iter().map(|s| s.name.as_str()), |j| free[j]);
+    let free = unlinked(&[&links.poverty], poverty.len());
+    let poverty_names =
+        passes::simplified_names(poverty.iter().map(|p| p.name.as_str()), |j| free[j]);
 
     // A child whose exact-linked records are none in school (transferred out, dropped out)
     // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
@@ -164,11 +178,22 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
                 e.reason.clone(),
             )
         };
-        for (child, records) in group_by_child(&index, &exemptions.rows, |e| &e.id, preference) {
-            links.exemptions.push(exact_link(child, records[0]));
-        }
+        links.exemptions = first_of_each(group_by_child(
+            &index,
+            &exemptions.rows,
+            |e| &e.id,
+            preference,
+        ));
     }
     links
+}
+
+/// The exact link of each child's preferred record.
+fn first_of_each(pairs: Vec<(usize, usize)>) -> Vec<Link> {
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| exact_link(group[0].0, group[0].1))
+        .collect()
 }
 
 fn exact_link(child: usize, record: usize) -> Link {

@@ -15,18 +15,37 @@ use crate::config::Config;
 use crate::normalize::Registers;
 use crate::normalize::name_key::simplified;
 
-/// Names folded to simplified characters, in order.
-pub fn simplified_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+/// Names folded to simplified characters, in order; where `wanted` is false the name is
+/// left empty (the record takes no part in fuzzy linkage).
+pub fn simplified_names<'a>(
+    names: impl Iterator<Item = &'a str>,
+    wanted: impl Fn(usize) -> bool + Sync,
+) -> Vec<String> {
     let names: Vec<&str> = names.collect();
-    names.par_iter().map(|n| simplified(n)).collect()
+    names
+        .par_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if wanted(i) {
+                simplified(n)
+            } else {
+                String::new()
+            }
+        })
+        .collect()
 }
 
 /// What fuzzy linkage needs of one source: its records as comparison views, a stable key
 /// per record for tie breaks, and which records are already used (or set aside).
 pub struct FuzzySource<'a> {
     pub records: Vec<CompareView<'a>>,
-    pub keys: Vec<String>,
+    pub key: Box<dyn Fn(usize) -> String + Sync + 'a>,
     pub used: Vec<bool>,
+}
+
+/// The folded name if there is one, else the name as normalised.
+fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
+    if folded.is_empty() { name } else { folded }
 }
 
 /// Student records for fuzzy linkage, compared against the school's division.
@@ -44,15 +63,15 @@ pub fn student_source<'a>(
         records: students
             .iter()
             .zip(names)
-            .map(|(s, name)| CompareView {
+            .map(|(s, folded)| CompareView {
                 id: &s.id,
-                name,
+                name: matching_name(folded, &s.name),
                 birth: s.birth,
                 sex: s.sex,
                 division: &s.school_division,
             })
             .collect(),
-        keys: students.iter().map(|s| s.student_no.clone()).collect(),
+        key: Box::new(move |j| students[j].student_no.clone()),
         used,
     }
 }
@@ -72,18 +91,18 @@ pub fn poverty_source<'a>(
         records: members
             .iter()
             .zip(names)
-            .map(|(m, name)| CompareView {
+            .map(|(m, folded)| CompareView {
                 id: &m.id,
-                name,
+                name: matching_name(folded, &m.name),
                 birth: m.birth,
                 sex: m.sex,
                 division: &m.division,
             })
             .collect(),
-        keys: members
-            .iter()
-            .map(|m| format!("{}|{}|{}", m.id.text, m.household_no, m.name))
-            .collect(),
+        key: Box::new(move |j| {
+            let m = &members[j];
+            format!("{}|{}|{}", m.id.text, m.household_no, m.name)
+        }),
         used,
     }
 }
@@ -152,7 +171,7 @@ impl<'a> Context<'a> {
             Side {
                 views: records,
                 pool: &record_pool,
-                key: &|j| source.keys[j].clone(),
+                key: &source.key,
             },
             &self.name_shares,
             &self.config.fuzzy,
