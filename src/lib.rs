@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! load → normalize → cohort → link → classify → verify → summary → output
-//! Extracts  Registers  Cohort   Links   Ledger    Findings Summary   run directory
+//! Tables    Registers  Cohort   Links   Ledger    Findings Summary   run directory
 //! ```
 
 pub mod classify;
@@ -24,7 +24,7 @@ pub mod reject;
 pub mod rng;
 pub mod schema;
 pub mod summary;
-mod timer;
+pub mod timer;
 pub mod verify;
 
 use serde_json::json;
@@ -80,7 +80,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, mut registers) = load_registers(config, &progress, &mut timer)?;
+        let (inputs, mut registers) = normalize::load_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
             cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
         });
@@ -152,7 +152,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, registers) = load_registers(config, &progress, &mut timer)?;
+        let (inputs, registers) = normalize::load_registers(config, &progress, &mut timer)?;
         let rejects = all_rejects(&registers);
         output::atomic::create_run_dir(&config.out)?;
         output::rejects::write_rejects(&config.out, &rejects)?;
@@ -160,26 +160,6 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         output::manifest::write_manifest(&config.out, &manifest)?;
         Ok(rejects.len() as u64)
     })
-}
-
-/// The first two stages, shared by `run` and `check`: the normalised registers, and what
-/// the manifest records of each input file.
-fn load_registers(
-    config: &Config,
-    progress: &Progress,
-    timer: &mut Timer,
-) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
-    let (population_info, population) = timer.stage("population", || {
-        normalize::population::load_population(config, progress)
-    })?;
-    let extracts = timer.stage("load", || load::load_extracts(config, progress))?;
-    let inputs: Vec<InputInfo> = std::iter::once(population_info)
-        .chain(extracts.tables().map(|t| t.input.clone()))
-        .collect();
-    let registers = timer.stage("normalize", || {
-        normalize::normalize(extracts, population, &config.vocabulary)
-    });
-    Ok((inputs, registers))
 }
 
 /// Runs `work` on a thread pool of the configured size.

@@ -36,26 +36,10 @@ impl<R: Read> Read for HashingReader<'_, R> {
     }
 }
 
-/// Reads a CSV extract into a [`Table`].
-pub fn read_csv(
-    source: SourceKind,
-    options: &SourceOptions,
-    name: &str,
-    progress: &Progress,
-) -> anyhow::Result<Table> {
-    let mut whole = None;
-    let info = read_csv_chunks(source, options, name, progress, usize::MAX, &mut |t| {
-        whole = Some(t);
-        Ok(())
-    })?;
-    let mut table = whole.expect("one chunk at least");
-    table.input = info;
-    Ok(table)
-}
-
 /// Reads a CSV file in chunks of at most `chunk_rows` rows, handing each to `on_chunk` as
 /// a [`Table`] (with the rows of that chunk that could not be read as rejects); at least
-/// one chunk, possibly empty. Returns what the manifest records of the file, with its
+/// one chunk, possibly empty. `on_chunk` may hand back an emptied table to fill next, so
+/// that its memory is reused. Returns what the manifest records of the file, with its
 /// SHA-256.
 pub fn read_csv_chunks(
     source: SourceKind,
@@ -63,7 +47,7 @@ pub fn read_csv_chunks(
     name: &str,
     progress: &Progress,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<()>,
+    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<Option<Table>>,
 ) -> anyhow::Result<InputInfo> {
     let path = &options.path;
     let file = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
@@ -152,7 +136,10 @@ pub fn read_csv_chunks(
     let mut table = new_chunk();
     while reader.read_byte_record(&mut record).map_err(read_error)? {
         if table.rows_in() as usize >= chunk_rows {
-            on_chunk(std::mem::replace(&mut table, new_chunk()))?;
+            let full = std::mem::replace(&mut table, new_chunk());
+            if let Some(reused) = on_chunk(full)? {
+                table = reused;
+            }
         }
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != headers.len() {

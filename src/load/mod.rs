@@ -1,6 +1,6 @@
-//! Stage 1, `load`: reads each register (CSV or Parquet) into a [`Table`] of mapped text
-//! columns, with the rows that could not be read as rejects. Only this module and
-//! `output` touch the filesystem.
+//! Stage 1, `load`: reads each register (CSV or Parquet) into [`Table`]s of mapped text
+//! columns, chunk by chunk, with the rows that could not be read as rejects. Only this
+//! module and `output` touch the filesystem.
 
 pub mod csv;
 pub mod encoding;
@@ -12,46 +12,9 @@ use std::path::Path;
 
 pub use table::{InputInfo, Table};
 
-use crate::config::{Config, SourceOptions};
+use crate::config::SourceOptions;
 use crate::progress::Progress;
 use crate::schema::SourceKind;
-
-/// The raw registers of one run but the population, which is streamed (see
-/// [`stream_table`]).
-#[derive(Debug)]
-pub struct Extracts {
-    pub students: Table,
-    pub poverty: Table,
-    pub exemptions: Option<Table>,
-}
-
-impl Extracts {
-    /// Every loaded table, in source order.
-    pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        [&self.students, &self.poverty]
-            .into_iter()
-            .chain(self.exemptions.as_ref())
-    }
-}
-
-/// Loads every source the config names but the population.
-pub fn load_extracts(config: &Config, progress: &Progress) -> anyhow::Result<Extracts> {
-    let load = |kind: SourceKind| -> anyhow::Result<Option<Table>> {
-        config
-            .sources
-            .get(&kind)
-            .map(|o| load_table(kind, o, progress))
-            .transpose()
-    };
-    let required = |kind: SourceKind| -> anyhow::Result<Table> {
-        load(kind)?.ok_or_else(|| crate::error::bad_input(format!("no {kind} file given")))
-    };
-    Ok(Extracts {
-        students: required(SourceKind::Students)?,
-        poverty: required(SourceKind::Poverty)?,
-        exemptions: load(SourceKind::Exemptions)?,
-    })
-}
 
 /// Reads a source in chunks of about `chunk_rows` rows and hands each to `on_chunk`, so
 /// that a whole province's population is never held as text at once. A CSV file is read
@@ -62,50 +25,39 @@ pub fn stream_table(
     options: &SourceOptions,
     progress: &Progress,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<()>,
+    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
     let name = display_name(&options.path);
     if is_parquet(&options.path) {
-        let mut table = parquet::read_parquet(kind, options, &name)?;
-        let info = table.input.clone();
-        table.input.sha256.clear();
-        on_chunk(table)?;
-        return Ok(info);
+        let table = parquet::read_parquet(kind, options, &name)?;
+        on_chunk(&table)?;
+        return Ok(table.input);
     }
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);
+        // Emptied tables go back to the reader, so chunks reuse their memory.
+        let (give_back, take_back) = std::sync::mpsc::channel::<Table>();
         let reader = scope.spawn(move || {
             csv::read_csv_chunks(kind, options, &name, progress, chunk_rows, &mut |chunk| {
                 send.send(chunk)
-                    .map_err(|_| anyhow::anyhow!("the chunk consumer stopped"))
+                    .map_err(|_| anyhow::anyhow!("the chunk consumer stopped"))?;
+                Ok(take_back.try_recv().ok())
             })
         });
         let mut consumed = Ok(());
-        for chunk in receive {
-            consumed = on_chunk(chunk);
+        for mut chunk in receive {
+            consumed = on_chunk(&chunk);
             if consumed.is_err() {
                 // Dropping the receiver stops the reader at its next chunk.
                 break;
             }
+            chunk.clear();
+            let _ = give_back.send(chunk);
         }
         let read = reader.join().expect("the reader thread does not panic");
         consumed?;
         read
     })
-}
-
-/// Loads one source, choosing the reader by file extension.
-pub fn load_table(
-    kind: SourceKind,
-    options: &SourceOptions,
-    progress: &Progress,
-) -> anyhow::Result<Table> {
-    let name = display_name(&options.path);
-    if is_parquet(&options.path) {
-        parquet::read_parquet(kind, options, &name)
-    } else {
-        csv::read_csv(kind, options, &name, progress)
-    }
 }
 
 fn is_parquet(path: &Path) -> bool {

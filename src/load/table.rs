@@ -27,6 +27,11 @@ pub struct TextColumn {
 }
 
 impl TextColumn {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+    }
+
     pub fn push(&mut self, value: &str) {
         self.buf.push_str(value);
         self.ends.push(self.buf.len());
@@ -66,6 +71,15 @@ impl Table {
     }
 
     /// Appends a row; `values` are in the order of the fields given to [`Table::new`].
+    /// Empties the table, keeping its allocations for the next chunk.
+    pub fn clear(&mut self) {
+        for (_, column) in &mut self.columns {
+            column.clear();
+        }
+        self.lines.clear();
+        self.rejects.clear();
+    }
+
     pub fn push_row<'a>(&mut self, line: u64, values: impl IntoIterator<Item = &'a str>) {
         for ((_, column), value) in self.columns.iter_mut().zip(values) {
             column.push(value);

@@ -19,9 +19,13 @@ use self::field::Row;
 use self::id::IdNumber;
 use self::name::normalize_name;
 use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
-use crate::load::{Extracts, Table};
+use crate::config::Config;
+use crate::load::{self, InputInfo, Table};
+use crate::progress::Progress;
 use crate::reject::Reject;
-use crate::schema::Field;
+use crate::schema::{Field, SourceKind};
+use crate::timer::Timer;
+use population::CHUNK_ROWS;
 use population::Population;
 
 /// A population register row.
@@ -92,17 +96,79 @@ pub struct Registers {
     pub exemptions: Option<Records<Exemption>>,
 }
 
-/// Normalises every loaded table; the population was normalised as it streamed in.
-pub fn normalize(extracts: Extracts, population: Population, vocabulary: &Vocabulary) -> Registers {
-    Registers {
-        population,
-        students: normalize_table(&extracts.students, |row| student(row, vocabulary)),
-        poverty: normalize_table(&extracts.poverty, |row| poverty_member(row, vocabulary)),
-        exemptions: extracts
-            .exemptions
-            .as_ref()
-            .map(|t| normalize_table(t, |row| exemption(row, vocabulary))),
-    }
+fn required<T>(loaded: Option<T>, kind: SourceKind) -> anyhow::Result<T> {
+    loaded.ok_or_else(|| crate::error::bad_input(format!("no {kind} file given")))
+}
+
+/// Streams one source (students, poverty, exemptions) through `convert`, chunk by chunk:
+/// each chunk is normalised in parallel while the next is read.
+pub fn load_records<T: Send>(
+    kind: SourceKind,
+    config: &Config,
+    progress: &Progress,
+    convert: impl Fn(&Row) -> Result<T, Reject> + Sync,
+) -> anyhow::Result<Option<(InputInfo, Records<T>)>> {
+    let Some(options) = config.sources.get(&kind) else {
+        return Ok(None);
+    };
+    let mut records = Records {
+        rows: Vec::new(),
+        rejects: Vec::new(),
+        rows_in: 0,
+    };
+    let info = load::stream_table(kind, options, progress, CHUNK_ROWS, &mut |table| {
+        let part = normalize_table(table, &convert);
+        records.rows.extend(part.rows);
+        records.rejects.extend(part.rejects);
+        records.rows_in += part.rows_in;
+        Ok(())
+    })?;
+    Ok(Some((info, records)))
+}
+
+/// Loads and normalises every register: the population streamed down to what later stages
+/// need, the others whole. Returns what the manifest records of each input, in source
+/// order.
+pub fn load_registers(
+    config: &Config,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let vocabulary = &config.vocabulary;
+    let (population_info, population) = timer.stage("population", || {
+        population::load_population(config, progress)
+    })?;
+    let (students_info, students) = timer.stage("students", || {
+        let loaded = load_records(SourceKind::Students, config, progress, |row| {
+            student(row, vocabulary)
+        })?;
+        required(loaded, SourceKind::Students)
+    })?;
+    let (poverty_info, poverty) = timer.stage("poverty", || {
+        let loaded = load_records(SourceKind::Poverty, config, progress, |row| {
+            poverty_member(row, vocabulary)
+        })?;
+        required(loaded, SourceKind::Poverty)
+    })?;
+    let exemptions = timer.stage("exemptions", || {
+        load_records(SourceKind::Exemptions, config, progress, |row| {
+            exemption(row, vocabulary)
+        })
+    })?;
+    let mut inputs = vec![population_info, students_info, poverty_info];
+    let exemptions = exemptions.map(|(info, records)| {
+        inputs.push(info);
+        records
+    });
+    Ok((
+        inputs,
+        Registers {
+            population,
+            students,
+            poverty,
+            exemptions,
+        },
+    ))
 }
 
 fn normalize_table<T: Send>(

@@ -85,19 +85,14 @@ impl<'a> PopulationBuilder<'a> {
     }
 
     /// Normalises one chunk in parallel and keeps what later stages need.
-    pub fn add(&mut self, table: Table) {
+    pub fn add(&mut self, table: &Table) {
         let kept: Vec<Kept> = (0..table.len())
             .into_par_iter()
-            .map(|index| {
-                self.keep(&Row {
-                    table: &table,
-                    index,
-                })
-            })
+            .map(|index| self.keep(&Row { table, index }))
             .collect();
         let population = &mut self.population;
         population.rows_in += table.rows_in();
-        population.rejects.extend(table.rejects);
+        population.rejects.extend(table.rejects.iter().cloned());
         for k in kept {
             match k {
                 Kept::Rejected(reject) => population.rejects.push(reject),
@@ -239,7 +234,7 @@ mod tests {
         let vocabulary = Vocabulary::default();
         let window = CohortRule::default().window(Date::new(2026, 9, 1).unwrap());
         let mut builder = PopulationBuilder::new(&vocabulary, window);
-        builder.add(table);
+        builder.add(&table);
         builder.finish("population.csv")
     }
 

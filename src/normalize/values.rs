@@ -129,7 +129,11 @@ impl<T: Copy> WordMap<T> {
     }
 
     pub fn get(&self, raw: &str) -> Option<T> {
-        self.words.get(&fold_word(raw)).copied()
+        // Most values are already in their folded form: look them up without folding.
+        self.words
+            .get(raw.trim())
+            .or_else(|| self.words.get(&fold_word(raw)))
+            .copied()
     }
 }
 
