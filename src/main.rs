@@ -6,6 +6,9 @@ use sanku::cli::{Cli, Command};
 use sanku::config::{Config, generate_options};
 use sanku::error::{ExitCode, exit_code_of};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
