@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: generates registers once per size and seed (cached outside the
-# repository), then times `sanku run` on each and prints wall time and peak memory.
+# repository), measures the floor — polars reading every input file whole and counting
+# its rows (examples/scan_floor.rs) — then times `sanku run` on 1 and 2 threads and prints
+# a table: rows, wall time, peak memory, and the run's time as a multiple of the floor
+# measured in the same invocation. Ends with `sanku evaluate` on the last run.
 #
 #   benches/end_to_end.sh            200 k and 2 M people
 #   benches/end_to_end.sh --quick    20 k people (cheap enough for CI)
-#   SIZES="20000000" benches/end_to_end.sh
+#   SIZES="20000000" THREADS="2" benches/end_to_end.sh
 #
 # Data goes to $SANKU_BENCH_DATA (default: bench-data/ in the repository, git-ignored).
 set -euo pipefail
@@ -17,26 +20,40 @@ data=${SANKU_BENCH_DATA:-bench-data}
 threads=${THREADS:-"1 2"}
 
 cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/sanku
+cargo build --release --quiet --features floor --example scan_floor
+target=${CARGO_TARGET_DIR:-target}/release
+bin=$target/sanku
+floor_bin=$target/examples/scan_floor
 mkdir -p "$data"
 
-measure() { # label, command...
-    local label=$1; shift
-    local stats
+# Runs a command, leaving "wall_seconds peak_kib" in $stats.
+measure() {
     /usr/bin/time -f "%e %M" -o "$data/.time" "$@" >/dev/null 2>&1
     stats=$(tail -n 1 "$data/.time")
-    printf "%-34s %8s s %8.0f MiB\n" "$label" "${stats% *}" "$(( ${stats#* } / 1024 ))"
 }
 
-printf "%-34s %10s %12s\n" "step" "wall" "peak RSS"
+row() { # people, rows, step, wall, kib, ratio
+    printf "%12s %12s  %-22s %9.2f s %9.0f MiB %7s\n" "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$6"
+}
+
+printf "%12s %12s  %-22s %11s %13s %7s\n" "people" "input rows" "step" "wall" "peak RSS" "×floor"
 for n in $sizes; do
     dir="$data/gen-$n-seed$seed"
     if [ ! -f "$dir/truth/generated.json" ]; then
         rm -rf "$dir"
-        measure "generate $n" "$bin" generate --population "$n" --seed "$seed" --out "$dir" --quiet
+        measure "$bin" generate --population "$n" --seed "$seed" --out "$dir" --quiet
+        row "$n" "-" "generate" ${stats% *} ${stats#* } ""
     fi
+    files=("$dir"/population.csv "$dir"/students.csv "$dir"/poverty.csv "$dir"/exemptions.csv)
+    rows=$(( $(cat "${files[@]}" | wc -l) - ${#files[@]} ))
+    measure "$floor_bin" "${files[@]}"
+    floor=${stats% *}
+    row "$n" "$rows" "floor (polars read)" "$floor" ${stats#* } "1.0"
     for t in $threads; do
-        measure "run $n, $t thread(s)" "$bin" run "$dir" --out "$data/run-$n-t$t" --threads "$t" --quiet
+        measure "$bin" run "$dir" --out "$data/run-$n-t$t" --threads "$t" --quiet
+        wall=${stats% *}
+        ratio=$(awk -v a="$wall" -v b="$floor" 'BEGIN { printf "%.1f", a / b }')
+        row "$n" "$rows" "sanku run, $t thread(s)" "$wall" ${stats#* } "$ratio"
     done
     "$bin" evaluate --truth "$dir/truth" "$data/run-$n-t${threads##* }" | sed "s/^/    /"
 done

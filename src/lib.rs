@@ -222,6 +222,6 @@ fn manifest(
         threads: rayon::current_num_threads(),
         inputs: records,
         results,
-        timings_seconds: timer.stages().to_vec(),
+        stages: timer.stages().to_vec(),
     }
 }

@@ -32,7 +32,7 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<serde_json::Value>,
     /// Seconds per stage, in pipeline order.
-    pub timings_seconds: Vec<(String, f64)>,
+    pub stages: Vec<crate::timer::StageRecord>,
 }
 
 /// Writes manifest.json.
