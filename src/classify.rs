@@ -83,7 +83,7 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
         let outcome = match (status, valid_exemption) {
             (Some(s), _) if config.is_in_school(s) => Outcome::Enrolled,
             (_, Some(e)) => Outcome::Exempt {
-                reason: e.reason.clone(),
+                reason: e.reason.to_string(),
             },
             (Some(s), None) => Outcome::Flagged {
                 reason: status_reason(s),
@@ -99,10 +99,10 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
             },
         };
         if let Outcome::Flagged { reason } = &outcome {
-            let household_no = household[i].map(|h| h.household_no.clone());
+            let household_no = household[i].map(|h| h.household_no.to_string());
             let mut row = ledger_row(i, child, cohort, reason, household_no, status);
             if let (None, Some((record, weight))) = (status, best[i]) {
-                row.best_candidate = registers.students.rows[record].student_no.clone();
+                row.best_candidate = registers.students.rows[record].student_no.to_string();
                 row.best_weight = Some(weight);
             }
             rows.push(row);
@@ -171,12 +171,12 @@ fn ledger_row(
 ) -> LedgerRow {
     LedgerRow {
         child: index,
-        id_number: child.id.text.clone(),
-        name: child.name.clone(),
+        id_number: child.id.text.to_string(),
+        name: child.name.to_string(),
         sex: child.sex.key(),
         birth_date: child.birth,
         age: cohort.window.age(child.birth),
-        division_code: child.division.clone(),
+        division_code: child.division.to_string(),
         poor: household_no.is_some(),
         reason: reason.to_string(),
         household_no: household_no.unwrap_or_default(),

@@ -71,7 +71,7 @@ pub fn student_source<'a>(
                 division: &s.school_division,
             })
             .collect(),
-        key: Box::new(move |j| students[j].student_no.clone()),
+        key: Box::new(move |j| students[j].student_no.to_string()),
         used,
     }
 }

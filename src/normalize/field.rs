@@ -1,6 +1,7 @@
 //! Field-level parsing of one table row into typed values. Each parser either returns the
 //! value or the `Reject` that names the file, line, field and reason.
 
+use super::Text;
 use super::date::Date;
 use super::id::{IdClass, IdNumber, parse_id};
 use super::values::{Sex, WordMap};
@@ -34,12 +35,12 @@ impl<'a> Row<'a> {
     }
 
     /// Trimmed text; empty when absent.
-    pub fn text(&self, field: Field) -> String {
-        self.raw(field).trim().to_string()
+    pub fn text(&self, field: Field) -> Text {
+        Text::from(self.raw(field).trim())
     }
 
     /// Trimmed text that must not be empty.
-    pub fn required_text(&self, field: Field) -> Result<String, Reject> {
+    pub fn required_text(&self, field: Field) -> Result<Text, Reject> {
         let text = self.text(field);
         if text.is_empty() {
             return Err(self.reject(field, "required field is empty"));
@@ -99,17 +100,16 @@ impl<'a> Row<'a> {
     }
 
     /// A division code of 6, 9 or 12 digits; when empty, the address code of a valid ID.
-    pub fn division(&self, field: Field, id: Option<&IdNumber>) -> Result<String, Reject> {
-        let text: String = self
+    pub fn division(&self, field: Field, id: Option<&IdNumber>) -> Result<Text, Reject> {
+        let text: Text = self
             .raw(field)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
         if text.is_empty() {
-            return Ok(id
-                .and_then(IdNumber::address_code)
-                .unwrap_or("")
-                .to_string());
+            return Ok(Text::from(
+                id.and_then(IdNumber::address_code).unwrap_or(""),
+            ));
         }
         if !matches!(text.len(), 6 | 9 | 12) || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.reject(field, "division code must be 6, 9 or 12 digits"));

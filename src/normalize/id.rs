@@ -41,7 +41,7 @@ impl IdClass {
 /// canonical 18-character form; otherwise it is the cleaned input.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdNumber {
-    pub text: String,
+    pub text: super::Text,
     pub class: IdClass,
 }
 
@@ -84,7 +84,7 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
     let cleaned = clean(raw);
     if cleaned.is_empty() {
         return Ok(IdNumber {
-            text: cleaned,
+            text: cleaned.into(),
             class: IdClass::Empty,
         });
     }
@@ -104,7 +104,7 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
         _ => IdClass::BadLength,
     };
     Ok(IdNumber {
-        text: cleaned,
+        text: cleaned.into(),
         class,
     })
 }
@@ -127,14 +127,14 @@ fn upgrade15(legacy: &str) -> IdNumber {
     up.extend_from_slice(&legacy.as_bytes()[6..]);
     if birth_of(&up).is_none() {
         return IdNumber {
-            text: legacy.to_string(),
+            text: legacy.into(),
             class: IdClass::BadDate,
         };
     }
     up.push(check_char(&up));
     let text = String::from_utf8(up).expect("digits are ASCII");
     IdNumber {
-        text,
+        text: text.into(),
         class: IdClass::UpgradedLegacy,
     }
 }

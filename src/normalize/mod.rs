@@ -18,6 +18,7 @@ use self::date::Date;
 use self::field::Row;
 use self::id::IdNumber;
 use self::name::normalize_name;
+pub use self::text::Text;
 use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
 use crate::config::Config;
 use crate::load::{self, InputInfo, Table};
@@ -33,10 +34,10 @@ use population::Population;
 pub struct Person {
     pub line: u64,
     pub id: IdNumber,
-    pub name: String,
+    pub name: Text,
     pub sex: Sex,
     pub birth: Date,
-    pub division: String,
+    pub division: Text,
     pub status: PersonStatus,
 }
 
@@ -44,14 +45,14 @@ pub struct Person {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Student {
     pub line: u64,
-    pub student_no: String,
+    pub student_no: Text,
     pub id: IdNumber,
-    pub name: String,
+    pub name: Text,
     pub sex: Sex,
     pub birth: Option<Date>,
-    pub school_code: String,
-    pub school_division: String,
-    pub grade: String,
+    pub school_code: Text,
+    pub school_division: Text,
+    pub grade: Text,
     pub status: StudentStatus,
 }
 
@@ -59,14 +60,14 @@ pub struct Student {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PovertyMember {
     pub line: u64,
-    pub household_no: String,
+    pub household_no: Text,
     pub id: IdNumber,
-    pub name: String,
+    pub name: Text,
     pub sex: Sex,
     pub birth: Option<Date>,
-    pub relation: String,
-    pub division: String,
-    pub poverty_status: String,
+    pub relation: Text,
+    pub division: Text,
+    pub poverty_status: Text,
 }
 
 /// An exemption from compulsory attendance.
@@ -74,7 +75,7 @@ pub struct PovertyMember {
 pub struct Exemption {
     pub line: u64,
     pub id: IdNumber,
-    pub reason: String,
+    pub reason: Text,
     pub valid_until: Option<Date>,
 }
 
@@ -196,7 +197,7 @@ fn normalize_table<T: Send>(
 
 pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
     let id = row.required_id()?;
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
     let birth = row.birth_date(&id)?.ok_or_else(|| {
         row.reject(
             Field::BirthDate,
@@ -219,7 +220,7 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Rejec
 fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
     let student_no = row.required_text(Field::StudentNo)?;
     let id = row.id()?;
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
     let status = row
         .coded(Field::Status, &vocabulary.student_status, "students")?
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
@@ -239,7 +240,7 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
 
 fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Result<PovertyMember, Reject> {
     let id = row.required_id()?;
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
     Ok(PovertyMember {
         line: row.line(),
         household_no: row.text(Field::HouseholdNo),
@@ -257,7 +258,9 @@ fn exemption(row: &Row, vocabulary: &Vocabulary) -> Result<Exemption, Reject> {
     let id = row.required_id()?;
     Ok(Exemption {
         line: row.line(),
-        reason: vocabulary.reason_key(&row.required_text(Field::Reason)?),
+        reason: vocabulary
+            .reason_key(&row.required_text(Field::Reason)?)
+            .into(),
         valid_until: row.date(Field::ValidUntil)?,
         id,
     })

@@ -245,7 +245,7 @@ mod tests {
         let a = build(&[(2, id, "王芳"), (3, other, "张伟"), (4, id, "李芳")]);
         let b = build(&[(2, id, "李芳"), (3, other, "张伟"), (4, id, "王芳")]);
         let kept = |p: &Population| {
-            let mut names: Vec<String> = p.school_age.iter().map(|c| c.name.clone()).collect();
+            let mut names: Vec<String> = p.school_age.iter().map(|c| c.name.to_string()).collect();
             names.sort();
             names
         };

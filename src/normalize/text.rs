@@ -1,4 +1,9 @@
-//! Character-level folding shared by the field normalisers: full-width to half-width.
+//! Character-level folding shared by the field normalisers: full-width to half-width; and
+//! the string type of register fields.
+
+/// A register field's text: IDs, names and codes are short, so up to 24 bytes are kept
+/// inline without a heap allocation of their own.
+pub type Text = compact_str::CompactString;
 
 /// Folds a full-width ASCII variant (U+FF01..U+FF5E) or the ideographic space to its
 /// half-width form; every other character is returned unchanged.

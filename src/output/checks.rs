@@ -33,7 +33,7 @@ pub fn write_checks(
     let id_cells = |u: &Unmatched, id: &IdNumber| {
         [
             u.origin.key().to_string(),
-            id.text.clone(),
+            id.text.to_string(),
             id.class.key().to_string(),
         ]
     };
@@ -45,8 +45,8 @@ pub fn write_checks(
             let s = &students[u.record];
             let mut row = id_cells(u, &s.id).to_vec();
             row.extend([
-                s.student_no.clone(),
-                s.name.clone(),
+                s.student_no.to_string(),
+                s.name.to_string(),
                 s.sex.key().to_string(),
             ]);
             row.extend([date(s.birth)]);
@@ -70,9 +70,9 @@ pub fn write_checks(
             let record = claims(registers, c.source, c.link.record);
             let (population_value, register_value) = c.field.values(child, &record);
             vec![
-                child.id.text.clone(),
-                child.name.clone(),
-                child.division.clone(),
+                child.id.text.to_string(),
+                child.name.to_string(),
+                child.division.to_string(),
                 c.source.to_string(),
                 linked_record(registers, c.source, c.link.record).key,
                 c.link.method.key().to_string(),
@@ -91,11 +91,11 @@ pub fn write_checks(
         for link in group {
             let s = &students[link.record];
             let mut row = vec![
-                child.id.text.clone(),
-                child.name.clone(),
-                child.division.clone(),
+                child.id.text.to_string(),
+                child.name.to_string(),
+                child.division.to_string(),
                 group.len().to_string(),
-                s.student_no.clone(),
+                s.student_no.to_string(),
             ];
             row.extend(school_cells(s));
             row.push(link.method.key().to_string());
@@ -117,8 +117,8 @@ pub fn write_checks(
             let m = &poverty[u.record];
             let mut row = id_cells(u, &m.id).to_vec();
             row.extend([
-                m.household_no.clone(),
-                m.name.clone(),
+                m.household_no.to_string(),
+                m.name.to_string(),
                 m.sex.key().to_string(),
                 date(m.birth),
             ]);
@@ -145,20 +145,20 @@ pub fn write_checks(
                 .ok()
                 .map(|k| &poverty[links.poverty[k].record]);
             let mut cells = vec![
-                row.division_code.clone(),
-                row.id_number.clone(),
-                row.name.clone(),
+                row.division_code.to_string(),
+                row.id_number.to_string(),
+                row.name.to_string(),
                 row.sex.to_string(),
                 row.birth_date.to_string(),
                 row.age.to_string(),
-                row.household_no.clone(),
+                row.household_no.to_string(),
             ];
             cells.extend(
                 member.map_or([const { String::new() }; 3], household_cells)[1..]
                     .iter()
                     .cloned(),
             );
-            cells.extend([row.reason.clone(), row.record_status.to_string()]);
+            cells.extend([row.reason.to_string(), row.record_status.to_string()]);
             cells
         })
         .collect();
@@ -175,7 +175,11 @@ pub fn write_checks(
         rows.extend(findings.exemptions_unmatched.iter().map(|u| {
             let e = &exemptions.rows[u.record];
             let mut row = id_cells(u, &e.id).to_vec();
-            row.extend([e.reason.clone(), date(e.valid_until), e.line.to_string()]);
+            row.extend([
+                e.reason.to_string(),
+                date(e.valid_until),
+                e.line.to_string(),
+            ]);
             row
         }));
     }
@@ -193,9 +197,9 @@ pub fn write_checks(
 /// school_code, school_division, grade, status.
 fn school_cells(s: &Student) -> [String; 4] {
     [
-        s.school_code.clone(),
-        s.school_division.clone(),
-        s.grade.clone(),
+        s.school_code.to_string(),
+        s.school_division.to_string(),
+        s.grade.to_string(),
         s.status.key().to_string(),
     ]
 }
@@ -203,8 +207,8 @@ fn school_cells(s: &Student) -> [String; 4] {
 /// division_code, relation, poverty_status.
 fn household_cells(m: &PovertyMember) -> [String; 3] {
     [
-        m.division.clone(),
-        m.relation.clone(),
-        m.poverty_status.clone(),
+        m.division.to_string(),
+        m.relation.to_string(),
+        m.poverty_status.to_string(),
     ]
 }

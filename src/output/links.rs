@@ -31,7 +31,7 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
     if source == "students" {
         let s = &registers.students.rows[r];
         LinkedRecord {
-            key: s.student_no.clone(),
+            key: s.student_no.to_string(),
             id: &s.id.text,
             name: &s.name,
         }
@@ -40,7 +40,7 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
         let key = if m.id.text.is_empty() {
             format!("household {}", m.household_no)
         } else {
-            m.id.text.clone()
+            m.id.text.to_string()
         };
         LinkedRecord {
             key,

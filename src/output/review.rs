@@ -40,8 +40,8 @@ pub fn write_review(
             let record = linked_record(registers, source, pair.record);
             let mut row = vec![
                 source.to_string(),
-                child.id.text.clone(),
-                child.name.clone(),
+                child.id.text.to_string(),
+                child.name.to_string(),
                 record.key,
                 record.id.to_string(),
                 record.name.to_string(),

@@ -67,7 +67,7 @@ impl ConflictField {
     /// The population row's value and the record's, as written in checks/conflicts.csv.
     pub fn values(self, person: &Person, record: &Claims) -> (String, String) {
         match self {
-            ConflictField::Name => (person.name.clone(), record.name.to_string()),
+            ConflictField::Name => (person.name.to_string(), record.name.to_string()),
             ConflictField::BirthDate => (
                 person.birth.to_string(),
                 record.birth.map_or(String::new(), |d| d.to_string()),
