@@ -76,16 +76,19 @@ pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date
         outside_age: population.rows_used() - population.school_age.len() as u64,
         ..Default::default()
     };
-    let mut children = Vec::new();
-    for person in std::mem::take(&mut population.school_age) {
+    // Filtered in place: at province scale a second vector of children would cost gigabytes.
+    let mut children = std::mem::take(&mut population.school_age);
+    children.retain(|person| {
         if !window.contains(person.birth) {
             counts.outside_age += 1;
+            false
         } else if person.status != PersonStatus::Active {
             counts.school_age_not_active += 1;
+            false
         } else {
-            children.push(person);
+            true
         }
-    }
+    });
     counts.in_cohort = children.len() as u64;
     children.par_sort_unstable_by(|a, b| {
         (&a.id.text, &a.name, a.birth, &a.division).cmp(&(
