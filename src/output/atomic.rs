@@ -47,3 +47,20 @@ pub fn write_atomic(
     result.with_context(|| format!("writing {}", target.display()))?;
     Ok(target)
 }
+
+/// Writes a frame to `dir/name` as Parquet (LZ4: fast to write, read back by polars,
+/// DuckDB, Spark and pandas alike).
+pub fn write_parquet(
+    dir: &Path,
+    name: &str,
+    frame: &mut polars::prelude::DataFrame,
+) -> anyhow::Result<()> {
+    use polars::prelude::{ParquetCompression, ParquetWriter};
+    write_atomic(dir, name, |out| {
+        ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(frame)?;
+        Ok(())
+    })?;
+    Ok(())
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::atomic::write_atomic;
+use super::atomic::write_parquet;
 use super::links::linked_record;
 use crate::cohort::Cohort;
 use crate::link::Links;
@@ -81,11 +81,5 @@ pub fn write_candidates(
         columns.push(Column::new(format!("{field}_weight").into(), field_weights));
     }
     let mut frame = DataFrame::new(rows.len(), columns)?;
-    write_atomic(dir, files::CANDIDATES_PARQUET, |out| {
-        ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .finish(&mut frame)?;
-        Ok(())
-    })?;
-    Ok(())
+    write_parquet(dir, files::CANDIDATES_PARQUET, &mut frame)
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::atomic::write_atomic;
+use super::atomic::write_parquet;
 use super::csv::{format_weight, write_csv};
 use crate::classify::{Ledger, LedgerRow};
 use crate::schema::{columns, files};
@@ -35,11 +35,7 @@ pub fn write_ledger(dir: &Path, ledger: &Ledger) -> anyhow::Result<()> {
         ledger.rows.iter().map(cells),
     )?;
     let mut frame = ledger_frame(&ledger.rows)?;
-    write_atomic(dir, files::LEDGER_PARQUET, |out| {
-        ParquetWriter::new(out).finish(&mut frame)?;
-        Ok(())
-    })?;
-    Ok(())
+    write_parquet(dir, files::LEDGER_PARQUET, &mut frame)
 }
 
 fn ledger_frame(rows: &[LedgerRow]) -> PolarsResult<DataFrame> {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::atomic::write_atomic;
+use super::atomic::write_parquet;
 use crate::cohort::Cohort;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
@@ -103,11 +103,5 @@ pub fn write_links(
             ),
         ],
     )?;
-    write_atomic(dir, files::LINKS_PARQUET, |out| {
-        ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .finish(&mut frame)?;
-        Ok(())
-    })?;
-    Ok(())
+    write_parquet(dir, files::LINKS_PARQUET, &mut frame)
 }
