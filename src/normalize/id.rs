@@ -84,7 +84,7 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
     let cleaned = clean(raw);
     if cleaned.is_empty() {
         return Ok(IdNumber {
-            text: cleaned.into(),
+            text: cleaned,
             class: IdClass::Empty,
         });
     }
@@ -104,7 +104,7 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
         _ => IdClass::BadLength,
     };
     Ok(IdNumber {
-        text: cleaned.into(),
+        text: cleaned,
         class,
     })
 }
@@ -139,7 +139,7 @@ fn upgrade15(legacy: &str) -> IdNumber {
     }
 }
 
-fn clean(raw: &str) -> String {
+fn clean(raw: &str) -> super::Text {
     let trimmed = raw.trim_matches(is_space);
     let trimmed = trimmed.trim_start_matches(['\'', '\u{2018}', '\u{FF07}', '`']);
     trimmed
@@ -151,8 +151,10 @@ fn clean(raw: &str) -> String {
 }
 
 fn looks_scientific(s: &str) -> bool {
-    let upper = s.to_ascii_uppercase();
-    upper.contains("E+") || upper.contains("E-") || s.contains('.')
+    s.contains('.')
+        || s.as_bytes()
+            .windows(2)
+            .any(|w| (w[0] | 0x20) == b'e' && matches!(w[1], b'+' | b'-'))
 }
 
 /// The birth date encoded in an 18-digit number (positions 7..14), if it is a real date.
