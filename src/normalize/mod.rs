@@ -197,7 +197,7 @@ fn normalize_table<T: Send>(
 
 pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
     let id = row.required_id()?;
-    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
+    let name = normalize_name(&row.required_text(Field::Name)?);
     let birth = row.birth_date(&id)?.ok_or_else(|| {
         row.reject(
             Field::BirthDate,
@@ -220,7 +220,7 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Rejec
 fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
     let student_no = row.required_text(Field::StudentNo)?;
     let id = row.id()?;
-    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
+    let name = normalize_name(&row.required_text(Field::Name)?);
     let status = row
         .coded(Field::Status, &vocabulary.student_status, "students")?
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
@@ -240,7 +240,7 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
 
 fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Result<PovertyMember, Reject> {
     let id = row.required_id()?;
-    let name = Text::from(normalize_name(&row.required_text(Field::Name)?));
+    let name = normalize_name(&row.required_text(Field::Name)?);
     Ok(PovertyMember {
         line: row.line(),
         household_no: row.text(Field::HouseholdNo),

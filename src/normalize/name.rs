@@ -22,8 +22,8 @@ fn is_separator(c: char) -> bool {
 }
 
 /// Normalises a name. Idempotent: normalising twice equals normalising once.
-pub fn normalize_name(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+pub fn normalize_name(raw: &str) -> super::Text {
+    let mut out = super::Text::with_capacity(raw.len());
     let mut pending_separator = false;
     for c in raw.chars().map(half_width) {
         if is_separator(c) {
