@@ -13,21 +13,10 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
-use crate::normalize::date::Date;
-use crate::normalize::id::{IdClass, IdNumber};
+use super::compare::CompareView;
+use crate::normalize::id::IdClass;
 use crate::normalize::name_key::pinyin_key_hashes;
 use crate::normalize::values::Sex;
-
-/// What blocking needs to know of a record.
-#[derive(Clone, Copy, Debug)]
-pub struct BlockingRecord<'a> {
-    pub id: &'a IdNumber,
-    /// The name folded to simplified characters.
-    pub name: &'a str,
-    pub birth: Option<Date>,
-    pub sex: Sex,
-    pub division: &'a str,
-}
 
 /// One blocking pass's figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -61,7 +50,7 @@ pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
 
 /// A pass's keys for one record (`left` tells the cohort side from the records' side),
 /// pushed as 64-bit hashes: a collision only adds a pair that scoring then rejects.
-type KeyFn = fn(&BlockingRecord, bool, &mut Vec<u64>);
+type KeyFn = fn(&CompareView, bool, &mut Vec<u64>);
 
 const PASSES: [(&str, KeyFn); 4] = [
     ("birth_date", birth_date_keys),
@@ -72,7 +61,7 @@ const PASSES: [(&str, KeyFn); 4] = [
 
 /// Candidate pairs (left index, right index), sorted and without repeats, and figures per
 /// pass.
-pub fn block(left: &[BlockingRecord], right: &[BlockingRecord], cap: u64) -> Blocking {
+pub fn block(left: &[CompareView], right: &[CompareView], cap: u64) -> Blocking {
     let mut all: Vec<(u32, u32, u8)> = Vec::new();
     let mut passes = Vec::new();
     for (bit, (pass, keys)) in PASSES.into_iter().enumerate() {
@@ -101,8 +90,8 @@ pub fn block(left: &[BlockingRecord], right: &[BlockingRecord], cap: u64) -> Blo
 fn run_pass(
     pass: &'static str,
     keys: KeyFn,
-    left: &[BlockingRecord],
-    right: &[BlockingRecord],
+    left: &[CompareView],
+    right: &[CompareView],
     cap: u64,
 ) -> (Vec<(u32, u32)>, PassStats) {
     let mut stats = PassStats {
@@ -181,13 +170,13 @@ fn key_hash(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
-fn birth_date_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+fn birth_date_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
     if let Some(d) = r.birth {
         out.push(key_hash(&[b"b", &d.day_number().to_le_bytes()]));
     }
 }
 
-fn pinyin_year_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+fn pinyin_year_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
     if let Some(d) = r.birth {
         // Sex splits the province-sized blocks of common names; an unknown sex meets both.
         let sexes: &[Sex] = match r.sex {
@@ -204,7 +193,7 @@ fn pinyin_year_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
 /// One key per substituted position (the position blanked) and per adjacent pair (the
 /// two characters in sorted order), over the first 17 characters. Each is a polynomial
 /// hash of the body with one term changed, so all 33 cost a few multiplications.
-fn id_edit_keys(r: &BlockingRecord, _left: bool, out: &mut Vec<u64>) {
+fn id_edit_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
     const P: u64 = 0x0000_0100_0000_01B3;
     const BLANK: u8 = b'*';
     let text = r.id.text.as_bytes();
@@ -241,7 +230,7 @@ fn finish(key: u64, kind: u64) -> u64 {
     x
 }
 
-fn name_county_keys(r: &BlockingRecord, left: bool, out: &mut Vec<u64>) {
+fn name_county_keys(r: &CompareView, left: bool, out: &mut Vec<u64>) {
     if (!left && r.birth.is_some()) || r.division.len() < 6 {
         return;
     }
@@ -255,7 +244,8 @@ fn name_county_keys(r: &BlockingRecord, left: bool, out: &mut Vec<u64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::id::{check_char, parse_id};
+    use crate::normalize::date::Date;
+    use crate::normalize::id::{IdNumber, check_char, parse_id};
 
     fn id(first17: &str) -> IdNumber {
         let c = check_char(first17.as_bytes()) as char;
@@ -264,8 +254,8 @@ mod tests {
 
     struct Owned(IdNumber, String, Option<Date>, String);
 
-    fn record(o: &Owned) -> BlockingRecord<'_> {
-        BlockingRecord {
+    fn record(o: &Owned) -> CompareView<'_> {
+        CompareView {
             id: &o.0,
             name: &o.1,
             birth: o.2,

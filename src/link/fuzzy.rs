@@ -10,9 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::assign::{Scored, Thresholds, assign};
-use super::block::{
-    BIRTH_DATE_PASS, BlockingRecord, DEFAULT_BLOCK_CAP, NAME_PASS, PassStats, block,
-};
+use super::block::{BIRTH_DATE_PASS, DEFAULT_BLOCK_CAP, NAME_PASS, PassStats, block};
 use super::compare::{CompareView, compare};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
@@ -119,17 +117,8 @@ pub fn fuzzy_link(
         pool: record_pool,
         key: record_key,
     } = records;
-    fn as_block<'a>(v: &CompareView<'a>) -> BlockingRecord<'a> {
-        BlockingRecord {
-            id: v.id,
-            name: v.name,
-            birth: v.birth,
-            sex: v.sex,
-            division: v.division,
-        }
-    }
-    let left: Vec<BlockingRecord> = child_pool.iter().map(|&i| as_block(&children[i])).collect();
-    let right: Vec<BlockingRecord> = record_pool.iter().map(|&j| as_block(&records[j])).collect();
+    let left: Vec<CompareView> = child_pool.iter().map(|&i| children[i]).collect();
+    let right: Vec<CompareView> = record_pool.iter().map(|&j| records[j]).collect();
     let blocking = block(&left, &right, options.block_cap);
 
     let compared: Vec<(usize, usize, Levels)> = blocking

@@ -79,6 +79,16 @@ impl Workdir {
     }
 }
 
+/// The checks files of a run directory; the last one names input lines.
+pub const CHECK_FILES: [&str; 6] = [
+    "checks/registry_only.csv",
+    "checks/conflicts.csv",
+    "checks/duplicate_registrations.csv",
+    "checks/poverty_unmatched.csv",
+    "checks/poor_not_enrolled.csv",
+    "checks/exemptions_unmatched.csv",
+];
+
 /// Asserts two texts are equal, showing both in full when they are not.
 pub fn assert_same_text(what: &str, expected: &str, got: &str) {
     if expected != got {
