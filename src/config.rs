@@ -108,6 +108,7 @@ struct LinkageFile {
     review: Option<f64>,
     tie_margin: Option<f64>,
     block_cap: Option<u64>,
+    candidate_floor: Option<f64>,
     #[serde(default)]
     m: LevelValues,
     #[serde(default)]
@@ -291,6 +292,7 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
     t.review = args.review.or(file.review).unwrap_or(t.review);
     t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
     options.block_cap = file.block_cap.unwrap_or(options.block_cap);
+    options.candidate_floor = file.candidate_floor.unwrap_or(options.candidate_floor);
     options.fixed = Overrides {
         m: file.m.clone(),
         u: file.u.clone(),
@@ -305,6 +307,12 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
         return Err(bad_input(format!(
             "linkage thresholds: review ({}) must not exceed accept ({}), and the tie margin ({}) must not be negative",
             t.review, t.accept, t.tie_margin
+        )));
+    }
+    if !(options.candidate_floor <= t.review) {
+        return Err(bad_input(format!(
+            "linkage candidate_floor ({}) must be a number not above review ({})",
+            options.candidate_floor, t.review
         )));
     }
     Ok(options)

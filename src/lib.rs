@@ -68,6 +68,7 @@ impl std::fmt::Display for RunReport {
 fn fuzzy_figures(f: &link::fuzzy::FuzzyOutcome) -> serde_json::Value {
     json!({
         "blocking": f.blocking,
+        "compared_pairs": f.compared,
         "candidate_pairs": f.candidates.len(),
         "links": f.links.len(),
         "review_pairs": f.review.len(),

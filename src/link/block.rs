@@ -4,8 +4,14 @@
 //! Passes: same birth date; same toneless pinyin name (any reading), birth year and sex; ID
 //! number within one substitution or one adjacent transposition (deletion-neighbourhood
 //! keys over the first 17 characters); and same simplified name and county for records
-//! with no birth date (the cohort side always has one). A block whose pairs would exceed the cap is skipped and counted, so
-//! one pathological key (a common name in a big county) cannot exhaust memory.
+//! with no birth date (the cohort side always has one). A block whose pairs would exceed
+//! the cap is skipped and counted, so one pathological key (a common name in a big county)
+//! cannot exhaust memory.
+//!
+//! The blocks are indexed, not expanded: pairs are produced record by record of the smaller
+//! side, each once with the passes that found it, and whoever walks them keeps what it
+//! needs (pattern counts for EM, pairs above a weight floor). The pairs of a province grow
+//! with the square of the leftover records and are never all held.
 
 use std::hash::Hasher;
 
@@ -30,19 +36,32 @@ pub struct PassStats {
     pub capped_blocks: u64,
 }
 
-/// The candidate pairs (left index, right index), sorted and unique, which passes found
-/// each, and per-pass figures.
+/// The blocks of every pass, indexed but not expanded: the pairs are produced anchor by
+/// anchor (a record of the smaller side), so a province's candidate pairs never need to be
+/// held at once.
 #[derive(Clone, Debug, Default)]
 pub struct Blocking {
-    pub pairs: Vec<(u32, u32)>,
-    /// Per pair, one bit per pass that found it ([`BIRTH_DATE_PASS`], [`NAME_PASS`], …).
-    pub found_by: Vec<u8>,
-    pub passes: Vec<PassStats>,
+    passes: Vec<PassIndex>,
+    /// Whether the anchors are the left side.
+    left_anchors: bool,
+    anchors: usize,
+    /// Figures per pass; `pairs` is filled in by [`Blocking::count_pairs`].
+    pub stats: Vec<PassStats>,
 }
 
-/// The bit of the same-birth-date pass in [`Blocking::found_by`].
+/// One pass's kept blocks: each anchor's blocks and each block's members on the other side,
+/// both as offsets into a flat list.
+#[derive(Clone, Debug, Default)]
+struct PassIndex {
+    anchor_offsets: Vec<u32>,
+    anchor_blocks: Vec<u32>,
+    member_offsets: Vec<u32>,
+    members: Vec<u32>,
+}
+
+/// The bit of the same-birth-date pass in a pair's `found_by`.
 pub const BIRTH_DATE_PASS: u8 = 1;
-/// The bit of the same-pinyin-name-and-year pass in [`Blocking::found_by`].
+/// The bit of the same-pinyin-name-and-year pass in a pair's `found_by`.
 pub const NAME_PASS: u8 = 1 << 1;
 
 /// Pairs at most in one block before it is skipped.
@@ -59,105 +78,194 @@ const PASSES: [(&str, KeyFn); 4] = [
     ("name_county_no_birth", name_county_keys),
 ];
 
-/// Candidate pairs (left index, right index), sorted and without repeats, and figures per
-/// pass.
-pub fn block(left: &[CompareView], right: &[CompareView], cap: u64) -> Blocking {
-    let mut all: Vec<(u32, u32, u8)> = Vec::new();
-    let mut passes = Vec::new();
-    for (bit, (pass, keys)) in PASSES.into_iter().enumerate() {
-        let (pairs, stats) = run_pass(pass, keys, left, right, cap);
-        all.extend(pairs.into_iter().map(|(i, j)| (i, j, 1 << bit)));
-        passes.push(stats);
-    }
-    all.par_sort_unstable();
-    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(all.len());
-    let mut found_by: Vec<u8> = Vec::with_capacity(all.len());
-    for (i, j, bit) in all {
-        if pairs.last() == Some(&(i, j)) {
-            *found_by.last_mut().expect("in step with pairs") |= bit;
+impl Blocking {
+    /// Indexes every pass's blocks of `left` × `right`, skipping (and counting) blocks of
+    /// more than `cap` pairs.
+    pub fn new(left: &[CompareView], right: &[CompareView], cap: u64) -> Blocking {
+        // The smaller side anchors: the cohort side can be a whole province's children
+        // while the leftover records are few, or the other way round.
+        let left_anchors = left.len() <= right.len();
+        let (anchors, others) = if left_anchors {
+            (left, right)
         } else {
-            pairs.push((i, j));
-            found_by.push(bit);
+            (right, left)
+        };
+        let mut blocking = Blocking {
+            left_anchors,
+            anchors: anchors.len(),
+            ..Blocking::default()
+        };
+        for (pass, keys) in PASSES {
+            let mut stats = PassStats {
+                pass,
+                ..PassStats::default()
+            };
+            let index = if others.is_empty() {
+                PassIndex::empty(anchors.len())
+            } else {
+                PassIndex::new(keys, anchors, others, left_anchors, cap, &mut stats)
+            };
+            blocking.passes.push(index);
+            blocking.stats.push(stats);
         }
+        blocking
     }
-    Blocking {
-        pairs,
-        found_by,
-        passes,
+
+    /// Every candidate pair as (left index, right index, one bit per pass that found it),
+    /// in parallel, anchor by anchor; each pair once.
+    pub fn pairs(&self) -> impl ParallelIterator<Item = (u32, u32, u8)> + '_ {
+        (0..self.anchors as u32)
+            .into_par_iter()
+            .flat_map_iter(move |a| self.pairs_of(a))
+    }
+
+    /// One anchor's pairs, sorted by the other side's index.
+    fn pairs_of(&self, anchor: u32) -> Vec<(u32, u32, u8)> {
+        let mut found: Vec<(u32, u8)> = Vec::new();
+        for (bit, pass) in self.passes.iter().enumerate() {
+            for &block in pass.blocks_of(anchor) {
+                found.extend(pass.members_of(block).iter().map(|&o| (o, 1 << bit)));
+            }
+        }
+        found.sort_unstable();
+        let mut pairs: Vec<(u32, u32, u8)> = Vec::with_capacity(found.len());
+        for (other, bit) in found {
+            match pairs.last_mut() {
+                Some(last) if last.1 == other => last.2 |= bit,
+                _ => pairs.push((anchor, other, bit)),
+            }
+        }
+        if !self.left_anchors {
+            pairs.iter_mut().for_each(|p| *p = (p.1, p.0, p.2));
+        }
+        pairs
+    }
+
+    /// Sets each pass's pair count, as tallied by [`tally`] over [`Blocking::pairs`].
+    pub fn set_pair_counts(&mut self, counts: PairCounts) {
+        for (stats, count) in self.stats.iter_mut().zip(counts) {
+            stats.pairs = count;
+        }
     }
 }
 
-fn run_pass(
-    pass: &'static str,
-    keys: KeyFn,
-    left: &[CompareView],
-    right: &[CompareView],
-    cap: u64,
-) -> (Vec<(u32, u32)>, PassStats) {
-    let mut stats = PassStats {
-        pass,
-        ..PassStats::default()
-    };
-    if left.is_empty() || right.is_empty() {
-        return (Vec::new(), stats);
+/// Pairs per pass.
+pub type PairCounts = [u64; PASSES.len()];
+
+/// Counts a pair in each pass that found it.
+pub fn tally(counts: &mut PairCounts, found_by: u8) {
+    for (bit, count) in counts.iter_mut().enumerate() {
+        *count += u64::from(found_by >> bit & 1);
     }
-    // Index the smaller side, probe with the larger in parallel: the cohort side can be a
-    // whole province's children while the leftover records are few.
-    let left_smaller = left.len() <= right.len();
-    let (small, large) = if left_smaller {
-        (left, right)
-    } else {
-        (right, left)
-    };
-    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut small_blocks: Vec<Vec<u32>> = Vec::new();
-    let mut buf = Vec::new();
-    for (i, r) in small.iter().enumerate() {
-        buf.clear();
-        keys(r, left_smaller, &mut buf);
-        for &key in &buf {
-            let block = *index.entry(key).or_insert_with(|| {
-                small_blocks.push(Vec::new());
-                small_blocks.len() as u32 - 1
-            });
-            small_blocks[block as usize].push(i as u32);
+}
+
+impl PassIndex {
+    fn empty(anchors: usize) -> PassIndex {
+        PassIndex {
+            anchor_offsets: vec![0; anchors + 1],
+            member_offsets: vec![0],
+            ..PassIndex::default()
         }
     }
-    let hits: Vec<(u32, u32)> = large
-        .par_iter()
-        .enumerate()
-        .map_init(Vec::new, |buf, (j, r)| {
+
+    fn new(
+        keys: KeyFn,
+        anchors: &[CompareView],
+        others: &[CompareView],
+        left_anchors: bool,
+        cap: u64,
+        stats: &mut PassStats,
+    ) -> PassIndex {
+        // Each anchor's distinct keys become blocks, in anchor order.
+        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut anchor_count: Vec<u64> = Vec::new();
+        let mut anchor_offsets = Vec::with_capacity(anchors.len() + 1);
+        let mut anchor_blocks: Vec<u32> = Vec::new();
+        let mut buf = Vec::new();
+        anchor_offsets.push(0);
+        for r in anchors {
             buf.clear();
-            keys(r, !left_smaller, buf);
-            buf.iter()
-                .filter_map(|key| index.get(key).map(|&block| (block, j as u32)))
-                .collect::<Vec<_>>()
-        })
-        .flatten_iter()
-        .collect();
-    let mut large_blocks: Vec<Vec<u32>> = vec![Vec::new(); small_blocks.len()];
-    for (block, j) in hits {
-        large_blocks[block as usize].push(j);
-    }
-    let mut pairs = Vec::new();
-    for (a, b) in small_blocks.iter().zip(&large_blocks) {
-        let size = (a.len() * b.len()) as u64;
-        if size == 0 {
-            continue;
+            keys(r, left_anchors, &mut buf);
+            buf.sort_unstable();
+            buf.dedup();
+            for &key in &buf {
+                let block = *index.entry(key).or_insert_with(|| {
+                    anchor_count.push(0);
+                    anchor_count.len() as u32 - 1
+                });
+                anchor_count[block as usize] += 1;
+                anchor_blocks.push(block);
+            }
+            anchor_offsets.push(anchor_blocks.len() as u32);
         }
-        if size > cap {
-            stats.capped_blocks += 1;
-            continue;
+        // The other side probes in parallel.
+        let mut hits: Vec<(u32, u32)> = others
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |buf, (o, r)| {
+                buf.clear();
+                keys(r, !left_anchors, buf);
+                let mut blocks: Vec<(u32, u32)> = buf
+                    .iter()
+                    .filter_map(|key| index.get(key).map(|&block| (block, o as u32)))
+                    .collect();
+                blocks.sort_unstable();
+                blocks.dedup();
+                blocks
+            })
+            .flatten_iter()
+            .collect();
+        hits.par_sort_unstable();
+        let mut other_count = vec![0u64; anchor_count.len()];
+        for &(block, _) in &hits {
+            other_count[block as usize] += 1;
         }
-        stats.largest_block = stats.largest_block.max(size);
-        let (l, r) = if left_smaller { (a, b) } else { (b, a) };
-        pairs.extend(l.iter().flat_map(|&i| r.iter().map(move |&j| (i, j))));
+        // Blocks with pairs and within the cap are kept, renumbered densely.
+        let mut kept: Vec<Option<u32>> = vec![None; anchor_count.len()];
+        let mut member_offsets = vec![0u32];
+        let mut members = Vec::new();
+        let mut hits = hits.into_iter().peekable();
+        for (block, (&a, &o)) in anchor_count.iter().zip(&other_count).enumerate() {
+            let size = a * o;
+            let in_block = std::iter::from_fn(|| hits.next_if(|&(b, _)| b as usize == block));
+            if size == 0 || size > cap {
+                stats.capped_blocks += u64::from(size > cap);
+                in_block.for_each(drop);
+                continue;
+            }
+            stats.largest_block = stats.largest_block.max(size);
+            kept[block] = Some(member_offsets.len() as u32 - 1);
+            members.extend(in_block.map(|(_, o)| o));
+            member_offsets.push(members.len() as u32);
+        }
+        let mut offsets = Vec::with_capacity(anchor_offsets.len());
+        let mut blocks = Vec::new();
+        offsets.push(0);
+        for w in anchor_offsets.windows(2) {
+            blocks.extend(
+                anchor_blocks[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .filter_map(|&b| kept[b as usize]),
+            );
+            offsets.push(blocks.len() as u32);
+        }
+        PassIndex {
+            anchor_offsets: offsets,
+            anchor_blocks: blocks,
+            member_offsets,
+            members,
+        }
     }
-    // A pair can share several keys (two readings, an unknown sex): count it once.
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    stats.pairs = pairs.len() as u64;
-    (pairs, stats)
+
+    fn blocks_of(&self, anchor: u32) -> &[u32] {
+        let a = anchor as usize;
+        &self.anchor_blocks[self.anchor_offsets[a] as usize..self.anchor_offsets[a + 1] as usize]
+    }
+
+    fn members_of(&self, block: u32) -> &[u32] {
+        let b = block as usize;
+        &self.members[self.member_offsets[b] as usize..self.member_offsets[b + 1] as usize]
+    }
 }
 
 /// A 64-bit hash of a pass's key parts.
@@ -268,10 +376,18 @@ mod tests {
         Owned(id, name.to_string(), birth, division.to_string())
     }
 
-    fn pairs_of(left: &[Owned], right: &[Owned], cap: u64) -> Blocking {
+    /// The pairs, sorted, and the figures per pass.
+    fn block(left: &[Owned], right: &[Owned], cap: u64) -> (Vec<(u32, u32)>, Vec<PassStats>) {
         let l: Vec<_> = left.iter().map(record).collect();
         let r: Vec<_> = right.iter().map(record).collect();
-        block(&l, &r, cap)
+        let mut blocking = Blocking::new(&l, &r, cap);
+        let mut found: Vec<(u32, u32, u8)> = blocking.pairs().collect();
+        found.sort_unstable();
+        let mut counts = PairCounts::default();
+        found.iter().for_each(|p| tally(&mut counts, p.2));
+        blocking.set_pair_counts(counts);
+        let pairs = found.into_iter().map(|(i, j, _)| (i, j)).collect();
+        (pairs, blocking.stats)
     }
 
     #[test]
@@ -300,9 +416,9 @@ mod tests {
                 "440106",
             ),
         ];
-        let b = pairs_of(&left, &right, DEFAULT_BLOCK_CAP);
-        assert_eq!(b.pairs, vec![(0, 0), (0, 1), (0, 2)]);
-        let by_pass: Vec<(&str, u64)> = b.passes.iter().map(|p| (p.pass, p.pairs)).collect();
+        let (pairs, stats) = block(&left, &right, DEFAULT_BLOCK_CAP);
+        assert_eq!(pairs, vec![(0, 0), (0, 1), (0, 2)]);
+        let by_pass: Vec<(&str, u64)> = stats.iter().map(|p| (p.pass, p.pairs)).collect();
         assert_eq!(
             by_pass,
             vec![
@@ -315,15 +431,40 @@ mod tests {
     }
 
     #[test]
+    fn each_pair_comes_once_with_every_pass_that_found_it_whichever_side_anchors() {
+        let birth = Date::new(2015, 3, 1);
+        let child = id("53010220150301123");
+        let left = vec![
+            owned(child.clone(), "张伟", birth, "530102"),
+            owned(parse_id("").unwrap(), "李娜", birth, "530102"),
+            owned(parse_id("").unwrap(), "王芳", Date::new(2012, 1, 1), "440106"),
+        ];
+        // Same birth date, same name and the same ID: three passes, one pair.
+        let right = vec![owned(child, "张伟", birth, "530103")];
+        let l: Vec<_> = left.iter().map(record).collect();
+        let r: Vec<_> = right.iter().map(record).collect();
+        let mut found: Vec<(u32, u32, u8)> = Blocking::new(&l, &r, 100).pairs().collect();
+        found.sort_unstable();
+        let all_three = BIRTH_DATE_PASS | NAME_PASS | 1 << 2;
+        assert_eq!(found, vec![(0, 0, all_three), (1, 0, BIRTH_DATE_PASS)]);
+        let mut swapped: Vec<(u32, u32, u8)> = Blocking::new(&r, &l, 100)
+            .pairs()
+            .map(|(i, j, by)| (j, i, by))
+            .collect();
+        swapped.sort_unstable();
+        assert_eq!(swapped, found);
+    }
+
+    #[test]
     fn a_transposition_shares_a_key() {
         let child = id("53010220150301123");
         let swapped = parse_id(&format!("53010220150301213{}", &child.text[17..])).unwrap();
-        let b = pairs_of(
+        let (pairs, _) = block(
             &[owned(child, "甲", None, "")],
             &[owned(swapped, "乙", None, "")],
             DEFAULT_BLOCK_CAP,
         );
-        assert_eq!(b.pairs, vec![(0, 0)]);
+        assert_eq!(pairs, vec![(0, 0)]);
     }
 
     #[test]
@@ -332,11 +473,11 @@ mod tests {
         let many: Vec<Owned> = (0..20)
             .map(|_| owned(parse_id("").unwrap(), "王伟", birth, "530102"))
             .collect();
-        let b = pairs_of(&many, &many, 100);
-        assert!(b.pairs.is_empty());
-        assert_eq!(b.passes[0].capped_blocks, 1);
-        let b = pairs_of(&many, &many, 400);
-        assert_eq!(b.pairs.len(), 400);
-        assert_eq!(b.passes[0].largest_block, 400);
+        let (pairs, stats) = block(&many, &many, 100);
+        assert!(pairs.is_empty());
+        assert_eq!(stats[0].capped_blocks, 1);
+        let (pairs, stats) = block(&many, &many, 400);
+        assert_eq!(pairs.len(), 400);
+        assert_eq!(stats[0].largest_block, 400);
     }
 }

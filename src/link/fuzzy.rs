@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::assign::{Scored, Thresholds, assign};
-use super::block::{BIRTH_DATE_PASS, DEFAULT_BLOCK_CAP, NAME_PASS, PassStats, block};
+use super::block::{
+    BIRTH_DATE_PASS, Blocking, DEFAULT_BLOCK_CAP, NAME_PASS, PairCounts, PassStats, tally,
+};
 use super::compare::{CompareView, compare};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
@@ -22,6 +24,9 @@ use crate::rng::Rng;
 pub struct FuzzyOptions {
     pub thresholds: Thresholds,
     pub block_cap: u64,
+    /// Candidate pairs weighing less are dropped after scoring (bits; at most the review
+    /// threshold, so assignment never misses them).
+    pub candidate_floor: f64,
     pub random_pairs: usize,
     pub em_iterations: u32,
     /// Fixed m and u values from the config.
@@ -37,6 +42,7 @@ impl Default for FuzzyOptions {
                 tie_margin: 3.0,
             },
             block_cap: DEFAULT_BLOCK_CAP,
+            candidate_floor: 0.0,
             random_pairs: 50_000,
             em_iterations: 100,
             fixed: Overrides::default(),
@@ -61,8 +67,10 @@ pub struct ScoredPair {
 pub struct FuzzyOutcome {
     pub links: Vec<ScoredPair>,
     pub review: Vec<ScoredPair>,
-    /// Every scored pair, sorted by child then record.
+    /// The scored pairs at or above the candidate floor, sorted by child then record.
     pub candidates: Vec<ScoredPair>,
+    /// Pairs compared and scored.
+    pub compared: u64,
     pub params: Params,
     pub blocking: Vec<PassStats>,
     /// Share of cohort children carrying each simplified name.
@@ -119,39 +127,42 @@ pub fn fuzzy_link(
     } = records;
     let left: Vec<CompareView> = child_pool.iter().map(|&i| children[i]).collect();
     let right: Vec<CompareView> = record_pool.iter().map(|&j| records[j]).collect();
-    let blocking = block(&left, &right, options.block_cap);
-
-    let compared: Vec<(usize, usize, Levels)> = blocking
-        .pairs
-        .par_iter()
-        .map(|&(a, b)| {
-            let (i, j) = (child_pool[a as usize], record_pool[b as usize]);
-            (i, j, compare(&children[i], &records[j]).levels())
-        })
-        .collect();
+    let mut blocking = Blocking::new(&left, &right, options.block_cap);
+    let compare_pair = |a: u32, b: u32| {
+        let (i, j) = (child_pool[a as usize], record_pool[b as usize]);
+        (i, j, compare(&children[i], &records[j]).levels())
+    };
 
     let params = match fitted {
         Some(params) => params.clone(),
-        None => fit(
-            children,
-            records,
-            record_pool,
-            record_key,
-            &compared,
-            &blocking.found_by,
-            options,
-        ),
+        None => {
+            let sessions = count_patterns(&blocking, &compare_pair);
+            fit(children, records, record_pool, record_key, &sessions, options)
+        }
     };
+    // Pairs are scored as they are produced; only those at or above the floor are kept.
     let name_share = |i: usize| name_shares.get(children[i].name).copied();
-    let candidates: Vec<ScoredPair> = compared
-        .par_iter()
-        .map(|&(child, record, levels)| ScoredPair {
-            child,
-            record,
-            levels,
-            weight: params.weight(&levels, name_share(child)),
+    let mut kept = blocking
+        .pairs()
+        .fold(Kept::default, |mut kept, (a, b, found_by)| {
+            tally(&mut kept.by_pass, found_by);
+            kept.compared += 1;
+            let (child, record, levels) = compare_pair(a, b);
+            let weight = params.weight(&levels, name_share(child));
+            if weight >= options.candidate_floor {
+                kept.pairs.push(ScoredPair {
+                    child,
+                    record,
+                    levels,
+                    weight,
+                });
+            }
+            kept
         })
-        .collect();
+        .reduce(Kept::default, Kept::merge);
+    kept.pairs.par_sort_unstable_by_key(|p| (p.child, p.record));
+    blocking.set_pair_counts(kept.by_pass);
+    let candidates = kept.pairs;
 
     let scored: Vec<Scored> = candidates
         .iter()
@@ -174,10 +185,78 @@ pub fn fuzzy_link(
         links: pick(&assignment.links),
         review: pick(&assignment.review),
         candidates,
+        compared: kept.compared,
         params,
-        blocking: blocking.passes,
+        blocking: blocking.stats,
         name_shares: Arc::clone(name_shares),
     }
+}
+
+/// The scored pairs kept, and how many were compared, in all and per pass.
+#[derive(Default)]
+struct Kept {
+    pairs: Vec<ScoredPair>,
+    compared: u64,
+    by_pass: PairCounts,
+}
+
+impl Kept {
+    fn merge(mut self, other: Kept) -> Kept {
+        self.pairs.extend(other.pairs);
+        self.compared += other.compared;
+        for (a, b) in self.by_pass.iter_mut().zip(other.by_pass) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// How often each comparison pattern occurs among the pairs of the two EM sessions, and
+/// how many pairs there are in all.
+#[derive(Default)]
+struct SessionPatterns {
+    by_birth: FxHashMap<Levels, u64>,
+    by_name: FxHashMap<Levels, u64>,
+    pairs: u64,
+}
+
+impl SessionPatterns {
+    fn merge(mut self, other: SessionPatterns) -> SessionPatterns {
+        for (mine, theirs) in [
+            (&mut self.by_birth, other.by_birth),
+            (&mut self.by_name, other.by_name),
+        ] {
+            for (levels, n) in theirs {
+                *mine.entry(levels).or_default() += n;
+            }
+        }
+        self.pairs += other.pairs;
+        self
+    }
+}
+
+/// Counts the comparison patterns of the pairs each EM session fits on, walking the pairs
+/// once.
+fn count_patterns(
+    blocking: &Blocking,
+    compare_pair: &(dyn Fn(u32, u32) -> (usize, usize, Levels) + Sync),
+) -> SessionPatterns {
+    blocking
+        .pairs()
+        .fold(SessionPatterns::default, |mut s, (a, b, found_by)| {
+            s.pairs += 1;
+            if found_by & (BIRTH_DATE_PASS | NAME_PASS) != 0 {
+                let (_, _, levels) = compare_pair(a, b);
+                if found_by & BIRTH_DATE_PASS != 0 {
+                    *s.by_birth.entry(levels).or_default() += 1;
+                }
+                if found_by & NAME_PASS != 0 {
+                    *s.by_name.entry(levels).or_default() += 1;
+                }
+            }
+            s
+        })
+        .reduce(SessionPatterns::default, SessionPatterns::merge)
 }
 
 /// u from random pairs of the whole cohort and the records; m by EM on the candidates, or
@@ -195,8 +274,7 @@ fn fit(
     records: &[CompareView],
     record_pool: &[usize],
     record_key: &(dyn Fn(usize) -> String + Sync),
-    compared: &[(usize, usize, Levels)],
-    found_by: &[u8],
+    patterns: &SessionPatterns,
     options: &FuzzyOptions,
 ) -> Params {
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
@@ -210,7 +288,7 @@ fn fit(
     };
     by_key.par_sort_by_cached_key(|&j| (record_key(j), j));
     // Nothing to weigh: no random pairs to sample.
-    let picks: Vec<(usize, usize)> = if compared.is_empty() {
+    let picks: Vec<(usize, usize)> = if patterns.pairs == 0 {
         Vec::new()
     } else {
         (0..options.random_pairs)
@@ -229,19 +307,12 @@ fn fit(
     let mut u = estimate_u(&random);
     options.fixed.apply_u(&mut u);
 
-    let session = |pass: u8, ignored: usize| -> Option<Params> {
-        let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
-        let mut pairs = 0;
-        for ((_, _, levels), &found) in compared.iter().zip(found_by) {
-            if found & pass != 0 {
-                *patterns.entry(*levels).or_default() += 1;
-                pairs += 1;
-            }
-        }
-        if pairs < MIN_EM_PAIRS {
+    let session = |patterns: &FxHashMap<Levels, u64>, ignored: usize| -> Option<Params> {
+        if patterns.values().sum::<u64>() < MIN_EM_PAIRS as u64 {
             return None;
         }
-        let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
+        let mut patterns: Vec<(Levels, u64)> =
+            patterns.iter().map(|(&levels, &n)| (levels, n)).collect();
         patterns.sort_unstable();
         Some(fit_m(
             &patterns,
@@ -253,8 +324,8 @@ fn fit(
     };
     const NAME: usize = 0;
     const BIRTH: usize = 1;
-    let by_birth = session(BIRTH_DATE_PASS, BIRTH);
-    let by_name = session(NAME_PASS, NAME);
+    let by_birth = session(&patterns.by_birth, BIRTH);
+    let by_name = session(&patterns.by_name, NAME);
 
     let mut m = default_m();
     let sessions = [&by_birth, &by_name];
@@ -276,7 +347,7 @@ fn fit(
         m,
         u,
         lambda: fitted.first().map_or(
-            compared.len() as f64 / (children.len() * records.len()).max(1) as f64,
+            patterns.pairs as f64 / (children.len() * records.len()).max(1) as f64,
             |p| p.lambda,
         ),
         em_iterations: fitted.iter().map(|p| p.em_iterations).max().unwrap_or(0),

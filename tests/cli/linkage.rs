@@ -29,7 +29,7 @@ fn fixed_m_and_u_from_the_config_reach_the_weights() {
     let options = &manifest(&wd, "out")["results"]["fuzzy_options"];
     assert_eq!(options["fixed"]["m"]["name"]["exact"], 0.95);
     // The generated fixture leaves fewer candidate pairs than EM needs.
-    assert!(results["candidate_pairs"].as_u64().unwrap() < 200);
+    assert!(results["compared_pairs"].as_u64().unwrap() < 200);
     assert_eq!(params["m_source"], "default");
 }
 
@@ -48,6 +48,44 @@ fn an_unknown_level_in_the_config_is_a_clear_error() {
         stderr.contains("same_pinyin"),
         "the levels are listed: {stderr}"
     );
+}
+
+#[test]
+fn pairs_under_the_candidate_floor_are_compared_but_not_kept() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    wd.append_gb18030(
+        "input/population.csv",
+        &format!("{CHILD},欧阳子涵,男,2015-06-01,530102,正常\n"),
+    );
+    // Only the birth date agrees: a pair the birth-date pass finds and scoring rejects.
+    wd.append_gb18030(
+        "input/students.csv",
+        "STEST0001,,王芳,女,2015-06-01,2144010601,440106,5年级,在读\n",
+    );
+    let config = wd.read("input/sanku.toml");
+    let figures = |run: &str| {
+        let results = &manifest(&wd, run)["results"]["fuzzy_students"];
+        let count = |key: &str| results[key].as_u64().unwrap();
+        (count("compared_pairs"), count("candidate_pairs"))
+    };
+    wd.expect_code(&["run", "input", "--out", "floor", "--quiet"], 0);
+    let (compared, kept) = figures("floor");
+    assert!(kept < compared, "{kept} of {compared} kept");
+
+    wd.write(
+        "input/sanku.toml",
+        format!("{config}\n[linkage]\ncandidate_floor = -1000.0\n"),
+    );
+    wd.expect_code(&["run", "input", "--out", "all", "--quiet"], 0);
+    assert_eq!(figures("all"), (compared, compared));
+
+    wd.write(
+        "input/sanku.toml",
+        format!("{config}\n[linkage]\ncandidate_floor = 11.0\n"),
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "bad", "--quiet"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("candidate_floor (11)"), "{stderr}");
 }
 
 #[test]
