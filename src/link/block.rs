@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
-use super::compare::CompareView;
+use super::compare::{CompareView, Views};
 use crate::normalize::id::IdClass;
 use crate::normalize::name_key::pinyin_key_hashes;
 use crate::normalize::values::Sex;
@@ -81,10 +81,10 @@ const PASSES: [(&str, KeyFn); 4] = [
 impl Blocking {
     /// Indexes every pass's blocks of `left` × `right`, skipping (and counting) blocks of
     /// more than `cap` pairs.
-    pub fn new(left: &[CompareView], right: &[CompareView], cap: u64) -> Blocking {
+    pub fn new<'a>(left: Views<'_, 'a>, right: Views<'_, 'a>, cap: u64) -> Blocking {
         // The smaller side anchors: the cohort side can be a whole province's children
         // while the leftover records are few, or the other way round.
-        let left_anchors = left.len() <= right.len();
+        let left_anchors = left.len <= right.len;
         let (anchors, others) = if left_anchors {
             (left, right)
         } else {
@@ -92,7 +92,7 @@ impl Blocking {
         };
         let mut blocking = Blocking {
             left_anchors,
-            anchors: anchors.len(),
+            anchors: anchors.len,
             ..Blocking::default()
         };
         for (pass, keys) in PASSES {
@@ -100,8 +100,8 @@ impl Blocking {
                 pass,
                 ..PassStats::default()
             };
-            let index = if others.is_empty() {
-                PassIndex::empty(anchors.len())
+            let index = if others.len == 0 {
+                PassIndex::empty(anchors.len)
             } else {
                 PassIndex::new(keys, anchors, others, left_anchors, cap, &mut stats)
             };
@@ -170,8 +170,8 @@ impl PassIndex {
 
     fn new(
         keys: KeyFn,
-        anchors: &[CompareView],
-        others: &[CompareView],
+        anchors: Views,
+        others: Views,
         left_anchors: bool,
         cap: u64,
         stats: &mut PassStats,
@@ -179,13 +179,13 @@ impl PassIndex {
         // Each anchor's distinct keys become blocks, in anchor order.
         let mut index: FxHashMap<u64, u32> = FxHashMap::default();
         let mut anchor_count: Vec<u64> = Vec::new();
-        let mut anchor_offsets = Vec::with_capacity(anchors.len() + 1);
+        let mut anchor_offsets = Vec::with_capacity(anchors.len + 1);
         let mut anchor_blocks: Vec<u32> = Vec::new();
         let mut buf = Vec::new();
         anchor_offsets.push(0);
-        for r in anchors {
+        for a in 0..anchors.len {
             buf.clear();
-            keys(r, left_anchors, &mut buf);
+            keys(&anchors.get(a), left_anchors, &mut buf);
             buf.sort_unstable();
             buf.dedup();
             for &key in &buf {
@@ -199,12 +199,11 @@ impl PassIndex {
             anchor_offsets.push(anchor_blocks.len() as u32);
         }
         // The other side probes in parallel.
-        let mut hits: Vec<(u32, u32)> = others
-            .par_iter()
-            .enumerate()
-            .map_init(Vec::new, |buf, (o, r)| {
+        let mut hits: Vec<(u32, u32)> = (0..others.len)
+            .into_par_iter()
+            .map_init(Vec::new, |buf, o| {
                 buf.clear();
-                keys(r, !left_anchors, buf);
+                keys(&others.get(o), !left_anchors, buf);
                 let mut blocks: Vec<(u32, u32)> = buf
                     .iter()
                     .filter_map(|key| index.get(key).map(|&block| (block, o as u32)))
@@ -372,15 +371,23 @@ mod tests {
         }
     }
 
+    /// Views of test records (the closure is leaked: tests only).
+    fn views<'o>(records: &'o [Owned]) -> Views<'o, 'o> {
+        let view: &(dyn Fn(usize) -> CompareView<'o> + Sync) =
+            Box::leak(Box::new(move |i: usize| record(&records[i])));
+        Views {
+            len: records.len(),
+            view,
+        }
+    }
+
     fn owned(id: IdNumber, name: &str, birth: Option<Date>, division: &str) -> Owned {
         Owned(id, name.to_string(), birth, division.to_string())
     }
 
     /// The pairs, sorted, and the figures per pass.
     fn block(left: &[Owned], right: &[Owned], cap: u64) -> (Vec<(u32, u32)>, Vec<PassStats>) {
-        let l: Vec<_> = left.iter().map(record).collect();
-        let r: Vec<_> = right.iter().map(record).collect();
-        let mut blocking = Blocking::new(&l, &r, cap);
+        let mut blocking = Blocking::new(views(left), views(right), cap);
         let mut found: Vec<(u32, u32, u8)> = blocking.pairs().collect();
         found.sort_unstable();
         let mut counts = PairCounts::default();
@@ -437,17 +444,22 @@ mod tests {
         let left = vec![
             owned(child.clone(), "张伟", birth, "530102"),
             owned(parse_id("").unwrap(), "李娜", birth, "530102"),
-            owned(parse_id("").unwrap(), "王芳", Date::new(2012, 1, 1), "440106"),
+            owned(
+                parse_id("").unwrap(),
+                "王芳",
+                Date::new(2012, 1, 1),
+                "440106",
+            ),
         ];
         // Same birth date, same name and the same ID: three passes, one pair.
         let right = vec![owned(child, "张伟", birth, "530103")];
-        let l: Vec<_> = left.iter().map(record).collect();
-        let r: Vec<_> = right.iter().map(record).collect();
-        let mut found: Vec<(u32, u32, u8)> = Blocking::new(&l, &r, 100).pairs().collect();
+        let mut found: Vec<(u32, u32, u8)> = Blocking::new(views(&left), views(&right), 100)
+            .pairs()
+            .collect();
         found.sort_unstable();
         let all_three = BIRTH_DATE_PASS | NAME_PASS | 1 << 2;
         assert_eq!(found, vec![(0, 0, all_three), (1, 0, BIRTH_DATE_PASS)]);
-        let mut swapped: Vec<(u32, u32, u8)> = Blocking::new(&r, &l, 100)
+        let mut swapped: Vec<(u32, u32, u8)> = Blocking::new(views(&right), views(&left), 100)
             .pairs()
             .map(|(i, j, by)| (j, i, by))
             .collect();

@@ -81,6 +81,20 @@ pub struct CompareView<'a> {
     pub division: &'a str,
 }
 
+/// One side's comparison views, made on demand from the records they borrow, so that a
+/// province's worth of views is never held at once.
+#[derive(Clone, Copy)]
+pub struct Views<'s, 'a> {
+    pub len: usize,
+    pub view: &'s (dyn Fn(usize) -> CompareView<'a> + Sync),
+}
+
+impl<'a> Views<'_, 'a> {
+    pub fn get(&self, i: usize) -> CompareView<'a> {
+        (self.view)(i)
+    }
+}
+
 /// Compares two records field by field.
 pub fn compare(a: &CompareView, b: &CompareView) -> Comparison {
     Comparison {

@@ -13,9 +13,10 @@ use super::assign::{Scored, Thresholds, assign};
 use super::block::{
     BIRTH_DATE_PASS, Blocking, DEFAULT_BLOCK_CAP, NAME_PASS, PairCounts, PassStats, tally,
 };
-use super::compare::{CompareView, compare};
+use super::compare::{Views, compare};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
+use crate::normalize::Text;
 use crate::normalize::name_key::simplified;
 use crate::rng::Rng;
 
@@ -80,28 +81,30 @@ pub struct FuzzyOutcome {
 impl FuzzyOutcome {
     /// The name-frequency share used for a child's exact name agreement.
     pub fn name_share(&self, name: &str) -> Option<f64> {
-        self.name_shares.get(&simplified(name)).copied()
+        self.name_shares.get(simplified(name).as_str()).copied()
     }
 }
 
 /// Share of cohort children carrying each simplified name.
-pub type NameShares = FxHashMap<String, f64>;
+pub type NameShares = FxHashMap<Text, f64>;
 
 /// The name shares of children's simplified names.
-pub fn name_shares(names: &[String]) -> NameShares {
-    let mut counts: NameShares = FxHashMap::default();
+pub fn name_shares(names: &[Text]) -> NameShares {
+    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
     for name in names {
-        *counts.entry(name.clone()).or_default() += 1.0;
+        *counts.entry(name.as_str()).or_default() += 1;
     }
     let total = names.len().max(1) as f64;
-    counts.values_mut().for_each(|v| *v /= total);
     counts
+        .into_iter()
+        .map(|(name, n)| (Text::from(name), n as f64 / total))
+        .collect()
 }
 
 /// One side of fuzzy linkage: every record's comparison view, the records taking part, and
 /// a stable key per record for tie breaks.
 pub struct Side<'s, 'a> {
-    pub views: &'s [CompareView<'a>],
+    pub views: Views<'s, 'a>,
     pub pool: &'s [usize],
     pub key: &'s (dyn Fn(usize) -> String + Sync),
 }
@@ -125,23 +128,40 @@ pub fn fuzzy_link(
         pool: record_pool,
         key: record_key,
     } = records;
-    let left: Vec<CompareView> = child_pool.iter().map(|&i| children[i]).collect();
-    let right: Vec<CompareView> = record_pool.iter().map(|&j| records[j]).collect();
-    let mut blocking = Blocking::new(&left, &right, options.block_cap);
+    let left = |a: usize| children.get(child_pool[a]);
+    let right = |b: usize| records.get(record_pool[b]);
+    let mut blocking = Blocking::new(
+        Views {
+            len: child_pool.len(),
+            view: &left,
+        },
+        Views {
+            len: record_pool.len(),
+            view: &right,
+        },
+        options.block_cap,
+    );
     let compare_pair = |a: u32, b: u32| {
         let (i, j) = (child_pool[a as usize], record_pool[b as usize]);
-        (i, j, compare(&children[i], &records[j]).levels())
+        (i, j, compare(&children.get(i), &records.get(j)).levels())
     };
 
     let params = match fitted {
         Some(params) => params.clone(),
         None => {
             let sessions = count_patterns(&blocking, &compare_pair);
-            fit(children, records, record_pool, record_key, &sessions, options)
+            fit(
+                children,
+                records,
+                record_pool,
+                record_key,
+                &sessions,
+                options,
+            )
         }
     };
     // Pairs are scored as they are produced; only those at or above the floor are kept.
-    let name_share = |i: usize| name_shares.get(children[i].name).copied();
+    let name_share = |i: usize| name_shares.get(children.get(i).name).copied();
     let mut kept = blocking
         .pairs()
         .fold(Kept::default, |mut kept, (a, b, found_by)| {
@@ -270,8 +290,8 @@ fn count_patterns(
 /// for the name; and on the pairs that share a pinyin name and birth year, not weighing the
 /// name, which gives m for the birth date. The other fields' m is the mean of the two.
 fn fit(
-    children: &[CompareView],
-    records: &[CompareView],
+    children: Views,
+    records: Views,
     record_pool: &[usize],
     record_key: &(dyn Fn(usize) -> String + Sync),
     patterns: &SessionPatterns,
@@ -284,7 +304,7 @@ fn fit(
     let mut by_key: Vec<usize> = if record_pool.len() >= MIN_SAMPLE_POOL {
         record_pool.to_vec()
     } else {
-        (0..records.len()).collect()
+        (0..records.len).collect()
     };
     by_key.par_sort_by_cached_key(|&j| (record_key(j), j));
     // Nothing to weigh: no random pairs to sample.
@@ -294,7 +314,7 @@ fn fit(
         (0..options.random_pairs)
             .map(|_| {
                 (
-                    rng.below(children.len() as u64) as usize,
+                    rng.below(children.len as u64) as usize,
                     by_key[rng.below(by_key.len() as u64) as usize],
                 )
             })
@@ -302,7 +322,7 @@ fn fit(
     };
     let random: Vec<Levels> = picks
         .par_iter()
-        .map(|&(i, j)| compare(&children[i], &records[j]).levels())
+        .map(|&(i, j)| compare(&children.get(i), &records.get(j)).levels())
         .collect();
     let mut u = estimate_u(&random);
     options.fixed.apply_u(&mut u);
@@ -347,7 +367,7 @@ fn fit(
         m,
         u,
         lambda: fitted.first().map_or(
-            patterns.pairs as f64 / (children.len() * records.len()).max(1) as f64,
+            patterns.pairs as f64 / (children.len * records.len).max(1) as f64,
             |p| p.lambda,
         ),
         em_iterations: fitted.iter().map(|p| p.em_iterations).max().unwrap_or(0),

@@ -105,8 +105,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     links.poverty = first_of_each(group_by_child(&index, poverty, |p| &p.id, preference));
 
     // Names are folded for every child, and for the records no exact link used.
-    let child_names =
-        passes::simplified_names(cohort.children.iter().map(|c| c.name.as_str()), |_| true);
+    let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, config);
     let unlinked = |list: &[&[Link]], n: usize| {
         let mut free = vec![true; n];
@@ -116,11 +115,9 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         free
     };
     let free = unlinked(&[&links.students, &links.extra_students], students.len());
-    let student_names =
-        passes::simplified_names(students.iter().map(|s| s.name.as_str()), |j| free[j]);
+    let student_names = passes::simplified_names(students, |s| &s.name, |j| free[j]);
     let free = unlinked(&[&links.poverty], poverty.len());
-    let poverty_names =
-        passes::simplified_names(poverty.iter().map(|p| p.name.as_str()), |j| free[j]);
+    let poverty_names = passes::simplified_names(poverty, |p| &p.name, |j| free[j]);
 
     // A child whose exact-linked records are none in school (transferred out, dropped out)
     // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
@@ -143,8 +140,8 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     for p in &outcome.review {
         source.used[p.record] = true;
     }
-    for (j, record) in source.records.iter().enumerate() {
-        source.used[j] |= record.id.class.is_usable();
+    for (j, used) in source.used.iter_mut().enumerate() {
+        *used |= (source.view)(j).id.class.is_usable();
     }
     let mut not_enrolled = vec![true; cohort.children.len()];
     for l in &links.students {

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::compare::CompareView;
+use super::compare::{CompareView, Views};
 use std::sync::Arc;
 
 use super::fuzzy::{FuzzyOutcome, NameShares, ScoredPair, Side, fuzzy_link, name_shares};
@@ -12,33 +12,35 @@ use super::weights::Params;
 use super::{Link, Links, Method};
 use crate::cohort::Cohort;
 use crate::config::Config;
-use crate::normalize::Registers;
 use crate::normalize::name_key::simplified;
+use crate::normalize::{Registers, Text};
 
-/// Names folded to simplified characters, in order; where `wanted` is false the name is
-/// left empty (the record takes no part in fuzzy linkage).
-pub fn simplified_names<'a>(
-    names: impl Iterator<Item = &'a str>,
+/// The names of `records` folded to simplified characters, in order, as inline text; where
+/// `wanted` is false the name is left empty (the record takes no part in fuzzy linkage).
+pub fn simplified_names<T: Sync>(
+    records: &[T],
+    name: impl Fn(&T) -> &str + Sync,
     wanted: impl Fn(usize) -> bool + Sync,
-) -> Vec<String> {
-    let names: Vec<&str> = names.collect();
-    names
+) -> Vec<Text> {
+    records
         .par_iter()
         .enumerate()
-        .map(|(i, n)| {
+        .map(|(i, r)| {
             if wanted(i) {
-                simplified(n)
+                Text::from(simplified(name(r)))
             } else {
-                String::new()
+                Text::default()
             }
         })
         .collect()
 }
 
-/// What fuzzy linkage needs of one source: its records as comparison views, a stable key
-/// per record for tie breaks, and which records are already used (or set aside).
+/// What fuzzy linkage needs of one source: its records as comparison views (made on
+/// demand), a stable key per record for tie breaks, and which records are already used (or
+/// set aside).
 pub struct FuzzySource<'a> {
-    pub records: Vec<CompareView<'a>>,
+    pub len: usize,
+    pub view: Box<dyn Fn(usize) -> CompareView<'a> + Sync + 'a>,
     pub key: Box<dyn Fn(usize) -> String + Sync + 'a>,
     pub used: Vec<bool>,
 }
@@ -51,7 +53,7 @@ fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
 /// Student records for fuzzy linkage, compared against the school's division.
 pub fn student_source<'a>(
     registers: &'a Registers,
-    names: &'a [String],
+    names: &'a [Text],
     links: &Links,
 ) -> FuzzySource<'a> {
     let students = &registers.students.rows;
@@ -60,17 +62,17 @@ pub fn student_source<'a>(
         used[l.record] = true;
     }
     FuzzySource {
-        records: students
-            .iter()
-            .zip(names)
-            .map(|(s, folded)| CompareView {
+        len: students.len(),
+        view: Box::new(move |j| {
+            let s = &students[j];
+            CompareView {
                 id: &s.id,
-                name: matching_name(folded, &s.name),
+                name: matching_name(&names[j], &s.name),
                 birth: s.birth,
                 sex: s.sex,
                 division: &s.school_division,
-            })
-            .collect(),
+            }
+        }),
         key: Box::new(move |j| students[j].student_no.to_string()),
         used,
     }
@@ -79,7 +81,7 @@ pub fn student_source<'a>(
 /// Poverty members for fuzzy linkage, keyed by ID number and household.
 pub fn poverty_source<'a>(
     registers: &'a Registers,
-    names: &'a [String],
+    names: &'a [Text],
     links: &Links,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
@@ -88,17 +90,17 @@ pub fn poverty_source<'a>(
         used[l.record] = true;
     }
     FuzzySource {
-        records: members
-            .iter()
-            .zip(names)
-            .map(|(m, folded)| CompareView {
+        len: members.len(),
+        view: Box::new(move |j| {
+            let m = &members[j];
+            CompareView {
                 id: &m.id,
-                name: matching_name(folded, &m.name),
+                name: matching_name(&names[j], &m.name),
                 birth: m.birth,
                 sex: m.sex,
                 division: &m.division,
-            })
-            .collect(),
+            }
+        }),
         key: Box::new(move |j| {
             let m = &members[j];
             format!("{}|{}|{}", m.id.text, m.household_no, m.name)
@@ -109,10 +111,10 @@ pub fn poverty_source<'a>(
 
 /// The cohort side, shared by every pass.
 pub struct Context<'a> {
+    cohort: &'a Cohort,
+    names: &'a [Text],
     registers: &'a Registers,
     config: &'a Config,
-    children: Vec<CompareView<'a>>,
-    child_keys: Vec<&'a str>,
     name_shares: Arc<NameShares>,
 }
 
@@ -120,28 +122,27 @@ impl<'a> Context<'a> {
     /// `names` are the children's names folded to simplified, in cohort order.
     pub fn new(
         cohort: &'a Cohort,
-        names: &'a [String],
+        names: &'a [Text],
         registers: &'a Registers,
         config: &'a Config,
     ) -> Self {
-        let children = cohort
-            .children
-            .iter()
-            .zip(names)
-            .map(|(c, name)| CompareView {
-                id: &c.id,
-                name,
-                birth: Some(c.birth),
-                sex: c.sex,
-                division: &c.division,
-            })
-            .collect();
         Context {
+            cohort,
+            names,
             registers,
             config,
-            children,
-            child_keys: cohort.children.iter().map(|c| c.id.text.as_str()).collect(),
             name_shares: Arc::new(name_shares(names)),
+        }
+    }
+
+    fn child_view(&self, i: usize) -> CompareView<'a> {
+        let c = &self.cohort.children[i];
+        CompareView {
+            id: &c.id,
+            name: &self.names[i],
+            birth: Some(c.birth),
+            sex: c.sex,
+            division: &c.division,
         }
     }
 
@@ -154,22 +155,30 @@ impl<'a> Context<'a> {
         excluded: &[bool],
         fitted: Option<&Params>,
     ) -> FuzzyOutcome {
-        let records = &source.records;
-        let child_pool: Vec<usize> = (0..self.children.len()).filter(|&i| !excluded[i]).collect();
+        let children = self.cohort.children.len();
+        let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
         // A leftover record with the valid ID of someone in the population (not in the
         // cohort) belongs to that person.
         let population = &self.registers.population;
-        let record_pool: Vec<usize> = (0..records.len())
-            .filter(|&j| !source.used[j] && !population.has_id(records[j].id))
+        let record_pool: Vec<usize> = (0..source.len)
+            .into_par_iter()
+            .filter(|&j| !source.used[j] && !population.has_id((source.view)(j).id))
             .collect();
+        let child_view = |i| self.child_view(i);
         fuzzy_link(
             Side {
-                views: &self.children,
+                views: Views {
+                    len: children,
+                    view: &child_view,
+                },
                 pool: &child_pool,
-                key: &|i| self.child_keys[i].to_string(),
+                key: &|i| self.cohort.children[i].id.text.to_string(),
             },
             Side {
-                views: records,
+                views: Views {
+                    len: source.len,
+                    view: &source.view,
+                },
                 pool: &record_pool,
                 key: &source.key,
             },
@@ -190,7 +199,7 @@ impl<'a> Context<'a> {
         fitted: Option<&Params>,
     ) -> (FuzzyOutcome, Vec<Link>) {
         let outcome = self.link_fuzzily(source, settled, fitted);
-        let mut fuzzy_child = vec![false; self.children.len()];
+        let mut fuzzy_child = vec![false; self.cohort.children.len()];
         for p in &outcome.links {
             fuzzy_child[p.child] = true;
         }

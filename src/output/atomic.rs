@@ -6,7 +6,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::ops::Range;
+
 use anyhow::Context;
+use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
 
 /// Creates the run directory (owner-only when new).
 pub fn create_run_dir(dir: &Path) -> anyhow::Result<()> {
@@ -48,18 +51,36 @@ pub fn write_atomic(
     Ok(target)
 }
 
+/// Rows per Parquet batch: large outputs are built and written this many rows at a time.
+pub const BATCH_ROWS: usize = 1 << 20;
+
 /// Writes a frame to `dir/name` as Parquet (LZ4: fast to write, read back by polars,
 /// DuckDB, Spark and pandas alike).
-pub fn write_parquet(
+pub fn write_parquet(dir: &Path, name: &str, frame: &DataFrame) -> anyhow::Result<()> {
+    write_parquet_batches(dir, name, frame.height(), |rows| {
+        Ok(frame.slice(rows.start as i64, rows.len()))
+    })
+}
+
+/// Writes `rows` rows to `dir/name` as Parquet, building each batch of [`BATCH_ROWS`] rows
+/// with `batch(range)`, so memory stays bounded whatever the row count.
+pub fn write_parquet_batches(
     dir: &Path,
     name: &str,
-    frame: &mut polars::prelude::DataFrame,
+    rows: usize,
+    batch: impl Fn(Range<usize>) -> anyhow::Result<DataFrame>,
 ) -> anyhow::Result<()> {
-    use polars::prelude::{ParquetCompression, ParquetWriter};
     write_atomic(dir, name, |out| {
-        ParquetWriter::new(out)
+        let first = batch(0..rows.min(BATCH_ROWS))?;
+        let mut writer = ParquetWriter::new(out)
             .with_compression(ParquetCompression::Lz4Raw)
-            .finish(frame)?;
+            .batched(first.schema())?;
+        writer.write_batch(&first)?;
+        drop(first);
+        for start in (BATCH_ROWS..rows).step_by(BATCH_ROWS) {
+            writer.write_batch(&batch(start..rows.min(start + BATCH_ROWS))?)?;
+        }
+        writer.finish()?;
         Ok(())
     })?;
     Ok(())

@@ -34,8 +34,8 @@ pub fn write_ledger(dir: &Path, ledger: &Ledger) -> anyhow::Result<()> {
         &columns::LEDGER,
         ledger.rows.iter().map(cells),
     )?;
-    let mut frame = ledger_frame(&ledger.rows)?;
-    write_parquet(dir, files::LEDGER_PARQUET, &mut frame)
+    let frame = ledger_frame(&ledger.rows)?;
+    write_parquet(dir, files::LEDGER_PARQUET, &frame)
 }
 
 fn ledger_frame(rows: &[LedgerRow]) -> PolarsResult<DataFrame> {

@@ -1,21 +1,18 @@
 //! links.parquet: every link, with both keys, the method and the weight, sorted by source,
 //! population ID and record key.
 
-use std::path::Path;
-
 use std::borrow::Cow;
+use std::ops::Range;
+use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::atomic::write_parquet;
+use super::atomic::write_parquet_batches;
 use crate::cohort::Cohort;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
 use crate::schema::{columns, files};
-
-/// One link: source, child (cohort order is ID order), record key, method, weight.
-type LinkRow<'a> = (&'static str, usize, Cow<'a, str>, &'static str, Option<f64>);
 
 /// What the outputs show of one record of a fuzzily linked source.
 pub struct LinkedRecord<'a> {
@@ -50,17 +47,8 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
     }
 }
 
-fn link_rows<'a>(
-    source: &'static str,
-    list: &[Link],
-    key: impl Fn(usize) -> Cow<'a, str> + Sync,
-) -> Vec<LinkRow<'a>> {
-    list.par_iter()
-        .map(|l| (source, l.child, key(l.record), l.method.key(), l.weight))
-        .collect()
-}
-
-/// Writes links.parquet.
+/// Writes links.parquet. Each source's links are sorted by child (cohort order is ID
+/// order) with one link per child, so the sources in name order are the file's order.
 pub fn write_links(
     dir: &Path,
     cohort: &Cohort,
@@ -68,40 +56,72 @@ pub fn write_links(
     links: &Links,
 ) -> anyhow::Result<()> {
     let students = &registers.students.rows;
-    let mut rows: Vec<LinkRow> = link_rows("students", &links.students, |r| {
-        Cow::Borrowed(students[r].student_no.as_str())
-    });
-    rows.extend(link_rows("poverty", &links.poverty, |r| {
-        Cow::Owned(linked_record(registers, "poverty", r).key)
-    }));
-    if let Some(exemptions) = &registers.exemptions {
-        rows.extend(link_rows("exemptions", &links.exemptions, |r| {
-            Cow::Borrowed(exemptions.rows[r].id.text.as_str())
-        }));
-    }
-    rows.par_sort_unstable_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-
+    let sources: [(&str, &[Link]); 3] = [
+        ("exemptions", &links.exemptions),
+        ("poverty", &links.poverty),
+        ("students", &links.students),
+    ];
+    let key = |source: &str, r: usize| -> Cow<'_, str> {
+        match source {
+            "students" => Cow::Borrowed(students[r].student_no.as_str()),
+            "poverty" => Cow::Owned(linked_record(registers, "poverty", r).key),
+            _ => Cow::Borrowed(
+                registers.exemptions.as_ref().expect("exemption links").rows[r]
+                    .id
+                    .text
+                    .as_str(),
+            ),
+        }
+    };
+    let total = sources.iter().map(|(_, list)| list.len()).sum();
     let c = &columns::LINKS;
-    let mut frame = DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new(c[0].into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-            Column::new(
-                c[1].into(),
-                rows.iter()
-                    .map(|r| cohort.children[r.1].id.text.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                c[2].into(),
-                rows.iter().map(|r| r.2.as_ref()).collect::<Vec<_>>(),
-            ),
-            Column::new(c[3].into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
-            Column::new(
-                c[4].into(),
-                rows.iter().map(|r| r.4).collect::<Vec<Option<f64>>>(),
-            ),
-        ],
-    )?;
-    write_parquet(dir, files::LINKS_PARQUET, &mut frame)
+    write_parquet_batches(dir, files::LINKS_PARQUET, total, |range| {
+        let rows = rows_in(&sources, range);
+        debug_assert!(rows.is_sorted_by_key(|(s, l)| (*s, l.child)));
+        let keys: Vec<Cow<str>> = rows.par_iter().map(|(s, l)| key(s, l.record)).collect();
+        Ok(DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new(c[0].into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                Column::new(
+                    c[1].into(),
+                    rows.iter()
+                        .map(|r| cohort.children[r.1.child].id.text.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    c[2].into(),
+                    keys.iter().map(|k| k.as_ref()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    c[3].into(),
+                    rows.iter().map(|r| r.1.method.key()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    c[4].into(),
+                    rows.iter()
+                        .map(|r| r.1.weight)
+                        .collect::<Vec<Option<f64>>>(),
+                ),
+            ],
+        )?)
+    })
+}
+
+/// The rows at `range` of the sources' links laid end to end.
+fn rows_in<'l>(
+    sources: &[(&'static str, &'l [Link])],
+    range: Range<usize>,
+) -> Vec<(&'static str, &'l Link)> {
+    let mut rows = Vec::with_capacity(range.len());
+    let mut start = 0;
+    for &(source, list) in sources {
+        let end = start + list.len();
+        let (from, to) = (range.start.max(start), range.end.min(end));
+        if from < to {
+            rows.extend(list[from - start..to - start].iter().map(|l| (source, l)));
+        }
+        start = end;
+    }
+    rows
 }
