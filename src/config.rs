@@ -309,7 +309,7 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
             t.review, t.accept, t.tie_margin
         )));
     }
-    if !(options.candidate_floor <= t.review) {
+    if options.candidate_floor.is_nan() || options.candidate_floor > t.review {
         return Err(bad_input(format!(
             "linkage candidate_floor ({}) must be a number not above review ({})",
             options.candidate_floor, t.review
