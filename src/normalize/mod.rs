@@ -6,6 +6,7 @@
 pub mod date;
 pub mod field;
 pub mod id;
+pub mod id_set;
 pub mod name;
 pub mod name_key;
 pub mod population;

@@ -11,6 +11,7 @@ use rustc_hash::{FxHashSet, FxHasher};
 
 use super::field::Row;
 use super::id::{IdNumber, id_code, id_text};
+use super::id_set::IdSet;
 use super::person;
 use super::values::Vocabulary;
 use crate::cohort::CohortWindow;
@@ -25,8 +26,8 @@ use crate::schema::{Field, SourceKind};
 pub struct Population {
     /// Rows born inside the cohort window, in any status, in no particular order.
     pub school_age: Vec<super::Person>,
-    /// Usable ID numbers of every row used, as [`id_code`]s, sorted and unique.
-    ids: Vec<u64>,
+    /// Usable ID numbers of every row used, as [`id_code`]s.
+    ids: IdSet,
     /// Which two-digit province codes the rows' divisions carry.
     provinces: Vec<bool>,
     pub rejects: Vec<Reject>,
@@ -41,7 +42,7 @@ impl Population {
 
     /// Whether someone in the population carries this (usable) ID number.
     pub fn has_id(&self, id: &IdNumber) -> bool {
-        id_code(id).is_some_and(|code| self.ids.binary_search(&code).is_ok())
+        id_code(id).is_some_and(|code| self.ids.contains(code))
     }
 
     /// Whether any row's division lies in the province of this ID number or division code.
@@ -153,8 +154,9 @@ impl<'a> PopulationBuilder<'a> {
         if !dropped.is_empty() {
             population.school_age.retain(|p| !dropped.contains(&p.line));
         }
-        population.ids = self.keys.into_iter().map(|(code, _)| code).collect();
-        population.ids.dedup();
+        let mut codes: Vec<u64> = self.keys.into_iter().map(|(code, _)| code).collect();
+        codes.dedup();
+        population.ids = IdSet::from_sorted(&codes);
         population
     }
 }

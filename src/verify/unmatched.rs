@@ -4,6 +4,8 @@
 //! from elsewhere), a valid ID from one it covers (a gap in the population register), or
 //! no valid ID at all.
 
+use rayon::prelude::*;
+
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
 use crate::normalize::id::IdNumber;
@@ -68,7 +70,7 @@ pub fn find(registers: &Registers, links: &Links) -> UnmatchedRecords {
 
     let population = &registers.population;
     let [students, poverty, exemptions] = sources.map(|(ids, rows)| {
-        rows.into_iter()
+        rows.into_par_iter()
             .filter_map(|j| {
                 let id = ids[j];
                 let origin = if !id.class.is_usable() {
