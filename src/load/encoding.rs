@@ -196,6 +196,9 @@ impl<R: Read> Read for LfReader<R> {
                 return Ok(start);
             }
             let mut len = start + n;
+            if start == 0 && !buf[..len].contains(&b'\r') {
+                return Ok(len);
+            }
             self.pending_cr = buf[len - 1] == b'\r';
             if self.pending_cr {
                 len -= 1;

@@ -101,11 +101,12 @@ impl<'a> Row<'a> {
 
     /// A division code of 6, 9 or 12 digits; when empty, the address code of a valid ID.
     pub fn division(&self, field: Field, id: Option<&IdNumber>) -> Result<Text, Reject> {
-        let text: Text = self
-            .raw(field)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let raw = self.raw(field);
+        let text: Text = if raw.bytes().all(|b| b.is_ascii_digit()) {
+            Text::from(raw)
+        } else {
+            raw.chars().filter(|c| !c.is_whitespace()).collect()
+        };
         if text.is_empty() {
             return Ok(Text::from(
                 id.and_then(IdNumber::address_code).unwrap_or(""),

@@ -140,6 +140,11 @@ fn upgrade15(legacy: &str) -> IdNumber {
 }
 
 fn clean(raw: &str) -> super::Text {
+    // Most values are plain digits, perhaps ending in X, perhaps padded with spaces.
+    let plain = raw.trim_ascii();
+    if plain.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+        return super::Text::from(plain);
+    }
     let trimmed = raw.trim_matches(is_space);
     let trimmed = trimmed.trim_start_matches(['\'', '\u{2018}', '\u{FF07}', '`']);
     trimmed

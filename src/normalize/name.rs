@@ -23,6 +23,10 @@ fn is_separator(c: char) -> bool {
 
 /// Normalises a name. Idempotent: normalising twice equals normalising once.
 pub fn normalize_name(raw: &str) -> super::Text {
+    // Most names need nothing but the copy.
+    if raw.chars().all(|c| !is_separator(c) && half_width(c) == c) {
+        return super::Text::from(raw);
+    }
     let mut out = super::Text::with_capacity(raw.len());
     let mut pending_separator = false;
     for c in raw.chars().map(half_width) {

@@ -62,14 +62,14 @@ pub struct PopulationBuilder<'a> {
     population: Population,
 }
 
-/// What one row leaves behind.
-enum Kept {
-    Rejected(Reject),
-    Used {
-        key: Option<(u64, u64)>,
-        province: Option<usize>,
-        school_age: Option<super::Person>,
-    },
+/// What a run of rows leaves behind, in row order.
+#[derive(Default)]
+struct Part {
+    keys: Vec<(u64, u64)>,
+    school_age: Vec<super::Person>,
+    rejects: Vec<Reject>,
+    /// One bit per two-digit province code.
+    provinces: u128,
 }
 
 impl<'a> PopulationBuilder<'a> {
@@ -87,43 +87,38 @@ impl<'a> PopulationBuilder<'a> {
 
     /// Normalises one chunk in parallel and keeps what later stages need.
     pub fn add(&mut self, table: &Table) {
-        let kept: Vec<Kept> = (0..table.len())
+        let parts: Vec<Part> = (0..table.len())
             .into_par_iter()
-            .map(|index| self.keep(&Row { table, index }))
+            .fold(Part::default, |mut part, index| {
+                self.keep(&Row { table, index }, &mut part);
+                part
+            })
             .collect();
         let population = &mut self.population;
         population.rows_in += table.rows_in();
         population.rejects.extend(table.rejects.iter().cloned());
-        for k in kept {
-            match k {
-                Kept::Rejected(reject) => population.rejects.push(reject),
-                Kept::Used {
-                    key,
-                    province,
-                    school_age,
-                } => {
-                    self.keys.extend(key);
-                    if let Some(p) = province {
-                        population.provinces[p] = true;
-                    }
-                    population.school_age.extend(school_age);
-                }
+        for part in parts {
+            self.keys.extend(part.keys);
+            population.school_age.extend(part.school_age);
+            population.rejects.extend(part.rejects);
+            for (p, seen) in population.provinces.iter_mut().enumerate() {
+                *seen |= part.provinces >> p & 1 == 1;
             }
         }
     }
 
-    fn keep(&self, row: &Row) -> Kept {
+    fn keep(&self, row: &Row, part: &mut Part) {
         let p = match person(row, self.vocabulary) {
             Ok(p) => p,
-            Err(reject) => return Kept::Rejected(reject),
+            Err(reject) => return part.rejects.push(reject),
         };
-        let key = id_code(&p.id).map(|code| (code, rank(&p)));
-        let province = p.division.get(..2).and_then(|d| d.parse().ok());
-        let school_age = self.window.contains(p.birth).then_some(p);
-        Kept::Used {
-            key,
-            province,
-            school_age,
+        part.keys
+            .extend(id_code(&p.id).map(|code| (code, rank(&p))));
+        if let Some(province) = p.division.get(..2).and_then(|d| d.parse::<u32>().ok()) {
+            part.provinces |= 1 << province;
+        }
+        if self.window.contains(p.birth) {
+            part.school_age.push(p);
         }
     }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::text::half_width;
 
 /// Sex, as the registers record it.
@@ -110,13 +112,13 @@ pub fn fold_word(raw: &str) -> String {
 /// Source words for each logical value, looked up after [`fold_word`].
 #[derive(Clone, Debug)]
 pub struct WordMap<T> {
-    words: HashMap<String, T>,
+    words: FxHashMap<String, T>,
 }
 
 impl<T: Copy> WordMap<T> {
     pub fn new(pairs: &[(&str, T)]) -> Self {
         let mut map = WordMap {
-            words: HashMap::new(),
+            words: FxHashMap::default(),
         };
         for &(word, value) in pairs {
             map.insert(word, value);
