@@ -16,6 +16,9 @@ use crate::config::SourceOptions;
 use crate::progress::Progress;
 use crate::schema::SourceKind;
 
+/// Chunk tables a streamed file uses at most.
+const TABLES_IN_FLIGHT: usize = 3;
+
 /// Reads a source in chunks of about `chunk_rows` rows and hands each to `on_chunk`, so
 /// that a whole province's population is never held as text at once. A CSV file is read
 /// on its own thread while the caller works on the previous chunk; a Parquet file comes
@@ -35,13 +38,21 @@ pub fn stream_table(
     }
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);
-        // Emptied tables go back to the reader, so chunks reuse their memory.
+        // Emptied tables go back to the reader, so chunks reuse their memory: one being
+        // filled, one waiting, one being normalised, and never a fresh one after that.
         let (give_back, take_back) = std::sync::mpsc::channel::<Table>();
         let reader = scope.spawn(move || {
+            let mut tables = 1;
             csv::read_csv_chunks(kind, options, &name, progress, chunk_rows, &mut |chunk| {
                 send.send(chunk)
                     .map_err(|_| anyhow::anyhow!("the chunk consumer stopped"))?;
-                Ok(take_back.try_recv().ok())
+                let reused = match take_back.try_recv() {
+                    Ok(table) => Some(table),
+                    Err(_) if tables >= TABLES_IN_FLIGHT => take_back.recv().ok(),
+                    Err(_) => None,
+                };
+                tables += usize::from(reused.is_none());
+                Ok(reused)
             })
         });
         let mut consumed = Ok(());
@@ -54,6 +65,8 @@ pub fn stream_table(
             chunk.clear();
             let _ = give_back.send(chunk);
         }
+        // A reader waiting for a table back must not wait for ever.
+        drop(give_back);
         let read = reader.join().expect("the reader thread does not panic");
         consumed?;
         read

@@ -118,13 +118,12 @@ pub fn load_records<T: Send>(
         rejects: Vec::new(),
         rows_in: 0,
     };
+    let mut pieces = Vec::new();
     let info = load::stream_table(kind, options, progress, CHUNK_ROWS, &mut |table| {
-        let part = normalize_table(table, &convert);
-        records.rows.extend(part.rows);
-        records.rejects.extend(part.rejects);
-        records.rows_in += part.rows_in;
+        normalize_table(table, &convert, &mut pieces, &mut records);
         Ok(())
     })?;
+    records.rows = population::join(pieces);
     Ok(Some((info, records)))
 }
 
@@ -173,27 +172,33 @@ pub fn load_registers(
     ))
 }
 
+/// Normalises one chunk in parallel and appends its rows (as pieces, joined at the end) and
+/// its rejects, in row order.
 fn normalize_table<T: Send>(
     table: &Table,
     convert: impl Fn(&Row) -> Result<T, Reject> + Sync,
-) -> Records<T> {
-    let results: Vec<Result<T, Reject>> = (0..table.len())
+    pieces: &mut Vec<Vec<T>>,
+    records: &mut Records<T>,
+) {
+    let parts: Vec<(Vec<T>, Vec<Reject>)> = (0..table.len())
         .into_par_iter()
-        .map(|index| convert(&Row { table, index }))
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut rows, mut rejects), index| {
+                match convert(&Row { table, index }) {
+                    Ok(row) => rows.push(row),
+                    Err(reject) => rejects.push(reject),
+                }
+                (rows, rejects)
+            },
+        )
         .collect();
-    let mut rows = Vec::with_capacity(results.len());
-    let mut rejects = table.rejects.clone();
-    for result in results {
-        match result {
-            Ok(row) => rows.push(row),
-            Err(reject) => rejects.push(reject),
-        }
+    records.rejects.extend(table.rejects.iter().cloned());
+    for (rows, rejects) in parts {
+        pieces.push(rows);
+        records.rejects.extend(rejects);
     }
-    Records {
-        rows,
-        rejects,
-        rows_in: table.rows_in(),
-    }
+    records.rows_in += table.rows_in();
 }
 
 pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {

@@ -57,8 +57,11 @@ impl Population {
 pub struct PopulationBuilder<'a> {
     vocabulary: &'a Vocabulary,
     window: CohortWindow,
-    /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept.
-    keys: Vec<(u64, u64)>,
+    /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept. Kept
+    /// as the pieces the chunks produced and joined once at the end, so that a growing
+    /// vector is never copied over and over.
+    keys: Vec<Vec<(u64, u64)>>,
+    school_age: Vec<Vec<super::Person>>,
     population: Population,
 }
 
@@ -78,6 +81,7 @@ impl<'a> PopulationBuilder<'a> {
             vocabulary,
             window,
             keys: Vec::new(),
+            school_age: Vec::new(),
             population: Population {
                 provinces: vec![false; 100],
                 ..Population::default()
@@ -98,8 +102,8 @@ impl<'a> PopulationBuilder<'a> {
         population.rows_in += table.rows_in();
         population.rejects.extend(table.rejects.iter().cloned());
         for part in parts {
-            self.keys.extend(part.keys);
-            population.school_age.extend(part.school_age);
+            self.keys.push(part.keys);
+            self.school_age.push(part.school_age);
             population.rejects.extend(part.rejects);
             for (p, seen) in population.provinces.iter_mut().enumerate() {
                 *seen |= part.provinces >> p & 1 == 1;
@@ -124,15 +128,13 @@ impl<'a> PopulationBuilder<'a> {
 
     /// Keeps one row per usable ID number and rejects the others (the row kept is chosen
     /// by content, so the result does not depend on row order).
-    pub fn finish(mut self, file: &str) -> Population {
-        self.keys.par_sort_unstable();
+    pub fn finish(self, file: &str) -> Population {
+        let mut keys = join(self.keys);
+        keys.par_sort_unstable();
         let mut population = self.population;
+        population.school_age = join(self.school_age);
         let mut dropped: FxHashSet<u64> = FxHashSet::default();
-        for group in self
-            .keys
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|g| g.len() > 1)
-        {
+        for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
             let kept_line = group[0].1 & LINE_MASK;
             for &(code, rank) in &group[1..] {
                 let line = rank & LINE_MASK;
@@ -149,7 +151,7 @@ impl<'a> PopulationBuilder<'a> {
         if !dropped.is_empty() {
             population.school_age.retain(|p| !dropped.contains(&p.line));
         }
-        let mut codes: Vec<u64> = self.keys.into_iter().map(|(code, _)| code).collect();
+        let mut codes: Vec<u64> = keys.into_iter().map(|(code, _)| code).collect();
         codes.dedup();
         population.ids = IdSet::from_sorted(&codes);
         population
@@ -157,6 +159,15 @@ impl<'a> PopulationBuilder<'a> {
 }
 
 const LINE_MASK: u64 = (1 << 32) - 1;
+
+/// The pieces laid end to end in one exact allocation, each freed once copied.
+pub fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for piece in pieces {
+        all.extend(piece);
+    }
+    all
+}
 
 /// Orders the rows sharing an ID: by status (an active row first), then by a hash of the
 /// content, then by line; packed into one integer, the line in the low 32 bits.
