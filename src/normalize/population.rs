@@ -129,10 +129,10 @@ impl<'a> PopulationBuilder<'a> {
     /// Keeps one row per usable ID number and rejects the others (the row kept is chosen
     /// by content, so the result does not depend on row order).
     pub fn finish(self, file: &str) -> Population {
-        let mut keys = join(self.keys);
+        let mut keys = super::join(self.keys);
         keys.par_sort_unstable();
         let mut population = self.population;
-        population.school_age = join(self.school_age);
+        population.school_age = super::join(self.school_age);
         let mut dropped: FxHashSet<u64> = FxHashSet::default();
         for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
             let kept_line = group[0].1 & LINE_MASK;
@@ -159,15 +159,6 @@ impl<'a> PopulationBuilder<'a> {
 }
 
 const LINE_MASK: u64 = (1 << 32) - 1;
-
-/// The pieces laid end to end in one exact allocation, each freed once copied.
-pub fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
-    let mut all = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-    for piece in pieces {
-        all.extend(piece);
-    }
-    all
-}
 
 /// Orders the rows sharing an ID: by status (an active row first), then by a hash of the
 /// content, then by line; packed into one integer, the line in the low 32 bits.
