@@ -1,10 +1,13 @@
 //! Criterion benchmarks of the per-row kernels: ID cleaning and validation, name
-//! normalisation, date parsing. Run with `cargo bench --bench kernels`.
+//! normalisation, date parsing, and ID lookups among a province's codes. Run with
+//! `cargo bench --bench kernels`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sanku::normalize::date::Date;
 use sanku::normalize::id::{check_char, parse_id};
+use sanku::normalize::id_set::IdSet;
 use sanku::normalize::name::normalize_name;
+use sanku::rng::Rng;
 
 /// 10 000 valid IDs spread over addresses, birth dates and order codes.
 fn sample_ids() -> Vec<String> {
@@ -77,5 +80,44 @@ fn bench_dates(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_ids, bench_names, bench_dates);
+/// Membership of 10 000 ID codes (half present) among 16 M, as the population's ID set
+/// answers it, against a binary search of the sorted codes.
+fn bench_id_lookup(c: &mut Criterion) {
+    let mut rng = Rng::new(1);
+    let mut codes: Vec<u64> = (0..1u64 << 24).map(|_| rng.below(1 << 40)).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let set = IdSet::from_sorted(&codes);
+    let probes: Vec<u64> = (0..10_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                codes[rng.below(codes.len() as u64) as usize]
+            } else {
+                rng.below(1 << 40)
+            }
+        })
+        .collect();
+    let mut group = c.benchmark_group("id_lookup");
+    group.throughput(Throughput::Elements(probes.len() as u64));
+    group.bench_function("IdSet::contains, 16 M codes", |b| {
+        b.iter(|| probes.iter().filter(|&&p| set.contains(p)).count())
+    });
+    group.bench_function("binary search, 16 M codes", |b| {
+        b.iter(|| {
+            probes
+                .iter()
+                .filter(|p| codes.binary_search(p).is_ok())
+                .count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_ids,
+    bench_names,
+    bench_dates,
+    bench_id_lookup
+);
 criterion_main!(benches);
