@@ -162,13 +162,14 @@ pub fn fuzzy_link(
     };
     // Pairs are scored as they are produced; only those at or above the floor are kept.
     let name_share = |i: usize| name_shares.get(children.get(i).name).copied();
+    let weigher = params.weigher();
     let mut kept = blocking
         .pairs()
         .fold(Kept::default, |mut kept, (a, b, found_by)| {
             tally(&mut kept.by_pass, found_by);
             kept.compared += 1;
             let (child, record, levels) = compare_pair(a, b);
-            let weight = params.weight(&levels, name_share(child));
+            let weight = weigher.weight(&levels, || name_share(child));
             if weight >= options.candidate_floor {
                 kept.pairs.push(ScoredPair {
                     child,

@@ -135,6 +135,54 @@ impl Params {
     }
 }
 
+/// Most levels any field has.
+const MAX_LEVELS: usize = 6;
+
+/// Scores pairs from a table of every field level's weight, made once per fit: a pair
+/// costs five lookups, and the name's share only when the names agree exactly. Gives the
+/// same weights as [`Params::weight`], to the bit.
+pub struct Weigher<'p> {
+    params: &'p Params,
+    table: [[f64; MAX_LEVELS]; 5],
+}
+
+impl Params {
+    pub fn weigher(&self) -> Weigher<'_> {
+        Weigher {
+            params: self,
+            table: std::array::from_fn(|f| {
+                std::array::from_fn(|l| {
+                    if l < LEVELS[f].len() {
+                        self.field_weight(f, l as u8)
+                    } else {
+                        0.0
+                    }
+                })
+            }),
+        }
+    }
+}
+
+impl Weigher<'_> {
+    /// A pair's total weight; `name_share` is asked for only when the names agree exactly.
+    pub fn weight(&self, levels: &Levels, name_share: impl FnOnce() -> Option<f64>) -> f64 {
+        let level = |f: usize| usize::from(levels[f]);
+        let name = if levels[0] == 0 {
+            name_share().map_or(self.table[0][0], |share| {
+                (self.params.m[0][0] / share.max(1e-9)).log2()
+            })
+        } else {
+            self.table[0][level(0)]
+        };
+        // Summed in field order from -0.0, as `Iterator::sum` does.
+        let mut weight = -0.0 + name;
+        for f in 1..5 {
+            weight += self.table[f][level(f)];
+        }
+        weight
+    }
+}
+
 /// u probabilities from the comparison levels of random pairs, smoothed so that no level
 /// is impossible.
 pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
@@ -332,6 +380,44 @@ mod tests {
         };
         let exact = [0, 0, 3, 0, 0];
         assert!(params.weight(&exact, Some(0.01)) < params.weight(&exact, Some(0.00001)));
+    }
+
+    #[test]
+    fn the_weigher_gives_the_weights_of_the_parameters_to_the_bit() {
+        let params = Params {
+            m: LEVELS
+                .iter()
+                .map(|l| (0..l.len()).map(|i| 0.9 / (i + 1) as f64).collect())
+                .collect(),
+            u: LEVELS
+                .iter()
+                .map(|l| (0..l.len()).map(|i| 0.003 * (i + 1) as f64).collect())
+                .collect(),
+            lambda: 0.5,
+            em_iterations: 0,
+            m_source: MSource::Default,
+        };
+        let weigher = params.weigher();
+        let mut levels = [0u8; 5];
+        let mut checked = 0;
+        loop {
+            for share in [None, Some(0.02), Some(1e-12)] {
+                let expected = params.weight(&levels, share);
+                let got = weigher.weight(&levels, || share);
+                assert_eq!(got.to_bits(), expected.to_bits(), "{levels:?} {share:?}");
+                checked += 1;
+            }
+            // The next combination of levels, odometer-wise.
+            let Some(f) = (0..5).find(|&f| usize::from(levels[f]) + 1 < LEVELS[f].len()) else {
+                break;
+            };
+            levels[f] += 1;
+            levels[..f].iter_mut().for_each(|l| *l = 0);
+        }
+        assert_eq!(
+            checked,
+            3 * LEVELS.iter().map(|l| l.len()).product::<usize>()
+        );
         assert_eq!(params.field_weight(1, 5), 0.0, "missing weighs nothing");
     }
 }
