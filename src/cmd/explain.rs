@@ -6,18 +6,25 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, col, lit};
 
 use crate::error::bad_input;
 use crate::link::weights::FIELDS;
-use crate::load::parquet::read_frame;
+use crate::load::parquet::read_frame_where;
 use crate::schema::files;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     let key = key.trim();
-    let links = read_frame(&run.join(files::LINKS_PARQUET))?;
-    let candidates = read_frame(&run.join(files::CANDIDATES_PARQUET))?;
+    let about = |child_column: &str| {
+        Some(
+            col(child_column)
+                .eq(lit(key))
+                .or(col("record_key").eq(lit(key))),
+        )
+    };
+    let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
+    let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
     let manifest_path = run.join(files::MANIFEST_JSON);
     let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
         .ok()

@@ -80,6 +80,15 @@ pub fn read_parquet(
 /// Reads a whole Parquet file that sanku wrote (a run's links or candidates); a missing or
 /// unreadable file is bad input.
 pub fn read_frame(path: &std::path::Path) -> anyhow::Result<DataFrame> {
+    read_frame_where(path, None)
+}
+
+/// The rows of a Parquet file that `predicate` keeps (all when `None`), filtered while
+/// scanning so that a province's candidates are never read whole to explain one child.
+pub fn read_frame_where(
+    path: &std::path::Path,
+    predicate: Option<Expr>,
+) -> anyhow::Result<DataFrame> {
     let bad = |e: PolarsError| bad_input(format!("{}: {e}", path.display()));
     if !path.is_file() {
         return Err(bad_input(format!(
@@ -91,6 +100,9 @@ pub fn read_frame(path: &std::path::Path) -> anyhow::Result<DataFrame> {
         PlRefPath::try_from_path(path).map_err(bad)?,
         ScanArgsParquet::default(),
     )
-    .and_then(|f| f.collect())
+    .and_then(|f| match predicate {
+        Some(p) => f.filter(p).collect(),
+        None => f.collect(),
+    })
     .map_err(bad)
 }
