@@ -198,7 +198,12 @@ impl PassIndex {
             }
             anchor_offsets.push(anchor_blocks.len() as u32);
         }
-        // The other side probes in parallel.
+        if index.is_empty() {
+            return PassIndex::empty(anchors.len);
+        }
+        // The other side probes in parallel, through a bit filter that fits in cache: most
+        // of its keys (33 ID-edit keys a record) meet no block.
+        let filter = KeyFilter::new(index.keys());
         let mut hits: Vec<(u32, u32)> = (0..others.len)
             .into_par_iter()
             .map_init(Vec::new, |buf, o| {
@@ -206,6 +211,7 @@ impl PassIndex {
                 keys(&others.get(o), !left_anchors, buf);
                 let mut blocks: Vec<(u32, u32)> = buf
                     .iter()
+                    .filter(|&&key| filter.may_hold(key))
                     .filter_map(|key| index.get(key).map(|&block| (block, o as u32)))
                     .collect();
                 blocks.sort_unstable();
@@ -264,6 +270,38 @@ impl PassIndex {
     fn members_of(&self, block: u32) -> &[u32] {
         let b = block as usize;
         &self.members[self.member_offsets[b] as usize..self.member_offsets[b + 1] as usize]
+    }
+}
+
+/// One bit per slot of a power-of-two table, set for every key held: a clear bit proves a
+/// key absent. Sixteen bits a key leave about one false "maybe" in sixteen.
+struct KeyFilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl KeyFilter {
+    fn new<'k>(keys: impl ExactSizeIterator<Item = &'k u64>) -> KeyFilter {
+        let slots = (keys.len() * 16).next_power_of_two().max(1 << 12);
+        let mut filter = KeyFilter {
+            bits: vec![0; slots / 64],
+            shift: 64 - slots.trailing_zeros(),
+        };
+        for &key in keys {
+            let slot = filter.slot(key);
+            filter.bits[slot / 64] |= 1 << (slot % 64);
+        }
+        filter
+    }
+
+    /// Keys are hashes already: their top bits pick the slot.
+    fn slot(&self, key: u64) -> usize {
+        (key >> self.shift) as usize
+    }
+
+    fn may_hold(&self, key: u64) -> bool {
+        let slot = self.slot(key);
+        self.bits[slot / 64] >> (slot % 64) & 1 == 1
     }
 }
 
