@@ -506,6 +506,16 @@ mod tests {
     }
 
     #[test]
+    fn the_key_filter_never_turns_away_a_key_it_holds() {
+        let mut rng = crate::rng::Rng::new(3);
+        let held: Vec<u64> = (0..10_000).map(|_| rng.below(u64::MAX)).collect();
+        let filter = KeyFilter::new(held.iter());
+        assert!(held.iter().all(|&k| filter.may_hold(k)));
+        let others = (0..10_000).filter(|_| filter.may_hold(rng.below(u64::MAX)));
+        assert!(others.count() < 1_000, "about one in sixteen may pass");
+    }
+
+    #[test]
     fn a_transposition_shares_a_key() {
         let child = id("53010220150301123");
         let swapped = parse_id(&format!("53010220150301213{}", &child.text[17..])).unwrap();
