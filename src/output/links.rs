@@ -56,29 +56,23 @@ pub fn write_links(
     links: &Links,
 ) -> anyhow::Result<()> {
     let students = &registers.students.rows;
-    let sources: [(&str, &[Link]); 3] = [
-        ("exemptions", &links.exemptions),
-        ("poverty", &links.poverty),
-        ("students", &links.students),
-    ];
-    let key = |source: &str, r: usize| -> Cow<'_, str> {
-        match source {
-            "students" => Cow::Borrowed(students[r].student_no.as_str()),
-            "poverty" => Cow::Owned(linked_record(registers, "poverty", r).key),
-            _ => Cow::Borrowed(
-                registers.exemptions.as_ref().expect("exemption links").rows[r]
-                    .id
-                    .text
-                    .as_str(),
-            ),
-        }
+    let student_no = |r: usize| Cow::Borrowed(students[r].student_no.as_str());
+    let member_key = |r: usize| Cow::Owned(linked_record(registers, "poverty", r).key);
+    let exemption_id = |r: usize| {
+        let exemptions = registers.exemptions.as_ref().expect("exemption links");
+        Cow::Borrowed(exemptions.rows[r].id.text.as_str())
     };
-    let total = sources.iter().map(|(_, list)| list.len()).sum();
+    let sources: [Source; 3] = [
+        ("exemptions", &links.exemptions, &exemption_id),
+        ("poverty", &links.poverty, &member_key),
+        ("students", &links.students, &student_no),
+    ];
+    let total = sources.iter().map(|(_, list, _)| list.len()).sum();
     let c = &columns::LINKS;
     write_parquet_batches(dir, files::LINKS_PARQUET, total, |range| {
         let rows = rows_in(&sources, range);
-        debug_assert!(rows.is_sorted_by_key(|(s, l)| (*s, l.child)));
-        let keys: Vec<Cow<str>> = rows.par_iter().map(|(s, l)| key(s, l.record)).collect();
+        debug_assert!(rows.is_sorted_by_key(|(s, l, _)| (*s, l.child)));
+        let keys: Vec<Cow<str>> = rows.par_iter().map(|(_, l, key)| key(l.record)).collect();
         Ok(DataFrame::new(
             rows.len(),
             vec![
@@ -108,18 +102,28 @@ pub fn write_links(
     })
 }
 
+/// The key of a source's record `r` in the file.
+type RecordKey<'a> = &'a (dyn Fn(usize) -> Cow<'a, str> + Sync);
+
+/// A source's name, its links and its record keys.
+type Source<'a> = (&'static str, &'a [Link], RecordKey<'a>);
+
 /// The rows at `range` of the sources' links laid end to end.
-fn rows_in<'l>(
-    sources: &[(&'static str, &'l [Link])],
+fn rows_in<'a>(
+    sources: &[Source<'a>],
     range: Range<usize>,
-) -> Vec<(&'static str, &'l Link)> {
+) -> Vec<(&'static str, &'a Link, RecordKey<'a>)> {
     let mut rows = Vec::with_capacity(range.len());
     let mut start = 0;
-    for &(source, list) in sources {
+    for &(source, list, key) in sources {
         let end = start + list.len();
         let (from, to) = (range.start.max(start), range.end.min(end));
         if from < to {
-            rows.extend(list[from - start..to - start].iter().map(|l| (source, l)));
+            rows.extend(
+                list[from - start..to - start]
+                    .iter()
+                    .map(|l| (source, l, key)),
+            );
         }
         start = end;
     }
