@@ -16,6 +16,9 @@ use crate::normalize::date::Date;
 use crate::normalize::values::StudentStatus;
 use crate::normalize::{Person, Registers};
 
+/// The flag reason of a child whose only candidates are in the review band.
+pub const REVIEW_ONLY: &str = "review_only";
+
 /// What happened to one cohort child.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -89,7 +92,7 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
                 reason: status_reason(s),
             },
             (None, None) if in_review[i] => Outcome::Flagged {
-                reason: "review_only".into(),
+                reason: REVIEW_ONLY.into(),
             },
             (None, None) if exemption[i].is_some() => Outcome::Flagged {
                 reason: "exemption_expired".into(),

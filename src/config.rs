@@ -109,6 +109,7 @@ struct LinkageFile {
     tie_margin: Option<f64>,
     block_cap: Option<u64>,
     candidate_floor: Option<f64>,
+    id_doubt: Option<f64>,
     #[serde(default)]
     m: LevelValues,
     #[serde(default)]
@@ -293,6 +294,13 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
     t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
     options.block_cap = file.block_cap.unwrap_or(options.block_cap);
     options.candidate_floor = file.candidate_floor.unwrap_or(options.candidate_floor);
+    options.id_doubt = file.id_doubt.unwrap_or(options.id_doubt);
+    if !options.id_doubt.is_finite() {
+        return Err(bad_input(format!(
+            "linkage id_doubt ({}) must be a finite number of bits",
+            options.id_doubt
+        )));
+    }
     options.fixed = Overrides {
         m: file.m.clone(),
         u: file.u.clone(),

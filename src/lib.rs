@@ -108,6 +108,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             output::checks::write_checks(dir, &cohort, &registers, &links, &ledger, &findings)?;
             output::candidates::write_candidates(dir, &cohort, &registers, &links)?;
             output::rejects::write_rejects(dir, &all_rejects(&registers))?;
+            output::rejects::write_warnings(dir, &all_warnings(&registers))?;
             Ok(())
         })?;
 
@@ -135,6 +136,8 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             "links": {
                 "students": links.students.len(),
                 "students_further": links.extra_students.len(),
+                "student_rows_following_their_registration": links.registrations.followers(),
+                "doubted_ids": links.doubted_students.len() + links.doubted_poverty.len(),
                 "poverty": links.poverty.len(),
                 "exemptions": links.exemptions.len(),
             },
@@ -157,6 +160,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         let rejects = all_rejects(&registers);
         output::atomic::create_run_dir(&config.out)?;
         output::rejects::write_rejects(&config.out, &rejects)?;
+        output::rejects::write_warnings(&config.out, &all_warnings(&registers))?;
         let manifest = manifest("check", config, &inputs, &registers, None, &timer);
         output::manifest::write_manifest(&config.out, &manifest)?;
         Ok(rejects.len() as u64)
@@ -182,6 +186,14 @@ fn all_rejects(registers: &Registers) -> Vec<&reject::Reject> {
     if let Some(e) = &registers.exemptions {
         all.extend(&e.rejects);
     }
+    all
+}
+
+/// Rows used with a field lost, from every register.
+fn all_warnings(registers: &Registers) -> Vec<&reject::Reject> {
+    let mut all: Vec<&reject::Reject> = Vec::new();
+    all.extend(&registers.students.warnings);
+    all.extend(&registers.poverty.warnings);
     all
 }
 

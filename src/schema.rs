@@ -201,6 +201,7 @@ pub mod files {
     pub const SUMMARY_CSV: &str = "summary.csv";
     pub const SUMMARY_JSON: &str = "summary.json";
     pub const REJECTS_CSV: &str = "rejects.csv";
+    pub const WARNINGS_CSV: &str = "warnings.csv";
     pub const REVIEW_CSV: &str = "review.csv";
     pub const CANDIDATES_PARQUET: &str = "candidates.parquet";
     pub const MANIFEST_JSON: &str = "manifest.json";
@@ -230,7 +231,7 @@ pub mod columns {
         "best_weight",
     ];
     pub const LINKS: [&str; 5] = ["source", "population_id", "record_key", "method", "weight"];
-    pub const SUMMARY: [&str; 9] = [
+    pub const SUMMARY: [&str; 10] = [
         "level",
         "division_code",
         "monitored",
@@ -238,6 +239,7 @@ pub mod columns {
         "enrolled",
         "flagged",
         "flagged_poor",
+        "flagged_review_only",
         "exempt",
         "coverage_rate",
     ];

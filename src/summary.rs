@@ -1,5 +1,5 @@
 //! Stage 7, `summary`: counts per county, rolled up to prefecture, province and the whole
-//! run: cohort, enrolled, flagged, flagged poor, exempt and the coverage rate
+//! run: cohort, enrolled, flagged, flagged poor, flagged review-only, exempt and the coverage rate
 //! enrolled / (cohort − exempt). Monitored counties are marked and listed right after the
 //! total; the counts of every verification check ride along.
 
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::classify::{Ledger, Outcome};
+use crate::classify::{Ledger, Outcome, REVIEW_ONLY};
 use crate::cohort::Cohort;
 use crate::verify::{CheckCounts, Findings};
 
@@ -40,6 +40,8 @@ pub struct Counts {
     pub enrolled: u64,
     pub flagged: u64,
     pub flagged_poor: u64,
+    /// Of the flagged: children whose only candidates are in the review band.
+    pub flagged_review_only: u64,
     pub exempt: u64,
 }
 
@@ -49,6 +51,7 @@ impl Counts {
         self.enrolled += other.enrolled;
         self.flagged += other.flagged;
         self.flagged_poor += other.flagged_poor;
+        self.flagged_review_only += other.flagged_review_only;
         self.exempt += other.exempt;
     }
 
@@ -100,9 +103,10 @@ pub fn summarize(
         match &ledger.outcomes[i] {
             Outcome::Enrolled => c.enrolled += 1,
             Outcome::Exempt { .. } => c.exempt += 1,
-            Outcome::Flagged { .. } => {
+            Outcome::Flagged { reason } => {
                 c.flagged += 1;
                 c.flagged_poor += u64::from(ledger.poor[i]);
+                c.flagged_review_only += u64::from(reason == REVIEW_ONLY);
             }
         }
     }

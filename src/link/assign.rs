@@ -1,6 +1,8 @@
-//! One-to-one assignment of scored pairs: best weight first, with deterministic tie breaks
-//! by stable keys. A pair at or above the accept threshold links unless a rival candidate
-//! (another free record for the child, or another free child for the record) comes within
+//! Assignment of scored pairs: best weight first, with deterministic tie breaks by stable
+//! keys. Each record links to one child; a child takes one record, or — for student
+//! registrations — several (a second registration is a finding, not an ambiguity). A pair
+//! at or above the accept threshold links unless a rival candidate (another free child for
+//! the record, or, one record per child, another free record for the child) comes within
 //! the tie margin; then both go to review instead of a guess — the twins trap.
 
 use std::cmp::Ordering;
@@ -21,6 +23,15 @@ pub struct Thresholds {
     pub tie_margin: f64,
 }
 
+/// How many records a child may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PerChild {
+    /// One record per child (poverty members: a member is a person).
+    One,
+    /// Several (student registrations: a child may be registered twice).
+    Many,
+}
+
 /// Which pairs link and which go to review (indices into the scored pairs).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Assignment {
@@ -33,8 +44,10 @@ pub struct Assignment {
 pub fn assign(
     pairs: &[Scored],
     t: Thresholds,
+    per_child: PerChild,
     order: impl Fn(&Scored, &Scored) -> Ordering,
 ) -> Assignment {
+    let one = per_child == PerChild::One;
     let mut ranked: Vec<usize> = (0..pairs.len())
         .filter(|&i| pairs[i].weight >= t.review)
         .collect();
@@ -58,19 +71,20 @@ pub fn assign(
     for &i in &ranked {
         let p = pairs[i];
         let (c, r) = (p.child as usize, p.record as usize);
-        if p.weight < t.accept || child_taken[c] || record_taken[r] {
+        if p.weight < t.accept || (one && child_taken[c]) || record_taken[r] {
             continue;
         }
         let close = |j: &&usize| pairs[**j].weight >= p.weight - t.tie_margin && **j != i;
         let rivals: Vec<usize> = by_child[c]
             .iter()
+            .filter(|_| one)
             .filter(close)
             .filter(|&&j| !record_taken[pairs[j].record as usize])
             .chain(
                 by_record[r]
                     .iter()
                     .filter(close)
-                    .filter(|&&j| !child_taken[pairs[j].child as usize]),
+                    .filter(|&&j| !(one && child_taken[pairs[j].child as usize])),
             )
             .copied()
             .collect();
@@ -125,14 +139,14 @@ mod tests {
     #[test]
     fn best_first_and_one_to_one() {
         let pairs = [s(0, 0, 30.0), s(0, 1, 22.0), s(1, 1, 25.0), s(1, 0, 21.0)];
-        assert_eq!(assign(&pairs, T, by_index).links, vec![0, 2]);
+        assert_eq!(assign(&pairs, T, PerChild::One, by_index).links, vec![0, 2]);
     }
 
     #[test]
     fn a_near_tie_goes_to_review() {
         // Twins: one record, two children within the margin.
         let pairs = [s(0, 0, 26.0), s(1, 0, 25.0)];
-        let a = assign(&pairs, T, by_index);
+        let a = assign(&pairs, T, PerChild::One, by_index);
         assert!(a.links.is_empty());
         assert_eq!(a.review, vec![0, 1]);
     }
@@ -140,9 +154,25 @@ mod tests {
     #[test]
     fn the_review_band_is_reviewed_unless_taken() {
         let pairs = [s(0, 0, 30.0), s(0, 1, 15.0), s(2, 2, 12.0), s(3, 3, 5.0)];
-        let a = assign(&pairs, T, by_index);
+        let a = assign(&pairs, T, PerChild::One, by_index);
         assert_eq!(a.links, vec![0]);
         assert_eq!(a.review, vec![2]);
+    }
+
+    #[test]
+    fn a_child_may_take_two_registrations_but_a_record_one_child() {
+        // Two records fitting one child equally: both link in `Many`, review in `One`.
+        let pairs = [s(0, 0, 26.0), s(0, 1, 25.0)];
+        assert_eq!(
+            assign(&pairs, T, PerChild::Many, by_index).links,
+            vec![0, 1]
+        );
+        assert!(assign(&pairs, T, PerChild::One, by_index).links.is_empty());
+        // One record fitting two children is still a near-tie.
+        let twins = [s(0, 0, 26.0), s(1, 0, 25.0)];
+        let a = assign(&twins, T, PerChild::Many, by_index);
+        assert!(a.links.is_empty());
+        assert_eq!(a.review, vec![0, 1]);
     }
 
     #[test]
@@ -150,13 +180,13 @@ mod tests {
         let pairs = [s(0, 0, 25.0), s(1, 1, 25.0), s(0, 1, 10.0)];
         let mut reversed = pairs;
         reversed.reverse();
-        let a: Vec<(u32, u32)> = assign(&pairs, T, by_index)
+        let a: Vec<(u32, u32)> = assign(&pairs, T, PerChild::One, by_index)
             .links
             .iter()
             .map(|&i| (pairs[i].child, pairs[i].record))
             .collect();
         let b: Vec<(u32, u32)> = {
-            let mut v: Vec<_> = assign(&reversed, T, by_index)
+            let mut v: Vec<_> = assign(&reversed, T, PerChild::One, by_index)
                 .links
                 .iter()
                 .map(|&i| (reversed[i].child, reversed[i].record))

@@ -1,7 +1,8 @@
 //! Blocking for fuzzy linkage: several cheap passes whose union gives the candidate pairs
 //! among the records the exact pass left unlinked on both sides.
 //!
-//! Passes: same birth date; same toneless pinyin name (any reading), birth year and sex; ID
+//! Passes: same birth date; same toneless pinyin name (any reading), birth year and sex, and
+//! the same with birth month and day instead of year (a year typed one off); ID
 //! number within one substitution or one adjacent transposition (deletion-neighbourhood
 //! keys over the first 17 characters); and same simplified name and county for records
 //! with no birth date (the cohort side always has one). A block whose pairs would exceed
@@ -20,7 +21,6 @@ use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
 use super::compare::{CompareView, Views};
-use crate::normalize::id::IdClass;
 use crate::normalize::name_key::pinyin_key_hashes;
 use crate::normalize::values::Sex;
 
@@ -71,11 +71,12 @@ pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
 /// pushed as 64-bit hashes: a collision only adds a pair that scoring then rejects.
 type KeyFn = fn(&CompareView, bool, &mut Vec<u64>);
 
-const PASSES: [(&str, KeyFn); 4] = [
+const PASSES: [(&str, KeyFn); 5] = [
     ("birth_date", birth_date_keys),
     ("pinyin_name_year", pinyin_year_keys),
     ("id_one_edit", id_edit_keys),
     ("name_county_no_birth", name_county_keys),
+    ("pinyin_name_month_day", pinyin_month_day_keys),
 ];
 
 impl Blocking {
@@ -323,15 +324,28 @@ fn birth_date_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
 
 fn pinyin_year_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
     if let Some(d) = r.birth {
-        // Sex splits the province-sized blocks of common names; an unknown sex meets both.
-        let sexes: &[Sex] = match r.sex {
-            Sex::Unknown => &[Sex::Male, Sex::Female],
-            known => &[known][..],
-        };
-        for &sex in sexes {
-            let seed = key_hash(&[b"p", &d.year.to_le_bytes(), sex.key().as_bytes()]);
-            pinyin_key_hashes(r.name, seed, out);
-        }
+        pinyin_sex_keys(r, &[b"p", &d.year.to_le_bytes()], out);
+    }
+}
+
+/// The pinyin name with the birth month and day: finds a birth year typed one off.
+fn pinyin_month_day_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
+    if let Some(d) = r.birth {
+        pinyin_sex_keys(r, &[b"m", &[d.month, d.day]], out);
+    }
+}
+
+/// The pinyin keys of the name, seeded with `parts` and the sex. Sex splits the
+/// province-sized blocks of common names; an unknown sex meets both.
+fn pinyin_sex_keys(r: &CompareView, parts: &[&[u8]], out: &mut Vec<u64>) {
+    let sexes: &[Sex] = match r.sex {
+        Sex::Unknown => &[Sex::Male, Sex::Female],
+        known => &[known][..],
+    };
+    for &sex in sexes {
+        let mut all: Vec<&[u8]> = parts.to_vec();
+        all.push(sex.key().as_bytes());
+        pinyin_key_hashes(r.name, key_hash(&all), out);
     }
 }
 
@@ -342,7 +356,7 @@ fn id_edit_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
     const P: u64 = 0x0000_0100_0000_01B3;
     const BLANK: u8 = b'*';
     let text = r.id.text.as_bytes();
-    if text.len() != 18 || matches!(r.id.class, IdClass::Empty | IdClass::BadLength) {
+    if !r.id.has_parts() {
         return;
     }
     let mut powers = [1u64; 17];
@@ -470,7 +484,8 @@ mod tests {
                 ("birth_date", 0),
                 ("pinyin_name_year", 1),
                 ("id_one_edit", 1),
-                ("name_county_no_birth", 1)
+                ("name_county_no_birth", 1),
+                ("pinyin_name_month_day", 0)
             ]
         );
     }
@@ -489,14 +504,14 @@ mod tests {
                 "440106",
             ),
         ];
-        // Same birth date, same name and the same ID: three passes, one pair.
+        // Same birth date, same name and the same ID: four passes, one pair.
         let right = vec![owned(child, "张伟", birth, "530103")];
         let mut found: Vec<(u32, u32, u8)> = Blocking::new(views(&left), views(&right), 100)
             .pairs()
             .collect();
         found.sort_unstable();
-        let all_three = BIRTH_DATE_PASS | NAME_PASS | 1 << 2;
-        assert_eq!(found, vec![(0, 0, all_three), (1, 0, BIRTH_DATE_PASS)]);
+        let all_four = BIRTH_DATE_PASS | NAME_PASS | 1 << 2 | 1 << 4;
+        assert_eq!(found, vec![(0, 0, all_four), (1, 0, BIRTH_DATE_PASS)]);
         let mut swapped: Vec<(u32, u32, u8)> = Blocking::new(views(&right), views(&left), 100)
             .pairs()
             .map(|(i, j, by)| (j, i, by))

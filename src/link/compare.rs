@@ -10,7 +10,7 @@
 //! characters and differ in the order code and check, which says almost nothing.
 
 use crate::normalize::date::Date;
-use crate::normalize::id::{IdClass, IdNumber};
+use crate::normalize::id::IdNumber;
 use crate::normalize::name_key::{same_pinyin, simplified};
 use crate::normalize::values::Sex;
 
@@ -28,6 +28,10 @@ pub enum DateLevel {
     Exact,
     DayMonthSwapped,
     OneDayOff,
+    /// Same month and day, the year one off.
+    YearOffByOne,
+    /// Same year and day, the month one off.
+    MonthOffByOne,
     SameYearMonth,
     Different,
     Missing,
@@ -163,6 +167,10 @@ pub fn compare_dates(a: Option<Date>, b: Option<Date>) -> DateLevel {
         DateLevel::DayMonthSwapped
     } else if (a.day_number() - b.day_number()).abs() == 1 {
         DateLevel::OneDayOff
+    } else if (a.month, a.day) == (b.month, b.day) && (a.year - b.year).abs() == 1 {
+        DateLevel::YearOffByOne
+    } else if a.year == b.year && a.day == b.day && a.month.abs_diff(b.month) == 1 {
+        DateLevel::MonthOffByOne
     } else if (a.year, a.month) == (b.year, b.month) {
         DateLevel::SameYearMonth
     } else {
@@ -172,11 +180,9 @@ pub fn compare_dates(a: Option<Date>, b: Option<Date>) -> DateLevel {
 
 /// Compares two ID numbers by their parts.
 pub fn compare_ids(a: &IdNumber, b: &IdNumber) -> IdLevel {
-    // Empty, wrong-length and legacy numbers with impossible dates have no parts to compare.
-    let has_digits = |id: &IdNumber| {
-        id.text.len() == 18 && !matches!(id.class, IdClass::Empty | IdClass::BadLength)
-    };
-    if !has_digits(a) || !has_digits(b) {
+    // Empty, wrong-length, damaged and legacy numbers with impossible dates have no parts
+    // to compare.
+    if !a.has_parts() || !b.has_parts() {
         return IdLevel::Missing;
     }
     let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
@@ -227,7 +233,7 @@ pub fn compare_divisions(a: &str, b: &str) -> DivisionLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::id::{check_char, parse_id};
+    use crate::normalize::id::{IdClass, check_char, parse_id};
 
     fn id(first17: &str) -> IdNumber {
         let c = check_char(first17.as_bytes()) as char;
@@ -282,6 +288,18 @@ mod tests {
         );
         assert_eq!(
             compare_dates(d(2015, 3, 4), d(2016, 3, 4)),
+            DateLevel::YearOffByOne
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2015, 4, 4)),
+            DateLevel::MonthOffByOne
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2017, 3, 4)),
+            DateLevel::Different
+        );
+        assert_eq!(
+            compare_dates(d(2015, 3, 4), d(2016, 3, 5)),
             DateLevel::Different
         );
         assert_eq!(compare_dates(None, d(2016, 3, 4)), DateLevel::Missing);

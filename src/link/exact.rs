@@ -37,11 +37,21 @@ pub fn group_by_child<T: Sync, K: Ord>(
     id_of: impl Fn(&T) -> &IdNumber + Sync,
     preference: impl Fn(&T) -> K,
 ) -> Vec<(usize, usize)> {
-    let mut pairs: Vec<(usize, usize)> = records
+    let pairs: Vec<(usize, usize)> = records
         .par_iter()
         .enumerate()
         .filter_map(|(r, record)| index.child_of(id_of(record)).map(|child| (child, r)))
         .collect();
+    order_by_child(pairs, records, preference)
+}
+
+/// (child, record) pairs sorted by child, each child's records ordered by `preference`
+/// (best first).
+pub fn order_by_child<T, K: Ord>(
+    mut pairs: Vec<(usize, usize)>,
+    records: &[T],
+    preference: impl Fn(&T) -> K,
+) -> Vec<(usize, usize)> {
     pairs.par_sort_unstable();
     // Only a child with several records needs the preference.
     let mut start = 0;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::assign::{Scored, Thresholds, assign};
+use super::assign::{PerChild, Scored, Thresholds, assign};
 use super::block::{
     BIRTH_DATE_PASS, Blocking, DEFAULT_BLOCK_CAP, NAME_PASS, PairCounts, PassStats, tally,
 };
@@ -28,6 +28,9 @@ pub struct FuzzyOptions {
     /// Candidate pairs weighing less are dropped after scoring (bits; at most the review
     /// threshold, so assignment never misses them).
     pub candidate_floor: f64,
+    /// An exact ID agreement whose name, birth date and sex weigh less (bits) is doubted:
+    /// the ID is taken as someone else's (`link::identity`).
+    pub id_doubt: f64,
     pub random_pairs: usize,
     pub em_iterations: u32,
     /// Fixed m and u values from the config.
@@ -44,6 +47,7 @@ impl Default for FuzzyOptions {
             },
             block_cap: DEFAULT_BLOCK_CAP,
             candidate_floor: 0.0,
+            id_doubt: super::identity::DEFAULT_ID_DOUBT,
             random_pairs: 50_000,
             em_iterations: 100,
             fixed: Overrides::default(),
@@ -107,26 +111,32 @@ pub struct Side<'s, 'a> {
     pub views: Views<'s, 'a>,
     pub pool: &'s [usize],
     pub key: &'s (dyn Fn(usize) -> String + Sync),
+    /// The records that stand for themselves (not rows following another of their
+    /// registration): what random pairs are drawn from when the pool is small.
+    pub universe: &'s [usize],
 }
 
-/// Links the pooled records of `records` to the pooled children of `children`. The
-/// weights are fitted on these pairs unless `fitted` gives them.
+/// Links the pooled records of `records` to the pooled children of `children`, each child
+/// taking one record or several (`per_child`). The weights are fitted on these pairs unless
+/// `fitted` gives them.
 pub fn fuzzy_link(
     children: Side,
     records: Side,
     name_shares: &Arc<NameShares>,
     options: &FuzzyOptions,
-    fitted: Option<&Params>,
+    (per_child, fitted): (PerChild, Option<&Params>),
 ) -> FuzzyOutcome {
     let Side {
         views: children,
         pool: child_pool,
         key: child_key,
+        ..
     } = children;
     let Side {
         views: records,
         pool: record_pool,
         key: record_key,
+        universe,
     } = records;
     let left = |a: usize| children.get(child_pool[a]);
     let right = |b: usize| records.get(record_pool[b]);
@@ -153,7 +163,7 @@ pub fn fuzzy_link(
             fit(
                 children,
                 records,
-                record_pool,
+                (record_pool, universe),
                 record_key,
                 &sessions,
                 options,
@@ -193,7 +203,7 @@ pub fn fuzzy_link(
             weight: p.weight,
         })
         .collect();
-    let assignment = assign(&scored, options.thresholds, |a, b| {
+    let assignment = assign(&scored, options.thresholds, per_child, |a, b| {
         (child_key(a.child as usize), record_key(a.record as usize))
             .cmp(&(child_key(b.child as usize), record_key(b.record as usize)))
     });
@@ -293,7 +303,7 @@ fn count_patterns(
 fn fit(
     children: Views,
     records: Views,
-    record_pool: &[usize],
+    (record_pool, universe): (&[usize], &[usize]),
     record_key: &(dyn Fn(usize) -> String + Sync),
     patterns: &SessionPatterns,
     options: &FuzzyOptions,
@@ -301,13 +311,24 @@ fn fit(
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
     // Random records come from the pool when it is big enough to stand for the register
     // (which records the exact pass took says nothing of how names or dates agree at
-    // random), else from every record; in key order either way.
+    // random), else from every record standing for itself; in key order either way.
     let mut by_key: Vec<usize> = if record_pool.len() >= MIN_SAMPLE_POOL {
         record_pool.to_vec()
     } else {
-        (0..records.len).collect()
+        universe.to_vec()
     };
-    by_key.par_sort_by_cached_key(|&j| (record_key(j), j));
+    // Ties of keys are broken by content, never by position.
+    by_key.par_sort_by_cached_key(|&j| {
+        let v = records.get(j);
+        (
+            record_key(j),
+            v.id.text.clone(),
+            v.name.to_string(),
+            v.birth,
+            v.sex,
+            v.division.to_string(),
+        )
+    });
     // Nothing to weigh: no random pairs to sample.
     let picks: Vec<(usize, usize)> = if patterns.pairs == 0 {
         Vec::new()

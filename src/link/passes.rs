@@ -7,13 +7,30 @@ use rayon::prelude::*;
 use super::compare::{CompareView, Views};
 use std::sync::Arc;
 
+use super::assign::PerChild;
 use super::fuzzy::{FuzzyOutcome, NameShares, ScoredPair, Side, fuzzy_link, name_shares};
 use super::weights::Params;
 use super::{Link, Links, Method};
 use crate::cohort::Cohort;
 use crate::config::Config;
+use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::simplified;
 use crate::normalize::{Registers, Text};
+
+/// What a record whose ID was doubted shows fuzzy linkage: no ID at all.
+static NO_ID: IdNumber = IdNumber {
+    text: Text::const_new(""),
+    class: IdClass::Empty,
+};
+
+/// Per record: whether its ID was doubted (someone else's), so fuzzy linkage ignores it.
+fn masks(len: usize, doubted: &[super::identity::Doubted]) -> Vec<bool> {
+    let mut masked = vec![false; len];
+    for d in doubted {
+        masked[d.record] = true;
+    }
+    masked
+}
 
 /// The names of `records` folded to simplified characters, in order, as inline text; where
 /// `wanted` is false the name is left empty (the record takes no part in fuzzy linkage).
@@ -40,6 +57,9 @@ pub fn simplified_names<T: Sync>(
 /// set aside).
 pub struct FuzzySource<'a> {
     pub len: usize,
+    /// The records that stand for themselves (a registration's standing row; every
+    /// poverty member).
+    pub universe: Vec<usize>,
     pub view: Box<dyn Fn(usize) -> CompareView<'a> + Sync + 'a>,
     pub key: Box<dyn Fn(usize) -> String + Sync + 'a>,
     pub used: Vec<bool>,
@@ -50,23 +70,30 @@ fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
     if folded.is_empty() { name } else { folded }
 }
 
-/// Student records for fuzzy linkage, compared against the school's division.
+/// Student registrations for fuzzy linkage (the row standing for each), compared against
+/// the school's division.
 pub fn student_source<'a>(
     registers: &'a Registers,
     names: &'a [Text],
     links: &Links,
 ) -> FuzzySource<'a> {
     let students = &registers.students.rows;
-    let mut used = vec![false; students.len()];
+    let mut used: Vec<bool> = (0..students.len())
+        .map(|j| !links.registrations.stands(j))
+        .collect();
     for l in links.students.iter().chain(&links.extra_students) {
         used[l.record] = true;
     }
+    let masked = masks(students.len(), &links.doubted_students);
     FuzzySource {
         len: students.len(),
+        universe: (0..students.len())
+            .filter(|&j| links.registrations.stands(j))
+            .collect(),
         view: Box::new(move |j| {
             let s = &students[j];
             CompareView {
-                id: &s.id,
+                id: if masked[j] { &NO_ID } else { &s.id },
                 name: matching_name(&names[j], &s.name),
                 birth: s.birth,
                 sex: s.sex,
@@ -89,12 +116,14 @@ pub fn poverty_source<'a>(
     for l in &links.poverty {
         used[l.record] = true;
     }
+    let masked = masks(members.len(), &links.doubted_poverty);
     FuzzySource {
         len: members.len(),
+        universe: (0..members.len()).collect(),
         view: Box::new(move |j| {
             let m = &members[j];
             CompareView {
-                id: &m.id,
+                id: if masked[j] { &NO_ID } else { &m.id },
                 name: matching_name(&names[j], &m.name),
                 birth: m.birth,
                 sex: m.sex,
@@ -153,7 +182,7 @@ impl<'a> Context<'a> {
         &self,
         source: &FuzzySource,
         excluded: &[bool],
-        fitted: Option<&Params>,
+        (per_child, fitted): (PerChild, Option<&Params>),
     ) -> FuzzyOutcome {
         let children = self.cohort.children.len();
         let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
@@ -173,6 +202,7 @@ impl<'a> Context<'a> {
                 },
                 pool: &child_pool,
                 key: &|i| self.cohort.children[i].id.text.to_string(),
+                universe: &[],
             },
             Side {
                 views: Views {
@@ -181,34 +211,36 @@ impl<'a> Context<'a> {
                 },
                 pool: &record_pool,
                 key: &source.key,
+                universe: &source.universe,
             },
             &self.name_shares,
             &self.config.fuzzy,
-            fitted,
+            (per_child, fitted),
         )
     }
 
     /// Runs fuzzy linkage for one source among the children not `settled`, and adds its
-    /// links to `list` (kept sorted by child). A fuzzy link replaces the child's earlier
-    /// link, which is returned. Weights are fitted unless `fitted` gives them.
-    pub fn fuzzy_pass(
+    /// links to `list` (kept sorted by child). Where a child then has several links, the
+    /// first by `rank` stays in `list` and the others are returned (further records).
+    pub fn fuzzy_pass<K: Ord>(
         &self,
         source: &FuzzySource,
         list: &mut Vec<Link>,
         settled: &[bool],
-        fitted: Option<&Params>,
+        (per_child, fitted): (PerChild, Option<&Params>),
+        rank: impl Fn(&Link) -> K,
     ) -> (FuzzyOutcome, Vec<Link>) {
-        let outcome = self.link_fuzzily(source, settled, fitted);
-        let mut fuzzy_child = vec![false; self.cohort.children.len()];
-        for p in &outcome.links {
-            fuzzy_child[p.child] = true;
-        }
-        let (displaced, kept): (Vec<Link>, Vec<Link>) =
-            list.drain(..).partition(|l| fuzzy_child[l.child]);
-        *list = kept;
+        let outcome = self.link_fuzzily(source, settled, (per_child, fitted));
         list.extend(outcome.links.iter().map(fuzzy_link_of));
-        list.sort_by_key(|l| l.child);
-        (outcome, displaced)
+        list.sort_by_cached_key(|l| (l.child, rank(l)));
+        let mut further = Vec::new();
+        let mut kept = Vec::with_capacity(list.len());
+        for group in list.chunk_by(|a, b| a.child == b.child) {
+            kept.push(group[0]);
+            further.extend_from_slice(&group[1..]);
+        }
+        *list = kept;
+        (outcome, further)
     }
 }
 

@@ -31,7 +31,7 @@ pub struct Overrides {
 pub fn default_m() -> Vec<Vec<f64>> {
     vec![
         vec![0.90, 0.04, 0.03, 0.02, 0.01],
-        vec![0.93, 0.01, 0.02, 0.01, 0.02, 0.01],
+        vec![0.93, 0.01, 0.02, 0.005, 0.005, 0.01, 0.01, 0.01],
         vec![0.005, 0.45, 0.045, 0.49, 0.01],
         vec![0.98, 0.01, 0.01],
         vec![0.93, 0.02, 0.04, 0.01],
@@ -162,7 +162,7 @@ mod tests {
         };
         let mut m = default_m();
         overrides.apply_m(&mut m);
-        let weighed: f64 = m[1][..5].iter().sum();
+        let weighed: f64 = m[1][..7].iter().sum();
         assert!((weighed - 1.0).abs() < 1e-12, "{:?}", m[1]);
         assert!(
             (m[1][1] / m[1][2] - 0.5).abs() < 1e-12,

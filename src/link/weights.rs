@@ -27,6 +27,8 @@ pub const LEVELS: [&[&str]; 5] = [
         "exact",
         "day_month_swapped",
         "one_day_off",
+        "year_off_by_one",
+        "month_off_by_one",
         "same_year_month",
         "different",
         "missing",
@@ -136,7 +138,7 @@ impl Params {
 }
 
 /// Most levels any field has.
-const MAX_LEVELS: usize = 6;
+const MAX_LEVELS: usize = 8;
 
 /// Scores pairs from a table of every field level's weight, made once per fit: a pair
 /// costs five lookups, and the name's share only when the names agree exactly. Gives the
@@ -314,14 +316,14 @@ mod tests {
     fn em_recovers_m_and_u_on_pairs_with_known_truth() {
         let true_m = vec![
             vec![0.85, 0.08, 0.04, 0.02, 0.01],
-            vec![0.9, 0.02, 0.03, 0.02, 0.02, 0.01],
+            vec![0.88, 0.02, 0.03, 0.01, 0.01, 0.02, 0.02, 0.01],
             vec![0.0, 0.35, 0.05, 0.1, 0.5],
             vec![0.97, 0.02, 0.01],
             vec![0.85, 0.1, 0.04, 0.01],
         ];
         let true_u = vec![
             vec![0.002, 0.003, 0.02, 0.075, 0.9],
-            vec![0.3, 0.002, 0.005, 0.02, 0.663, 0.01],
+            vec![0.3, 0.002, 0.005, 0.002, 0.002, 0.016, 0.663, 0.01],
             vec![0.0, 0.0005, 0.02, 0.4795, 0.5],
             vec![0.49, 0.5, 0.01],
             vec![0.3, 0.3, 0.39, 0.01],
@@ -418,6 +420,6 @@ mod tests {
             checked,
             3 * LEVELS.iter().map(|l| l.len()).product::<usize>()
         );
-        assert_eq!(params.field_weight(1, 5), 0.0, "missing weighs nothing");
+        assert_eq!(params.field_weight(1, 7), 0.0, "missing weighs nothing");
     }
 }

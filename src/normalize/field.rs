@@ -3,7 +3,7 @@
 
 use super::Text;
 use super::date::Date;
-use super::id::{IdClass, IdNumber, parse_id};
+use super::id::{IdClass, IdNumber, parse_id, parse_record_id};
 use super::values::{Sex, WordMap};
 use crate::load::Table;
 use crate::reject::Reject;
@@ -48,16 +48,23 @@ impl<'a> Row<'a> {
         Ok(text)
     }
 
-    /// An ID number, which may be empty; garbage rejects the row.
-    pub fn id(&self) -> Result<IdNumber, Reject> {
-        parse_id(self.raw(Field::IdNumber)).map_err(|g| self.reject(Field::IdNumber, g.reason()))
+    /// The ID number of a record that keeps its row without one (a student record, a
+    /// poverty member): empty, invalid or damaged, the row stays and links by its other
+    /// fields; damage is reported as a warning.
+    pub fn record_id(&self) -> IdNumber {
+        parse_record_id(self.raw(Field::IdNumber))
     }
 
-    /// An ID number that must not be empty.
+    /// The ID number that gives a row its identity (a population row, an exemption):
+    /// empty, damaged or garbage rejects the row.
     pub fn required_id(&self) -> Result<IdNumber, Reject> {
-        let id = self.id()?;
+        let id = parse_id(self.raw(Field::IdNumber))
+            .map_err(|g| self.reject(Field::IdNumber, g.reason()))?;
         if id.class == IdClass::Empty {
             return Err(self.reject(Field::IdNumber, "required field is empty"));
+        }
+        if let Some(damage) = id.damage() {
+            return Err(self.reject(Field::IdNumber, damage));
         }
         Ok(id)
     }

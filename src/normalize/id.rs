@@ -2,8 +2,10 @@
 //! upgrade, and the facts derived from a valid number (birth date, sex, address code).
 //!
 //! Cleaning repairs only what is unambiguous (spaces, hyphens, full-width characters, a
-//! lowercase x, Excel's leading apostrophe). A value Excel has turned into scientific
-//! notation, or one with letters, is garbage and is never guessed at.
+//! lowercase x, Excel's leading apostrophe). A value Excel has damaged — turned into
+//! scientific notation (4.30102E+17), or stored as a number and so rounded to 15
+//! significant digits (430102201203041000, failing its check) — is classed `damaged` and
+//! never guessed at; one with letters is garbage.
 
 use super::date::Date;
 use super::text::{half_width, is_space};
@@ -16,6 +18,8 @@ pub enum IdClass {
     BadCheck,
     BadDate,
     BadLength,
+    /// Damaged by a spreadsheet: scientific notation, or the last digits zeroed.
+    Damaged,
     Empty,
 }
 
@@ -27,6 +31,7 @@ impl IdClass {
             IdClass::BadCheck => "bad_check",
             IdClass::BadDate => "bad_date",
             IdClass::BadLength => "bad_length",
+            IdClass::Damaged => "damaged",
             IdClass::Empty => "empty",
         }
     }
@@ -48,20 +53,41 @@ pub struct IdNumber {
 /// Why a value cannot be an ID number at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdGarbage {
-    ScientificNotation,
     BadCharacters,
 }
 
 impl IdGarbage {
     pub const fn reason(self) -> &'static str {
         match self {
-            IdGarbage::ScientificNotation => {
-                "ID number in scientific notation (digits lost in a spreadsheet)"
-            }
             IdGarbage::BadCharacters => {
                 "ID number contains characters other than digits and a final X"
             }
         }
+    }
+}
+
+impl IdNumber {
+    /// Why a `damaged` number is damaged, for rejects and warnings.
+    pub fn damage(&self) -> Option<&'static str> {
+        (self.class == IdClass::Damaged).then(|| {
+            if looks_scientific(&self.text) {
+                "ID number in scientific notation (digits lost in a spreadsheet)"
+            } else if self.text.len() == 18 && self.text.ends_with("000") {
+                "ID number with its last digits zeroed by a spreadsheet (fails its check)"
+            } else {
+                IdGarbage::BadCharacters.reason()
+            }
+        })
+    }
+
+    /// Whether the number has its 18 characters to compare part by part: valid, upgraded,
+    /// or invalid by its check or date only.
+    pub fn has_parts(&self) -> bool {
+        self.text.len() == 18
+            && matches!(
+                self.class,
+                IdClass::Valid | IdClass::UpgradedLegacy | IdClass::BadCheck | IdClass::BadDate
+            )
     }
 }
 
@@ -89,7 +115,10 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
         });
     }
     if looks_scientific(&cleaned) {
-        return Err(IdGarbage::ScientificNotation);
+        return Ok(IdNumber {
+            text: cleaned,
+            class: IdClass::Damaged,
+        });
     }
     let bytes = cleaned.as_bytes();
     let body_ok = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
@@ -113,7 +142,13 @@ fn classify18(bytes: &[u8]) -> IdClass {
     if birth_of(bytes).is_none() {
         IdClass::BadDate
     } else if check_char(&bytes[..17]) != bytes[17] {
-        IdClass::BadCheck
+        // A number stored as a number keeps 15 significant digits: the last three become
+        // zeros. A typo ends in 000 one time in a thousand; a spreadsheet almost always.
+        if bytes[15..] == *b"000" {
+            IdClass::Damaged
+        } else {
+            IdClass::BadCheck
+        }
     } else {
         IdClass::Valid
     }
@@ -192,7 +227,6 @@ impl IdNumber {
     }
 }
 
-/// Masks an ID-like value for logs and error messages: 530102********1234.
 /// A usable ID number as one integer: the 17 digits times 11 plus the check character
 /// (X = 10). Sorting codes sorts the ID numbers.
 pub fn id_code(id: &IdNumber) -> Option<u64> {
@@ -220,6 +254,23 @@ pub fn id_text(code: u64) -> String {
     format!("{:017}{check}", code / 11)
 }
 
+/// An 18-digit number as a spreadsheet keeps it: rounded to 15 significant digits.
+pub fn rounded(id18: &str) -> Option<String> {
+    let n: u64 = id18.parse().ok().filter(|_| id18.len() == 18)?;
+    Some(format!("{}", (n + 500) / 1000 * 1000))
+}
+
+/// Parses a raw ID of a record that stays without it (a student record, a poverty
+/// member): garbage becomes a `damaged` number, kept (at most 40 characters) so that the
+/// damage can be reported.
+pub fn parse_record_id(raw: &str) -> IdNumber {
+    parse_id(raw).unwrap_or_else(|_| IdNumber {
+        text: raw.trim().chars().take(40).collect(),
+        class: IdClass::Damaged,
+    })
+}
+
+/// Masks an ID-like value for logs and error messages: 530102********1234.
 pub fn mask_id(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= 10 {
@@ -309,12 +360,33 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_rejected_not_guessed() {
-        assert_eq!(parse_id("4.30102E+17"), Err(IdGarbage::ScientificNotation));
+    fn spreadsheet_damage_is_classed_not_guessed() {
+        assert_eq!(class("4.30102E+17"), IdClass::Damaged);
+        assert_eq!(class("430102200901011234.0"), IdClass::Damaged);
+        // 430102201203041567 stored as a number: 15 significant digits survive.
+        assert_eq!(class("430102201203042000"), IdClass::Damaged);
+        let damaged = parse_id("4.30102E+17").unwrap();
+        assert!(damaged.damage().unwrap().contains("scientific"));
+        assert!(!damaged.has_parts());
+        assert_eq!(damaged.birth_date(), None);
         assert_eq!(
-            parse_id("430102200901011234.0"),
-            Err(IdGarbage::ScientificNotation)
+            rounded("430102201203041567").as_deref(),
+            Some("430102201203042000")
         );
+        assert_eq!(rounded("43010220120304156X"), None);
+        let zeroed = parse_id("430102201203042000").unwrap();
+        assert!(zeroed.damage().unwrap().contains("zeroed"));
+        assert!(!zeroed.has_parts());
+        // A valid number that happens to end in 000 is valid.
+        let first17 = (1..=28)
+            .flat_map(|day| (0..10).map(move |h| format!("430102201203{day:02}{h}00")))
+            .find(|f| check_char(f.as_bytes()) == b'0')
+            .unwrap();
+        assert_eq!(class(&format!("{first17}0")), IdClass::Valid);
+    }
+
+    #[test]
+    fn garbage_is_rejected_not_guessed() {
         assert_eq!(
             parse_id("43010220090101ABCD"),
             Err(IdGarbage::BadCharacters)

@@ -55,6 +55,9 @@ pub struct Student {
     pub school_division: Text,
     pub grade: Text,
     pub status: StudentStatus,
+    /// The ID a national student number (G + the 18-digit ID) carries, when it is usable
+    /// and differs from a usable ID column: a second, independent copy of the ID.
+    pub other_id: Option<Box<IdNumber>>,
 }
 
 /// A poverty register member.
@@ -85,6 +88,8 @@ pub struct Exemption {
 pub struct Records<T> {
     pub rows: Vec<T>,
     pub rejects: Vec<Reject>,
+    /// Rows used with a field lost (a damaged ID): reported, not rejected.
+    pub warnings: Vec<Reject>,
     /// Rows read from the file (used plus rejected).
     pub rows_in: u64,
 }
@@ -102,13 +107,16 @@ fn required<T>(loaded: Option<T>, kind: SourceKind) -> anyhow::Result<T> {
     loaded.ok_or_else(|| crate::error::bad_input(format!("no {kind} file given")))
 }
 
+/// A normalised row, and the warning it carries when a field was lost.
+pub type Converted<T> = Result<(T, Option<Reject>), Reject>;
+
 /// Streams one source (students, poverty, exemptions) through `convert`, chunk by chunk:
 /// each chunk is normalised in parallel while the next is read.
 pub fn load_records<T: Send>(
     kind: SourceKind,
     config: &Config,
     progress: &Progress,
-    convert: impl Fn(&Row) -> Result<T, Reject> + Sync,
+    convert: impl Fn(&Row) -> Converted<T> + Sync,
 ) -> anyhow::Result<Option<(InputInfo, Records<T>)>> {
     let Some(options) = config.sources.get(&kind) else {
         return Ok(None);
@@ -116,6 +124,7 @@ pub fn load_records<T: Send>(
     let mut records = Records {
         rows: Vec::new(),
         rejects: Vec::new(),
+        warnings: Vec::new(),
         rows_in: 0,
     };
     let mut pieces = Vec::new();
@@ -185,29 +194,54 @@ pub(crate) fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
 /// its rejects, in row order.
 fn normalize_table<T: Send>(
     table: &Table,
-    convert: impl Fn(&Row) -> Result<T, Reject> + Sync,
+    convert: impl Fn(&Row) -> Converted<T> + Sync,
     pieces: &mut Vec<Vec<T>>,
     records: &mut Records<T>,
 ) {
-    let parts: Vec<(Vec<T>, Vec<Reject>)> = (0..table.len())
+    type Part<T> = (Vec<T>, Vec<Reject>, Vec<Reject>);
+    let parts: Vec<Part<T>> = (0..table.len())
         .into_par_iter()
         .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut rows, mut rejects), index| {
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(mut rows, mut rejects, mut warnings), index| {
                 match convert(&Row { table, index }) {
-                    Ok(row) => rows.push(row),
+                    Ok((row, warning)) => {
+                        rows.push(row);
+                        warnings.extend(warning);
+                    }
                     Err(reject) => rejects.push(reject),
                 }
-                (rows, rejects)
+                (rows, rejects, warnings)
             },
         )
         .collect();
     records.rejects.extend(table.rejects.iter().cloned());
-    for (rows, rejects) in parts {
+    for (rows, rejects, warnings) in parts {
         pieces.push(rows);
         records.rejects.extend(rejects);
+        records.warnings.extend(warnings);
     }
     records.rows_in += table.rows_in();
+}
+
+/// The warning a kept row carries when its ID column was damaged.
+fn id_warning(row: &Row, id: &IdNumber) -> Option<Reject> {
+    id.damage().map(|damage| {
+        row.reject(
+            Field::IdNumber,
+            format!("{damage}; the row is kept and links by its other fields"),
+        )
+    })
+}
+
+/// The ID number a national student number carries: "G" followed by the 18-digit ID
+/// (SPEC §3). "J" and "L" numbers, and anything else, carry none.
+pub fn student_no_id(student_no: &str) -> Option<IdNumber> {
+    let digits = student_no.strip_prefix(['G', 'g'])?;
+    if digits.len() != 18 {
+        return None;
+    }
+    id::parse_id(digits).ok().filter(|id| id.class.is_usable())
 }
 
 pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
@@ -232,14 +266,30 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Rejec
     })
 }
 
-fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
+fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
     let student_no = row.required_text(Field::StudentNo)?;
-    let id = row.id()?;
+    let column = row.record_id();
+    let warning = id_warning(row, &column);
+    // The student number's copy of the ID stands in for an unusable ID column, and is kept
+    // beside a usable one it disagrees with.
+    let (id, other_id, warning) = match student_no_id(&student_no) {
+        Some(g) if !column.class.is_usable() => (g, None, warning),
+        // A valid column that is the student number's ID rounded to 15 digits is damaged.
+        Some(g) if id::rounded(&g.text).is_some_and(|r| r == column.text.as_str()) => {
+            let warning = Some(row.reject(
+                Field::IdNumber,
+                "ID number rounded by a spreadsheet (the student number carries it whole); the row links by the student number",
+            ));
+            (g, None, warning)
+        }
+        Some(g) if g.text != column.text => (column, Some(Box::new(g)), warning),
+        _ => (column, None, warning),
+    };
     let name = normalize_name(&row.required_text(Field::Name)?);
     let status = row
         .coded(Field::Status, &vocabulary.student_status, "students")?
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
-    Ok(Student {
+    let student = Student {
         line: row.line(),
         sex: row.sex(&vocabulary.sex, &id)?,
         birth: row.birth_date(&id)?,
@@ -250,13 +300,16 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Result<Student, Reject> {
         name,
         status,
         id,
-    })
+        other_id,
+    };
+    Ok((student, warning))
 }
 
-fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Result<PovertyMember, Reject> {
-    let id = row.required_id()?;
+fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember> {
+    let id = row.record_id();
+    let warning = id_warning(row, &id);
     let name = normalize_name(&row.required_text(Field::Name)?);
-    Ok(PovertyMember {
+    let member = PovertyMember {
         line: row.line(),
         household_no: row.text(Field::HouseholdNo),
         sex: row.sex(&vocabulary.sex, &id)?,
@@ -266,17 +319,19 @@ fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Result<PovertyMember, R
         poverty_status: row.text(Field::PovertyStatus),
         name,
         id,
-    })
+    };
+    Ok((member, warning))
 }
 
-fn exemption(row: &Row, vocabulary: &Vocabulary) -> Result<Exemption, Reject> {
+fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {
     let id = row.required_id()?;
-    Ok(Exemption {
+    let exemption = Exemption {
         line: row.line(),
         reason: vocabulary
             .reason_key(&row.required_text(Field::Reason)?)
             .into(),
         valid_until: row.date(Field::ValidUntil)?,
         id,
-    })
+    };
+    Ok((exemption, None))
 }

@@ -15,36 +15,43 @@ pub fn simplified(name: &str) -> String {
 
 /// Hashes of every pinyin key of a name (every combination of readings, at most
 /// [`MAX_KEYS`]), pushed onto `out` sorted and without repeats, each mixed with `seed`.
-/// The same readings give the same hashes, so blocking can compare them without building
-/// the strings; nothing is allocated beyond `out`.
+/// The key is the readings' letters run together, so a name written in pinyin (`ZHANG WEI`,
+/// `Zhang Wei`) has the key of 张伟; the same letters give the same hashes, so blocking can
+/// compare them without building the strings; nothing is allocated beyond `out`.
 pub fn pinyin_key_hashes(name: &str, seed: u64, out: &mut Vec<u64>) {
     const MIX: u64 = 0x517c_c1b7_2722_0a95;
+    let fold = |h: u64, bytes: &[u8]| {
+        bytes.iter().fold(h, |h, &b| {
+            (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(MIX)
+        })
+    };
     let start = out.len();
     out.push(seed);
-    let mut readings = [0u64; 8];
     for c in name.chars() {
+        let mut buf = [0u8; 4];
+        let mut readings: [&str; 8] = [""; 8];
         let mut n = 0;
         match c.to_pinyin_multi() {
             Some(multi) => {
                 for p in multi {
-                    let h = str_hash(p.plain());
-                    if n < readings.len() && !readings[..n].contains(&h) {
-                        readings[n] = h;
+                    if n < readings.len() && !readings[..n].contains(&p.plain()) {
+                        readings[n] = p.plain();
                         n += 1;
                     }
                 }
             }
+            // Separators carry no sound; a letter or any other character is its own key.
+            None if c == super::name::NAME_SEPARATOR => continue,
             None => {
-                let mut buf = [0u8; 4];
-                readings[0] = str_hash(c.to_lowercase().next().unwrap_or(c).encode_utf8(&mut buf));
+                readings[0] = c.to_lowercase().next().unwrap_or(c).encode_utf8(&mut buf);
                 n = 1;
             }
         }
         let keys = out.len() - start;
         for k in 0..keys {
             let base = out[start + k];
-            for (r, &reading) in readings[..n].iter().enumerate() {
-                let mixed = (base.rotate_left(5) ^ reading).wrapping_mul(MIX);
+            for (r, reading) in readings[..n].iter().enumerate() {
+                let mixed = fold(base, reading.as_bytes());
                 if r == 0 {
                     out[start + k] = mixed;
                 } else if out.len() - start < MAX_KEYS {
@@ -64,22 +71,62 @@ pub fn pinyin_key_hashes(name: &str, seed: u64, out: &mut Vec<u64>) {
     out.truncate(kept);
 }
 
-fn str_hash(s: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(s.as_bytes());
-    h.finish()
-}
-
 /// Whether two names can be read alike: same length and, position by position, the same
-/// character or a reading in common. Symmetric. Allocates nothing.
+/// character or a reading in common; or one is written in pinyin letters (`ZHANG WEI`,
+/// `zhangwei`) that spell a reading of the other. Symmetric.
 pub fn same_pinyin(a: &str, b: &str) -> bool {
+    match (romanized(a), romanized(b)) {
+        (Some(_), Some(_)) | (None, None) => {}
+        (Some(letters), None) => return spells(&letters, b),
+        (None, Some(letters)) => return spells(&letters, a),
+    }
     if a.chars().count() != b.chars().count() {
         return false;
     }
     a.chars()
         .zip(b.chars())
         .all(|(x, y)| x == y || share_reading(x, y))
+}
+
+/// The lowercase letters of a name written in Latin letters (with separators), if it is one.
+fn romanized(name: &str) -> Option<String> {
+    let written = name
+        .chars()
+        .all(|c| c.is_ascii_alphabetic() || c == super::name::NAME_SEPARATOR);
+    let letters: String = name
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (written && letters.len() >= 2).then_some(letters)
+}
+
+/// Whether `letters` spell, in order, one reading of each character of `name` (ü written
+/// as v or u).
+fn spells(letters: &str, name: &str) -> bool {
+    let chars: Vec<char> = name
+        .chars()
+        .filter(|&c| c != super::name::NAME_SEPARATOR)
+        .collect();
+    fn from(letters: &str, chars: &[char]) -> bool {
+        let Some((&c, rest)) = chars.split_first() else {
+            return letters.is_empty();
+        };
+        let Some(multi) = c.to_pinyin_multi() else {
+            return false;
+        };
+        multi.into_iter().any(|p| {
+            let plain = p.plain();
+            [plain.replace('ü', "v"), plain.replace('ü', "u")]
+                .iter()
+                .any(|r| {
+                    letters
+                        .strip_prefix(r.as_str())
+                        .is_some_and(|l| from(l, rest))
+                })
+        })
+    }
+    from(letters, &chars)
 }
 
 fn share_reading(x: char, y: char) -> bool {
@@ -118,6 +165,21 @@ mod tests {
         pinyin_key_hashes(a, 0, &mut ha);
         pinyin_key_hashes(b, 0, &mut hb);
         ha.iter().any(|h| hb.contains(h))
+    }
+
+    #[test]
+    fn a_name_written_in_pinyin_reads_as_the_chinese_name() {
+        for written in ["ZHANG·WEI", "Zhang·Wei", "zhangwei", "ZHANGWEI"] {
+            assert!(same_pinyin(written, "张伟"), "{written}");
+            assert!(same_pinyin("张伟", written), "{written}");
+            assert!(meet(written, "张伟"), "{written}");
+        }
+        assert!(same_pinyin("Zhang·Xiaoming", "张晓明"));
+        assert!(same_pinyin("LV·LI", "吕丽"));
+        assert!(!same_pinyin("ZHANG·WEI", "张伟华"));
+        assert!(!same_pinyin("LI·WEI", "张伟"));
+        assert!(!meet("LI·WEI", "张伟"));
+        assert!(!same_pinyin("ZHANG·WEI", "LI·WEI"));
     }
 
     #[test]

@@ -9,8 +9,9 @@ use super::links::linked_record;
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
 use crate::link::Links;
+use crate::link::identity::Owner;
 use crate::normalize::date::Date;
-use crate::normalize::id::IdNumber;
+use crate::normalize::id::{IdNumber, id_text};
 use crate::normalize::{PovertyMember, Registers, Student};
 use crate::schema::{columns, files};
 use crate::verify::conflicts::claims;
@@ -82,6 +83,39 @@ pub fn write_checks(
             ]
         })
         .collect();
+    rows.extend(findings.id_owners.iter().map(|&(source, d)| {
+        let said = claims(registers, source, d.record);
+        let (id, name, division, owner) = match d.owner {
+            Owner::Child(i) => {
+                let c = &cohort.children[i];
+                (
+                    c.id.text.to_string(),
+                    c.name.to_string(),
+                    c.division.to_string(),
+                    format!("{} {}", c.name, c.birth),
+                )
+            }
+            Owner::Outside(code) => {
+                let id = id_text(code);
+                let birth = crate::normalize::id::birth_of(id.as_bytes());
+                let division = id[..6].to_string();
+                (id, String::new(), division, date(birth))
+            }
+        };
+        vec![
+            id,
+            name,
+            division,
+            source.to_string(),
+            linked_record(registers, source, d.record).key,
+            "exact".to_string(),
+            "id_owner".to_string(),
+            owner,
+            format!("{} {}", said.name, date(said.birth))
+                .trim()
+                .to_string(),
+        ]
+    }));
     rows.sort();
     write_csv(&dir, files::CONFLICTS_CSV, &columns::CONFLICTS, rows)?;
 

@@ -18,6 +18,7 @@ pub fn write_summary(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
             r.counts.enrolled.to_string(),
             r.counts.flagged.to_string(),
             r.counts.flagged_poor.to_string(),
+            r.counts.flagged_review_only.to_string(),
             r.counts.exempt.to_string(),
             r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}")),
         ]

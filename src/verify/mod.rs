@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
 use crate::config::Config;
+use crate::link::identity::Doubted;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
 pub use conflicts::Conflict;
@@ -27,6 +28,9 @@ pub struct Findings {
     /// Student records (any status) that link to no population row.
     pub registry_only: Vec<Unmatched>,
     pub conflicts: Vec<Conflict>,
+    /// Records ("students" or "poverty") carrying the ID of someone their name and birth
+    /// date contradict, by source and record.
+    pub id_owners: Vec<(&'static str, Doubted)>,
     /// Children with two or more in-school records, and those records' links.
     pub duplicates: Vec<Vec<Link>>,
     /// Poverty members that link to no population row.
@@ -47,6 +51,8 @@ pub struct CheckCounts {
     pub registry_only_population_gap: u64,
     pub registry_only_invalid_id: u64,
     pub conflicts: u64,
+    /// Of the conflicts: records carrying someone else's ID.
+    pub conflicts_id_owner: u64,
     pub duplicate_registrations: u64,
     pub poverty_unmatched: u64,
     pub poor_not_enrolled: u64,
@@ -76,6 +82,12 @@ pub fn verify(
     Findings {
         registry_only: unmatched.students,
         conflicts: conflicts::find(cohort, registers, links),
+        id_owners: links
+            .doubted_students
+            .iter()
+            .map(|&d| ("students", d))
+            .chain(links.doubted_poverty.iter().map(|&d| ("poverty", d)))
+            .collect(),
         duplicates: duplicates(registers, links, config),
         poverty_unmatched: unmatched.poverty,
         exemptions_unmatched: unmatched.exemptions,
@@ -118,7 +130,8 @@ impl Findings {
             registry_only_outside_divisions: origin(IdOrigin::OutsideDivisions),
             registry_only_population_gap: origin(IdOrigin::PopulationGap),
             registry_only_invalid_id: origin(IdOrigin::InvalidId),
-            conflicts: self.conflicts.len() as u64,
+            conflicts: (self.conflicts.len() + self.id_owners.len()) as u64,
+            conflicts_id_owner: self.id_owners.len() as u64,
             duplicate_registrations: self.duplicates.len() as u64,
             poverty_unmatched: self.poverty_unmatched.len() as u64,
             poor_not_enrolled: self.poor_not_enrolled.len() as u64,

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::link::{Link, Links};
+use crate::link::{Link, Links, Registrations};
 use crate::normalize::Registers;
 use crate::normalize::id::IdNumber;
 
@@ -52,20 +52,31 @@ pub fn find(registers: &Registers, links: &Links) -> UnmatchedRecords {
         .iter()
         .flat_map(|e| e.rows.iter().map(|x| &x.id))
         .collect();
-    let unlinked = |ids: &[&IdNumber], lists: &[&[Link]]| -> Vec<usize> {
-        let mut linked = vec![false; ids.len()];
-        for l in lists.iter().flat_map(|list| list.iter()) {
-            linked[l.record] = true;
-        }
-        (0..ids.len()).filter(|&j| !linked[j]).collect()
-    };
+    // A student row following another of its registration is that registration's.
+    let unlinked =
+        |ids: &[&IdNumber], lists: &[&[Link]], rows: Option<&Registrations>| -> Vec<usize> {
+            let mut linked: Vec<bool> = (0..ids.len())
+                .map(|j| rows.is_some_and(|r| !r.stands(j)))
+                .collect();
+            for l in lists.iter().flat_map(|list| list.iter()) {
+                linked[l.record] = true;
+            }
+            (0..ids.len()).filter(|&j| !linked[j]).collect()
+        };
     let sources = [
         (
             &students,
-            unlinked(&students, &[&links.students, &links.extra_students]),
+            unlinked(
+                &students,
+                &[&links.students, &links.extra_students],
+                Some(&links.registrations),
+            ),
         ),
-        (&poverty, unlinked(&poverty, &[&links.poverty])),
-        (&exemptions, unlinked(&exemptions, &[&links.exemptions])),
+        (&poverty, unlinked(&poverty, &[&links.poverty], None)),
+        (
+            &exemptions,
+            unlinked(&exemptions, &[&links.exemptions], None),
+        ),
     ];
 
     let population = &registers.population;

@@ -6,6 +6,7 @@ mod errors;
 mod explain;
 mod linkage;
 mod records;
+mod registrations;
 mod synthetic;
 mod twins;
 mod workdir;

@@ -1,7 +1,11 @@
 //! Error injection: the mistakes real student records carry, each applied to a record that
-//! should link, so that linkage can be scored on what it recovers.
+//! should link, so that linkage can be scored on what it recovers. Rates are per record;
+//! docs/usage.md lists each kind with its default rate and the fact it imitates.
 
-use super::names::{homophone_variant, traditional_variant};
+use super::names::{
+    NameBook, given_changed, homophone_variant, pinyin_written, surname_changed,
+    traditional_variant,
+};
 use crate::normalize::date::Date;
 use crate::rng::{Rng, cumulative};
 
@@ -12,23 +16,50 @@ pub enum ErrorKind {
     IdTransposition,
     IdMissing,
     IdFormat,
+    /// Excel stored the ID as a number: scientific notation, or the last digits zeroed.
+    IdDamaged,
+    /// A parent's ID typed into the child's record.
+    IdParent,
+    /// A brother's or sister's ID (not a twin's) typed into the child's record.
+    IdSibling,
     NameHomophone,
     NameTraditional,
+    /// The name typed in pinyin letters (`ZHANG WEI`, `Zhang Wei`).
+    NamePinyin,
+    /// The given name changed since the record was made (改名).
+    NameGivenChange,
+    /// The other parent's surname.
+    NameSurnameChange,
+    /// A mistyped ID digit and a homophone in the same record.
+    IdTypoHomophone,
     BirthSwap,
     BirthOffByOne,
+    /// Birth year one off.
+    BirthYearOff,
+    /// Birth month one off.
+    BirthMonthOff,
     WrongSex,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 18] = [
         ErrorKind::IdSubstitution,
         ErrorKind::IdTransposition,
         ErrorKind::IdMissing,
         ErrorKind::IdFormat,
+        ErrorKind::IdDamaged,
+        ErrorKind::IdParent,
+        ErrorKind::IdSibling,
         ErrorKind::NameHomophone,
         ErrorKind::NameTraditional,
+        ErrorKind::NamePinyin,
+        ErrorKind::NameGivenChange,
+        ErrorKind::NameSurnameChange,
+        ErrorKind::IdTypoHomophone,
         ErrorKind::BirthSwap,
         ErrorKind::BirthOffByOne,
+        ErrorKind::BirthYearOff,
+        ErrorKind::BirthMonthOff,
         ErrorKind::WrongSex,
     ];
 
@@ -38,34 +69,74 @@ impl ErrorKind {
             ErrorKind::IdTransposition => "id_transposition",
             ErrorKind::IdMissing => "id_missing",
             ErrorKind::IdFormat => "id_format",
+            ErrorKind::IdDamaged => "id_damaged",
+            ErrorKind::IdParent => "id_parent",
+            ErrorKind::IdSibling => "id_sibling",
             ErrorKind::NameHomophone => "name_homophone",
             ErrorKind::NameTraditional => "name_traditional",
+            ErrorKind::NamePinyin => "name_pinyin",
+            ErrorKind::NameGivenChange => "name_given_change",
+            ErrorKind::NameSurnameChange => "name_surname_change",
+            ErrorKind::IdTypoHomophone => "id_typo_homophone",
+            ErrorKind::BirthYearOff => "birth_year_off",
+            ErrorKind::BirthMonthOff => "birth_month_off",
             ErrorKind::BirthSwap => "birth_swap",
             ErrorKind::BirthOffByOne => "birth_off_by_one",
             ErrorKind::WrongSex => "wrong_sex",
         }
     }
 
-    /// Default rate per record that should link.
     /// The field a record with this error disagrees on with the population row, once
     /// linked: a homophone is another name, a traditional form is not.
     pub const fn conflicting_field(self) -> Option<&'static str> {
         match self {
-            ErrorKind::NameHomophone => Some("name"),
-            ErrorKind::BirthSwap | ErrorKind::BirthOffByOne => Some("birth_date"),
+            ErrorKind::NameHomophone
+            | ErrorKind::NamePinyin
+            | ErrorKind::NameGivenChange
+            | ErrorKind::NameSurnameChange
+            | ErrorKind::IdTypoHomophone => Some("name"),
+            ErrorKind::BirthSwap
+            | ErrorKind::BirthOffByOne
+            | ErrorKind::BirthYearOff
+            | ErrorKind::BirthMonthOff => Some("birth_date"),
             ErrorKind::WrongSex => Some("sex"),
+            ErrorKind::IdParent | ErrorKind::IdSibling => Some("id_owner"),
             _ => None,
         }
     }
 
+    /// Whether the error was made when the student was registered, so that the national
+    /// student number (G + the ID) copies it half the time; other ID errors are the
+    /// extract's own and leave the student number right.
+    pub const fn made_at_registration(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::IdSubstitution
+                | ErrorKind::IdTransposition
+                | ErrorKind::IdTypoHomophone
+                | ErrorKind::IdParent
+                | ErrorKind::IdSibling
+        )
+    }
+
+    /// Default rate per record that should link.
     pub const fn default_rate(self) -> f64 {
         match self {
             ErrorKind::IdSubstitution => 0.005,
             ErrorKind::IdTransposition => 0.003,
             ErrorKind::IdMissing => 0.01,
             ErrorKind::IdFormat => 0.01,
+            ErrorKind::IdDamaged => 0.01,
+            ErrorKind::IdParent => 0.003,
+            ErrorKind::IdSibling => 0.002,
             ErrorKind::NameHomophone => 0.005,
             ErrorKind::NameTraditional => 0.003,
+            ErrorKind::NamePinyin => 0.002,
+            ErrorKind::NameGivenChange => 0.002,
+            ErrorKind::NameSurnameChange => 0.001,
+            ErrorKind::IdTypoHomophone => 0.001,
+            ErrorKind::BirthYearOff => 0.002,
+            ErrorKind::BirthMonthOff => 0.002,
             ErrorKind::BirthSwap => 0.002,
             ErrorKind::BirthOffByOne => 0.003,
             ErrorKind::WrongSex => 0.002,
@@ -80,6 +151,9 @@ pub struct RecordFields {
     pub name: String,
     pub birth: Date,
     pub male: bool,
+    /// ID numbers of the child's parents and of siblings born on another day.
+    pub parents: Vec<String>,
+    pub siblings: Vec<String>,
 }
 
 /// Draws at most one error per record, with the configured rates.
@@ -106,25 +180,70 @@ impl Corrupter {
     }
 
     /// Maybe corrupts `fields`; returns the kind applied.
-    pub fn apply(&self, rng: &mut Rng, fields: &mut RecordFields) -> Option<ErrorKind> {
+    pub fn apply(
+        &self,
+        book: &NameBook,
+        rng: &mut Rng,
+        fields: &mut RecordFields,
+    ) -> Option<ErrorKind> {
         let total: f64 = self.rates.iter().sum();
         if !rng.chance(total) {
             return None;
         }
         let kind = ErrorKind::ALL[rng.pick_cumulative(&self.cumulative)];
-        corrupt(rng, kind, fields).then_some(kind)
+        corrupt(book, rng, kind, fields).then_some(kind)
     }
 }
 
+/// Replaces one of the first 17 ID digits by another.
+fn substitute_digit(rng: &mut Rng, f: &mut RecordFields) {
+    let mut digits: Vec<u8> = f.id.bytes().collect();
+    let at = rng.below(17) as usize;
+    let old = digits[at];
+    digits[at] = b'0' + ((old - b'0' + 1 + rng.below(9) as u8) % 10);
+    f.id = String::from_utf8(digits).expect("ASCII");
+}
+
 /// Applies `kind`; false when it cannot apply to these fields (e.g. no homophone).
-pub fn corrupt(rng: &mut Rng, kind: ErrorKind, f: &mut RecordFields) -> bool {
+pub fn corrupt(book: &NameBook, rng: &mut Rng, kind: ErrorKind, f: &mut RecordFields) -> bool {
+    let name = |f: &mut RecordFields, changed: Option<String>| match changed {
+        Some(n) => {
+            f.name = n;
+            true
+        }
+        None => false,
+    };
+    let date = |f: &mut RecordFields, changed: Option<Date>| match changed {
+        Some(d) if d != f.birth => {
+            f.birth = d;
+            true
+        }
+        _ => false,
+    };
     match kind {
-        ErrorKind::IdSubstitution => {
-            let mut digits: Vec<u8> = f.id.bytes().collect();
-            let at = rng.below(17) as usize;
-            let old = digits[at];
-            digits[at] = b'0' + ((old - b'0' + 1 + rng.below(9) as u8) % 10);
-            f.id = String::from_utf8(digits).expect("ASCII");
+        ErrorKind::IdSubstitution => substitute_digit(rng, f),
+        ErrorKind::IdTypoHomophone => {
+            let homophone = homophone_variant(rng, &f.name);
+            if !name(f, homophone) {
+                return false;
+            }
+            substitute_digit(rng, f);
+        }
+        ErrorKind::NamePinyin => return name(f, pinyin_written(rng, &f.name)),
+        ErrorKind::NameGivenChange => return name(f, given_changed(book, rng, &f.name)),
+        ErrorKind::NameSurnameChange => return name(f, surname_changed(book, rng, &f.name)),
+        ErrorKind::BirthYearOff => {
+            let year = f.birth.year + if rng.chance(0.5) { 1 } else { -1 };
+            return date(f, Date::new(year, f.birth.month, f.birth.day));
+        }
+        ErrorKind::BirthMonthOff => {
+            let month = match f.birth.month {
+                1 => 2,
+                12 => 11,
+                m if rng.chance(0.5) => m + 1,
+                m => m - 1,
+            };
+            return date(f, Date::new(f.birth.year, month, f.birth.day));
         }
         ErrorKind::IdTransposition => {
             let mut digits: Vec<u8> = f.id.bytes().collect();
@@ -137,6 +256,35 @@ pub fn corrupt(rng: &mut Rng, kind: ErrorKind, f: &mut RecordFields) -> bool {
             f.id = String::from_utf8(digits).expect("ASCII");
         }
         ErrorKind::IdMissing => f.id.clear(),
+        ErrorKind::IdDamaged => {
+            // A number ending in X is text to Excel and survives.
+            if f.id.ends_with('X') {
+                return false;
+            }
+            let damaged = if rng.chance(0.5) {
+                // The General format shows six significant digits.
+                format!("{}.{}E+17", &f.id[..1], &f.id[1..6])
+            } else {
+                // Stored as a double: rounded to 15 significant digits.
+                let n: u64 = f.id.parse().expect("digits");
+                format!("{}", (n + 500) / 1000 * 1000)
+            };
+            if damaged == f.id {
+                return false;
+            }
+            f.id = damaged;
+        }
+        ErrorKind::IdParent | ErrorKind::IdSibling => {
+            let from = if kind == ErrorKind::IdParent {
+                &f.parents
+            } else {
+                &f.siblings
+            };
+            if from.is_empty() {
+                return false;
+            }
+            f.id = rng.pick(from).clone();
+        }
         ErrorKind::IdFormat => {
             f.id = match rng.below(3) {
                 0 if f.id.ends_with('X') => f.id.to_lowercase(),
@@ -178,16 +326,25 @@ mod tests {
             name: "张伟".to_string(),
             birth: Date::new(2015, 3, 1).unwrap(),
             male: true,
+            parents: vec!["530102198501011234".to_string()],
+            siblings: vec!["530102201201011238".to_string()],
         }
     }
 
     #[test]
     fn each_kind_changes_its_field() {
         let mut rng = Rng::new(9);
+        let book = NameBook::default();
         for kind in ErrorKind::ALL {
             let mut f = fields();
-            assert!(corrupt(&mut rng, kind, &mut f), "{kind:?}");
-            assert_ne!(f, fields(), "{kind:?}");
+            if kind == ErrorKind::IdDamaged {
+                // An ID ending in X is text to Excel and survives.
+                assert!(!corrupt(&book, &mut rng, kind, &mut f));
+                f.id = "530102201503011823".to_string();
+            }
+            let before = f.clone();
+            assert!(corrupt(&book, &mut rng, kind, &mut f), "{kind:?}");
+            assert_ne!(f, before, "{kind:?}");
         }
     }
 
@@ -196,7 +353,12 @@ mod tests {
         let mut rng = Rng::new(2);
         for _ in 0..100 {
             let mut f = fields();
-            corrupt(&mut rng, ErrorKind::IdSubstitution, &mut f);
+            corrupt(
+                &NameBook::default(),
+                &mut rng,
+                ErrorKind::IdSubstitution,
+                &mut f,
+            );
             let diff =
                 f.id.bytes()
                     .zip(fields().id.bytes())

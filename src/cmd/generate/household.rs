@@ -96,7 +96,19 @@ pub fn draw(
             let age = rng.below(oldest as u64 + 1) as i64;
             let male = rng.chance(0.52);
             let relation = if male { "之子" } else { "之女" };
-            let child = person(rng, surname, male, age, relation);
+            let mut child = person(rng, surname, male, age, relation);
+            // Births to one mother are at least ten months apart (twins aside).
+            let near = |m: &Member, birth: Date| {
+                matches!(m.relation, "之子" | "之女")
+                    && (m.birth.day_number() - birth.day_number()).abs() < 300
+            };
+            for _ in 0..10 {
+                if !members.iter().any(|m| near(m, child.birth)) {
+                    break;
+                }
+                let age = rng.below(oldest as u64 + 1) as i64;
+                child.birth = birth_for_age(rng, as_of, age);
+            }
             let twin = rng.chance(0.015);
             if twin {
                 let mut other = child.clone();
@@ -130,6 +142,19 @@ pub fn draw(
             age,
             if male { "之父" } else { "之母" },
         ));
+    }
+    // Parents do not give two children one name: a repeated full name is drawn again.
+    for k in 1..members.len() {
+        for _ in 0..20 {
+            if !members[..k].iter().any(|m| m.name == members[k].name) {
+                break;
+            }
+            members[k].name = if minority {
+                names.minority(rng).to_string()
+            } else {
+                format!("{surname}{}", names.given(rng))
+            };
+        }
     }
     let poor = rng.chance(options.rates.poverty_households);
     Household {

@@ -54,6 +54,11 @@ pub struct Rates {
     pub poverty_name_conflict: f64,
     /// Exemptions for an ID number nobody has, per household.
     pub exemption_unmatched: f64,
+    /// Households whose 户籍 moved away from the county their IDs carry.
+    pub moved_household: f64,
+    /// School-age children whose population row lags their name by one homophone.
+    pub population_name_lag: f64,
+    pub history: HistoryRates,
     pub errors: Vec<(ErrorKind, f64)>,
 }
 
@@ -70,6 +75,9 @@ impl Default for Rates {
             transfer: 0.01,
             poverty_name_conflict: 0.005,
             exemption_unmatched: 0.0005,
+            moved_household: 0.03,
+            population_name_lag: 0.002,
+            history: HistoryRates::default(),
             errors: ErrorKind::ALL
                 .iter()
                 .map(|k| (*k, k.default_rate()))
@@ -138,6 +146,75 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
     )
     .with_context(|| format!("writing {}", dir.join("sanku.toml").display()))?;
     Ok(world.report)
+}
+
+/// Which registration a student record is, for its number and its errors.
+#[derive(Clone, Copy)]
+enum Record<'k> {
+    /// A school-age child's main registration: national number, errors injected, history
+    /// rows.
+    Main(&'k Kin),
+    /// Another registration with a national number (a child from elsewhere, a 16-year-old).
+    National,
+    /// A registration under a local number (a second registration, a former school's).
+    Local,
+}
+
+/// The ID numbers of a household member's parents and of siblings born on another day,
+/// and whether the population row lags the child's name.
+struct Kin {
+    parents: Vec<String>,
+    siblings: Vec<String>,
+    name_lags: bool,
+}
+
+impl Kin {
+    fn of(h: &Household, ids: &[String], k: usize) -> Kin {
+        let me = &h.members[k];
+        let is_child = |m: &Member| matches!(m.relation, "之子" | "之女");
+        let pick = |want: &dyn Fn(&Member) -> bool| -> Vec<String> {
+            h.members
+                .iter()
+                .zip(ids)
+                .enumerate()
+                .filter(|(j, (m, _))| *j != k && want(m))
+                .map(|(_, (_, id))| id.clone())
+                .collect()
+        };
+        if !is_child(me) {
+            return Kin {
+                parents: Vec::new(),
+                siblings: Vec::new(),
+                name_lags: false,
+            };
+        }
+        Kin {
+            parents: pick(&|m| matches!(m.relation, "户主" | "配偶")),
+            siblings: pick(&|m| is_child(m) && m.birth != me.birth),
+            name_lags: false,
+        }
+    }
+}
+
+/// Rows a registration's history adds under its student number, per main registration.
+#[derive(Clone, Debug)]
+pub struct HistoryRates {
+    /// A junior-secondary pupil's 毕业 row from primary school.
+    pub graduated: f64,
+    /// A 转出 row from an earlier school.
+    pub transferred: f64,
+    /// The current row exported twice.
+    pub repeated: f64,
+}
+
+impl Default for HistoryRates {
+    fn default() -> Self {
+        HistoryRates {
+            graduated: 0.6,
+            transferred: 0.03,
+            repeated: 0.003,
+        }
+    }
 }
 
 /// All open output files.
@@ -315,8 +392,38 @@ impl<'a> World<'a> {
         let county_code = self.counties[h.county as usize].clone();
         let household_no = format!("H{county_code}{:08}", self.household_seq);
         let window = crate::config::CohortRule::default().window(self.options.as_of);
-        for member in &h.members {
-            let id = self.assign_id(h.county, member);
+        // A household that moved keeps its IDs' birth county; its 户籍 is elsewhere now.
+        let residence = if self.rng.chance(self.options.rates.moved_household) {
+            self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
+        } else {
+            county_code.clone()
+        };
+        let ids: Vec<String> = h
+            .members
+            .iter()
+            .map(|m| self.assign_id(h.county, m))
+            .collect();
+        for (k, member) in h.members.iter().enumerate() {
+            let id = ids[k].clone();
+            let active = member.status == "正常";
+            let in_cohort = active && window.contains(member.birth);
+            let gap = self.rng.chance(self.options.rates.population_gap);
+            // The population row lags a renamed child by one homophone character.
+            let lagging = (in_cohort && !gap)
+                .then(|| {
+                    self.rng
+                        .chance(self.options.rates.population_name_lag)
+                        .then(|| names::homophone_variant(&mut self.rng, &member.name))
+                        .flatten()
+                })
+                .flatten();
+            if lagging.is_some() {
+                s.errors
+                    .row(&["population", &id, &id, "population_name_lag"])?;
+                self.report.errors += 1;
+            }
+            let mut kin = Kin::of(h, &ids, k);
+            kin.name_lags = lagging.is_some();
             let sex = if member.male { "男" } else { "女" };
             let birth = member.birth.to_string();
             let written_id = if member.legacy {
@@ -324,28 +431,30 @@ impl<'a> World<'a> {
             } else {
                 id.clone()
             };
-            let gap = self.rng.chance(self.options.rates.population_gap);
             if !gap {
                 s.population.row(&[
                     &written_id,
-                    &member.name,
+                    lagging.as_deref().unwrap_or(&member.name),
                     sex,
                     &birth,
-                    &county_code,
+                    &residence,
                     member.status,
                 ])?;
                 self.report.population += 1;
             }
-            let active = member.status == "正常";
-            let in_cohort = active && window.contains(member.birth);
 
             if h.poor {
-                let division = format!("{county_code}001");
+                let division = format!("{residence}001");
                 let mut name = member.name.clone();
+                if lagging.is_some() && in_cohort {
+                    s.conflicts.row(&[&id, "poverty", "name"])?;
+                }
                 if in_cohort && !gap && self.rng.chance(self.options.rates.poverty_name_conflict) {
                     if let Some(variant) = names::homophone_variant(&mut self.rng, &name) {
                         name = variant;
-                        s.conflicts.row(&[&id, "poverty", "name"])?;
+                        if lagging.is_none() {
+                            s.conflicts.row(&[&id, "poverty", "name"])?;
+                        }
                     }
                 }
                 s.poverty.row(&[
@@ -365,7 +474,8 @@ impl<'a> World<'a> {
             }
             if gap {
                 if in_cohort {
-                    let no = self.student(member, &id, &county_code, "在读", s, false)?;
+                    let no =
+                        self.student(member, &id, &county_code, "在读", s, Record::National)?;
                     s.registry_only.row(&[&no, "population_gap"])?;
                 }
                 continue;
@@ -374,12 +484,12 @@ impl<'a> World<'a> {
                 s.poverty_links.row(&[&id, &id])?;
             }
             if in_cohort {
-                self.school_child(h, member, &id, s)?;
+                self.school_child(h, member, &id, &kin, s)?;
             } else if active
                 && (16..=17).contains(&window.age(member.birth))
                 && self.rng.chance(0.3)
             {
-                self.student(member, &id, &county_code, "在读", s, false)?;
+                self.student(member, &id, &county_code, "在读", s, Record::National)?;
             }
         }
         let migrants = h.members.len() as f64 * self.options.rates.migrant_students;
@@ -398,6 +508,7 @@ impl<'a> World<'a> {
         h: &Household,
         m: &Member,
         id: &str,
+        kin: &Kin,
         s: &mut Sinks,
     ) -> anyhow::Result<()> {
         let rates = &self.options.rates;
@@ -427,30 +538,38 @@ impl<'a> World<'a> {
             };
             s.dropouts.row(&[id, poor, reason])?;
             if let Some(status) = status {
-                let no = self.student(m, id, &county, status, s, true)?;
+                let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
                 s.student_links.row(&[id, &no])?;
             }
             return Ok(());
         }
         if self.rng.chance(rates.transfer) {
-            // The former school's record; the new school's follows.
-            self.student(m, id, &county, "转出", s, false)?;
+            // The former school's record under a local number; the new school's follows.
+            self.student(m, id, &county, "转出", s, Record::Local)?;
         }
         let status = if self.rng.chance(rates.home_delivered) {
             "送教上门"
         } else {
             "在读"
         };
-        let no = self.student(m, id, &county, status, s, true)?;
+        let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
         s.student_links.row(&[id, &no])?;
         if self.rng.chance(rates.duplicate_registration) {
-            let extra = self.student(m, id, &county, "在读", s, false)?;
+            let extra = self.student(m, id, &county, "在读", s, Record::Local)?;
             s.duplicates.row(&[id, &extra])?;
         }
         Ok(())
     }
 
-    /// Writes one student record, maybe with an injected error; returns its number.
+    /// A local student number (学籍辅号): J, the county, a sequence number.
+    fn local_number(&mut self, county: &str) -> String {
+        self.student_seq += 1;
+        format!("J{county}{:012}", self.student_seq)
+    }
+
+    /// Writes one registration of a student — its current row and, for a child's main
+    /// registration, the history rows an extract carries under the same student number —
+    /// maybe with an injected error; returns its student number.
     fn student(
         &mut self,
         m: &Member,
@@ -458,49 +577,99 @@ impl<'a> World<'a> {
         county: &str,
         status: &str,
         s: &mut Sinks,
-        inject: bool,
+        record: Record,
     ) -> anyhow::Result<String> {
-        self.student_seq += 1;
-        let no = format!("S{county}{:08}", self.student_seq);
         let mut fields = corrupt::RecordFields {
             id: id.to_string(),
             name: m.name.clone(),
             birth: m.birth,
             male: m.male,
+            parents: Vec::new(),
+            siblings: Vec::new(),
         };
-        if inject {
-            if let Some(kind) = self.corrupter.apply(&mut self.rng, &mut fields) {
-                s.errors.row(&["students", &no, id, kind.key()])?;
-                self.report.errors += 1;
-                if let Some(field) = kind.conflicting_field() {
-                    s.conflicts.row(&[id, "students", field])?;
+        let mut injected = None;
+        let lags = matches!(record, Record::Main(kin) if kin.name_lags);
+        if let Record::Main(kin) = record {
+            fields.parents.clone_from(&kin.parents);
+            fields.siblings.clone_from(&kin.siblings);
+            injected = self
+                .corrupter
+                .apply(&self.names, &mut self.rng, &mut fields);
+        }
+        // Most children had an ID when registered: their national number is G + that ID,
+        // which copies an error made at registration half the time; a registration
+        // blocked under someone else's ID got a local number.
+        let no = match record {
+            Record::Local => self.local_number(county),
+            _ if !self.rng.chance(0.9) => self.local_number(county),
+            _ => match injected {
+                Some(kind) if kind.made_at_registration() && self.rng.chance(0.5) => {
+                    if kind.conflicting_field().is_some() {
+                        self.local_number(county)
+                    } else {
+                        format!("G{}", fields.id)
+                    }
                 }
+                _ => format!("G{id}"),
+            },
+        };
+        if let Some(kind) = injected {
+            s.errors.row(&["students", &no, id, kind.key()])?;
+            self.report.errors += 1;
+            match kind.conflicting_field() {
+                Some("id_owner") => s.conflicts.row(&[&fields.id, "students", "id_owner"])?,
+                Some("name") if lags => {}
+                Some(field) => s.conflicts.row(&[id, "students", field])?,
+                None => {}
             }
+        }
+        if lags {
+            s.conflicts.row(&[id, "students", "name"])?;
         }
         let school_county = if self.rng.chance(0.9) {
             county.to_string()
         } else {
             self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
         };
-        let school = format!("21{school_county}{:02}", self.rng.below(20));
         let age = crate::config::CohortRule::default()
             .window(self.options.as_of)
             .age(m.birth);
-        let grade = format!("{}年级", (age - 5).clamp(1, 12));
+        let grade = (age - 5).clamp(1, 12);
+        let school_no = self.rng.below(20);
+        let mut rows = vec![(status, school_county.clone(), grade, school_no)];
+        if matches!(record, Record::Main(_)) {
+            // Junior-secondary pupils keep the primary school's 毕业 row; some keep a 转出
+            // row from an earlier school; a few rows are exported twice.
+            let h = &self.options.rates.history;
+            if grade >= 7 && self.rng.chance(h.graduated) {
+                rows.push(("毕业", county.to_string(), 6, (school_no + 1) % 20));
+            }
+            if self.rng.chance(h.transferred) {
+                let other = self.rng.below(self.counties.len() as u64) as usize;
+                let at = self.counties[other].clone();
+                rows.push(("转出", at, grade.max(2) - 1, school_no));
+            }
+            if self.rng.chance(h.repeated) {
+                rows.push((status, school_county, grade, school_no));
+            }
+        }
         let sex = if fields.male { "男" } else { "女" };
         let birth = fields.birth.to_string();
-        s.students.row(&[
-            &no,
-            &fields.id,
-            &fields.name,
-            sex,
-            &birth,
-            &school,
-            &school_county,
-            &grade,
-            status,
-        ])?;
-        self.report.students += 1;
+        for (status, school_county, grade, school_no) in &rows {
+            let school = format!("21{school_county}{school_no:02}");
+            s.students.row(&[
+                &no,
+                &fields.id,
+                &fields.name,
+                sex,
+                &birth,
+                &school,
+                school_county,
+                &format!("{grade}年级"),
+                status,
+            ])?;
+            self.report.students += 1;
+        }
         Ok(no)
     }
 
@@ -558,7 +727,7 @@ impl<'a> World<'a> {
             status: "正常",
             legacy: false,
         };
-        let no = self.student(&member, &id, &county, "在读", s, false)?;
+        let no = self.student(&member, &id, &county, "在读", s, Record::National)?;
         s.registry_only.row(&[&no, "migrant"])?;
         Ok(())
     }

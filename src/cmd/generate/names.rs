@@ -295,6 +295,67 @@ impl NameBook {
     }
 }
 
+/// How many characters of a Han name are its surname: two for a compound surname.
+fn surname_len(name: &str) -> usize {
+    let two: String = name.chars().take(2).collect();
+    if RARE_SURNAMES.contains(&two.as_str()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// The name written in pinyin letters, as forms filled in without a Chinese input method
+/// show it: `ZHANG XIAOMING` or `Zhang Xiaoming`; `None` for a name with a separator.
+pub fn pinyin_written(rng: &mut Rng, name: &str) -> Option<String> {
+    use pinyin::ToPinyin;
+    if name.contains('·') {
+        return None;
+    }
+    let split = surname_len(name);
+    let mut parts = [String::new(), String::new()];
+    for (i, c) in name.chars().enumerate() {
+        parts[usize::from(i >= split)].push_str(c.to_pinyin()?.plain());
+    }
+    let upper = rng.chance(0.5);
+    let styled: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            if upper {
+                p.to_uppercase()
+            } else {
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect();
+    Some(styled.join(" ").replace('ü', "v"))
+}
+
+/// The name with another given name (a name changed, 改名): the record keeps the old one.
+pub fn given_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<String> {
+    if name.contains('·') {
+        return None;
+    }
+    let surname: String = name.chars().take(surname_len(name)).collect();
+    (0..10)
+        .map(|_| format!("{surname}{}", book.given(rng)))
+        .find(|n| n != name)
+}
+
+/// The name under another surname (the other parent's).
+pub fn surname_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<String> {
+    if name.contains('·') {
+        return None;
+    }
+    let given: String = name.chars().skip(surname_len(name)).collect();
+    (0..10)
+        .map(|_| format!("{}{given}", book.surname(rng)))
+        .find(|n| n != name)
+}
+
 /// Replaces one character that has a homophone by another of its group; `None` when no
 /// character of the name has one.
 pub fn homophone_variant(rng: &mut Rng, name: &str) -> Option<String> {
@@ -369,5 +430,23 @@ mod tests {
             Some(2)
         );
         assert_eq!(homophone_variant(&mut rng, "王"), None);
+    }
+
+    #[test]
+    fn names_are_written_in_pinyin_and_changed() {
+        let mut rng = Rng::new(8);
+        let book = NameBook::default();
+        for _ in 0..10 {
+            let w = pinyin_written(&mut rng, "欧阳子涵").unwrap();
+            assert!(
+                ["OUYANG ZIHAN", "Ouyang Zihan"].contains(&w.as_str()),
+                "{w}"
+            );
+            let g = given_changed(&book, &mut rng, "欧阳子涵").unwrap();
+            assert!(g.starts_with("欧阳") && g != "欧阳子涵", "{g}");
+            let s = surname_changed(&book, &mut rng, "张伟").unwrap();
+            assert!(s.ends_with('伟') && s != "张伟", "{s}");
+        }
+        assert_eq!(pinyin_written(&mut rng, "买买提·艾力"), None);
     }
 }

@@ -1,0 +1,135 @@
+//! Exact links verified (SPEC §5): an ID agreement is evidence, not proof. Clerks type a
+//! parent's or a sibling's ID into a child's record; such a record's name and birth date
+//! contradict the person the ID belongs to. Before an exact link is made, the record is
+//! weighed against that person on name, birth date and sex with fixed weights (the bits
+//! that fitted weights give at two million people, rounded; docs/matching.md); below the
+//! doubt threshold the ID is taken as someone else's: the record is released to the fuzzy
+//! pass without it, and the pair is reported as a conflict (`id_owner`).
+//!
+//! A person outside the cohort is known only by the ID itself, which carries the birth
+//! date and sex: a pupil's record holding a parent's ID (born 1985) contradicts it there.
+//! A homophone, a traditional form, a one-day slip, or a changed name on a matching birth
+//! date weigh well above the threshold and link.
+
+use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex};
+use crate::normalize::date::Date;
+use crate::normalize::id::{IdNumber, id_code};
+use crate::normalize::values::Sex;
+
+/// Fixed weights (bits) of name, birth-date and sex agreement for verifying an exact ID.
+pub const fn name_bits(level: NameLevel) -> f64 {
+    match level {
+        NameLevel::Exact => 8.0,
+        NameLevel::SamePinyin => 7.0,
+        NameLevel::OneCharOff | NameLevel::Similar => 1.0,
+        NameLevel::Different => -8.0,
+    }
+}
+
+pub const fn birth_bits(level: DateLevel) -> f64 {
+    match level {
+        DateLevel::Exact => 13.0,
+        DateLevel::DayMonthSwapped => 6.5,
+        DateLevel::OneDayOff | DateLevel::YearOffByOne | DateLevel::MonthOffByOne => 3.0,
+        DateLevel::SameYearMonth => -0.5,
+        DateLevel::Different => -5.5,
+        DateLevel::Missing => 0.0,
+    }
+}
+
+pub const fn sex_bits(level: SexLevel) -> f64 {
+    match level {
+        SexLevel::Same => 1.0,
+        SexLevel::Different => -6.5,
+        SexLevel::Missing => 0.0,
+    }
+}
+
+/// Bits taken off a valid ID number ending in 000: as likely a spreadsheet's rounding of
+/// another number (whose child was born the same day) as a real one.
+pub const ROUNDED_PENALTY: f64 = 8.0;
+
+/// Below this many bits an ID agreement is doubted (default of `[linkage] id_doubt`).
+pub const DEFAULT_ID_DOUBT: f64 = 0.0;
+
+/// Whom an ID number in a record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Owner {
+    /// A cohort child, by index.
+    Child(usize),
+    /// Someone in the population outside the cohort, by ID code.
+    Outside(u64),
+}
+
+/// A record whose ID was doubted: it belongs to `owner`, whom the record contradicts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Doubted {
+    pub record: usize,
+    pub owner: Owner,
+    /// The verification weight (bits) of name, birth date and sex.
+    pub weight: f64,
+}
+
+/// The verification weight of a record's name, birth date and sex against a cohort child's.
+pub fn child_weight(child: (&str, Date, Sex), record: (&str, Option<Date>, Sex)) -> f64 {
+    let name = super::compare::compare_names(child.0, record.0);
+    name_bits(name)
+        + birth_bits(compare_dates(Some(child.1), record.1))
+        + sex_bits(compare_sex(child.2, record.2))
+}
+
+/// The verification weight of a record's birth date and sex against what a usable ID says
+/// of its owner.
+pub fn id_weight(id: &IdNumber, record: (Option<Date>, Sex)) -> f64 {
+    let sex = match id.is_male() {
+        Some(true) => Sex::Male,
+        Some(false) => Sex::Female,
+        None => Sex::Unknown,
+    };
+    birth_bits(compare_dates(id.birth_date(), record.0)) + sex_bits(compare_sex(sex, record.1))
+}
+
+/// The owner code of a usable ID outside the cohort.
+pub fn outside(id: &IdNumber) -> Option<Owner> {
+    id_code(id).map(Owner::Outside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::id::{check_char, parse_id};
+
+    fn d(y: i32, m: u8, day: u8) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_parent_or_sibling_contradicts_and_a_slip_does_not() {
+        let child = ("张伟", d(2014, 5, 6), Sex::Male);
+        // A sibling born three years earlier.
+        assert!(child_weight(child, ("张强", Some(d(2011, 2, 3)), Sex::Male)) < DEFAULT_ID_DOUBT);
+        // The mother.
+        assert!(
+            child_weight(child, ("李秀英", Some(d(1986, 2, 3)), Sex::Female)) < DEFAULT_ID_DOUBT
+        );
+        // A homophone, a one-day slip, a changed given name on the right birth date.
+        assert!(child_weight(child, ("张玮", Some(d(2014, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
+        assert!(child_weight(child, ("张伟", Some(d(2014, 5, 7)), Sex::Male)) > DEFAULT_ID_DOUBT);
+        assert!(child_weight(child, ("张子轩", Some(d(2014, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
+        // A birth-date typo on the right name.
+        assert!(child_weight(child, ("张伟", Some(d(2015, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
+    }
+
+    #[test]
+    fn a_parents_id_contradicts_a_pupils_birth_date() {
+        let first17 = "53010219860203002";
+        let id = parse_id(&format!(
+            "{first17}{}",
+            check_char(first17.as_bytes()) as char
+        ))
+        .unwrap();
+        assert!(id_weight(&id, (Some(d(2014, 5, 6)), Sex::Male)) < DEFAULT_ID_DOUBT);
+        assert!(id_weight(&id, (None, Sex::Female)) >= DEFAULT_ID_DOUBT);
+        assert!(id_weight(&id, (Some(d(1986, 2, 3)), Sex::Female)) > DEFAULT_ID_DOUBT);
+    }
+}

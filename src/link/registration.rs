@@ -1,0 +1,199 @@
+//! Registrations (SPEC §5): a student extract holds several rows under one student number —
+//! the registration's history (毕业 from primary school, 转出 from an earlier school, the 在读
+//! row now), sometimes the same row twice. Those rows are one student and link together, to
+//! one child: one row stands for the registration (an in-school row when there is one, so
+//! the registration is in school when any of its rows is), and the others follow it.
+//!
+//! A student number groups rows only when it looks like a number (six characters or more,
+//! not one character repeated), and a row joins a registration only when it names the same
+//! person (the same name after folding, or the same ID), so that a placeholder number or a
+//! clerk's reuse never merges two children.
+
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+
+use crate::normalize::Student;
+use crate::normalize::id::IdNumber;
+use crate::normalize::name_key::simplified;
+use crate::normalize::values::StudentStatus;
+
+/// Which row stands for each student row's registration.
+#[derive(Debug, Default)]
+pub struct Registrations {
+    /// Per student row, the row that stands for its registration (itself when it does).
+    rep_of: Vec<u32>,
+    /// (standing row, following row) of every row that follows another, sorted.
+    followers: Vec<(u32, u32)>,
+}
+
+impl Registrations {
+    /// Groups `students` into registrations; `in_school` tells which statuses count.
+    pub fn new(students: &[Student], in_school: impl Fn(StudentStatus) -> bool + Sync) -> Self {
+        let mut rep_of: Vec<u32> = (0..students.len() as u32).collect();
+        let mut keyed: Vec<(u64, u32)> = students
+            .par_iter()
+            .enumerate()
+            .filter(|(_, s)| groups(&s.student_no))
+            .map(|(j, s)| (number_hash(&s.student_no), j as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        let groups: Vec<&[(u64, u32)]> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() > 1)
+            .collect();
+        let settled: Vec<Vec<(u32, u32)>> = groups
+            .par_iter()
+            .map(|group| {
+                let mut rows: Vec<u32> = group.iter().map(|&(_, j)| j).collect();
+                rows.sort_by(|&a, &b| {
+                    let (x, y) = (&students[a as usize], &students[b as usize]);
+                    (&x.student_no, preference(x, &in_school), x.line).cmp(&(
+                        &y.student_no,
+                        preference(y, &in_school),
+                        y.line,
+                    ))
+                });
+                follow(students, &rows)
+            })
+            .collect();
+        // Each registration's followers stay in preference order, never in row order.
+        let mut followers: Vec<(u32, u32)> = settled.into_iter().flatten().collect();
+        followers.sort_by_key(|&(rep, _)| rep);
+        for &(rep, row) in &followers {
+            rep_of[row as usize] = rep;
+        }
+        Registrations { rep_of, followers }
+    }
+
+    /// Whether row `j` stands for its registration.
+    pub fn stands(&self, j: usize) -> bool {
+        self.rep_of.get(j).is_none_or(|&r| r as usize == j)
+    }
+
+    /// The rows that follow row `j` (none unless it stands for a registration of several).
+    pub fn followers_of(&self, j: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.followers.partition_point(|&(r, _)| (r as usize) < j);
+        self.followers[start..]
+            .iter()
+            .take_while(move |&&(r, _)| r as usize == j)
+            .map(|&(_, row)| row as usize)
+    }
+
+    /// Rows that follow another.
+    pub fn followers(&self) -> usize {
+        self.followers.len()
+    }
+}
+
+/// Whether a student number is specific enough to group rows by.
+fn groups(student_no: &str) -> bool {
+    let mut chars = student_no.chars();
+    let first = chars.next();
+    student_no.chars().count() >= 6 && chars.any(|c| Some(c) != first)
+}
+
+fn number_hash(student_no: &str) -> u64 {
+    let mut h = FxHasher::default();
+    student_no.hash(&mut h);
+    h.finish()
+}
+
+/// The order in which a registration's rows stand for it: in school first, then by status,
+/// then by content, so that the choice never depends on row order.
+fn preference<'s>(s: &'s Student, in_school: &impl Fn(StudentStatus) -> bool) -> impl Ord + 's {
+    (
+        (!in_school(s.status), s.status),
+        (&s.school_code, &s.grade, &s.id.text, &s.name),
+        (s.birth, s.sex, &s.school_division, s.other_id.as_deref()),
+    )
+}
+
+/// Rows (one student number, best first) that follow an earlier row naming the same person:
+/// (standing row, follower).
+fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
+    let mut standing: Vec<(u32, String)> = Vec::new();
+    let mut out = Vec::new();
+    for &j in rows {
+        let s = &students[j as usize];
+        let name = simplified(&s.name);
+        let same = standing.iter().find(|(r, rname)| {
+            let rep = &students[*r as usize];
+            rep.student_no == s.student_no && (*rname == name || same_usable_id(&rep.id, &s.id))
+        });
+        match same {
+            Some(&(rep, _)) => out.push((rep, j)),
+            None => standing.push((j, name)),
+        }
+    }
+    out
+}
+
+fn same_usable_id(a: &IdNumber, b: &IdNumber) -> bool {
+    a.class.is_usable() && a.text == b.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::id::parse_record_id;
+    use crate::normalize::values::Sex;
+
+    fn row(line: u64, no: &str, name: &str, id: &str, status: StudentStatus) -> Student {
+        Student {
+            line,
+            student_no: no.into(),
+            id: parse_record_id(id),
+            name: name.into(),
+            sex: Sex::Male,
+            birth: None,
+            school_code: format!("S{line}").into(),
+            school_division: "530102".into(),
+            grade: "".into(),
+            status,
+            other_id: None,
+        }
+    }
+
+    fn in_school(s: StudentStatus) -> bool {
+        s == StudentStatus::InSchool
+    }
+
+    #[test]
+    fn history_rows_follow_the_in_school_row_whatever_the_row_order() {
+        use StudentStatus::*;
+        let mut rows = vec![
+            row(2, "G530102201203041234", "张伟", "", Graduated),
+            row(3, "G530102201203041234", "张伟", "", InSchool),
+            row(4, "G530102201203041234", "張偉", "", TransferredOut),
+            row(5, "J5301020000001", "李强", "", InSchool),
+        ];
+        for _ in 0..2 {
+            let r = Registrations::new(&rows, in_school);
+            let rep = (0..rows.len()).find(|&j| rows[j].line == 3).unwrap();
+            let stands: Vec<u64> = (0..rows.len())
+                .filter(|&j| r.stands(j))
+                .map(|j| rows[j].line)
+                .collect();
+            assert_eq!(stands.len(), 2);
+            assert!(stands.contains(&3) && stands.contains(&5));
+            assert_eq!(r.followers_of(rep).count(), 2);
+            assert_eq!(r.followers(), 2);
+            rows.reverse();
+        }
+    }
+
+    #[test]
+    fn another_child_under_the_same_number_stands_alone() {
+        use StudentStatus::*;
+        let rows = vec![
+            row(2, "G530102201203041234", "张伟", "", InSchool),
+            row(3, "G530102201203041234", "王芳", "", InSchool),
+            row(4, "000000", "李强", "", InSchool),
+            row(5, "000000", "李强", "", InSchool),
+        ];
+        let r = Registrations::new(&rows, in_school);
+        assert!((0..4).all(|j| r.stands(j)));
+    }
+}

@@ -1,0 +1,175 @@
+//! What real student extracts carry that a row-by-row matcher gets wrong: history rows under
+//! one student number, a parent's or a sibling's ID in a pupil's record, IDs damaged by
+//! Excel, and the national student number as a second copy of the ID.
+
+use crate::workdir::Workdir;
+
+/// A valid ID number from its first 17 digits.
+fn id(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{first17}{check}")
+}
+
+/// Runs the synthetic fixture with `people` added to the population and `records` to the
+/// students.
+fn run_with(people: &str, records: &str) -> Workdir {
+    let wd = Workdir::with_fixture("synthetic-small");
+    wd.append_gb18030("input/population.csv", people);
+    wd.append_gb18030("input/students.csv", records);
+    wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    wd
+}
+
+fn flagged(wd: &Workdir, id: &str) -> Option<String> {
+    wd.read("out/ledger.csv")
+        .lines()
+        .find(|l| l.starts_with(id))
+        .map(str::to_string)
+}
+
+#[test]
+fn history_rows_under_one_student_number_are_one_registration() {
+    let child = id("53010220130404009");
+    // The ID is mistyped in every row: a registration's rows copy it.
+    let typo = format!("53010220130404099{}", &child[17..]);
+    let wd = run_with(
+        &format!("{child},欧阳思远,男,2013-04-04,530102,正常\n"),
+        &format!(
+            "SHIST00000001,{typo},欧阳思远,男,2013-04-04,2153010207,530102,6年级,毕业\n\
+             SHIST00000001,{typo},欧阳思远,男,2013-04-04,2153010211,530102,7年级,在读\n\
+             SHIST00000001,{typo},欧阳思远,男,2013-04-04,2153010211,530102,7年级,在读\n"
+        ),
+    );
+    assert_eq!(flagged(&wd, &child), None, "flagged though enrolled");
+    assert!(!wd.read("out/review.csv").contains("SHIST"));
+    assert!(
+        !wd.read("out/checks/duplicate_registrations.csv")
+            .contains(&child)
+    );
+    assert!(!wd.read("out/checks/registry_only.csv").contains("SHIST"));
+}
+
+#[test]
+fn a_parents_id_in_a_pupils_record_does_not_link_to_the_parent() {
+    let pupil = id("53010220140909004");
+    let mother = id("53010219860203002");
+    let wd = run_with(
+        &format!(
+            "{pupil},欧阳若曦,女,2014-09-09,530102,正常\n{mother},李秀英,女,1986-02-03,530102,正常\n"
+        ),
+        &format!("SPARENT0000001,{mother},欧阳若曦,女,2014-09-09,2153010201,530102,6年级,在读\n"),
+    );
+    assert_eq!(flagged(&wd, &pupil), None, "the pupil was flagged");
+    let conflicts = wd.read("out/checks/conflicts.csv");
+    let row = conflicts
+        .lines()
+        .find(|l| l.contains("SPARENT0000001"))
+        .unwrap_or_else(|| panic!("no conflict reported:\n{conflicts}"));
+    assert!(
+        row.starts_with(&mother) && row.contains(",id_owner,"),
+        "{row}"
+    );
+    assert!(!wd.read("out/checks/registry_only.csv").contains("SPARENT"));
+}
+
+#[test]
+fn a_siblings_id_where_both_are_at_school_links_each_to_their_own_record() {
+    let elder = id("53010220120101003");
+    let younger = id("53010220150606003");
+    let wd = run_with(
+        &format!(
+            "{elder},欧阳明杰,男,2012-01-01,530102,正常\n{younger},欧阳明宇,男,2015-06-06,530102,正常\n"
+        ),
+        &format!(
+            "SSIB00000000001,{elder},欧阳明杰,男,2012-01-01,2153010201,530102,8年级,在读\n\
+             SSIB00000000002,{elder},欧阳明宇,男,2015-06-06,2153010201,530102,5年级,在读\n"
+        ),
+    );
+    assert_eq!(flagged(&wd, &elder), None);
+    assert_eq!(
+        flagged(&wd, &younger),
+        None,
+        "the younger sibling was flagged"
+    );
+    assert!(
+        !wd.read("out/checks/duplicate_registrations.csv")
+            .contains(&elder),
+        "a sibling's record is not a second registration"
+    );
+    let conflicts = wd.read("out/checks/conflicts.csv");
+    assert!(
+        conflicts
+            .lines()
+            .any(|l| l.starts_with(&elder) && l.contains("SSIB00000000002,exact,id_owner")),
+        "{conflicts}"
+    );
+}
+
+#[test]
+fn a_siblings_id_where_the_sibling_dropped_out_leaves_the_dropout_flagged() {
+    let dropout = id("53010220110303007");
+    let pupil = id("53010220140404007");
+    let wd = run_with(
+        &format!(
+            "{dropout},欧阳建国,男,2011-03-03,530102,正常\n{pupil},欧阳建军,男,2014-04-04,530102,正常\n"
+        ),
+        &format!("SSIB00000000003,{dropout},欧阳建军,男,2014-04-04,2153010201,530102,6年级,在读\n"),
+    );
+    assert_eq!(flagged(&wd, &pupil), None, "the pupil was flagged");
+    let row = flagged(&wd, &dropout).expect("the dropout is flagged");
+    assert!(row.contains(",no_record,"), "{row}");
+}
+
+#[test]
+fn an_excel_damaged_id_keeps_the_row_and_is_reported() {
+    let first = id("53010220121212001");
+    let second = id("53010220131111002");
+    let rounded = {
+        let n: u64 = second.parse().unwrap();
+        format!("{}", (n + 500) / 1000 * 1000)
+    };
+    let wd = run_with(
+        &format!(
+            "{first},欧阳天佑,男,2012-12-12,530102,正常\n{second},欧阳天琪,女,2013-11-11,530102,正常\n"
+        ),
+        &format!(
+            "SDAMAGE0000001,5.30102E+17,欧阳天佑,男,2012-12-12,2153010201,530102,8年级,在读\n\
+             SDAMAGE0000002,{rounded},欧阳天琪,女,2013-11-11,2153010201,530102,7年级,在读\n"
+        ),
+    );
+    assert_eq!(flagged(&wd, &first), None, "flagged though enrolled");
+    assert_eq!(flagged(&wd, &second), None, "flagged though enrolled");
+    assert!(!wd.read("out/rejects.csv").contains("scientific"));
+    let warnings = wd.read("out/warnings.csv");
+    assert!(warnings.contains("scientific notation"), "{warnings}");
+    assert!(warnings.contains("zeroed"), "{warnings}");
+    assert!(
+        !warnings.contains(&rounded),
+        "the value is masked: {warnings}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    let students = &manifest["inputs"][1];
+    assert_eq!(
+        students["rows_in"].as_u64(),
+        Some(students["rows_used"].as_u64().unwrap() + students["rows_rejected"].as_u64().unwrap())
+    );
+}
+
+#[test]
+fn a_national_student_number_stands_in_for_a_missing_id() {
+    let child = id("53010220140707008");
+    let wd = run_with(
+        &format!("{child},欧阳子豪,男,2014-07-07,530102,正常\n"),
+        &format!("G{child},,欧阳子豪,男,2014-07-07,2153010201,530102,6年级,在读\n"),
+    );
+    assert_eq!(flagged(&wd, &child), None);
+    let explain = wd.expect_code(&["explain", "out", &child], 0);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(text.contains("exact"), "{text}");
+}
