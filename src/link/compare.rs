@@ -43,7 +43,8 @@ pub enum IdLevel {
     /// One substitution or adjacent transposition among the first 17 characters, same
     /// check character, and at least one side fails its check.
     Typo,
-    /// Same address and birth date (first 14 characters), different order code.
+    /// Same address and birth date (first 14 characters), different order code, one side
+    /// invalid.
     SameBirthAndPlace,
     Different,
     Missing,
@@ -189,11 +190,13 @@ pub fn compare_ids(a: &IdNumber, b: &IdNumber) -> IdLevel {
     if x == y {
         return IdLevel::Exact;
     }
+    // Two different valid numbers are two people's: the record's is someone else's (a
+    // child missing from the population register, one from elsewhere), whatever parts
+    // they share.
     let one_invalid = !a.class.is_usable() || !b.class.is_usable();
     if one_invalid && x[17] == y[17] && one_typo(&x[..17], &y[..17]) {
-        return IdLevel::Typo;
-    }
-    if x[..14] == y[..14] {
+        IdLevel::Typo
+    } else if one_invalid && x[..14] == y[..14] {
         IdLevel::SameBirthAndPlace
     } else {
         IdLevel::Different
@@ -318,8 +321,12 @@ mod tests {
     #[test]
     fn a_classmate_born_the_same_day_in_the_same_county_is_weak_evidence() {
         let child = id("53010220150301123");
-        let classmate = id("53010220150301125");
+        let classmate = raw("530102201503011250");
+        assert_ne!(classmate.class, IdClass::Valid);
         assert_eq!(compare_ids(&child, &classmate), IdLevel::SameBirthAndPlace);
+        // Two valid numbers are two people, whatever they share.
+        let other = id("53010220150301125");
+        assert_eq!(compare_ids(&child, &other), IdLevel::Different);
         let elsewhere = id("44010620150301123");
         assert_eq!(compare_ids(&child, &elsewhere), IdLevel::Different);
         assert_eq!(compare_ids(&child, &raw("")), IdLevel::Missing);
