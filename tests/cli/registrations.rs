@@ -173,3 +173,28 @@ fn a_national_student_number_stands_in_for_a_missing_id() {
     let text = String::from_utf8_lossy(&explain.stdout);
     assert!(text.contains("exact"), "{text}");
 }
+
+#[test]
+fn a_name_typed_in_pinyin_links_to_the_chinese_name() {
+    let child = id("53010220140202005");
+    let wd = run_with(
+        &format!("{child},欧阳振华,男,2014-02-02,530102,正常\n"),
+        "J530102000000099901,,OUYANG ZHENHUA,男,2014-02-02,2153010201,530102,6年级,在读\n",
+    );
+    assert_eq!(flagged(&wd, &child), None, "flagged though enrolled");
+    let explain = wd.expect_code(&["explain", "out", "J530102000000099901"], 0);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(text.contains("same_pinyin"), "{text}");
+}
+
+#[test]
+fn a_birth_year_typed_one_off_still_links() {
+    let child = id("53010220130808006");
+    let wd = run_with(
+        &format!("{child},欧阳振宇,男,2013-08-08,530102,正常\n"),
+        "J530102000000099902,,欧阳振宇,男,2012-08-08,2153010201,530102,7年级,在读\n",
+    );
+    assert_eq!(flagged(&wd, &child), None, "flagged though enrolled");
+    let explain = wd.expect_code(&["explain", "out", "J530102000000099902"], 0);
+    assert!(String::from_utf8_lossy(&explain.stdout).contains("year_off_by_one"));
+}
