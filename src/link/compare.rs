@@ -273,39 +273,21 @@ mod tests {
 
     #[test]
     fn date_levels() {
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2015, 3, 4)),
-            DateLevel::Exact
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2015, 4, 3)),
-            DateLevel::DayMonthSwapped
-        );
-        assert_eq!(
-            compare_dates(d(2015, 2, 28), d(2015, 3, 1)),
-            DateLevel::OneDayOff
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2015, 3, 20)),
-            DateLevel::SameYearMonth
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2016, 3, 4)),
-            DateLevel::YearOffByOne
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2015, 4, 4)),
-            DateLevel::MonthOffByOne
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2017, 3, 4)),
-            DateLevel::Different
-        );
-        assert_eq!(
-            compare_dates(d(2015, 3, 4), d(2016, 3, 5)),
-            DateLevel::Different
-        );
-        assert_eq!(compare_dates(None, d(2016, 3, 4)), DateLevel::Missing);
+        use DateLevel::*;
+        let cases = [
+            ((2015, 3, 4), (2015, 3, 4), Exact),
+            ((2015, 3, 4), (2015, 4, 3), DayMonthSwapped),
+            ((2015, 2, 28), (2015, 3, 1), OneDayOff),
+            ((2015, 3, 4), (2015, 3, 20), SameYearMonth),
+            ((2015, 3, 4), (2016, 3, 4), YearOffByOne),
+            ((2015, 3, 4), (2015, 4, 4), MonthOffByOne),
+            ((2015, 3, 4), (2017, 3, 4), Different),
+            ((2015, 3, 4), (2016, 3, 5), Different),
+        ];
+        for ((ya, ma, da), (yb, mb, db), level) in cases {
+            assert_eq!(compare_dates(d(ya, ma, da), d(yb, mb, db)), level);
+        }
+        assert_eq!(compare_dates(None, d(2016, 3, 4)), Missing);
     }
 
     #[test]

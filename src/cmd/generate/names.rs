@@ -309,14 +309,13 @@ fn surname_len(name: &str) -> usize {
 /// show it: `ZHANG XIAOMING` or `Zhang Xiaoming`; `None` for a name with a separator.
 pub fn pinyin_written(rng: &mut Rng, name: &str) -> Option<String> {
     use pinyin::ToPinyin;
-    if name.contains('·') {
-        return None;
-    }
-    let split = surname_len(name);
-    let mut parts = [String::new(), String::new()];
-    for (i, c) in name.chars().enumerate() {
-        parts[usize::from(i >= split)].push_str(c.to_pinyin()?.plain());
-    }
+    let (surname, given) = split_name(name)?;
+    let spell = |part: &str| -> Option<String> {
+        part.chars()
+            .map(|c| c.to_pinyin().map(|p| p.plain()))
+            .collect()
+    };
+    let parts = [spell(&surname)?, spell(&given)?];
     let upper = rng.chance(0.5);
     let styled: Vec<String> = parts
         .iter()
@@ -334,12 +333,21 @@ pub fn pinyin_written(rng: &mut Rng, name: &str) -> Option<String> {
     Some(styled.join(" ").replace('ü', "v"))
 }
 
-/// The name with another given name (a name changed, 改名): the record keeps the old one.
-pub fn given_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<String> {
+/// A Han name's surname and given name; `None` for a name with a separator.
+fn split_name(name: &str) -> Option<(String, String)> {
     if name.contains('·') {
         return None;
     }
-    let surname: String = name.chars().take(surname_len(name)).collect();
+    let n = surname_len(name);
+    Some((
+        name.chars().take(n).collect(),
+        name.chars().skip(n).collect(),
+    ))
+}
+
+/// The name with another given name (a name changed, 改名): the record keeps the old one.
+pub fn given_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<String> {
+    let (surname, _) = split_name(name)?;
     (0..10)
         .map(|_| format!("{surname}{}", book.given(rng)))
         .find(|n| n != name)
@@ -347,10 +355,7 @@ pub fn given_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<Strin
 
 /// The name under another surname (the other parent's).
 pub fn surname_changed(book: &NameBook, rng: &mut Rng, name: &str) -> Option<String> {
-    if name.contains('·') {
-        return None;
-    }
-    let given: String = name.chars().skip(surname_len(name)).collect();
+    let (_, given) = split_name(name)?;
     (0..10)
         .map(|_| format!("{}{given}", book.surname(rng)))
         .find(|n| n != name)
