@@ -11,7 +11,11 @@
 //! A homophone, a traditional form, a one-day slip, or a changed name on a matching birth
 //! date weigh well above the threshold and link.
 
+use super::Link;
 use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex};
+use super::exact::IdIndex;
+use crate::cohort::Cohort;
+use crate::normalize::Registers;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdNumber, id_code};
 use crate::normalize::values::Sex;
@@ -92,6 +96,113 @@ pub fn id_weight(id: &IdNumber, record: (Option<Date>, Sex)) -> f64 {
 /// The owner code of a usable ID outside the cohort.
 pub fn outside(id: &IdNumber) -> Option<Owner> {
     id_code(id).map(Owner::Outside)
+}
+
+/// Verifies exact ID agreements against the person each ID belongs to.
+pub struct Verifier<'a> {
+    pub index: &'a IdIndex,
+    pub cohort: &'a Cohort,
+    pub registers: &'a Registers,
+    pub doubt: f64,
+}
+
+impl Verifier<'_> {
+    /// The cohort child record `record` links to exactly, by the first of `ids` its name,
+    /// birth date and sex do not contradict (none when no usable ID belongs to anyone in the
+    /// population, or one belongs, uncontradicted, to someone outside the cohort); and the
+    /// first owner it does contradict, met before that.
+    pub fn verdict<'i>(
+        &self,
+        record: usize,
+        ids: impl Iterator<Item = &'i IdNumber>,
+        said: (&str, Option<Date>, Sex),
+    ) -> Verdict {
+        let mut doubted = None;
+        for id in ids.filter(|id| id.class.is_usable()) {
+            // A valid number ending in 000 is as likely a spreadsheet's rounding of another
+            // child's number (one rounded number in eleven passes the check) as a real one.
+            let rounded = if id.text.ends_with("000") {
+                ROUNDED_PENALTY
+            } else {
+                0.0
+            };
+            let (owner, weight) = if let Some(child) = self.index.child_of(id) {
+                let c = &self.cohort.children[child];
+                let weight = child_weight((&c.name, c.birth, c.sex), said) - rounded;
+                if weight >= self.doubt {
+                    return (Some(child), doubted);
+                }
+                (Owner::Child(child), weight)
+            } else if self.registers.population.has_id(id) {
+                let weight = id_weight(id, (said.1, said.2)) - rounded;
+                if weight >= self.doubt {
+                    return (None, doubted);
+                }
+                match outside(id) {
+                    Some(owner) => (owner, weight),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            doubted.get_or_insert(Doubted {
+                record,
+                owner,
+                weight,
+            });
+        }
+        (None, doubted)
+    }
+}
+
+/// The child a record links to exactly, and the owner of an ID it contradicts.
+pub type Verdict = (Option<usize>, Option<Doubted>);
+
+/// Exact pairs (child, record), and the doubted records, in record order.
+pub fn split_verdicts(verdicts: Vec<(usize, Verdict)>) -> (Vec<(usize, usize)>, Vec<Doubted>) {
+    let mut pairs = Vec::new();
+    let mut doubted = Vec::new();
+    for (record, (child, doubt)) in verdicts {
+        pairs.extend(child.map(|c| (c, record)));
+        doubted.extend(doubt);
+    }
+    (pairs, doubted)
+}
+
+/// A doubted record that linked to no one else goes back to the cohort child its ID
+/// belongs to, when that child has no record of the source yet: the contradiction was not
+/// someone else's record after all. The others stay doubted (reported as conflicts).
+pub fn restore_doubted<K: Ord>(
+    mut doubted: Vec<Doubted>,
+    list: &mut Vec<Link>,
+    further: &[Link],
+    key: impl Fn(usize) -> K,
+) -> Vec<Doubted> {
+    // Best first, by content, so that the choice never depends on row order.
+    doubted.sort_by(|a, b| {
+        (a.owner, b.weight, key(a.record))
+            .partial_cmp(&(b.owner, a.weight, key(b.record)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut linked_records: rustc_hash::FxHashSet<usize> =
+        list.iter().chain(further).map(|l| l.record).collect();
+    let mut linked_children: rustc_hash::FxHashSet<usize> = list.iter().map(|l| l.child).collect();
+    let mut kept = Vec::new();
+    for d in doubted {
+        match d.owner {
+            Owner::Child(child)
+                if !linked_records.contains(&d.record) && !linked_children.contains(&child) =>
+            {
+                list.push(super::exact_link(child, d.record));
+                linked_records.insert(d.record);
+                linked_children.insert(child);
+            }
+            _ => kept.push(d),
+        }
+    }
+    list.sort_by_key(|l| l.child);
+    kept.sort_by_key(|d| d.record);
+    kept
 }
 
 #[cfg(test)]

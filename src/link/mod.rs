@@ -15,14 +15,12 @@ pub mod priors;
 pub mod registration;
 pub mod weights;
 
-use rayon::prelude::*;
-
 use crate::cohort::Cohort;
 use crate::config::Config;
 use crate::normalize::Registers;
 use assign::PerChild;
-use exact::{IdIndex, group_by_child, order_by_child};
-use identity::{Doubted, Owner};
+use exact::{IdIndex, group_by_child};
+use identity::Doubted;
 pub use registration::Registrations;
 
 /// How a link was made.
@@ -98,65 +96,15 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         registrations: Registrations::new(students, |s| config.is_in_school(s)),
         ..Links::default()
     };
-    let doubt = config.fuzzy.id_doubt;
-    let verify = Verifier {
+    let verifier = identity::Verifier {
         index: &index,
         cohort,
         registers,
-        doubt,
+        doubt: config.fuzzy.id_doubt,
     };
-
-    // Each registration links by the first of its IDs (each row's ID column, then its
-    // student number's copy) that its name and birth date do not contradict.
-    let registrations = &links.registrations;
-    let verdicts: Vec<(usize, Verdict)> = (0..students.len())
-        .into_par_iter()
-        .filter(|&j| registrations.stands(j))
-        .filter_map(|j| {
-            let s = &students[j];
-            let rows = std::iter::once(j).chain(registrations.followers_of(j));
-            let ids = rows.flat_map(|r| {
-                let row = &students[r];
-                std::iter::once(&row.id).chain(row.other_id.as_deref())
-            });
-            let verdict = verify.verdict(j, ids, (&s.name, s.birth, s.sex));
-            (verdict != (None, None)).then_some((j, verdict))
-        })
-        .collect();
-    let (pairs, doubted) = split_verdicts(verdicts);
-    links.doubted_students = doubted;
-    let preference = |s: &crate::normalize::Student| {
-        (
-            !config.is_in_school(s.status),
-            s.status,
-            s.student_no.clone(),
-            s.school_code.clone(),
-            s.name.clone(),
-        )
-    };
-    for group in order_by_child(pairs, students, preference).chunk_by(|a, b| a.0 == b.0) {
-        let mut records = group
-            .iter()
-            .map(|&(child, record)| exact_link(child, record));
-        links.students.extend(records.next());
-        links.extra_students.extend(records);
-    }
-
     let poverty = &registers.poverty.rows;
-    let verdicts: Vec<(usize, Verdict)> = poverty
-        .par_iter()
-        .enumerate()
-        .filter_map(|(j, p)| {
-            let verdict = verify.verdict(j, std::iter::once(&p.id), (&p.name, p.birth, p.sex));
-            (verdict != (None, None)).then_some((j, verdict))
-        })
-        .collect();
-    let (pairs, doubted) = split_verdicts(verdicts);
-    links.doubted_poverty = doubted;
-    let preference = |p: &crate::normalize::PovertyMember| {
-        (p.household_no.clone(), p.name.clone(), p.relation.clone())
-    };
-    links.poverty = first_of_each(order_by_child(pairs, poverty, preference));
+    exact::link_students(&verifier, students, &mut links, |s| config.is_in_school(s));
+    exact::link_poverty(&verifier, poverty, &mut links);
 
     // Names are folded for every child, and for the records no exact link used.
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
@@ -227,7 +175,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     links.extra_students.sort_by_key(|l| (l.child, l.record));
     links.student_fuzzy = Some(outcome);
     links.student_second_fuzzy = Some(second);
-    links.doubted_students = restore_doubted(
+    links.doubted_students = identity::restore_doubted(
         std::mem::take(&mut links.doubted_students),
         &mut links.students,
         &links.extra_students,
@@ -250,7 +198,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         |l| l.record,
     );
     links.poverty_fuzzy = Some(outcome);
-    links.doubted_poverty = restore_doubted(
+    links.doubted_poverty = identity::restore_doubted(
         std::mem::take(&mut links.doubted_poverty),
         &mut links.poverty,
         &[],
@@ -279,126 +227,15 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     links
 }
 
-/// Verifies exact ID agreements against the person each ID belongs to.
-struct Verifier<'a> {
-    index: &'a IdIndex,
-    cohort: &'a Cohort,
-    registers: &'a Registers,
-    doubt: f64,
-}
-
-impl Verifier<'_> {
-    /// The cohort child record `record` links to exactly, by the first of `ids` its name,
-    /// birth date and sex do not contradict (none when no usable ID belongs to anyone in the
-    /// population, or one belongs, uncontradicted, to someone outside the cohort); and the
-    /// first owner it does contradict, met before that.
-    fn verdict<'i>(
-        &self,
-        record: usize,
-        ids: impl Iterator<Item = &'i crate::normalize::id::IdNumber>,
-        said: (
-            &str,
-            Option<crate::normalize::date::Date>,
-            crate::normalize::values::Sex,
-        ),
-    ) -> Verdict {
-        let mut doubted = None;
-        for id in ids.filter(|id| id.class.is_usable()) {
-            // A valid number ending in 000 is as likely a spreadsheet's rounding of another
-            // child's number (one rounded number in eleven passes the check) as a real one.
-            let rounded = if id.text.ends_with("000") {
-                identity::ROUNDED_PENALTY
-            } else {
-                0.0
-            };
-            let (owner, weight) = if let Some(child) = self.index.child_of(id) {
-                let c = &self.cohort.children[child];
-                let weight = identity::child_weight((&c.name, c.birth, c.sex), said) - rounded;
-                if weight >= self.doubt {
-                    return (Some(child), doubted);
-                }
-                (Owner::Child(child), weight)
-            } else if self.registers.population.has_id(id) {
-                let weight = identity::id_weight(id, (said.1, said.2)) - rounded;
-                if weight >= self.doubt {
-                    return (None, doubted);
-                }
-                match identity::outside(id) {
-                    Some(owner) => (owner, weight),
-                    None => continue,
-                }
-            } else {
-                continue;
-            };
-            doubted.get_or_insert(Doubted {
-                record,
-                owner,
-                weight,
-            });
-        }
-        (None, doubted)
-    }
-}
-
-/// The child a record links to exactly, and the owner of an ID it contradicts.
-type Verdict = (Option<usize>, Option<Doubted>);
-
-/// Exact pairs (child, record), and the doubted records, in record order.
-fn split_verdicts(verdicts: Vec<(usize, Verdict)>) -> (Vec<(usize, usize)>, Vec<Doubted>) {
-    let mut pairs = Vec::new();
-    let mut doubted = Vec::new();
-    for (record, (child, doubt)) in verdicts {
-        pairs.extend(child.map(|c| (c, record)));
-        doubted.extend(doubt);
-    }
-    (pairs, doubted)
-}
-
-/// A doubted record that linked to no one else goes back to the cohort child its ID
-/// belongs to, when that child has no record of the source yet: the contradiction was not
-/// someone else's record after all. The others stay doubted (reported as conflicts).
-fn restore_doubted<K: Ord>(
-    mut doubted: Vec<Doubted>,
-    list: &mut Vec<Link>,
-    further: &[Link],
-    key: impl Fn(usize) -> K,
-) -> Vec<Doubted> {
-    // Best first, by content, so that the choice never depends on row order.
-    doubted.sort_by(|a, b| {
-        (a.owner, b.weight, key(a.record))
-            .partial_cmp(&(b.owner, a.weight, key(b.record)))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let mut linked_records: rustc_hash::FxHashSet<usize> =
-        list.iter().chain(further).map(|l| l.record).collect();
-    let mut linked_children: rustc_hash::FxHashSet<usize> = list.iter().map(|l| l.child).collect();
-    let mut kept = Vec::new();
-    for d in doubted {
-        match d.owner {
-            Owner::Child(child)
-                if !linked_records.contains(&d.record) && !linked_children.contains(&child) =>
-            {
-                list.push(exact_link(child, d.record));
-                linked_records.insert(d.record);
-                linked_children.insert(child);
-            }
-            _ => kept.push(d),
-        }
-    }
-    list.sort_by_key(|l| l.child);
-    kept.sort_by_key(|d| d.record);
-    kept
-}
-
 /// The exact link of each child's preferred record.
-fn first_of_each(pairs: Vec<(usize, usize)>) -> Vec<Link> {
+pub(crate) fn first_of_each(pairs: Vec<(usize, usize)>) -> Vec<Link> {
     pairs
         .chunk_by(|a, b| a.0 == b.0)
         .map(|group| exact_link(group[0].0, group[0].1))
         .collect()
 }
 
-fn exact_link(child: usize, record: usize) -> Link {
+pub(crate) fn exact_link(child: usize, record: usize) -> Link {
     Link {
         child,
         record,
