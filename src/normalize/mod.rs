@@ -275,7 +275,10 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
     let (id, other_id, warning) = match student_no_id(&student_no) {
         Some(g) if !column.class.is_usable() => (g, None, warning),
         // A valid column that is the student number's ID rounded to 15 digits is damaged.
-        Some(g) if id::rounded(&g.text).is_some_and(|r| r == column.text.as_str()) => {
+        Some(g)
+            if g.text != column.text
+                && id::rounded(&g.text).is_some_and(|r| r == column.text.as_str()) =>
+        {
             let warning = Some(row.reject(
                 Field::IdNumber,
                 "ID number rounded by a spreadsheet (the student number carries it whole); the row links by the student number",

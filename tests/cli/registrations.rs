@@ -134,21 +134,38 @@ fn an_excel_damaged_id_keeps_the_row_and_is_reported() {
         let n: u64 = second.parse().unwrap();
         format!("{}", (n + 500) / 1000 * 1000)
     };
+    // A real number that ends in 000, its student number carrying the same: not damaged.
+    let zeros = (1..=28)
+        .flat_map(|day| (0..10).map(move |h| id(&format!("530102201001{day:02}{h}00"))))
+        .find(|id| id.ends_with("000"))
+        .unwrap();
+    let born = format!("{}-{}-{}", &zeros[6..10], &zeros[10..12], &zeros[12..14]);
     let wd = run_with(
         &format!(
-            "{first},欧阳天佑,男,2012-12-12,530102,正常\n{second},欧阳天琪,女,2013-11-11,530102,正常\n"
+            "{first},欧阳天佑,男,2012-12-12,530102,正常\n{second},欧阳天琪,女,2013-11-11,530102,正常\n\
+             {zeros},欧阳天宁,女,{born},530102,正常\n"
         ),
         &format!(
             "SDAMAGE0000001,5.30102E+17,欧阳天佑,男,2012-12-12,2153010201,530102,8年级,在读\n\
-             SDAMAGE0000002,{rounded},欧阳天琪,女,2013-11-11,2153010201,530102,7年级,在读\n"
+             SDAMAGE0000002,{rounded},欧阳天琪,女,2013-11-11,2153010201,530102,7年级,在读\n\
+             G{zeros},{zeros},欧阳天宁,女,{born},2153010201,530102,9年级,在读\n"
         ),
     );
+    assert_eq!(flagged(&wd, &zeros), None);
     assert_eq!(flagged(&wd, &first), None, "flagged though enrolled");
     assert_eq!(flagged(&wd, &second), None, "flagged though enrolled");
     assert!(!wd.read("out/rejects.csv").contains("scientific"));
     let warnings = wd.read("out/warnings.csv");
     assert!(warnings.contains("scientific notation"), "{warnings}");
     assert!(warnings.contains("zeroed"), "{warnings}");
+    let plain = Workdir::with_fixture("synthetic-small");
+    plain.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    let before = plain.read("out/warnings.csv").lines().count();
+    assert_eq!(
+        warnings.lines().count(),
+        before + 2,
+        "two damaged rows only: {warnings}"
+    );
     assert!(
         !warnings.contains(&rounded),
         "the value is masked: {warnings}"
