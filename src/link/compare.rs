@@ -11,13 +11,16 @@
 
 use crate::normalize::date::Date;
 use crate::normalize::id::IdNumber;
-use crate::normalize::name_key::{same_pinyin, simplified};
+use crate::normalize::name_key::{given_name, same_pinyin, simplified};
 use crate::normalize::values::Sex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NameLevel {
     Exact,
     SamePinyin,
+    /// Another surname before the same given name (a child under the other parent's
+    /// surname).
+    SameGivenName,
     OneCharOff,
     Similar,
     Different,
@@ -129,6 +132,9 @@ pub fn compare_simplified_names(sa: &str, sb: &str) -> NameLevel {
     }
     if same_pinyin(sa, sb) {
         return NameLevel::SamePinyin;
+    }
+    if given_name(sa).is_some_and(|g| Some(g) == given_name(sb)) {
+        return NameLevel::SameGivenName;
     }
     let (ca, cb): (Vec<char>, Vec<char>) = (sa.chars().collect(), sb.chars().collect());
     if one_char_off(&ca, &cb) {
@@ -258,6 +264,11 @@ mod tests {
         assert_eq!(compare_names("张伟", "张玮"), NameLevel::SamePinyin);
         assert_eq!(compare_names("曾伟", "层伟"), NameLevel::SamePinyin);
         assert_eq!(compare_names("张伟", "张强"), NameLevel::OneCharOff);
+        assert_eq!(compare_names("张伟", "李伟"), NameLevel::SameGivenName);
+        assert_eq!(
+            compare_names("欧阳子涵", "李子涵"),
+            NameLevel::SameGivenName
+        );
         assert_eq!(compare_names("张伟", "张小伟"), NameLevel::OneCharOff);
         assert_eq!(compare_names("欧阳子涵", "欧阳紫寒"), NameLevel::SamePinyin);
         assert_eq!(

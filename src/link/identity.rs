@@ -25,7 +25,7 @@ pub const fn name_bits(level: NameLevel) -> f64 {
     match level {
         NameLevel::Exact => 8.0,
         NameLevel::SamePinyin => 7.0,
-        NameLevel::OneCharOff | NameLevel::Similar => 1.0,
+        NameLevel::SameGivenName | NameLevel::OneCharOff | NameLevel::Similar => 1.0,
         NameLevel::Different => -8.0,
     }
 }

@@ -30,7 +30,7 @@ pub struct Overrides {
 /// a missing value weighs nothing whatever its m.
 pub fn default_m() -> Vec<Vec<f64>> {
     vec![
-        vec![0.90, 0.04, 0.03, 0.02, 0.01],
+        vec![0.89, 0.04, 0.01, 0.03, 0.02, 0.01],
         vec![0.93, 0.01, 0.02, 0.005, 0.005, 0.01, 0.01, 0.01],
         vec![0.005, 0.45, 0.045, 0.49, 0.01],
         vec![0.98, 0.01, 0.01],

@@ -8,6 +8,30 @@ use pinyin::ToPinyinMulti;
 /// Most pinyin keys kept per name (polyphonic names multiply their readings).
 pub const MAX_KEYS: usize = 16;
 
+/// Compound surnames (复姓): the surname is their first two characters.
+const COMPOUND_SURNAMES: [&str; 44] = [
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "令狐", "慕容", "司徒", "公孙", "长孙",
+    "夏侯", "轩辕", "端木", "宇文", "澹台", "公冶", "宗政", "濮阳", "太叔", "申屠", "钟离", "闻人",
+    "呼延", "南宫", "独孤", "百里", "东郭", "西门", "万俟", "赫连", "拓跋", "左丘", "谷梁", "亓官",
+    "单于", "乐正", "漆雕", "公良", "梁丘", "司空", "司寇", "第五",
+];
+
+/// The given name of a Han name (the name without its surname, one character or a
+/// compound surname's two); `None` for a name with a separator or too short to have one.
+pub fn given_name(name: &str) -> Option<&str> {
+    if name.contains(super::name::NAME_SEPARATOR) || !name.chars().all(|c| c > '\u{2E7F}') {
+        return None;
+    }
+    let first = name.chars().next()?.len_utf8();
+    let second = name[first..].chars().next().map_or(0, char::len_utf8);
+    let surname = if COMPOUND_SURNAMES.contains(&&name[..first + second]) {
+        first + second
+    } else {
+        first
+    };
+    Some(&name[surname..]).filter(|g| !g.is_empty())
+}
+
 /// The name with traditional characters folded to simplified.
 pub fn simplified(name: &str) -> String {
     fast2s::convert(name)
@@ -148,6 +172,16 @@ mod tests {
         assert_eq!(simplified("陳麗華"), "陈丽华");
         assert_eq!(simplified("王芳"), "王芳");
         assert_eq!(simplified("买买提·艾力"), "买买提·艾力");
+    }
+
+    #[test]
+    fn given_names_drop_the_surname_and_compound_ones_whole() {
+        assert_eq!(given_name("张伟"), Some("伟"));
+        assert_eq!(given_name("欧阳子涵"), Some("子涵"));
+        assert_eq!(given_name("司马懿"), Some("懿"));
+        assert_eq!(given_name("王"), None);
+        assert_eq!(given_name("买买提·艾力"), None);
+        assert_eq!(given_name("ZHANG·WEI"), None);
     }
 
     #[test]
