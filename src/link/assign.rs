@@ -7,6 +7,8 @@
 
 use std::cmp::Ordering;
 
+use rustc_hash::FxHashMap;
+
 /// A scored candidate pair, by index into the two sides.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scored {
@@ -60,11 +62,13 @@ pub fn assign(
     let children = 1 + pairs.iter().map(|p| p.child as usize).max().unwrap_or(0);
     let records = 1 + pairs.iter().map(|p| p.record as usize).max().unwrap_or(0);
     let (mut child_taken, mut record_taken) = (vec![false; children], vec![false; records]);
-    let mut by_child: Vec<Vec<usize>> = vec![Vec::new(); children];
-    let mut by_record: Vec<Vec<usize>> = vec![Vec::new(); records];
+    // Only the pairs in the review band or above are indexed: at province scale they are a
+    // few of the candidates, and a list per child and per record would cost gigabytes.
+    let mut by_child: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    let mut by_record: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for &i in &ranked {
-        by_child[pairs[i].child as usize].push(i);
-        by_record[pairs[i].record as usize].push(i);
+        by_child.entry(pairs[i].child).or_default().push(i);
+        by_record.entry(pairs[i].record).or_default().push(i);
     }
 
     let mut out = Assignment::default();
@@ -75,13 +79,13 @@ pub fn assign(
             continue;
         }
         let close = |j: &&usize| pairs[**j].weight >= p.weight - t.tie_margin && **j != i;
-        let rivals: Vec<usize> = by_child[c]
+        let rivals: Vec<usize> = by_child[&p.child]
             .iter()
             .filter(|_| one)
             .filter(close)
             .filter(|&&j| !record_taken[pairs[j].record as usize])
             .chain(
-                by_record[r]
+                by_record[&p.record]
                     .iter()
                     .filter(close)
                     .filter(|&&j| !(one && child_taken[pairs[j].child as usize])),

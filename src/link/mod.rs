@@ -150,6 +150,8 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     );
     links.extra_students.extend(further);
 
+    drop(source);
+
     // A record still unlinked and without a usable ID may be a second registration of a
     // child already enrolled: it is weighed against the enrolled children with the
     // weights just fitted, and a link makes it a further record of that child.
@@ -181,6 +183,9 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
         &links.extra_students,
         |j| students[j].student_no.clone(),
     );
+
+    drop(source);
+    drop(student_names);
 
     let source = passes::poverty_source(registers, &poverty_names, &links);
     let mut settled = vec![false; cohort.children.len()];

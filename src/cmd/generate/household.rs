@@ -1,6 +1,7 @@
 //! One household: a head of household with an age drawn from a population pyramid, a
 //! spouse, children (twins at a realistic rate), sometimes a grandparent; statuses, names
-//! (minority names with a middle dot where they are common) and the poverty flag.
+//! (minority names with a middle dot where they are common: Uyghur names carry the father's
+//! given name, Tibetan names two elements) and the poverty flag.
 
 use super::GenerateOptions;
 use super::names::NameBook;
@@ -57,9 +58,10 @@ pub fn draw(
         _ => 0.0,
     };
     let minority = rng.chance(minority_share);
+    // Minority names are given once the household is complete (they follow the father).
     let person = |rng: &mut Rng, surname: &str, male: bool, age: i64, relation: &'static str| {
         let name = if minority {
-            names.minority(rng).to_string()
+            String::new()
         } else {
             format!("{surname}{}", names.given(rng))
         };
@@ -115,12 +117,7 @@ pub fn draw(
                 other.male = rng.chance(0.5);
                 other.relation = if other.male { "之子" } else { "之女" };
                 other.name = if minority {
-                    loop {
-                        let name = names.minority(rng);
-                        if name != child.name {
-                            break name.to_string();
-                        }
-                    }
+                    String::new()
                 } else {
                     let given: String = child.name.chars().skip(surname.chars().count()).collect();
                     format!("{surname}{}", names.twin_given(rng, &given))
@@ -143,6 +140,9 @@ pub fn draw(
             if male { "之父" } else { "之母" },
         ));
     }
+    if minority {
+        name_minority(rng, names, &county_code[..2], &mut members);
+    }
     // Parents do not give two children one name: a repeated full name is drawn again.
     for k in 1..members.len() {
         for _ in 0..20 {
@@ -150,7 +150,10 @@ pub fn draw(
                 break;
             }
             members[k].name = if minority {
-                names.minority(rng).to_string()
+                // Another own name; a Uyghur keeps the father's.
+                let father = members[k].name.split_once('·').map_or("", |(_, f)| f);
+                let father = father.to_string();
+                minority_name(rng, names, &county_code[..2], &members[k], &father)
             } else {
                 format!("{surname}{}", names.given(rng))
             };
@@ -163,6 +166,46 @@ pub fn draw(
         poverty_status: rng.pick_word(&POVERTY_STATUSES),
         members,
     }
+}
+
+/// Names a minority household: in province 65 Uyghur names (own given name · father's given
+/// name, so children share the father's), elsewhere Tibetan two-part names.
+fn name_minority(rng: &mut Rng, names: &NameBook, province: &str, members: &mut [Member]) {
+    let parent = |m: &Member| matches!(m.relation, "户主" | "配偶");
+    let mut father = String::new();
+    for m in members.iter_mut().filter(|m| parent(m)) {
+        m.name = minority_name(rng, names, province, m, "");
+        if m.male {
+            father = m.name.split('·').next().unwrap_or("").to_string();
+        }
+    }
+    if father.is_empty() {
+        father = names.uyghur_given(rng, true).to_string();
+    }
+    for m in members.iter_mut().filter(|m| !parent(m)) {
+        let child = matches!(m.relation, "之子" | "之女");
+        m.name = minority_name(rng, names, province, m, if child { &father } else { "" });
+    }
+}
+
+/// One minority name: Uyghur with `father` (a random one when empty), or Tibetan.
+fn minority_name(
+    rng: &mut Rng,
+    names: &NameBook,
+    province: &str,
+    m: &Member,
+    father: &str,
+) -> String {
+    if province != "65" {
+        return names.tibetan(rng);
+    }
+    let own = names.uyghur_given(rng, m.male);
+    let father = if father.is_empty() {
+        names.uyghur_given(rng, true)
+    } else {
+        father
+    };
+    format!("{own}·{father}")
 }
 
 fn status(rng: &mut Rng, age: i64) -> &'static str {

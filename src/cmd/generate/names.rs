@@ -226,18 +226,89 @@ const TRADITIONAL: &[(&str, &str)] = &[
     ("冯", "馮"),
 ];
 
-/// Uyghur and other minority given names written with a middle dot.
-const MINORITY: &[&str] = &[
-    "买买提·艾力",
-    "阿依古丽·吐尔逊",
-    "艾合买提·买买提",
-    "古丽米拉·阿不都",
-    "努尔艾力·艾山",
-    "热依拉·司马义",
-    "阿卜杜拉·艾则孜",
-    "帕提古丽·吾守尔",
-    "扎西·多吉",
-    "卓玛·次仁",
+/// Uyghur given names, men's and women's. A Uyghur name is the person's given name and
+/// the father's given name, joined by a middle dot (阿依古丽·吐尔逊: 阿依古丽, daughter of
+/// 吐尔逊); siblings share the second part.
+const UYGHUR_MALE: &[&str] = &[
+    "买买提",
+    "艾合买提",
+    "努尔艾力",
+    "阿卜杜拉",
+    "艾力",
+    "吐尔逊",
+    "阿不都",
+    "艾山",
+    "司马义",
+    "艾则孜",
+    "吾守尔",
+    "玉苏甫",
+    "依明",
+    "吐尔洪",
+    "买合木提",
+    "肉孜",
+    "阿里木",
+    "塔依尔",
+    "亚森",
+    "热合曼",
+    "居马",
+    "卡德尔",
+    "麦麦提",
+    "迪力夏提",
+    "阿迪力",
+    "艾尔肯",
+    "帕尔哈提",
+    "吾斯曼",
+    "阿布来提",
+    "努尔买买提",
+    "库尔班",
+    "热西提",
+    "伊斯马伊力",
+    "阿尔孜",
+    "买吐送",
+    "艾克拜尔",
+    "吐逊江",
+    "阿合买提江",
+    "米吉提",
+    "托合提",
+];
+const UYGHUR_FEMALE: &[&str] = &[
+    "阿依古丽",
+    "古丽米拉",
+    "热依拉",
+    "帕提古丽",
+    "古丽娜尔",
+    "阿依努尔",
+    "迪丽娜尔",
+    "努尔古丽",
+    "再努尔",
+    "米热古丽",
+    "阿米娜",
+    "祖丽菲亚",
+    "玛依拉",
+    "海力且姆",
+    "阿瓦古丽",
+    "加米拉",
+    "茹仙古丽",
+    "排孜拉",
+    "阿孜古丽",
+    "古再丽",
+    "阿依夏木",
+    "布佐热",
+    "努尔尼沙",
+    "萨拉",
+    "麦尔哈巴",
+    "吐尔尼沙",
+    "阿依提拉",
+    "古丽巴哈尔",
+    "美合日班",
+    "热娜",
+];
+/// Tibetan name elements; a Tibetan name is two of them, often written with a middle dot
+/// in registers (扎西·多吉), with no surname.
+const TIBETAN: &[&str] = &[
+    "扎西", "多吉", "卓玛", "次仁", "格桑", "央金", "德吉", "平措", "索朗", "旦增", "拉姆", "次旦",
+    "尼玛", "达瓦", "普布", "边巴", "巴桑", "白玛", "曲珍", "洛桑", "益西", "顿珠", "拉巴", "米玛",
+    "琼达", "桑珠", "卓嘎", "央宗",
 ];
 
 /// Draws names.
@@ -290,8 +361,21 @@ impl NameBook {
         }
     }
 
-    pub fn minority(&self, rng: &mut Rng) -> &'static str {
-        rng.pick_word(MINORITY)
+    /// A Uyghur given name.
+    pub fn uyghur_given(&self, rng: &mut Rng, male: bool) -> &'static str {
+        rng.pick_word(if male { UYGHUR_MALE } else { UYGHUR_FEMALE })
+    }
+
+    /// A Tibetan name of two elements.
+    pub fn tibetan(&self, rng: &mut Rng) -> String {
+        let first = rng.pick_word(TIBETAN);
+        let second = loop {
+            let e = rng.pick_word(TIBETAN);
+            if e != first {
+                break e;
+            }
+        };
+        format!("{first}·{second}")
     }
 }
 
