@@ -187,11 +187,16 @@ impl<'a> Context<'a> {
         let children = self.cohort.children.len();
         let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
         // A leftover record with the valid ID of someone in the population (not in the
-        // cohort) belongs to that person.
+        // cohort) belongs to that person; one with a valid ID from a province the register
+        // does not cover belongs to a child from elsewhere (a child who moved keeps the
+        // ID, and a typo seldom lands in the province digits and passes the check).
         let population = &self.registers.population;
+        let someone_elses = |id: &IdNumber| {
+            id.class.is_usable() && (population.has_id(id) || !population.covers_province(&id.text))
+        };
         let record_pool: Vec<usize> = (0..source.len)
             .into_par_iter()
-            .filter(|&j| !source.used[j] && !population.has_id((source.view)(j).id))
+            .filter(|&j| !source.used[j] && !someone_elses((source.view)(j).id))
             .collect();
         let child_view = |i| self.child_view(i);
         fuzzy_link(
