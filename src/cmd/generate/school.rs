@@ -1,0 +1,249 @@
+//! A school-age child's registrations as the student register holds them: the main one
+//! under a national number (G + the ID) or a local one (J …), with an injected error and
+//! the history rows an extract carries under the same number; a former school's record,
+//! a second registration.
+
+use super::household::{Household, Member};
+use super::{Sinks, World, corrupt};
+
+/// Which registration a student record is, for its number and its errors.
+#[derive(Clone, Copy)]
+pub(super) enum Record<'k> {
+    /// A school-age child's main registration: national number, errors injected, history
+    /// rows.
+    Main(&'k Kin),
+    /// Another registration with a national number (a child from elsewhere, a 16-year-old).
+    National,
+    /// A registration under a local number (a second registration, a former school's).
+    Local,
+}
+
+/// The ID numbers of a household member's parents and of siblings born on another day,
+/// and whether the population row lags the child's name.
+pub(super) struct Kin {
+    parents: Vec<String>,
+    siblings: Vec<String>,
+    pub(super) name_lags: bool,
+}
+
+impl Kin {
+    pub(super) fn of(h: &Household, ids: &[String], k: usize) -> Kin {
+        let me = &h.members[k];
+        let is_child = |m: &Member| matches!(m.relation, "之子" | "之女");
+        let pick = |want: &dyn Fn(&Member) -> bool| -> Vec<String> {
+            h.members
+                .iter()
+                .zip(ids)
+                .enumerate()
+                .filter(|(j, (m, _))| *j != k && want(m))
+                .map(|(_, (_, id))| id.clone())
+                .collect()
+        };
+        if !is_child(me) {
+            return Kin {
+                parents: Vec::new(),
+                siblings: Vec::new(),
+                name_lags: false,
+            };
+        }
+        Kin {
+            parents: pick(&|m| matches!(m.relation, "户主" | "配偶")),
+            siblings: pick(&|m| is_child(m) && m.birth != me.birth),
+            name_lags: false,
+        }
+    }
+}
+
+/// Rows a registration's history adds under its student number, per main registration.
+#[derive(Clone, Debug)]
+pub struct HistoryRates {
+    /// A junior-secondary pupil's 毕业 row from primary school.
+    pub graduated: f64,
+    /// A 转出 row from an earlier school.
+    pub transferred: f64,
+    /// The current row exported twice.
+    pub repeated: f64,
+}
+
+impl Default for HistoryRates {
+    fn default() -> Self {
+        HistoryRates {
+            graduated: 0.6,
+            transferred: 0.03,
+            repeated: 0.003,
+        }
+    }
+}
+
+impl World<'_> {
+    /// The records of a school-age child: enrolled, dropped out or exempt.
+    pub(super) fn school_child(
+        &mut self,
+        h: &Household,
+        m: &Member,
+        id: &str,
+        kin: &Kin,
+        s: &mut Sinks,
+    ) -> anyhow::Result<()> {
+        let rates = &self.options.rates;
+        let county = self.counties[h.county as usize].clone();
+        let poor = if h.poor { "1" } else { "0" };
+        if self.rng.chance(rates.exemption) {
+            let valid = self.rng.chance(0.8);
+            let until = self.options.as_of.add_days(if valid { 365 } else { -60 });
+            let reason = self.rng.pick_word(&["缓学", "免学"]);
+            s.exemptions.row(&[id, reason, &until.to_string()])?;
+            s.exemption_truth
+                .row(&[id, if valid { "true" } else { "false" }])?;
+            self.report.exemptions += 1;
+            if !valid {
+                s.dropouts.row(&[id, poor, "exemption_expired"])?;
+                self.report.dropouts += 1;
+            }
+            return Ok(());
+        }
+        if self.rng.chance(rates.dropout) {
+            self.report.dropouts += 1;
+            let (status, reason) = match self.rng.below(10) {
+                0..=4 => (None, "no_record"),
+                5..=7 => (Some("辍学"), "status_dropped_out"),
+                8 => (Some("休学"), "status_suspended"),
+                _ => (Some("转出"), "status_transferred_without_arrival"),
+            };
+            s.dropouts.row(&[id, poor, reason])?;
+            if let Some(status) = status {
+                let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
+                s.student_links.row(&[id, &no])?;
+            }
+            return Ok(());
+        }
+        if self.rng.chance(rates.transfer) {
+            // The former school's record under a local number; the new school's follows.
+            self.student(m, id, &county, "转出", s, Record::Local)?;
+        }
+        let status = if self.rng.chance(rates.home_delivered) {
+            "送教上门"
+        } else {
+            "在读"
+        };
+        let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
+        s.student_links.row(&[id, &no])?;
+        if self.rng.chance(rates.duplicate_registration) {
+            let extra = self.student(m, id, &county, "在读", s, Record::Local)?;
+            s.duplicates.row(&[id, &extra])?;
+        }
+        Ok(())
+    }
+
+    /// A local student number (学籍辅号): J, the county, a sequence number.
+    fn local_number(&mut self, county: &str) -> String {
+        self.student_seq += 1;
+        format!("J{county}{:012}", self.student_seq)
+    }
+
+    /// Writes one registration of a student — its current row and, for a child's main
+    /// registration, the history rows an extract carries under the same student number —
+    /// maybe with an injected error; returns its student number.
+    pub(super) fn student(
+        &mut self,
+        m: &Member,
+        id: &str,
+        county: &str,
+        status: &str,
+        s: &mut Sinks,
+        record: Record,
+    ) -> anyhow::Result<String> {
+        let mut fields = corrupt::RecordFields {
+            id: id.to_string(),
+            name: m.name.clone(),
+            birth: m.birth,
+            male: m.male,
+            parents: Vec::new(),
+            siblings: Vec::new(),
+        };
+        let mut injected = None;
+        let lags = matches!(record, Record::Main(kin) if kin.name_lags);
+        if let Record::Main(kin) = record {
+            fields.parents.clone_from(&kin.parents);
+            fields.siblings.clone_from(&kin.siblings);
+            injected = self
+                .corrupter
+                .apply(&self.names, &mut self.rng, &mut fields);
+        }
+        // Most children had an ID when registered: their national number is G + that ID,
+        // which copies an error made at registration half the time; a registration
+        // blocked under someone else's ID got a local number.
+        let no = match record {
+            Record::Local => self.local_number(county),
+            _ if !self.rng.chance(0.9) => self.local_number(county),
+            _ => match injected {
+                Some(kind) if kind.made_at_registration() && self.rng.chance(0.5) => {
+                    if kind.conflicting_field().is_some() {
+                        self.local_number(county)
+                    } else {
+                        format!("G{}", fields.id)
+                    }
+                }
+                _ => format!("G{id}"),
+            },
+        };
+        if let Some(kind) = injected {
+            s.errors.row(&["students", &no, id, kind.key()])?;
+            self.report.errors += 1;
+            match kind.conflicting_field() {
+                Some("id_owner") => s.conflicts.row(&[&fields.id, "students", "id_owner"])?,
+                Some("name") if lags => {}
+                Some(field) => s.conflicts.row(&[id, "students", field])?,
+                None => {}
+            }
+        }
+        if lags {
+            s.conflicts.row(&[id, "students", "name"])?;
+        }
+        let school_county = if self.rng.chance(0.9) {
+            county.to_string()
+        } else {
+            self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
+        };
+        let age = crate::config::CohortRule::default()
+            .window(self.options.as_of)
+            .age(m.birth);
+        let grade = (age - 5).clamp(1, 12);
+        let school_no = self.rng.below(20);
+        let mut rows = vec![(status, school_county.clone(), grade, school_no)];
+        if matches!(record, Record::Main(_)) {
+            // Junior-secondary pupils keep the primary school's 毕业 row; some keep a 转出
+            // row from an earlier school; a few rows are exported twice.
+            let h = &self.options.rates.history;
+            if grade >= 7 && self.rng.chance(h.graduated) {
+                rows.push(("毕业", county.to_string(), 6, (school_no + 1) % 20));
+            }
+            if self.rng.chance(h.transferred) {
+                let other = self.rng.below(self.counties.len() as u64) as usize;
+                let at = self.counties[other].clone();
+                rows.push(("转出", at, grade.max(2) - 1, school_no));
+            }
+            if self.rng.chance(h.repeated) {
+                rows.push((status, school_county, grade, school_no));
+            }
+        }
+        let sex = if fields.male { "男" } else { "女" };
+        let birth = fields.birth.to_string();
+        for (status, school_county, grade, school_no) in &rows {
+            let school = format!("21{school_county}{school_no:02}");
+            s.students.row(&[
+                &no,
+                &fields.id,
+                &fields.name,
+                sex,
+                &birth,
+                &school,
+                school_county,
+                &format!("{grade}年级"),
+                status,
+            ])?;
+            self.report.students += 1;
+        }
+        Ok(no)
+    }
+}
