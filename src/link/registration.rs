@@ -22,8 +22,8 @@ use crate::normalize::values::StudentStatus;
 /// Which row stands for each student row's registration.
 #[derive(Debug, Default)]
 pub struct Registrations {
-    /// Per student row, the row that stands for its registration (itself when it does).
-    rep_of: Vec<u32>,
+    /// One bit per student row: set when the row follows another of its registration.
+    follows: Vec<u64>,
     /// (standing row, following row) of every row that follows another, sorted.
     followers: Vec<(u32, u32)>,
 }
@@ -31,7 +31,7 @@ pub struct Registrations {
 impl Registrations {
     /// Groups `students` into registrations; `in_school` tells which statuses count.
     pub fn new(students: &[Student], in_school: impl Fn(StudentStatus) -> bool + Sync) -> Self {
-        let mut rep_of: Vec<u32> = (0..students.len() as u32).collect();
+        let mut follows = vec![0u64; students.len().div_ceil(64)];
         let mut keyed: Vec<(u64, u32)> = students
             .par_iter()
             .enumerate()
@@ -61,15 +61,17 @@ impl Registrations {
         // Each registration's followers stay in preference order, never in row order.
         let mut followers: Vec<(u32, u32)> = settled.into_iter().flatten().collect();
         followers.sort_by_key(|&(rep, _)| rep);
-        for &(rep, row) in &followers {
-            rep_of[row as usize] = rep;
+        for &(_, row) in &followers {
+            follows[row as usize / 64] |= 1 << (row % 64);
         }
-        Registrations { rep_of, followers }
+        Registrations { follows, followers }
     }
 
     /// Whether row `j` stands for its registration.
     pub fn stands(&self, j: usize) -> bool {
-        self.rep_of.get(j).is_none_or(|&r| r as usize == j)
+        self.follows
+            .get(j / 64)
+            .is_none_or(|bits| bits >> (j % 64) & 1 == 0)
     }
 
     /// The rows that follow row `j` (none unless it stands for a registration of several).
@@ -106,7 +108,7 @@ fn preference<'s>(s: &'s Student, in_school: &impl Fn(StudentStatus) -> bool) ->
     (
         (!in_school(s.status), s.status),
         (&s.school_code, &s.grade, &s.id.text, &s.name),
-        (s.birth, s.sex, &s.school_division, s.other_id.as_deref()),
+        (s.birth, s.sex, &s.school_division),
     )
 }
 
@@ -152,7 +154,6 @@ mod tests {
             school_division: "530102".into(),
             grade: "".into(),
             status,
-            other_id: None,
         }
     }
 

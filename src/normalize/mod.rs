@@ -55,9 +55,15 @@ pub struct Student {
     pub school_division: Text,
     pub grade: Text,
     pub status: StudentStatus,
-    /// The ID a national student number (G + the 18-digit ID) carries, when it is usable
-    /// and differs from a usable ID column: a second, independent copy of the ID.
-    pub other_id: Option<Box<IdNumber>>,
+}
+
+impl Student {
+    /// The ID the national student number (G + the 18-digit ID) carries, when it is usable
+    /// and differs from the record's ID: a second, independent copy of the ID. Derived when
+    /// asked, so that a province's records do not carry it.
+    pub fn other_id(&self) -> Option<IdNumber> {
+        student_no_id(&self.student_no).filter(|g| g.text != self.id.text)
+    }
 }
 
 /// A poverty register member.
@@ -270,10 +276,10 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
     let student_no = row.required_text(Field::StudentNo)?;
     let column = row.record_id();
     let warning = id_warning(row, &column);
-    // The student number's copy of the ID stands in for an unusable ID column, and is kept
-    // beside a usable one it disagrees with.
-    let (id, other_id, warning) = match student_no_id(&student_no) {
-        Some(g) if !column.class.is_usable() => (g, None, warning),
+    // The student number's copy of the ID stands in for an unusable ID column; beside a
+    // usable one it disagrees with, it is evidence too (`Student::other_id`).
+    let (id, warning) = match student_no_id(&student_no) {
+        Some(g) if !column.class.is_usable() => (g, warning),
         // A valid column that is the student number's ID rounded to 15 digits is damaged.
         Some(g)
             if g.text != column.text
@@ -283,10 +289,9 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
                 Field::IdNumber,
                 "ID number rounded by a spreadsheet (the student number carries it whole); the row links by the student number",
             ));
-            (g, None, warning)
+            (g, warning)
         }
-        Some(g) if g.text != column.text => (column, Some(Box::new(g)), warning),
-        _ => (column, None, warning),
+        _ => (column, warning),
     };
     let name = normalize_name(&row.required_text(Field::Name)?);
     let status = row
@@ -303,7 +308,6 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
         name,
         status,
         id,
-        other_id,
     };
     Ok((student, warning))
 }
