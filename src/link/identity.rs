@@ -111,14 +111,18 @@ impl Verifier<'_> {
     /// birth date and sex do not contradict (none when no usable ID belongs to anyone in the
     /// population, or one belongs, uncontradicted, to someone outside the cohort); and the
     /// first owner it does contradict, met before that.
-    pub fn verdict<'i>(
+    pub fn verdict<B: std::borrow::Borrow<IdNumber>>(
         &self,
         record: usize,
-        ids: impl Iterator<Item = &'i IdNumber>,
+        ids: impl Iterator<Item = B>,
         said: (&str, Option<Date>, Sex),
     ) -> Verdict {
         let mut doubted = None;
-        for id in ids.filter(|id| id.class.is_usable()) {
+        for id in ids {
+            let id = id.borrow();
+            if !id.class.is_usable() {
+                continue;
+            }
             // A valid number ending in 000 is as likely a spreadsheet's rounding of another
             // child's number (one rounded number in eleven passes the check) as a real one.
             let rounded = if id.text.ends_with("000") {
