@@ -9,12 +9,12 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::atomic::write_parquet_batches;
-use super::links::linked_record;
+use super::links::record_key;
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::fuzzy::FuzzyOutcome;
 use crate::link::weights::{FIELDS, LEVELS};
-use crate::normalize::{Registers, Text};
+use crate::normalize::Registers;
 use crate::schema::files;
 
 /// Writes candidates.parquet.
@@ -25,17 +25,19 @@ pub fn write_candidates(
     links: &Links,
 ) -> anyhow::Result<()> {
     // Cohort children are sorted by ID number, so child order is ID order. Rows are
-    // (source, which outcome, pair index, record key), the key inline.
+    // (which outcome, pair index): eight bytes each, the sort keys looked up as compared
+    // (at 130 M people there are tens of millions of rows).
     let outcomes: Vec<(&str, &FuzzyOutcome)> = links.fuzzy_outcomes().collect();
-    let mut rows: Vec<(&str, u8, u32, Text)> = Vec::new();
-    for (o, (source, outcome)) in outcomes.iter().enumerate() {
-        rows.par_extend(outcome.candidates.par_iter().enumerate().map(|(i, p)| {
-            let key = Text::from(linked_record(registers, source, p.record).key);
-            (*source, o as u8, i as u32, key)
-        }));
+    let mut rows: Vec<(u8, u32)> = Vec::new();
+    for (o, (_, outcome)) in outcomes.iter().enumerate() {
+        rows.extend((0..outcome.candidates.len()).map(|i| (o as u8, i as u32)));
     }
-    let pair = |r: &(&str, u8, u32, Text)| &outcomes[usize::from(r.1)].1.candidates[r.2 as usize];
-    rows.par_sort_unstable_by(|a, b| (a.0, pair(a).child, &a.3).cmp(&(b.0, pair(b).child, &b.3)));
+    let source = |r: &(u8, u32)| outcomes[usize::from(r.0)].0;
+    let pair = |r: &(u8, u32)| &outcomes[usize::from(r.0)].1.candidates[r.1 as usize];
+    let key = |r: &(u8, u32)| record_key(registers, source(r), pair(r).record);
+    rows.par_sort_unstable_by(|a, b| {
+        (source(a), pair(a).child, key(a), a).cmp(&(source(b), pair(b).child, key(b), b))
+    });
 
     write_parquet_batches(dir, files::CANDIDATES_PARQUET, rows.len(), |range| {
         let rows = &rows[range];
@@ -43,22 +45,19 @@ pub fn write_candidates(
         let mut weights: Vec<[f64; 5]> = Vec::with_capacity(rows.len());
         let mut share: Option<((u8, usize), Option<f64>)> = None;
         for r in rows {
-            let (outcome, p) = (outcomes[usize::from(r.1)].1, pair(r));
+            let (outcome, p) = (outcomes[usize::from(r.0)].1, pair(r));
             let s = match share {
-                Some((at, s)) if at == (r.1, p.child) => s,
+                Some((at, s)) if at == (r.0, p.child) => s,
                 _ => {
                     let s = outcome.name_share(&cohort.children[p.child].name);
-                    share = Some(((r.1, p.child), s));
+                    share = Some(((r.0, p.child), s));
                     s
                 }
             };
             weights.push(outcome.params.contributions(&p.levels, s).map(|c| c.weight));
         }
         let mut columns = vec![
-            Column::new(
-                "source".into(),
-                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-            ),
+            Column::new("source".into(), rows.iter().map(source).collect::<Vec<_>>()),
             Column::new(
                 "id_number".into(),
                 rows.iter()
@@ -67,7 +66,7 @@ pub fn write_candidates(
             ),
             Column::new(
                 "record_key".into(),
-                rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>(),
+                rows.iter().map(|r| key(r).into_owned()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "weight".into(),

@@ -23,22 +23,32 @@ pub struct LinkedRecord<'a> {
     pub name: &'a str,
 }
 
+/// The key of record `r` of `source` ("students" or "poverty"), borrowed where it can be.
+pub fn record_key<'a>(registers: &'a Registers, source: &str, r: usize) -> Cow<'a, str> {
+    if source == "students" {
+        Cow::Borrowed(registers.students.rows[r].student_no.as_str())
+    } else {
+        let m = &registers.poverty.rows[r];
+        if m.id.text.is_empty() {
+            Cow::Owned(format!("household {}", m.household_no))
+        } else {
+            Cow::Borrowed(m.id.text.as_str())
+        }
+    }
+}
+
 /// Record `r` of `source` ("students" or "poverty").
 pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> LinkedRecord<'a> {
+    let key = record_key(registers, source, r).into_owned();
     if source == "students" {
         let s = &registers.students.rows[r];
         LinkedRecord {
-            key: s.student_no.to_string(),
+            key,
             id: &s.id.text,
             name: &s.name,
         }
     } else {
         let m = &registers.poverty.rows[r];
-        let key = if m.id.text.is_empty() {
-            format!("household {}", m.household_no)
-        } else {
-            m.id.text.to_string()
-        };
         LinkedRecord {
             key,
             id: &m.id.text,
@@ -57,7 +67,7 @@ pub fn write_links(
 ) -> anyhow::Result<()> {
     let students = &registers.students.rows;
     let student_no = |r: usize| Cow::Borrowed(students[r].student_no.as_str());
-    let member_key = |r: usize| Cow::Owned(linked_record(registers, "poverty", r).key);
+    let member_key = |r: usize| record_key(registers, "poverty", r);
     let exemption_id = |r: usize| {
         let exemptions = registers.exemptions.as_ref().expect("exemption links");
         Cow::Borrowed(exemptions.rows[r].id.text.as_str())
