@@ -184,9 +184,10 @@ pub fn restore_doubted<K: Ord>(
 ) -> Vec<Doubted> {
     // Best first, by content, so that the choice never depends on row order.
     doubted.sort_by(|a, b| {
-        (a.owner, b.weight, key(a.record))
-            .partial_cmp(&(b.owner, a.weight, key(b.record)))
-            .unwrap_or(std::cmp::Ordering::Equal)
+        a.owner
+            .cmp(&b.owner)
+            .then(b.weight.total_cmp(&a.weight))
+            .then_with(|| key(a.record).cmp(&key(b.record)))
     });
     let mut linked_records: rustc_hash::FxHashSet<usize> =
         list.iter().chain(further).map(|l| l.record).collect();
