@@ -13,7 +13,7 @@ use crate::cmd::generate::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::error::bad_input;
 use crate::link::fuzzy::FuzzyOptions;
 use crate::link::priors::{LevelValues, Overrides};
-use crate::load::encoding::Encoding;
+use crate::load::encoding::{Encoding, UndecodableShare};
 use crate::normalize::date::Date;
 use crate::normalize::values::{PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
 use crate::schema::{Field, SourceKind};
@@ -24,6 +24,7 @@ pub struct SourceOptions {
     pub path: PathBuf,
     pub encoding: Option<Encoding>,
     pub delimiter: Option<u8>,
+    pub max_undecodable: UndecodableShare,
     /// Column names that override the default header words.
     pub columns: BTreeMap<Field, String>,
 }
@@ -75,6 +76,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     as_of: Option<String>,
+    max_undecodable_share: Option<f64>,
     in_school_statuses: Option<Vec<String>>,
     #[serde(default)]
     monitored_counties: Vec<String>,
@@ -184,6 +186,14 @@ impl Config {
             None => vec![StudentStatus::InSchool, StudentStatus::HomeDelivered],
         };
 
+        let max_undecodable = match file.max_undecodable_share {
+            Some(share) if !(0.0..=1.0).contains(&share) => {
+                return Err(bad_input(format!(
+                    "config: max_undecodable_share ({share}) must be a share between 0 and 1"
+                )));
+            }
+            share => share.map_or_else(UndecodableShare::default, UndecodableShare),
+        };
         let mut sources = BTreeMap::new();
         for kind in SourceKind::ALL {
             let section = match kind {
@@ -228,6 +238,7 @@ impl Config {
             }
             let mut options = SourceOptions {
                 path,
+                max_undecodable,
                 ..SourceOptions::default()
             };
             if let Some(section) = section {
@@ -439,7 +450,7 @@ fn apply_source_section(
     if let Some(d) = &section.delimiter {
         options.delimiter = Some(match d.as_str() {
             "\\t" | "\t" | "tab" => b'\t',
-            s if s.len() == 1 => s.as_bytes()[0],
+            s if s.len() == 1 && !matches!(s, "\"" | "\n" | "\r") => s.as_bytes()[0],
             _ => {
                 return Err(bad_input(format!(
                     "config: [{kind}] delimiter `{d}` must be one ASCII character or \"tab\""

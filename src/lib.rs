@@ -78,6 +78,7 @@ fn fuzzy_figures(f: &link::fuzzy::FuzzyOutcome) -> serde_json::Value {
 
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
+    let run_dir = prepare_out(config)?;
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
@@ -98,9 +99,8 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             summary::summarize(&cohort, &ledger, &findings, &config.monitored_counties)
         });
 
-        let dir = &config.out;
+        let dir = run_dir.path();
         timer.stage("output", || -> anyhow::Result<()> {
-            output::atomic::create_run_dir(dir)?;
             output::ledger::write_ledger(dir, &ledger)?;
             output::links::write_links(dir, &cohort, &registers, &links)?;
             output::summary::write_summary(dir, &summary)?;
@@ -146,6 +146,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         });
         let manifest = manifest("run", config, &inputs, &registers, Some(results), &timer);
         output::manifest::write_manifest(dir, &manifest)?;
+        run_dir.commit()?;
         Ok(report)
     })
 }
@@ -153,18 +154,26 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
 /// `sanku check`: loads and normalises every input, writes rejects and the manifest's
 /// input section, links nothing. Returns the number of rejected rows.
 pub fn check(config: &Config) -> anyhow::Result<u64> {
+    let run_dir = prepare_out(config)?;
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
         let (inputs, registers) = normalize::load_registers(config, &progress, &mut timer)?;
         let rejects = all_rejects(&registers);
-        output::atomic::create_run_dir(&config.out)?;
-        output::rejects::write_rejects(&config.out, &rejects)?;
-        output::rejects::write_warnings(&config.out, &all_warnings(&registers))?;
+        let dir = run_dir.path();
+        output::rejects::write_rejects(dir, &rejects)?;
+        output::rejects::write_warnings(dir, &all_warnings(&registers))?;
         let manifest = manifest("check", config, &inputs, &registers, None, &timer);
-        output::manifest::write_manifest(&config.out, &manifest)?;
+        output::manifest::write_manifest(dir, &manifest)?;
+        run_dir.commit()?;
         Ok(rejects.len() as u64)
     })
+}
+
+/// Checks `--out` before any work and makes the run's staging directory beside it.
+fn prepare_out(config: &Config) -> anyhow::Result<output::run_dir::RunDir> {
+    let inputs: Vec<_> = config.sources.values().map(|s| s.path.as_path()).collect();
+    output::run_dir::RunDir::prepare(&config.out, &inputs)
 }
 
 /// Runs `work` on a thread pool of the configured size.

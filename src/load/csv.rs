@@ -1,6 +1,8 @@
 //! CSV extracts in UTF-8 (with or without BOM), GB18030/GBK or UTF-16: detected or
 //! declared encoding, sniffed or declared delimiter, header mapping, and a reject for every
-//! row with the wrong number of fields.
+//! row that cannot be read — the wrong number of fields, a quote never closed, bytes not
+//! valid in the encoding — with reading going on at the next row. Past the allowed share
+//! of undecodable rows the encoding is taken to be wrong and the file refused.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read};
@@ -9,8 +11,9 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::encoding::{DecodingReader, Encoding, LfReader, detect};
+use super::encoding::{DecodingReader, Encoding, decode_field, detect};
 use super::header::map_headers;
+use super::records::{Next, Splitter};
 use super::table::{InputInfo, Table};
 use crate::config::SourceOptions;
 use crate::error::bad_input;
@@ -18,7 +21,8 @@ use crate::progress::Progress;
 use crate::reject::Reject;
 use crate::schema::SourceKind;
 
-const SNIFF_BYTES: usize = 1 << 16;
+/// The bytes the encoding and delimiter are judged on.
+const SNIFF_BYTES: usize = 1 << 20;
 
 /// Hashes and counts the bytes that pass through it.
 struct HashingReader<'a, R> {
@@ -81,46 +85,42 @@ pub fn read_csv_chunks(
     };
 
     let stream = Cursor::new(&head[bom..]).chain(raw);
-    // CRLF becomes LF so that the parser's line numbers are right for Windows files too.
     let text: Box<dyn Read + '_> = match encoding {
-        Encoding::Utf8 => Box::new(LfReader::new(stream)),
-        other => Box::new(LfReader::new(DecodingReader::new(stream, other))),
+        Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
+        utf16 => Box::new(DecodingReader::new(stream, utf16)),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .buffer_capacity(1 << 20)
-        .from_reader(text);
+    let mut splitter = Splitter::new(text, delimiter);
+    let read_error =
+        |e: io::Error| anyhow::Error::new(e).context(format!("reading {}", path.display()));
 
-    let read_error = |e: csv::Error| -> anyhow::Error {
-        match e.kind() {
-            csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => {
-                bad_input(format!(
-                    "{name}: {io}; is the `encoding` ({}) right?",
-                    encoding.key()
-                ))
+    let headers = match splitter.next_record().map_err(read_error)? {
+        Next::End => {
+            return Err(bad_input(format!(
+                "{name}: the file is empty (no header row)"
+            )));
+        }
+        Next::Broken { line, reason } => {
+            return Err(bad_input(format!(
+                "{name}: line {line}: the header row cannot be read: {}",
+                reason.reason()
+            )));
+        }
+        Next::Record { .. } => {
+            let mut headers = Vec::with_capacity(splitter.len());
+            for i in 0..splitter.len() {
+                let mut text = String::new();
+                if !decode_field(encoding, splitter.field(i), &mut text) {
+                    return Err(bad_input(format!(
+                        "{name}: line 1: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
+                        encoding.key()
+                    )));
+                }
+                headers.push(text);
             }
-            _ => anyhow::Error::new(e).context(format!("reading {name}")),
+            headers
         }
     };
-    let utf8_error = |line: u64, what: &str| {
-        bad_input(format!(
-            "{name}: line {line}: {what} is not valid UTF-8; if the file is GBK, set encoding = \"gb18030\" in the [{source}] section of the config"
-        ))
-    };
-
-    let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record).map_err(read_error)? {
-        return Err(bad_input(format!(
-            "{name}: the file is empty (no header row)"
-        )));
-    }
-    let headers = record
-        .iter()
-        .map(|h| std::str::from_utf8(h).map(str::to_string))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| utf8_error(1, "the header row"))?;
+    splitter.expect_fields(headers.len());
     let mapping = map_headers(name, source, &headers, &options.columns)?;
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
 
@@ -134,29 +134,74 @@ pub fn read_csv_chunks(
     };
     let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
     let mut table = new_chunk();
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
+    let mut text = String::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(mapping.len());
+    let (mut rows, mut undecodable) = (0u64, 0u64);
+    loop {
+        let next = splitter.next_record().map_err(read_error)?;
+        if next == Next::End {
+            break;
+        }
         if table.rows_in() as usize >= chunk_rows {
             let full = std::mem::replace(&mut table, new_chunk());
             if let Some(reused) = on_chunk(full)? {
                 table = reused;
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != headers.len() {
-            let reason = format!("expected {} fields, found {}", headers.len(), record.len());
+        rows += 1;
+        let line = match next {
+            Next::Record { line } => line,
+            Next::Broken { line, reason } => {
+                table
+                    .rejects
+                    .push(Reject::new(name, line, "", reason.reason(), ""));
+                continue;
+            }
+            Next::End => unreachable!("handled above"),
+        };
+        if splitter.len() != headers.len() {
+            let reason = format!(
+                "expected {} fields, found {}",
+                headers.len(),
+                splitter.len()
+            );
             table.rejects.push(Reject::new(name, line, "", reason, ""));
             continue;
         }
-        let mut values: Vec<&str> = Vec::with_capacity(mapping.len());
-        for &(field, index) in &mapping {
-            let value = std::str::from_utf8(&record[index])
-                .map_err(|_| utf8_error(line, &format!("field `{field}`")))?;
-            values.push(value);
+        text.clear();
+        ends.clear();
+        let bad = mapping.iter().find(|&&(_, index)| {
+            let ok = decode_field(encoding, splitter.field(index), &mut text);
+            ends.push(text.len());
+            !ok
+        });
+        if let Some(&(field, index)) = bad {
+            undecodable += 1;
+            let raw = String::from_utf8_lossy(splitter.field(index));
+            let reason = format!("bytes that are not valid {} text", encoding.key());
+            table
+                .rejects
+                .push(Reject::new(name, line, field.key(), reason, &raw));
+            continue;
         }
-        table.push_row(line, values);
+        table.push_row(
+            line,
+            ends.iter().scan(0, |start, &end| {
+                let value = &text[*start..end];
+                *start = end;
+                Some(value)
+            }),
+        );
+    }
+    if undecodable > options.max_undecodable.allowed(rows) {
+        return Err(bad_input(format!(
+            "{name}: {undecodable} of {rows} rows hold bytes that are not valid {} text (allowed: {}); is the encoding right? Set `encoding` in the [{source}] section of the config",
+            encoding.key(),
+            options.max_undecodable.allowed(rows)
+        )));
     }
     on_chunk(table)?;
-    drop(reader);
+    drop(splitter);
     bar.finish_and_clear();
     let mut info = info;
     info.sha256 = hex(&hasher.finalize());

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod encoding;
 pub mod header;
 pub mod parquet;
+pub mod records;
 pub mod table;
 
 use std::path::Path;

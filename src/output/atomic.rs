@@ -1,6 +1,8 @@
-//! Atomic, private file writes: each output is written to a hidden temporary file in the
-//! run directory (readable by the owner only), flushed to disk, then renamed into place,
-//! so a crash never leaves a half-written file under its final name.
+//! Atomic, private file writes: each output is written to a hidden temporary file in its
+//! directory, created afresh (never through a symbolic link or over an existing file) and
+//! readable by the owner only, flushed to disk, then renamed into place, so a crash never
+//! leaves a half-written file under its final name. A run's files go into its staging
+//! directory (see `run_dir`), which is swapped into place whole.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -11,15 +13,10 @@ use std::ops::Range;
 use anyhow::Context;
 use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
 
-/// Creates the run directory (owner-only when new).
-pub fn create_run_dir(dir: &Path) -> anyhow::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("creating output directory {}", dir.display()))
+/// Creates a subdirectory of a run (owner-only).
+pub fn create_subdir(dir: &Path) -> anyhow::Result<()> {
+    super::run_dir::create_private_dir(dir)
+        .with_context(|| format!("creating directory {}", dir.display()))
 }
 
 /// Writes `dir/name` atomically through `write`.
@@ -29,12 +26,17 @@ pub fn write_atomic(
     write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<PathBuf> {
     let target = dir.join(name);
-    let temp = dir.join(format!(".{name}.tmp"));
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // A stale temp file (or a link planted there) is removed, never written through.
+    let _ = fs::remove_file(&temp);
     let result = (|| -> anyhow::Result<()> {
         let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
         let file = options.open(&temp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         write(&mut out)?;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::atomic::create_run_dir;
+use super::atomic::create_subdir;
 use super::csv::write_csv;
 use super::links::linked_record;
 use crate::classify::Ledger;
@@ -27,7 +27,7 @@ pub fn write_checks(
     findings: &Findings,
 ) -> anyhow::Result<()> {
     let dir = dir.join(files::CHECKS_DIR);
-    create_run_dir(&dir)?;
+    create_subdir(&dir)?;
     let students = &registers.students.rows;
     let poverty = &registers.poverty.rows;
     let date = |d: Option<Date>| d.map_or(String::new(), |d| d.to_string());

@@ -1,5 +1,6 @@
-//! Stage 8, `output`: writes the run directory. Every file is written atomically and
-//! privately (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
+//! Stage 8, `output`: writes the run directory. The run is written into a staging
+//! directory swapped into place whole (see `run_dir`); every file is written privately
+//! (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
 //! manifest is written last.
 
 pub mod atomic;
@@ -11,6 +12,7 @@ pub mod links;
 pub mod manifest;
 pub mod rejects;
 pub mod review;
+pub mod run_dir;
 pub mod summary;
 
 pub use manifest::{InputRecord, Manifest};

@@ -7,6 +7,7 @@ mod explain;
 mod linkage;
 mod records;
 mod registrations;
+mod regression;
 mod synthetic;
 mod twins;
 mod workdir;

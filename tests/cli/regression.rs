@@ -1,0 +1,258 @@
+//! One test per defect found in sanku, named after it: each reproduces the input or the
+//! hostile setting that once lost rows, leaked personal data or mixed two runs, and checks
+//! what sanku does now.
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+
+use crate::workdir::Workdir;
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The manifest's `rows_in`, `rows_used`, `rows_rejected` of one source.
+fn accounting(wd: &Workdir, out: &str, source: &str) -> (u64, u64, u64) {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&wd.read(&format!("{out}/manifest.json"))).unwrap();
+    let input = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"] == source)
+        .unwrap_or_else(|| panic!("no {source} in the manifest"));
+    let n = |k: &str| input[k].as_u64().unwrap();
+    (n("rows_in"), n("rows_used"), n("rows_rejected"))
+}
+
+/// The rejects.csv lines naming `file`.
+fn rejects_of(wd: &Workdir, out: &str, file: &str) -> Vec<String> {
+    wd.read(&format!("{out}/rejects.csv"))
+        .lines()
+        .filter(|l| l.starts_with(file))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Names of the entries of a directory, sorted.
+fn entries(wd: &Workdir, rel: &str) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(wd.path(rel))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_symlink_planted_at_a_temp_name_is_not_followed() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    wd.write("victim.txt", "untouched");
+    symlink(wd.path("victim.txt"), wd.path("out/.ledger.csv.tmp")).unwrap();
+    fs::create_dir(wd.path("victim-dir")).unwrap();
+    fs::remove_dir_all(wd.path("out/checks")).unwrap();
+    symlink(wd.path("victim-dir"), wd.path("out/checks")).unwrap();
+    wd.write("out/.summary.csv.tmp", "stale");
+    fs::set_permissions(
+        wd.path("out/.summary.csv.tmp"),
+        fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    assert_eq!(wd.read("victim.txt"), "untouched");
+    assert!(entries(&wd, "victim-dir").is_empty());
+    for file in ["ledger.csv", "summary.csv", "checks"] {
+        let meta = fs::symlink_metadata(wd.path(&format!("out/{file}"))).unwrap();
+        assert!(!meta.file_type().is_symlink(), "{file} is a link");
+        assert_eq!(meta.permissions().mode() & 0o077, 0, "{file} is private");
+    }
+    assert!(
+        entries(&wd, "out").iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        entries(&wd, "out")
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_run_whole_and_no_temp_files() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let before = wd.read("out/ledger.csv");
+    let manifest = wd.read("out/manifest.json");
+    let students = wd.read("input/students.csv").replace("学籍状态", "备注");
+    wd.write("input/students.csv", students);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 2);
+    assert_eq!(wd.read("out/ledger.csv"), before);
+    assert_eq!(wd.read("out/manifest.json"), manifest);
+    assert_eq!(entries(&wd, "."), ["input", "out"]);
+}
+
+#[test]
+fn an_unclosed_quote_rejects_its_line_and_keeps_the_rest() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let students = wd.read("input/students.csv");
+    let mut lines: Vec<String> = students.lines().map(str::to_string).collect();
+    // A stray quote opening the name field of the third record.
+    lines[3] = lines[3].replacen(",", ",\"", 2).replacen(",\"", ",", 1);
+    wd.write("input/students.csv", lines.join("\n") + "\n");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let (rows_in, used, rejected) = accounting(&wd, "out", "students");
+    let (clean_in, clean_used, _) = accounting(&wd, "clean", "students");
+    assert_eq!((rows_in, used + rejected), (clean_in, clean_in));
+    assert_eq!(used, clean_used - 1);
+    let rejects = rejects_of(&wd, "out", "students.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with("students.csv,4,") && r.contains("quote")),
+        "{rejects:?}"
+    );
+}
+
+#[test]
+fn one_latin1_byte_does_not_read_a_utf8_file_as_gbk() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let mut bytes = fs::read(wd.path("input/students.csv")).unwrap();
+    // "é" in Latin-1 inside the school code of the first record.
+    let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let comma = at + bytes[at..].iter().position(|&b| b == b',').unwrap();
+    bytes.insert(comma, 0xE9);
+    fs::write(wd.path("input/students.csv"), bytes).unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    let students = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"] == "students")
+        .unwrap()
+        .clone();
+    assert_eq!(students["encoding"], "utf-8");
+    let (rows_in, used, rejected) = accounting(&wd, "out", "students");
+    assert_eq!((rows_in, used + 1, rejected), {
+        let (clean_in, clean_used, clean_rejected) = accounting(&wd, "clean", "students");
+        (clean_in, clean_used, clean_rejected + 1)
+    });
+    let rejects = rejects_of(&wd, "out", "students.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with("students.csv,2,") && r.contains("not valid utf-8")),
+        "{rejects:?}"
+    );
+    // The names still read as Chinese: read as GBK, every name would conflict.
+    assert!(
+        wd.read("out/checks/conflicts.csv").lines().count()
+            <= wd.read("clean/checks/conflicts.csv").lines().count()
+    );
+}
+
+#[test]
+fn an_undecodable_gbk_byte_rejects_only_its_row() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let mut bytes = fs::read(wd.path("input/population.csv")).unwrap();
+    bytes.extend_from_slice(b"530102201203150999,\xFF\xFF,1,2012-03-15,530102,1\n");
+    fs::write(wd.path("input/population.csv"), bytes).unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let (rows_in, used, rejected) = accounting(&wd, "out", "population");
+    let (clean_in, clean_used, clean_rejected) = accounting(&wd, "clean", "population");
+    assert_eq!(
+        (rows_in, used, rejected),
+        (clean_in + 1, clean_used, clean_rejected + 1)
+    );
+    let rejects = rejects_of(&wd, "out", "population.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.contains(",name,") && r.contains("gb18030")),
+        "{rejects:?}"
+    );
+}
+
+#[test]
+fn a_file_mostly_in_another_encoding_exits_2() {
+    let wd = Workdir::with_fixture("demo");
+    let text = wd.read("input/students.csv");
+    let (header, rows) = text.split_once('\n').unwrap();
+    let mut bytes = format!("{header}\n").into_bytes();
+    for _ in 0..2 {
+        bytes.extend_from_slice(&encoding_rs::GB18030.encode(rows).0);
+    }
+    fs::write(wd.path("input/students.csv"), bytes).unwrap();
+    let mut config = wd.read("input/sanku.toml");
+    config.push_str("\n[students]\nencoding = \"utf-8\"\n");
+    wd.write("input/sanku.toml", config);
+    let out = wd.expect_code(&["run", "input", "--out", "out", "-q"], 2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("students.csv") && err.contains("rows hold bytes") && err.contains("encoding"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cr_only_line_endings_number_every_line() {
+    let wd = Workdir::with_fixture("demo");
+    let text = wd.read("input/students.csv");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(3, "too,few");
+    wd.write("input/students.csv", lines.join("\r") + "\r");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let rejects = rejects_of(&wd, "out", "students.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with("students.csv,4,") && r.contains("expected 9 fields, found 2")),
+        "{rejects:?}"
+    );
+    let (rows_in, used, rejected) = accounting(&wd, "out", "students");
+    assert_eq!(rows_in, (lines.len() - 1) as u64);
+    assert_eq!(used + rejected, rows_in);
+}
+
+#[test]
+fn an_output_directory_holding_an_input_is_refused() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    fs::copy(wd.path("input/students.csv"), wd.path("out/students.csv")).unwrap();
+    let out = wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--students",
+            "out/students.csv",
+            "--out",
+            "out",
+        ],
+        2,
+    );
+    assert!(
+        stderr_of(&out).contains("inside --out"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(wd.path("out/students.csv").is_file());
+}
+
+#[test]
+fn a_bad_out_fails_before_any_work() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write("taken", "a file");
+    let out = wd.expect_code(&["run", "input", "--out", "taken"], 2);
+    assert!(stderr_of(&out).contains("taken"), "{}", stderr_of(&out));
+    wd.write("foreign/notes.txt", "mine");
+    let out = wd.expect_code(&["run", "input", "--out", "foreign"], 2);
+    assert!(
+        stderr_of(&out).contains("not a sanku run directory"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(wd.read("foreign/notes.txt"), "mine");
+    // Nothing was read: the progress of loading never started, and nothing was left.
+    assert_eq!(entries(&wd, "."), ["foreign", "input", "taken"]);
+}
