@@ -153,6 +153,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Rows read per chunk (for testing chunk boundaries). Output does not depend on it.
+    #[arg(long, value_name = "N", hide = true)]
+    pub chunk_rows: Option<usize>,
+
     /// No progress bars and no closing summary line.
     #[arg(long, short)]
     pub quiet: bool,

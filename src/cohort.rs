@@ -59,7 +59,7 @@ pub struct CohortCounts {
     pub school_age_not_active: u64,
 }
 
-/// The school-age children, sorted by ID number (then name) so that the order never
+/// The school-age children, sorted by ID number (then every other field) so that the order never
 /// depends on input order.
 #[derive(Debug)]
 pub struct Cohort {
@@ -90,12 +90,16 @@ pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date
         }
     });
     counts.in_cohort = children.len() as u64;
+    // Every field is a key, so that rows differing in any of them never swap places
+    // with the input order.
     children.par_sort_unstable_by(|a, b| {
-        (&a.id.text, &a.name, a.birth, &a.division).cmp(&(
+        (&a.id.text, &a.name, a.birth, &a.division, a.sex, a.id.class).cmp(&(
             &b.id.text,
             &b.name,
             b.birth,
             &b.division,
+            b.sex,
+            b.id.class,
         ))
     });
     Cohort {

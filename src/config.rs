@@ -61,6 +61,8 @@ pub struct Config {
     pub in_school: Vec<StudentStatus>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Rows read per chunk of an input file.
+    pub chunk_rows: usize,
     pub quiet: bool,
     pub verbose: u8,
     /// The config file, if any, and the SHA-256 of its bytes.
@@ -254,7 +256,12 @@ impl Config {
             cohort,
             vocabulary,
             in_school,
-            threads: args.threads.unwrap_or(0),
+            threads: threads(args.threads)?,
+            chunk_rows: match args.chunk_rows {
+                Some(0) => return Err(bad_input("--chunk-rows must be at least 1")),
+                Some(n) => n,
+                None => crate::normalize::population::CHUNK_ROWS,
+            },
             quiet: args.quiet,
             verbose: args.verbose,
             fuzzy: fuzzy_options(args, &file.linkage)?,
@@ -321,20 +328,31 @@ fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOpti
         || t.review.is_nan()
         || !t.accept.is_finite()
         || !t.review.is_finite()
-        || t.tie_margin < 0.0
+        || !(t.tie_margin >= 0.0 && t.tie_margin.is_finite())
     {
         return Err(bad_input(format!(
             "linkage thresholds: review ({}) must not exceed accept ({}), and the tie margin ({}) must not be negative",
             t.review, t.accept, t.tie_margin
         )));
     }
-    if options.candidate_floor.is_nan() || options.candidate_floor > t.review {
+    if !options.candidate_floor.is_finite() || options.candidate_floor > t.review {
         return Err(bad_input(format!(
             "linkage candidate_floor ({}) must be a number not above review ({})",
             options.candidate_floor, t.review
         )));
     }
     Ok(options)
+}
+
+/// The worker-thread count: 0 (the default) for one per core, else at most 1024.
+fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
+    const MAX_THREADS: usize = 1024;
+    match asked.unwrap_or(0) {
+        n if n > MAX_THREADS => Err(bad_input(format!(
+            "--threads {n}: at most {MAX_THREADS} (0 for one per core)"
+        ))),
+        n => Ok(n),
+    }
 }
 
 fn default_as_of() -> Date {

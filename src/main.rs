@@ -9,6 +9,15 @@ use sanku::error::{ExitCode, exit_code_of};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Writes to standard output; a reader that closed the pipe (`| head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -39,12 +48,10 @@ fn main() {
             }
             Ok(())
         }),
-        Command::Evaluate(args) => sanku::cmd::evaluate::evaluate(&args.truth, &args.run).map(|evaluation| {
-            print!("{evaluation}");
-        }),
-        Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key).map(|text| {
-            print!("{text}");
-        }),
+        Command::Evaluate(args) => sanku::cmd::evaluate::evaluate(&args.truth, &args.run)
+            .and_then(|evaluation| write_stdout(&evaluation.to_string())),
+        Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key)
+            .and_then(|text| write_stdout(&text)),
     };
     let code = match result {
         Ok(()) => ExitCode::Ok,

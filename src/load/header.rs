@@ -41,21 +41,87 @@ pub fn map_headers(
         let taken = |i: usize| mapped.iter().any(|&(_, j)| j == i);
         let found = candidates.iter().find_map(|c| {
             let c = fold_header(c);
-            (0..folded.len()).find(|&i| folded[i] == c && !taken(i))
+            let columns: Vec<usize> = (0..folded.len())
+                .filter(|&i| folded[i] == c && !taken(i))
+                .collect();
+            (!columns.is_empty()).then_some(columns)
         });
-        match found {
-            Some(i) => mapped.push((field, i)),
+        match found.as_deref() {
+            Some(&[i]) => mapped.push((field, i)),
+            Some(columns) => {
+                let numbers: Vec<String> = columns.iter().map(|i| (i + 1).to_string()).collect();
+                return Err(bad_input(format!(
+                    "{file}: columns {} are all headed `{}`: which one is `{field}`? Rename the others, or name it in the [{source}] columns section of the config",
+                    numbers.join(" and "),
+                    headers[columns[0]].trim()
+                )));
+            }
             None if required => {
                 return Err(bad_input(format!(
-                    "{file}: no column for required field `{field}` (looked for: {}; found headers: {})",
+                    "{file}: no column for required field `{field}` (looked for: {}; found headers: {}){}",
                     candidates.join(", "),
-                    headers.join(", ")
+                    shown_headers(source, headers),
+                    if looks_like_data(headers) {
+                        "; the first row looks like data: does the file lack its header row?"
+                    } else {
+                        ""
+                    }
                 )));
             }
             None => {}
         }
     }
     Ok(mapped)
+}
+
+/// The headers as an error message shows them. When the row looks like data (a file
+/// without its header row), every cell but a header word sanku knows is masked after its
+/// first character, so that no child's ID number or name is printed.
+fn shown_headers(source: SourceKind, headers: &[String]) -> String {
+    if !looks_like_data(headers) {
+        return headers.join(", ");
+    }
+    let known: Vec<String> = source
+        .fields()
+        .iter()
+        .flat_map(|&(f, _)| {
+            f.default_headers(source)
+                .iter()
+                .copied()
+                .chain(std::iter::once(f.key()))
+        })
+        .map(fold_header)
+        .collect();
+    headers
+        .iter()
+        .map(|h| {
+            if known.contains(&fold_header(h)) {
+                h.trim().to_string()
+            } else {
+                mask_cell(h.trim())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first character, then one `*` per further character (at most 8).
+fn mask_cell(cell: &str) -> String {
+    let mut chars = cell.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    let rest = chars.count();
+    format!(
+        "{first}{}{}",
+        "*".repeat(rest.min(8)),
+        if rest > 8 { "…" } else { "" }
+    )
+}
+
+/// Whether a header row holds what looks like an ID number or a date.
+fn looks_like_data(headers: &[String]) -> bool {
+    headers
+        .iter()
+        .any(|h| h.chars().filter(char::is_ascii_digit).count() >= 6)
 }
 
 #[cfg(test)]
@@ -114,5 +180,27 @@ mod tests {
             msg.contains("人口.csv") && msg.contains("`name`") && msg.contains("身份证号, 性别"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn a_file_without_its_header_row_shows_no_id_or_name() {
+        let h = headers(&["530102201203150117", "张伟", "男", "2012-03-15"]);
+        let err = map_headers("p.csv", SourceKind::Population, &h, &BTreeMap::new()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            !msg.contains("530102201203150117") && !msg.contains("张伟"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("5********…, 张*") && msg.contains("looks like data"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_duplicated_column_is_refused_not_guessed() {
+        let h = headers(&["身份证号", "姓名", "身份证号"]);
+        let err = map_headers("p.csv", SourceKind::Population, &h, &BTreeMap::new()).unwrap_err();
+        assert!(err.to_string().contains("columns 1 and 3"), "{err}");
     }
 }

@@ -23,7 +23,7 @@ const TABLES_IN_FLIGHT: usize = 3;
 /// Reads a source in chunks of about `chunk_rows` rows and hands each to `on_chunk`, so
 /// that a whole province's population is never held as text at once. A CSV file is read
 /// on its own thread while the caller works on the previous chunk; a Parquet file comes
-/// as one chunk.
+/// in slice scans of the same size.
 pub fn stream_table(
     kind: SourceKind,
     options: &SourceOptions,
@@ -33,9 +33,7 @@ pub fn stream_table(
 ) -> anyhow::Result<InputInfo> {
     let name = display_name(&options.path);
     if is_parquet(&options.path) {
-        let table = parquet::read_parquet(kind, options, &name)?;
-        on_chunk(&table)?;
-        return Ok(table.input);
+        return parquet::read_parquet_chunks(kind, options, &name, chunk_rows, on_chunk);
     }
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);

@@ -1,5 +1,5 @@
-//! Parquet extracts: a lazy scan that projects only the mapped columns and casts them to
-//! text, so that the normalisers see Parquet and CSV rows alike.
+//! Parquet extracts: lazy slice scans that project only the mapped columns and cast them
+//! to text, chunk by chunk, so that the normalisers see Parquet and CSV rows alike.
 
 use std::fs::File;
 use std::io;
@@ -18,24 +18,28 @@ use crate::config::SourceOptions;
 use crate::error::bad_input;
 use crate::schema::SourceKind;
 
-/// Reads a Parquet extract into a [`Table`]; row numbers start at 1.
-pub fn read_parquet(
+/// Reads a Parquet extract in chunks of `chunk_rows` rows (each a slice scan, so that
+/// only the row groups it covers are read), handing each to `on_chunk` as a [`Table`]; at
+/// least one chunk, possibly empty. Row numbers start at 1. A file polars cannot read
+/// (corrupt pages, a column that is not text or numbers, invalid UTF-8) is bad input.
+pub fn read_parquet_chunks(
     source: SourceKind,
     options: &SourceOptions,
     name: &str,
-) -> anyhow::Result<Table> {
+    chunk_rows: usize,
+    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+) -> anyhow::Result<InputInfo> {
     let path = &options.path;
     let mut file = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut hasher = Sha256::new();
     io::copy(&mut file, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
 
-    let not_parquet =
-        |e: PolarsError| bad_input(format!("{name}: not a readable Parquet file: {e}"));
-    let scan_path = PlRefPath::try_from_path(path).map_err(not_parquet)?;
+    let unreadable = |e: PolarsError| unreadable(name, &e);
+    let scan_path = PlRefPath::try_from_path(path).map_err(unreadable)?;
     let mut frame =
-        LazyFrame::scan_parquet(scan_path, ScanArgsParquet::default()).map_err(not_parquet)?;
-    let schema = frame.collect_schema().map_err(not_parquet)?;
+        LazyFrame::scan_parquet(scan_path, ScanArgsParquet::default()).map_err(unreadable)?;
+    let schema = frame.collect_schema().map_err(unreadable)?;
     let headers: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
     let mapping = map_headers(name, source, &headers, &options.columns)?;
     let projection: Vec<Expr> = mapping
@@ -46,10 +50,7 @@ pub fn read_parquet(
                 .alias(field.key())
         })
         .collect();
-    let data = frame
-        .select(projection)
-        .collect()
-        .with_context(|| format!("reading {name}"))?;
+    let projected = frame.select(projection);
 
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
     let info = InputInfo {
@@ -60,21 +61,46 @@ pub fn read_parquet(
         bytes,
         sha256: hex(&hasher.finalize()),
     };
-    let mut table = Table::new(source, info, name.to_string(), &fields);
-    let columns = fields
-        .iter()
-        .map(|f| data.column(f.key()).and_then(|c| c.str()))
-        .collect::<PolarsResult<Vec<_>>>()
-        .with_context(|| format!("reading {name}"))?;
-    let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
-    for row in 0..data.height() {
-        let values: Vec<&str> = iters
-            .iter_mut()
-            .map(|it| it.next().flatten().unwrap_or(""))
-            .collect();
-        table.push_row(row as u64 + 1, values);
+    let chunk_rows = chunk_rows.clamp(1, u32::MAX as usize);
+    let mut offset = 0;
+    loop {
+        let data = projected
+            .clone()
+            .slice(offset as i64, chunk_rows as u32)
+            .collect()
+            .map_err(unreadable)?;
+        let mut table = Table::new(source, info.clone(), name.to_string(), &fields);
+        let columns = fields
+            .iter()
+            .map(|f| data.column(f.key()).and_then(|c| c.str()))
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(unreadable)?;
+        let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
+        for row in 0..data.height() {
+            let values: Vec<&str> = iters
+                .iter_mut()
+                .map(|it| it.next().flatten().unwrap_or(""))
+                .collect();
+            table.push_row((offset + row) as u64 + 1, values);
+        }
+        if data.height() > 0 || offset == 0 {
+            on_chunk(&table)?;
+        }
+        if data.height() < chunk_rows {
+            return Ok(info);
+        }
+        offset += data.height();
     }
-    Ok(table)
+}
+
+/// A Parquet file polars cannot read, as one line of bad input.
+fn unreadable(name: &str, e: &PolarsError) -> anyhow::Error {
+    let text = e.to_string();
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    bad_input(format!(
+        "{name}: not a readable Parquet extract: {}",
+        first.trim()
+    ))
 }
 
 /// Reads a whole Parquet file that sanku wrote (a run's links or candidates); a missing or
@@ -89,7 +115,7 @@ pub fn read_frame_where(
     path: &std::path::Path,
     predicate: Option<Expr>,
 ) -> anyhow::Result<DataFrame> {
-    let bad = |e: PolarsError| bad_input(format!("{}: {e}", path.display()));
+    let bad = |e: PolarsError| unreadable(&path.display().to_string(), &e);
     if !path.is_file() {
         return Err(bad_input(format!(
             "{}: no such file; is this a run directory?",

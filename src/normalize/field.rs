@@ -4,6 +4,7 @@
 use super::Text;
 use super::date::Date;
 use super::id::{IdClass, IdNumber, parse_id, parse_record_id};
+use super::name::{MAX_NAME_CHARS, normalize_name};
 use super::values::{Sex, WordMap};
 use crate::load::Table;
 use crate::reject::Reject;
@@ -46,6 +47,22 @@ impl<'a> Row<'a> {
             return Err(self.reject(field, "required field is empty"));
         }
         Ok(text)
+    }
+
+    /// The normalised name, which must hold more than separators and be no longer than
+    /// any real name.
+    pub fn name(&self) -> Result<Text, Reject> {
+        let name = normalize_name(&self.required_text(Field::Name)?);
+        if name.is_empty() {
+            return Err(self.reject(Field::Name, "the name holds only separators or spaces"));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(self.reject(
+                Field::Name,
+                format!("the name is longer than {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        Ok(name)
     }
 
     /// The ID number of a record that keeps its row without one (a student record, a

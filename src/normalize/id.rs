@@ -54,6 +54,7 @@ pub struct IdNumber {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdGarbage {
     BadCharacters,
+    TooLong,
 }
 
 impl IdGarbage {
@@ -62,6 +63,7 @@ impl IdGarbage {
             IdGarbage::BadCharacters => {
                 "ID number contains characters other than digits and a final X"
             }
+            IdGarbage::TooLong => "ID number longer than 24 characters",
         }
     }
 }
@@ -108,6 +110,10 @@ pub fn check_char(first17: &[u8]) -> u8 {
 /// Cleans and classifies a raw ID value.
 pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
     let cleaned = clean(raw);
+    // Longer than any ID number, even in a spreadsheet's scientific notation.
+    if cleaned.chars().count() > 24 {
+        return Err(IdGarbage::TooLong);
+    }
     if cleaned.is_empty() {
         return Ok(IdNumber {
             text: cleaned,
@@ -272,12 +278,18 @@ pub fn parse_record_id(raw: &str) -> IdNumber {
 
 /// Masks an ID-like value for logs and error messages: 530102********1234.
 pub fn mask_id(value: &str) -> String {
+    /// Values longer than this are shown by their ends and length.
+    const MASK_WIDTH: usize = 40;
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= 10 {
         return "*".repeat(chars.len());
     }
     let head: String = chars[..6].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
+    if chars.len() > MASK_WIDTH {
+        // A garbage value of megabytes is not copied whole into rejects.csv.
+        return format!("{head}********…{tail} ({} characters)", chars.len());
+    }
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
 

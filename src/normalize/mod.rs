@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use self::date::Date;
 use self::field::Row;
 use self::id::IdNumber;
-use self::name::normalize_name;
 pub use self::text::Text;
 use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
 use crate::config::Config;
@@ -27,7 +26,6 @@ use crate::progress::Progress;
 use crate::reject::Reject;
 use crate::schema::{Field, SourceKind};
 use crate::timer::Timer;
-use population::CHUNK_ROWS;
 use population::Population;
 
 /// A population register row.
@@ -134,7 +132,7 @@ pub fn load_records<T: Send>(
         rows_in: 0,
     };
     let mut pieces = Vec::new();
-    let info = load::stream_table(kind, options, progress, CHUNK_ROWS, &mut |table| {
+    let info = load::stream_table(kind, options, progress, config.chunk_rows, &mut |table| {
         normalize_table(table, &convert, &mut pieces, &mut records);
         Ok(())
     })?;
@@ -252,7 +250,7 @@ pub fn student_no_id(student_no: &str) -> Option<IdNumber> {
 
 pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
     let id = row.required_id()?;
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = row.name()?;
     let birth = row.birth_date(&id)?.ok_or_else(|| {
         row.reject(
             Field::BirthDate,
@@ -293,7 +291,7 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
         }
         _ => (column, warning),
     };
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = row.name()?;
     let status = row
         .coded(Field::Status, &vocabulary.student_status, "students")?
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
@@ -315,7 +313,7 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
 fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember> {
     let id = row.record_id();
     let warning = id_warning(row, &id);
-    let name = normalize_name(&row.required_text(Field::Name)?);
+    let name = row.name()?;
     let member = PovertyMember {
         line: row.line(),
         household_no: row.text(Field::HouseholdNo),

@@ -3,6 +3,10 @@
 
 use super::text::{half_width, is_space};
 
+/// The longest name read: transliterated minority names with a father's and a
+/// grandfather's name run to some thirty characters; a longer one is not a name.
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// The one separator used inside normalised minority names.
 pub const NAME_SEPARATOR: char = '·';
 
@@ -47,7 +51,11 @@ pub fn normalize_name(raw: &str) -> super::Text {
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
     match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        Some(first) => {
+            let rest = chars.count();
+            let stars = "*".repeat(rest.min(8));
+            format!("{first}{stars}{}", if rest > 8 { "…" } else { "" })
+        }
         None => String::new(),
     }
 }

@@ -188,7 +188,7 @@ pub fn load_population(
         SourceKind::Population,
         options,
         progress,
-        CHUNK_ROWS,
+        config.chunk_rows,
         &mut |chunk| {
             builder.add(chunk);
             Ok(())

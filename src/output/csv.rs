@@ -10,11 +10,21 @@ use super::atomic::write_atomic;
 /// Escapes a cell against formula injection.
 pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && cell.parse::<f64>().is_err() {
+    if risky && !is_plain_number(cell) {
         format!("'{cell}").into()
     } else {
         cell.into()
     }
+}
+
+/// A signed decimal number written with digits (not `inf`, `NaN` or `1e9`, which a
+/// spreadsheet may read otherwise).
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Writes `dir/name` atomically: BOM, header, rows.
@@ -55,6 +65,9 @@ mod tests {
         assert_eq!(escape_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(escape_cell("+86 123"), "'+86 123");
         assert_eq!(escape_cell("-3.25"), "-3.25");
+        for cell in ["-inf", "+NaN", "-1e9", "-.5", "+", "-1.2.3"] {
+            assert_eq!(escape_cell(cell), format!("'{cell}"), "{cell}");
+        }
         assert_eq!(escape_cell("王小明"), "王小明");
     }
 }

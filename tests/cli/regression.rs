@@ -256,3 +256,142 @@ fn a_bad_out_fails_before_any_work() {
     // Nothing was read: the progress of loading never started, and nothing was left.
     assert_eq!(entries(&wd, "."), ["foreign", "input", "taken"]);
 }
+
+#[test]
+fn a_file_without_its_header_row_prints_no_id_or_name() {
+    let wd = Workdir::with_fixture("demo");
+    let students = wd.read("input/students.csv");
+    let rows = students.split_once('\n').unwrap().1;
+    wd.write("input/students.csv", rows);
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    let first = rows.lines().next().unwrap();
+    for cell in first.split(',').filter(|c| c.chars().count() > 1) {
+        assert!(!err.contains(cell), "{cell} printed: {err}");
+    }
+    assert!(err.contains("looks like data"), "{err}");
+}
+
+#[test]
+fn a_duplicated_id_column_is_refused_not_resolved_to_the_first() {
+    let wd = Workdir::with_fixture("demo");
+    let students = wd
+        .read("input/students.csv")
+        .replacen("学籍状态", "身份证件号", 1);
+    wd.write("input/students.csv", students);
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("columns 2 and 9") && err.contains("students.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn absurd_threads_and_a_nan_tie_margin_exit_2() {
+    let wd = Workdir::with_fixture("demo");
+    let out = wd.expect_code(&["run", "input", "--out", "out", "--threads", "1000000"], 2);
+    assert!(stderr_of(&out).contains("--threads"), "{}", stderr_of(&out));
+    let mut config = wd.read("input/sanku.toml");
+    config.push_str("\n[linkage]\ntie_margin = nan\n");
+    wd.write("input/sanku.toml", config);
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    assert!(
+        stderr_of(&out).contains("tie margin"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn names_of_separators_only_or_of_megabytes_are_rejected() {
+    let wd = Workdir::with_fixture("demo");
+    let mut students = wd.read("input/students.csv");
+    let huge = "阿".repeat(20_000);
+    students.push_str("G5301029001,,··,男,2012-06-01,2153000001,530102,七年级,在读\n");
+    students.push_str(&format!(
+        "G5301029002,,{huge},男,2012-06-01,2153000001,530102,七年级,在读\n"
+    ));
+    students.push_str(&format!(
+        "G5301029003,,{huge}伟,男,2012-06-01,2153000001,530102,七年级,在读\n"
+    ));
+    wd.write("input/students.csv", &students);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let rejects = rejects_of(&wd, "out", "students.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with("students.csv,23,name,") && r.contains("separators")),
+        "{rejects:?}"
+    );
+    for line in [24, 25] {
+        let reject = rejects
+            .iter()
+            .find(|r| r.starts_with(&format!("students.csv,{line},name,")))
+            .unwrap_or_else(|| panic!("line {line} not rejected: {rejects:?}"));
+        assert!(
+            reject.contains("longer than") && reject.len() < 200,
+            "{reject}"
+        );
+    }
+}
+
+#[test]
+fn a_huge_garbage_id_is_not_copied_whole_into_rejects() {
+    let wd = Workdir::with_fixture("demo");
+    let mut population = fs::read(wd.path("input/population.csv")).unwrap();
+    let garbage = "9".repeat(10 << 20);
+    population.extend_from_slice(format!("{garbage},x,1,2012-01-01,530102,1\n").as_bytes());
+    fs::write(wd.path("input/population.csv"), population).unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let rejects = wd.read("out/rejects.csv");
+    assert!(
+        rejects.len() < 10_000,
+        "rejects.csv holds {} bytes",
+        rejects.len()
+    );
+    assert!(rejects.contains("10485760 characters"), "{rejects}");
+}
+
+#[test]
+fn explain_into_a_closed_pipe_does_not_panic() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sanku"))
+        .args(["explain", "out", "530102201203150117"])
+        .current_dir(wd.path("."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr_of(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.code() == Some(0), "{:?} {err}", out.status);
+}
+
+#[test]
+fn generate_writes_exactly_the_people_asked_for() {
+    let wd = Workdir::new();
+    for n in ["1", "7", "250"] {
+        let out = format!("gen-{n}");
+        wd.expect_code(&["generate", "--population", n, "--out", &out, "-q"], 0);
+        let rows = wd.read(&format!("{out}/population.csv")).lines().count() - 1;
+        assert_eq!(rows.to_string(), n);
+    }
+}
+
+#[test]
+fn an_unreadable_parquet_file_exits_2_with_one_message() {
+    let wd = Workdir::with_fixture("demo");
+    let mut bytes = b"PAR1".to_vec();
+    bytes.extend_from_slice(&[0x15; 64]);
+    bytes.extend_from_slice(b"\x10\x00\x00\x00PAR1");
+    wd.write("input/poverty.parquet", bytes);
+    fs::remove_file(wd.path("input/poverty.csv")).unwrap();
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    let err = stderr_of(&out);
+    assert!(err.contains("poverty.parquet"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -129,7 +129,12 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
     let mut sinks = Sinks::create(options)?;
     let mut world = World::new(options);
     while world.report.population < options.population {
-        let household = world.household();
+        let mut household = world.household();
+        // The last household is cut so that exactly the people asked for are written.
+        let remaining = options.population - world.report.population;
+        household
+            .members
+            .truncate(remaining.try_into().unwrap_or(usize::MAX));
         world.write(&household, &mut sinks)?;
     }
     sinks.finish()?;
