@@ -153,6 +153,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Writes a run to share outside the data centre: ID, student and household numbers
+    /// become keyed tokens (HMAC-SHA256 under the key in KEYFILE, stable across runs),
+    /// names and quoted input values are dropped.
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
+
     /// Rows read per chunk (for testing chunk boundaries). Output does not depend on it.
     #[arg(long, value_name = "N", hide = true)]
     pub chunk_rows: Option<usize>,

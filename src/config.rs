@@ -63,6 +63,8 @@ pub struct Config {
     pub threads: usize,
     /// Rows read per chunk of an input file.
     pub chunk_rows: usize,
+    /// The key file of a pseudonymised run.
+    pub pseudonymize: Option<PathBuf>,
     pub quiet: bool,
     pub verbose: u8,
     /// The config file, if any, and the SHA-256 of its bytes.
@@ -257,6 +259,7 @@ impl Config {
             vocabulary,
             in_school,
             threads: threads(args.threads)?,
+            pseudonymize: args.pseudonymize.clone(),
             chunk_rows: match args.chunk_rows {
                 Some(0) => return Err(bad_input("--chunk-rows must be at least 1")),
                 Some(n) => n,
@@ -284,6 +287,7 @@ impl Config {
             "monitored_counties": self.monitored_counties,
             "config_file": self.file.as_ref().map(|(p, _)| p.display().to_string()),
             "config_sha256": self.file.as_ref().map(|(_, h)| h.clone()),
+            "pseudonymized": self.pseudonymize.is_some(),
         })
     }
 }

@@ -170,10 +170,37 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
     })
 }
 
-/// Checks `--out` before any work and makes the run's staging directory beside it.
-fn prepare_out(config: &Config) -> anyhow::Result<output::run_dir::RunDir> {
+/// A run directory being written, and the pseudonymiser its files pass through before
+/// it is put in place.
+struct Out {
+    dir: output::run_dir::RunDir,
+    pseudonymizer: Option<output::pseudonym::Pseudonymizer>,
+}
+
+impl Out {
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        if let Some(p) = &self.pseudonymizer {
+            p.apply(self.dir.path())?;
+        }
+        self.dir.commit()
+    }
+}
+
+/// Checks `--out` (and the pseudonymisation key) before any work and makes the run's
+/// staging directory beside it.
+fn prepare_out(config: &Config) -> anyhow::Result<Out> {
+    let pseudonymizer = config
+        .pseudonymize
+        .as_deref()
+        .map(output::pseudonym::Pseudonymizer::load)
+        .transpose()?;
     let inputs: Vec<_> = config.sources.values().map(|s| s.path.as_path()).collect();
-    output::run_dir::RunDir::prepare(&config.out, &inputs)
+    let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
+    Ok(Out { dir, pseudonymizer })
 }
 
 /// Runs `work` on a thread pool of the configured size.

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod ledger;
 pub mod links;
 pub mod manifest;
+pub mod pseudonym;
 pub mod rejects;
 pub mod review;
 pub mod run_dir;

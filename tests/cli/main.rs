@@ -5,6 +5,7 @@ mod determinism;
 mod errors;
 mod explain;
 mod linkage;
+mod pseudonym;
 mod records;
 mod registrations;
 mod regression;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Long fuzzing: runs the property tests of tests/fuzz (CSV reader, encoding detection,
+# ID, date and name normalisation, config loader) over and over with fresh random seeds
+# for DURATION seconds (default 1800), CASES cases per property per round (default
+# 20000). Stops at the first failure, printing proptest's minimal failing input.
+#
+#   scripts/fuzz-long.sh                 30 minutes
+#   DURATION=600 CASES=5000 scripts/fuzz-long.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${DURATION:-1800}
+cases=${CASES:-20000}
+cargo test --quiet --test fuzz --no-run
+start=$(date +%s)
+rounds=0
+while [ $(($(date +%s) - start)) -lt "$duration" ]; do
+    rounds=$((rounds + 1))
+    if ! PROPTEST_CASES=$cases cargo test --quiet --test fuzz -- --test-threads 1 >/dev/null 2>"${TMPDIR:-/tmp}/sanku-fuzz.err"; then
+        cat "${TMPDIR:-/tmp}/sanku-fuzz.err"
+        echo "fuzz: FAILED in round $rounds after $(($(date +%s) - start)) s"
+        exit 1
+    fi
+    echo "fuzz: round $rounds passed ($((rounds * cases)) cases per property, $(($(date +%s) - start)) s)"
+done
+echo "fuzz: $rounds rounds, $((rounds * cases)) cases per property, $(($(date +%s) - start)) s, no failure"

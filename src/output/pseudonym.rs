@@ -1,0 +1,203 @@
+//! Pseudonymised runs (`--pseudonymize KEYFILE`), for analysts outside the data centre:
+//! every identifier in every output — ID numbers, student numbers, household numbers,
+//! record keys — is replaced by a keyed token (HMAC-SHA256 under the key, so the same
+//! child has the same token in every run with the same key and ledgers still diff), and
+//! every name and every raw value quoted from an input (rejects, warnings, conflicting
+//! values other than sex, birth date and division) is dropped.
+//!
+//! It rewrites the staging directory's files before the run is swapped into place, column
+//! by column, so no writer can forget it; a column it does not know is kept, and the test
+//! of the whole run directory catches any that would leak.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use polars::prelude::{Column, DataFrame, DataType};
+use sha2::Sha256;
+
+use super::atomic::write_parquet;
+use super::csv::write_csv;
+use crate::error::bad_input;
+use crate::load::parquet::read_frame;
+
+/// The shortest key accepted, in bytes.
+const MIN_KEY_BYTES: usize = 16;
+
+/// What becomes of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Treatment {
+    Keep,
+    Token,
+    Drop,
+    /// Conflicting values: kept for fields that identify no one, else dropped.
+    ByField,
+}
+
+fn treatment(column: &str) -> Treatment {
+    match column {
+        "id_number" | "population_id" | "record_key" | "record_id" | "student_no"
+        | "household_no" | "best_candidate" => Treatment::Token,
+        "name" | "record_name" | "value" => Treatment::Drop,
+        "population_value" | "register_value" => Treatment::ByField,
+        _ => Treatment::Keep,
+    }
+}
+
+/// Fields whose conflicting values may be shown.
+const SHOWN_FIELDS: [&str; 3] = ["sex", "birth_date", "division_code"];
+
+/// The key and the tokens made with it.
+pub struct Pseudonymizer {
+    key: Vec<u8>,
+}
+
+impl Pseudonymizer {
+    /// Reads the key file: its bytes as they are, at least 16 of them.
+    pub fn load(path: &Path) -> anyhow::Result<Pseudonymizer> {
+        let mut key = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut key))
+            .map_err(|e| {
+                bad_input(format!(
+                    "--pseudonymize {}: cannot read the key: {e}",
+                    path.display()
+                ))
+            })?;
+        if key.len() < MIN_KEY_BYTES {
+            return Err(bad_input(format!(
+                "--pseudonymize {}: the key has {} bytes, fewer than {MIN_KEY_BYTES}; make one with `head -c 32 /dev/urandom > KEYFILE`",
+                path.display(),
+                key.len()
+            )));
+        }
+        Ok(Pseudonymizer { key })
+    }
+
+    /// The token of an identifier: `P` and the first 128 bits of its HMAC-SHA256, in hex;
+    /// an empty value stays empty.
+    pub fn token(&self, value: &str) -> String {
+        if value.is_empty() {
+            return String::new();
+        }
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(value.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        format!("P{}", crate::load::csv::hex(&digest[..16]))
+    }
+
+    /// Rewrites every CSV and Parquet file under `dir`.
+    pub fn apply(&self, dir: &Path) -> anyhow::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_dir() {
+                self.apply(&path)?;
+            } else if name.ends_with(".csv") {
+                self.rewrite_csv(dir, &name)
+                    .with_context(|| format!("pseudonymising {}", path.display()))?;
+            } else if name.ends_with(".parquet") {
+                self.rewrite_parquet(dir, &name)
+                    .with_context(|| format!("pseudonymising {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn cell(&self, treatment: Treatment, field: Option<&str>, value: &str) -> String {
+        match treatment {
+            Treatment::Keep => value.to_string(),
+            Treatment::Token => self.token(value),
+            Treatment::Drop => String::new(),
+            Treatment::ByField if field.is_some_and(|f| SHOWN_FIELDS.contains(&f)) => {
+                value.to_string()
+            }
+            Treatment::ByField => String::new(),
+        }
+    }
+
+    fn rewrite_csv(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        let bytes = std::fs::read(dir.join(name))?;
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text);
+        let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+        let treatments: Vec<Treatment> = header.iter().map(|h| treatment(h)).collect();
+        let field_column = header.iter().position(|h| h == "field");
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record?;
+            let field = field_column.and_then(|i| record.get(i));
+            rows.push(
+                record
+                    .iter()
+                    .zip(&treatments)
+                    .map(|(value, &t)| self.cell(t, field, value))
+                    .collect::<Vec<String>>(),
+            );
+        }
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        write_csv(dir, name, &header, rows)
+    }
+
+    fn rewrite_parquet(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        let mut frame = read_frame(&dir.join(name))?;
+        let names: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let mut columns: Vec<Column> = Vec::with_capacity(names.len());
+        for column_name in &names {
+            let column = frame.column(column_name)?;
+            let t = treatment(column_name);
+            if t == Treatment::Keep || column.dtype() != &DataType::String {
+                columns.push(column.clone());
+                continue;
+            }
+            let values: Vec<Option<String>> = column
+                .str()?
+                .iter()
+                .map(|v| v.map(|v| self.cell(t, None, v)))
+                .collect();
+            columns.push(Column::new(column_name.as_str().into(), values));
+        }
+        frame = DataFrame::new(frame.height(), columns)?;
+        write_parquet(dir, name, &frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_key(key: &[u8]) -> Pseudonymizer {
+        Pseudonymizer { key: key.to_vec() }
+    }
+
+    #[test]
+    fn tokens_are_keyed_and_stable() {
+        let a = with_key(b"0123456789abcdef");
+        let b = with_key(b"0123456789abcdeF");
+        let id = "530102201203150117";
+        assert_eq!(a.token(id), a.token(id));
+        assert_ne!(a.token(id), b.token(id));
+        assert_eq!(a.token(id).len(), 33);
+        assert!(!a.token(id).contains(id));
+        assert_eq!(a.token(""), "");
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "short").unwrap();
+        assert!(Pseudonymizer::load(&path).is_err());
+    }
+}
