@@ -59,7 +59,7 @@ fn personal_values(input: &Path) -> Vec<String> {
                     .any(|w| header[i].contains(w))
             })
             .collect();
-        assert!(personal.len() >= 1, "{file}: {header:?}");
+        assert!(!personal.is_empty(), "{file}: {header:?}");
         for line in lines {
             let cells: Vec<&str> = line.split(',').collect();
             for &i in &personal {
