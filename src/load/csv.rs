@@ -168,6 +168,18 @@ pub fn read_csv_chunks(
             table.rejects.push(Reject::new(name, line, "", reason, ""));
             continue;
         }
+        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they are.
+        let plain = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
+            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
+                std::str::from_utf8(splitter.bytes()).ok()
+            }
+            _ => None,
+        };
+        if let Some(all) = plain {
+            table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
+            continue;
+        }
         text.clear();
         ends.clear();
         let bad = mapping.iter().find(|&&(_, index)| {

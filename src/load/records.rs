@@ -221,8 +221,18 @@ impl<R: Read> Splitter<R> {
     }
 
     pub fn field(&self, i: usize) -> &[u8] {
+        &self.data[self.range(i)]
+    }
+
+    /// Where field `i` lies in [`Splitter::bytes`].
+    pub fn range(&self, i: usize) -> std::ops::Range<usize> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.data[start..self.ends[i]]
+        start..self.ends[i]
+    }
+
+    /// The bytes of every field of the last record, end to end.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
     }
 
     /// Reads the next record, broken line or the end.
