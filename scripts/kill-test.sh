@@ -35,8 +35,8 @@ failures=0
 for n in $(seq 1 "$count"); do
     rm -rf "$work/out"
     cp -a "$work/previous" "$work/out"
-    strace -f -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=SIGKILL:when=$n \
-        "$bin" run "$data" --out "$work/out" --quiet --as-of 2025-09-01 || true
+    (strace -f -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=SIGKILL:when=$n \
+        "$bin" run "$data" --out "$work/out" --quiet --as-of 2025-09-01) 2>/dev/null || true
     if diff -r "$work/previous" "$work/out" >/dev/null; then
         state="previous run, byte-identical"
     elif same_run "$work/out" "$work/new"; then
