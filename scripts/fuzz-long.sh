@@ -11,13 +11,16 @@ cd "$(dirname "$0")/.."
 
 duration=${DURATION:-1800}
 cases=${CASES:-20000}
-cargo test --quiet --test fuzz --no-run
+# Built once; the test binary itself is run each round.
+bin=$(cargo test --quiet --test fuzz --no-run --message-format=json \
+    | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+[ -x "$bin" ] || { echo "fuzz: could not build the fuzz tests" >&2; exit 2; }
 start=$(date +%s)
 rounds=0
 while [ $(($(date +%s) - start)) -lt "$duration" ]; do
     rounds=$((rounds + 1))
-    if ! PROPTEST_CASES=$cases cargo test --quiet --test fuzz -- --test-threads 1 >/dev/null 2>"${TMPDIR:-/tmp}/sanku-fuzz.err"; then
-        cat "${TMPDIR:-/tmp}/sanku-fuzz.err"
+    if ! RUST_BACKTRACE=0 PROPTEST_CASES=$cases "$bin" --test-threads 1 >"${TMPDIR:-/tmp}/sanku-fuzz.out" 2>&1; then
+        cat "${TMPDIR:-/tmp}/sanku-fuzz.out"
         echo "fuzz: FAILED in round $rounds after $(($(date +%s) - start)) s"
         exit 1
     fi

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use encoding_rs::Decoder;
+use encoding_rs::{CoderResult, Decoder};
 
 /// The share of a file's rows that may hold undecodable bytes before the file is taken
 /// to be in another encoding than the one read (config `max_undecodable_share`).
@@ -171,6 +171,7 @@ pub struct DecodingReader<R> {
     out: Vec<u8>,
     out_start: usize,
     out_end: usize,
+    finished: bool,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -185,18 +186,28 @@ impl<R: Read> DecodingReader<R> {
             out: vec![0; (1 << 16) * 3 + 16],
             out_start: 0,
             out_end: 0,
+            finished: false,
         }
     }
 
     fn refill(&mut self) -> io::Result<()> {
         loop {
+            if self.finished {
+                self.out_start = 0;
+                self.out_end = 0;
+                return Ok(());
+            }
             if self.raw_start == self.raw_end && !self.eof {
                 self.raw_start = 0;
                 self.raw_end = self.inner.read(&mut self.raw)?;
                 self.eof = self.raw_end == 0;
             }
             let src = &self.raw[self.raw_start..self.raw_end];
-            let (_, read, written, _) = self.decoder.decode_to_utf8(src, &mut self.out, self.eof);
+            let (result, read, written, _) =
+                self.decoder.decode_to_utf8(src, &mut self.out, self.eof);
+            // A decoder told that the input ended must not be called again once it has
+            // emptied it.
+            self.finished = self.eof && result == CoderResult::InputEmpty;
             self.raw_start += read;
             self.out_start = 0;
             self.out_end = written;
@@ -260,6 +271,16 @@ mod tests {
         assert!(!decode_field(Encoding::Utf8, b"Jos\xe9", &mut out));
         assert!(!decode_field(Encoding::Gb18030, &[0xFF, 0xFF], &mut out));
         assert_eq!(out, "王小明");
+    }
+
+    #[test]
+    fn a_finished_utf16_decoder_is_not_called_again() {
+        // Found by fuzzing: a read after the end panicked inside encoding_rs.
+        let bytes = [0xFF, 0xFE, 0, 0, 13, 10, 13, 0xFF, 13];
+        let mut reader = DecodingReader::new(&bytes[2..], Encoding::Utf16Le);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(reader.read(&mut [0u8; 16]).unwrap(), 0);
     }
 
     #[test]

@@ -395,3 +395,19 @@ fn an_unreadable_parquet_file_exits_2_with_one_message() {
     assert!(err.contains("poverty.parquet"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_utf16_file_ending_in_a_broken_unit_does_not_panic() {
+    // Found by fuzzing: the UTF-16 decoder was called again after it had finished.
+    let wd = Workdir::with_fixture("demo");
+    wd.write(
+        "input/exemptions.csv",
+        [0xFF, 0xFE, 0, 0, 13, 10, 13, 0xFF, 13],
+    );
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
+    assert!(
+        stderr_of(&out).contains("exemptions.csv"),
+        "{}",
+        stderr_of(&out)
+    );
+}
