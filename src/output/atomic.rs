@@ -19,6 +19,25 @@ pub fn create_subdir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating directory {}", dir.display()))
 }
 
+/// The hidden temporary name of `dir/name` for this process.
+pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Creates a temporary file afresh, owner-only: a stale file or a symbolic link planted
+/// at its name is removed, never written through (`O_EXCL|O_NOFOLLOW`).
+pub fn create_temp(temp: &Path) -> std::io::Result<File> {
+    let _ = fs::remove_file(temp);
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(temp)
+}
+
 /// Writes `dir/name` atomically through `write`.
 pub fn write_atomic(
     dir: &Path,
@@ -26,18 +45,9 @@ pub fn write_atomic(
     write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<PathBuf> {
     let target = dir.join(name);
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    // A stale temp file (or a link planted there) is removed, never written through.
-    let _ = fs::remove_file(&temp);
+    let temp = temp_path(dir, name);
     let result = (|| -> anyhow::Result<()> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let file = options.open(&temp)?;
+        let file = create_temp(&temp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         write(&mut out)?;
         out.flush()?;

@@ -411,3 +411,79 @@ fn a_utf16_file_ending_in_a_broken_unit_does_not_panic() {
         stderr_of(&out)
     );
 }
+
+/// Whether two run directories hold the same files, byte for byte (the manifest, which
+/// records timings, only by its presence when `manifest` is false).
+fn same_dirs(wd: &Workdir, a: &str, b: &str, manifest: bool) -> bool {
+    let (x, y) = (entries(wd, a), entries(wd, b));
+    x == y
+        && x.iter().all(|name| {
+            let (pa, pb) = (
+                wd.path(&format!("{a}/{name}")),
+                wd.path(&format!("{b}/{name}")),
+            );
+            if pa.is_dir() {
+                return same_dirs(wd, &format!("{a}/{name}"), &format!("{b}/{name}"), manifest);
+            }
+            (name == "manifest.json" && !manifest) || fs::read(pa).ok() == fs::read(pb).ok()
+        })
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_previous_run_or_the_new_one() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "previous", "-q"], 0);
+    let new_run = ["run", "input", "-q", "--as-of", "2025-09-01", "--out"];
+    wd.expect_code(&[&new_run[..], &["new"]].concat(), 0);
+    assert!(!same_dirs(&wd, "previous", "new", false));
+    let copy = |from: &str, to: &str| {
+        let _ = fs::remove_dir_all(wd.path(to));
+        fs::create_dir_all(wd.path(&format!("{to}/checks"))).unwrap();
+        for name in entries(&wd, from) {
+            let (src, dst) = (format!("{from}/{name}"), format!("{to}/{name}"));
+            if wd.path(&src).is_dir() {
+                for inner in entries(&wd, &src) {
+                    fs::copy(
+                        wd.path(&format!("{src}/{inner}")),
+                        wd.path(&format!("{dst}/{inner}")),
+                    )
+                    .unwrap();
+                }
+            } else {
+                fs::copy(wd.path(&src), wd.path(&dst)).unwrap();
+            }
+        }
+    };
+    let (mut old, mut new) = (0, 0);
+    for delay_ms in (0..120).step_by(4) {
+        copy("previous", "out");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sanku"))
+            .args([&new_run[..], &["out"]].concat())
+            .current_dir(wd.path("."))
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        if same_dirs(&wd, "out", "previous", true) {
+            old += 1;
+        } else {
+            assert!(
+                same_dirs(&wd, "out", "new", false),
+                "killed after {delay_ms} ms: mixed"
+            );
+            new += 1;
+        }
+        // The next run clears whatever the killed one left beside the run directory.
+        wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+        let left: Vec<String> = entries(&wd, ".")
+            .into_iter()
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+    assert!(
+        old > 0,
+        "every kill came too late to test anything ({new} new)"
+    );
+}

@@ -135,10 +135,25 @@ fn parquet_registers_score_like_csv_ones() {
         &["run", data.to_str().unwrap(), "--out", "csv-run", "--quiet"],
         0,
     );
-    for name in ["ledger.csv", "summary.csv", "links.parquet"] {
+    // Parquet read in slices of 777 rows gives the same run.
+    wd.expect_code(
+        &[
+            "run",
+            "gen",
+            "--out",
+            "sliced",
+            "--chunk-rows",
+            "777",
+            "--quiet",
+        ],
+        0,
+    );
+    for name in ["ledger.csv", "summary.csv", "links.parquet", "rejects.csv"] {
         let a = fs::read(wd.path(&format!("run/{name}"))).unwrap();
         let b = fs::read(wd.path(&format!("csv-run/{name}"))).unwrap();
+        let c = fs::read(wd.path(&format!("sliced/{name}"))).unwrap();
         assert!(a == b, "{name} differs between Parquet and CSV registers");
+        assert!(a == c, "{name} differs when Parquet is read in slices");
     }
 }
 

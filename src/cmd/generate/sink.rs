@@ -10,6 +10,7 @@ use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, Schema};
 
 use crate::load::encoding::Encoding;
+use crate::output::atomic::{create_temp, temp_path};
 
 /// One CSV file being written.
 pub struct CsvSink {
@@ -28,8 +29,8 @@ impl CsvSink {
         header: &[&str],
     ) -> anyhow::Result<CsvSink> {
         let target = dir.join(name);
-        let temp = dir.join(format!(".{name}.tmp"));
-        let file = File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
+        let temp = temp_path(dir, name);
+        let file = create_temp(&temp).with_context(|| format!("creating {}", temp.display()))?;
         let mut sink = CsvSink {
             out: BufWriter::with_capacity(1 << 20, file),
             encoding,
@@ -86,8 +87,8 @@ pub struct ParquetSink {
 impl ParquetSink {
     pub fn create(dir: &Path, name: &str, header: &[&str]) -> anyhow::Result<ParquetSink> {
         let target = dir.join(name);
-        let temp = dir.join(format!(".{name}.tmp"));
-        let file = File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
+        let temp = temp_path(dir, name);
+        let file = create_temp(&temp).with_context(|| format!("creating {}", temp.display()))?;
         let schema: Schema = header
             .iter()
             .map(|h| polars::prelude::Field::new((*h).into(), DataType::String))
