@@ -125,6 +125,7 @@ pub fn read_csv_chunks(
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
 
     let info = InputInfo {
+        undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
         format: "csv",
@@ -217,6 +218,7 @@ pub fn read_csv_chunks(
     bar.finish_and_clear();
     let mut info = info;
     info.sha256 = hex(&hasher.finalize());
+    info.undecodable_rows = undecodable;
     Ok(info)
 }
 

@@ -54,6 +54,7 @@ pub fn read_parquet_chunks(
 
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
     let info = InputInfo {
+        undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
         format: "parquet",

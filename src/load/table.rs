@@ -17,6 +17,8 @@ pub struct InputInfo {
     pub encoding: Option<&'static str>,
     pub bytes: u64,
     pub sha256: String,
+    /// Rows rejected because they hold bytes not valid in the file's encoding.
+    pub undecodable_rows: u64,
 }
 
 /// One text column.

@@ -214,6 +214,7 @@ mod tests {
             Field::DivisionCode,
         ];
         let info = InputInfo {
+            undecodable_rows: 0,
             source: "population".into(),
             path: "population.csv".into(),
             format: "csv",

@@ -172,6 +172,8 @@ fn an_undecodable_gbk_byte_rejects_only_its_row() {
             .any(|r| r.contains(",name,") && r.contains("gb18030")),
         "{rejects:?}"
     );
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][0]["undecodable_rows"], 1);
 }
 
 #[test]
