@@ -2,6 +2,7 @@
 //! normalisation produce them; `output` writes them to rejects.csv.
 
 use crate::normalize::id::mask_id;
+use crate::normalize::name::mask_name;
 
 /// One input row that was not used.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -13,7 +14,8 @@ pub struct Reject {
     /// The logical field at fault, or empty when the row as a whole is.
     pub field: String,
     pub reason: String,
-    /// The offending value, masked so that no full ID number or name leaks.
+    /// The offending value, masked so that no full ID number or name leaks: a name keeps
+    /// its first character, anything else its first six and last four of more than ten.
     pub value: String,
 }
 
@@ -30,7 +32,11 @@ impl Reject {
             line,
             field: field.to_string(),
             reason: reason.into(),
-            value: mask_id(value.trim()),
+            value: if field == "name" {
+                mask_name(value.trim())
+            } else {
+                mask_id(value.trim())
+            },
         }
     }
 }
