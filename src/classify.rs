@@ -10,10 +10,9 @@
 //! candidate and that pair's weight, if any.
 
 use crate::cohort::Cohort;
-use crate::config::Config;
 use crate::link::Links;
 use crate::normalize::date::Date;
-use crate::normalize::values::StudentStatus;
+use crate::normalize::values::{InSchool, StudentStatus};
 use crate::normalize::{Person, Registers};
 
 /// The flag reason of a child whose only candidates are in the review band.
@@ -58,7 +57,13 @@ pub struct Ledger {
 }
 
 /// Classifies the cohort.
-pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &Config) -> Ledger {
+pub fn classify(
+    cohort: &Cohort,
+    registers: &Registers,
+    links: &Links,
+    as_of: Date,
+    in_school: &InSchool,
+) -> Ledger {
     let n = cohort.children.len();
     let mut student = vec![None; n];
     for link in &links.students {
@@ -81,10 +86,9 @@ pub fn classify(cohort: &Cohort, registers: &Registers, links: &Links, config: &
     let mut rows = Vec::new();
     for (i, child) in cohort.children.iter().enumerate() {
         let status = student[i].map(|s| s.status);
-        let valid_exemption =
-            exemption[i].filter(|e| e.valid_until.is_none_or(|d| d >= config.as_of));
+        let valid_exemption = exemption[i].filter(|e| e.valid_until.is_none_or(|d| d >= as_of));
         let outcome = match (status, valid_exemption) {
-            (Some(s), _) if config.is_in_school(s) => Outcome::Enrolled,
+            (Some(s), _) if in_school.contains(s) => Outcome::Enrolled,
             (_, Some(e)) => Outcome::Exempt {
                 reason: e.reason.to_string(),
             },

@@ -5,7 +5,6 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::CohortRule;
 use crate::normalize::Person;
 use crate::normalize::date::Date;
 use crate::normalize::population::Population;
@@ -19,6 +18,26 @@ pub struct CohortWindow {
     pub born_from: Date,
     /// Latest birth date in the cohort.
     pub born_to: Date,
+}
+
+/// The school-age rule (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CohortRule {
+    pub entry_age: i32,
+    pub max_age: i32,
+    pub cutoff_month: u8,
+    pub cutoff_day: u8,
+}
+
+impl Default for CohortRule {
+    fn default() -> Self {
+        CohortRule {
+            entry_age: 6,
+            max_age: 15,
+            cutoff_month: 8,
+            cutoff_day: 31,
+        }
+    }
 }
 
 impl CohortRule {

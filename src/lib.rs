@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod link;
 pub mod load;
+pub mod mask;
 pub mod normalize;
 pub mod output;
 pub mod progress;
@@ -24,6 +25,7 @@ pub mod reject;
 pub mod rng;
 pub mod schema;
 pub mod summary;
+pub mod text;
 pub mod timer;
 pub mod verify;
 
@@ -87,13 +89,15 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
         });
         let spinner = progress.spinner("linking");
-        let links = timer.stage("link", || link::link(&cohort, &registers, config));
+        let links = timer.stage("link", || {
+            link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
+        });
         spinner.finish_and_clear();
         let ledger = timer.stage("classify", || {
-            classify::classify(&cohort, &registers, &links, config)
+            classify::classify(&cohort, &registers, &links, config.as_of, &config.in_school)
         });
         let findings = timer.stage("verify", || {
-            verify::verify(&cohort, &registers, &links, &ledger, config)
+            verify::verify(&cohort, &registers, &links, &ledger, &config.in_school)
         });
         let summary = timer.stage("summary", || {
             summary::summarize(&cohort, &ledger, &findings, &config.monitored_counties)

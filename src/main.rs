@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use sanku::cli::{Cli, Command};
-use sanku::config::{Config, generate_options};
+use sanku::cmd::generate::generate_options;
+use sanku::config::Config;
 use sanku::error::{ExitCode, exit_code_of};
 
 #[global_allocator]

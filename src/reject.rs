@@ -1,8 +1,7 @@
 //! A rejected input row: which file, which line, which field and why. Loading and
 //! normalisation produce them; `output` writes them to rejects.csv.
 
-use crate::normalize::id::mask_id;
-use crate::normalize::name::mask_name;
+use crate::mask::{mask_id, mask_name};
 
 /// One input row that was not used.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

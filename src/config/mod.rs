@@ -5,51 +5,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-mod generate;
-pub use generate::generate_options;
-
 use crate::cli::RunArgs;
+use crate::cohort::CohortRule;
 use crate::error::bad_input;
 use crate::link::fuzzy::FuzzyOptions;
 use crate::link::priors::{LevelValues, Overrides};
+use crate::load::SourceOptions;
 use crate::load::encoding::{Encoding, UndecodableShare};
 use crate::normalize::date::Date;
-use crate::normalize::values::{PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
+use crate::normalize::values::{InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
 use crate::schema::{Field, SourceKind};
-
-/// Where one source is and how to read it.
-#[derive(Clone, Debug, Default)]
-pub struct SourceOptions {
-    pub path: PathBuf,
-    pub encoding: Option<Encoding>,
-    pub delimiter: Option<u8>,
-    pub max_undecodable: UndecodableShare,
-    /// Column names that override the default header words.
-    pub columns: BTreeMap<Field, String>,
-}
-
-/// The school-age rule (SPEC §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct CohortRule {
-    pub entry_age: i32,
-    pub max_age: i32,
-    pub cutoff_month: u8,
-    pub cutoff_day: u8,
-}
-
-impl Default for CohortRule {
-    fn default() -> Self {
-        CohortRule {
-            entry_age: 6,
-            max_age: 15,
-            cutoff_month: 8,
-            cutoff_day: 31,
-        }
-    }
-}
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug)]
@@ -60,7 +28,7 @@ pub struct Config {
     pub cohort: CohortRule,
     pub vocabulary: Vocabulary,
     /// Student statuses that count as enrolled.
-    pub in_school: Vec<StudentStatus>,
+    pub in_school: InSchool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// Rows read per chunk of an input file.
@@ -181,15 +149,16 @@ impl Config {
         let mut vocabulary = Vocabulary::default();
         extend_vocabulary(&mut vocabulary, &file)?;
         let in_school = match &file.in_school_statuses {
-            Some(list) => list
-                .iter()
-                .map(|s| {
-                    StudentStatus::from_key(s).ok_or_else(|| {
-                        bad_input(format!("config: in_school_statuses: unknown status `{s}`"))
+            Some(list) => InSchool(
+                list.iter()
+                    .map(|s| {
+                        StudentStatus::from_key(s).ok_or_else(|| {
+                            bad_input(format!("config: in_school_statuses: unknown status `{s}`"))
+                        })
                     })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?,
-            None => vec![StudentStatus::InSchool, StudentStatus::HomeDelivered],
+                    .collect::<anyhow::Result<Vec<_>>>()?,
+            ),
+            None => InSchool::default(),
         };
 
         let max_undecodable = match file.max_undecodable_share {
@@ -275,17 +244,12 @@ impl Config {
         })
     }
 
-    /// Whether a student status counts as enrolled.
-    pub fn is_in_school(&self, status: StudentStatus) -> bool {
-        self.in_school.contains(&status)
-    }
-
     /// The settings that decide the output, for the manifest.
     pub fn settings_json(&self) -> serde_json::Value {
         serde_json::json!({
             "as_of": self.as_of.to_string(),
             "cohort": self.cohort,
-            "in_school_statuses": self.in_school.iter().map(|s| s.key()).collect::<Vec<_>>(),
+            "in_school_statuses": self.in_school.0.iter().map(|s| s.key()).collect::<Vec<_>>(),
             "monitored_counties": self.monitored_counties,
             "config_file": self.file.as_ref().map(|(p, _)| p.display().to_string()),
             "config_sha256": self.file.as_ref().map(|(_, h)| h.clone()),

@@ -16,10 +16,11 @@ pub mod registration;
 pub mod weights;
 
 use crate::cohort::Cohort;
-use crate::config::Config;
 use crate::normalize::Registers;
+use crate::normalize::values::InSchool;
 use assign::PerChild;
 use exact::{IdIndex, group_by_child};
+use fuzzy::FuzzyOptions;
 use identity::Doubted;
 pub use registration::Registrations;
 
@@ -89,26 +90,31 @@ impl Links {
 }
 
 /// Links the registers to the cohort.
-pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
+pub fn link(
+    cohort: &Cohort,
+    registers: &Registers,
+    fuzzy: &FuzzyOptions,
+    in_school: &InSchool,
+) -> Links {
     let index = IdIndex::new(&cohort.children);
     let students = &registers.students.rows;
     let mut links = Links {
-        registrations: Registrations::new(students, |s| config.is_in_school(s)),
+        registrations: Registrations::new(students, |s| in_school.contains(s)),
         ..Links::default()
     };
     let verifier = identity::Verifier {
         index: &index,
         cohort,
         registers,
-        doubt: config.fuzzy.id_doubt,
+        doubt: fuzzy.id_doubt,
     };
     let poverty = &registers.poverty.rows;
-    exact::link_students(&verifier, students, &mut links, |s| config.is_in_school(s));
+    exact::link_students(&verifier, students, &mut links, |s| in_school.contains(s));
     exact::link_poverty(&verifier, poverty, &mut links);
 
     // Names are folded for every child, and for the records no exact link used.
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
-    let cx = passes::Context::new(cohort, &child_names, registers, config);
+    let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let unlinked = |list: &[&[Link]], n: usize| {
         let mut free = vec![true; n];
         for l in list.iter().flat_map(|l| l.iter()) {
@@ -129,13 +135,13 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     let enrolled: Vec<bool> = {
         let mut v = vec![false; cohort.children.len()];
         for l in &links.students {
-            v[l.child] = config.is_in_school(students[l.record].status);
+            v[l.child] = in_school.contains(students[l.record].status);
         }
         v
     };
     let rank = |l: &Link| {
         (
-            !config.is_in_school(students[l.record].status),
+            !in_school.contains(students[l.record].status),
             l.method,
             std::cmp::Reverse(l.weight.map(f64::to_bits)),
             students[l.record].student_no.clone(),
@@ -164,7 +170,7 @@ pub fn link(cohort: &Cohort, registers: &Registers, config: &Config) -> Links {
     }
     let mut not_enrolled = vec![true; cohort.children.len()];
     for l in &links.students {
-        not_enrolled[l.child] = !config.is_in_school(students[l.record].status);
+        not_enrolled[l.child] = !in_school.contains(students[l.record].status);
     }
     let second = cx.link_fuzzily(
         &source,

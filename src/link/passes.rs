@@ -8,11 +8,12 @@ use super::compare::{CompareView, Views};
 use std::sync::Arc;
 
 use super::assign::PerChild;
-use super::fuzzy::{FuzzyOutcome, NameShares, ScoredPair, Side, fuzzy_link, name_shares};
+use super::fuzzy::{
+    FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, fuzzy_link, name_shares,
+};
 use super::weights::Params;
 use super::{Link, Links, Method};
 use crate::cohort::Cohort;
-use crate::config::Config;
 use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::simplified;
 use crate::normalize::{Registers, Text};
@@ -143,7 +144,7 @@ pub struct Context<'a> {
     cohort: &'a Cohort,
     names: &'a [Text],
     registers: &'a Registers,
-    config: &'a Config,
+    fuzzy: &'a FuzzyOptions,
     name_shares: Arc<NameShares>,
 }
 
@@ -153,13 +154,13 @@ impl<'a> Context<'a> {
         cohort: &'a Cohort,
         names: &'a [Text],
         registers: &'a Registers,
-        config: &'a Config,
+        fuzzy: &'a FuzzyOptions,
     ) -> Self {
         Context {
             cohort,
             names,
             registers,
-            config,
+            fuzzy,
             name_shares: Arc::new(name_shares(names)),
         }
     }
@@ -219,7 +220,7 @@ impl<'a> Context<'a> {
                 universe: &source.universe,
             },
             &self.name_shares,
-            &self.config.fuzzy,
+            self.fuzzy,
             (per_child, fitted),
         )
     }

@@ -11,11 +11,11 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
+use super::SourceOptions;
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
 use super::header::map_headers;
 use super::records::{Next, Splitter};
 use super::table::{InputInfo, Table};
-use crate::config::SourceOptions;
 use crate::error::bad_input;
 use crate::progress::Progress;
 use crate::reject::Reject;

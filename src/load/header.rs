@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::bad_input;
-use crate::normalize::text::{half_width, is_space};
+use crate::mask::mask_name;
 use crate::schema::{Field, SourceKind};
+use crate::text::{half_width, is_space};
 
 /// Folds a header for comparison.
 fn fold_header(raw: &str) -> String {
@@ -98,23 +99,11 @@ fn shown_headers(source: SourceKind, headers: &[String]) -> String {
             if known.contains(&fold_header(h)) {
                 h.trim().to_string()
             } else {
-                mask_cell(h.trim())
+                mask_name(h.trim())
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The first character, then one `*` per further character (at most 8).
-fn mask_cell(cell: &str) -> String {
-    let mut chars = cell.chars();
-    let first = chars.next().map(String::from).unwrap_or_default();
-    let rest = chars.count();
-    format!(
-        "{first}{}{}",
-        "*".repeat(rest.min(8)),
-        if rest > 8 { "…" } else { "" }
-    )
 }
 
 /// Whether a header row holds what looks like an ID number or a date.

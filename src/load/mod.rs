@@ -9,13 +9,25 @@ pub mod parquet;
 pub mod records;
 pub mod table;
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 pub use table::{InputInfo, Table};
 
-use crate::config::SourceOptions;
+use self::encoding::{Encoding, UndecodableShare};
 use crate::progress::Progress;
-use crate::schema::SourceKind;
+use crate::schema::{Field, SourceKind};
+
+/// Where one source is and how to read it.
+#[derive(Clone, Debug, Default)]
+pub struct SourceOptions {
+    pub path: PathBuf,
+    pub encoding: Option<Encoding>,
+    pub delimiter: Option<u8>,
+    pub max_undecodable: UndecodableShare,
+    /// Column names that override the default header words.
+    pub columns: BTreeMap<Field, String>,
+}
 
 /// Chunk tables a streamed file uses at most.
 const TABLES_IN_FLIGHT: usize = 3;

@@ -11,10 +11,10 @@ use polars::prelude::{
 };
 use sha2::{Digest, Sha256};
 
+use super::SourceOptions;
 use super::csv::hex;
 use super::header::map_headers;
 use super::table::{InputInfo, Table};
-use crate::config::SourceOptions;
 use crate::error::bad_input;
 use crate::schema::SourceKind;
 

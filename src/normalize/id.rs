@@ -8,7 +8,7 @@
 //! never guessed at; one with letters is garbage.
 
 use super::date::Date;
-use super::text::{half_width, is_space};
+use crate::text::{half_width, is_space};
 
 /// What a cleaned ID value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -276,23 +276,6 @@ pub fn parse_record_id(raw: &str) -> IdNumber {
     })
 }
 
-/// Masks an ID-like value for logs and error messages: 530102********1234.
-pub fn mask_id(value: &str) -> String {
-    /// Values longer than this are shown by their ends and length.
-    const MASK_WIDTH: usize = 40;
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= 10 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    if chars.len() > MASK_WIDTH {
-        // A garbage value of megabytes is not copied whole into rejects.csv.
-        return format!("{head}********…{tail} ({} characters)", chars.len());
-    }
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,12 +401,6 @@ mod tests {
         let bad = parse_id("530102201503011230").unwrap();
         assert_ne!(bad.class, IdClass::Valid);
         assert_eq!(bad.is_male(), None);
-    }
-
-    #[test]
-    fn masks_keep_only_head_and_tail() {
-        assert_eq!(mask_id("530102201503011234"), "530102********1234");
-        assert_eq!(mask_id("12345"), "*****");
     }
 
     proptest::proptest! {

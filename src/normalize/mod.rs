@@ -10,7 +10,6 @@ pub mod id_set;
 pub mod name;
 pub mod name_key;
 pub mod population;
-pub mod text;
 pub mod values;
 
 use rayon::prelude::*;
@@ -18,13 +17,13 @@ use rayon::prelude::*;
 use self::date::Date;
 use self::field::Row;
 use self::id::IdNumber;
-pub use self::text::Text;
 use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
 use crate::config::Config;
 use crate::load::{self, InputInfo, Table};
 use crate::progress::Progress;
 use crate::reject::Reject;
 use crate::schema::{Field, SourceKind};
+pub use crate::text::Text;
 use crate::timer::Timer;
 use population::Population;
 

@@ -1,7 +1,7 @@
 //! Person names: trimmed, full-width folded to half-width, and the separators of minority
 //! names (· • ‧ ・ . and inner spaces) unified to one middle dot "·".
 
-use super::text::{half_width, is_space};
+use crate::text::{half_width, is_space};
 
 /// The longest name read: transliterated minority names with a father's and a
 /// grandfather's name run to some thirty characters; a longer one is not a name.
@@ -47,19 +47,6 @@ pub fn normalize_name(raw: &str) -> super::Text {
     out
 }
 
-/// Masks a name for logs: the first character and a star for each other one.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => {
-            let rest = chars.count();
-            let stars = "*".repeat(rest.min(8));
-            format!("{first}{stars}{}", if rest > 8 { "…" } else { "" })
-        }
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,11 +72,6 @@ mod tests {
             assert_eq!(normalize_name(raw), "买买提·艾力", "{raw}");
         }
         assert_eq!(normalize_name("·阿依古丽·"), "阿依古丽");
-    }
-
-    #[test]
-    fn masks_all_but_the_first_character() {
-        assert_eq!(mask_name("欧阳子涵"), "欧***");
     }
 
     proptest::proptest! {

@@ -201,7 +201,7 @@ pub fn load_population(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CohortRule;
+    use crate::cohort::CohortRule;
     use crate::normalize::date::Date;
     use crate::normalize::id::parse_id;
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
-use super::text::half_width;
+use crate::text::half_width;
 
 /// Sex, as the registers record it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,6 +33,24 @@ pub enum PersonStatus {
     Deceased,
     MovedOut,
     Cancelled,
+}
+
+/// The student statuses that count as enrolled (config `in_school_statuses`; by default
+/// in school and home-delivered).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InSchool(pub Vec<StudentStatus>);
+
+impl Default for InSchool {
+    fn default() -> Self {
+        InSchool(vec![StudentStatus::InSchool, StudentStatus::HomeDelivered])
+    }
+}
+
+impl InSchool {
+    /// Whether a record of this status counts as enrolled.
+    pub fn contains(&self, status: StudentStatus) -> bool {
+        self.0.contains(&status)
+    }
 }
 
 /// A student record's status.

@@ -15,10 +15,10 @@ use serde::Serialize;
 
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
-use crate::config::Config;
 use crate::link::identity::Doubted;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
+use crate::normalize::values::InSchool;
 pub use conflicts::Conflict;
 pub use unmatched::{IdOrigin, Unmatched};
 
@@ -69,7 +69,7 @@ pub fn verify(
     registers: &Registers,
     links: &Links,
     ledger: &Ledger,
-    config: &Config,
+    in_school: &InSchool,
 ) -> Findings {
     let unmatched = unmatched::find(registers, links);
     let poor_not_enrolled = ledger
@@ -88,7 +88,7 @@ pub fn verify(
             .map(|&d| ("students", d))
             .chain(links.doubted_poverty.iter().map(|&d| ("poverty", d)))
             .collect(),
-        duplicates: duplicates(registers, links, config),
+        duplicates: duplicates(registers, links, in_school),
         poverty_unmatched: unmatched.poverty,
         exemptions_unmatched: unmatched.exemptions,
         poor_not_enrolled,
@@ -102,13 +102,13 @@ pub fn verify(
 
 /// Children linked to two or more in-school records, each with those links sorted by
 /// student number; children in cohort order.
-fn duplicates(registers: &Registers, links: &Links, config: &Config) -> Vec<Vec<Link>> {
+fn duplicates(registers: &Registers, links: &Links, in_school: &InSchool) -> Vec<Vec<Link>> {
     let students = &registers.students.rows;
     let mut in_school: Vec<Link> = links
         .students
         .iter()
         .chain(&links.extra_students)
-        .filter(|l| config.is_in_school(students[l.record].status))
+        .filter(|l| in_school.contains(students[l.record].status))
         .copied()
         .collect();
     in_school.sort_by(|a, b| {

@@ -11,6 +11,7 @@
 mod corrupt;
 mod household;
 pub mod names;
+mod options;
 mod school;
 mod sink;
 
@@ -22,6 +23,7 @@ use crate::rng::{self, Rng};
 pub use corrupt::ErrorKind;
 use household::{Household, Member};
 use names::NameBook;
+pub use options::generate_options;
 pub use school::HistoryRates;
 use school::{Kin, Record};
 use sink::{CsvSink, DataSink, ParquetSink};
@@ -330,7 +332,7 @@ impl<'a> World<'a> {
     fn write(&mut self, h: &Household, s: &mut Sinks) -> anyhow::Result<()> {
         let county_code = self.counties[h.county as usize].clone();
         let household_no = format!("H{county_code}{:08}", self.household_seq);
-        let window = crate::config::CohortRule::default().window(self.options.as_of);
+        let window = crate::cohort::CohortRule::default().window(self.options.as_of);
         // A household that moved keeps its IDs' birth county; its 户籍 is elsewhere now.
         let residence = if self.rng.chance(self.options.rates.moved_household) {
             self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()

@@ -205,7 +205,7 @@ impl World<'_> {
         } else {
             self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
         };
-        let age = crate::config::CohortRule::default()
+        let age = crate::cohort::CohortRule::default()
             .window(self.options.as_of)
             .age(m.birth);
         let grade = (age - 5).clamp(1, 12);

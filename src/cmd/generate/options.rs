@@ -1,7 +1,7 @@
 //! The validated options of `sanku generate`.
 
+use super::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::cli::GenerateArgs;
-use crate::cmd::generate::{ErrorKind, GenerateOptions, Headers, Rates};
 use crate::error::bad_input;
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
