@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod cohort;
 pub mod config;
 pub mod error;
+pub mod ingest;
 pub mod link;
 pub mod load;
 pub mod mask;
@@ -84,7 +85,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, mut registers) = normalize::load_registers(config, &progress, &mut timer)?;
+        let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
             cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
         });
@@ -162,7 +163,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, registers) = normalize::load_registers(config, &progress, &mut timer)?;
+        let (inputs, registers) = ingest_registers(config, &progress, &mut timer)?;
         let rejects = all_rejects(&registers);
         let dir = run_dir.path();
         output::rejects::write_rejects(dir, &rejects)?;
@@ -202,9 +203,29 @@ fn prepare_out(config: &Config) -> anyhow::Result<Out> {
         .as_deref()
         .map(output::pseudonym::Pseudonymizer::load)
         .transpose()?;
-    let inputs: Vec<_> = config.sources.values().map(|s| s.path.as_path()).collect();
+    let inputs: Vec<_> = config
+        .inputs
+        .sources
+        .values()
+        .map(|s| s.path.as_path())
+        .collect();
     let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
     Ok(Out { dir, pseudonymizer })
+}
+
+/// Reads and normalises the registers, keeping whole the population rows of school age.
+fn ingest_registers(
+    config: &Config,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let window = config.cohort.window(config.as_of);
+    ingest::ingest(
+        &config.inputs,
+        &|birth| window.contains(birth),
+        progress,
+        timer,
+    )
 }
 
 /// Runs `work` on a thread pool of the configured size.

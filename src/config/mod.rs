@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::cli::RunArgs;
 use crate::cohort::CohortRule;
 use crate::error::bad_input;
+use crate::ingest::{CHUNK_ROWS, Inputs};
 use crate::link::fuzzy::FuzzyOptions;
 use crate::link::priors::{LevelValues, Overrides};
 use crate::load::SourceOptions;
@@ -22,17 +23,15 @@ use crate::schema::{Field, SourceKind};
 /// Everything a run needs to know.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub sources: BTreeMap<SourceKind, SourceOptions>,
+    /// The registers, how to read them and the words they use.
+    pub inputs: Inputs,
     pub out: PathBuf,
     pub as_of: Date,
     pub cohort: CohortRule,
-    pub vocabulary: Vocabulary,
     /// Student statuses that count as enrolled.
     pub in_school: InSchool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// Rows read per chunk of an input file.
-    pub chunk_rows: usize,
     /// The key file of a pseudonymised run.
     pub pseudonymize: Option<PathBuf>,
     pub quiet: bool,
@@ -223,19 +222,21 @@ impl Config {
         }
 
         Ok(Config {
-            sources,
+            inputs: Inputs {
+                sources,
+                vocabulary,
+                chunk_rows: match args.chunk_rows {
+                    Some(0) => return Err(bad_input("--chunk-rows must be at least 1")),
+                    Some(n) => n,
+                    None => CHUNK_ROWS,
+                },
+            },
             out: args.out.clone(),
             as_of,
             cohort,
-            vocabulary,
             in_school,
             threads: threads(args.threads)?,
             pseudonymize: args.pseudonymize.clone(),
-            chunk_rows: match args.chunk_rows {
-                Some(0) => return Err(bad_input("--chunk-rows must be at least 1")),
-                Some(n) => n,
-                None => crate::normalize::population::CHUNK_ROWS,
-            },
             quiet: args.quiet,
             verbose: args.verbose,
             fuzzy: fuzzy_options(args, &file.linkage)?,

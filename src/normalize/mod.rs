@@ -18,13 +18,10 @@ use self::date::Date;
 use self::field::Row;
 use self::id::IdNumber;
 use self::values::{PersonStatus, Sex, StudentStatus, Vocabulary};
-use crate::config::Config;
-use crate::load::{self, InputInfo, Table};
-use crate::progress::Progress;
+use crate::load::Table;
 use crate::reject::Reject;
-use crate::schema::{Field, SourceKind};
+use crate::schema::Field;
 pub use crate::text::Text;
-use crate::timer::Timer;
 use population::Population;
 
 /// A population register row.
@@ -106,83 +103,8 @@ pub struct Registers {
     pub exemptions: Option<Records<Exemption>>,
 }
 
-fn required<T>(loaded: Option<T>, kind: SourceKind) -> anyhow::Result<T> {
-    loaded.ok_or_else(|| crate::error::bad_input(format!("no {kind} file given")))
-}
-
 /// A normalised row, and the warning it carries when a field was lost.
 pub type Converted<T> = Result<(T, Option<Reject>), Reject>;
-
-/// Streams one source (students, poverty, exemptions) through `convert`, chunk by chunk:
-/// each chunk is normalised in parallel while the next is read.
-pub fn load_records<T: Send>(
-    kind: SourceKind,
-    config: &Config,
-    progress: &Progress,
-    convert: impl Fn(&Row) -> Converted<T> + Sync,
-) -> anyhow::Result<Option<(InputInfo, Records<T>)>> {
-    let Some(options) = config.sources.get(&kind) else {
-        return Ok(None);
-    };
-    let mut records = Records {
-        rows: Vec::new(),
-        rejects: Vec::new(),
-        warnings: Vec::new(),
-        rows_in: 0,
-    };
-    let mut pieces = Vec::new();
-    let info = load::stream_table(kind, options, progress, config.chunk_rows, &mut |table| {
-        normalize_table(table, &convert, &mut pieces, &mut records);
-        Ok(())
-    })?;
-    records.rows = join(pieces);
-    Ok(Some((info, records)))
-}
-
-/// Loads and normalises every register: the population streamed down to what later stages
-/// need, the others whole. Returns what the manifest records of each input, in source
-/// order.
-pub fn load_registers(
-    config: &Config,
-    progress: &Progress,
-    timer: &mut Timer,
-) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
-    let vocabulary = &config.vocabulary;
-    let (population_info, population) = timer.stage("population", || {
-        population::load_population(config, progress)
-    })?;
-    let (students_info, students) = timer.stage("students", || {
-        let loaded = load_records(SourceKind::Students, config, progress, |row| {
-            student(row, vocabulary)
-        })?;
-        required(loaded, SourceKind::Students)
-    })?;
-    let (poverty_info, poverty) = timer.stage("poverty", || {
-        let loaded = load_records(SourceKind::Poverty, config, progress, |row| {
-            poverty_member(row, vocabulary)
-        })?;
-        required(loaded, SourceKind::Poverty)
-    })?;
-    let exemptions = timer.stage("exemptions", || {
-        load_records(SourceKind::Exemptions, config, progress, |row| {
-            exemption(row, vocabulary)
-        })
-    })?;
-    let mut inputs = vec![population_info, students_info, poverty_info];
-    let exemptions = exemptions.map(|(info, records)| {
-        inputs.push(info);
-        records
-    });
-    Ok((
-        inputs,
-        Registers {
-            population,
-            students,
-            poverty,
-            exemptions,
-        },
-    ))
-}
 
 /// The pieces laid end to end in one exact allocation, each freed once copied.
 pub(crate) fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
@@ -195,7 +117,7 @@ pub(crate) fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
 
 /// Normalises one chunk in parallel and appends its rows (as pieces, joined at the end) and
 /// its rejects, in row order.
-fn normalize_table<T: Send>(
+pub(crate) fn normalize_table<T: Send>(
     table: &Table,
     convert: impl Fn(&Row) -> Converted<T> + Sync,
     pieces: &mut Vec<Vec<T>>,
@@ -269,7 +191,7 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Rejec
     })
 }
 
-fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
+pub(crate) fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
     let student_no = row.required_text(Field::StudentNo)?;
     let column = row.record_id();
     let warning = id_warning(row, &column);
@@ -309,7 +231,7 @@ fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
     Ok((student, warning))
 }
 
-fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember> {
+pub(crate) fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember> {
     let id = row.record_id();
     let warning = id_warning(row, &id);
     let name = row.name()?;
@@ -327,7 +249,7 @@ fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember
     Ok((member, warning))
 }
 
-fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {
+pub(crate) fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {
     let id = row.required_id()?;
     let exemption = Exemption {
         line: row.line(),

@@ -9,17 +9,15 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 use rustc_hash::{FxHashSet, FxHasher};
 
+use super::date::Date;
 use super::field::Row;
 use super::id::{IdNumber, id_code, id_text};
 use super::id_set::IdSet;
 use super::person;
 use super::values::Vocabulary;
-use crate::cohort::CohortWindow;
-use crate::config::Config;
-use crate::load::{self, InputInfo, Table};
-use crate::progress::Progress;
+use crate::load::Table;
 use crate::reject::Reject;
-use crate::schema::{Field, SourceKind};
+use crate::schema::Field;
 
 /// What the run keeps of the population register.
 #[derive(Debug, Default)]
@@ -56,7 +54,8 @@ impl Population {
 /// Collects the population chunk by chunk.
 pub struct PopulationBuilder<'a> {
     vocabulary: &'a Vocabulary,
-    window: CohortWindow,
+    /// Whether a row born on this day is kept whole (the school-age rule).
+    keep_whole: &'a (dyn Fn(Date) -> bool + Sync),
     /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept. Kept
     /// as the pieces the chunks produced and joined once at the end, so that a growing
     /// vector is never copied over and over.
@@ -76,10 +75,11 @@ struct Part {
 }
 
 impl<'a> PopulationBuilder<'a> {
-    pub fn new(vocabulary: &'a Vocabulary, window: CohortWindow) -> Self {
+    /// A builder keeping whole the rows whose birth date `keep_whole` accepts.
+    pub fn new(vocabulary: &'a Vocabulary, keep_whole: &'a (dyn Fn(Date) -> bool + Sync)) -> Self {
         PopulationBuilder {
             vocabulary,
-            window,
+            keep_whole,
             keys: Vec::new(),
             school_age: Vec::new(),
             population: Population {
@@ -121,7 +121,7 @@ impl<'a> PopulationBuilder<'a> {
         if let Some(province) = p.division.get(..2).and_then(|d| d.parse::<u32>().ok()) {
             part.provinces |= 1 << province;
         }
-        if self.window.contains(p.birth) {
+        if (self.keep_whole)(p.birth) {
             part.school_age.push(p);
         }
     }
@@ -169,41 +169,13 @@ fn rank(p: &super::Person) -> u64 {
     (u64::from(p.status as u8) << 61) | (content << 32) | (p.line & LINE_MASK)
 }
 
-/// Rows per chunk: large enough to keep every thread busy, small enough that the text of
-/// one chunk (and the next, being read) stays within a few hundred megabytes.
-pub const CHUNK_ROWS: usize = 1 << 20;
-
-/// Streams the population file named in the config through a [`PopulationBuilder`].
-pub fn load_population(
-    config: &Config,
-    progress: &Progress,
-) -> anyhow::Result<(InputInfo, Population)> {
-    let options = config
-        .sources
-        .get(&SourceKind::Population)
-        .ok_or_else(|| crate::error::bad_input("no population file given"))?;
-    let window = config.cohort.window(config.as_of);
-    let mut builder = PopulationBuilder::new(&config.vocabulary, window);
-    let info = load::stream_table(
-        SourceKind::Population,
-        options,
-        progress,
-        config.chunk_rows,
-        &mut |chunk| {
-            builder.add(chunk);
-            Ok(())
-        },
-    )?;
-    let population = builder.finish(&load::display_name(&options.path));
-    Ok((info, population))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cohort::CohortRule;
-    use crate::normalize::date::Date;
+    use crate::load::InputInfo;
     use crate::normalize::id::parse_id;
+    use crate::schema::SourceKind;
 
     fn build(rows: &[(u64, &str, &str)]) -> Population {
         let fields = [
@@ -233,7 +205,8 @@ mod tests {
         }
         let vocabulary = Vocabulary::default();
         let window = CohortRule::default().window(Date::new(2026, 9, 1).unwrap());
-        let mut builder = PopulationBuilder::new(&vocabulary, window);
+        let school_age = |birth| window.contains(birth);
+        let mut builder = PopulationBuilder::new(&vocabulary, &school_age);
         builder.add(&table);
         builder.finish("population.csv")
     }

@@ -1,0 +1,132 @@
+//! Stages 1 and 2 fused, `ingest`: each register is read (`load`) chunk by chunk and each
+//! chunk normalised (`normalize`) while the next is read; of the population only what
+//! later stages need is kept, the rule for what is kept whole passed in (the school-age
+//! rule of `cohort`).
+
+use std::collections::BTreeMap;
+
+use crate::load::{self, InputInfo, SourceOptions};
+use crate::normalize::date::Date;
+use crate::normalize::field::Row;
+use crate::normalize::population::{Population, PopulationBuilder};
+use crate::normalize::values::Vocabulary;
+use crate::normalize::{
+    Converted, Records, Registers, exemption, join, normalize_table, poverty_member, student,
+};
+use crate::progress::Progress;
+use crate::schema::SourceKind;
+use crate::timer::Timer;
+
+/// Rows per chunk: large enough to keep every thread busy, small enough that the text of
+/// one chunk (and the next, being read) stays within a few hundred megabytes.
+pub const CHUNK_ROWS: usize = 1 << 20;
+
+/// What ingestion reads and how.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    pub sources: BTreeMap<SourceKind, SourceOptions>,
+    pub vocabulary: Vocabulary,
+    /// Rows read per chunk of an input file.
+    pub chunk_rows: usize,
+}
+
+fn required<T>(loaded: Option<T>, kind: SourceKind) -> anyhow::Result<T> {
+    loaded.ok_or_else(|| crate::error::bad_input(format!("no {kind} file given")))
+}
+
+/// Streams one source (students, poverty, exemptions) through `convert`, chunk by chunk:
+/// each chunk is normalised in parallel while the next is read.
+fn load_records<T: Send>(
+    kind: SourceKind,
+    inputs: &Inputs,
+    progress: &Progress,
+    convert: impl Fn(&Row) -> Converted<T> + Sync,
+) -> anyhow::Result<Option<(InputInfo, Records<T>)>> {
+    let Some(options) = inputs.sources.get(&kind) else {
+        return Ok(None);
+    };
+    let mut records = Records {
+        rows: Vec::new(),
+        rejects: Vec::new(),
+        warnings: Vec::new(),
+        rows_in: 0,
+    };
+    let mut pieces = Vec::new();
+    let info = load::stream_table(kind, options, progress, inputs.chunk_rows, &mut |table| {
+        normalize_table(table, &convert, &mut pieces, &mut records);
+        Ok(())
+    })?;
+    records.rows = join(pieces);
+    Ok(Some((info, records)))
+}
+
+/// Reads and normalises every register: the population streamed down to what later stages
+/// need (every row's ID, and whole only the rows whose birth date `keep_whole` accepts),
+/// the others whole. Returns what the manifest records of each input, in source order.
+pub fn ingest(
+    inputs: &Inputs,
+    keep_whole: &(dyn Fn(Date) -> bool + Sync),
+    progress: &Progress,
+    timer: &mut Timer,
+) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let vocabulary = &inputs.vocabulary;
+    let (population_info, population) = timer.stage("population", || {
+        load_population(inputs, keep_whole, progress)
+    })?;
+    let (students_info, students) = timer.stage("students", || {
+        let loaded = load_records(SourceKind::Students, inputs, progress, |row| {
+            student(row, vocabulary)
+        })?;
+        required(loaded, SourceKind::Students)
+    })?;
+    let (poverty_info, poverty) = timer.stage("poverty", || {
+        let loaded = load_records(SourceKind::Poverty, inputs, progress, |row| {
+            poverty_member(row, vocabulary)
+        })?;
+        required(loaded, SourceKind::Poverty)
+    })?;
+    let exemptions = timer.stage("exemptions", || {
+        load_records(SourceKind::Exemptions, inputs, progress, |row| {
+            exemption(row, vocabulary)
+        })
+    })?;
+    let mut inputs = vec![population_info, students_info, poverty_info];
+    let exemptions = exemptions.map(|(info, records)| {
+        inputs.push(info);
+        records
+    });
+    Ok((
+        inputs,
+        Registers {
+            population,
+            students,
+            poverty,
+            exemptions,
+        },
+    ))
+}
+
+/// Streams the population file through a [`PopulationBuilder`].
+fn load_population(
+    inputs: &Inputs,
+    keep_whole: &(dyn Fn(Date) -> bool + Sync),
+    progress: &Progress,
+) -> anyhow::Result<(InputInfo, Population)> {
+    let options = inputs
+        .sources
+        .get(&SourceKind::Population)
+        .ok_or_else(|| crate::error::bad_input("no population file given"))?;
+    let mut builder = PopulationBuilder::new(&inputs.vocabulary, keep_whole);
+    let info = load::stream_table(
+        SourceKind::Population,
+        options,
+        progress,
+        inputs.chunk_rows,
+        &mut |chunk| {
+            builder.add(chunk);
+            Ok(())
+        },
+    )?;
+    let population = builder.finish(&load::display_name(&options.path));
+    Ok((info, population))
+}
