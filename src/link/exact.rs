@@ -7,33 +7,12 @@
 //! row order.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
-use super::identity::{Verdict, Verifier, split_verdicts};
+use super::identity::{IdIndex, Verdict, Verifier, split_verdicts};
 use super::{Links, exact_link, first_of_each};
-use crate::normalize::id::{IdNumber, id_code};
+use crate::normalize::id::IdNumber;
 use crate::normalize::values::StudentStatus;
-use crate::normalize::{Person, PovertyMember, Student};
-
-/// Indexes cohort children by usable ID number.
-pub struct IdIndex {
-    by_id: FxHashMap<u64, u32>,
-}
-
-impl IdIndex {
-    pub fn new(children: &[Person]) -> Self {
-        let by_id = children
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| id_code(&c.id).map(|code| (code, i as u32)))
-            .collect();
-        IdIndex { by_id }
-    }
-
-    pub fn child_of(&self, id: &IdNumber) -> Option<usize> {
-        id_code(id).and_then(|code| self.by_id.get(&code).map(|&i| i as usize))
-    }
-}
+use crate::normalize::{PovertyMember, Student};
 
 /// For each record with a usable ID of a cohort child, the (child, record) pairs sorted by
 /// child, each child's records ordered by `preference` (best first).

@@ -11,14 +11,35 @@
 //! A homophone, a traditional form, a one-day slip, or a changed name on a matching birth
 //! date weigh well above the threshold and link.
 
+use rustc_hash::FxHashMap;
+
 use super::Link;
 use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex};
-use super::exact::IdIndex;
 use crate::cohort::Cohort;
-use crate::normalize::Registers;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdNumber, id_code};
 use crate::normalize::values::Sex;
+use crate::normalize::{Person, Registers};
+
+/// Indexes cohort children by usable ID number.
+pub struct IdIndex {
+    by_id: FxHashMap<u64, u32>,
+}
+
+impl IdIndex {
+    pub fn new(children: &[Person]) -> Self {
+        let by_id = children
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| id_code(&c.id).map(|code| (code, i as u32)))
+            .collect();
+        IdIndex { by_id }
+    }
+
+    pub fn child_of(&self, id: &IdNumber) -> Option<usize> {
+        id_code(id).and_then(|code| self.by_id.get(&code).map(|&i| i as usize))
+    }
+}
 
 /// Fixed weights (bits) of name, birth-date and sex agreement for verifying an exact ID.
 pub const fn name_bits(level: NameLevel) -> f64 {

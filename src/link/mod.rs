@@ -19,9 +19,10 @@ use crate::cohort::Cohort;
 use crate::normalize::Registers;
 use crate::normalize::values::InSchool;
 use assign::PerChild;
-use exact::{IdIndex, group_by_child};
+use exact::group_by_child;
 use fuzzy::FuzzyOptions;
 use identity::Doubted;
+use identity::IdIndex;
 pub use registration::Registrations;
 
 /// How a link was made.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::weights::{FIELDS, LEVELS};
+use super::compare::{FIELDS, LEVELS};
 
 /// Probabilities per field name and level name.
 pub type LevelValues = BTreeMap<String, BTreeMap<String, f64>>;

@@ -8,42 +8,8 @@
 use serde::Serialize;
 
 use super::compare::Comparison;
+pub use super::compare::{FIELDS, LEVELS};
 use super::priors::Overrides;
-
-/// Fields in weight order.
-pub const FIELDS: [&str; 5] = ["name", "birth_date", "id_number", "sex", "division"];
-
-/// Level names per field, strongest first; the last level of every field but the name is
-/// "missing".
-pub const LEVELS: [&[&str]; 5] = [
-    &[
-        "exact",
-        "same_pinyin",
-        "same_given_name",
-        "one_char_off",
-        "similar",
-        "different",
-    ],
-    &[
-        "exact",
-        "day_month_swapped",
-        "one_day_off",
-        "year_off_by_one",
-        "month_off_by_one",
-        "same_year_month",
-        "different",
-        "missing",
-    ],
-    &[
-        "exact",
-        "typo",
-        "same_birth_and_place",
-        "different",
-        "missing",
-    ],
-    &["same", "different", "missing"],
-    &["same_county", "same_prefecture", "different", "missing"],
-];
 
 /// A pair's comparison level per field, as indices into [`LEVELS`].
 pub type Levels = [u8; 5];

@@ -1,0 +1,152 @@
+//! The layout stays easy to see: modules depend on each other one way only (no import
+//! cycle between sibling modules at any level of `src/`), and no source file is longer
+//! than 600 lines.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A module path: `["link", "weights"]`; the crate root is empty.
+type Module = Vec<String>;
+
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            source_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The module a file defines (a/b.rs and a/b/mod.rs both define a::b).
+fn module_of(src: &Path, file: &Path) -> Module {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Module = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The code of a file before its tests.
+fn code_of(file: &Path) -> String {
+    let text = fs::read_to_string(file).unwrap();
+    match text.find("#[cfg(test)]") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Every `crate::a::b` and `super::a` path in `code`, as module paths from the root.
+fn referenced(code: &str, module: &Module) -> Vec<Module> {
+    let mut out = Vec::new();
+    let bytes = code.as_bytes();
+    for start in ["crate::", "super::"] {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(start) {
+            let at = from + at;
+            from = at + start.len();
+            if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
+                continue;
+            }
+            let tail: String = code[from..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let rest: Module = tail
+                .split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            // `super` of a::b (a/b.rs or a/b/mod.rs) is a.
+            let base = if start == "crate::" {
+                Vec::new()
+            } else {
+                module[..module.len().saturating_sub(1)].to_vec()
+            };
+            out.push([base, rest].concat());
+        }
+    }
+    out
+}
+
+#[test]
+fn no_import_cycles_and_no_long_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let modules: BTreeMap<Module, PathBuf> = files
+        .iter()
+        .map(|f| (module_of(&src, f), f.clone()))
+        .collect();
+    let resolve = |path: &Module| -> Module {
+        (0..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|p| modules.contains_key(p))
+            .unwrap_or_default()
+    };
+
+    // Edges between siblings: a reference from a::b::c to a::d::e is b → d under a.
+    let mut graph: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    let mut long = Vec::new();
+    for (module, file) in &modules {
+        let lines = fs::read_to_string(file).unwrap().lines().count();
+        if lines > 600 {
+            long.push(format!("{} ({lines} lines)", file.display()));
+        }
+        for target in referenced(&code_of(file), module) {
+            let target = resolve(&target);
+            let common = module
+                .iter()
+                .zip(&target)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if common == module.len() || common == target.len() {
+                continue;
+            }
+            graph
+                .entry(module[..=common].to_vec())
+                .or_default()
+                .insert(target[..=common].to_vec());
+        }
+    }
+    assert!(long.is_empty(), "files over 600 lines: {long:?}");
+
+    // Every edge a → b on a cycle has a path back from b to a.
+    let reaches = |from: &Module, to: &Module| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(m) = stack.pop() {
+            if &m == to {
+                return true;
+            }
+            if seen.insert(m.clone()) {
+                stack.extend(graph.get(&m).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    let mut cycles = Vec::new();
+    for (a, targets) in &graph {
+        for b in targets {
+            if reaches(b, a) {
+                cycles.push(format!("{} → {}", a.join("::"), b.join("::")));
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "edges on import cycles: {cycles:#?}");
+    assert!(
+        graph.len() > 10,
+        "the import graph was not read: {} modules",
+        graph.len()
+    );
+}
