@@ -177,7 +177,16 @@ pub fn read_csv_chunks(
             }
             _ => None,
         };
-        if let Some(all) = plain {
+        // Fields joined end to end may form a character that neither holds alone (a lead
+        // byte, a delimiter, a continuation byte): each field must start and end on a
+        // character boundary, or the row is decoded field by field and rejected.
+        let whole = |all: &str| {
+            mapping.iter().all(|&(_, i)| {
+                let range = splitter.range(i);
+                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
+            })
+        };
+        if let Some(all) = plain.filter(|all| whole(all)) {
             table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
             continue;
         }

@@ -490,3 +490,21 @@ fn a_run_killed_at_any_moment_leaves_the_previous_run_or_the_new_one() {
         "every kill came too late to test anything ({new} new)"
     );
 }
+
+#[test]
+fn a_character_split_by_a_delimiter_rejects_its_row() {
+    // Found by fuzzing: the two halves of "ϼ" (CF BC) on either side of a comma are valid
+    // UTF-8 once the fields are joined, and slicing the row at the field boundary panicked.
+    let wd = Workdir::with_fixture("demo");
+    let mut bytes = fs::read(wd.path("input/students.csv")).unwrap();
+    bytes.extend_from_slice(b"G5301029004,\xCF,\xBC,1,2012-06-01,2153000001,530102,7,x\n");
+    fs::write(wd.path("input/students.csv"), bytes).unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let rejects = rejects_of(&wd, "out", "students.csv");
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with("students.csv,23,") && r.contains("not valid utf-8")),
+        "{rejects:?}"
+    );
+}
