@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+mod file;
+use file::{CohortFile, ConfigFile, LinkageFile, SourceFile, read_config_file};
 
 use crate::cli::RunArgs;
 use crate::cohort::CohortRule;
 use crate::error::bad_input;
 use crate::ingest::{CHUNK_ROWS, Inputs};
 use crate::link::fuzzy::FuzzyOptions;
-use crate::link::priors::{LevelValues, Overrides};
+use crate::link::priors::Overrides;
 use crate::load::SourceOptions;
 use crate::load::encoding::{Encoding, UndecodableShare};
 use crate::normalize::date::Date;
@@ -42,75 +42,6 @@ pub struct Config {
     pub fuzzy: FuzzyOptions,
     /// County codes (6 digits) under key monitoring: marked and listed first.
     pub monitored_counties: Vec<String>,
-}
-
-/// The TOML config file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    as_of: Option<String>,
-    max_undecodable_share: Option<f64>,
-    in_school_statuses: Option<Vec<String>>,
-    #[serde(default)]
-    monitored_counties: Vec<String>,
-    #[serde(default)]
-    cohort: CohortFile,
-    #[serde(default)]
-    sex: SexFile,
-    #[serde(default)]
-    exemption_reasons: BTreeMap<String, String>,
-    #[serde(default)]
-    linkage: LinkageFile,
-    population: Option<SourceFile>,
-    students: Option<SourceFile>,
-    poverty: Option<SourceFile>,
-    exemptions: Option<SourceFile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CohortFile {
-    entry_age: Option<i32>,
-    max_age: Option<i32>,
-    /// Cutoff day as MM-DD.
-    cutoff: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LinkageFile {
-    accept: Option<f64>,
-    review: Option<f64>,
-    tie_margin: Option<f64>,
-    block_cap: Option<u64>,
-    candidate_floor: Option<f64>,
-    id_doubt: Option<f64>,
-    #[serde(default)]
-    m: LevelValues,
-    #[serde(default)]
-    u: LevelValues,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SexFile {
-    #[serde(default)]
-    male: Vec<String>,
-    #[serde(default)]
-    female: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceFile {
-    file: Option<PathBuf>,
-    encoding: Option<String>,
-    delimiter: Option<String>,
-    #[serde(default)]
-    columns: BTreeMap<String, String>,
-    /// Status words of this source mapped to logical statuses.
-    #[serde(default)]
-    status: BTreeMap<String, String>,
 }
 
 /// The file names looked for in an input directory, per source stem.
@@ -257,22 +188,6 @@ impl Config {
             "pseudonymized": self.pseudonymize.is_some(),
         })
     }
-}
-
-fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| bad_input(format!("config {}: cannot read: {e}", path.display())))?;
-    let hash = crate::load::csv::hex(&Sha256::digest(&bytes));
-    let text = String::from_utf8(bytes)
-        .map_err(|_| bad_input(format!("config {}: not UTF-8 text", path.display())))?;
-    let parsed = toml::from_str(&text).map_err(|e| {
-        bad_input(format!(
-            "config {}: {}",
-            path.display(),
-            e.to_string().trim_end()
-        ))
-    })?;
-    Ok((parsed, hash))
 }
 
 fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOptions> {

@@ -20,6 +20,7 @@ use crate::error::bad_input;
 use crate::progress::Progress;
 use crate::reject::Reject;
 use crate::schema::SourceKind;
+use crate::text::hex;
 
 /// The bytes the encoding and delimiter are judged on.
 const SNIFF_BYTES: usize = 1 << 20;
@@ -247,11 +248,6 @@ fn sniff_delimiter(head: &[u8], encoding: Encoding) -> u8 {
     let tabs = first_line.matches('\t').count();
     let commas = first_line.matches(',').count();
     if tabs > commas { b'\t' } else { b',' }
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -12,11 +12,11 @@ use polars::prelude::{
 use sha2::{Digest, Sha256};
 
 use super::SourceOptions;
-use super::csv::hex;
 use super::header::map_headers;
 use super::table::{InputInfo, Table};
 use crate::error::bad_input;
 use crate::schema::SourceKind;
+use crate::text::hex;
 
 /// Reads a Parquet extract in chunks of `chunk_rows` rows (each a slice scan, so that
 /// only the row groups it covers are read), handing each to `on_chunk` as a [`Table`]; at

@@ -84,7 +84,7 @@ impl Pseudonymizer {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
         mac.update(value.as_bytes());
         let digest = mac.finalize().into_bytes();
-        format!("P{}", crate::load::csv::hex(&digest[..16]))
+        format!("P{}", crate::text::hex(&digest[..16]))
     }
 
     /// Rewrites every CSV and Parquet file under `dir`.

@@ -1,0 +1,95 @@
+//! The TOML config file as written: every section and key, unknown keys refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::bad_input;
+use crate::link::priors::LevelValues;
+
+/// The TOML config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConfigFile {
+    pub(super) as_of: Option<String>,
+    pub(super) max_undecodable_share: Option<f64>,
+    pub(super) in_school_statuses: Option<Vec<String>>,
+    #[serde(default)]
+    pub(super) monitored_counties: Vec<String>,
+    #[serde(default)]
+    pub(super) cohort: CohortFile,
+    #[serde(default)]
+    pub(super) sex: SexFile,
+    #[serde(default)]
+    pub(super) exemption_reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) linkage: LinkageFile,
+    pub(super) population: Option<SourceFile>,
+    pub(super) students: Option<SourceFile>,
+    pub(super) poverty: Option<SourceFile>,
+    pub(super) exemptions: Option<SourceFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CohortFile {
+    pub(super) entry_age: Option<i32>,
+    pub(super) max_age: Option<i32>,
+    /// Cutoff day as MM-DD.
+    pub(super) cutoff: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LinkageFile {
+    pub(super) accept: Option<f64>,
+    pub(super) review: Option<f64>,
+    pub(super) tie_margin: Option<f64>,
+    pub(super) block_cap: Option<u64>,
+    pub(super) candidate_floor: Option<f64>,
+    pub(super) id_doubt: Option<f64>,
+    #[serde(default)]
+    pub(super) m: LevelValues,
+    #[serde(default)]
+    pub(super) u: LevelValues,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SexFile {
+    #[serde(default)]
+    pub(super) male: Vec<String>,
+    #[serde(default)]
+    pub(super) female: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourceFile {
+    pub(super) file: Option<PathBuf>,
+    pub(super) encoding: Option<String>,
+    pub(super) delimiter: Option<String>,
+    #[serde(default)]
+    pub(super) columns: BTreeMap<String, String>,
+    /// Status words of this source mapped to logical statuses.
+    #[serde(default)]
+    pub(super) status: BTreeMap<String, String>,
+}
+
+pub(super) fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| bad_input(format!("config {}: cannot read: {e}", path.display())))?;
+    let hash = crate::text::hex(&Sha256::digest(&bytes));
+    let text = String::from_utf8(bytes)
+        .map_err(|_| bad_input(format!("config {}: not UTF-8 text", path.display())))?;
+    let parsed = toml::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "config {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        ))
+    })?;
+    Ok((parsed, hash))
+}
