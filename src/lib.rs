@@ -9,26 +9,26 @@
 //! Tables    Registers  Cohort   Links   Ledger    Findings Summary   run directory
 //! ```
 
-pub mod classify;
+pub(crate) mod classify;
 pub mod cli;
 pub mod cmd;
-pub mod cohort;
+pub(crate) mod cohort;
 pub mod config;
 pub mod error;
-pub mod ingest;
+pub(crate) mod ingest;
 pub mod link;
 pub mod load;
 pub mod mask;
 pub mod normalize;
-pub mod output;
+pub(crate) mod output;
 pub mod progress;
-pub mod reject;
+pub(crate) mod reject;
 pub mod rng;
 pub mod schema;
-pub mod summary;
-pub mod text;
-pub mod timer;
-pub mod verify;
+pub(crate) mod summary;
+pub(crate) mod text;
+pub(crate) mod timer;
+pub(crate) mod verify;
 
 use serde_json::json;
 

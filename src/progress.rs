@@ -18,11 +18,6 @@ impl Progress {
         }
     }
 
-    /// A progress bar that never draws.
-    pub fn hidden() -> Progress {
-        Progress { enabled: false }
-    }
-
     /// A bar counting bytes of a file, with rate and ETA.
     pub fn bytes(&self, total: u64, label: &str) -> ProgressBar {
         if !self.enabled {

@@ -15,15 +15,6 @@ impl Rng {
         }
     }
 
-    /// An independent stream derived from this seed and a label.
-    pub fn fork(&self, label: u64) -> Rng {
-        let mut r = Rng {
-            state: self.state ^ label.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        };
-        r.next_u64();
-        r
-    }
-
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;

@@ -4,15 +4,15 @@
 //! sides. A registration or member links to one child; a child may take several
 //! registrations.
 
-pub mod assign;
-pub mod block;
+pub(crate) mod assign;
+pub(crate) mod block;
 pub mod compare;
-pub mod exact;
-pub mod fuzzy;
-pub mod identity;
+pub(crate) mod exact;
+pub(crate) mod fuzzy;
+pub(crate) mod identity;
 mod passes;
-pub mod priors;
-pub mod registration;
+pub(crate) mod priors;
+pub(crate) mod registration;
 pub mod weights;
 
 use crate::cohort::Cohort;

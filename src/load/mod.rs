@@ -4,10 +4,10 @@
 
 pub mod csv;
 pub mod encoding;
-pub mod header;
+pub(crate) mod header;
 pub mod parquet;
 pub mod records;
-pub mod table;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -102,10 +102,6 @@ impl Table {
         (self.lines.len() + self.rejects.len()) as u64
     }
 
-    pub fn has(&self, field: Field) -> bool {
-        self.columns.iter().any(|(f, _)| *f == field)
-    }
-
     /// The text of `field` in `row`; empty when the file has no such column.
     pub fn value(&self, row: usize, field: Field) -> &str {
         self.columns

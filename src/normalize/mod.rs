@@ -4,12 +4,12 @@
 //! its class recorded. Rows are normalised in parallel; results keep the input order.
 
 pub mod date;
-pub mod field;
+pub(crate) mod field;
 pub mod id;
 pub mod id_set;
 pub mod name;
-pub mod name_key;
-pub mod population;
+pub(crate) mod name_key;
+pub(crate) mod population;
 pub mod values;
 
 use rayon::prelude::*;

@@ -3,17 +3,17 @@
 //! (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
 //! manifest is written last.
 
-pub mod atomic;
-pub mod candidates;
-pub mod checks;
-pub mod csv;
-pub mod ledger;
-pub mod links;
-pub mod manifest;
-pub mod pseudonym;
-pub mod rejects;
-pub mod review;
-pub mod run_dir;
-pub mod summary;
+pub(crate) mod atomic;
+pub(crate) mod candidates;
+pub(crate) mod checks;
+pub(crate) mod csv;
+pub(crate) mod ledger;
+pub(crate) mod links;
+pub(crate) mod manifest;
+pub(crate) mod pseudonym;
+pub(crate) mod rejects;
+pub(crate) mod review;
+pub(crate) mod run_dir;
+pub(crate) mod summary;
 
 pub use manifest::{InputRecord, Manifest};

@@ -8,8 +8,8 @@
 //! - duplicate registrations: a child linked to two or more in-school records;
 //! - the priority list: school-age poor children who are not enrolled.
 
-pub mod conflicts;
-pub mod unmatched;
+pub(crate) mod conflicts;
+pub(crate) mod unmatched;
 
 use serde::Serialize;
 
