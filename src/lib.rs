@@ -5,9 +5,12 @@
 //! Data flows one way; each stage is a module that takes the previous stage's type:
 //!
 //! ```text
-//! load → normalize → cohort → link → classify → verify → summary → output
-//! Tables    Registers  Cohort   Links   Ledger    Findings Summary   run directory
+//! ingest (load → normalize) → cohort → link → classify → verify → summary → output
+//!            Registers         Cohort   Links   Ledger    Findings Summary   run directory
 //! ```
+//!
+//! Each stage takes its own options, never the whole [`config::Config`]; see
+//! docs/architecture.md.
 
 pub(crate) mod classify;
 pub mod cli;
