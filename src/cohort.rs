@@ -3,7 +3,7 @@
 //! as-of date). Every other population row is counted, by why it is out.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::Person;
 use crate::normalize::date::Date;
@@ -21,7 +21,7 @@ pub struct CohortWindow {
 }
 
 /// The school-age rule (SPEC §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortRule {
     pub entry_age: i32,
     pub max_age: i32,
@@ -70,7 +70,7 @@ impl CohortWindow {
 }
 
 /// Why population rows are or are not in the cohort.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortCounts {
     pub population_used: u64,
     pub in_cohort: u64,

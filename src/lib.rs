@@ -33,12 +33,12 @@ pub(crate) mod text;
 pub(crate) mod timer;
 pub(crate) mod verify;
 
-use serde_json::json;
-
 use crate::config::Config;
 use crate::load::InputInfo;
 use crate::normalize::{Records, Registers};
-use crate::output::{InputRecord, Manifest};
+use crate::output::manifest::{
+    CohortWindowDates, FuzzyFigures, InputRecord, LinkCounts, Manifest, RunResults,
+};
 use crate::progress::Progress;
 use crate::timer::Timer;
 
@@ -71,15 +71,15 @@ impl std::fmt::Display for RunReport {
 }
 
 /// What the manifest says of one fuzzy pass.
-fn fuzzy_figures(f: &link::fuzzy::FuzzyOutcome) -> serde_json::Value {
-    json!({
-        "blocking": f.blocking,
-        "compared_pairs": f.compared,
-        "candidate_pairs": f.candidates.len(),
-        "links": f.links.len(),
-        "review_pairs": f.review.len(),
-        "parameters": f.params,
-    })
+fn fuzzy_figures(f: &link::fuzzy::FuzzyOutcome) -> FuzzyFigures {
+    FuzzyFigures {
+        blocking: f.blocking.clone(),
+        compared_pairs: f.compared,
+        candidate_pairs: f.candidates.len(),
+        links: f.links.len(),
+        review_pairs: f.review.len(),
+        parameters: f.params.clone(),
+    }
 }
 
 /// The nightly run: every stage in data-flow order, then the run directory.
@@ -130,28 +130,28 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             rejected: all_rejects(&registers).len() as u64,
             seconds: timer.elapsed(),
         };
-        let results = json!({
-            "cohort_window": {
-                "cutoff": cohort.window.cutoff.to_string(),
-                "born_from": cohort.window.born_from.to_string(),
-                "born_to": cohort.window.born_to.to_string(),
+        let results = RunResults {
+            cohort_window: CohortWindowDates {
+                cutoff: cohort.window.cutoff.to_string(),
+                born_from: cohort.window.born_from.to_string(),
+                born_to: cohort.window.born_to.to_string(),
             },
-            "population": cohort.counts,
-            "fuzzy_options": config.fuzzy,
-            "fuzzy_students": links.student_fuzzy.as_ref().map(fuzzy_figures),
-            "fuzzy_student_second": links.student_second_fuzzy.as_ref().map(fuzzy_figures),
-            "fuzzy_poverty": links.poverty_fuzzy.as_ref().map(fuzzy_figures),
-            "links": {
-                "students": links.students.len(),
-                "students_further": links.extra_students.len(),
-                "student_rows_following_their_registration": links.registrations.followers(),
-                "doubted_ids": links.doubted_students.len() + links.doubted_poverty.len(),
-                "poverty": links.poverty.len(),
-                "exemptions": links.exemptions.len(),
+            population: cohort.counts,
+            fuzzy_options: config.fuzzy.clone(),
+            fuzzy_students: links.student_fuzzy.as_ref().map(fuzzy_figures),
+            fuzzy_student_second: links.student_second_fuzzy.as_ref().map(fuzzy_figures),
+            fuzzy_poverty: links.poverty_fuzzy.as_ref().map(fuzzy_figures),
+            links: LinkCounts {
+                students: links.students.len(),
+                students_further: links.extra_students.len(),
+                student_rows_following_their_registration: links.registrations.followers(),
+                doubted_ids: links.doubted_students.len() + links.doubted_poverty.len(),
+                poverty: links.poverty.len(),
+                exemptions: links.exemptions.len(),
             },
-            "checks": summary.checks,
-            "summary": total,
-        });
+            checks: summary.checks.clone(),
+            summary: total.clone(),
+        };
         let manifest = manifest("run", config, &inputs, &registers, Some(results), &timer);
         output::manifest::write_manifest(dir, &manifest)?;
         run_dir.commit()?;
@@ -275,7 +275,7 @@ fn manifest(
     config: &Config,
     inputs: &[InputInfo],
     registers: &Registers,
-    results: Option<serde_json::Value>,
+    results: Option<RunResults>,
     timer: &Timer,
 ) -> Manifest {
     let population = &registers.population;
@@ -293,9 +293,9 @@ fn manifest(
         records.push(input_record(info, e));
     }
     Manifest {
-        sanku_version: env!("CARGO_PKG_VERSION"),
-        command,
-        settings: config.settings_json(),
+        sanku_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: command.to_string(),
+        settings: config.settings(),
         threads: rayon::current_num_threads(),
         inputs: records,
         results,

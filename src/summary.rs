@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::classify::{Ledger, Outcome, REVIEW_ONLY};
 use crate::cohort::Cohort;
@@ -34,7 +34,7 @@ impl Level {
 }
 
 /// One row of the summary.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     pub cohort: u64,
     pub enrolled: u64,

@@ -11,6 +11,7 @@ use polars::prelude::{DataFrame, col, lit};
 use crate::error::bad_input;
 use crate::link::weights::FIELDS;
 use crate::load::parquet::read_frame_where;
+use crate::output::manifest::read_manifest;
 use crate::schema::files;
 
 /// The explanation, as text for a terminal.
@@ -25,14 +26,17 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
     let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
     let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
-    let manifest_path = run.join(files::MANIFEST_JSON);
-    let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| bad_input(format!("{}: missing or not JSON", manifest_path.display())))?;
-    let thresholds = &manifest["results"]["fuzzy_options"]["thresholds"];
-    let accept = thresholds["accept"].as_f64().unwrap_or(f64::INFINITY);
-    let review = thresholds["review"].as_f64().unwrap_or(f64::INFINITY);
+    let manifest = read_manifest(run)?;
+    let thresholds = manifest
+        .results
+        .map(|r| r.fuzzy_options.thresholds)
+        .ok_or_else(|| {
+            bad_input(format!(
+                "{}: the manifest of a `check`, not of a run",
+                run.display()
+            ))
+        })?;
+    let (accept, review) = (thresholds.accept, thresholds.review);
 
     let text = |frame: &DataFrame, column: &str, row: usize| -> String {
         frame

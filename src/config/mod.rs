@@ -18,6 +18,7 @@ use crate::load::SourceOptions;
 use crate::load::encoding::{Encoding, UndecodableShare};
 use crate::normalize::date::Date;
 use crate::normalize::values::{InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
+use crate::output::manifest::Settings;
 use crate::schema::{Field, SourceKind};
 
 /// Everything a run needs to know.
@@ -177,16 +178,21 @@ impl Config {
     }
 
     /// The settings that decide the output, for the manifest.
-    pub fn settings_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "as_of": self.as_of.to_string(),
-            "cohort": self.cohort,
-            "in_school_statuses": self.in_school.0.iter().map(|s| s.key()).collect::<Vec<_>>(),
-            "monitored_counties": self.monitored_counties,
-            "config_file": self.file.as_ref().map(|(p, _)| p.display().to_string()),
-            "config_sha256": self.file.as_ref().map(|(_, h)| h.clone()),
-            "pseudonymized": self.pseudonymize.is_some(),
-        })
+    pub fn settings(&self) -> Settings {
+        Settings {
+            as_of: self.as_of.to_string(),
+            cohort: self.cohort,
+            in_school_statuses: self
+                .in_school
+                .0
+                .iter()
+                .map(|s| s.key().to_string())
+                .collect(),
+            monitored_counties: self.monitored_counties.clone(),
+            config_file: self.file.as_ref().map(|(p, _)| p.display().to_string()),
+            config_sha256: self.file.as_ref().map(|(_, h)| h.clone()),
+            pseudonymized: self.pseudonymize.is_some(),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ pub struct Scored {
 }
 
 /// Thresholds, in bits of match weight.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thresholds {
     pub accept: f64,
     pub review: f64,

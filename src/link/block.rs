@@ -18,16 +18,16 @@ use std::hash::Hasher;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::{CompareView, Views};
 use crate::normalize::name_key::pinyin_key_hashes;
 use crate::normalize::values::Sex;
 
 /// One blocking pass's figures.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PassStats {
-    pub pass: &'static str,
+    pub pass: String,
     /// Pairs the pass produced (before the union removes repeats).
     pub pairs: u64,
     /// Left × right size of the largest block kept.
@@ -98,7 +98,7 @@ impl Blocking {
         };
         for (pass, keys) in PASSES {
             let mut stats = PassStats {
-                pass,
+                pass: pass.to_string(),
                 ..PassStats::default()
             };
             let index = if others.len == 0 {
@@ -477,7 +477,7 @@ mod tests {
         ];
         let (pairs, stats) = block(&left, &right, DEFAULT_BLOCK_CAP);
         assert_eq!(pairs, vec![(0, 0), (0, 1), (0, 2)]);
-        let by_pass: Vec<(&str, u64)> = stats.iter().map(|p| (p.pass, p.pairs)).collect();
+        let by_pass: Vec<(&str, u64)> = stats.iter().map(|p| (p.pass.as_str(), p.pairs)).collect();
         assert_eq!(
             by_pass,
             vec![

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::assign::{PerChild, Scored, Thresholds, assign};
 use super::block::{
@@ -21,7 +21,7 @@ use crate::normalize::name_key::simplified;
 use crate::rng::Rng;
 
 /// Fuzzy linkage settings.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FuzzyOptions {
     pub thresholds: Thresholds,
     pub block_cap: u64,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::{FIELDS, LEVELS};
 
@@ -17,7 +17,7 @@ pub type LevelValues = BTreeMap<String, BTreeMap<String, f64>>;
 pub const MIN_EM_PAIRS: usize = 200;
 
 /// Fixed m and u values from the config.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Overrides {
     #[serde(default)]
     pub m: LevelValues,

@@ -5,7 +5,7 @@
 //! weighs nothing. Exact name agreement is adjusted for the name's frequency: 王伟
 //! agreeing says less than 欧阳子涵 agreeing.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::Comparison;
 pub use super::compare::{FIELDS, LEVELS};
@@ -38,7 +38,7 @@ fn is_neutral(field: usize, level: u8) -> bool {
 }
 
 /// m and u per field and level, and the share of matches among candidate pairs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
@@ -49,7 +49,7 @@ pub struct Params {
 }
 
 /// Where a fit's m probabilities came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MSource {
     /// Fitted by EM on the candidate pairs.

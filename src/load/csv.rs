@@ -129,8 +129,8 @@ pub fn read_csv_chunks(
         undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
-        format: "csv",
-        encoding: Some(encoding.key()),
+        format: "csv".into(),
+        encoding: Some(encoding.key().into()),
         bytes,
         sha256: String::new(),
     };

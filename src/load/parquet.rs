@@ -57,7 +57,7 @@ pub fn read_parquet_chunks(
         undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
-        format: "parquet",
+        format: "parquet".into(),
         encoding: None,
         bytes,
         sha256: hex(&hasher.finalize()),

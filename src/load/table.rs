@@ -3,18 +3,18 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::reject::Reject;
 use crate::schema::{Field, SourceKind};
 
 /// What the manifest records about an input file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InputInfo {
     pub source: String,
     pub path: PathBuf,
-    pub format: &'static str,
-    pub encoding: Option<&'static str>,
+    pub format: String,
+    pub encoding: Option<String>,
     pub bytes: u64,
     pub sha256: String,
     /// Rows rejected because they hold bytes not valid in the file's encoding.

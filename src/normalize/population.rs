@@ -189,7 +189,7 @@ mod tests {
             undecodable_rows: 0,
             source: "population".into(),
             path: "population.csv".into(),
-            format: "csv",
+            format: "csv".into(),
             encoding: None,
             bytes: 0,
             sha256: String::new(),

@@ -1,17 +1,29 @@
 //! manifest.json: the audit record of a run — version, settings and config hash, every
 //! input with its checksum and row accounting (rows in = used + rejected), the cohort
-//! window, counts, stage timings and the thread count.
+//! window, counts, stage timings and the thread count. One typed [`Manifest`] is written
+//! here and read back by `explain` and `evaluate`.
+//!
+//! The objects under `settings` and `results` are written with their keys in alphabetical
+//! order at every depth, as they always have been, so that manifests diff cleanly.
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::atomic::write_atomic;
+use crate::cohort::{CohortCounts, CohortRule};
+use crate::error::bad_input;
+use crate::link::block::PassStats;
+use crate::link::fuzzy::FuzzyOptions;
+use crate::link::weights::Params;
 use crate::load::InputInfo;
 use crate::schema::files;
+use crate::summary::Counts;
+use crate::timer::StageRecord;
+use crate::verify::CheckCounts;
 
 /// Row accounting of one input file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InputRecord {
     #[serde(flatten)]
     pub info: InputInfo,
@@ -21,18 +33,88 @@ pub struct InputRecord {
 }
 
 /// The manifest of a run or check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
-    pub sanku_version: &'static str,
-    pub command: &'static str,
-    pub settings: serde_json::Value,
+    pub sanku_version: String,
+    pub command: String,
+    #[serde(serialize_with = "sorted")]
+    pub settings: Settings,
     pub threads: usize,
     pub inputs: Vec<InputRecord>,
     /// Present for `run`: cohort window and counts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub results: Option<serde_json::Value>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "sorted"
+    )]
+    pub results: Option<RunResults>,
     /// Seconds per stage, in pipeline order.
-    pub stages: Vec<crate::timer::StageRecord>,
+    pub stages: Vec<StageRecord>,
+}
+
+/// The settings that decide the output.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    pub as_of: String,
+    pub cohort: CohortRule,
+    pub config_file: Option<String>,
+    pub config_sha256: Option<String>,
+    pub in_school_statuses: Vec<String>,
+    pub monitored_counties: Vec<String>,
+    #[serde(default)]
+    pub pseudonymized: bool,
+}
+
+/// What a run found.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunResults {
+    pub checks: CheckCounts,
+    pub cohort_window: CohortWindowDates,
+    pub fuzzy_options: FuzzyOptions,
+    pub fuzzy_poverty: Option<FuzzyFigures>,
+    pub fuzzy_student_second: Option<FuzzyFigures>,
+    pub fuzzy_students: Option<FuzzyFigures>,
+    pub links: LinkCounts,
+    /// Population rows by why they are in or out of the cohort.
+    pub population: CohortCounts,
+    pub summary: Counts,
+}
+
+/// The cohort window as dates.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CohortWindowDates {
+    pub born_from: String,
+    pub born_to: String,
+    pub cutoff: String,
+}
+
+/// What one fuzzy pass did.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FuzzyFigures {
+    pub blocking: Vec<PassStats>,
+    pub candidate_pairs: usize,
+    pub compared_pairs: u64,
+    pub links: usize,
+    pub parameters: Params,
+    pub review_pairs: usize,
+}
+
+/// How many links of each kind.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LinkCounts {
+    pub doubted_ids: usize,
+    pub exemptions: usize,
+    pub poverty: usize,
+    pub student_rows_following_their_registration: usize,
+    pub students: usize,
+    pub students_further: usize,
+}
+
+/// Serialises through a JSON value, whose objects keep their keys sorted.
+fn sorted<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
 }
 
 /// Writes manifest.json.
@@ -43,4 +125,21 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         Ok(())
     })?;
     Ok(())
+}
+
+/// Reads the manifest of a run directory; missing or of another shape is bad input.
+pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {
+    let path = run.join(files::MANIFEST_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad_input(format!(
+            "{}: cannot read: {e}; is this a run directory?",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{}: not a manifest this version of sanku reads: {e}",
+            path.display()
+        ))
+    })
 }

@@ -15,5 +15,3 @@ pub(crate) mod rejects;
 pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
-
-pub use manifest::{InputRecord, Manifest};

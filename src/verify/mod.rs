@@ -11,7 +11,7 @@
 pub(crate) mod conflicts;
 pub(crate) mod unmatched;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
@@ -44,7 +44,7 @@ pub struct Findings {
 }
 
 /// How many findings of each kind, for summary.json and the manifest.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckCounts {
     pub registry_only: u64,
     pub registry_only_outside_divisions: u64,

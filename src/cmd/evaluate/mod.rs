@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 use crate::output::atomic::write_atomic;
+use crate::output::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -204,10 +205,12 @@ fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
             .map_err(|e| bad_input(format!("{}: not JSON: {e}", path.display())))
     };
     let facts = read_json(truth.join("generated.json"))?;
-    let manifest = read_json(run.join("manifest.json"))?;
-    let run_as_of = &manifest["settings"]["as_of"];
-    let run_population = &manifest["inputs"][0]["rows_in"];
-    if run_as_of != &facts["as_of"] || run_population != &facts["population"] {
+    let manifest = read_manifest(run)?;
+    let run_as_of = &manifest.settings.as_of;
+    let run_population = manifest.inputs.first().map_or(0, |i| i.rows_in);
+    if facts["as_of"].as_str() != Some(run_as_of.as_str())
+        || facts["population"].as_u64() != Some(run_population)
+    {
         return Err(bad_input(format!(
             "{} does not match the truth in {}: as-of {run_as_of} vs {}, population rows {run_population} vs {}",
             run.display(),
