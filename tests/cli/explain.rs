@@ -39,3 +39,22 @@ fn explains_a_fuzzy_link_field_by_field() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("no link and no fuzzy candidate"));
     wd.expect_code(&["explain", "nowhere", "S1"], 2);
 }
+
+#[test]
+fn a_manifest_without_thresholds_is_refused_not_read_as_infinity() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "run", "-q"], 0);
+    let manifest = wd.read("run/manifest.json");
+    let mut value: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    value["results"]["fuzzy_options"]
+        .as_object_mut()
+        .unwrap()
+        .remove("thresholds");
+    wd.write("run/manifest.json", value.to_string());
+    let out = wd.expect_code(&["explain", "run", "530102201203150117"], 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("manifest"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
