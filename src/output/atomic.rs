@@ -19,23 +19,57 @@ pub fn create_subdir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating directory {}", dir.display()))
 }
 
-/// The hidden temporary name of `dir/name` for this process.
-pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+/// A file being written under a hidden temporary name in its directory, created afresh
+/// and owner-only (a stale file or a symbolic link planted at the name is removed, never
+/// written through: `O_EXCL|O_NOFOLLOW`). [`Pending::commit`] flushes it to disk and
+/// renames it into place; dropped without a commit, the temporary file is removed.
+pub struct Pending {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
 }
 
-/// Creates a temporary file afresh, owner-only: a stale file or a symbolic link planted
-/// at its name is removed, never written through (`O_EXCL|O_NOFOLLOW`).
-pub fn create_temp(temp: &Path) -> std::io::Result<File> {
-    let _ = fs::remove_file(temp);
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+impl Pending {
+    /// Starts `dir/name`; returns it and the writer of its bytes.
+    pub fn create(dir: &Path, name: &str) -> anyhow::Result<(Pending, BufWriter<File>)> {
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&temp);
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options
+            .open(&temp)
+            .with_context(|| format!("creating {}", temp.display()))?;
+        let pending = Pending {
+            temp,
+            target: dir.join(name),
+            committed: false,
+        };
+        Ok((pending, BufWriter::with_capacity(1 << 20, file)))
     }
-    options.open(temp)
+
+    /// Flushes the finished file (its writer already dropped) and renames it into place.
+    pub fn commit(mut self) -> anyhow::Result<PathBuf> {
+        let target = std::mem::take(&mut self.target);
+        File::open(&self.temp)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| fs::rename(&self.temp, &target))
+            .with_context(|| format!("writing {}", target.display()))?;
+        self.committed = true;
+        Ok(target)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
 }
 
 /// Writes `dir/name` atomically through `write`.
@@ -44,23 +78,12 @@ pub fn write_atomic(
     name: &str,
     write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<PathBuf> {
-    let target = dir.join(name);
-    let temp = temp_path(dir, name);
-    let result = (|| -> anyhow::Result<()> {
-        let file = create_temp(&temp)?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        write(&mut out)?;
-        out.flush()?;
-        out.get_ref().sync_all()?;
-        drop(out);
-        fs::rename(&temp, &target)?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result.with_context(|| format!("writing {}", target.display()))?;
-    Ok(target)
+    let (pending, mut out) = Pending::create(dir, name)?;
+    write(&mut out)
+        .and_then(|()| Ok(out.flush()?))
+        .with_context(|| format!("writing {}", dir.join(name).display()))?;
+    drop(out);
+    pending.commit()
 }
 
 /// Rows per Parquet batch: large outputs are built and written this many rows at a time.

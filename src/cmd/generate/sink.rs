@@ -1,24 +1,20 @@
 //! The files `generate` streams to: CSV rows in UTF-8 or GB18030, or Parquet written in
-//! row groups, each to a temporary name renamed into place when complete.
+//! row groups, each through the run's atomic writer (`output::atomic::Pending`).
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Context;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, Schema};
 
 use crate::load::encoding::Encoding;
-use crate::output::atomic::{create_temp, temp_path};
+use crate::output::atomic::Pending;
 
 /// One CSV file being written.
 pub struct CsvSink {
-    out: BufWriter<File>,
-    encoding: Encoding,
-    temp: PathBuf,
-    target: PathBuf,
-    line: String,
+    out: csv::Writer<Box<dyn Write + Send>>,
+    pending: Pending,
 }
 
 impl CsvSink {
@@ -28,47 +24,62 @@ impl CsvSink {
         encoding: Encoding,
         header: &[&str],
     ) -> anyhow::Result<CsvSink> {
-        let target = dir.join(name);
-        let temp = temp_path(dir, name);
-        let file = create_temp(&temp).with_context(|| format!("creating {}", temp.display()))?;
-        let mut sink = CsvSink {
-            out: BufWriter::with_capacity(1 << 20, file),
-            encoding,
-            temp,
-            target,
-            line: String::new(),
+        let (pending, file) = Pending::create(dir, name)?;
+        let bytes: Box<dyn Write + Send> = match encoding {
+            Encoding::Gb18030 => Box::new(Gb18030Writer {
+                inner: file,
+                pending: Vec::new(),
+            }),
+            _ => Box::new(file),
         };
+        let out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(bytes);
+        let mut sink = CsvSink { out, pending };
         sink.row(header)?;
         Ok(sink)
     }
 
-    /// Writes one row. Generated values never hold commas, quotes or line breaks.
+    /// Writes one row.
     pub fn row(&mut self, fields: &[&str]) -> anyhow::Result<()> {
-        self.line.clear();
-        for (i, f) in fields.iter().enumerate() {
-            debug_assert!(!f.contains([',', '"', '\n']), "{f}");
-            if i > 0 {
-                self.line.push(',');
-            }
-            self.line.push_str(f);
-        }
-        self.line.push('\n');
-        match self.encoding {
-            Encoding::Gb18030 => {
-                let (bytes, _, _) = encoding_rs::GB18030.encode(&self.line);
-                self.out.write_all(&bytes)?;
-            }
-            _ => self.out.write_all(self.line.as_bytes())?,
-        }
+        self.out.write_record(fields)?;
         Ok(())
     }
 
-    /// Flushes and renames the file into place.
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        self.out.flush()?;
-        drop(self.out);
-        fs::rename(&self.temp, &self.target)
-            .with_context(|| format!("writing {}", self.target.display()))
+    /// Flushes and puts the file in place.
+    pub fn finish(self) -> anyhow::Result<()> {
+        let mut bytes = self.out.into_inner().map_err(|e| e.into_error())?;
+        bytes.flush()?;
+        drop(bytes);
+        self.pending.commit()?;
+        Ok(())
+    }
+}
+
+/// Transcodes the UTF-8 written to it into GB18030; a character split between two writes
+/// waits for its end.
+struct Gb18030Writer<W> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Write for Gb18030Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        };
+        let text = std::str::from_utf8(&self.pending[..whole]).unwrap_or_default();
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        self.inner.write_all(&bytes)?;
+        self.pending.drain(..whole);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -80,27 +91,22 @@ pub struct ParquetSink {
     writer: BatchedWriter<BufWriter<File>>,
     names: Vec<String>,
     columns: Vec<Vec<String>>,
-    temp: PathBuf,
-    target: PathBuf,
+    pending: Pending,
 }
 
 impl ParquetSink {
     pub fn create(dir: &Path, name: &str, header: &[&str]) -> anyhow::Result<ParquetSink> {
-        let target = dir.join(name);
-        let temp = temp_path(dir, name);
-        let file = create_temp(&temp).with_context(|| format!("creating {}", temp.display()))?;
+        let (pending, out) = Pending::create(dir, name)?;
         let schema: Schema = header
             .iter()
             .map(|h| polars::prelude::Field::new((*h).into(), DataType::String))
             .collect();
-        let writer =
-            ParquetWriter::new(BufWriter::with_capacity(1 << 20, file)).batched(&schema)?;
+        let writer = ParquetWriter::new(out).batched(&schema)?;
         Ok(ParquetSink {
             writer,
             names: header.iter().map(|h| h.to_string()).collect(),
             columns: vec![Vec::new(); header.len()],
-            temp,
-            target,
+            pending,
         })
     }
 
@@ -133,8 +139,8 @@ impl ParquetSink {
         self.flush()?;
         self.writer.finish()?;
         drop(self.writer);
-        fs::rename(&self.temp, &self.target)
-            .with_context(|| format!("writing {}", self.target.display()))
+        self.pending.commit()?;
+        Ok(())
     }
 }
 
