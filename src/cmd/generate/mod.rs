@@ -204,12 +204,12 @@ impl Sinks {
                     &header,
                 )?))
             } else {
-                DataSink::Csv(CsvSink::create(
+                DataSink::Csv(Box::new(CsvSink::create(
                     dir,
                     &format!("{}.csv", s.key()),
                     o.encoding,
                     &header,
-                )?)
+                )?))
             })
         };
         let fact =

@@ -146,7 +146,7 @@ impl ParquetSink {
 
 /// A data file in the chosen format.
 pub enum DataSink {
-    Csv(CsvSink),
+    Csv(Box<CsvSink>),
     Parquet(Box<ParquetSink>),
 }
 
