@@ -103,6 +103,28 @@ pub struct Registers {
     pub exemptions: Option<Records<Exemption>>,
 }
 
+impl Registers {
+    /// The rows not used, from every register.
+    pub fn rejects(&self) -> Vec<&Reject> {
+        let mut all: Vec<&Reject> = Vec::new();
+        all.extend(&self.population.rejects);
+        all.extend(&self.students.rejects);
+        all.extend(&self.poverty.rejects);
+        if let Some(e) = &self.exemptions {
+            all.extend(&e.rejects);
+        }
+        all
+    }
+
+    /// Rows used with a field lost, from every register.
+    pub fn warnings(&self) -> Vec<&Reject> {
+        let mut all: Vec<&Reject> = Vec::new();
+        all.extend(&self.students.warnings);
+        all.extend(&self.poverty.warnings);
+        all
+    }
+}
+
 /// A normalised row, and the warning it carries when a field was lost.
 pub type Converted<T> = Result<(T, Option<Reject>), Reject>;
 

@@ -14,9 +14,11 @@ use super::atomic::write_atomic;
 use crate::cohort::{CohortCounts, CohortRule};
 use crate::error::bad_input;
 use crate::link::block::PassStats;
-use crate::link::fuzzy::FuzzyOptions;
+use crate::link::fuzzy::{FuzzyOptions, FuzzyOutcome};
 use crate::link::weights::Params;
 use crate::load::InputInfo;
+use crate::normalize::{Records, Registers};
+use crate::run::Run;
 use crate::schema::files;
 use crate::summary::Counts;
 use crate::timer::StageRecord;
@@ -108,6 +110,94 @@ pub struct LinkCounts {
     pub student_rows_following_their_registration: usize,
     pub students: usize,
     pub students_further: usize,
+}
+
+fn input_record<T>(info: &InputInfo, records: &Records<T>) -> InputRecord {
+    InputRecord {
+        info: info.clone(),
+        rows_in: records.rows_in,
+        rows_used: records.rows.len() as u64,
+        rows_rejected: records.rejects.len() as u64,
+    }
+}
+
+impl Manifest {
+    /// The manifest of a `command` with `settings`, over `inputs` (in source order) read
+    /// into `registers`.
+    pub fn new(
+        command: &str,
+        settings: Settings,
+        inputs: &[InputInfo],
+        registers: &Registers,
+        results: Option<RunResults>,
+        stages: &[StageRecord],
+    ) -> Manifest {
+        let population = &registers.population;
+        let mut records = vec![
+            InputRecord {
+                info: inputs[0].clone(),
+                rows_in: population.rows_in,
+                rows_used: population.rows_used(),
+                rows_rejected: population.rejects.len() as u64,
+            },
+            input_record(&inputs[1], &registers.students),
+            input_record(&inputs[2], &registers.poverty),
+        ];
+        if let (Some(info), Some(e)) = (inputs.get(3), &registers.exemptions) {
+            records.push(input_record(info, e));
+        }
+        Manifest {
+            sanku_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: command.to_string(),
+            settings,
+            threads: rayon::current_num_threads(),
+            inputs: records,
+            results,
+            stages: stages.to_vec(),
+        }
+    }
+}
+
+impl RunResults {
+    /// The results of `run`, linked with `fuzzy`.
+    pub fn of(run: &Run, fuzzy: &FuzzyOptions) -> RunResults {
+        let (cohort, links) = (&run.cohort, &run.links);
+        RunResults {
+            cohort_window: CohortWindowDates {
+                cutoff: cohort.window.cutoff.to_string(),
+                born_from: cohort.window.born_from.to_string(),
+                born_to: cohort.window.born_to.to_string(),
+            },
+            population: cohort.counts,
+            fuzzy_options: fuzzy.clone(),
+            fuzzy_students: links.student_fuzzy.as_ref().map(FuzzyFigures::of),
+            fuzzy_student_second: links.student_second_fuzzy.as_ref().map(FuzzyFigures::of),
+            fuzzy_poverty: links.poverty_fuzzy.as_ref().map(FuzzyFigures::of),
+            links: LinkCounts {
+                students: links.students.len(),
+                students_further: links.extra_students.len(),
+                student_rows_following_their_registration: links.registrations.followers(),
+                doubted_ids: links.doubted_students.len() + links.doubted_poverty.len(),
+                poverty: links.poverty.len(),
+                exemptions: links.exemptions.len(),
+            },
+            checks: run.summary.checks.clone(),
+            summary: run.summary.total().clone(),
+        }
+    }
+}
+
+impl FuzzyFigures {
+    fn of(f: &FuzzyOutcome) -> FuzzyFigures {
+        FuzzyFigures {
+            blocking: f.blocking.clone(),
+            compared_pairs: f.compared,
+            candidate_pairs: f.candidates.len(),
+            links: f.links.len(),
+            review_pairs: f.review.len(),
+            parameters: f.params.clone(),
+        }
+    }
 }
 
 /// Serialises through a JSON value, whose objects keep their keys sorted.

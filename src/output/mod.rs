@@ -15,3 +15,27 @@ pub(crate) mod rejects;
 pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
+
+use std::path::Path;
+
+use crate::run::Run;
+
+/// Writes every file of a run into `dir` (the manifest, written last, aside).
+pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
+    let Run {
+        registers,
+        cohort,
+        links,
+        ledger,
+        findings,
+        summary,
+    } = run;
+    ledger::write_ledger(dir, ledger)?;
+    links::write_links(dir, cohort, registers, links)?;
+    summary::write_summary(dir, summary)?;
+    review::write_review(dir, cohort, registers, links)?;
+    checks::write_checks(dir, cohort, registers, links, ledger, findings)?;
+    candidates::write_candidates(dir, cohort, registers, links)?;
+    rejects::write_rejects(dir, &registers.rejects())?;
+    rejects::write_warnings(dir, &registers.warnings())
+}

@@ -1,0 +1,63 @@
+//! A finished run: what every stage produced. The run directory, the manifest's results
+//! and the closing line are all made from it.
+
+use crate::classify::Ledger;
+use crate::cohort::Cohort;
+use crate::link::Links;
+use crate::normalize::Registers;
+use crate::summary::Summary;
+use crate::verify::Findings;
+
+/// Every stage's result, in data-flow order.
+pub struct Run {
+    pub registers: Registers,
+    pub cohort: Cohort,
+    pub links: Links,
+    pub ledger: Ledger,
+    pub findings: Findings,
+    pub summary: Summary,
+}
+
+impl Run {
+    /// The closing line of a run that took `seconds`.
+    pub fn report(&self, seconds: f64) -> RunReport {
+        let total = self.summary.total();
+        RunReport {
+            cohort: total.cohort,
+            enrolled: total.enrolled,
+            flagged: total.flagged,
+            flagged_poor: total.flagged_poor,
+            exempt: total.exempt,
+            rejected: self.registers.rejects().len() as u64,
+            seconds,
+        }
+    }
+}
+
+/// What a finished run reports on its closing line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    pub cohort: u64,
+    pub enrolled: u64,
+    pub flagged: u64,
+    pub flagged_poor: u64,
+    pub exempt: u64,
+    pub rejected: u64,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cohort {}, enrolled {}, flagged {} ({} poor), exempt {}, rejected rows {}, {:.2}s",
+            self.cohort,
+            self.enrolled,
+            self.flagged,
+            self.flagged_poor,
+            self.exempt,
+            self.rejected,
+            self.seconds
+        )
+    }
+}
