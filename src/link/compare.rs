@@ -15,59 +15,107 @@ use crate::normalize::name::MAX_NAME_CHARS;
 use crate::normalize::name_key::{given_name, same_pinyin, simplified};
 use crate::normalize::values::Sex;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NameLevel {
-    Exact,
-    SamePinyin,
+/// Declares a level enum together with its level names, in one list: the names are the
+/// variants' keys in output files and in the config, strongest first.
+macro_rules! levels {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// The names of the levels, in variant order.
+            pub const KEYS: &'static [&'static str] = &[$($key),+];
+
+            /// The level's index among [`Self::KEYS`], as pairs store it.
+            pub const fn index(self) -> u8 {
+                self as u8
+            }
+        }
+    };
+}
+
+levels!(
+    /// The compared fields, in weight order.
+    CompareField {
+        Name = "name",
+        BirthDate = "birth_date",
+        IdNumber = "id_number",
+        Sex = "sex",
+        Division = "division",
+    }
+);
+
+impl CompareField {
+    /// The field's position in [`FIELDS`], [`LEVELS`] and every per-field table.
+    pub const fn at(self) -> usize {
+        self as usize
+    }
+}
+
+levels!(NameLevel {
+    Exact = "exact",
+    SamePinyin = "same_pinyin",
     /// Another surname before the same given name (a child under the other parent's
     /// surname).
-    SameGivenName,
-    OneCharOff,
-    Similar,
-    Different,
-}
+    SameGivenName = "same_given_name",
+    OneCharOff = "one_char_off",
+    Similar = "similar",
+    Different = "different",
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DateLevel {
-    Exact,
-    DayMonthSwapped,
-    OneDayOff,
+levels!(DateLevel {
+    Exact = "exact",
+    DayMonthSwapped = "day_month_swapped",
+    OneDayOff = "one_day_off",
     /// Same month and day, the year one off.
-    YearOffByOne,
+    YearOffByOne = "year_off_by_one",
     /// Same year and day, the month one off.
-    MonthOffByOne,
-    SameYearMonth,
-    Different,
-    Missing,
-}
+    MonthOffByOne = "month_off_by_one",
+    SameYearMonth = "same_year_month",
+    Different = "different",
+    Missing = "missing",
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IdLevel {
-    Exact,
+levels!(IdLevel {
+    Exact = "exact",
     /// One substitution or adjacent transposition among the first 17 characters, same
     /// check character, and at least one side fails its check.
-    Typo,
+    Typo = "typo",
     /// Same address and birth date (first 14 characters), different order code, one side
     /// invalid.
-    SameBirthAndPlace,
-    Different,
-    Missing,
-}
+    SameBirthAndPlace = "same_birth_and_place",
+    Different = "different",
+    Missing = "missing",
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SexLevel {
-    Same,
-    Different,
-    Missing,
-}
+levels!(SexLevel {
+    Same = "same",
+    Different = "different",
+    Missing = "missing",
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DivisionLevel {
-    SameCounty,
-    SamePrefecture,
-    Different,
-    Missing,
-}
+levels!(DivisionLevel {
+    SameCounty = "same_county",
+    SamePrefecture = "same_prefecture",
+    Different = "different",
+    Missing = "missing",
+});
+
+/// Field names in weight order.
+pub const FIELDS: &[&str] = CompareField::KEYS;
+
+/// Level names per field, strongest first; the last level of every field but the name is
+/// "missing".
+pub const LEVELS: [&[&str]; 5] = [
+    NameLevel::KEYS,
+    DateLevel::KEYS,
+    IdLevel::KEYS,
+    SexLevel::KEYS,
+    DivisionLevel::KEYS,
+];
 
 /// The levels of one compared pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,41 +151,6 @@ impl<'a> Views<'_, 'a> {
         (self.view)(i)
     }
 }
-
-/// Fields in weight order.
-pub const FIELDS: [&str; 5] = ["name", "birth_date", "id_number", "sex", "division"];
-
-/// Level names per field, strongest first; the last level of every field but the name is
-/// "missing".
-pub const LEVELS: [&[&str]; 5] = [
-    &[
-        "exact",
-        "same_pinyin",
-        "same_given_name",
-        "one_char_off",
-        "similar",
-        "different",
-    ],
-    &[
-        "exact",
-        "day_month_swapped",
-        "one_day_off",
-        "year_off_by_one",
-        "month_off_by_one",
-        "same_year_month",
-        "different",
-        "missing",
-    ],
-    &[
-        "exact",
-        "typo",
-        "same_birth_and_place",
-        "different",
-        "missing",
-    ],
-    &["same", "different", "missing"],
-    &["same_county", "same_prefecture", "different", "missing"],
-];
 
 /// Compares two records field by field.
 pub fn compare(a: &CompareView, b: &CompareView) -> Comparison {

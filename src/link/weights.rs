@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compare::Comparison;
+use super::compare::{CompareField, Comparison, IdLevel, NameLevel};
 pub use super::compare::{FIELDS, LEVELS};
 use super::priors::Overrides;
 
@@ -16,25 +16,35 @@ pub type Levels = [u8; 5];
 
 impl Comparison {
     pub fn levels(&self) -> Levels {
-        [
-            self.name as u8,
-            self.birth as u8,
-            self.id as u8,
-            self.sex as u8,
-            self.division as u8,
-        ]
+        let mut levels = [0; 5];
+        levels[CompareField::Name.at()] = self.name.index();
+        levels[CompareField::BirthDate.at()] = self.birth.index();
+        levels[CompareField::IdNumber.at()] = self.id.index();
+        levels[CompareField::Sex.at()] = self.sex.index();
+        levels[CompareField::Division.at()] = self.division.index();
+        levels
     }
 }
 
+// The name is weighed first (its exact level depends on the name's frequency).
+const _: () = assert!(CompareField::Name.at() == 0);
+
+/// The name is never missing; every other field's last level is.
 fn is_missing(field: usize, level: u8) -> bool {
-    field > 0 && usize::from(level) == LEVELS[field].len() - 1
+    field != CompareField::Name.at() && usize::from(level) == LEVELS[field].len() - 1
+}
+
+/// Whether `field` at `level` is the exact agreement of names.
+fn is_exact_name(field: usize, level: u8) -> bool {
+    field == CompareField::Name.at() && level == NameLevel::Exact.index()
 }
 
 /// Levels that weigh nothing: missing values, and an ID that shares only its address and
 /// birth date with the other — the birth-date and division fields already count those
 /// parts, and a classmate born the same day in the same county shares them too.
 fn is_neutral(field: usize, level: u8) -> bool {
-    is_missing(field, level) || (field == 2 && level == 2)
+    is_missing(field, level)
+        || (field == CompareField::IdNumber.at() && level == IdLevel::SameBirthAndPlace.index())
 }
 
 /// m and u per field and level, and the share of matches among candidate pairs.
@@ -82,9 +92,9 @@ impl Params {
         std::array::from_fn(|f| {
             let level = levels[f];
             let mut weight = self.field_weight(f, level);
-            if f == 0 && level == 0 {
+            if is_exact_name(f, level) {
                 if let Some(share) = name_share {
-                    weight = (self.m[0][0] / share.max(1e-9)).log2();
+                    weight = self.exact_name_weight(share);
                 }
             }
             Contribution {
@@ -93,6 +103,15 @@ impl Params {
                 weight,
             }
         })
+    }
+
+    /// The weight of exactly agreeing names shared by `share` of people (in place of u).
+    fn exact_name_weight(&self, share: f64) -> f64 {
+        let (name, exact) = (
+            CompareField::Name.at(),
+            usize::from(NameLevel::Exact.index()),
+        );
+        (self.m[name][exact] / share.max(1e-9)).log2()
     }
 
     /// A pair's total weight.
@@ -136,16 +155,17 @@ impl Weigher<'_> {
     /// A pair's total weight; `name_share` is asked for only when the names agree exactly.
     pub fn weight(&self, levels: &Levels, name_share: impl FnOnce() -> Option<f64>) -> f64 {
         let level = |f: usize| usize::from(levels[f]);
-        let name = if levels[0] == 0 {
-            name_share().map_or(self.table[0][0], |share| {
-                (self.params.m[0][0] / share.max(1e-9)).log2()
+        let name_field = CompareField::Name.at();
+        let name = if is_exact_name(name_field, levels[name_field]) {
+            name_share().map_or(self.table[name_field][level(name_field)], |share| {
+                self.params.exact_name_weight(share)
             })
         } else {
-            self.table[0][level(0)]
+            self.table[name_field][level(name_field)]
         };
-        // Summed in field order from -0.0, as `Iterator::sum` does.
+        // Summed in field order from -0.0, as `Iterator::sum` does; the name comes first.
         let mut weight = -0.0 + name;
-        for f in 1..5 {
+        for f in name_field + 1..FIELDS.len() {
             weight += self.table[f][level(f)];
         }
         weight
