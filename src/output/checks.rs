@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::atomic::create_subdir;
-use super::csv::write_csv;
+use super::csv::{sort_rows, write_csv};
 use super::links::linked_record;
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
@@ -55,7 +55,11 @@ pub fn write_checks(
             row
         })
         .collect();
-    rows.sort_by(|a, b| (&a[0], &a[8], &a[3]).cmp(&(&b[0], &b[8], &b[3])));
+    sort_rows(
+        &mut rows,
+        &columns::REGISTRY_ONLY,
+        &["origin", "school_division", "student_no"],
+    );
     write_csv(
         &dir,
         files::REGISTRY_ONLY_CSV,
@@ -160,7 +164,11 @@ pub fn write_checks(
             row
         })
         .collect();
-    rows.sort_by(|a, b| (&a[0], &a[7], &a[3], &a[1]).cmp(&(&b[0], &b[7], &b[3], &b[1])));
+    sort_rows(
+        &mut rows,
+        &columns::POVERTY_UNMATCHED,
+        &["origin", "division_code", "household_no", "id_number"],
+    );
     write_csv(
         &dir,
         files::POVERTY_UNMATCHED_CSV,
@@ -196,7 +204,11 @@ pub fn write_checks(
             cells
         })
         .collect();
-    rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    sort_rows(
+        &mut rows,
+        &columns::POOR_NOT_ENROLLED,
+        &["division_code", "id_number"],
+    );
     write_csv(
         &dir,
         files::POOR_NOT_ENROLLED_CSV,
@@ -217,9 +229,11 @@ pub fn write_checks(
             row
         }));
     }
-    rows.sort_by(|a, b| {
-        (&a[0], &a[1], a[5].parse::<u64>().ok()).cmp(&(&b[0], &b[1], b[5].parse::<u64>().ok()))
-    });
+    sort_rows(
+        &mut rows,
+        &columns::EXEMPTIONS_UNMATCHED,
+        &["origin", "id_number", "line#"],
+    );
     write_csv(
         &dir,
         files::EXEMPTIONS_UNMATCHED_CSV,

@@ -50,6 +50,34 @@ where
     Ok(())
 }
 
+/// Sorts the rows of a table with columns `header` by the columns named in `keys`, in
+/// order (stable); a key ending in `#` sorts its column as a number.
+pub fn sort_rows(rows: &mut [Vec<String>], header: &[&str], keys: &[&str]) {
+    let keys: Vec<(usize, bool)> = keys
+        .iter()
+        .map(|key| {
+            let name = key.trim_end_matches('#');
+            let at = header.iter().position(|h| *h == name);
+            (
+                at.unwrap_or_else(|| panic!("no column `{name}` to sort by")),
+                key.ends_with('#'),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        keys.iter()
+            .map(|&(i, numeric)| {
+                if numeric {
+                    a[i].parse::<u64>().ok().cmp(&b[i].parse::<u64>().ok())
+                } else {
+                    a[i].cmp(&b[i])
+                }
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
 /// A weight as text: two decimals, or empty.
 pub fn format_weight(weight: Option<f64>) -> String {
     weight.map_or(String::new(), |w| format!("{w:.2}"))
@@ -69,5 +97,16 @@ mod tests {
             assert_eq!(escape_cell(cell), format!("'{cell}"), "{cell}");
         }
         assert_eq!(escape_cell("王小明"), "王小明");
+    }
+
+    #[test]
+    fn rows_sort_by_named_columns_numbers_as_numbers() {
+        let mut rows: Vec<Vec<String>> = [["b", "10"], ["a", "9"], ["b", "9"]]
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        sort_rows(&mut rows, &["key", "line"], &["key", "line#"]);
+        let firsts: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
+        assert_eq!(firsts, ["a 9", "b 9", "b 10"]);
     }
 }
