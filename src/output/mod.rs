@@ -15,6 +15,7 @@ pub(crate) mod rejects;
 pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
+pub(crate) mod table;
 
 use std::path::Path;
 
