@@ -216,34 +216,7 @@ pub mod files {
 
 /// Output column names.
 pub mod columns {
-    pub const LEDGER: [&str; 12] = [
-        "id_number",
-        "name",
-        "sex",
-        "birth_date",
-        "age",
-        "division_code",
-        "poor",
-        "reason",
-        "household_no",
-        "record_status",
-        "best_candidate",
-        "best_weight",
-    ];
     pub const LINKS: [&str; 5] = ["source", "population_id", "record_key", "method", "weight"];
-    pub const SUMMARY: [&str; 10] = [
-        "level",
-        "division_code",
-        "monitored",
-        "cohort",
-        "enrolled",
-        "flagged",
-        "flagged_poor",
-        "flagged_review_only",
-        "exempt",
-        "coverage_rate",
-    ];
-    pub const REJECTS: [&str; 5] = ["file", "line", "field", "reason", "value"];
     pub const REGISTRY_ONLY: [&str; 11] = [
         "origin",
         "id_number",

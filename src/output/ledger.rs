@@ -6,7 +6,7 @@ use super::atomic::write_parquet;
 use super::csv::write_csv;
 use super::table::{Cell, Field, Kind, csv_cells, frame, header};
 use crate::classify::{Ledger, LedgerRow};
-use crate::schema::{columns, files};
+use crate::schema::files;
 
 /// A text column of the ledger.
 macro_rules! text {
@@ -49,7 +49,6 @@ const LEDGER: [Field<LedgerRow>; 12] = [
 
 /// Writes the ledger in both formats.
 pub fn write_ledger(dir: &Path, ledger: &Ledger) -> anyhow::Result<()> {
-    debug_assert_eq!(header(&LEDGER), columns::LEDGER);
     write_csv(
         dir,
         files::LEDGER_CSV,

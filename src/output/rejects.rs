@@ -4,8 +4,38 @@
 use std::path::Path;
 
 use super::csv::write_csv;
+use super::table::{Cell, Field, Kind, csv_cells, header};
 use crate::reject::Reject;
-use crate::schema::{columns, files};
+use crate::schema::files;
+
+/// The columns of rejects.csv and warnings.csv.
+const REJECTS: [Field<Reject>; 5] = [
+    Field {
+        name: "file",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.file.clone()),
+    },
+    Field {
+        name: "line",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.line.to_string()),
+    },
+    Field {
+        name: "field",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.field.clone()),
+    },
+    Field {
+        name: "reason",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.reason.clone()),
+    },
+    Field {
+        name: "value",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.value.clone()),
+    },
+];
 
 /// Writes rejects.csv.
 pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> anyhow::Result<()> {
@@ -20,14 +50,6 @@ pub fn write_warnings(dir: &Path, warnings: &[&Reject]) -> anyhow::Result<()> {
 fn write_rows(dir: &Path, file: &str, rejects: &[&Reject]) -> anyhow::Result<()> {
     let mut sorted = rejects.to_vec();
     sorted.sort();
-    let rows = sorted.iter().map(|r| {
-        vec![
-            r.file.clone(),
-            r.line.to_string(),
-            r.field.clone(),
-            r.reason.clone(),
-            r.value.clone(),
-        ]
-    });
-    write_csv(dir, file, &columns::REJECTS, rows)
+    let rows = sorted.iter().map(|r| csv_cells(&REJECTS, *r));
+    write_csv(dir, file, &header(&REJECTS), rows)
 }

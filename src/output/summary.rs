@@ -4,26 +4,55 @@ use std::path::Path;
 
 use super::atomic::write_atomic;
 use super::csv::write_csv;
-use crate::schema::{columns, files};
-use crate::summary::Summary;
+use super::table::{Cell, Field, Kind, csv_cells, header};
+use crate::schema::files;
+use crate::summary::{Summary, SummaryRow};
+
+/// A count column of summary.csv.
+macro_rules! count {
+    ($name:literal, $field:ident) => {
+        Field {
+            name: $name,
+            kind: Kind::Text,
+            cell: |r: &SummaryRow| Cell::Text(r.counts.$field.to_string()),
+        }
+    };
+}
+
+/// The columns of summary.csv.
+const SUMMARY: [Field<SummaryRow>; 10] = [
+    Field {
+        name: "level",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.level.key().to_string()),
+    },
+    Field {
+        name: "division_code",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.division_code.clone()),
+    },
+    Field {
+        name: "monitored",
+        kind: Kind::Flag,
+        cell: |r| Cell::Flag(r.monitored),
+    },
+    count!("cohort", cohort),
+    count!("enrolled", enrolled),
+    count!("flagged", flagged),
+    count!("flagged_poor", flagged_poor),
+    count!("flagged_review_only", flagged_review_only),
+    count!("exempt", exempt),
+    Field {
+        name: "coverage_rate",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}"))),
+    },
+];
 
 /// Writes the summary in both formats.
 pub fn write_summary(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
-    let rows = summary.rows.iter().map(|r| {
-        vec![
-            r.level.key().to_string(),
-            r.division_code.clone(),
-            u8::from(r.monitored).to_string(),
-            r.counts.cohort.to_string(),
-            r.counts.enrolled.to_string(),
-            r.counts.flagged.to_string(),
-            r.counts.flagged_poor.to_string(),
-            r.counts.flagged_review_only.to_string(),
-            r.counts.exempt.to_string(),
-            r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}")),
-        ]
-    });
-    write_csv(dir, files::SUMMARY_CSV, &columns::SUMMARY, rows)?;
+    let rows = summary.rows.iter().map(|r| csv_cells(&SUMMARY, r));
+    write_csv(dir, files::SUMMARY_CSV, &header(&SUMMARY), rows)?;
     write_atomic(dir, files::SUMMARY_JSON, |out| {
         serde_json::to_writer_pretty(&mut *out, summary)?;
         std::io::Write::write_all(out, b"\n")?;
