@@ -1,21 +1,179 @@
 //! checks/*.csv: the findings of mutual verification (SPEC §7), one file per check, each
-//! sorted by stable keys. Column meanings are in docs/usage.md.
+//! written from its schema (column, cell) and sorted by named columns. Column meanings are
+//! in docs/usage.md.
 
 use std::path::Path;
 
 use super::atomic::create_subdir;
-use super::csv::{sort_rows, write_csv};
+use super::csv::write_csv;
 use super::links::linked_record;
-use crate::classify::Ledger;
+use super::table::{Field, header, sorted_cells, text};
+use crate::classify::{Ledger, LedgerRow};
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::identity::Owner;
 use crate::normalize::date::Date;
-use crate::normalize::id::{IdNumber, id_text};
-use crate::normalize::{PovertyMember, Registers, Student};
-use crate::schema::{columns, files};
+use crate::normalize::id::{birth_of, id_text};
+use crate::normalize::{Exemption, Person, PovertyMember, Registers, Student};
+use crate::schema::files;
 use crate::verify::conflicts::claims;
 use crate::verify::{Findings, Unmatched};
+
+/// A date as text, or empty.
+fn date(d: Option<Date>) -> String {
+    d.map_or(String::new(), |d| d.to_string())
+}
+
+/// A student record found in no population row.
+struct RegistryOnly<'a> {
+    u: &'a Unmatched,
+    s: &'a Student,
+}
+
+fn registry_only<'a>() -> [Field<RegistryOnly<'a>>; 11] {
+    type R<'a> = RegistryOnly<'a>;
+    [
+        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", |r: &R| r.s.id.text.to_string()),
+        text!(R, "id_class", |r: &R| r.s.id.class.key().to_string()),
+        text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
+        text!(R, "name", |r: &R| r.s.name.to_string()),
+        text!(R, "sex", |r: &R| r.s.sex.key().to_string()),
+        text!(R, "birth_date", |r: &R| date(r.s.birth)),
+        text!(R, "school_code", |r: &R| r.s.school_code.to_string()),
+        text!(R, "school_division", |r: &R| r
+            .s
+            .school_division
+            .to_string()),
+        text!(R, "grade", |r: &R| r.s.grade.to_string()),
+        text!(R, "status", |r: &R| r.s.status.key().to_string()),
+    ]
+}
+
+/// A field on which a linked record contradicts the child's population row.
+struct Conflict {
+    id_number: String,
+    name: String,
+    division_code: String,
+    register: String,
+    record_key: String,
+    method: String,
+    field: String,
+    population_value: String,
+    register_value: String,
+}
+
+const CONFLICTS: [Field<Conflict>; 9] = [
+    text!(Conflict, "id_number", |r: &Conflict| r.id_number.clone()),
+    text!(Conflict, "name", |r: &Conflict| r.name.clone()),
+    text!(Conflict, "division_code", |r: &Conflict| r
+        .division_code
+        .clone()),
+    text!(Conflict, "register", |r: &Conflict| r.register.clone()),
+    text!(Conflict, "record_key", |r: &Conflict| r.record_key.clone()),
+    text!(Conflict, "method", |r: &Conflict| r.method.clone()),
+    text!(Conflict, "field", |r: &Conflict| r.field.clone()),
+    text!(Conflict, "population_value", |r: &Conflict| r
+        .population_value
+        .clone()),
+    text!(Conflict, "register_value", |r: &Conflict| r
+        .register_value
+        .clone()),
+];
+
+/// One of a child's several in-school registrations.
+struct Duplicate<'a> {
+    child: &'a Person,
+    records: usize,
+    s: &'a Student,
+    method: &'static str,
+}
+
+fn duplicates<'a>() -> [Field<Duplicate<'a>>; 10] {
+    type R<'a> = Duplicate<'a>;
+    [
+        text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", |r: &R| r.child.name.to_string()),
+        text!(R, "division_code", |r: &R| r.child.division.to_string()),
+        text!(R, "records", |r: &R| r.records.to_string()),
+        text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
+        text!(R, "school_code", |r: &R| r.s.school_code.to_string()),
+        text!(R, "school_division", |r: &R| r
+            .s
+            .school_division
+            .to_string()),
+        text!(R, "grade", |r: &R| r.s.grade.to_string()),
+        text!(R, "status", |r: &R| r.s.status.key().to_string()),
+        text!(R, "method", |r: &R| r.method.to_string()),
+    ]
+}
+
+/// A poverty member found in no population row.
+struct PovertyUnmatched<'a> {
+    u: &'a Unmatched,
+    m: &'a PovertyMember,
+}
+
+fn poverty_unmatched<'a>() -> [Field<PovertyUnmatched<'a>>; 10] {
+    type R<'a> = PovertyUnmatched<'a>;
+    [
+        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", |r: &R| r.m.id.text.to_string()),
+        text!(R, "id_class", |r: &R| r.m.id.class.key().to_string()),
+        text!(R, "household_no", |r: &R| r.m.household_no.to_string()),
+        text!(R, "name", |r: &R| r.m.name.to_string()),
+        text!(R, "sex", |r: &R| r.m.sex.key().to_string()),
+        text!(R, "birth_date", |r: &R| date(r.m.birth)),
+        text!(R, "division_code", |r: &R| r.m.division.to_string()),
+        text!(R, "relation", |r: &R| r.m.relation.to_string()),
+        text!(R, "poverty_status", |r: &R| r.m.poverty_status.to_string()),
+    ]
+}
+
+/// A flagged poor child, with the poverty member it was linked to if any.
+struct PoorNotEnrolled<'a> {
+    row: &'a LedgerRow,
+    member: Option<&'a PovertyMember>,
+}
+
+fn poor_not_enrolled<'a>() -> [Field<PoorNotEnrolled<'a>>; 11] {
+    type R<'a> = PoorNotEnrolled<'a>;
+    [
+        text!(R, "division_code", |r: &R| r.row.division_code.clone()),
+        text!(R, "id_number", |r: &R| r.row.id_number.clone()),
+        text!(R, "name", |r: &R| r.row.name.clone()),
+        text!(R, "sex", |r: &R| r.row.sex.to_string()),
+        text!(R, "birth_date", |r: &R| r.row.birth_date.to_string()),
+        text!(R, "age", |r: &R| r.row.age.to_string()),
+        text!(R, "household_no", |r: &R| r.row.household_no.clone()),
+        text!(R, "relation", |r: &R| r
+            .member
+            .map_or(String::new(), |m| m.relation.to_string())),
+        text!(R, "poverty_status", |r: &R| r
+            .member
+            .map_or(String::new(), |m| m.poverty_status.to_string())),
+        text!(R, "reason", |r: &R| r.row.reason.clone()),
+        text!(R, "record_status", |r: &R| r.row.record_status.to_string()),
+    ]
+}
+
+/// An exemption matching no cohort child.
+struct ExemptionUnmatched<'a> {
+    u: &'a Unmatched,
+    e: &'a Exemption,
+}
+
+fn exemptions_unmatched<'a>() -> [Field<ExemptionUnmatched<'a>>; 6] {
+    type R<'a> = ExemptionUnmatched<'a>;
+    [
+        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", |r: &R| r.e.id.text.to_string()),
+        text!(R, "id_class", |r: &R| r.e.id.class.key().to_string()),
+        text!(R, "reason", |r: &R| r.e.reason.to_string()),
+        text!(R, "valid_until", |r: &R| date(r.e.valid_until)),
+        text!(R, "line", |r: &R| r.e.line.to_string()),
+    ]
+}
 
 /// Writes every checks file into `dir/checks/`.
 pub fn write_checks(
@@ -30,66 +188,131 @@ pub fn write_checks(
     create_subdir(&dir)?;
     let students = &registers.students.rows;
     let poverty = &registers.poverty.rows;
-    let date = |d: Option<Date>| d.map_or(String::new(), |d| d.to_string());
-    let id_cells = |u: &Unmatched, id: &IdNumber| {
-        [
-            u.origin.key().to_string(),
-            id.text.to_string(),
-            id.class.key().to_string(),
-        ]
-    };
+    let write =
+        |name: &str, columns: &[&str], rows: Vec<Vec<String>>| write_csv(&dir, name, columns, rows);
 
-    let mut rows: Vec<Vec<String>> = findings
+    let rows: Vec<RegistryOnly> = findings
         .registry_only
         .iter()
-        .map(|u| {
-            let s = &students[u.record];
-            let mut row = id_cells(u, &s.id).to_vec();
-            row.extend([
-                s.student_no.to_string(),
-                s.name.to_string(),
-                s.sex.key().to_string(),
-            ]);
-            row.extend([date(s.birth)]);
-            row.extend(school_cells(s));
-            row
+        .map(|u| RegistryOnly {
+            u,
+            s: &students[u.record],
         })
         .collect();
-    sort_rows(
-        &mut rows,
-        &columns::REGISTRY_ONLY,
-        &["origin", "school_division", "student_no"],
-    );
-    write_csv(
-        &dir,
+    let schema = registry_only();
+    let keys = ["origin", "school_division", "student_no"];
+    write(
         files::REGISTRY_ONLY_CSV,
-        &columns::REGISTRY_ONLY,
-        rows,
+        &header(&schema),
+        sorted_cells(&schema, &rows, &keys),
     )?;
 
-    let mut rows: Vec<Vec<String>> = findings
+    let rows = conflicts(cohort, registers, findings);
+    let every: Vec<&str> = header(&CONFLICTS);
+    write(
+        files::CONFLICTS_CSV,
+        &every,
+        sorted_cells(&CONFLICTS, &rows, &every),
+    )?;
+
+    let mut rows = Vec::new();
+    for group in &findings.duplicates {
+        let child = &cohort.children[group[0].child];
+        rows.extend(group.iter().map(|link| Duplicate {
+            child,
+            records: group.len(),
+            s: &students[link.record],
+            method: link.method.key(),
+        }));
+    }
+    let schema = duplicates();
+    let every = header(&schema);
+    write(
+        files::DUPLICATE_REGISTRATIONS_CSV,
+        &every,
+        sorted_cells(&schema, &rows, &every),
+    )?;
+
+    let rows: Vec<PovertyUnmatched> = findings
+        .poverty_unmatched
+        .iter()
+        .map(|u| PovertyUnmatched {
+            u,
+            m: &poverty[u.record],
+        })
+        .collect();
+    let schema = poverty_unmatched();
+    let keys = ["origin", "division_code", "household_no", "id_number"];
+    write(
+        files::POVERTY_UNMATCHED_CSV,
+        &header(&schema),
+        sorted_cells(&schema, &rows, &keys),
+    )?;
+
+    let rows: Vec<PoorNotEnrolled> = findings
+        .poor_not_enrolled
+        .iter()
+        .map(|&i| {
+            let row = &ledger.rows[i];
+            let member = links
+                .poverty
+                .binary_search_by_key(&row.child, |l| l.child)
+                .ok()
+                .map(|k| &poverty[links.poverty[k].record]);
+            PoorNotEnrolled { row, member }
+        })
+        .collect();
+    let schema = poor_not_enrolled();
+    write(
+        files::POOR_NOT_ENROLLED_CSV,
+        &header(&schema),
+        sorted_cells(&schema, &rows, &["division_code", "id_number"]),
+    )?;
+
+    let rows: Vec<ExemptionUnmatched> = match &registers.exemptions {
+        Some(exemptions) => findings
+            .exemptions_unmatched
+            .iter()
+            .map(|u| ExemptionUnmatched {
+                u,
+                e: &exemptions.rows[u.record],
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let schema = exemptions_unmatched();
+    write(
+        files::EXEMPTIONS_UNMATCHED_CSV,
+        &header(&schema),
+        sorted_cells(&schema, &rows, &["origin", "id_number", "line#"]),
+    )
+}
+
+/// The conflicts of linked records, and the records carrying someone else's ID.
+fn conflicts(cohort: &Cohort, registers: &Registers, findings: &Findings) -> Vec<Conflict> {
+    let mut rows: Vec<Conflict> = findings
         .conflicts
         .iter()
         .map(|c| {
             let child = &cohort.children[c.link.child];
             let record = claims(registers, c.source, c.link.record);
             let (population_value, register_value) = c.field.values(child, &record);
-            vec![
-                child.id.text.to_string(),
-                child.name.to_string(),
-                child.division.to_string(),
-                c.source.to_string(),
-                linked_record(registers, c.source, c.link.record).key,
-                c.link.method.key().to_string(),
-                c.field.key().to_string(),
+            Conflict {
+                id_number: child.id.text.to_string(),
+                name: child.name.to_string(),
+                division_code: child.division.to_string(),
+                register: c.source.to_string(),
+                record_key: linked_record(registers, c.source, c.link.record).key,
+                method: c.link.method.key().to_string(),
+                field: c.field.key().to_string(),
                 population_value,
                 register_value,
-            ]
+            }
         })
         .collect();
     rows.extend(findings.id_owners.iter().map(|&(source, d)| {
         let said = claims(registers, source, d.record);
-        let (id, name, division, owner) = match d.owner {
+        let (id_number, name, division_code, owner) = match d.owner {
             Owner::Child(i) => {
                 let c = &cohort.children[i];
                 (
@@ -101,162 +324,24 @@ pub fn write_checks(
             }
             Owner::Outside(code) => {
                 let id = id_text(code);
-                let birth = crate::normalize::id::birth_of(id.as_bytes());
+                let birth = birth_of(id.as_bytes());
                 let division = id[..6].to_string();
                 (id, String::new(), division, date(birth))
             }
         };
-        vec![
-            id,
+        Conflict {
+            id_number,
             name,
-            division,
-            source.to_string(),
-            linked_record(registers, source, d.record).key,
-            "exact".to_string(),
-            "id_owner".to_string(),
-            owner,
-            format!("{} {}", said.name, date(said.birth))
+            division_code,
+            register: source.to_string(),
+            record_key: linked_record(registers, source, d.record).key,
+            method: "exact".to_string(),
+            field: "id_owner".to_string(),
+            population_value: owner,
+            register_value: format!("{} {}", said.name, date(said.birth))
                 .trim()
                 .to_string(),
-        ]
-    }));
-    rows.sort();
-    write_csv(&dir, files::CONFLICTS_CSV, &columns::CONFLICTS, rows)?;
-
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for group in &findings.duplicates {
-        let child = &cohort.children[group[0].child];
-        for link in group {
-            let s = &students[link.record];
-            let mut row = vec![
-                child.id.text.to_string(),
-                child.name.to_string(),
-                child.division.to_string(),
-                group.len().to_string(),
-                s.student_no.to_string(),
-            ];
-            row.extend(school_cells(s));
-            row.push(link.method.key().to_string());
-            rows.push(row);
         }
-    }
-    rows.sort();
-    write_csv(
-        &dir,
-        files::DUPLICATE_REGISTRATIONS_CSV,
-        &columns::DUPLICATE_REGISTRATIONS,
-        rows,
-    )?;
-
-    let mut rows: Vec<Vec<String>> = findings
-        .poverty_unmatched
-        .iter()
-        .map(|u| {
-            let m = &poverty[u.record];
-            let mut row = id_cells(u, &m.id).to_vec();
-            row.extend([
-                m.household_no.to_string(),
-                m.name.to_string(),
-                m.sex.key().to_string(),
-                date(m.birth),
-            ]);
-            row.extend(household_cells(m));
-            row
-        })
-        .collect();
-    sort_rows(
-        &mut rows,
-        &columns::POVERTY_UNMATCHED,
-        &["origin", "division_code", "household_no", "id_number"],
-    );
-    write_csv(
-        &dir,
-        files::POVERTY_UNMATCHED_CSV,
-        &columns::POVERTY_UNMATCHED,
-        rows,
-    )?;
-
-    let mut rows: Vec<Vec<String>> = findings
-        .poor_not_enrolled
-        .iter()
-        .map(|&i| {
-            let row = &ledger.rows[i];
-            let member = links
-                .poverty
-                .binary_search_by_key(&row.child, |l| l.child)
-                .ok()
-                .map(|k| &poverty[links.poverty[k].record]);
-            let mut cells = vec![
-                row.division_code.to_string(),
-                row.id_number.to_string(),
-                row.name.to_string(),
-                row.sex.to_string(),
-                row.birth_date.to_string(),
-                row.age.to_string(),
-                row.household_no.to_string(),
-            ];
-            cells.extend(
-                member.map_or([const { String::new() }; 3], household_cells)[1..]
-                    .iter()
-                    .cloned(),
-            );
-            cells.extend([row.reason.to_string(), row.record_status.to_string()]);
-            cells
-        })
-        .collect();
-    sort_rows(
-        &mut rows,
-        &columns::POOR_NOT_ENROLLED,
-        &["division_code", "id_number"],
-    );
-    write_csv(
-        &dir,
-        files::POOR_NOT_ENROLLED_CSV,
-        &columns::POOR_NOT_ENROLLED,
-        rows,
-    )?;
-
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    if let Some(exemptions) = &registers.exemptions {
-        rows.extend(findings.exemptions_unmatched.iter().map(|u| {
-            let e = &exemptions.rows[u.record];
-            let mut row = id_cells(u, &e.id).to_vec();
-            row.extend([
-                e.reason.to_string(),
-                date(e.valid_until),
-                e.line.to_string(),
-            ]);
-            row
-        }));
-    }
-    sort_rows(
-        &mut rows,
-        &columns::EXEMPTIONS_UNMATCHED,
-        &["origin", "id_number", "line#"],
-    );
-    write_csv(
-        &dir,
-        files::EXEMPTIONS_UNMATCHED_CSV,
-        &columns::EXEMPTIONS_UNMATCHED,
-        rows,
-    )
-}
-
-/// school_code, school_division, grade, status.
-fn school_cells(s: &Student) -> [String; 4] {
-    [
-        s.school_code.to_string(),
-        s.school_division.to_string(),
-        s.grade.to_string(),
-        s.status.key().to_string(),
-    ]
-}
-
-/// division_code, relation, poverty_status.
-fn household_cells(m: &PovertyMember) -> [String; 3] {
-    [
-        m.division.to_string(),
-        m.relation.to_string(),
-        m.poverty_status.to_string(),
-    ]
+    }));
+    rows
 }

@@ -44,6 +44,18 @@ pub struct Field<R> {
     pub cell: fn(&R) -> Cell,
 }
 
+/// A text column of rows of type `$row`: `text!(Row, "name", |r: &Row| value)`.
+macro_rules! text {
+    ($row:ty, $name:literal, $value:expr) => {
+        $crate::output::table::Field {
+            name: $name,
+            kind: $crate::output::table::Kind::Text,
+            cell: |r: &$row| $crate::output::table::Cell::Text(($value)(r)),
+        }
+    };
+}
+pub(crate) use text;
+
 /// The names of a schema's columns, for the CSV header.
 pub fn header<R>(schema: &[Field<R>]) -> Vec<&'static str> {
     schema.iter().map(|f| f.name).collect()
@@ -52,6 +64,14 @@ pub fn header<R>(schema: &[Field<R>]) -> Vec<&'static str> {
 /// A row's cells as CSV text.
 pub fn csv_cells<R>(schema: &[Field<R>], row: &R) -> Vec<String> {
     schema.iter().map(|f| (f.cell)(row).text()).collect()
+}
+
+/// The rows' cells as CSV text, sorted by the columns named in `keys` (see
+/// [`super::csv::sort_rows`]).
+pub fn sorted_cells<R>(schema: &[Field<R>], rows: &[R], keys: &[&str]) -> Vec<Vec<String>> {
+    let mut cells: Vec<Vec<String>> = rows.iter().map(|r| csv_cells(schema, r)).collect();
+    super::csv::sort_rows(&mut cells, &header(schema), keys);
+    cells
 }
 
 /// The rows as a frame, one typed column per field.
