@@ -1,5 +1,6 @@
-//! The hand-made demo: its ledger, summary, rejects and checks are checked by hand and
-//! pinned.
+//! The hand-made demo: its ledger, summary, rejects, warnings, checks and review are
+//! checked by hand and pinned byte for byte, and so are the Parquet outputs' columns and
+//! types (fixtures/demo/expected): a change of format shows as a diff there.
 
 use std::fs;
 
@@ -192,4 +193,27 @@ fn a_utf16_tab_separated_export_reads_like_csv() {
         &expected.replace("students.csv", "students.txt"),
         &wd.read("out/rejects.csv"),
     );
+}
+
+/// Every column of the run's Parquet files with its type, one line each.
+fn parquet_schemas(wd: &Workdir) -> String {
+    let mut text = String::new();
+    for name in ["ledger.parquet", "links.parquet", "candidates.parquet"] {
+        let frame = sanku::load::parquet::read_frame(&wd.path(&format!("out/{name}"))).unwrap();
+        for column in frame.get_column_names() {
+            let dtype = frame.column(column).unwrap().dtype().to_string();
+            text.push_str(&format!("{name}\t{column}\t{dtype}\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn parquet_columns_and_types_are_pinned() {
+    let wd = run_demo();
+    let expected =
+        fs::read_to_string(fixtures().join("demo/expected/parquet-schemas.tsv")).unwrap();
+    assert_same_text("parquet schemas", &expected, &parquet_schemas(&wd));
+    let review = fs::read_to_string(fixtures().join("demo/expected/review.csv")).unwrap();
+    assert_same_text("review.csv", &review, &wd.read("out/review.csv"));
 }
