@@ -213,8 +213,3 @@ pub mod files {
     pub const POOR_NOT_ENROLLED_CSV: &str = "poor_not_enrolled.csv";
     pub const EXEMPTIONS_UNMATCHED_CSV: &str = "exemptions_unmatched.csv";
 }
-
-/// Output column names.
-pub mod columns {
-    pub const LINKS: [&str; 5] = ["source", "population_id", "record_key", "method", "weight"];
-}

@@ -12,7 +12,7 @@ use super::atomic::write_parquet_batches;
 use crate::cohort::Cohort;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
-use crate::schema::{columns, files};
+use crate::schema::files;
 
 /// What the outputs show of one record of a fuzzily linked source.
 pub struct LinkedRecord<'a> {
@@ -78,7 +78,6 @@ pub fn write_links(
         ("students", &links.students, &student_no),
     ];
     let total = sources.iter().map(|(_, list, _)| list.len()).sum();
-    let c = &columns::LINKS;
     write_parquet_batches(dir, files::LINKS_PARQUET, total, |range| {
         let rows = rows_in(&sources, range);
         debug_assert!(rows.is_sorted_by_key(|(s, l, _)| (*s, l.child)));
@@ -86,23 +85,26 @@ pub fn write_links(
         Ok(DataFrame::new(
             rows.len(),
             vec![
-                Column::new(c[0].into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
                 Column::new(
-                    c[1].into(),
+                    "source".into(),
+                    rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "population_id".into(),
                     rows.iter()
                         .map(|r| cohort.children[r.1.child].id.text.as_str())
                         .collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    c[2].into(),
+                    "record_key".into(),
                     keys.iter().map(|k| k.as_ref()).collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    c[3].into(),
+                    "method".into(),
                     rows.iter().map(|r| r.1.method.key()).collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    c[4].into(),
+                    "weight".into(),
                     rows.iter()
                         .map(|r| r.1.weight)
                         .collect::<Vec<Option<f64>>>(),
