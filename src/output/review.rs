@@ -5,12 +5,69 @@
 use std::path::Path;
 
 use super::csv::{format_weight, write_csv};
-use super::links::linked_record;
+use super::links::{LinkedRecord, linked_record};
+use super::table::{Field, header, sorted_cells, text};
 use crate::cohort::Cohort;
 use crate::link::Links;
-use crate::link::weights::FIELDS;
-use crate::normalize::Registers;
+use crate::link::compare::CompareField;
+use crate::link::weights::Contribution;
+use crate::normalize::{Person, Registers};
 use crate::schema::files;
+
+/// One pair to review.
+struct Review<'a> {
+    source: &'static str,
+    child: &'a Person,
+    record: LinkedRecord<'a>,
+    weight: f64,
+    /// Each compared field's level and weight, by [`CompareField`].
+    parts: [Contribution; 5],
+}
+
+/// The level and the weight columns of one compared field.
+macro_rules! field {
+    ($field:expr, $level:literal, $weight:literal) => {
+        [
+            text!(Review, $level, |r: &Review| r.parts[$field.at()]
+                .level
+                .to_string()),
+            text!(Review, $weight, |r: &Review| format_weight(Some(
+                r.parts[$field.at()].weight
+            ))),
+        ]
+    };
+}
+
+fn schema<'a>() -> Vec<Field<Review<'a>>> {
+    type R<'a> = Review<'a>;
+    let mut columns = vec![
+        text!(R, "source", |r: &R| r.source.to_string()),
+        text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", |r: &R| r.child.name.to_string()),
+        text!(R, "record_key", |r: &R| r.record.key.clone()),
+        text!(R, "record_id", |r: &R| r.record.id.to_string()),
+        text!(R, "record_name", |r: &R| r.record.name.to_string()),
+        text!(R, "weight", |r: &R| format_weight(Some(r.weight))),
+    ];
+    columns.extend(field!(CompareField::Name, "name_level", "name_weight"));
+    columns.extend(field!(
+        CompareField::BirthDate,
+        "birth_date_level",
+        "birth_date_weight"
+    ));
+    columns.extend(field!(
+        CompareField::IdNumber,
+        "id_number_level",
+        "id_number_weight"
+    ));
+    columns.extend(field!(CompareField::Sex, "sex_level", "sex_weight"));
+    columns.extend(field!(
+        CompareField::Division,
+        "division_level",
+        "division_weight"
+    ));
+    columns
+}
 
 /// Writes review.csv.
 pub fn write_review(
@@ -19,44 +76,46 @@ pub fn write_review(
     registers: &Registers,
     links: &Links,
 ) -> anyhow::Result<()> {
-    let mut header = vec![
-        "source",
-        "id_number",
-        "name",
-        "record_key",
-        "record_id",
-        "record_name",
-        "weight",
-    ];
-    let level_columns: Vec<String> = FIELDS
-        .iter()
-        .flat_map(|f| [format!("{f}_level"), format!("{f}_weight")])
-        .collect();
-    header.extend(level_columns.iter().map(String::as_str));
     let mut rows = Vec::new();
     for (source, outcome) in links.fuzzy_outcomes() {
         for pair in &outcome.review {
             let child = &cohort.children[pair.child];
-            let record = linked_record(registers, source, pair.record);
-            let mut row = vec![
-                source.to_string(),
-                child.id.text.to_string(),
-                child.name.to_string(),
-                record.key,
-                record.id.to_string(),
-                record.name.to_string(),
-                format_weight(Some(pair.weight)),
-            ];
-            for c in outcome
-                .params
-                .contributions(&pair.levels, outcome.name_share(&child.name))
-            {
-                row.push(c.level.to_string());
-                row.push(format_weight(Some(c.weight)));
-            }
-            rows.push(row);
+            rows.push(Review {
+                source,
+                child,
+                record: linked_record(registers, source, pair.record),
+                weight: pair.weight,
+                parts: outcome
+                    .params
+                    .contributions(&pair.levels, outcome.name_share(&child.name)),
+            });
         }
     }
-    rows.sort();
-    write_csv(dir, files::REVIEW_CSV, &header, rows)
+    let schema = schema();
+    let every = header(&schema);
+    write_csv(
+        dir,
+        files::REVIEW_CSV,
+        &every,
+        sorted_cells(&schema, &rows, &every),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::weights::FIELDS;
+
+    #[test]
+    fn the_level_columns_follow_the_compared_fields() {
+        let names = header(&schema());
+        let levels: Vec<String> = FIELDS
+            .iter()
+            .flat_map(|f| [format!("{f}_level"), format!("{f}_weight")])
+            .collect();
+        assert_eq!(
+            names[7..],
+            levels.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
 }
