@@ -1,4 +1,5 @@
-//! Calendar dates: the accepted input formats (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD),
+//! Calendar dates: the accepted input formats (YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD,
+//! YYYY年M月D日, each optionally followed by a time of day as Excel writes datetimes),
 //! validation against the real calendar, and the arithmetic the cohort rule needs.
 
 use std::fmt;
@@ -18,23 +19,31 @@ impl Date {
         valid.then_some(Date { year, month, day })
     }
 
-    /// Parses one of the accepted formats; anything else is `None`.
+    /// Parses one of the accepted formats; anything else is `None`. A time of day after
+    /// the date (`2012-3-15 00:00:00`, `2012/3/15 0:00`, `2012-03-15T00:00:00`) is
+    /// ignored.
     pub fn parse(raw: &str) -> Option<Date> {
-        let s = raw.trim();
+        let s = without_time(raw.trim());
         if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
             return Date::parse_compact(s);
+        }
+        if let Some(date) = s.strip_suffix('日') {
+            let (y, rest) = date.split_once('年')?;
+            let (m, d) = rest.split_once('月')?;
+            return Date::from_parts(y.trim(), m.trim(), d.trim());
         }
         let sep = s.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
         let mut parts = s.split(sep);
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some()
-            || y.len() != 4
-            || !(1..=2).contains(&m.len())
-            || !(1..=2).contains(&d.len())
-        {
+        if parts.next().is_some() {
             return None;
         }
-        if sep == '-' && (m.len() != 2 || d.len() != 2) {
+        Date::from_parts(y, m, d)
+    }
+
+    /// A date from a four-digit year and a one- or two-digit month and day.
+    fn from_parts(y: &str, m: &str, d: &str) -> Option<Date> {
+        if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
             return None;
         }
         Date::new(number(y)?, number(m)? as u8, number(d)? as u8)
@@ -93,6 +102,21 @@ fn from_day_number(n: i64) -> Date {
     Date { year, month, day }
 }
 
+/// The date part of a datetime: what comes before a time of day (digits, colons and a
+/// fraction after a space or a `T`).
+fn without_time(s: &str) -> &str {
+    let is_time = |t: &str| {
+        !t.is_empty()
+            && t.contains(':')
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    };
+    match s.split_once([' ', 'T']) {
+        Some((date, time)) if is_time(time.trim()) => date.trim_end(),
+        _ => s,
+    }
+}
+
 fn number(s: &str) -> Option<i32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -138,16 +162,32 @@ mod tests {
     }
 
     #[test]
-    fn rejects_everything_else() {
+    fn reads_chinese_dates_and_excel_datetimes() {
+        let d = Date::new(2015, 3, 4);
         for raw in [
             "2015-3-4",
-            "04/03/2015",
             "2015年3月4日",
+            "2015年03月04日",
+            "2015-03-04 00:00:00",
+            "2015/3/4 0:00",
+            "2015-03-04T00:00:00",
+            "2015.3.4 12:30:00.000",
+        ] {
+            assert_eq!(Date::parse(raw), d, "{raw}");
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for raw in [
+            "04/03/2015",
             "2015-02-30",
             "20151304",
             "15-03-04",
             "2015/3/4/1",
-            "2015-03-04 00:00:00",
+            "2015-03-04 morning",
+            "2015年3月",
+            "年3月4日",
             "",
             "43891",
         ] {

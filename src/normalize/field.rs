@@ -95,14 +95,28 @@ impl<'a> Row<'a> {
         Date::parse(raw).map(Some).ok_or_else(|| {
             self.reject(
                 field,
-                "not a date in an accepted format (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD)",
+                "not a date in an accepted format (YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD, YYYY年M月D日, with or without a time)",
             )
         })
     }
 
-    /// The birth date: the field when given, else from a valid ID.
-    pub fn birth_date(&self, id: &IdNumber) -> Result<Option<Date>, Reject> {
-        Ok(self.date(Field::BirthDate)?.or_else(|| id.birth_date()))
+    /// The birth date: the field when given, else from a valid ID. A field sanku cannot
+    /// read falls back to a valid ID's birth date, with a warning; without one the row is
+    /// rejected.
+    pub fn birth_date(&self, id: &IdNumber) -> Result<(Option<Date>, Option<Reject>), Reject> {
+        match self.date(Field::BirthDate) {
+            Ok(date) => Ok((date.or_else(|| id.birth_date()), None)),
+            Err(reject) => match id.birth_date() {
+                Some(date) => {
+                    let warning = self.reject(
+                        Field::BirthDate,
+                        "not a date sanku reads; the ID number's birth date is used",
+                    );
+                    Ok((Some(date), Some(warning)))
+                }
+                None => Err(reject),
+            },
+        }
     }
 
     /// Sex: the field when given, else from a valid ID, else unknown.

@@ -119,14 +119,15 @@ impl Registers {
     /// Rows used with a field lost, from every register.
     pub fn warnings(&self) -> Vec<&Reject> {
         let mut all: Vec<&Reject> = Vec::new();
+        all.extend(&self.population.warnings);
         all.extend(&self.students.warnings);
         all.extend(&self.poverty.warnings);
         all
     }
 }
 
-/// A normalised row, and the warning it carries when a field was lost.
-pub type Converted<T> = Result<(T, Option<Reject>), Reject>;
+/// A normalised row, and the warnings it carries for the fields it lost.
+pub type Converted<T> = Result<(T, Vec<Reject>), Reject>;
 
 /// The pieces laid end to end in one exact allocation, each freed once copied.
 pub(crate) fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
@@ -191,16 +192,17 @@ pub fn student_no_id(student_no: &str) -> Option<IdNumber> {
     id::parse_id(digits).ok().filter(|id| id.class.is_usable())
 }
 
-pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Reject> {
+pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Converted<Person> {
     let id = row.required_id()?;
     let name = row.name()?;
-    let birth = row.birth_date(&id)?.ok_or_else(|| {
+    let (birth, warning) = row.birth_date(&id)?;
+    let birth = birth.ok_or_else(|| {
         row.reject(
             Field::BirthDate,
             "no birth date and no valid ID number to derive it from",
         )
     })?;
-    Ok(Person {
+    let person = Person {
         line: row.line(),
         sex: row.sex(&vocabulary.sex, &id)?,
         division: row.division(Field::DivisionCode, Some(&id))?,
@@ -210,7 +212,8 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Result<Person, Rejec
         birth,
         name,
         id,
-    })
+    };
+    Ok((person, warning.into_iter().collect()))
 }
 
 pub(crate) fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> {
@@ -238,10 +241,11 @@ pub(crate) fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> 
     let status = row
         .coded(Field::Status, &vocabulary.student_status, "students")?
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
+    let (birth, birth_warning) = row.birth_date(&id)?;
     let student = Student {
         line: row.line(),
         sex: row.sex(&vocabulary.sex, &id)?,
-        birth: row.birth_date(&id)?,
+        birth,
         school_code: row.text(Field::SchoolCode),
         school_division: row.division(Field::SchoolDivisionCode, None)?,
         grade: row.text(Field::Grade),
@@ -250,25 +254,26 @@ pub(crate) fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> 
         status,
         id,
     };
-    Ok((student, warning))
+    Ok((student, warning.into_iter().chain(birth_warning).collect()))
 }
 
 pub(crate) fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<PovertyMember> {
     let id = row.record_id();
     let warning = id_warning(row, &id);
     let name = row.name()?;
+    let (birth, birth_warning) = row.birth_date(&id)?;
     let member = PovertyMember {
         line: row.line(),
         household_no: row.text(Field::HouseholdNo),
         sex: row.sex(&vocabulary.sex, &id)?,
-        birth: row.birth_date(&id)?,
+        birth,
         relation: row.text(Field::Relation),
         division: row.division(Field::DivisionCode, Some(&id))?,
         poverty_status: row.text(Field::PovertyStatus),
         name,
         id,
     };
-    Ok((member, warning))
+    Ok((member, warning.into_iter().chain(birth_warning).collect()))
 }
 
 pub(crate) fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {
@@ -281,5 +286,5 @@ pub(crate) fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exempti
         valid_until: row.date(Field::ValidUntil)?,
         id,
     };
-    Ok((exemption, None))
+    Ok((exemption, Vec::new()))
 }

@@ -29,6 +29,8 @@ pub struct Population {
     /// Which two-digit province codes the rows' divisions carry.
     provinces: Vec<bool>,
     pub rejects: Vec<Reject>,
+    /// Rows used with a field lost (an unreadable birth date, the ID's used instead).
+    pub warnings: Vec<Reject>,
     pub rows_in: u64,
 }
 
@@ -70,6 +72,7 @@ struct Part {
     keys: Vec<(u64, u64)>,
     school_age: Vec<super::Person>,
     rejects: Vec<Reject>,
+    warnings: Vec<Reject>,
     /// One bit per two-digit province code.
     provinces: u128,
 }
@@ -105,6 +108,7 @@ impl<'a> PopulationBuilder<'a> {
             self.keys.push(part.keys);
             self.school_age.push(part.school_age);
             population.rejects.extend(part.rejects);
+            population.warnings.extend(part.warnings);
             for (p, seen) in population.provinces.iter_mut().enumerate() {
                 *seen |= part.provinces >> p & 1 == 1;
             }
@@ -113,7 +117,10 @@ impl<'a> PopulationBuilder<'a> {
 
     fn keep(&self, row: &Row, part: &mut Part) {
         let p = match person(row, self.vocabulary) {
-            Ok(p) => p,
+            Ok((p, warnings)) => {
+                part.warnings.extend(warnings);
+                p
+            }
             Err(reject) => return part.rejects.push(reject),
         };
         part.keys
