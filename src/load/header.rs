@@ -1,6 +1,7 @@
 //! Maps a file's header row to logical fields: the config's column name when given, else
-//! the common Chinese and English header words. Matching ignores surrounding spaces, case
-//! and full-width/half-width differences.
+//! the common Chinese and English header words. Matching ignores spaces, case,
+//! full-width/half-width differences, notes in brackets (身份证号码（18位）, 性别(男/女))
+//! and the stars templates put on required columns (*姓名).
 
 use std::collections::BTreeMap;
 
@@ -11,11 +12,18 @@ use crate::text::{half_width, is_space};
 
 /// Folds a header for comparison.
 fn fold_header(raw: &str) -> String {
-    raw.chars()
-        .map(half_width)
-        .filter(|&c| !is_space(c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(raw.len());
+    let mut depth = 0u32;
+    for c in raw.chars().map(half_width) {
+        match c {
+            '(' | '【' | '[' => depth += 1,
+            ')' | '】' | ']' => depth = depth.saturating_sub(1),
+            '*' => {}
+            c if depth == 0 && !is_space(c) => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// For each logical field of `source` found in `headers`, the index of its column.
@@ -29,6 +37,7 @@ pub fn map_headers(
 ) -> anyhow::Result<Vec<(Field, usize)>> {
     let folded: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
     let mut mapped = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     for &(field, required) in source.fields() {
         let candidates: Vec<&str> = match overrides.get(&field) {
             Some(name) => vec![name.as_str()],
@@ -57,20 +66,31 @@ pub fn map_headers(
                     headers[columns[0]].trim()
                 )));
             }
-            None if required => {
-                return Err(bad_input(format!(
-                    "{file}: no column for required field `{field}` (looked for: {}; found headers: {}){}",
-                    candidates.join(", "),
-                    shown_headers(source, headers),
-                    if looks_like_data(headers) {
-                        "; the first row looks like data: does the file lack its header row?"
-                    } else {
-                        ""
-                    }
-                )));
+            None if required || overrides.contains_key(&field) => {
+                let configured = if overrides.contains_key(&field) {
+                    " (named in the config)"
+                } else {
+                    ""
+                };
+                missing.push(format!(
+                    "`{field}`{configured} (looked for: {})",
+                    candidates.join(", ")
+                ));
             }
             None => {}
         }
+    }
+    if !missing.is_empty() {
+        return Err(bad_input(format!(
+            "{file}: no column for {}; found headers: {}{}",
+            missing.join("; "),
+            shown_headers(source, headers),
+            if looks_like_data(headers) {
+                "; the first row looks like data: does the file lack its header row?"
+            } else {
+                ""
+            }
+        )));
     }
     Ok(mapped)
 }
@@ -183,6 +203,44 @@ mod tests {
         assert!(
             msg.contains("5********…, 张*") && msg.contains("looks like data"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn notes_in_brackets_and_stars_are_ignored() {
+        let h = headers(&[
+            "*公民身份号码（18位）",
+            "姓名",
+            "性别(男/女)",
+            "出生日期【YYYY-MM-DD】",
+        ]);
+        let m = map_headers("p.csv", SourceKind::Population, &h, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            m,
+            vec![
+                (Field::IdNumber, 0),
+                (Field::Name, 1),
+                (Field::Sex, 2),
+                (Field::BirthDate, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_missing_column_is_named_at_once_and_a_configured_one_must_exist() {
+        let h = headers(&["学生姓名", "性别"]);
+        let err = map_headers("s.csv", SourceKind::Students, &h, &BTreeMap::new()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`student_no`") && msg.contains("`status`"),
+            "{msg}"
+        );
+        let overrides = BTreeMap::from([(Field::Grade, "所在年级".to_string())]);
+        let h = headers(&["学籍号", "姓名", "学籍状态", "年级"]);
+        let err = map_headers("s.csv", SourceKind::Students, &h, &overrides).unwrap_err();
+        assert!(
+            err.to_string().contains("`grade` (named in the config)"),
+            "{err}"
         );
     }
 

@@ -93,3 +93,17 @@ fn usage_errors_exit_2() {
     wd.expect_code(&["run", "--threads", "many"], 2);
     wd.expect_code(&["frobnicate"], 2);
 }
+
+#[test]
+fn template_headers_with_notes_and_stars_map() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let students = wd
+        .read("input/students.csv")
+        .replacen("学生姓名", "*学生姓名", 1)
+        .replacen("身份证件号", "身份证件号（18位）", 1)
+        .replacen("性别", "性别(男/女)", 1);
+    wd.write("input/students.csv", students);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    assert_eq!(wd.read("out/ledger.csv"), wd.read("clean/ledger.csv"));
+}
