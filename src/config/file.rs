@@ -63,6 +63,8 @@ pub(super) struct SexFile {
     pub(super) male: Vec<String>,
     #[serde(default)]
     pub(super) female: Vec<String>,
+    #[serde(default)]
+    pub(super) unknown: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -308,6 +308,9 @@ fn extend_vocabulary(vocabulary: &mut Vocabulary, file: &ConfigFile) -> anyhow::
     for word in &file.sex.female {
         vocabulary.sex.insert(word, Sex::Female);
     }
+    for word in &file.sex.unknown {
+        vocabulary.sex.insert(word, Sex::Unknown);
+    }
     for (word, key) in &file.exemption_reasons {
         vocabulary.reason.insert(fold_word(word), key.clone());
     }

@@ -119,21 +119,23 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Sex: the field when given, else from a valid ID, else unknown.
+    /// Sex: the field when given and known, else from a valid ID, else unknown.
     pub fn sex(&self, words: &WordMap<Sex>, id: &IdNumber) -> Result<Sex, Reject> {
         let raw = self.raw(Field::Sex).trim();
-        if raw.is_empty() {
-            return Ok(match id.is_male() {
-                Some(true) => Sex::Male,
-                Some(false) => Sex::Female,
-                None => Sex::Unknown,
-            });
-        }
-        words.get(raw).ok_or_else(|| {
-            self.reject(
-                Field::Sex,
-                "unknown sex value (map it under [sex] in the config)",
-            )
+        let said = if raw.is_empty() {
+            Sex::Unknown
+        } else {
+            words.get(raw).ok_or_else(|| {
+                self.reject(
+                    Field::Sex,
+                    "unknown sex value (map it under [sex] in the config: male, female or unknown)",
+                )
+            })?
+        };
+        Ok(match (said, id.is_male()) {
+            (Sex::Unknown, Some(true)) => Sex::Male,
+            (Sex::Unknown, Some(false)) => Sex::Female,
+            (said, _) => said,
         })
     }
 

@@ -182,6 +182,15 @@ impl Default for Vocabulary {
             ("2", Sex::Female),
             ("f", Sex::Female),
             ("female", Sex::Female),
+            // GB/T 2261.1: 0 not known, 9 not stated.
+            ("0", Sex::Unknown),
+            ("9", Sex::Unknown),
+            ("未知", Sex::Unknown),
+            ("未知的性别", Sex::Unknown),
+            ("未说明", Sex::Unknown),
+            ("未说明的性别", Sex::Unknown),
+            ("不详", Sex::Unknown),
+            ("unknown", Sex::Unknown),
         ]);
         let mut person_status = WordMap::new(&[
             ("正常", P::Active),
@@ -253,6 +262,7 @@ mod tests {
         assert_eq!(v.sex.get(" 男 "), Some(Sex::Male));
         assert_eq!(v.sex.get("Ｆ"), Some(Sex::Female));
         assert_eq!(v.sex.get("x"), None);
+        assert_eq!(v.sex.get("未知"), Some(Sex::Unknown));
         assert_eq!(
             v.student_status.get("辍学"),
             Some(StudentStatus::DroppedOut)

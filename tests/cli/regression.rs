@@ -530,3 +530,21 @@ fn an_unreadable_birth_date_beside_a_valid_id_uses_the_id_and_warns() {
     );
     assert!(!wd.read("out/rejects.csv").contains("population.csv"));
 }
+
+#[test]
+fn sex_unknown_is_read_and_taken_from_a_valid_id() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let bytes = fs::read(wd.path("input/population.csv")).unwrap();
+    let text = encoding_rs::GB18030.decode(&bytes).0.into_owned();
+    // 张伟 (530102201203150117, male by his ID) with his sex 未知.
+    let text = text.replacen(
+        "530102201203150117,张伟,男",
+        "530102201203150117,张伟,未知",
+        1,
+    );
+    wd.write("input/population.csv", encoding_rs::GB18030.encode(&text).0);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    assert_eq!(wd.read("out/ledger.csv"), wd.read("clean/ledger.csv"));
+    assert_eq!(wd.read("out/rejects.csv"), wd.read("clean/rejects.csv"));
+}
