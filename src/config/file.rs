@@ -73,6 +73,7 @@ pub(super) struct SourceFile {
     pub(super) file: Option<PathBuf>,
     pub(super) encoding: Option<String>,
     pub(super) delimiter: Option<String>,
+    pub(super) header_row: Option<u64>,
     #[serde(default)]
     pub(super) columns: BTreeMap<String, String>,
     /// Status words of this source mapped to logical statuses.

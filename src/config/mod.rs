@@ -352,6 +352,14 @@ fn apply_source_section(
     section: &SourceFile,
     options: &mut SourceOptions,
 ) -> anyhow::Result<()> {
+    if let Some(n) = section.header_row {
+        if n == 0 {
+            return Err(bad_input(format!(
+                "config: [{kind}] header_row counts lines from 1"
+            )));
+        }
+        options.header_row = Some(n);
+    }
     if let Some(enc) = &section.encoding {
         if !enc.trim().eq_ignore_ascii_case("auto") {
             options.encoding = Some(

@@ -19,7 +19,7 @@ use super::table::{InputInfo, Table};
 use crate::error::bad_input;
 use crate::progress::Progress;
 use crate::reject::Reject;
-use crate::schema::SourceKind;
+use crate::schema::{Field, SourceKind};
 use crate::text::hex;
 
 /// The bytes the encoding and delimiter are judged on.
@@ -94,38 +94,20 @@ pub fn read_csv_chunks(
     let read_error =
         |e: io::Error| anyhow::Error::new(e).context(format!("reading {}", path.display()));
 
-    let headers = match splitter.next_record().map_err(read_error)? {
-        Next::End => {
-            return Err(bad_input(format!(
-                "{name}: the file is empty (no header row)"
-            )));
-        }
-        Next::Broken { line, reason } => {
-            return Err(bad_input(format!(
-                "{name}: line {line}: the header row cannot be read: {}",
-                reason.reason()
-            )));
-        }
-        Next::Record { .. } => {
-            let mut headers = Vec::with_capacity(splitter.len());
-            for i in 0..splitter.len() {
-                let mut text = String::new();
-                if !decode_field(encoding, splitter.field(i), &mut text) {
-                    return Err(bad_input(format!(
-                        "{name}: line 1: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
-                        encoding.key()
-                    )));
-                }
-                headers.push(text);
-            }
-            headers
-        }
-    };
+    let found = find_header(&mut splitter, encoding, source, options, name);
+    let Header {
+        cells: headers,
+        mapping,
+        lines_above: above_header,
+    } = found.map_err(|e| match e.downcast::<io::Error>() {
+        Ok(io) => read_error(io),
+        Err(e) => e,
+    })?;
     splitter.expect_fields(headers.len());
-    let mapping = map_headers(name, source, &headers, &options.columns)?;
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
 
     let info = InputInfo {
+        rows_above_header: above_header,
         undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
@@ -230,6 +212,100 @@ pub fn read_csv_chunks(
     info.sha256 = hex(&hasher.finalize());
     info.undecodable_rows = undecodable;
     Ok(info)
+}
+
+/// The header row found: its cells, the field each mapped column feeds, and the lines
+/// above it.
+struct Header {
+    cells: Vec<String>,
+    mapping: Vec<(Field, usize)>,
+    lines_above: u64,
+}
+
+/// Rows a header is looked for in: title rows (XX县2026年秋季学期学籍信息表), notes and
+/// blank rows above it are skipped.
+const HEADER_SEARCH_ROWS: u64 = 20;
+
+/// The header row: the first record (of the first [`HEADER_SEARCH_ROWS`]) whose cells map
+/// every required field, or record `header_row` when the config names it. Returns its
+/// cells, the mapping and how many lines lay above it (blank ones included). When none maps, the first
+/// record's error is returned.
+fn find_header<R: Read>(
+    splitter: &mut Splitter<R>,
+    encoding: Encoding,
+    source: SourceKind,
+    options: &SourceOptions,
+    name: &str,
+) -> anyhow::Result<Header> {
+    let mut first_error: Option<anyhow::Error> = None;
+    let mut above = 0u64;
+    loop {
+        let next = splitter.next_record()?;
+        let line = match next {
+            Next::End => break,
+            Next::Broken { line, reason } => {
+                first_error.get_or_insert_with(|| {
+                    bad_input(format!(
+                        "{name}: line {line}: the header row cannot be read: {}",
+                        reason.reason()
+                    ))
+                });
+                above += 1;
+                if above >= HEADER_SEARCH_ROWS {
+                    break;
+                }
+                continue;
+            }
+            Next::Record { line } => line,
+        };
+        let forced = options.header_row;
+        match forced {
+            Some(n) if line < n => {
+                above += 1;
+                continue;
+            }
+            Some(n) if line > n => break,
+            _ => {}
+        }
+        let mut headers = Vec::with_capacity(splitter.len());
+        let mut readable = true;
+        for i in 0..splitter.len() {
+            let mut text = String::new();
+            readable &= decode_field(encoding, splitter.field(i), &mut text);
+            headers.push(text);
+        }
+        let mapped = if readable {
+            map_headers(name, source, &headers, &options.columns)
+        } else {
+            Err(bad_input(format!(
+                "{name}: line {line}: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
+                encoding.key()
+            )))
+        };
+        match mapped {
+            Ok(mapping) => {
+                return Ok(Header {
+                    cells: headers,
+                    mapping,
+                    lines_above: line - 1,
+                });
+            }
+            Err(e) if forced.is_some() => return Err(e),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+        above += 1;
+        if above >= HEADER_SEARCH_ROWS {
+            break;
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        bad_input(match options.header_row {
+            Some(n) => format!("{name}: the file has no line {n} for `header_row`"),
+            None => format!("{name}: the file is empty (no header row)"),
+        })
+    }))
 }
 
 fn bom_length(head: &[u8], encoding: Encoding) -> usize {

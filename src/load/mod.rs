@@ -25,6 +25,9 @@ pub struct SourceOptions {
     pub encoding: Option<Encoding>,
     pub delimiter: Option<u8>,
     pub max_undecodable: UndecodableShare,
+    /// The line of the header row, when the config names it (`header_row`); else the
+    /// first of the first twenty rows that maps the required fields.
+    pub header_row: Option<u64>,
     /// Column names that override the default header words.
     pub columns: BTreeMap<Field, String>,
 }

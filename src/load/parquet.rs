@@ -55,6 +55,7 @@ pub fn read_parquet_chunks(
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
     let info = InputInfo {
         undecodable_rows: 0,
+        rows_above_header: 0,
         source: source.key().to_string(),
         path: path.clone(),
         format: "parquet".into(),

@@ -19,6 +19,9 @@ pub struct InputInfo {
     pub sha256: String,
     /// Rows rejected because they hold bytes not valid in the file's encoding.
     pub undecodable_rows: u64,
+    /// Lines above the header row (titles, notes, blank lines), skipped.
+    #[serde(default)]
+    pub rows_above_header: u64,
 }
 
 /// One text column.

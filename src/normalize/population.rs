@@ -194,6 +194,7 @@ mod tests {
         ];
         let info = InputInfo {
             undecodable_rows: 0,
+            rows_above_header: 0,
             source: "population".into(),
             path: "population.csv".into(),
             format: "csv".into(),

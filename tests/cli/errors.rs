@@ -107,3 +107,46 @@ fn template_headers_with_notes_and_stars_map() {
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
     assert_eq!(wd.read("out/ledger.csv"), wd.read("clean/ledger.csv"));
 }
+
+#[test]
+fn a_title_row_and_blank_rows_above_the_header_are_skipped_and_counted() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "clean", "-q"], 0);
+    let students = wd.read("input/students.csv");
+    let (header, rows) = students.split_once('\n').unwrap();
+    let mut lines: Vec<&str> = rows.lines().collect();
+    lines.insert(5, "");
+    let titled = format!(
+        "XX县2026年秋季学期学籍信息表,,,,,,,,\n\n制表单位：XX县教育局\n{header}\n{}\n",
+        lines.join("\n")
+    );
+    wd.write("input/students.csv", &titled);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    assert_eq!(wd.read("out/ledger.csv"), wd.read("clean/ledger.csv"));
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][1]["rows_above_header"], 3);
+    // Rejects name the file's own lines: the short row (line 19 of the clean file) is
+    // four lines further down (three above the header, one blank line before it).
+    assert!(
+        wd.read("out/rejects.csv").contains("students.csv,23,"),
+        "{}",
+        wd.read("out/rejects.csv")
+    );
+
+    // header_row forces the line; a wrong one is an error naming the columns.
+    let mut config = wd.read("input/sanku.toml");
+    config.push_str("\n[students]\nheader_row = 2\n");
+    wd.write("input/sanku.toml", &config);
+    let out = wd.expect_code(&["run", "input", "--out", "forced"], 2);
+    assert!(
+        stderr_of(&out).contains("students.csv"),
+        "{}",
+        stderr_of(&out)
+    );
+    wd.write(
+        "input/sanku.toml",
+        config.replace("header_row = 2", "header_row = 4"),
+    );
+    wd.expect_code(&["run", "input", "--out", "forced", "-q"], 0);
+    assert_eq!(wd.read("forced/ledger.csv"), wd.read("clean/ledger.csv"));
+}
