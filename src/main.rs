@@ -25,7 +25,12 @@ fn main() {
         Command::Run(args) => Config::from_args(args).and_then(|config| {
             let report = sanku::run(&config)?;
             if !config.quiet {
-                eprintln!("sanku: {report}");
+                let rejects = if report.rejected > 0 {
+                    format!(" (rejected rows: {})", config.out.join("rejects.csv").display())
+                } else {
+                    String::new()
+                };
+                eprintln!("sanku: {report}; written to {}{rejects}", config.out.display());
             }
             Ok(())
         }),

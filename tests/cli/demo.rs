@@ -215,3 +215,15 @@ fn parquet_columns_and_types_are_pinned() {
     let review = fs::read_to_string(fixtures().join("demo/expected/review.csv")).unwrap();
     assert_same_text("review.csv", &review, &wd.read("out/review.csv"));
 }
+
+#[test]
+fn the_closing_line_names_the_run_folder_and_the_rejects() {
+    let wd = Workdir::with_fixture("demo");
+    let out = wd.expect_code(&["run", "input", "--out", "out"], 0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("written to out") && last.contains("out/rejects.csv"),
+        "{last}"
+    );
+}
