@@ -11,12 +11,20 @@ use polars::prelude::{DataFrame, col, lit};
 use crate::error::bad_input;
 use crate::link::weights::FIELDS;
 use crate::load::parquet::read_frame_where;
+use crate::mask::mask_id;
+use crate::normalize::id::parse_id;
+use crate::output::csv::read_columns;
 use crate::output::manifest::read_manifest;
 use crate::schema::files;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
-    let key = key.trim();
+    // Cleaned as the inputs are: 530102…x, full-width digits, spaces and hyphens.
+    let cleaned = parse_id(key)
+        .ok()
+        .filter(|id| id.class.is_usable())
+        .map_or_else(|| key.trim().to_string(), |id| id.text.to_string());
+    let key = cleaned.as_str();
     let about = |child_column: &str| {
         Some(
             col(child_column)
@@ -53,6 +61,29 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
 
     let mut out = String::new();
+    let ledger = read_columns(
+        &run.join(files::LEDGER_CSV),
+        &["id_number", "reason", "poor", "record_status"],
+    )?;
+    let flagged = ledger.iter().find(|row| row[0] == key);
+    let exempt = (0..links.height()).any(|r| {
+        text(&links, "source", r) == "exemptions" && text(&links, "population_id", r) == key
+    });
+    if let Some(row) = flagged {
+        let poor = if row[2] == "1" { ", poor" } else { "" };
+        let status = if row[3].is_empty() {
+            String::new()
+        } else {
+            format!(", its record {}", row[3])
+        };
+        writeln!(
+            out,
+            "{key}: flagged in the ledger ({}{poor}{status})",
+            row[1]
+        )?;
+    } else if exempt {
+        writeln!(out, "{key}: exempt (a valid exemption record)")?;
+    }
     let link_rows: Vec<usize> = (0..links.height())
         .filter(|&r| text(&links, "source", r) != "exemptions")
         .filter(|&r| {
@@ -77,6 +108,12 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         })
         .collect();
     if rows.is_empty() && link_rows.is_empty() {
+        if flagged.is_none() && !exempt {
+            return Err(bad_input(format!(
+                "{}: in no link, fuzzy candidate or ledger row of this run",
+                mask_id(key)
+            )));
+        }
         writeln!(out, "{key}: no link and no fuzzy candidate in this run")?;
     }
     for r in rows {

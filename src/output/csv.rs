@@ -2,10 +2,12 @@
 //! text cell that a spreadsheet would run as a formula (= + - @, tab, carriage return)
 //! escaped with a leading apostrophe. Numbers are left alone.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
 use super::atomic::write_atomic;
+use crate::error::bad_input;
 
 /// Escapes a cell against formula injection.
 pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -76,6 +78,45 @@ pub fn sort_rows(rows: &mut [Vec<String>], header: &[&str], keys: &[&str]) {
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+}
+
+/// Reads the named columns of a CSV file written by sanku (BOM and formula escapes removed).
+pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
+    let file =
+        File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut reader = csv::Reader::from_reader(file);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{FEFF}').to_string())
+        .collect();
+    let index: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            headers
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| bad_input(format!("{}: no column `{c}`", path.display())))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+        rows.push(
+            index
+                .iter()
+                .map(|&i| {
+                    record
+                        .get(i)
+                        .unwrap_or("")
+                        .trim_start_matches('\'')
+                        .to_string()
+                })
+                .collect(),
+        );
+    }
+    Ok(rows)
 }
 
 /// A weight as text: two decimals, or empty.

@@ -35,8 +35,13 @@ fn explains_a_fuzzy_link_field_by_field() {
     }
     assert!(text.contains("id_number    missing"), "{text}");
 
-    let out = wd.expect_code(&["explain", "run", "S00000000000000"], 0);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no link and no fuzzy candidate"));
+    // A key in no link, candidate or ledger row is bad input, named masked.
+    let out = wd.expect_code(&["explain", "run", "S00000000000000"], 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in no link"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     wd.expect_code(&["explain", "nowhere", "S1"], 2);
 }
 
@@ -57,4 +62,21 @@ fn a_manifest_without_thresholds_is_refused_not_read_as_infinity() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn explain_says_first_that_a_child_is_flagged_and_cleans_the_key() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "run", "-q"], 0);
+    // 林涛, flagged as dropped out, poor; asked for with spaces around.
+    let out = wd.expect_code(&["explain", "run", " 530111201808080912 "], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("530111201808080912: flagged in the ledger (status_dropped_out, poor, its record dropped_out)"),
+        "{text}"
+    );
+    // 宋佳's ID ends in 1; 吴倩's in X, asked for with a lowercase x.
+    let out = wd.expect_code(&["explain", "run", "53010220200831028x"], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("53010220200831028X: flagged"), "{text}");
 }

@@ -6,7 +6,6 @@
 mod checks;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -14,6 +13,7 @@ use serde::Serialize;
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 use crate::output::atomic::write_atomic;
+pub(crate) use crate::output::csv::read_columns as read_csv;
 use crate::output::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
@@ -220,45 +220,6 @@ fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Reads the named columns of a CSV file written by sanku (BOM and formula escapes removed).
-fn read_csv(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
-    let file =
-        File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut reader = csv::Reader::from_reader(file);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{FEFF}').to_string())
-        .collect();
-    let index: Vec<usize> = columns
-        .iter()
-        .map(|c| {
-            headers
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| bad_input(format!("{}: no column `{c}`", path.display())))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-        rows.push(
-            index
-                .iter()
-                .map(|&i| {
-                    record
-                        .get(i)
-                        .unwrap_or("")
-                        .trim_start_matches('\'')
-                        .to_string()
-                })
-                .collect(),
-        );
-    }
-    Ok(rows)
 }
 
 /// (source, population_id, record_key) of every link in links.parquet.
