@@ -21,7 +21,7 @@ pub enum Command {
     /// Run the comparison: load, normalise, find the cohort, link, classify, write the run.
     Run(RunArgs),
     /// Validate the config and the inputs: write rejects.csv and manifest.json, link nothing.
-    Check(RunArgs),
+    Check(InputArgs),
     /// Write synthetic registers with ground truth (DIR/truth/) that `run` can read.
     Generate(GenerateArgs),
     /// Score a run against the ground truth of generated registers.
@@ -106,9 +106,24 @@ pub struct EvaluateArgs {
     pub run: PathBuf,
 }
 
-/// Options shared by `run` and `check`.
+/// Options of `run`: the inputs and the linkage thresholds.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// Match weight (bits) at or above which a fuzzy pair links (default 13).
+    #[arg(long, value_name = "BITS")]
+    pub accept: Option<f64>,
+
+    /// Match weight (bits) at or above which a fuzzy pair goes to review (default 10).
+    #[arg(long, value_name = "BITS")]
+    pub review: Option<f64>,
+}
+
+/// Options of `check`, and the inputs and output of `run`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// Directory holding population.*, students.*, poverty.*, optional exemptions.* and
     /// optional sanku.toml (.csv, .txt, .tsv or .parquet).
     pub dir: Option<PathBuf>,
@@ -140,14 +155,6 @@ pub struct RunArgs {
     /// As-of date, YYYY-MM-DD (default: September 1 of the current school year).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-
-    /// Match weight (bits) at or above which a fuzzy pair links (default 13).
-    #[arg(long, value_name = "BITS")]
-    pub accept: Option<f64>,
-
-    /// Match weight (bits) at or above which a fuzzy pair goes to review (default 10).
-    #[arg(long, value_name = "BITS")]
-    pub review: Option<f64>,
 
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]

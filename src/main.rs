@@ -22,7 +22,7 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Run(args) => Config::from_args(args).and_then(|config| {
+        Command::Run(args) => Config::from_run(args).and_then(|config| {
             let report = sanku::run(&config)?;
             if !config.quiet {
                 let rejects = if report.rejected > 0 {
@@ -34,7 +34,7 @@ fn main() {
             }
             Ok(())
         }),
-        Command::Check(args) => Config::from_args(args).and_then(|config| {
+        Command::Check(args) => Config::from_check(args).and_then(|config| {
             let rejected = sanku::check(&config)?;
             if !config.quiet {
                 eprintln!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 mod file;
 use file::{CohortFile, ConfigFile, LinkageFile, SourceFile, read_config_file};
 
-use crate::cli::RunArgs;
+use crate::cli::{InputArgs, RunArgs};
 use crate::cohort::CohortRule;
 use crate::error::bad_input;
 use crate::ingest::{CHUNK_ROWS, Inputs};
@@ -49,8 +49,23 @@ pub struct Config {
 const EXTENSIONS: [&str; 4] = ["csv", "parquet", "txt", "tsv"];
 
 impl Config {
-    /// Validates the arguments of `run` or `check` into a config.
-    pub fn from_args(args: &RunArgs) -> anyhow::Result<Config> {
+    /// Validates the arguments of `run` into a config.
+    pub fn from_run(args: &RunArgs) -> anyhow::Result<Config> {
+        Config::from_args(&args.inputs, args.accept, args.review)
+    }
+
+    /// Validates the arguments of `check` into a config (linkage thresholds from the
+    /// config file, which `check` validates too).
+    pub fn from_check(args: &InputArgs) -> anyhow::Result<Config> {
+        Config::from_args(args, None, None)
+    }
+
+    /// Merges the flags, the config file and the defaults.
+    fn from_args(
+        args: &InputArgs,
+        accept: Option<f64>,
+        review: Option<f64>,
+    ) -> anyhow::Result<Config> {
         let config_path = args.config.clone().or_else(|| {
             args.dir
                 .as_ref()
@@ -171,7 +186,7 @@ impl Config {
             pseudonymize: args.pseudonymize.clone(),
             quiet: args.quiet,
             verbose: args.verbose,
-            fuzzy: fuzzy_options(args, &file.linkage)?,
+            fuzzy: fuzzy_options(accept, review, &file.linkage)?,
             monitored_counties: monitored_counties(&file.monitored_counties)?,
             file: file_info,
         })
@@ -196,11 +211,15 @@ impl Config {
     }
 }
 
-fn fuzzy_options(args: &RunArgs, file: &LinkageFile) -> anyhow::Result<FuzzyOptions> {
+fn fuzzy_options(
+    accept: Option<f64>,
+    review: Option<f64>,
+    file: &LinkageFile,
+) -> anyhow::Result<FuzzyOptions> {
     let mut options = FuzzyOptions::default();
     let t = &mut options.thresholds;
-    t.accept = args.accept.or(file.accept).unwrap_or(t.accept);
-    t.review = args.review.or(file.review).unwrap_or(t.review);
+    t.accept = accept.or(file.accept).unwrap_or(t.accept);
+    t.review = review.or(file.review).unwrap_or(t.review);
     t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
     options.block_cap = file.block_cap.unwrap_or(options.block_cap);
     options.candidate_floor = file.candidate_floor.unwrap_or(options.candidate_floor);

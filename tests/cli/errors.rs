@@ -150,3 +150,23 @@ fn a_title_row_and_blank_rows_above_the_header_are_skipped_and_counted() {
     wd.expect_code(&["run", "input", "--out", "forced", "-q"], 0);
     assert_eq!(wd.read("forced/ledger.csv"), wd.read("clean/ledger.csv"));
 }
+
+#[test]
+fn check_help_lists_no_linkage_options() {
+    let wd = Workdir::new();
+    let check = wd.expect_code(&["check", "--help"], 0);
+    let run = wd.expect_code(&["run", "--help"], 0);
+    let (check, run) = (
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&run.stdout),
+    );
+    assert!(
+        !check.contains("--accept") && !check.contains("--review"),
+        "{check}"
+    );
+    assert!(
+        run.contains("--accept") && run.contains("--review"),
+        "{run}"
+    );
+    wd.expect_code(&["check", "--accept", "12"], 2);
+}

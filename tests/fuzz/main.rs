@@ -244,7 +244,7 @@ proptest! {
         std::fs::write(dir.path().join("sanku.toml"), &text).unwrap();
         let cli = Cli::try_parse_from(["sanku", "run", dir.path().to_str().unwrap()]).unwrap();
         let Command::Run(args) = &cli.command else { unreachable!() };
-        if let Err(e) = Config::from_args(args) {
+        if let Err(e) = Config::from_run(args) {
             prop_assert_eq!(exit_code_of(&e), ExitCode::BadInput, "{:#}", e);
         }
     }
