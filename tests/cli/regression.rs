@@ -34,6 +34,19 @@ fn rejects_of(wd: &Workdir, out: &str, file: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that `out/rejects.csv` holds a line starting with `start` (file, line and
+/// maybe field) whose text contains `word`.
+fn assert_rejected(wd: &Workdir, out: &str, start: &str, word: &str) {
+    let file = start.split(',').next().unwrap_or_default();
+    let rejects = rejects_of(wd, out, file);
+    assert!(
+        rejects
+            .iter()
+            .any(|r| r.starts_with(start) && r.contains(word)),
+        "no reject `{start}…{word}` in {rejects:?}"
+    );
+}
+
 /// Names of the entries of a directory, sorted.
 fn entries(wd: &Workdir, rel: &str) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(wd.path(rel))
@@ -103,13 +116,7 @@ fn an_unclosed_quote_rejects_its_line_and_keeps_the_rest() {
     let (clean_in, clean_used, _) = accounting(&wd, "clean", "students");
     assert_eq!((rows_in, used + rejected), (clean_in, clean_in));
     assert_eq!(used, clean_used - 1);
-    let rejects = rejects_of(&wd, "out", "students.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with("students.csv,4,") && r.contains("quote")),
-        "{rejects:?}"
-    );
+    assert_rejected(&wd, "out", "students.csv,4,", "quote");
 }
 
 #[test]
@@ -137,13 +144,7 @@ fn one_latin1_byte_does_not_read_a_utf8_file_as_gbk() {
         let (clean_in, clean_used, clean_rejected) = accounting(&wd, "clean", "students");
         (clean_in, clean_used, clean_rejected + 1)
     });
-    let rejects = rejects_of(&wd, "out", "students.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with("students.csv,2,") && r.contains("not valid utf-8")),
-        "{rejects:?}"
-    );
+    assert_rejected(&wd, "out", "students.csv,2,", "not valid utf-8");
     // The names still read as Chinese: read as GBK, every name would conflict.
     assert!(
         wd.read("out/checks/conflicts.csv").lines().count()
@@ -165,13 +166,7 @@ fn an_undecodable_gbk_byte_rejects_only_its_row() {
         (rows_in, used, rejected),
         (clean_in + 1, clean_used, clean_rejected + 1)
     );
-    let rejects = rejects_of(&wd, "out", "population.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.contains(",name,") && r.contains("gb18030")),
-        "{rejects:?}"
-    );
+    assert_rejected(&wd, "out", "population.csv,30,name,", "gb18030");
     let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
     assert_eq!(manifest["inputs"][0]["undecodable_rows"], 1);
 }
@@ -205,13 +200,7 @@ fn cr_only_line_endings_number_every_line() {
     lines.insert(3, "too,few");
     wd.write("input/students.csv", lines.join("\r") + "\r");
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    let rejects = rejects_of(&wd, "out", "students.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with("students.csv,4,") && r.contains("expected 9 fields, found 2")),
-        "{rejects:?}"
-    );
+    assert_rejected(&wd, "out", "students.csv,4,", "expected 9 fields, found 2");
     let (rows_in, used, rejected) = accounting(&wd, "out", "students");
     assert_eq!(rows_in, (lines.len() - 1) as u64);
     assert_eq!(used + rejected, rows_in);
@@ -319,13 +308,8 @@ fn names_of_separators_only_or_of_megabytes_are_rejected() {
     ));
     wd.write("input/students.csv", &students);
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    assert_rejected(&wd, "out", "students.csv,23,name,", "separators");
     let rejects = rejects_of(&wd, "out", "students.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with("students.csv,23,name,") && r.contains("separators")),
-        "{rejects:?}"
-    );
     for line in [24, 25] {
         let reject = rejects
             .iter()
@@ -500,13 +484,7 @@ fn a_character_split_by_a_delimiter_rejects_its_row() {
     bytes.extend_from_slice(b"G5301029004,\xCF,\xBC,1,2012-06-01,2153000001,530102,7,x\n");
     fs::write(wd.path("input/students.csv"), bytes).unwrap();
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    let rejects = rejects_of(&wd, "out", "students.csv");
-    assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with("students.csv,23,") && r.contains("not valid utf-8")),
-        "{rejects:?}"
-    );
+    assert_rejected(&wd, "out", "students.csv,23,", "not valid utf-8");
 }
 
 #[test]
