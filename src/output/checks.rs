@@ -30,9 +30,24 @@ struct RegistryOnly<'a> {
     s: &'a Student,
 }
 
-fn registry_only<'a>() -> [Field<RegistryOnly<'a>>; 11] {
+/// The school a student record `r.s` names, and its status.
+macro_rules! school_columns {
+    ($row:ty) => {
+        [
+            text!($row, "school_code", |r: &$row| r.s.school_code.to_string()),
+            text!($row, "school_division", |r: &$row| r
+                .s
+                .school_division
+                .to_string()),
+            text!($row, "grade", |r: &$row| r.s.grade.to_string()),
+            text!($row, "status", |r: &$row| r.s.status.key().to_string()),
+        ]
+    };
+}
+
+fn registry_only<'a>() -> Vec<Field<RegistryOnly<'a>>> {
     type R<'a> = RegistryOnly<'a>;
-    [
+    let mut columns = vec![
         text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
         text!(R, "id_number", |r: &R| r.s.id.text.to_string()),
         text!(R, "id_class", |r: &R| r.s.id.class.key().to_string()),
@@ -40,14 +55,9 @@ fn registry_only<'a>() -> [Field<RegistryOnly<'a>>; 11] {
         text!(R, "name", |r: &R| r.s.name.to_string()),
         text!(R, "sex", |r: &R| r.s.sex.key().to_string()),
         text!(R, "birth_date", |r: &R| date(r.s.birth)),
-        text!(R, "school_code", |r: &R| r.s.school_code.to_string()),
-        text!(R, "school_division", |r: &R| r
-            .s
-            .school_division
-            .to_string()),
-        text!(R, "grade", |r: &R| r.s.grade.to_string()),
-        text!(R, "status", |r: &R| r.s.status.key().to_string()),
-    ]
+    ];
+    columns.extend(school_columns!(R));
+    columns
 }
 
 /// A field on which a linked record contradicts the child's population row.
@@ -89,23 +99,18 @@ struct Duplicate<'a> {
     method: &'static str,
 }
 
-fn duplicates<'a>() -> [Field<Duplicate<'a>>; 10] {
+fn duplicates<'a>() -> Vec<Field<Duplicate<'a>>> {
     type R<'a> = Duplicate<'a>;
-    [
+    let mut columns = vec![
         text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
         text!(R, "name", |r: &R| r.child.name.to_string()),
         text!(R, "division_code", |r: &R| r.child.division.to_string()),
         text!(R, "records", |r: &R| r.records.to_string()),
         text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
-        text!(R, "school_code", |r: &R| r.s.school_code.to_string()),
-        text!(R, "school_division", |r: &R| r
-            .s
-            .school_division
-            .to_string()),
-        text!(R, "grade", |r: &R| r.s.grade.to_string()),
-        text!(R, "status", |r: &R| r.s.status.key().to_string()),
-        text!(R, "method", |r: &R| r.method.to_string()),
-    ]
+    ];
+    columns.extend(school_columns!(R));
+    columns.push(text!(R, "method", |r: &R| r.method.to_string()));
+    columns
 }
 
 /// A poverty member found in no population row.
