@@ -125,24 +125,26 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Directory holding population.*, students.*, poverty.*, optional exemptions.* and
-    /// optional sanku.toml (.csv, .txt, .tsv or .parquet).
+    /// optional sanku.toml (.csv, .txt, .tsv, .xlsx, .xls, .ods or .parquet), or a folder
+    /// per register (DIR/population/ holding one file per county).
     pub dir: Option<PathBuf>,
 
-    /// Population register file (overrides DIR).
+    /// Population register: a file, a folder of files or a quoted pattern
+    /// ("人口/*.xlsx"); repeat for several (overrides DIR).
     #[arg(long, value_name = "FILE")]
-    pub population: Option<PathBuf>,
+    pub population: Vec<PathBuf>,
 
-    /// Student enrollment register file (overrides DIR).
+    /// Student enrollment register, as for --population (overrides DIR).
     #[arg(long, value_name = "FILE")]
-    pub students: Option<PathBuf>,
+    pub students: Vec<PathBuf>,
 
-    /// Poverty household register file (overrides DIR).
+    /// Poverty household register, as for --population (overrides DIR).
     #[arg(long, value_name = "FILE")]
-    pub poverty: Option<PathBuf>,
+    pub poverty: Vec<PathBuf>,
 
-    /// Exemptions file (overrides DIR).
+    /// Exemptions, as for --population (overrides DIR).
     #[arg(long, value_name = "FILE")]
-    pub exemptions: Option<PathBuf>,
+    pub exemptions: Vec<PathBuf>,
 
     /// Config file (default: DIR/sanku.toml when present).
     #[arg(long, value_name = "FILE")]

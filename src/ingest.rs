@@ -41,7 +41,7 @@ fn load_records<T: Send>(
     inputs: &Inputs,
     progress: &Progress,
     convert: impl Fn(&Row) -> Converted<T> + Sync,
-) -> anyhow::Result<Option<(InputInfo, Records<T>)>> {
+) -> anyhow::Result<Option<(Vec<InputInfo>, Records<T>)>> {
     let Some(options) = inputs.sources.get(&kind) else {
         return Ok(None);
     };
@@ -62,7 +62,8 @@ fn load_records<T: Send>(
 
 /// Reads and normalises every register: the population streamed down to what later stages
 /// need (every row's ID, and whole only the rows whose birth date `keep_whole` accepts),
-/// the others whole. Returns what the manifest records of each input, in source order.
+/// the others whole. Returns what the manifest records of each input file, in source
+/// order.
 pub fn ingest(
     inputs: &Inputs,
     keep_whole: &(dyn Fn(Date) -> bool + Sync),
@@ -90,9 +91,11 @@ pub fn ingest(
             exemption(row, vocabulary)
         })
     })?;
-    let mut inputs = vec![population_info, students_info, poverty_info];
+    let mut inputs = population_info;
+    inputs.extend(students_info);
+    inputs.extend(poverty_info);
     let exemptions = exemptions.map(|(info, records)| {
-        inputs.push(info);
+        inputs.extend(info);
         records
     });
     Ok((
@@ -111,7 +114,7 @@ fn load_population(
     inputs: &Inputs,
     keep_whole: &(dyn Fn(Date) -> bool + Sync),
     progress: &Progress,
-) -> anyhow::Result<(InputInfo, Population)> {
+) -> anyhow::Result<(Vec<InputInfo>, Population)> {
     let options = inputs
         .sources
         .get(&SourceKind::Population)
@@ -127,6 +130,6 @@ fn load_population(
             Ok(())
         },
     )?;
-    let population = builder.finish(&load::display_name(&options.path));
+    let population = builder.finish();
     Ok((info, population))
 }

@@ -149,7 +149,7 @@ fn prepare_out(config: &Config) -> anyhow::Result<Out> {
         .inputs
         .sources
         .values()
-        .map(|s| s.path.as_path())
+        .flat_map(|s| s.files.iter().map(std::path::PathBuf::as_path))
         .collect();
     let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
     Ok(Out { dir, pseudonymizer })

@@ -70,7 +70,8 @@ pub(super) struct SexFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SourceFile {
-    pub(super) file: Option<PathBuf>,
+    pub(super) file: Option<OneOrMany>,
+    pub(super) sheet: Option<String>,
     pub(super) encoding: Option<String>,
     pub(super) delimiter: Option<String>,
     pub(super) header_row: Option<u64>,
@@ -79,6 +80,23 @@ pub(super) struct SourceFile {
     /// Status words of this source mapped to logical statuses.
     #[serde(default)]
     pub(super) status: BTreeMap<String, String>,
+}
+
+/// A path, or a list of them; each may be a file, a folder or a pattern.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl OneOrMany {
+    pub(super) fn paths(&self) -> &[PathBuf] {
+        match self {
+            OneOrMany::One(p) => std::slice::from_ref(p),
+            OneOrMany::Many(list) => list,
+        }
+    }
 }
 
 pub(super) fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {

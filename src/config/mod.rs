@@ -45,8 +45,11 @@ pub struct Config {
     pub monitored_counties: Vec<String>,
 }
 
-/// The file names looked for in an input directory, per source stem.
-const EXTENSIONS: [&str; 4] = ["csv", "parquet", "txt", "tsv"];
+/// The file extensions of registers: looked for in an input directory, per source stem,
+/// and read from a register's folder.
+const EXTENSIONS: [&str; 9] = [
+    "csv", "parquet", "txt", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods",
+];
 
 impl Config {
     /// Validates the arguments of `run` into a config.
@@ -129,36 +132,36 @@ impl Config {
                 SourceKind::Poverty => &args.poverty,
                 SourceKind::Exemptions => &args.exemptions,
             };
-            let path = match (explicit, section.as_ref().and_then(|s| s.file.as_ref())) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(p)) => Some(config_dir.join(p)),
-                (None, None) => match &args.dir {
+            let configured = section.as_ref().and_then(|s| s.file.as_ref());
+            let files = match (explicit.is_empty(), configured) {
+                (false, _) => expand_all(kind, explicit.iter().cloned())?,
+                (true, Some(paths)) => {
+                    expand_all(kind, paths.paths().iter().map(|p| config_dir.join(p)))?
+                }
+                (true, None) => match &args.dir {
                     Some(dir) => find_source(dir, kind)?,
-                    None => None,
+                    None => Vec::new(),
                 },
             };
-            let Some(path) = path else {
+            if files.is_empty() {
                 if kind.required() {
-                    let place = args
-                        .dir
-                        .as_ref()
-                        .map_or("no input directory given".to_string(), |d| {
-                            format!("looked in {} for {kind}.csv or {kind}.parquet", d.display())
-                        });
+                    let place = args.dir.as_ref().map_or(
+                        "no input directory given".to_string(),
+                        |d| {
+                            format!(
+                                "looked in {} for {kind}.csv, .xlsx, .parquet … or a {kind} folder",
+                                d.display()
+                            )
+                        },
+                    );
                     return Err(bad_input(format!(
                         "no {kind} file ({place}; or give --{kind} FILE)"
                     )));
                 }
                 continue;
-            };
-            if !path.is_file() {
-                return Err(bad_input(format!(
-                    "{kind} file {} does not exist",
-                    path.display()
-                )));
             }
             let mut options = SourceOptions {
-                path,
+                files,
                 max_undecodable,
                 ..SourceOptions::default()
             };
@@ -371,6 +374,9 @@ fn apply_source_section(
     section: &SourceFile,
     options: &mut SourceOptions,
 ) -> anyhow::Result<()> {
+    if let Some(sheet) = &section.sheet {
+        options.sheet = Some(sheet.clone());
+    }
     if let Some(n) = section.header_row {
         if n == 0 {
             return Err(bad_input(format!(
@@ -411,22 +417,25 @@ fn apply_source_section(
     Ok(())
 }
 
-/// Finds `DIR/<stem>.<ext>` for a source; two candidates are an error.
-fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Option<PathBuf>> {
+/// Finds a source in an input directory: `DIR/<stem>.<ext>` or the folder `DIR/<stem>/`;
+/// two candidates are an error.
+fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Err(bad_input(format!(
             "input directory {} does not exist",
             dir.display()
         )));
     }
+    let folder = dir.join(kind.key());
     let found: Vec<PathBuf> = EXTENSIONS
         .iter()
         .map(|ext| dir.join(format!("{}.{ext}", kind.key())))
         .filter(|p| p.is_file())
+        .chain(folder.is_dir().then_some(folder))
         .collect();
     match found.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(one.clone())),
+        [] => Ok(Vec::new()),
+        [one] => expand_all(kind, std::iter::once(one.clone())),
         many => Err(bad_input(format!(
             "{} has several {kind} files ({}); name one with --{kind}",
             dir.display(),
@@ -436,4 +445,77 @@ fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Option<PathBuf>> 
                 .join(", ")
         ))),
     }
+}
+
+/// The files a register is given as, sorted by path without repeats: each path a file, a
+/// folder (its register files: hidden files and Excel's `~$` lock files left out) or a
+/// pattern (`人口/*.csv`). A path that names nothing is an error.
+fn expand_all(
+    kind: SourceKind,
+    paths: impl Iterator<Item = PathBuf>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let before = files.len();
+        let text = path.to_string_lossy();
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).map_err(|e| {
+                bad_input(format!(
+                    "{kind} folder {}: cannot read: {e}",
+                    path.display()
+                ))
+            })?;
+            for entry in entries {
+                let file = entry
+                    .map_err(|e| {
+                        bad_input(format!(
+                            "{kind} folder {}: cannot read: {e}",
+                            path.display()
+                        ))
+                    })?
+                    .path();
+                if is_register_file(&file) {
+                    files.push(file);
+                }
+            }
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else if text.contains(['*', '?', '[']) {
+            let matches = glob::glob(&text)
+                .map_err(|e| bad_input(format!("{kind} pattern `{text}`: {e}")))?;
+            files.extend(matches.filter_map(Result::ok).filter(|p| p.is_file()));
+        } else {
+            return Err(bad_input(format!(
+                "{kind} file {} does not exist",
+                path.display()
+            )));
+        }
+        if files.len() == before {
+            return Err(bad_input(format!(
+                "{kind}: {} holds no register file ({})",
+                path.display(),
+                EXTENSIONS.join(", ")
+            )));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// A file a register folder holds: a known extension, not hidden, not a lock file.
+fn is_register_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    path.is_file()
+        && !name.starts_with('.')
+        && !name.starts_with("~$")
+        && EXTENSIONS.contains(&extension.as_str())
 }

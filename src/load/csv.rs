@@ -11,11 +11,12 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::SourceOptions;
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
-use super::header::map_headers;
+use super::header::{Header, HeaderSearch};
 use super::records::{Next, Splitter};
+use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
+use super::{InputFile, SourceOptions};
 use crate::error::bad_input;
 use crate::progress::Progress;
 use crate::reject::Reject;
@@ -49,18 +50,18 @@ impl<R: Read> Read for HashingReader<'_, R> {
 pub fn read_csv_chunks(
     source: SourceKind,
     options: &SourceOptions,
-    name: &str,
+    file: &InputFile,
     progress: &Progress,
     chunk_rows: usize,
     on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<Option<Table>>,
 ) -> anyhow::Result<InputInfo> {
-    let path = &options.path;
-    let file = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (path, name) = (&file.path, file.name.as_str());
+    let opened = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
+    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress.bytes(bytes, source.key());
     let mut hasher = Sha256::new();
     let mut raw = HashingReader {
-        inner: file,
+        inner: opened,
         hasher: &mut hasher,
         bar: &bar,
     };
@@ -106,18 +107,29 @@ pub fn read_csv_chunks(
     splitter.expect_fields(headers.len());
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
 
-    let info = InputInfo {
+    let mut info = InputInfo {
         rows_above_header: above_header,
-        undecodable_rows: 0,
         source: source.key().to_string(),
         path: path.clone(),
+        name: name.to_string(),
+        line_base: file.line_base,
         format: "csv".into(),
         encoding: Some(encoding.key().into()),
         bytes,
-        sha256: String::new(),
+        ..InputInfo::default()
     };
-    let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
-    let mut table = new_chunk();
+    // Rows without a full ID number are looked at whole: they may be blank (bare
+    // delimiters) or a total row.
+    let id_column = mapping
+        .iter()
+        .find(|&&(f, _)| f == Field::IdNumber)
+        .map(|&(_, i)| i);
+    let cell_text = |bytes: &[u8]| match encoding {
+        Encoding::Gb18030 => encoding.decode_lossy(bytes),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let new_chunk = |info: &InputInfo| Table::new(source, info.clone(), name.to_string(), &fields);
+    let mut table = new_chunk(&info);
     let mut text = String::new();
     let mut ends: Vec<usize> = Vec::with_capacity(mapping.len());
     let (mut rows, mut undecodable) = (0u64, 0u64);
@@ -127,9 +139,23 @@ pub fn read_csv_chunks(
             break;
         }
         if table.rows_in() as usize >= chunk_rows {
-            let full = std::mem::replace(&mut table, new_chunk());
+            let full = std::mem::replace(&mut table, new_chunk(&info));
             if let Some(reused) = on_chunk(full)? {
                 table = reused;
+            }
+        }
+        let record = matches!(next, Next::Record { .. });
+        if record && id_column.is_none_or(|i| i >= splitter.len() || splitter.field(i).len() < 15) {
+            let cells: Vec<String> = (0..splitter.len())
+                .map(|i| cell_text(splitter.field(i)))
+                .collect();
+            match row_kind(&cells) {
+                RowKind::Blank => continue,
+                RowKind::Total if splitter.len() == headers.len() => {
+                    info.total_rows += 1;
+                    continue;
+                }
+                _ => {}
             }
         }
         rows += 1;
@@ -208,28 +234,13 @@ pub fn read_csv_chunks(
     on_chunk(table)?;
     drop(splitter);
     bar.finish_and_clear();
-    let mut info = info;
     info.sha256 = hex(&hasher.finalize());
     info.undecodable_rows = undecodable;
     Ok(info)
 }
 
-/// The header row found: its cells, the field each mapped column feeds, and the lines
-/// above it.
-struct Header {
-    cells: Vec<String>,
-    mapping: Vec<(Field, usize)>,
-    lines_above: u64,
-}
-
-/// Rows a header is looked for in: title rows (XX县2026年秋季学期学籍信息表), notes and
-/// blank rows above it are skipped.
-const HEADER_SEARCH_ROWS: u64 = 20;
-
-/// The header row: the first record (of the first [`HEADER_SEARCH_ROWS`]) whose cells map
-/// every required field, or record `header_row` when the config names it. Returns its
-/// cells, the mapping and how many lines lay above it (blank ones included). When none maps, the first
-/// record's error is returned.
+/// The header row: records are decoded and offered to a [`HeaderSearch`] until it finds
+/// the header; a record that cannot be read or decoded is offered as its error.
 fn find_header<R: Read>(
     splitter: &mut Splitter<R>,
     encoding: Encoding,
@@ -237,75 +248,40 @@ fn find_header<R: Read>(
     options: &SourceOptions,
     name: &str,
 ) -> anyhow::Result<Header> {
-    let mut first_error: Option<anyhow::Error> = None;
-    let mut above = 0u64;
+    let mut search = HeaderSearch::new(name, source, options);
     loop {
-        let next = splitter.next_record()?;
-        let line = match next {
-            Next::End => break,
-            Next::Broken { line, reason } => {
-                first_error.get_or_insert_with(|| {
-                    bad_input(format!(
-                        "{name}: line {line}: the header row cannot be read: {}",
-                        reason.reason()
-                    ))
-                });
-                above += 1;
-                if above >= HEADER_SEARCH_ROWS {
-                    break;
+        let (line, cells) = match splitter.next_record()? {
+            Next::End => return Err(search.end()),
+            Next::Broken { line, reason } => (
+                line,
+                Err(bad_input(format!(
+                    "{name}: line {line}: the header row cannot be read: {}",
+                    reason.reason()
+                ))),
+            ),
+            Next::Record { line } => {
+                let mut headers = Vec::with_capacity(splitter.len());
+                let mut readable = true;
+                for i in 0..splitter.len() {
+                    let mut text = String::new();
+                    readable &= decode_field(encoding, splitter.field(i), &mut text);
+                    headers.push(text);
                 }
-                continue;
+                let cells = if readable {
+                    Ok(headers)
+                } else {
+                    Err(bad_input(format!(
+                        "{name}: line {line}: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
+                        encoding.key()
+                    )))
+                };
+                (line, cells)
             }
-            Next::Record { line } => line,
         };
-        let forced = options.header_row;
-        match forced {
-            Some(n) if line < n => {
-                above += 1;
-                continue;
-            }
-            Some(n) if line > n => break,
-            _ => {}
-        }
-        let mut headers = Vec::with_capacity(splitter.len());
-        let mut readable = true;
-        for i in 0..splitter.len() {
-            let mut text = String::new();
-            readable &= decode_field(encoding, splitter.field(i), &mut text);
-            headers.push(text);
-        }
-        let mapped = if readable {
-            map_headers(name, source, &headers, &options.columns)
-        } else {
-            Err(bad_input(format!(
-                "{name}: line {line}: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
-                encoding.key()
-            )))
-        };
-        match mapped {
-            Ok(mapping) => {
-                return Ok(Header {
-                    cells: headers,
-                    mapping,
-                    lines_above: line - 1,
-                });
-            }
-            Err(e) if forced.is_some() => return Err(e),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-        above += 1;
-        if above >= HEADER_SEARCH_ROWS {
-            break;
+        if let Some(header) = search.offer(line, cells)? {
+            return Ok(header);
         }
     }
-    Err(first_error.unwrap_or_else(|| {
-        bad_input(match options.header_row {
-            Some(n) => format!("{name}: the file has no line {n} for `header_row`"),
-            None => format!("{name}: the file is empty (no header row)"),
-        })
-    }))
 }
 
 fn bom_length(head: &[u8], encoding: Encoding) -> usize {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::SourceOptions;
 use crate::error::bad_input;
 use crate::mask::mask_name;
 use crate::schema::{Field, SourceKind};
@@ -93,6 +94,87 @@ pub fn map_headers(
         )));
     }
     Ok(mapped)
+}
+
+/// The header row found: its cells, the field each mapped column feeds, and the lines
+/// above it.
+pub(crate) struct Header {
+    pub cells: Vec<String>,
+    pub mapping: Vec<(Field, usize)>,
+    pub lines_above: u64,
+}
+
+/// Rows a header is looked for in: title rows (XX县2026年秋季学期学籍信息表), notes and
+/// blank rows above it are skipped.
+const HEADER_SEARCH_ROWS: u64 = 20;
+
+/// Looks for the header row among the first rows of a file, whatever its format: the
+/// first of the first [`HEADER_SEARCH_ROWS`] rows whose cells map every required field,
+/// or the row `header_row` when the config names it. Rows are offered one by one.
+pub(crate) struct HeaderSearch<'a> {
+    name: &'a str,
+    source: SourceKind,
+    options: &'a SourceOptions,
+    first_error: Option<anyhow::Error>,
+    looked: u64,
+}
+
+impl<'a> HeaderSearch<'a> {
+    pub fn new(name: &'a str, source: SourceKind, options: &'a SourceOptions) -> Self {
+        HeaderSearch {
+            name,
+            source,
+            options,
+            first_error: None,
+            looked: 0,
+        }
+    }
+
+    /// Offers the row at `line`: its cells, or why they cannot be read. Returns the header
+    /// when this row is it, `None` to be offered the next row, or the error that ends the
+    /// search (the first row's, when no row maps).
+    pub fn offer(
+        &mut self,
+        line: u64,
+        cells: anyhow::Result<Vec<String>>,
+    ) -> anyhow::Result<Option<Header>> {
+        let forced = self.options.header_row;
+        match forced {
+            Some(n) if line < n => return Ok(None),
+            Some(n) if line > n => return Err(self.end()),
+            _ => {}
+        }
+        let mapped = cells.and_then(|cells| {
+            map_headers(self.name, self.source, &cells, &self.options.columns)
+                .map(|mapping| (cells, mapping))
+        });
+        match mapped {
+            Ok((cells, mapping)) => Ok(Some(Header {
+                cells,
+                mapping,
+                lines_above: line - 1,
+            })),
+            Err(e) if forced.is_some() => Err(e),
+            Err(e) => {
+                self.first_error.get_or_insert(e);
+                self.looked += 1;
+                if self.looked >= HEADER_SEARCH_ROWS {
+                    return Err(self.end());
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// The error when the rows ran out (or the search gave up) without a header.
+    pub fn end(&mut self) -> anyhow::Error {
+        self.first_error.take().unwrap_or_else(|| {
+            bad_input(match self.options.header_row {
+                Some(n) => format!("{}: the file has no row {n} for `header_row`", self.name),
+                None => format!("{}: the file is empty (no header row)", self.name),
+            })
+        })
+    }
 }
 
 /// The headers as an error message shows them. When the row looks like data (a file

@@ -1,12 +1,14 @@
-//! Stage 1, `load`: reads each register (CSV or Parquet) into [`Table`]s of mapped text
-//! columns, chunk by chunk, with the rows that could not be read as rejects. Only this
-//! module and `output` touch the filesystem.
+//! Stage 1, `load`: reads each register (CSV, Excel/OpenDocument or Parquet, in one file
+//! or several) into [`Table`]s of mapped text columns, chunk by chunk, with the rows that
+//! could not be read as rejects. Only this module and `output` touch the filesystem.
 
 pub mod csv;
 pub mod encoding;
+pub mod excel;
 pub(crate) mod header;
 pub mod parquet;
 pub mod records;
+pub(crate) mod rows;
 pub(crate) mod table;
 
 use std::collections::BTreeMap;
@@ -21,7 +23,10 @@ use crate::schema::{Field, SourceKind};
 /// Where one source is and how to read it.
 #[derive(Clone, Debug, Default)]
 pub struct SourceOptions {
-    pub path: PathBuf,
+    /// The register's files, in the order they are read (sorted by path).
+    pub files: Vec<PathBuf>,
+    /// The sheet of a workbook; the first when not named.
+    pub sheet: Option<String>,
     pub encoding: Option<Encoding>,
     pub delimiter: Option<u8>,
     pub max_undecodable: UndecodableShare,
@@ -35,20 +40,67 @@ pub struct SourceOptions {
 /// Chunk tables a streamed file uses at most.
 const TABLES_IN_FLIGHT: usize = 3;
 
-/// Reads a source in chunks of about `chunk_rows` rows and hands each to `on_chunk`, so
-/// that a whole province's population is never held as text at once. A CSV file is read
-/// on its own thread while the caller works on the previous chunk; a Parquet file comes
-/// in slice scans of the same size.
+/// One file of a register, as a reader is given it.
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The name rejects and messages give it.
+    pub name: String,
+    /// Added to its line numbers to number the register's rows without repeats.
+    pub line_base: u64,
+}
+
+/// Reads every file of a source in chunks of about `chunk_rows` rows and hands each to
+/// `on_chunk`, so that a whole province's population is never held as text at once.
+/// Returns what the manifest records of each file, in order.
 pub fn stream_table(
     kind: SourceKind,
     options: &SourceOptions,
     progress: &Progress,
     chunk_rows: usize,
     on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<InputInfo>> {
+    let names = display_names(&options.files);
+    let mut infos = Vec::with_capacity(options.files.len());
+    let mut line_base = 0;
+    for (path, name) in options.files.iter().zip(names) {
+        let file = InputFile {
+            path: path.clone(),
+            name,
+            line_base,
+        };
+        let (mut rows_read, mut last_line) = (0, 0);
+        let mut counted = |table: &Table| {
+            rows_read += table.rows_in();
+            let last_reject = table.rejects.iter().map(|r| r.line).max();
+            last_line = last_line
+                .max(table.lines.last().copied().unwrap_or(0))
+                .max(last_reject.unwrap_or(0));
+            on_chunk(table)
+        };
+        let mut info = stream_file(kind, options, &file, progress, chunk_rows, &mut counted)?;
+        info.rows_read = rows_read;
+        line_base += last_line;
+        infos.push(info);
+    }
+    Ok(infos)
+}
+
+/// Reads one file. A CSV file is read on its own thread while the caller works on the
+/// previous chunk; a Parquet file comes in slice scans of the chunk size; a workbook's
+/// sheet is read whole (at most a million rows) and handed on in chunks.
+fn stream_file(
+    kind: SourceKind,
+    options: &SourceOptions,
+    file: &InputFile,
+    progress: &Progress,
+    chunk_rows: usize,
+    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
-    let name = display_name(&options.path);
-    if is_parquet(&options.path) {
-        return parquet::read_parquet_chunks(kind, options, &name, chunk_rows, on_chunk);
+    if is_parquet(&file.path) {
+        return parquet::read_parquet_chunks(kind, options, file, chunk_rows, on_chunk);
+    }
+    if excel::is_workbook(&file.path) {
+        return excel::read_excel_chunks(kind, options, file, chunk_rows, on_chunk);
     }
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);
@@ -57,7 +109,7 @@ pub fn stream_table(
         let (give_back, take_back) = std::sync::mpsc::channel::<Table>();
         let reader = scope.spawn(move || {
             let mut tables = 1;
-            csv::read_csv_chunks(kind, options, &name, progress, chunk_rows, &mut |chunk| {
+            csv::read_csv_chunks(kind, options, file, progress, chunk_rows, &mut |chunk| {
                 send.send(chunk)
                     .map_err(|_| anyhow::anyhow!("the chunk consumer stopped"))?;
                 let reused = match take_back.try_recv() {
@@ -99,4 +151,31 @@ pub fn display_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// The names of a register's files: each file's name, or with its folder when two files
+/// share a name (县A/人口.csv, 县B/人口.csv), or the whole path when that too is shared.
+fn display_names(files: &[PathBuf]) -> Vec<String> {
+    let short: Vec<String> = files.iter().map(|p| display_name(p)).collect();
+    let with_folder = |p: &Path| {
+        let parent = p.parent().map(display_name).unwrap_or_default();
+        if parent.is_empty() {
+            display_name(p)
+        } else {
+            format!("{parent}/{}", display_name(p))
+        }
+    };
+    let longer: Vec<String> = files.iter().map(|p| with_folder(p)).collect();
+    let unique = |names: &[String]| {
+        let mut sorted = names.to_vec();
+        sorted.sort();
+        sorted.windows(2).all(|w| w[0] != w[1])
+    };
+    if unique(&short) {
+        short
+    } else if unique(&longer) {
+        longer
+    } else {
+        files.iter().map(|p| p.display().to_string()).collect()
+    }
 }

@@ -11,9 +11,9 @@ use polars::prelude::{
 };
 use sha2::{Digest, Sha256};
 
-use super::SourceOptions;
 use super::header::map_headers;
 use super::table::{InputInfo, Table};
+use super::{InputFile, SourceOptions};
 use crate::error::bad_input;
 use crate::schema::SourceKind;
 use crate::text::hex;
@@ -25,15 +25,16 @@ use crate::text::hex;
 pub fn read_parquet_chunks(
     source: SourceKind,
     options: &SourceOptions,
-    name: &str,
+    file: &InputFile,
     chunk_rows: usize,
     on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
-    let path = &options.path;
-    let mut file = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (path, name) = (&file.path, file.name.as_str());
+    let mut opened =
+        File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
+    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let mut hasher = Sha256::new();
-    io::copy(&mut file, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
+    io::copy(&mut opened, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
 
     let unreadable = |e: PolarsError| unreadable(name, &e);
     let scan_path = PlRefPath::try_from_path(path).map_err(unreadable)?;
@@ -54,14 +55,14 @@ pub fn read_parquet_chunks(
 
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
     let info = InputInfo {
-        undecodable_rows: 0,
-        rows_above_header: 0,
         source: source.key().to_string(),
         path: path.clone(),
+        name: name.to_string(),
+        line_base: file.line_base,
         format: "parquet".into(),
-        encoding: None,
         bytes,
         sha256: hex(&hasher.finalize()),
+        ..InputInfo::default()
     };
     let chunk_rows = chunk_rows.clamp(1, u32::MAX as usize);
     let mut offset = 0;

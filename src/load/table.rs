@@ -9,7 +9,7 @@ use crate::reject::Reject;
 use crate::schema::{Field, SourceKind};
 
 /// What the manifest records about an input file.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct InputInfo {
     pub source: String,
     pub path: PathBuf,
@@ -22,6 +22,26 @@ pub struct InputInfo {
     /// Lines above the header row (titles, notes, blank lines), skipped.
     #[serde(default)]
     pub rows_above_header: u64,
+    /// The sheet read, for a workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Total rows (合计, 总计) below the header, counted and not read as data.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub total_rows: u64,
+    /// The file's name as rejects name it.
+    #[serde(skip)]
+    pub name: String,
+    /// Rows read as data (used or rejected).
+    #[serde(skip)]
+    pub rows_read: u64,
+    /// Added to the file's line numbers to number the rows of a register given as
+    /// several files without repeats (each file's own numbers stay in rejects).
+    #[serde(skip)]
+    pub line_base: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One text column.

@@ -17,8 +17,15 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// The row's line in its file.
     pub fn line(&self) -> u64 {
         self.table.lines[self.index]
+    }
+
+    /// The row's number in its register: its line past the lines of the register's
+    /// earlier files.
+    pub fn ordinal(&self) -> u64 {
+        self.table.input.line_base + self.line()
     }
 
     pub fn raw(&self, field: Field) -> &'a str {

@@ -27,6 +27,8 @@ use population::Population;
 /// A population register row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
+    /// The row's number in the register: its line, past the lines of the register's
+    /// earlier files when it comes in several.
     pub line: u64,
     pub id: IdNumber,
     pub name: Text,
@@ -39,6 +41,7 @@ pub struct Person {
 /// A student register row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Student {
+    /// The row's number in the register (see [`Person::line`]).
     pub line: u64,
     pub student_no: Text,
     pub id: IdNumber,
@@ -63,6 +66,7 @@ impl Student {
 /// A poverty register member.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PovertyMember {
+    /// The row's number in the register (see [`Person::line`]).
     pub line: u64,
     pub household_no: Text,
     pub id: IdNumber,
@@ -203,7 +207,7 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Converted<Person> {
         )
     })?;
     let person = Person {
-        line: row.line(),
+        line: row.ordinal(),
         sex: row.sex(&vocabulary.sex, &id)?,
         division: row.division(Field::DivisionCode, Some(&id))?,
         status: row
@@ -243,7 +247,7 @@ pub(crate) fn student(row: &Row, vocabulary: &Vocabulary) -> Converted<Student> 
         .ok_or_else(|| row.reject(Field::Status, "required field is empty"))?;
     let (birth, birth_warning) = row.birth_date(&id)?;
     let student = Student {
-        line: row.line(),
+        line: row.ordinal(),
         sex: row.sex(&vocabulary.sex, &id)?,
         birth,
         school_code: row.text(Field::SchoolCode),
@@ -263,7 +267,7 @@ pub(crate) fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<Po
     let name = row.name()?;
     let (birth, birth_warning) = row.birth_date(&id)?;
     let member = PovertyMember {
-        line: row.line(),
+        line: row.ordinal(),
         household_no: row.text(Field::HouseholdNo),
         sex: row.sex(&vocabulary.sex, &id)?,
         birth,

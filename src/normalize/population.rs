@@ -64,6 +64,8 @@ pub struct PopulationBuilder<'a> {
     keys: Vec<Vec<(u64, u64)>>,
     school_age: Vec<Vec<super::Person>>,
     population: Population,
+    /// (line base, name) of each file read, in order.
+    files: Vec<(u64, String)>,
 }
 
 /// What a run of rows leaves behind, in row order.
@@ -89,11 +91,19 @@ impl<'a> PopulationBuilder<'a> {
                 provinces: vec![false; 100],
                 ..Population::default()
             },
+            files: Vec::new(),
         }
     }
 
     /// Normalises one chunk in parallel and keeps what later stages need.
     pub fn add(&mut self, table: &Table) {
+        if self
+            .files
+            .last()
+            .is_none_or(|(_, name)| *name != table.name)
+        {
+            self.files.push((table.input.line_base, table.name.clone()));
+        }
         let parts: Vec<Part> = (0..table.len())
             .into_par_iter()
             .fold(Part::default, |mut part, index| {
@@ -135,22 +145,29 @@ impl<'a> PopulationBuilder<'a> {
 
     /// Keeps one row per usable ID number and rejects the others (the row kept is chosen
     /// by content, so the result does not depend on row order).
-    pub fn finish(self, file: &str) -> Population {
+    pub fn finish(self) -> Population {
+        let files = &self.files;
         let mut keys = super::join(self.keys);
         keys.par_sort_unstable();
         let mut population = self.population;
         population.school_age = super::join(self.school_age);
         let mut dropped: FxHashSet<u64> = FxHashSet::default();
         for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-            let kept_line = group[0].1 & LINE_MASK;
+            let (kept_file, kept_line) = place(files, group[0].1 & LINE_MASK);
             for &(code, rank) in &group[1..] {
-                let line = rank & LINE_MASK;
-                dropped.insert(line);
+                let ordinal = rank & LINE_MASK;
+                dropped.insert(ordinal);
+                let (file, line) = place(files, ordinal);
+                let kept = if kept_file == file {
+                    format!("line {kept_line}")
+                } else {
+                    format!("{kept_file} line {kept_line}")
+                };
                 population.rejects.push(Reject::new(
                     file,
                     line,
                     Field::IdNumber.key(),
-                    format!("duplicate ID number (the row at line {kept_line} is used)"),
+                    format!("duplicate ID number (the row at {kept} is used)"),
                     &id_text(code),
                 ));
             }
@@ -166,6 +183,16 @@ impl<'a> PopulationBuilder<'a> {
 }
 
 const LINE_MASK: u64 = (1 << 32) - 1;
+
+/// The file and line of a row numbered across the register's files.
+fn place(files: &[(u64, String)], ordinal: u64) -> (&str, u64) {
+    let at = files
+        .partition_point(|(base, _)| *base < ordinal)
+        .saturating_sub(1);
+    files.get(at).map_or(("", ordinal), |(base, name)| {
+        (name.as_str(), ordinal - base)
+    })
+}
 
 /// Orders the rows sharing an ID: by status (an active row first), then by a hash of the
 /// content, then by line; packed into one integer, the line in the low 32 bits.
@@ -193,14 +220,11 @@ mod tests {
             Field::DivisionCode,
         ];
         let info = InputInfo {
-            undecodable_rows: 0,
-            rows_above_header: 0,
             source: "population".into(),
             path: "population.csv".into(),
+            name: "population.csv".into(),
             format: "csv".into(),
-            encoding: None,
-            bytes: 0,
-            sha256: String::new(),
+            ..InputInfo::default()
         };
         let mut table = Table::new(
             SourceKind::Population,
@@ -216,7 +240,7 @@ mod tests {
         let school_age = |birth| window.contains(birth);
         let mut builder = PopulationBuilder::new(&vocabulary, &school_age);
         builder.add(&table);
-        builder.finish("population.csv")
+        builder.finish()
     }
 
     #[test]

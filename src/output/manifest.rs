@@ -17,7 +17,7 @@ use crate::link::block::PassStats;
 use crate::link::fuzzy::{FuzzyOptions, FuzzyOutcome};
 use crate::link::weights::Params;
 use crate::load::InputInfo;
-use crate::normalize::{Records, Registers};
+use crate::normalize::Registers;
 use crate::run::Run;
 use crate::schema::files;
 use crate::summary::Counts;
@@ -112,18 +112,20 @@ pub struct LinkCounts {
     pub students_further: usize,
 }
 
-fn input_record<T>(info: &InputInfo, records: &Records<T>) -> InputRecord {
+/// The accounting of one input file: the rows it gave, less those rejected from it.
+fn input_record(info: &InputInfo, rejects: &[crate::reject::Reject]) -> InputRecord {
+    let rejected = rejects.iter().filter(|r| r.file == info.name).count() as u64;
     InputRecord {
         info: info.clone(),
-        rows_in: records.rows_in,
-        rows_used: records.rows.len() as u64,
-        rows_rejected: records.rejects.len() as u64,
+        rows_in: info.rows_read,
+        rows_used: info.rows_read - rejected,
+        rows_rejected: rejected,
     }
 }
 
 impl Manifest {
-    /// The manifest of a `command` with `settings`, over `inputs` (in source order) read
-    /// into `registers`.
+    /// The manifest of a `command` with `settings`, over the input files `inputs` (in
+    /// source order) read into `registers`.
     pub fn new(
         command: &str,
         settings: Settings,
@@ -132,20 +134,21 @@ impl Manifest {
         results: Option<RunResults>,
         stages: &[StageRecord],
     ) -> Manifest {
-        let population = &registers.population;
-        let mut records = vec![
-            InputRecord {
-                info: inputs[0].clone(),
-                rows_in: population.rows_in,
-                rows_used: population.rows_used(),
-                rows_rejected: population.rejects.len() as u64,
-            },
-            input_record(&inputs[1], &registers.students),
-            input_record(&inputs[2], &registers.poverty),
-        ];
-        if let (Some(info), Some(e)) = (inputs.get(3), &registers.exemptions) {
-            records.push(input_record(info, e));
-        }
+        let records = inputs
+            .iter()
+            .map(|info| {
+                let rejects = match info.source.as_str() {
+                    "population" => &registers.population.rejects,
+                    "students" => &registers.students.rejects,
+                    "poverty" => &registers.poverty.rejects,
+                    _ => registers
+                        .exemptions
+                        .as_ref()
+                        .map_or(&[][..], |e| &e.rejects),
+                };
+                input_record(info, rejects)
+            })
+            .collect();
         Manifest {
             sanku_version: env!("CARGO_PKG_VERSION").to_string(),
             command: command.to_string(),

@@ -11,10 +11,10 @@ use proptest::prelude::*;
 use sanku::cli::{Cli, Command};
 use sanku::config::Config;
 use sanku::error::{ExitCode, exit_code_of};
-use sanku::load::SourceOptions;
 use sanku::load::csv::read_csv_chunks;
 use sanku::load::encoding::{Encoding, decode_field, detect};
 use sanku::load::records::{Next, Splitter};
+use sanku::load::{InputFile, SourceOptions};
 use sanku::mask::mask_id;
 use sanku::normalize::date::Date;
 use sanku::normalize::id::{parse_id, parse_record_id};
@@ -108,15 +108,17 @@ type Read_ = Result<(Vec<(u64, Vec<String>)>, Vec<(u64, String, String)>), ExitC
 fn read_population(dir: &Path, bytes: &[u8], chunk_rows: usize) -> Read_ {
     let path = dir.join("population.csv");
     std::fs::write(&path, bytes).unwrap();
-    let options = SourceOptions {
+    let options = SourceOptions::default();
+    let file = InputFile {
         path,
-        ..SourceOptions::default()
+        name: "population.csv".into(),
+        line_base: 0,
     };
     let (mut kept, mut rejected) = (Vec::new(), Vec::new());
     let result = read_csv_chunks(
         SourceKind::Population,
         &options,
-        "population.csv",
+        &file,
         &Progress::new(true),
         chunk_rows,
         &mut |table| {

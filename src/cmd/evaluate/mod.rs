@@ -207,7 +207,12 @@ fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
     let facts = read_json(truth.join("generated.json"))?;
     let manifest = read_manifest(run)?;
     let run_as_of = &manifest.settings.as_of;
-    let run_population = manifest.inputs.first().map_or(0, |i| i.rows_in);
+    let run_population: u64 = manifest
+        .inputs
+        .iter()
+        .filter(|i| i.info.source == "population")
+        .map(|i| i.rows_in)
+        .sum();
     if facts["as_of"].as_str() != Some(run_as_of.as_str())
         || facts["population"].as_u64() != Some(run_population)
     {
