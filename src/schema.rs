@@ -150,6 +150,9 @@ impl Field {
                 "行政区划代码",
                 "所在地区划代码",
                 "区划代码",
+                "户口所在地",
+                "户籍所在地",
+                "户籍地区划",
             ],
             (Field::SchoolDivisionCode, _) => &[
                 "学校所在地区划代码",
@@ -158,7 +161,7 @@ impl Field {
                 "区划代码",
             ],
             (Field::Status, SourceKind::Population) => &["人员状态", "户籍状态"],
-            (Field::Status, SourceKind::Students) => &["学籍状态"],
+            (Field::Status, SourceKind::Students) => &["学籍状态", "在籍状态", "学生状态", "在籍"],
             (Field::Status, _) => &[],
             (Field::PovertyStatus, _) => &["脱贫状态"],
             (Field::StudentNo, _) => &["学籍号", "全国学籍号", "学籍辅号"],

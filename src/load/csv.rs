@@ -151,7 +151,7 @@ pub fn read_csv_chunks(
                 .collect();
             match row_kind(&cells) {
                 RowKind::Blank => continue,
-                RowKind::Total if splitter.len() == headers.len() => {
+                RowKind::Total => {
                     info.total_rows += 1;
                     continue;
                 }

@@ -41,6 +41,24 @@ impl Date {
         Date::from_parts(y, m, d)
     }
 
+    /// A year and month without a day: 2012-03, 2012/3, 2012.3, 201203, 2012年3月.
+    pub fn parse_year_month(raw: &str) -> Option<(i32, u8)> {
+        let s = raw.trim();
+        let (y, m) = if let Some(rest) = s.strip_suffix('月') {
+            rest.split_once('年')?
+        } else if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.split_at(4)
+        } else {
+            s.split_once(['-', '/', '.'])?
+        };
+        let (y, m) = (y.trim(), m.trim());
+        if y.len() != 4 || !(1..=2).contains(&m.len()) {
+            return None;
+        }
+        let (year, month) = (number(y)?, number(m)?);
+        (1..=12).contains(&month).then_some((year, month as u8))
+    }
+
     /// A date from a four-digit year and a one- or two-digit month and day.
     fn from_parts(y: &str, m: &str, d: &str) -> Option<Date> {
         if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
@@ -174,6 +192,24 @@ mod tests {
             "2015.3.4 12:30:00.000",
         ] {
             assert_eq!(Date::parse(raw), d, "{raw}");
+        }
+    }
+
+    #[test]
+    fn reads_a_year_and_month_without_a_day() {
+        for raw in [
+            "2015-03",
+            "2015/3",
+            "2015.03",
+            "201503",
+            "2015年3月",
+            " 2015 年 3 月",
+        ] {
+            assert_eq!(Date::parse_year_month(raw), Some((2015, 3)), "{raw}");
+            assert_eq!(Date::parse(raw), None, "{raw}");
+        }
+        for raw in ["2015-13", "15-03", "2015-03-04", "2015", "201513", "2015年"] {
+            assert_eq!(Date::parse_year_month(raw), None, "{raw}");
         }
     }
 

@@ -110,10 +110,27 @@ impl<'a> Row<'a> {
     /// The birth date: the field when given, else from a valid ID. A field sanku cannot
     /// read falls back to a valid ID's birth date, with a warning; without one the row is
     /// rejected.
+    ///
+    /// A year and month only (2012-03, 201203, 2012年3月) takes the day from a valid ID of
+    /// that month, silently; without a valid ID the row is kept with no birth date (and a
+    /// warning), so that a record is never linked on a guessed day.
     pub fn birth_date(&self, id: &IdNumber) -> Result<(Option<Date>, Option<Reject>), Reject> {
         match self.date(Field::BirthDate) {
             Ok(date) => Ok((date.or_else(|| id.birth_date()), None)),
             Err(reject) => match id.birth_date() {
+                Some(date)
+                    if Date::parse_year_month(self.raw(Field::BirthDate))
+                        == Some((date.year, date.month)) =>
+                {
+                    Ok((Some(date), None))
+                }
+                None if Date::parse_year_month(self.raw(Field::BirthDate)).is_some() => {
+                    let warning = self.reject(
+                        Field::BirthDate,
+                        "year and month only, and no valid ID number to give the day: the birth date is not compared",
+                    );
+                    Ok((None, Some(warning)))
+                }
                 Some(date) => {
                     let warning = self.reject(
                         Field::BirthDate,

@@ -4,6 +4,7 @@ mod demo;
 mod determinism;
 mod errors;
 mod explain;
+mod extracts;
 mod linkage;
 mod pseudonym;
 mod records;
