@@ -492,8 +492,10 @@ fn an_unreadable_birth_date_beside_a_valid_id_uses_the_id_and_warns() {
     let wd = Workdir::with_fixture("demo");
     let bytes = fs::read(wd.path("input/population.csv")).unwrap();
     let mut text = encoding_rs::GB18030.decode(&bytes).0.into_owned();
-    text.push_str("530102201405060021,陈一,女,2014年5月,530102,正常\n");
+    // A month the ID number does not hold, an Excel datetime, and a month it holds.
+    text.push_str("530102201405060021,陈一,女,2014年6月,530102,正常\n");
     text.push_str("530102201405070027,陈二,女,2014-05-07 00:00:00,530102,正常\n");
+    text.push_str("530102201405080022,陈三,女,2014年5月,530102,正常\n");
     wd.write("input/population.csv", encoding_rs::GB18030.encode(&text).0);
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
     let ledger = wd.read("out/ledger.csv");
@@ -503,9 +505,10 @@ fn an_unreadable_birth_date_beside_a_valid_id_uses_the_id_and_warns() {
     );
     let warnings = wd.read("out/warnings.csv");
     assert!(
-        warnings.contains("population.csv,30,birth_date,not a date sanku reads; the ID number's birth date is used,2014年5月"),
+        warnings.contains("population.csv,30,birth_date,not a date sanku reads; the ID number's birth date is used,2014年6月"),
         "{warnings}"
     );
+    assert_eq!(warnings.matches("population.csv").count(), 1, "{warnings}");
     assert!(!wd.read("out/rejects.csv").contains("population.csv"));
 }
 
