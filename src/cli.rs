@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 /// Finds school-age children missing from the enrollment register by comparing the
 /// population, student and poverty registers.
 ///
-/// Exit codes: 0 success; 1 runtime failure; 2 bad input or usage.
+/// Exit codes: 0 success; 1 runtime failure; 2 bad input or usage; 3 the run looks wrong
+/// (a guard tripped: most rows rejected, no child enrolled …) and nothing was written.
 #[derive(Debug, Parser)]
 #[command(name = "sanku", version, max_term_width = 100)]
 pub struct Cli {
@@ -167,6 +168,10 @@ pub struct InputArgs {
     /// names and quoted input values are dropped.
     #[arg(long, value_name = "KEYFILE")]
     pub pseudonymize: Option<PathBuf>,
+
+    /// Write the run even when it looks wrong (see the guards in docs/usage.md).
+    #[arg(long)]
+    pub force: bool,
 
     /// Rows read per chunk (for testing chunk boundaries). Output does not depend on it.
     #[arg(long, value_name = "N", hide = true)]

@@ -18,6 +18,7 @@ pub mod cmd;
 pub(crate) mod cohort;
 pub mod config;
 pub mod error;
+pub(crate) mod guard;
 pub(crate) mod ingest;
 pub mod link;
 pub mod load;
@@ -52,6 +53,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         let cohort = timer.stage("cohort", || {
             cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
         });
+        guard_inputs(config, &inputs, &registers, &cohort)?;
         let spinner = progress.spinner("linking");
         let links = timer.stage("link", || {
             link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
@@ -74,6 +76,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             findings,
             summary,
         };
+        let total = run.summary.total();
+        let students = run.registers.students.rows.len() as u64;
+        guard::results(&config.guards, total.cohort, total.enrolled, students).into_result()?;
         timer.stage("output", || output::write_run(out.path(), &run))?;
         let results = RunResults::of(&run, &config.fuzzy);
         let settings = config.settings();
@@ -98,7 +103,9 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
-        let (inputs, registers) = ingest_registers(config, &progress, &mut timer)?;
+        let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
+        let cohort = cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of);
+        guard_inputs(config, &inputs, &registers, &cohort)?;
         let rejects = registers.rejects();
         let dir = out.path();
         output::rejects::write_rejects(dir, &rejects)?;
@@ -115,6 +122,26 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         out.commit()?;
         Ok(rejects.len() as u64)
     })
+}
+
+/// The guards on what was read: a tripped one stops the run before anything is written.
+fn guard_inputs(
+    config: &Config,
+    inputs: &[InputInfo],
+    registers: &Registers,
+    cohort: &cohort::Cohort,
+) -> anyhow::Result<()> {
+    let records = output::manifest::input_records(inputs, registers);
+    guard::inputs(
+        &config.guards,
+        &records,
+        registers,
+        cohort,
+        &config.cohort,
+        config.as_of,
+        &config.in_school,
+    )
+    .into_result()
 }
 
 /// A run directory being written, and the pseudonymiser its files pass through before

@@ -1,5 +1,6 @@
 //! The `sanku` binary: parse the command line, build a `Config`, call the library, map
-//! the outcome to an exit code (0 ok, 1 runtime failure, 2 bad input or usage).
+//! the outcome to an exit code (0 ok, 1 runtime failure, 2 bad input or usage, 3 a run
+//! that looks wrong).
 
 use clap::Parser;
 use sanku::cli::{Cli, Command};

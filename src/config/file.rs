@@ -26,6 +26,8 @@ pub(super) struct ConfigFile {
     pub(super) exemption_reasons: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) linkage: LinkageFile,
+    #[serde(default)]
+    pub(super) guards: GuardsFile,
     pub(super) population: Option<SourceFile>,
     pub(super) students: Option<SourceFile>,
     pub(super) poverty: Option<SourceFile>,
@@ -54,6 +56,16 @@ pub(super) struct LinkageFile {
     pub(super) m: LevelValues,
     #[serde(default)]
     pub(super) u: LevelValues,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GuardsFile {
+    pub(super) max_rejected_share: Option<f64>,
+    pub(super) as_of_years: Option<f64>,
+    pub(super) empty_cohort: Option<bool>,
+    pub(super) no_enrolled: Option<bool>,
+    pub(super) unmatched_columns: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod file;
-use file::{CohortFile, ConfigFile, LinkageFile, SourceFile, read_config_file};
+use file::{CohortFile, ConfigFile, GuardsFile, LinkageFile, SourceFile, read_config_file};
 
 use crate::cli::{InputArgs, RunArgs};
 use crate::cohort::CohortRule;
 use crate::error::bad_input;
+use crate::guard::GuardRule;
 use crate::ingest::{CHUNK_ROWS, Inputs};
 use crate::link::fuzzy::FuzzyOptions;
 use crate::link::priors::Overrides;
@@ -43,6 +44,8 @@ pub struct Config {
     pub fuzzy: FuzzyOptions,
     /// County codes (6 digits) under key monitoring: marked and listed first.
     pub monitored_counties: Vec<String>,
+    /// The signs of a wrong run that stop it (exit 3).
+    pub guards: GuardRule,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -191,6 +194,7 @@ impl Config {
             verbose: args.verbose,
             fuzzy: fuzzy_options(accept, review, &file.linkage)?,
             monitored_counties: monitored_counties(&file.monitored_counties)?,
+            guards: guard_rule(&file.guards, args.force)?,
             file: file_info,
         })
     }
@@ -256,6 +260,33 @@ fn fuzzy_options(
         )));
     }
     Ok(options)
+}
+
+fn guard_rule(file: &GuardsFile, force: bool) -> anyhow::Result<GuardRule> {
+    let mut rule = GuardRule {
+        enabled: !force,
+        ..GuardRule::default()
+    };
+    if let Some(share) = file.max_rejected_share {
+        if !(0.0..=1.0).contains(&share) {
+            return Err(bad_input(format!(
+                "config: [guards] max_rejected_share ({share}) must be a share between 0 and 1"
+            )));
+        }
+        rule.max_rejected_share = share;
+    }
+    if let Some(years) = file.as_of_years {
+        if !(years >= 0.0 && years.is_finite()) {
+            return Err(bad_input(format!(
+                "config: [guards] as_of_years ({years}) must be a number of years, 0 to turn it off"
+            )));
+        }
+        rule.as_of_years = years;
+    }
+    rule.empty_cohort = file.empty_cohort.unwrap_or(rule.empty_cohort);
+    rule.no_enrolled = file.no_enrolled.unwrap_or(rule.no_enrolled);
+    rule.unmatched_columns = file.unmatched_columns.unwrap_or(rule.unmatched_columns);
+    Ok(rule)
 }
 
 /// The worker-thread count: 0 (the default) for one per core, else at most 1024.

@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
-use super::header::{Header, HeaderSearch};
+use super::header::{Header, HeaderSearch, record_columns};
 use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
@@ -118,6 +118,7 @@ pub fn read_csv_chunks(
         bytes,
         ..InputInfo::default()
     };
+    record_columns(&mut info, source, &headers, &mapping);
     // Rows without a full ID number are looked at whole: they may be blank (bare
     // delimiters) or a total row.
     let id_column = mapping

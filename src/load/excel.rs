@@ -12,7 +12,7 @@ use anyhow::Context;
 use calamine::{Data, Reader, open_workbook_auto};
 use sha2::{Digest, Sha256};
 
-use super::header::HeaderSearch;
+use super::header::{HeaderSearch, record_columns};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
 use super::{InputFile, SourceOptions};
@@ -106,6 +106,7 @@ pub fn read_excel_chunks(
         rows_above_header: header.lines_above,
         ..InputInfo::default()
     };
+    record_columns(&mut info, source, &header.cells, &header.mapping);
     let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
     let mut table = new_chunk();
     let mut cells: Vec<String> = Vec::new();

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::SourceOptions;
+use super::table::{InputInfo, UnmatchedColumn};
 use crate::error::bad_input;
 use crate::mask::mask_name;
 use crate::schema::{Field, SourceKind};
@@ -174,6 +175,58 @@ impl<'a> HeaderSearch<'a> {
                 None => format!("{}: the file is empty (no header row)", self.name),
             })
         })
+    }
+}
+
+/// Words that, inside a header no default matched, say the column holds a field: a
+/// column headed 出生年月日期 or 学生性别 is almost surely the birth date or the sex.
+fn field_words(field: Field) -> &'static [&'static str] {
+    match field {
+        Field::IdNumber => &["身份证", "证件号", "idnumber", "idno"],
+        Field::Name => &["姓名"],
+        Field::Sex => &["性别", "sex", "gender"],
+        Field::BirthDate => &["出生", "生日", "birth"],
+        Field::DivisionCode => &["区划", "户籍地", "户口", "division"],
+        Field::SchoolDivisionCode => &["学校所在", "区划"],
+        Field::Status => &["状态", "在籍", "status"],
+        Field::PovertyStatus => &["脱贫", "贫困"],
+        Field::StudentNo => &["学籍号", "学号"],
+        Field::SchoolCode => &["学校代码", "学校标识", "学校编码"],
+        Field::Grade => &["年级", "grade"],
+        Field::HouseholdNo => &["户编号", "户号", "户编码"],
+        Field::Relation => &["关系", "relation"],
+        Field::Reason => &["原因", "reason"],
+        Field::ValidUntil => &["有效期", "截止"],
+    }
+}
+
+/// Records in `info` which header fed each field, the optional fields with no column,
+/// and the unmapped columns whose header names one of those fields.
+pub(crate) fn record_columns(
+    info: &mut InputInfo,
+    source: SourceKind,
+    headers: &[String],
+    mapping: &[(Field, usize)],
+) {
+    for &(field, i) in mapping {
+        info.columns
+            .insert(field.key().to_string(), headers[i].trim().to_string());
+    }
+    for &(field, _) in source.fields() {
+        if mapping.iter().any(|&(f, _)| f == field) {
+            continue;
+        }
+        info.missing_fields.push(field.key().to_string());
+        let unmapped = (0..headers.len()).filter(|i| !mapping.iter().any(|&(_, j)| j == *i));
+        for i in unmapped {
+            let folded = fold_header(&headers[i]);
+            if field_words(field).iter().any(|w| folded.contains(w)) {
+                info.unmatched_columns.push(UnmatchedColumn {
+                    field: field.key().to_string(),
+                    header: headers[i].trim().to_string(),
+                });
+            }
+        }
     }
 }
 

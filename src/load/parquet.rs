@@ -11,7 +11,7 @@ use polars::prelude::{
 };
 use sha2::{Digest, Sha256};
 
-use super::header::map_headers;
+use super::header::{map_headers, record_columns};
 use super::table::{InputInfo, Table};
 use super::{InputFile, SourceOptions};
 use crate::error::bad_input;
@@ -54,7 +54,7 @@ pub fn read_parquet_chunks(
     let projected = frame.select(projection);
 
     let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
-    let info = InputInfo {
+    let mut info = InputInfo {
         source: source.key().to_string(),
         path: path.clone(),
         name: name.to_string(),
@@ -64,6 +64,7 @@ pub fn read_parquet_chunks(
         sha256: hex(&hasher.finalize()),
         ..InputInfo::default()
     };
+    record_columns(&mut info, source, &headers, &mapping);
     let chunk_rows = chunk_rows.clamp(1, u32::MAX as usize);
     let mut offset = 0;
     loop {

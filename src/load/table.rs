@@ -28,6 +28,15 @@ pub struct InputInfo {
     /// Total rows (合计, 总计) below the header, counted and not read as data.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub total_rows: u64,
+    /// The header that fed each field.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
+    /// Optional fields no column fed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_fields: Vec<String>,
+    /// Columns no field took whose header names a missing field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_columns: Vec<UnmatchedColumn>,
     /// The file's name as rejects name it.
     #[serde(skip)]
     pub name: String,
@@ -38,6 +47,13 @@ pub struct InputInfo {
     /// several files without repeats (each file's own numbers stay in rejects).
     #[serde(skip)]
     pub line_base: u64,
+}
+
+/// A column whose header names a field, though no header word of that field matched.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UnmatchedColumn {
+    pub field: String,
+    pub header: String,
 }
 
 fn is_zero(n: &u64) -> bool {

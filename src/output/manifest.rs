@@ -123,6 +123,25 @@ fn input_record(info: &InputInfo, rejects: &[crate::reject::Reject]) -> InputRec
     }
 }
 
+/// The accounting of every input file read into `registers`.
+pub fn input_records(inputs: &[InputInfo], registers: &Registers) -> Vec<InputRecord> {
+    inputs
+        .iter()
+        .map(|info| {
+            let rejects = match info.source.as_str() {
+                "population" => &registers.population.rejects,
+                "students" => &registers.students.rejects,
+                "poverty" => &registers.poverty.rejects,
+                _ => registers
+                    .exemptions
+                    .as_ref()
+                    .map_or(&[][..], |e| &e.rejects),
+            };
+            input_record(info, rejects)
+        })
+        .collect()
+}
+
 impl Manifest {
     /// The manifest of a `command` with `settings`, over the input files `inputs` (in
     /// source order) read into `registers`.

@@ -5,6 +5,7 @@ mod determinism;
 mod errors;
 mod explain;
 mod extracts;
+mod guards;
 mod linkage;
 mod pseudonym;
 mod records;
