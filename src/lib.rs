@@ -92,7 +92,12 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         );
         output::manifest::write_manifest(out.path(), &manifest)?;
         out.commit()?;
-        Ok(run.report(timer.elapsed()))
+        let mut report = run.report(timer.elapsed());
+        report.missing_columns = inputs
+            .iter()
+            .flat_map(|i| i.missing_fields.iter().map(|f| format!("{}: {f}", i.name)))
+            .collect();
+        Ok(report)
     })
 }
 

@@ -30,6 +30,7 @@ impl Run {
             exempt: total.exempt,
             rejected: self.registers.rejects().len() as u64,
             seconds,
+            missing_columns: Vec::new(),
         }
     }
 }
@@ -44,6 +45,8 @@ pub struct RunReport {
     pub exempt: u64,
     pub rejected: u64,
     pub seconds: f64,
+    /// Optional fields no column fed, as `file: field`.
+    pub missing_columns: Vec<String>,
 }
 
 impl std::fmt::Display for RunReport {
@@ -58,6 +61,10 @@ impl std::fmt::Display for RunReport {
             self.exempt,
             self.rejected,
             self.seconds
-        )
+        )?;
+        if !self.missing_columns.is_empty() {
+            write!(f, "; no column for {}", self.missing_columns.join(", "))?;
+        }
+        Ok(())
     }
 }

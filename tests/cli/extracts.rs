@@ -103,3 +103,86 @@ fn a_register_in_county_files_and_a_pattern_gives_the_clean_ledger_and_lists_eve
     let students = inputs.iter().filter(|i| i["source"] == "students").count();
     assert_eq!(students, 2);
 }
+
+#[test]
+fn an_id_in_two_county_files_is_rejected_once_naming_its_file_and_line() {
+    let wd = Workdir::with_fixture("demo");
+    let text = wd.read_gb18030("input/population.csv");
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    // County B repeats county A's first row (a child registered in both).
+    let a = format!("{header}\n{}\n", rows.join("\n"));
+    let b = format!("{header}\n{}\n", rows[0]);
+    std::fs::remove_file(wd.path("input/population.csv")).unwrap();
+    wd.write("input/population/县A.csv", a);
+    wd.write(
+        "input/population/县B.csv",
+        encoding_rs::GB18030.encode(&b).0,
+    );
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let rejects = wd.read("out/rejects.csv");
+    let duplicates: Vec<&str> = rejects
+        .lines()
+        .filter(|l| l.contains("duplicate ID"))
+        .collect();
+    assert_eq!(duplicates.len(), 1, "{rejects}");
+    assert!(
+        duplicates[0].starts_with(
+            "县B.csv,2,id_number,duplicate ID number (the row at 县A.csv line 2 is used)"
+        ) || duplicates[0].starts_with(
+            "县A.csv,2,id_number,duplicate ID number (the row at 县B.csv line 2 is used)"
+        ),
+        "{rejects}"
+    );
+    let inputs = manifest_inputs(&wd);
+    let population: Vec<&Value> = inputs
+        .iter()
+        .filter(|i| i["source"] == "population")
+        .collect();
+    assert_eq!(population.len(), 2);
+    let rejected: u64 = population
+        .iter()
+        .map(|i| i["rows_rejected"].as_u64().unwrap())
+        .sum();
+    let used: u64 = population
+        .iter()
+        .map(|i| i["rows_used"].as_u64().unwrap())
+        .sum();
+    let rows_in: u64 = population
+        .iter()
+        .map(|i| i["rows_in"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rows_in, rows.len() as u64 + 1);
+    assert_eq!(used + rejected, rows_in);
+}
+
+#[test]
+fn a_sheet_named_in_the_config_is_read_and_an_unknown_one_is_an_error() {
+    let wd = Workdir::new();
+    let input = fixtures().join("extracts/xlsx");
+    for f in [
+        "population.xlsx",
+        "students.xlsx",
+        "poverty.xlsx",
+        "sanku.toml",
+    ] {
+        std::fs::copy(input.join(f), wd.path(f)).unwrap();
+    }
+    let config = wd.read("sanku.toml");
+    wd.write(
+        "sanku.toml",
+        format!("{config}\n[students]\nsheet = \"学生信息\"\n"),
+    );
+    wd.expect_code(&["run", ".", "--out", "out", "-q"], 0);
+    wd.write(
+        "sanku.toml",
+        format!("{config}\n[students]\nsheet = \"Sheet9\"\n"),
+    );
+    let out = wd.expect_code(&["run", ".", "--out", "out2", "-q"], 2);
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("students.xlsx: no sheet named `Sheet9` (sheets: 学生信息)"),
+        "{message}"
+    );
+}

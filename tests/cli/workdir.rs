@@ -52,6 +52,12 @@ impl Workdir {
         fs::write(path, bytes).unwrap();
     }
 
+    /// The text of a GB18030 file of the work dir.
+    pub fn read_gb18030(&self, rel: &str) -> String {
+        let bytes = fs::read(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"));
+        encoding_rs::GB18030.decode(&bytes).0.into_owned()
+    }
+
     pub fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }
