@@ -17,6 +17,7 @@ pub mod cli;
 pub mod cmd;
 pub(crate) mod cohort;
 pub mod config;
+pub(crate) mod divisions;
 pub mod error;
 pub(crate) mod guard;
 pub(crate) mod ingest;

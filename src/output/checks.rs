@@ -39,6 +39,9 @@ macro_rules! school_columns {
                 .s
                 .school_division
                 .to_string()),
+            text!($row, "school_division_name", |r: &$row| {
+                crate::divisions::full_name(&r.s.school_division)
+            }),
             text!($row, "grade", |r: &$row| r.s.grade.to_string()),
             text!($row, "status", |r: &$row| r.s.status.key().to_string()),
         ]
@@ -73,12 +76,15 @@ struct Conflict {
     register_value: String,
 }
 
-const CONFLICTS: [Field<Conflict>; 9] = [
+const CONFLICTS: [Field<Conflict>; 10] = [
     text!(Conflict, "id_number", |r: &Conflict| r.id_number.clone()),
     text!(Conflict, "name", |r: &Conflict| r.name.clone()),
     text!(Conflict, "division_code", |r: &Conflict| r
         .division_code
         .clone()),
+    text!(Conflict, "division_name", |r: &Conflict| {
+        crate::divisions::full_name(&r.division_code)
+    }),
     text!(Conflict, "register", |r: &Conflict| r.register.clone()),
     text!(Conflict, "record_key", |r: &Conflict| r.record_key.clone()),
     text!(Conflict, "method", |r: &Conflict| r.method.clone()),
@@ -105,6 +111,9 @@ fn duplicates<'a>() -> Vec<Field<Duplicate<'a>>> {
         text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
         text!(R, "name", |r: &R| r.child.name.to_string()),
         text!(R, "division_code", |r: &R| r.child.division.to_string()),
+        text!(R, "division_name", |r: &R| crate::divisions::full_name(
+            &r.child.division
+        )),
         text!(R, "records", |r: &R| r.records.to_string()),
         text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
     ];
@@ -119,7 +128,7 @@ struct PovertyUnmatched<'a> {
     m: &'a PovertyMember,
 }
 
-fn poverty_unmatched<'a>() -> [Field<PovertyUnmatched<'a>>; 10] {
+fn poverty_unmatched<'a>() -> [Field<PovertyUnmatched<'a>>; 11] {
     type R<'a> = PovertyUnmatched<'a>;
     [
         text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
@@ -130,6 +139,9 @@ fn poverty_unmatched<'a>() -> [Field<PovertyUnmatched<'a>>; 10] {
         text!(R, "sex", |r: &R| r.m.sex.key().to_string()),
         text!(R, "birth_date", |r: &R| date(r.m.birth)),
         text!(R, "division_code", |r: &R| r.m.division.to_string()),
+        text!(R, "division_name", |r: &R| crate::divisions::full_name(
+            &r.m.division
+        )),
         text!(R, "relation", |r: &R| r.m.relation.to_string()),
         text!(R, "poverty_status", |r: &R| r.m.poverty_status.to_string()),
     ]
@@ -141,10 +153,13 @@ struct PoorNotEnrolled<'a> {
     member: Option<&'a PovertyMember>,
 }
 
-fn poor_not_enrolled<'a>() -> [Field<PoorNotEnrolled<'a>>; 11] {
+fn poor_not_enrolled<'a>() -> [Field<PoorNotEnrolled<'a>>; 12] {
     type R<'a> = PoorNotEnrolled<'a>;
     [
         text!(R, "division_code", |r: &R| r.row.division_code.clone()),
+        text!(R, "division_name", |r: &R| crate::divisions::full_name(
+            &r.row.division_code
+        )),
         text!(R, "id_number", |r: &R| r.row.id_number.clone()),
         text!(R, "name", |r: &R| r.row.name.clone()),
         text!(R, "sex", |r: &R| r.row.sex.to_string()),

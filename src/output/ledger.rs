@@ -9,7 +9,7 @@ use crate::classify::{Ledger, LedgerRow};
 use crate::schema::files;
 
 /// The ledger's columns (docs/usage.md).
-const LEDGER: [Field<LedgerRow>; 12] = [
+const LEDGER: [Field<LedgerRow>; 13] = [
     text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
     text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
     text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
@@ -24,6 +24,9 @@ const LEDGER: [Field<LedgerRow>; 12] = [
     text!(LedgerRow, "division_code", |r: &LedgerRow| r
         .division_code
         .clone()),
+    text!(LedgerRow, "division_name", |r: &LedgerRow| {
+        crate::divisions::full_name(&r.division_code)
+    }),
     Field {
         name: "poor",
         kind: Kind::Flag,

@@ -20,7 +20,7 @@ macro_rules! count {
 }
 
 /// The columns of summary.csv.
-const SUMMARY: [Field<SummaryRow>; 10] = [
+const SUMMARY: [Field<SummaryRow>; 11] = [
     Field {
         name: "level",
         kind: Kind::Text,
@@ -30,6 +30,11 @@ const SUMMARY: [Field<SummaryRow>; 10] = [
         name: "division_code",
         kind: Kind::Text,
         cell: |r| Cell::Text(r.division_code.clone()),
+    },
+    Field {
+        name: "division_name",
+        kind: Kind::Text,
+        cell: |r| Cell::Text(crate::divisions::name(&r.division_code).to_string()),
     },
     Field {
         name: "monitored",

@@ -1,0 +1,96 @@
+//! Division names from the national code table (GB/T 2260 at province, prefecture and
+//! county level), shipped as `data/divisions.tsv` with its source and date. Codes stay the
+//! key everywhere; names are added beside them for the people who read the outputs.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// `code<TAB>name` lines; `#` lines and the header are skipped.
+static TABLE_TEXT: &str = include_str!("../data/divisions.tsv");
+
+fn table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        TABLE_TEXT
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .filter_map(|l| l.split_once('\t'))
+            .collect()
+    })
+}
+
+/// The six-digit code a division code of 2, 4, 6, 9 or 12 digits names: its own level
+/// padded with zeros (53 → 530000, 5301 → 530100), a township or village code cut to
+/// its county.
+fn six(code: &str) -> Option<String> {
+    let code = code.trim();
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match code.len() {
+        2 | 4 => Some(format!("{code:0<6}")),
+        6 | 9 | 12 => Some(code[..6].to_string()),
+        _ => None,
+    }
+}
+
+/// The name of the division a code names at its own level (云南省, 昆明市, 官渡区); empty
+/// when the table does not hold it.
+pub fn name(code: &str) -> &'static str {
+    six(code)
+        .and_then(|c| table().get(c.as_str()).copied())
+        .unwrap_or("")
+}
+
+/// The names from the province down to the county of a code (云南省 昆明市 官渡区),
+/// leaving out levels the table lacks and the placeholders 市辖区 and 县 of the
+/// municipalities; empty when the table holds none of them.
+pub fn full_name(code: &str) -> String {
+    let Some(county) = six(code) else {
+        return String::new();
+    };
+    let province = format!("{}0000", &county[..2]);
+    let prefecture = format!("{}00", &county[..4]);
+    let mut parts: Vec<&str> = Vec::with_capacity(3);
+    for level in [province.as_str(), prefecture.as_str(), county.as_str()] {
+        if let Some(&n) = table().get(level) {
+            if !matches!(
+                n,
+                "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
+            ) && parts.last() != Some(&n)
+            {
+                parts.push(n);
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_each_level_and_the_whole_path() {
+        assert_eq!(name("53"), "云南省");
+        assert_eq!(name("530000"), "云南省");
+        assert_eq!(name("530100"), "昆明市");
+        assert_eq!(name("530111"), "官渡区");
+        assert_eq!(name("530111001"), "官渡区");
+        assert_eq!(full_name("530111"), "云南省 昆明市 官渡区");
+        assert_eq!(full_name("110101"), "北京市 东城区");
+        assert_eq!(full_name("441900"), "广东省 东莞市");
+        assert_eq!(full_name("530100"), "云南省 昆明市");
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_code_has_no_name() {
+        assert_eq!(name("999999"), "");
+        assert_eq!(full_name("12345"), "");
+        assert_eq!(full_name("53011X"), "");
+        assert_eq!(full_name(""), "");
+        // A county the table lacks keeps the levels it has.
+        assert_eq!(full_name("530199"), "云南省 昆明市");
+    }
+}
