@@ -90,6 +90,32 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
             text(&links, "population_id", r) == key || text(&links, "record_key", r) == key
         })
         .collect();
+    // A child of the cohort neither flagged nor exempt is enrolled: say through which
+    // record and how it was linked.
+    let enrolled_via: Vec<usize> = link_rows
+        .iter()
+        .copied()
+        .filter(|&r| {
+            text(&links, "source", r) == "students" && text(&links, "population_id", r) == key
+        })
+        .collect();
+    if let (None, false, Some(&first)) = (flagged, exempt, enrolled_via.first()) {
+        let how = match number(&links, "weight", first) {
+            Some(w) => format!(
+                "linked by name, birth date, sex and division with weight {w:.2} (accept {accept})"
+            ),
+            None => "linked exactly on the ID number".to_string(),
+        };
+        let more = match enrolled_via.len() {
+            1 => String::new(),
+            n => format!("; {} more records linked", n - 1),
+        };
+        writeln!(
+            out,
+            "{key}: enrolled — student record {}, {how}{more}",
+            text(&links, "record_key", first)
+        )?;
+    }
     for &r in &link_rows {
         let method = text(&links, "method", r);
         let weight =

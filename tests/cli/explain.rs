@@ -34,6 +34,22 @@ fn explains_a_fuzzy_link_field_by_field() {
         assert!(text.contains(field), "{field} missing from\n{text}");
     }
     assert!(text.contains("id_number    missing"), "{text}");
+    // Asked about the child, the answer starts with how the child is enrolled.
+    let child = text
+        .lines()
+        .find_map(|l| l.strip_prefix("linked (fuzzy with weight "))
+        .and_then(|rest| rest.split("child ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_string();
+    let out = wd.expect_code(&["explain", "run", &child], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "{child}: enrolled — student record {record}, linked by name, birth date, sex and division with weight"
+        )),
+        "{text}"
+    );
 
     // A key in no link, candidate or ledger row is bad input, named masked.
     let out = wd.expect_code(&["explain", "run", "S00000000000000"], 2);
@@ -79,4 +95,11 @@ fn explain_says_first_that_a_child_is_flagged_and_cleans_the_key() {
     let out = wd.expect_code(&["explain", "run", "53010220200831028x"], 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("53010220200831028X: flagged"), "{text}");
+    // 张伟, enrolled through his record G5301020001 linked on the ID number.
+    let out = wd.expect_code(&["explain", "run", "530102201203150117"], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("530102201203150117: enrolled — student record G5301020001, linked exactly on the ID number"),
+        "{text}"
+    );
 }
