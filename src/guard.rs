@@ -166,8 +166,11 @@ fn as_of_alarm(
 fn top_reasons<'a>(rejects: impl Iterator<Item = &'a Reject>) -> String {
     let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
     for r in rejects {
+        // A note in brackets (the line of the row kept) is left out, so that like reasons
+        // count together.
+        let reason = r.reason.split(" (the row at").next().unwrap_or(&r.reason);
         *counts
-            .entry((r.field.clone(), r.reason.clone()))
+            .entry((r.field.clone(), reason.to_string()))
             .or_default() += 1;
     }
     let mut sorted: Vec<_> = counts.into_iter().collect();

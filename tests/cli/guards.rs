@@ -152,3 +152,26 @@ fn a_guard_turned_off_in_the_config_lets_the_run_through() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_population_whose_ids_a_spreadsheet_rounded_stops_the_run_naming_the_damage() {
+    // Saved through Excel: every ID number kept 15 digits and ends in 000.
+    let wd = synthetic_with("population.csv", |text| {
+        text.lines()
+            .map(|line| match line.split_once(',') {
+                Some((id, rest)) if id.len() == 18 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("{}000,{rest}\n", &id[..15])
+                }
+                _ => format!("{line}\n"),
+            })
+            .collect()
+    });
+    expect_stopped(
+        &wd,
+        &["run", "input", "--out", "out"],
+        &[
+            "population.csv:",
+            "id_number: ID number with its last digits zeroed by a spreadsheet",
+        ],
+    );
+}
