@@ -358,6 +358,87 @@ fn numeric_ids(clean: &Clean, out: &Path) {
     std::fs::write(dir.join("sanku.toml"), &clean.config).unwrap();
 }
 
+/// XML text with `&`, `<`, `>` and `"` escaped.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Writes a register as an OpenDocument spreadsheet: a title row above the header, birth
+/// dates as date cells (`office:date-value`), everything else as text cells.
+fn write_ods(path: &Path, register: &Register, title: &str) {
+    use std::io::Write;
+    let mut rows = String::new();
+    let cell = |value: &str, date: bool| {
+        if value.is_empty() {
+            "<table:table-cell/>".to_string()
+        } else if date && ymd(value).is_some() {
+            format!(
+                "<table:table-cell office:value-type=\"date\" office:date-value=\"{value}\"><text:p>{}</text:p></table:table-cell>",
+                value.replace('-', "/")
+            )
+        } else {
+            format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>",
+                xml_escape(value)
+            )
+        }
+    };
+    let row =
+        |cells: Vec<String>| format!("<table:table-row>{}</table:table-row>\n", cells.concat());
+    rows.push_str(&row(vec![cell(title, false)]));
+    rows.push_str(&row(register
+        .header
+        .iter()
+        .map(|h| cell(h, false))
+        .collect()));
+    let dates: Vec<bool> = register.header.iter().map(|h| h.contains("日期")).collect();
+    for values in &register.rows {
+        rows.push_str(&row(values
+            .iter()
+            .zip(&dates)
+            .map(|(v, &d)| cell(v, d))
+            .collect()));
+    }
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet><table:table table:name=\"Sheet1\">\n{rows}</table:table></office:spreadsheet></office:body></office:document-content>\n"
+    );
+    let manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\"><manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/><manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>\n";
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    // A fixed time: the same registers give the same bytes.
+    let time = zip::DateTime::from_date_and_time(2026, 9, 1, 0, 0, 0).unwrap();
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .last_modified_time(time);
+    let deflated = stored.compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+/// The population and students as OpenDocument spreadsheets (LibreOffice, WPS), with a
+/// title row and date cells; the other registers as the clean CSV.
+fn ods(clean: &Clean, out: &Path) {
+    let dir = dir(out, "ods");
+    write_ods(
+        &dir.join("population.ods"),
+        &clean.population,
+        "户籍人口信息",
+    );
+    write_ods(&dir.join("students.ods"), &clean.students, "学籍信息");
+    for name in ["poverty.csv", "exemptions.csv"] {
+        std::fs::copy(Path::new(&clean_dir()).join(name), dir.join(name)).unwrap();
+    }
+    std::fs::write(dir.join("sanku.toml"), &clean.config).unwrap();
+}
+
 fn clean_dir() -> String {
     std::env::args()
         .nth(1)
@@ -383,5 +464,6 @@ fn main() {
     dates_and_words(&clean, &out);
     counties(&clean, &out);
     numeric_ids(&clean, &out);
+    ods(&clean, &out);
     println!("wrote {}", out.display());
 }

@@ -229,3 +229,61 @@ fn ids_stored_as_numbers_are_damaged_not_repaired_and_every_clean_row_stays_in_t
         rows.len() - clean_rows.len()
     );
 }
+
+#[test]
+fn workbooks_and_county_files_read_in_small_chunks_write_the_same_bytes() {
+    for shape in ["extracts/xlsx", "extracts/counties"] {
+        let whole = run(shape);
+        let wd = Workdir::new();
+        let input = fixtures().join(shape);
+        wd.expect_code(
+            &[
+                "run",
+                input.to_str().unwrap(),
+                "--out",
+                "out",
+                "--quiet",
+                "--chunk-rows",
+                "7",
+            ],
+            0,
+        );
+        for file in [
+            "ledger.csv",
+            "summary.csv",
+            "rejects.csv",
+            "warnings.csv",
+            "review.csv",
+        ] {
+            assert_same_text(
+                &format!("{shape} {file}"),
+                &whole.read(&format!("out/{file}")),
+                &wd.read(&format!("out/{file}")),
+            );
+        }
+        let accounting = |wd: &Workdir| -> Vec<(Value, Value, Value)> {
+            manifest_inputs(wd)
+                .iter()
+                .map(|i| {
+                    (
+                        i["path"].clone(),
+                        i["rows_in"].clone(),
+                        i["total_rows"].clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(accounting(&whole), accounting(&wd), "{shape}");
+    }
+}
+
+#[test]
+fn opendocument_spreadsheets_give_the_clean_ledger() {
+    let wd = run("extracts/ods");
+    assert_same_text("ledger", &clean_ledger(), &wd.read("out/ledger.csv"));
+    let inputs = manifest_inputs(&wd);
+    let population = input(&inputs, "population");
+    assert_eq!(population["format"], "ods");
+    assert_eq!(population["rows_above_header"], 1);
+    assert_eq!(population["rows_rejected"], 0);
+}
