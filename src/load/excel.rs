@@ -5,12 +5,7 @@
 //! significant digits in scientific notation, so that an ID number stored as a number is
 //! recognised as damaged and never "repaired". Row numbers are the sheet's.
 
-use std::fs::File;
-use std::io;
-
-use anyhow::Context;
 use calamine::{Data, Reader, open_workbook_auto};
-use sha2::{Digest, Sha256};
 
 use super::header::{HeaderSearch, record_columns};
 use super::rows::{RowKind, row_kind};
@@ -18,7 +13,6 @@ use super::table::{InputInfo, Table};
 use super::{InputFile, SourceOptions};
 use crate::error::bad_input;
 use crate::schema::SourceKind;
-use crate::text::hex;
 
 /// The file extensions read as workbooks.
 pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xls", "xlsb", "ods"];
@@ -41,11 +35,7 @@ pub fn read_excel_chunks(
     on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
-    let mut opened =
-        File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
-    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut hasher = Sha256::new();
-    io::copy(&mut opened, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
+    let (bytes, sha256) = super::hash_file(file)?;
     let unreadable = |e: &dyn std::fmt::Display| {
         bad_input(format!(
             "{name}: not a readable Excel or OpenDocument workbook: {e}"
@@ -101,7 +91,7 @@ pub fn read_excel_chunks(
         encoding: None,
         sheet: Some(sheet),
         bytes,
-        sha256: hex(&hasher.finalize()),
+        sha256,
         undecodable_rows: 0,
         rows_above_header: header.lines_above,
         ..InputInfo::default()

@@ -49,6 +49,19 @@ pub struct InputFile {
     pub line_base: u64,
 }
 
+/// A whole file's size and SHA-256, for the formats read whole (Parquet, workbooks).
+fn hash_file(file: &InputFile) -> anyhow::Result<(u64, String)> {
+    use sha2::Digest;
+    let name = &file.name;
+    let mut opened = std::fs::File::open(&file.path)
+        .map_err(|e| crate::error::bad_input(format!("{name}: cannot open: {e}")))?;
+    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut opened, &mut hasher)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path.display()))?;
+    Ok((bytes, crate::text::hex(&hasher.finalize())))
+}
+
 /// Reads every file of a source in chunks of about `chunk_rows` rows and hands each to
 /// `on_chunk`, so that a whole province's population is never held as text at once.
 /// Returns what the manifest records of each file, in order.

@@ -1,22 +1,16 @@
 //! Parquet extracts: lazy slice scans that project only the mapped columns and cast them
 //! to text, chunk by chunk, so that the normalisers see Parquet and CSV rows alike.
 
-use std::fs::File;
-use std::io;
-
-use anyhow::Context;
 use polars::prelude::{
     DataFrame, DataType, Expr, LazyFrame, PlRefPath, PolarsError, PolarsResult, ScanArgsParquet,
     col,
 };
-use sha2::{Digest, Sha256};
 
 use super::header::{map_headers, record_columns};
 use super::table::{InputInfo, Table};
 use super::{InputFile, SourceOptions};
 use crate::error::bad_input;
 use crate::schema::SourceKind;
-use crate::text::hex;
 
 /// Reads a Parquet extract in chunks of `chunk_rows` rows (each a slice scan, so that
 /// only the row groups it covers are read), handing each to `on_chunk` as a [`Table`]; at
@@ -30,11 +24,7 @@ pub fn read_parquet_chunks(
     on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
-    let mut opened =
-        File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
-    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut hasher = Sha256::new();
-    io::copy(&mut opened, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
+    let (bytes, sha256) = super::hash_file(file)?;
 
     let unreadable = |e: PolarsError| unreadable(name, &e);
     let scan_path = PlRefPath::try_from_path(path).map_err(unreadable)?;
@@ -61,7 +51,7 @@ pub fn read_parquet_chunks(
         line_base: file.line_base,
         format: "parquet".into(),
         bytes,
-        sha256: hex(&hasher.finalize()),
+        sha256,
         ..InputInfo::default()
     };
     record_columns(&mut info, source, &headers, &mapping);

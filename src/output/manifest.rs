@@ -153,21 +153,7 @@ impl Manifest {
         results: Option<RunResults>,
         stages: &[StageRecord],
     ) -> Manifest {
-        let records = inputs
-            .iter()
-            .map(|info| {
-                let rejects = match info.source.as_str() {
-                    "population" => &registers.population.rejects,
-                    "students" => &registers.students.rejects,
-                    "poverty" => &registers.poverty.rejects,
-                    _ => registers
-                        .exemptions
-                        .as_ref()
-                        .map_or(&[][..], |e| &e.rejects),
-                };
-                input_record(info, rejects)
-            })
-            .collect();
+        let records = input_records(inputs, registers);
         Manifest {
             sanku_version: env!("CARGO_PKG_VERSION").to_string(),
             command: command.to_string(),
