@@ -19,6 +19,21 @@ impl Date {
         valid.then_some(Date { year, month, day })
     }
 
+    /// A birth date known to the month only (2012-03): day 0, which agrees with no day.
+    /// Compared, it can only be `same_year_month` or `different`; shown as YYYY-MM.
+    pub fn month_only(year: i32, month: u8) -> Option<Date> {
+        (1..=12).contains(&month).then_some(Date {
+            year,
+            month,
+            day: 0,
+        })
+    }
+
+    /// Whether the day is unknown (see [`Date::month_only`]).
+    pub fn is_month_only(self) -> bool {
+        self.day == 0
+    }
+
     /// Parses one of the accepted formats; anything else is `None`. A time of day after
     /// the date (`2012-3-15 00:00:00`, `2012/3/15 0:00`, `2012-03-15T00:00:00`) is
     /// ignored.
@@ -153,6 +168,9 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_month_only() {
+            return write!(f, "{:04}-{:02}", self.year, self.month);
+        }
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 }
@@ -211,6 +229,14 @@ mod tests {
         for raw in ["2015-13", "15-03", "2015-03-04", "2015", "201513", "2015年"] {
             assert_eq!(Date::parse_year_month(raw), None, "{raw}");
         }
+    }
+
+    #[test]
+    fn a_month_only_date_shows_its_month_and_orders_before_the_first() {
+        let month = Date::month_only(2015, 3).unwrap();
+        assert_eq!(month.to_string(), "2015-03");
+        assert!(month < d(2015, 3, 1) && month > d(2015, 2, 28));
+        assert!(Date::month_only(2015, 13).is_none());
     }
 
     #[test]

@@ -112,8 +112,8 @@ impl<'a> Row<'a> {
     /// rejected.
     ///
     /// A year and month only (2012-03, 201203, 2012年3月) takes the day from a valid ID of
-    /// that month, silently; without a valid ID the row is kept with no birth date (and a
-    /// warning), so that a record is never linked on a guessed day.
+    /// that month, silently; without a valid ID the date is kept to the month (a warning),
+    /// so that a record is compared at the month and never on a guessed day.
     pub fn birth_date(&self, id: &IdNumber) -> Result<(Option<Date>, Option<Reject>), Reject> {
         match self.date(Field::BirthDate) {
             Ok(date) => Ok((date.or_else(|| id.birth_date()), None)),
@@ -124,13 +124,16 @@ impl<'a> Row<'a> {
                 {
                     Ok((Some(date), None))
                 }
-                None if Date::parse_year_month(self.raw(Field::BirthDate)).is_some() => {
-                    let warning = self.reject(
-                        Field::BirthDate,
-                        "year and month only, and no valid ID number to give the day: the birth date is not compared",
-                    );
-                    Ok((None, Some(warning)))
-                }
+                None => match Date::parse_year_month(self.raw(Field::BirthDate)) {
+                    Some((year, month)) => {
+                        let warning = self.reject(
+                            Field::BirthDate,
+                            "year and month only, and no valid ID number to give the day: compared at the month",
+                        );
+                        Ok((Date::month_only(year, month), Some(warning)))
+                    }
+                    None => Err(reject),
+                },
                 Some(date) => {
                     let warning = self.reject(
                         Field::BirthDate,
@@ -138,7 +141,6 @@ impl<'a> Row<'a> {
                     );
                     Ok((Some(date), Some(warning)))
                 }
-                None => Err(reject),
             },
         }
     }

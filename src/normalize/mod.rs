@@ -206,6 +206,13 @@ pub(crate) fn person(row: &Row, vocabulary: &Vocabulary) -> Converted<Person> {
             "no birth date and no valid ID number to derive it from",
         )
     })?;
+    // The school-age rule needs the day: a month alone is not enough for the population.
+    if birth.is_month_only() {
+        return Err(row.reject(
+            Field::BirthDate,
+            "year and month only, and no valid ID number to give the day",
+        ));
+    }
     let person = Person {
         line: row.ordinal(),
         sex: row.sex(&vocabulary.sex, &id)?,

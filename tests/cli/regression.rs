@@ -529,3 +529,44 @@ fn sex_unknown_is_read_and_taken_from_a_valid_id() {
     assert_eq!(wd.read("out/ledger.csv"), wd.read("clean/ledger.csv"));
     assert_eq!(wd.read("out/rejects.csv"), wd.read("clean/rejects.csv"));
 }
+
+#[test]
+fn a_student_birth_date_of_a_year_and_month_without_an_id_is_compared_at_the_month() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    let text = wd.read_gb18030("input/students.csv");
+    // A record with no ID and a local student number (no ID in it either): its birth
+    // date can only come from the field.
+    let (line, record) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            f[0].starts_with('J') && f[1].is_empty() && !f[4].is_empty()
+        })
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .expect("a record without an ID");
+    let fields: Vec<&str> = record.split(',').collect();
+    let (year, month, _) = {
+        let mut p = fields[4].split('-');
+        (p.next().unwrap(), p.next().unwrap(), p.next())
+    };
+    let month_only = format!("{year}年{}月", month.trim_start_matches('0'));
+    let mut changed = fields.clone();
+    changed[4] = &month_only;
+    let text = text.replace(&record, &changed.join(","));
+    wd.write("input/students.csv", encoding_rs::GB18030.encode(&text).0);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let warnings = wd.read("out/warnings.csv");
+    assert!(
+        warnings.contains(&format!(
+            "students.csv,{line},birth_date,\"year and month only, and no valid ID number to give the day: compared at the month\",{month_only}"
+        )),
+        "{warnings}"
+    );
+    let out = wd.expect_code(&["explain", "out", fields[0]], 0);
+    let explained = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        explained.contains("birth_date   same_year_month"),
+        "{explained}"
+    );
+}
