@@ -92,7 +92,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             timer.stages(),
         );
         output::manifest::write_manifest(out.path(), &manifest)?;
-        out.commit()?;
+        out.commit(Some(config.as_of))?;
         let mut report = run.report(timer.elapsed());
         report.missing_columns = inputs
             .iter()
@@ -125,7 +125,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
             timer.stages(),
         );
         output::manifest::write_manifest(dir, &manifest)?;
-        out.commit()?;
+        out.commit(None)?;
         Ok(rejects.len() as u64)
     })
 }
@@ -162,9 +162,14 @@ impl Out {
         self.dir.path()
     }
 
-    fn commit(self) -> anyhow::Result<()> {
+    /// Pseudonymises the files when asked, writes the workbooks made from them (a run's,
+    /// dated `as_of`; `check` has none) and puts the run in place.
+    fn commit(self, workbooks: Option<normalize::date::Date>) -> anyhow::Result<()> {
         if let Some(p) = &self.pseudonymizer {
             p.apply(self.dir.path())?;
+        }
+        if let Some(as_of) = workbooks {
+            output::write_workbooks(self.dir.path(), as_of)?;
         }
         self.dir.commit()
     }

@@ -16,6 +16,7 @@ pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
 pub(crate) mod table;
+pub(crate) mod xlsx;
 
 use std::path::Path;
 
@@ -39,4 +40,11 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
     candidates::write_candidates(dir, cohort, registers, links)?;
     rejects::write_rejects(dir, &registers.rejects())?;
     rejects::write_warnings(dir, &registers.warnings())
+}
+
+/// Writes the workbooks made from a run's final CSV files (after pseudonymisation):
+/// ledger.xlsx, dated `as_of`.
+pub fn write_workbooks(dir: &Path, as_of: crate::normalize::date::Date) -> anyhow::Result<()> {
+    use crate::schema::files;
+    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, "ledger", as_of)
 }

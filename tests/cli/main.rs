@@ -13,4 +13,5 @@ mod registrations;
 mod regression;
 mod synthetic;
 mod twins;
+mod workbook;
 mod workdir;
