@@ -30,6 +30,23 @@ pub enum Command {
     /// Explain why a child (ID number) or a student record (student number) was or was not
     /// linked in a run.
     Explain(ExplainArgs),
+    /// List the children whose class (flagged and why, exempt, enrolled) changed between
+    /// two runs, as CSV on standard output; a summary line on standard error.
+    Diff(DiffArgs),
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run directory.
+    pub before: PathBuf,
+
+    /// The later run directory.
+    pub after: PathBuf,
+
+    /// Counts per county instead of the list of children.
+    #[arg(long)]
+    pub by_county: bool,
 }
 
 /// Options of `explain`.

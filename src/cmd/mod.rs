@@ -1,5 +1,6 @@
 //! Subcommands other than the nightly run. Each reuses the pipeline's stages.
 
+pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod generate;

@@ -109,6 +109,16 @@ pub fn read_frame_where(
     path: &std::path::Path,
     predicate: Option<Expr>,
 ) -> anyhow::Result<DataFrame> {
+    read_columns_where(path, None, predicate)
+}
+
+/// The named columns (all when `None`) of the rows `predicate` keeps, projected and
+/// filtered while scanning.
+pub fn read_columns_where(
+    path: &std::path::Path,
+    columns: Option<&[&str]>,
+    predicate: Option<Expr>,
+) -> anyhow::Result<DataFrame> {
     let bad = |e: PolarsError| unreadable(&path.display().to_string(), &e);
     if !path.is_file() {
         return Err(bad_input(format!(
@@ -116,13 +126,16 @@ pub fn read_frame_where(
             path.display()
         )));
     }
-    LazyFrame::scan_parquet(
+    let mut frame = LazyFrame::scan_parquet(
         PlRefPath::try_from_path(path).map_err(bad)?,
         ScanArgsParquet::default(),
     )
-    .and_then(|f| match predicate {
-        Some(p) => f.filter(p).collect(),
-        None => f.collect(),
-    })
-    .map_err(bad)
+    .map_err(bad)?;
+    if let Some(columns) = columns {
+        frame = frame.select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
+    }
+    if let Some(p) = predicate {
+        frame = frame.filter(p);
+    }
+    frame.collect().map_err(bad)
 }

@@ -2,6 +2,7 @@
 
 mod demo;
 mod determinism;
+mod diff;
 mod errors;
 mod explain;
 mod extracts;

@@ -1,0 +1,242 @@
+//! `sanku diff RUN_A RUN_B`: the children whose class changed between two runs (other
+//! thresholds, another config, another night) — flagged and why, exempt, enrolled — as a
+//! list, or counted per county. Reads each run's ledger.csv and links.parquet only.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::divisions;
+use polars::prelude::{col, lit};
+
+use crate::load::parquet::read_columns_where;
+use crate::output::csv::read_columns;
+use crate::schema::files;
+
+/// What a run decided for a child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Class {
+    /// In the ledger, with its reason.
+    Flagged(String),
+    Exempt,
+    Enrolled,
+    /// In no ledger row and no link: outside the cohort, or not in the population.
+    Absent,
+}
+
+impl Class {
+    fn text(&self) -> String {
+        match self {
+            Class::Flagged(reason) => format!("flagged:{reason}"),
+            Class::Exempt => "exempt".into(),
+            Class::Enrolled => "enrolled".into(),
+            Class::Absent => "absent".into(),
+        }
+    }
+
+    fn is_flagged(&self) -> bool {
+        matches!(self, Class::Flagged(_))
+    }
+}
+
+/// A child as a run's ledger shows it: name and division (empty when not flagged).
+#[derive(Clone, Debug, Default)]
+struct Shown {
+    name: String,
+    division: String,
+}
+
+/// One run's classes by child ID.
+struct RunClasses {
+    classes: FxHashMap<String, Class>,
+    shown: BTreeMap<String, Shown>,
+}
+
+fn read_run(run: &Path) -> anyhow::Result<RunClasses> {
+    let mut classes = FxHashMap::default();
+    let mut shown = BTreeMap::new();
+    let links = read_columns_where(
+        &run.join(files::LINKS_PARQUET),
+        Some(&["source", "population_id"]),
+        Some(col("source").neq(lit("poverty"))),
+    )?;
+    let sources = links.column("source")?.str()?;
+    let children = links.column("population_id")?.str()?;
+    for (source, child) in sources.iter().zip(children.iter()) {
+        let (Some(source), Some(child)) = (source, child) else {
+            continue;
+        };
+        let class = match source {
+            "exemptions" => Class::Exempt,
+            "students" => Class::Enrolled,
+            _ => continue,
+        };
+        // An exemption outranks an enrolment for the same child.
+        let entry = classes.entry(child.to_string()).or_insert(Class::Enrolled);
+        if class == Class::Exempt {
+            *entry = Class::Exempt;
+        }
+    }
+    let ledger = read_columns(
+        &run.join(files::LEDGER_CSV),
+        &["id_number", "name", "division_code", "reason"],
+    )?;
+    for row in ledger {
+        let [id, name, division, reason]: [String; 4] = row.try_into().expect("four columns");
+        classes.insert(id.clone(), Class::Flagged(reason));
+        shown.insert(id, Shown { name, division });
+    }
+    Ok(RunClasses { classes, shown })
+}
+
+/// One child whose class changed.
+struct Change {
+    id: String,
+    shown: Shown,
+    before: Class,
+    after: Class,
+}
+
+/// The children whose class differs between runs `a` and `b`, by ID.
+fn changes(a: &RunClasses, b: &RunClasses) -> Vec<Change> {
+    let change = |id: &String, before: Class, after: Class| Change {
+        id: id.clone(),
+        shown: b
+            .shown
+            .get(id)
+            .or(a.shown.get(id))
+            .cloned()
+            .unwrap_or_default(),
+        before,
+        after,
+    };
+    let mut changed: Vec<Change> = a
+        .classes
+        .iter()
+        .filter_map(|(id, before)| {
+            let after = b.classes.get(id).cloned().unwrap_or(Class::Absent);
+            (*before != after).then(|| change(id, before.clone(), after))
+        })
+        .collect();
+    changed.extend(
+        b.classes
+            .iter()
+            .filter(|(id, _)| !a.classes.contains_key(*id))
+            .map(|(id, after)| change(id, Class::Absent, after.clone())),
+    );
+    changed.sort_by(|x, y| x.id.cmp(&y.id));
+    changed
+}
+
+/// Quotes a CSV cell when it needs it.
+fn cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The diff as CSV: one row per changed child, or (`by_county`) one row per county with
+/// the flagged counts before and after and the moves. Also returns a one-line summary.
+pub fn diff(a: &Path, b: &Path, by_county: bool) -> anyhow::Result<(String, String)> {
+    let (run_a, run_b) = (read_run(a)?, read_run(b)?);
+    let changed = changes(&run_a, &run_b);
+    let flagged = |r: &RunClasses| r.classes.values().filter(|c| c.is_flagged()).count();
+    let newly = changed
+        .iter()
+        .filter(|c| !c.before.is_flagged() && c.after.is_flagged())
+        .count();
+    let left = changed
+        .iter()
+        .filter(|c| c.before.is_flagged() && !c.after.is_flagged())
+        .count();
+    let moved = changed.len() - newly - left;
+    let summary = format!(
+        "flagged {} → {}: {newly} newly flagged, {left} no longer flagged, {moved} other changes of class",
+        flagged(&run_a),
+        flagged(&run_b)
+    );
+    let mut out = String::new();
+    if by_county {
+        #[derive(Default)]
+        struct County {
+            before: usize,
+            after: usize,
+            newly: usize,
+            left: usize,
+            reason: usize,
+        }
+        let mut counties: BTreeMap<String, County> = BTreeMap::new();
+        let county_of = |r: &RunClasses, id: &str| {
+            r.shown
+                .get(id)
+                .map(|s| s.division.get(..6).unwrap_or(&s.division).to_string())
+                .unwrap_or_default()
+        };
+        for (run, after) in [(&run_a, false), (&run_b, true)] {
+            for id in run.shown.keys() {
+                let county = counties.entry(county_of(run, id)).or_default();
+                if after {
+                    county.after += 1;
+                } else {
+                    county.before += 1;
+                }
+            }
+        }
+        for c in &changed {
+            let county = counties
+                .entry(
+                    c.shown
+                        .division
+                        .get(..6)
+                        .unwrap_or(&c.shown.division)
+                        .to_string(),
+                )
+                .or_default();
+            match (c.before.is_flagged(), c.after.is_flagged()) {
+                (false, true) => county.newly += 1,
+                (true, false) => county.left += 1,
+                (true, true) => county.reason += 1,
+                (false, false) => {}
+            }
+        }
+        writeln!(
+            out,
+            "division_code,division_name,flagged_before,flagged_after,newly_flagged,no_longer_flagged,reason_changed"
+        )?;
+        for (code, c) in &counties {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                cell(code),
+                cell(&divisions::full_name(code)),
+                c.before,
+                c.after,
+                c.newly,
+                c.left,
+                c.reason
+            )?;
+        }
+    } else {
+        writeln!(
+            out,
+            "id_number,name,division_code,division_name,before,after"
+        )?;
+        for c in &changed {
+            writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                cell(&c.id),
+                cell(&c.shown.name),
+                cell(&c.shown.division),
+                cell(&divisions::full_name(&c.shown.division)),
+                cell(&c.before.text()),
+                cell(&c.after.text())
+            )?;
+        }
+    }
+    Ok((out, summary))
+}

@@ -1,0 +1,81 @@
+//! `sanku diff`: the children whose class changed between two runs.
+
+use crate::workdir::{Workdir, fixtures};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn ledger_ids(wd: &Workdir, run: &str) -> Vec<String> {
+    wd.read(&format!("{run}/ledger.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_up() {
+    let wd = Workdir::new();
+    let data = fixtures().join("synthetic-small");
+    let data = data.to_str().unwrap();
+    wd.expect_code(&["run", data, "--out", "a", "-q"], 0);
+    wd.expect_code(
+        &[
+            "run", data, "--out", "b", "-q", "--accept", "22", "--review", "15",
+        ],
+        0,
+    );
+    let (before, after) = (ledger_ids(&wd, "a"), ledger_ids(&wd, "b"));
+
+    let same = stdout(&wd.expect_code(&["diff", "a", "a"], 0));
+    assert_eq!(same.lines().count(), 1, "{same}");
+
+    let out = wd.expect_code(&["diff", "a", "b"], 0);
+    let list = stdout(&out);
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let newly: Vec<&str> = after
+        .iter()
+        .filter(|id| !before.contains(id))
+        .map(String::as_str)
+        .collect();
+    assert!(!newly.is_empty(), "the stricter run flags no one more");
+    for id in &newly {
+        let row = rows
+            .iter()
+            .find(|r| r[0] == *id)
+            .expect("a newly flagged child listed");
+        assert!(
+            row[5].starts_with("flagged:") && !row[4].starts_with("flagged:"),
+            "{row:?}"
+        );
+    }
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains(&format!("flagged {} → {}", before.len(), after.len())),
+        "{summary}"
+    );
+
+    let counts = stdout(&wd.expect_code(&["diff", "a", "b", "--by-county"], 0));
+    let column = |i: usize| -> usize {
+        counts
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').nth(6 - i).unwrap().parse::<usize>().unwrap())
+            .sum()
+    };
+    assert_eq!(column(2), before.len());
+    assert_eq!(column(3), after.len());
+    assert_eq!(column(4), newly.len());
+}
+
+#[test]
+fn a_folder_that_is_not_a_run_is_bad_input() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "a", "-q"], 0);
+    wd.expect_code(&["diff", "a", "input"], 2);
+}
