@@ -7,14 +7,12 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 
 use crate::workdir::Workdir;
 
-fn sheet_xml(path: &std::path::Path) -> String {
+/// One part of a workbook (a zip archive) as text.
+fn part(path: &std::path::Path, name: &str) -> String {
     let file = std::fs::File::open(path).unwrap();
     let mut zip = zip::ZipArchive::new(file).unwrap();
     let mut xml = String::new();
-    zip.by_name("xl/worksheets/sheet1.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
+    zip.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
     xml
 }
 
@@ -60,7 +58,7 @@ fn the_ledger_workbook_holds_the_ledger_with_ids_as_text() {
         let age: f64 = values[column("age")].parse().unwrap();
         assert_eq!(cells[column("age")], Data::Float(age));
     }
-    let xml = sheet_xml(&wd.path("out/ledger.xlsx"));
+    let xml = part(&wd.path("out/ledger.xlsx"), "xl/worksheets/sheet1.xml");
     assert!(xml.contains("state=\"frozen\""), "no frozen header");
     assert!(xml.contains("<autoFilter"), "no filter");
 }
@@ -81,16 +79,7 @@ fn a_pseudonymised_ledger_workbook_holds_the_tokens_not_the_ids() {
         ],
         0,
     );
-    let xml = {
-        let file = std::fs::File::open(wd.path("out/ledger.xlsx")).unwrap();
-        let mut zip = zip::ZipArchive::new(file).unwrap();
-        let mut xml = String::new();
-        zip.by_name("xl/sharedStrings.xml")
-            .unwrap()
-            .read_to_string(&mut xml)
-            .unwrap();
-        xml
-    };
+    let xml = part(&wd.path("out/ledger.xlsx"), "xl/sharedStrings.xml");
     assert!(
         !xml.contains("530111201501300247"),
         "an ID number in the workbook"
