@@ -129,6 +129,32 @@ pub fn results(rule: &GuardRule, cohort: u64, enrolled: u64, students: u64) -> A
     alarms
 }
 
+/// For `check`, which links nothing: the "nobody enrolled" guard on what it can see — no
+/// student record carries (in its ID or its student number) the ID number of a child of
+/// school age, while both registers have rows.
+pub fn shared_ids(rule: &GuardRule, registers: &Registers, cohort: &Cohort) -> Alarms {
+    let mut alarms = Alarms::default();
+    let students = &registers.students.rows;
+    if !(rule.enabled && rule.no_enrolled) || students.is_empty() || cohort.children.is_empty() {
+        return alarms;
+    }
+    let children: rustc_hash::FxHashSet<&str> =
+        cohort.children.iter().map(|c| c.id.text.as_str()).collect();
+    let shared = students.iter().any(|s| {
+        children.contains(s.id.text.as_str())
+            || s.other_id()
+                .is_some_and(|id| children.contains(id.text.as_str()))
+    });
+    if !shared {
+        alarms.0.push(format!(
+            "none of the {} student records carries the ID number of any of the {} children of school age: is the student register of the same place and year, and are its ID numbers in a column sanku reads?",
+            students.len(),
+            cohort.children.len()
+        ));
+    }
+    alarms
+}
+
 /// The median age of the enrolled students at the as-of date, against the middle of the
 /// school ages: an as-of date years after (or before) the data moves it by as many years.
 fn as_of_alarm(

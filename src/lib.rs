@@ -112,6 +112,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
         let cohort = cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of);
         guard_inputs(config, &inputs, &registers, &cohort)?;
+        guard::shared_ids(&config.guards, &registers, &cohort).into_result()?;
         let rejects = registers.rejects();
         let dir = out.path();
         output::rejects::write_rejects(dir, &rejects)?;
