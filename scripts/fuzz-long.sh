@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 duration=${DURATION:-1800}
 cases=${CASES:-20000}
 # Built once; the test binary itself is run each round.
+# (the test binary, not the sanku binary cargo builds beside it).
 bin=$(cargo test --quiet --test fuzz --no-run --message-format=json \
+    | grep '"name":"fuzz"' | grep '"test":true' \
     | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
 [ -x "$bin" ] || { echo "fuzz: could not build the fuzz tests" >&2; exit 2; }
 start=$(date +%s)
