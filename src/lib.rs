@@ -92,7 +92,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             timer.stages(),
         );
         output::manifest::write_manifest(out.path(), &manifest)?;
-        out.commit(Some(config.as_of))?;
+        out.commit(Some(config))?;
         let mut report = run.report(timer.elapsed());
         report.missing_columns = inputs
             .iter()
@@ -163,14 +163,14 @@ impl Out {
         self.dir.path()
     }
 
-    /// Pseudonymises the files when asked, writes the workbooks made from them (a run's,
-    /// dated `as_of`; `check` has none) and puts the run in place.
-    fn commit(self, workbooks: Option<normalize::date::Date>) -> anyhow::Result<()> {
+    /// Pseudonymises the files when asked, writes what is made from them (a run's
+    /// workbook and report; `check` has none) and puts the run in place.
+    fn commit(self, run: Option<&Config>) -> anyhow::Result<()> {
         if let Some(p) = &self.pseudonymizer {
             p.apply(self.dir.path())?;
         }
-        if let Some(as_of) = workbooks {
-            output::write_workbooks(self.dir.path(), as_of)?;
+        if let Some(config) = run {
+            output::write_derived(self.dir.path(), config.as_of, &config.fuzzy.thresholds)?;
         }
         self.dir.commit()
     }

@@ -204,6 +204,7 @@ pub mod files {
     pub const LEDGER_CSV: &str = "ledger.csv";
     pub const LEDGER_PARQUET: &str = "ledger.parquet";
     pub const LEDGER_XLSX: &str = "ledger.xlsx";
+    pub const REPORT_HTML: &str = "report.html";
     pub const LINKS_PARQUET: &str = "links.parquet";
     pub const SUMMARY_CSV: &str = "summary.csv";
     pub const SUMMARY_JSON: &str = "summary.json";

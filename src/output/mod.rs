@@ -12,6 +12,7 @@ pub(crate) mod links;
 pub(crate) mod manifest;
 pub(crate) mod pseudonym;
 pub(crate) mod rejects;
+pub(crate) mod report;
 pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
@@ -42,9 +43,21 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
     rejects::write_warnings(dir, &registers.warnings())
 }
 
-/// Writes the workbooks made from a run's final CSV files (after pseudonymisation):
-/// ledger.xlsx, dated `as_of`.
-pub fn write_workbooks(dir: &Path, as_of: crate::normalize::date::Date) -> anyhow::Result<()> {
+/// Writes what is made from a run's final files (after pseudonymisation): ledger.xlsx,
+/// dated `as_of`, and report.html.
+pub fn write_derived(
+    dir: &Path,
+    as_of: crate::normalize::date::Date,
+    thresholds: &crate::link::assign::Thresholds,
+) -> anyhow::Result<()> {
     use crate::schema::files;
-    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, "ledger", as_of)
+    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, "ledger", as_of)?;
+    report::write_report(
+        dir,
+        &report::ReportContext {
+            as_of: as_of.to_string(),
+            accept: thresholds.accept,
+            review: thresholds.review,
+        },
+    )
 }

@@ -12,6 +12,7 @@ mod pseudonym;
 mod records;
 mod registrations;
 mod regression;
+mod report;
 mod synthetic;
 mod twins;
 mod workbook;
