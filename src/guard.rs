@@ -91,7 +91,12 @@ pub fn inputs(
                 "{name}: {rejected} of {} rows rejected ({:.0}%), mostly: {}; see `sanku check --force` and its rejects.csv",
                 record.rows_in,
                 100.0 * rejected as f64 / record.rows_in as f64,
-                top_reasons(registers.rejects().into_iter().filter(|r| &r.file == name))
+                top_reasons(
+                    crate::schema::SourceKind::from_key(&record.info.source)
+                        .map_or(&[][..], |kind| registers.rejects_of(kind))
+                        .iter()
+                        .filter(|r| &r.file == name)
+                )
             ));
         }
         if rule.unmatched_columns {

@@ -31,6 +31,11 @@ impl SourceKind {
         }
     }
 
+    /// Parses a source key back (as the manifest records it).
+    pub fn from_key(key: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
     /// Whether a run needs this source.
     pub const fn required(self) -> bool {
         !matches!(self, SourceKind::Exemptions)

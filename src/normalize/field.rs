@@ -117,31 +117,29 @@ impl<'a> Row<'a> {
     pub fn birth_date(&self, id: &IdNumber) -> Result<(Option<Date>, Option<Reject>), Reject> {
         match self.date(Field::BirthDate) {
             Ok(date) => Ok((date.or_else(|| id.birth_date()), None)),
-            Err(reject) => match id.birth_date() {
-                Some(date)
-                    if Date::parse_year_month(self.raw(Field::BirthDate))
-                        == Some((date.year, date.month)) =>
-                {
-                    Ok((Some(date), None))
-                }
-                None => match Date::parse_year_month(self.raw(Field::BirthDate)) {
-                    Some((year, month)) => {
+            Err(reject) => {
+                let month = Date::parse_year_month(self.raw(Field::BirthDate));
+                match (id.birth_date(), month) {
+                    (Some(date), Some(month)) if month == (date.year, date.month) => {
+                        Ok((Some(date), None))
+                    }
+                    (Some(date), _) => {
+                        let warning = self.reject(
+                            Field::BirthDate,
+                            "not a date sanku reads; the ID number's birth date is used",
+                        );
+                        Ok((Some(date), Some(warning)))
+                    }
+                    (None, Some((year, month))) => {
                         let warning = self.reject(
                             Field::BirthDate,
                             "year and month only, and no valid ID number to give the day: compared at the month",
                         );
                         Ok((Date::month_only(year, month), Some(warning)))
                     }
-                    None => Err(reject),
-                },
-                Some(date) => {
-                    let warning = self.reject(
-                        Field::BirthDate,
-                        "not a date sanku reads; the ID number's birth date is used",
-                    );
-                    Ok((Some(date), Some(warning)))
+                    (None, None) => Err(reject),
                 }
-            },
+            }
         }
     }
 

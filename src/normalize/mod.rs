@@ -108,6 +108,17 @@ pub struct Registers {
 }
 
 impl Registers {
+    /// The rows not used from one register.
+    pub fn rejects_of(&self, kind: crate::schema::SourceKind) -> &[Reject] {
+        use crate::schema::SourceKind;
+        match kind {
+            SourceKind::Population => &self.population.rejects,
+            SourceKind::Students => &self.students.rejects,
+            SourceKind::Poverty => &self.poverty.rejects,
+            SourceKind::Exemptions => self.exemptions.as_ref().map_or(&[], |e| &e.rejects),
+        }
+    }
+
     /// The rows not used, from every register.
     pub fn rejects(&self) -> Vec<&Reject> {
         let mut all: Vec<&Reject> = Vec::new();

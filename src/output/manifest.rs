@@ -19,7 +19,7 @@ use crate::link::weights::Params;
 use crate::load::InputInfo;
 use crate::normalize::Registers;
 use crate::run::Run;
-use crate::schema::files;
+use crate::schema::{SourceKind, files};
 use crate::summary::Counts;
 use crate::timer::StageRecord;
 use crate::verify::CheckCounts;
@@ -128,15 +128,8 @@ pub fn input_records(inputs: &[InputInfo], registers: &Registers) -> Vec<InputRe
     inputs
         .iter()
         .map(|info| {
-            let rejects = match info.source.as_str() {
-                "population" => &registers.population.rejects,
-                "students" => &registers.students.rejects,
-                "poverty" => &registers.poverty.rejects,
-                _ => registers
-                    .exemptions
-                    .as_ref()
-                    .map_or(&[][..], |e| &e.rejects),
-            };
+            let rejects = SourceKind::from_key(&info.source)
+                .map_or(&[][..], |kind| registers.rejects_of(kind));
             input_record(info, rejects)
         })
         .collect()
