@@ -7,7 +7,8 @@
 //! `status_transferred_without_arrival` …), else `review_only` when its only candidates
 //! are in the fuzzy review band, else `exemption_expired` when the only exemption has
 //! lapsed, else `no_record`. A flagged child with no linked record carries its best fuzzy
-//! candidate and that pair's weight, if any.
+//! candidate and that pair's weight, if any. Its case (number, date first flagged, change
+//! since the previous run) is filled in by `history`.
 
 use crate::cohort::Cohort;
 use crate::link::Links;
@@ -17,6 +18,43 @@ use crate::normalize::{Person, Registers};
 
 /// The flag reason of a child whose only candidates are in the review band.
 pub const REVIEW_ONLY: &str = "review_only";
+
+/// How a flagged child's case stands against the previous run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Change {
+    /// Not in the previous ledger (or no previous run).
+    #[default]
+    New,
+    /// In the previous ledger for the same reason.
+    StillOut,
+    /// In the previous ledger for another reason.
+    ReasonChanged,
+}
+
+impl Change {
+    pub const fn key(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::StillOut => "still_out",
+            Change::ReasonChanged => "reason_changed",
+        }
+    }
+}
+
+/// A flagged child's case.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Case {
+    /// `C` + the as-of date of the run that opened it + a sequence number.
+    pub case_id: String,
+    /// The as-of date of the first run that flagged the child, YYYY-MM-DD.
+    pub first_flagged: String,
+    pub change: Change,
+    /// The reason of the previous ledger; empty for a new case.
+    pub previous_reason: String,
+    /// The staff's columns carried from the previous ledger, in [`History::staff_columns`]
+    /// order; empty when nothing was carried.
+    pub notes: Vec<String>,
+}
 
 /// What happened to one cohort child.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +81,8 @@ pub struct LedgerRow {
     pub record_status: &'static str,
     pub best_candidate: String,
     pub best_weight: Option<f64>,
+    /// The child's case, from night to night (filled in by `history`).
+    pub case: Case,
 }
 
 /// Every child's outcome, and the ledger of flagged children.
@@ -190,5 +230,6 @@ fn ledger_row(
         record_status: status.map_or("", StudentStatus::key),
         best_candidate: String::new(),
         best_weight: None,
+        case: Case::default(),
     }
 }

@@ -137,6 +137,17 @@ pub struct RunArgs {
     /// Match weight (bits) at or above which a fuzzy pair goes to review (default 10).
     #[arg(long, value_name = "BITS")]
     pub review: Option<f64>,
+
+    /// The previous night's run directory: each flagged child keeps its case number, date
+    /// first flagged and the staff's columns; cases no longer flagged go to closed.csv.
+    #[arg(long, value_name = "PREV_RUN_DIR")]
+    pub previous: Option<PathBuf>,
+
+    /// A ledger worked by staff (.xlsx or .csv, as saved by Excel or WPS), whose added
+    /// columns are carried by case; repeat for several. The previous run's own ledger.xlsx
+    /// and ledger.csv are read too.
+    #[arg(long, value_name = "FILE")]
+    pub worked: Vec<PathBuf>,
 }
 
 /// Options of `check`, and the inputs and output of `run`.

@@ -84,6 +84,9 @@ pub struct CohortCounts {
 pub struct Cohort {
     pub window: CohortWindow,
     pub children: Vec<Person>,
+    /// ID numbers and statuses of the school-age rows not active (deceased, moved out,
+    /// cancelled): why a child of an earlier ledger left the cohort.
+    pub inactive: Vec<(crate::normalize::Text, PersonStatus)>,
     pub counts: CohortCounts,
 }
 
@@ -97,12 +100,14 @@ pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date
     };
     // Filtered in place: at province scale a second vector of children would cost gigabytes.
     let mut children = std::mem::take(&mut population.school_age);
+    let mut inactive = Vec::new();
     children.retain(|person| {
         if !window.contains(person.birth) {
             counts.outside_age += 1;
             false
         } else if person.status != PersonStatus::Active {
             counts.school_age_not_active += 1;
+            inactive.push((person.id.text.clone(), person.status));
             false
         } else {
             true
@@ -121,9 +126,11 @@ pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date
             b.id.class,
         ))
     });
+    inactive.sort_unstable();
     Cohort {
         window,
         children,
+        inactive,
         counts,
     }
 }

@@ -67,6 +67,14 @@ pub fn full_name(code: &str) -> String {
     parts.join(" ")
 }
 
+/// The code used for children whose division is unknown.
+pub const UNKNOWN_DIVISION: &str = "unknown";
+
+/// The county (six digits) of a division code, or [`UNKNOWN_DIVISION`].
+pub fn county_of(division: &str) -> &str {
+    division.get(..6).unwrap_or(UNKNOWN_DIVISION)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

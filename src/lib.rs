@@ -20,6 +20,7 @@ pub mod config;
 pub(crate) mod divisions;
 pub mod error;
 pub(crate) mod guard;
+pub(crate) mod history;
 pub(crate) mod ingest;
 pub mod link;
 pub mod load;
@@ -47,6 +48,7 @@ use crate::timer::Timer;
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     let out = prepare_out(config)?;
+    let previous = read_previous(config, &out)?;
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
@@ -60,14 +62,38 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
         });
         spinner.finish_and_clear();
-        let ledger = timer.stage("classify", || {
+        let mut ledger = timer.stage("classify", || {
             classify::classify(&cohort, &registers, &links, config.as_of, &config.in_school)
         });
         let findings = timer.stage("verify", || {
             verify::verify(&cohort, &registers, &links, &ledger, &config.in_school)
         });
+        let history = timer.stage("history", || {
+            let key = |id: &str| match &out.pseudonymizer {
+                Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
+                _ => id.to_string(),
+            };
+            history::track(
+                previous.as_ref(),
+                &cohort,
+                &registers,
+                &links,
+                &mut ledger,
+                &history::Tonight {
+                    as_of: config.as_of,
+                    carry_notes: out.pseudonymizer.is_none(),
+                    key: &key,
+                },
+            )
+        });
         let summary = timer.stage("summary", || {
-            summary::summarize(&cohort, &ledger, &findings, &config.monitored_counties)
+            summary::summarize(
+                &cohort,
+                &ledger,
+                &findings,
+                &history,
+                &config.monitored_counties,
+            )
         });
         let run = Run {
             registers,
@@ -75,7 +101,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             links,
             ledger,
             findings,
+            history,
             summary,
+            as_of: config.as_of,
         };
         let total = run.summary.total();
         let students = run.registers.students.rows.len() as u64;
@@ -129,6 +157,33 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         out.commit(None)?;
         Ok(rejects.len() as u64)
     })
+}
+
+/// Reads the previous run (`--previous`) before any work, so that a wrong one stops the
+/// run at once. A pseudonymised previous run is read only with the same kind of run.
+fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::Previous>> {
+    let Some(dir) = &config.previous else {
+        return Ok(None);
+    };
+    if std::fs::canonicalize(dir).ok() == std::fs::canonicalize(&config.out).ok() {
+        return Err(error::bad_input(format!(
+            "--previous {} is also --out; give each night its own run directory",
+            dir.display()
+        )));
+    }
+    let previous = history::Previous::read(
+        dir,
+        &config.worked,
+        &output::ledger::column_names(),
+        &output::cases::TREND_COLUMNS,
+    )?;
+    if previous.pseudonymized && out.pseudonymizer.is_none() {
+        return Err(error::bad_input(format!(
+            "--previous {}: a pseudonymised run; carry it on with --pseudonymize and the same key",
+            dir.display()
+        )));
+    }
+    Ok(Some(previous))
 }
 
 /// The guards on what was read: a tripped one stops the run before anything is written.

@@ -3,8 +3,10 @@
 
 use crate::classify::Ledger;
 use crate::cohort::Cohort;
+use crate::history::History;
 use crate::link::Links;
 use crate::normalize::Registers;
+use crate::normalize::date::Date;
 use crate::summary::Summary;
 use crate::verify::Findings;
 
@@ -15,7 +17,9 @@ pub struct Run {
     pub links: Links,
     pub ledger: Ledger,
     pub findings: Findings,
+    pub history: History,
     pub summary: Summary,
+    pub as_of: Date,
 }
 
 impl Run {
@@ -31,6 +35,23 @@ impl Run {
             rejected: self.registers.rejects().len() as u64,
             seconds,
             missing_columns: Vec::new(),
+            history: self.summary.history.as_ref().map(|h| {
+                let mut line = format!(
+                    "since {}: {} new, {} still out, {} returned, {} closed",
+                    h.previous_as_of,
+                    h.new,
+                    h.still_out + h.reason_changed,
+                    h.returned,
+                    h.returned + h.exempted + h.left_cohort + h.no_longer_in_population
+                );
+                if h.cases_missing_from_worked > 0 {
+                    line += &format!(
+                        " ({} cases had no row in the worked ledgers: judged on tonight's registers, no notes carried)",
+                        h.cases_missing_from_worked
+                    );
+                }
+                line
+            }),
         }
     }
 }
@@ -47,6 +68,8 @@ pub struct RunReport {
     pub seconds: f64,
     /// Optional fields no column fed, as `file: field`.
     pub missing_columns: Vec<String>,
+    /// What changed since the previous run (`--previous`).
+    pub history: Option<String>,
 }
 
 impl std::fmt::Display for RunReport {
@@ -62,6 +85,9 @@ impl std::fmt::Display for RunReport {
             self.rejected,
             self.seconds
         )?;
+        if let Some(history) = &self.history {
+            write!(f, "; {history}")?;
+        }
         if !self.missing_columns.is_empty() {
             write!(f, "; no column for {}", self.missing_columns.join(", "))?;
         }

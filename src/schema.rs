@@ -210,6 +210,9 @@ pub mod files {
     pub const LEDGER_PARQUET: &str = "ledger.parquet";
     pub const LEDGER_XLSX: &str = "ledger.xlsx";
     pub const REPORT_HTML: &str = "report.html";
+    pub const CLOSED_CSV: &str = "closed.csv";
+    pub const CLOSED_XLSX: &str = "closed.xlsx";
+    pub const HISTORY_CSV: &str = "history.csv";
     pub const LINKS_PARQUET: &str = "links.parquet";
     pub const SUMMARY_CSV: &str = "summary.csv";
     pub const SUMMARY_JSON: &str = "summary.json";

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{Ledger, Outcome, REVIEW_ONLY};
 use crate::cohort::Cohort;
+use crate::history::{History, HistoryFacts};
 use crate::verify::{CheckCounts, Findings};
 
 /// The level of a summary row.
@@ -43,10 +44,21 @@ pub struct Counts {
     /// Of the flagged: children whose only candidates are in the review band.
     pub flagged_review_only: u64,
     pub exempt: u64,
+    /// Cases of the previous run's ledger in this division.
+    pub previous_flagged: u64,
+    /// Flagged tonight, not in the previous ledger.
+    pub new: u64,
+    /// Cases of the previous ledger closed tonight, and of those, children back in school.
+    pub closed: u64,
+    pub returned: u64,
 }
 
 impl Counts {
     fn add(&mut self, other: &Counts) {
+        self.previous_flagged += other.previous_flagged;
+        self.new += other.new;
+        self.closed += other.closed;
+        self.returned += other.returned;
         self.cohort += other.cohort;
         self.enrolled += other.enrolled;
         self.flagged += other.flagged;
@@ -82,22 +94,31 @@ pub struct Summary {
     pub monitored_counties: Vec<String>,
     /// How many findings each verification check made.
     pub checks: CheckCounts,
+    /// What changed since the previous run (`--previous`); `null` without one.
+    pub history: Option<HistoryFacts>,
 }
 
-/// The code used for children whose division is unknown.
-pub const UNKNOWN_DIVISION: &str = "unknown";
+pub use crate::divisions::UNKNOWN_DIVISION;
 
 /// Counts the cohort by division.
 pub fn summarize(
     cohort: &Cohort,
     ledger: &Ledger,
     findings: &Findings,
+    history: &History,
     monitored_counties: &[String],
 ) -> Summary {
     // Counted per county first, then rolled up.
     let mut by_county: FxHashMap<&str, Counts> = FxHashMap::default();
+    for (county, change) in &history.by_county {
+        let c = by_county.entry(county).or_default();
+        c.previous_flagged += change.previous_flagged;
+        c.new += change.new;
+        c.closed += change.closed;
+        c.returned += change.returned;
+    }
     for (i, child) in cohort.children.iter().enumerate() {
-        let county = child.division.get(..6).unwrap_or(UNKNOWN_DIVISION);
+        let county = crate::divisions::county_of(&child.division);
         let c = by_county.entry(county).or_default();
         c.cohort += 1;
         match &ledger.outcomes[i] {
@@ -154,6 +175,7 @@ pub fn summarize(
         rows,
         monitored_counties: monitored_counties.to_vec(),
         checks: findings.counts(),
+        history: history.facts.clone(),
     }
 }
 

@@ -46,6 +46,10 @@ pub struct Config {
     pub monitored_counties: Vec<String>,
     /// The signs of a wrong run that stop it (exit 3).
     pub guards: GuardRule,
+    /// The previous run whose cases this run carries on (`--previous`), and the worked
+    /// ledgers that came back from staff (`--worked`).
+    pub previous: Option<PathBuf>,
+    pub worked: Vec<PathBuf>,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -57,7 +61,15 @@ const EXTENSIONS: [&str; 9] = [
 impl Config {
     /// Validates the arguments of `run` into a config.
     pub fn from_run(args: &RunArgs) -> anyhow::Result<Config> {
-        Config::from_args(&args.inputs, args.accept, args.review)
+        let mut config = Config::from_args(&args.inputs, args.accept, args.review)?;
+        if !args.worked.is_empty() && args.previous.is_none() {
+            return Err(bad_input(
+                "--worked needs --previous: the worked ledger's cases are the previous run's",
+            ));
+        }
+        config.previous.clone_from(&args.previous);
+        config.worked.clone_from(&args.worked);
+        Ok(config)
     }
 
     /// Validates the arguments of `check` into a config (linkage thresholds from the
@@ -195,6 +207,8 @@ impl Config {
             fuzzy: fuzzy_options(accept, review, &file.linkage)?,
             monitored_counties: monitored_counties(&file.monitored_counties)?,
             guards: guard_rule(&file.guards, args.force)?,
+            previous: None,
+            worked: Vec::new(),
             file: file_info,
         })
     }

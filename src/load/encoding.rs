@@ -63,6 +63,13 @@ impl Encoding {
             .into_owned()
     }
 
+    /// Decodes a whole text, or `None` when some bytes are not of this encoding.
+    pub fn decode_strict(self, bytes: &[u8]) -> Option<String> {
+        self.encoding_rs()
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(std::borrow::Cow::into_owned)
+    }
+
     fn encoding_rs(self) -> &'static encoding_rs::Encoding {
         match self {
             Encoding::Utf8 => encoding_rs::UTF_8,

@@ -139,7 +139,7 @@ fn format_of(path: &std::path::Path) -> String {
 const EXACT_DIGITS_BELOW: f64 = 1e15;
 
 /// A cell as the text the user saw.
-fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use polars::prelude::Column;
+
 use super::atomic::write_parquet;
 use super::csv::write_csv;
 use super::table::{Cell, Field, Kind, csv_cells, frame, header, text};
@@ -9,7 +11,7 @@ use crate::classify::{Ledger, LedgerRow};
 use crate::schema::files;
 
 /// The ledger's columns (docs/usage.md).
-const LEDGER: [Field<LedgerRow>; 13] = [
+const LEDGER: [Field<LedgerRow>; 17] = [
     text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
     text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
     text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
@@ -47,15 +49,54 @@ const LEDGER: [Field<LedgerRow>; 13] = [
         kind: Kind::Weight,
         cell: |r| Cell::Weight(r.best_weight),
     },
+    text!(LedgerRow, "case_id", |r: &LedgerRow| r.case.case_id.clone()),
+    text!(LedgerRow, "change", |r: &LedgerRow| r
+        .case
+        .change
+        .key()
+        .to_string()),
+    text!(LedgerRow, "first_flagged", |r: &LedgerRow| r
+        .case
+        .first_flagged
+        .clone()),
+    text!(LedgerRow, "previous_reason", |r: &LedgerRow| r
+        .case
+        .previous_reason
+        .clone()),
 ];
 
-/// Writes the ledger in both formats.
-pub fn write_ledger(dir: &Path, ledger: &Ledger) -> anyhow::Result<()> {
+/// The names of the columns sanku writes in a ledger; any other column of a ledger that
+/// comes back is the staff's.
+pub fn column_names() -> Vec<&'static str> {
+    header(&LEDGER)
+}
+
+/// Writes the ledger in both formats: sanku's columns, then the staff's columns carried
+/// from the previous ledger.
+pub fn write_ledger(dir: &Path, ledger: &Ledger, staff_columns: &[String]) -> anyhow::Result<()> {
+    let mut names = header(&LEDGER);
+    names.extend(staff_columns.iter().map(String::as_str));
     write_csv(
         dir,
         files::LEDGER_CSV,
-        &header(&LEDGER),
-        ledger.rows.iter().map(|row| csv_cells(&LEDGER, row)),
+        &names,
+        ledger.rows.iter().map(|row| {
+            let mut cells = csv_cells(&LEDGER, row);
+            cells.extend(
+                (0..staff_columns.len())
+                    .map(|i| row.case.notes.get(i).cloned().unwrap_or_default()),
+            );
+            cells
+        }),
     )?;
-    write_parquet(dir, files::LEDGER_PARQUET, &frame(&LEDGER, &ledger.rows)?)
+    let mut frame = frame(&LEDGER, &ledger.rows)?;
+    for (i, name) in staff_columns.iter().enumerate() {
+        let values: Vec<String> = ledger
+            .rows
+            .iter()
+            .map(|r| r.case.notes.get(i).cloned().unwrap_or_default())
+            .collect();
+        frame.with_column(Column::new(name.as_str().into(), values))?;
+    }
+    write_parquet(dir, files::LEDGER_PARQUET, &frame)
 }

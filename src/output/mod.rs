@@ -5,6 +5,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod candidates;
+pub(crate) mod cases;
 pub(crate) mod checks;
 pub(crate) mod csv;
 pub(crate) mod ledger;
@@ -31,9 +32,12 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
         links,
         ledger,
         findings,
+        history,
         summary,
+        as_of,
     } = run;
-    ledger::write_ledger(dir, ledger)?;
+    ledger::write_ledger(dir, ledger, &history.staff_columns)?;
+    cases::write_cases(dir, history, summary, *as_of)?;
     links::write_links(dir, cohort, registers, links)?;
     summary::write_summary(dir, summary)?;
     review::write_review(dir, cohort, registers, links)?;
@@ -52,6 +56,7 @@ pub fn write_derived(
 ) -> anyhow::Result<()> {
     use crate::schema::files;
     xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, "ledger", as_of)?;
+    xlsx::write_workbook(dir, files::CLOSED_CSV, files::CLOSED_XLSX, "closed", as_of)?;
     report::write_report(
         dir,
         &report::ReportContext {

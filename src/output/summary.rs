@@ -20,7 +20,7 @@ macro_rules! count {
 }
 
 /// The columns of summary.csv.
-const SUMMARY: [Field<SummaryRow>; 11] = [
+const SUMMARY: [Field<SummaryRow>; 15] = [
     Field {
         name: "level",
         kind: Kind::Text,
@@ -47,6 +47,10 @@ const SUMMARY: [Field<SummaryRow>; 11] = [
     count!("flagged_poor", flagged_poor),
     count!("flagged_review_only", flagged_review_only),
     count!("exempt", exempt),
+    count!("previous_flagged", previous_flagged),
+    count!("new", new),
+    count!("returned", returned),
+    count!("closed", closed),
     Field {
         name: "coverage_rate",
         kind: Kind::Text,

@@ -1,0 +1,128 @@
+//! closed.csv, the cases of the previous ledger closed tonight and why, with the staff's
+//! columns; and history.csv, one row per run and county, the previous run's rows kept and
+//! tonight's appended, so that a centre can chart how the list shrinks over months.
+
+use std::path::Path;
+
+use super::csv::write_csv;
+use super::table::{Field, csv_cells, header, text};
+use crate::history::{ClosedCase, History};
+use crate::normalize::date::Date;
+use crate::schema::files;
+use crate::summary::{Level, Summary, SummaryRow};
+
+/// The columns of closed.csv, before the staff's.
+const CLOSED: [Field<ClosedCase>; 13] = [
+    text!(ClosedCase, "case_id", |r: &ClosedCase| r
+        .case
+        .case_id
+        .clone()),
+    text!(ClosedCase, "id_number", |r: &ClosedCase| r
+        .case
+        .id_number
+        .clone()),
+    text!(ClosedCase, "name", |r: &ClosedCase| r.case.name.clone()),
+    text!(ClosedCase, "sex", |r: &ClosedCase| r.case.sex.clone()),
+    text!(ClosedCase, "birth_date", |r: &ClosedCase| r
+        .case
+        .birth_date
+        .clone()),
+    text!(ClosedCase, "division_code", |r: &ClosedCase| r
+        .case
+        .division_code
+        .clone()),
+    text!(ClosedCase, "division_name", |r: &ClosedCase| {
+        crate::divisions::full_name(&r.case.division_code)
+    }),
+    text!(ClosedCase, "first_flagged", |r: &ClosedCase| r
+        .case
+        .first_flagged
+        .clone()),
+    text!(ClosedCase, "last_reason", |r: &ClosedCase| r
+        .case
+        .reason
+        .clone()),
+    text!(ClosedCase, "closed_reason", |r: &ClosedCase| r
+        .closure
+        .key()
+        .to_string()),
+    text!(ClosedCase, "detail", |r: &ClosedCase| r.detail.clone()),
+    text!(ClosedCase, "school_code", |r: &ClosedCase| r
+        .school_code
+        .clone()),
+    text!(ClosedCase, "student_no", |r: &ClosedCase| r
+        .student_no
+        .clone()),
+];
+
+/// The columns of history.csv.
+pub const TREND_COLUMNS: [&str; 14] = [
+    "as_of",
+    "level",
+    "division_code",
+    "division_name",
+    "cohort",
+    "enrolled",
+    "flagged",
+    "flagged_poor",
+    "exempt",
+    "previous_flagged",
+    "new",
+    "returned",
+    "closed",
+    "coverage_rate",
+];
+
+/// Writes closed.csv (with a header only when nothing closed) and history.csv.
+pub fn write_cases(
+    dir: &Path,
+    history: &History,
+    summary: &Summary,
+    as_of: Date,
+) -> anyhow::Result<()> {
+    let mut names = header(&CLOSED);
+    names.extend(history.staff_columns.iter().map(String::as_str));
+    let width = history.staff_columns.len();
+    write_csv(
+        dir,
+        files::CLOSED_CSV,
+        &names,
+        history.closed.iter().map(|row| {
+            let mut cells = csv_cells(&CLOSED, row);
+            cells.extend((0..width).map(|i| row.notes.get(i).cloned().unwrap_or_default()));
+            cells
+        }),
+    )?;
+    let as_of = as_of.to_string();
+    // A rerun of the same night replaces that night's rows.
+    let kept = history.trend.iter().filter(|r| r.first() != Some(&as_of));
+    let tonight = summary
+        .rows
+        .iter()
+        .filter(|r| matches!(r.level, Level::All | Level::County))
+        .map(|r| trend_row(&as_of, r));
+    let mut rows: Vec<Vec<String>> = kept.cloned().chain(tonight).collect();
+    // By night, then the total before the counties, as the summary orders them.
+    rows.sort_by(|a, b| (&a[0], a[1] != "all", &a[2]).cmp(&(&b[0], b[1] != "all", &b[2])));
+    write_csv(dir, files::HISTORY_CSV, &TREND_COLUMNS, rows)
+}
+
+fn trend_row(as_of: &str, r: &SummaryRow) -> Vec<String> {
+    let c = &r.counts;
+    vec![
+        as_of.to_string(),
+        r.level.key().to_string(),
+        r.division_code.clone(),
+        crate::divisions::name(&r.division_code).to_string(),
+        c.cohort.to_string(),
+        c.enrolled.to_string(),
+        c.flagged.to_string(),
+        c.flagged_poor.to_string(),
+        c.exempt.to_string(),
+        c.previous_flagged.to_string(),
+        c.new.to_string(),
+        c.returned.to_string(),
+        c.closed.to_string(),
+        r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}")),
+    ]
+}
