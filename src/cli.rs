@@ -108,6 +108,17 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "FACTOR")]
     pub error_scale: Option<f64>,
 
+    /// Writes the registers as they stand on night K of a series (1, the default, is the
+    /// set --as-of describes): the same people, each night --night-days later; between
+    /// nights some dropouts return, some pupils drop out, and crossing August 31 a year
+    /// of births ages into the cohort and the oldest out.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub night: u32,
+
+    /// Days between two nights of a series.
+    #[arg(long, value_name = "DAYS", default_value_t = 1)]
+    pub night_days: u32,
+
     /// No closing summary line.
     #[arg(long, short)]
     pub quiet: bool,

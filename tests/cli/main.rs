@@ -8,6 +8,7 @@ mod explain;
 mod extracts;
 mod guards;
 mod linkage;
+mod nights;
 mod pseudonym;
 mod records;
 mod registrations;

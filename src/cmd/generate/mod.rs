@@ -11,9 +11,11 @@
 mod corrupt;
 mod household;
 pub mod names;
+mod nights;
 mod options;
 mod school;
 mod sink;
+mod strangers;
 
 use std::path::PathBuf;
 
@@ -65,6 +67,9 @@ pub struct Rates {
     pub population_name_lag: f64,
     pub history: HistoryRates,
     pub errors: Vec<(ErrorKind, f64)>,
+    /// Per night of a series: dropouts who return to school, pupils who drop out.
+    pub returns: f64,
+    pub new_dropouts: f64,
 }
 
 impl Default for Rates {
@@ -83,6 +88,8 @@ impl Default for Rates {
             moved_household: 0.03,
             population_name_lag: 0.002,
             history: HistoryRates::default(),
+            returns: 0.3,
+            new_dropouts: 0.005,
             errors: ErrorKind::ALL
                 .iter()
                 .map(|k| (*k, k.default_rate()))
@@ -103,6 +110,10 @@ pub struct GenerateOptions {
     /// Write Parquet data files instead of CSV (truth stays CSV).
     pub parquet: bool,
     pub rates: Rates,
+    /// The night of a series (1: the set `as_of` describes) and its as-of date; people
+    /// are drawn for `as_of`, the registers written as they stand on `night_as_of`.
+    pub night: u32,
+    pub night_as_of: Date,
 }
 
 /// What was generated.
@@ -143,7 +154,9 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
     let facts = serde_json::json!({
         "population": world.report.population,
         "seed": options.seed,
-        "as_of": options.as_of.to_string(),
+        "as_of": options.night_as_of.to_string(),
+        "night": options.night,
+        "first_night_as_of": options.as_of.to_string(),
     });
     std::fs::write(dir.join("truth/generated.json"), format!("{facts:#}\n"))
         .with_context(|| format!("writing {}", dir.join("truth/generated.json").display()))?;
@@ -151,7 +164,7 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
         dir.join("sanku.toml"),
         format!(
             "# Generated registers: the as-of date they were made for.\nas_of = \"{}\"\n",
-            options.as_of
+            options.night_as_of
         ),
     )
     .with_context(|| format!("writing {}", dir.join("sanku.toml").display()))?;
@@ -333,6 +346,7 @@ impl<'a> World<'a> {
         let county_code = self.counties[h.county as usize].clone();
         let household_no = format!("H{county_code}{:08}", self.household_seq);
         let window = crate::cohort::CohortRule::default().window(self.options.as_of);
+        let tonight = crate::cohort::CohortRule::default().window(self.options.night_as_of);
         // A household that moved keeps its IDs' birth county; its 户籍 is elsewhere now.
         let residence = if self.rng.chance(self.options.rates.moved_household) {
             self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
@@ -347,7 +361,10 @@ impl<'a> World<'a> {
         for (k, member) in h.members.iter().enumerate() {
             let id = ids[k].clone();
             let active = member.status == "正常";
+            // Records are drawn for the first night's cohort, so that every night holds
+            // the same people with the same records; the truth is tonight's cohort's.
             let in_cohort = active && window.contains(member.birth);
+            let counted = active && tonight.contains(member.birth);
             let gap = self.rng.chance(self.options.rates.population_gap);
             // The population row lags a renamed child by one homophone character.
             let lagging = (in_cohort && !gap)
@@ -421,11 +438,19 @@ impl<'a> World<'a> {
                 }
                 continue;
             }
-            if in_cohort && h.poor {
+            if counted && h.poor {
                 s.poverty_links.row(&[&id, &id])?;
             }
             if in_cohort {
-                self.school_child(h, member, &id, &kin, s)?;
+                self.school_child(h, member, &id, &kin, counted, s)?;
+            } else if counted {
+                // Aged into the cohort since the first night: drawn apart, so that the
+                // records of everyone else stay as they were.
+                let mut own = self.child_rng(&id, 0);
+                std::mem::swap(&mut self.rng, &mut own);
+                let written = self.school_child(h, member, &id, &kin, counted, s);
+                std::mem::swap(&mut self.rng, &mut own);
+                written?;
             } else if active
                 && (16..=17).contains(&window.age(member.birth))
                 && self.rng.chance(0.3)
@@ -440,65 +465,6 @@ impl<'a> World<'a> {
         if self.rng.chance(self.options.rates.exemption_unmatched) {
             self.unmatched_exemption(h.county, s)?;
         }
-        Ok(())
-    }
-
-    /// An exemption for a valid ID number that nobody has: an order code past any the
-    /// county's births use.
-    fn unmatched_exemption(&mut self, county: u32, s: &mut Sinks) -> anyhow::Result<()> {
-        let age = 6 + self.rng.below(10) as i64;
-        let birth = self
-            .options
-            .as_of
-            .add_days(-(age * 365 + self.rng.below(360) as i64));
-        let first17 = format!(
-            "{}{}{:03}",
-            self.counties[county as usize],
-            birth.compact(),
-            990 + self.rng.below(10)
-        );
-        let id = format!("{first17}{}", check_char(first17.as_bytes()) as char);
-        let until = self.options.as_of.add_days(365);
-        s.exemptions.row(&[&id, "缓学", &until.to_string()])?;
-        s.exemptions_unmatched.row(&[&id])?;
-        self.report.exemptions += 1;
-        Ok(())
-    }
-
-    /// A student from another province, with no population row.
-    fn migrant(&mut self, s: &mut Sinks) -> anyhow::Result<()> {
-        let province = self.rng.pick_word(&ELSEWHERE);
-        let county = format!(
-            "{province}{:02}{:02}",
-            1 + self.rng.below(5),
-            2 + self.rng.below(5)
-        );
-        let age = 6 + self.rng.below(10) as i64;
-        let birth = self
-            .options
-            .as_of
-            .add_days(-(age * 365 + age / 4 + 1 + self.rng.below(360) as i64));
-        let male = self.rng.chance(0.5);
-        let first17 = format!(
-            "{county}{}{:03}",
-            birth.compact(),
-            2 * self.rng.below(500) + u64::from(male)
-        );
-        let id = format!("{first17}{}", check_char(first17.as_bytes()) as char);
-        let member = Member {
-            name: format!(
-                "{}{}",
-                self.names.surname(&mut self.rng),
-                self.names.given(&mut self.rng)
-            ),
-            male,
-            birth,
-            relation: "",
-            status: "正常",
-            legacy: false,
-        };
-        let no = self.student(&member, &id, &county, "在读", s, Record::National)?;
-        s.registry_only.row(&[&no, "migrant"])?;
         Ok(())
     }
 }
@@ -518,6 +484,8 @@ mod tests {
             encoding: Encoding::Utf8,
             parquet: false,
             rates: Rates::default(),
+            night: 1,
+            night_as_of: Date::new(2026, 9, 1).unwrap(),
         }
     }
 

@@ -89,7 +89,12 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
         errors,
         ..defaults
     };
+    if args.night == 0 || args.night_days == 0 {
+        return Err(bad_input("--night and --night-days count from 1"));
+    }
     Ok(GenerateOptions {
+        night: args.night,
+        night_as_of: as_of.add_days(i64::from(args.night - 1) * i64::from(args.night_days)),
         population: args.population,
         seed: args.seed,
         out: args.out.clone(),

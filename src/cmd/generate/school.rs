@@ -76,13 +76,16 @@ impl Default for HistoryRates {
 }
 
 impl World<'_> {
-    /// The records of a school-age child: enrolled, dropped out or exempt.
+    /// The records of a school-age child: enrolled, dropped out or exempt, as they stand
+    /// on the series' night. Only a child `counted` in tonight's cohort goes into the
+    /// truth.
     pub(super) fn school_child(
         &mut self,
         h: &Household,
         m: &Member,
         id: &str,
         kin: &Kin,
+        counted: bool,
         s: &mut Sinks,
     ) -> anyhow::Result<()> {
         let rates = &self.options.rates;
@@ -96,24 +99,45 @@ impl World<'_> {
             s.exemption_truth
                 .row(&[id, if valid { "true" } else { "false" }])?;
             self.report.exemptions += 1;
-            if !valid {
+            if !valid && counted {
                 s.dropouts.row(&[id, poor, "exemption_expired"])?;
                 self.report.dropouts += 1;
             }
             return Ok(());
         }
         if self.rng.chance(rates.dropout) {
-            self.report.dropouts += 1;
             let (status, reason) = match self.rng.below(10) {
                 0..=4 => (None, "no_record"),
                 5..=7 => (Some("辍学"), "status_dropped_out"),
                 8 => (Some("休学"), "status_suspended"),
                 _ => (Some("转出"), "status_transferred_without_arrival"),
             };
-            s.dropouts.row(&[id, poor, reason])?;
+            let out = self.out_tonight(id, true);
+            if out && counted {
+                self.report.dropouts += 1;
+                s.dropouts.row(&[id, poor, reason])?;
+            }
+            // A dropout who returned is 在读 again: on the same record, or on a record of
+            // their own when they had none.
+            let status = match (status, out) {
+                (status, true) => status,
+                (Some(_), false) => Some("在读"),
+                (None, false) => {
+                    let mut own = self.child_rng(id, 2);
+                    std::mem::swap(&mut self.rng, &mut own);
+                    let no = self.student(m, id, &county, "在读", s, Record::Main(kin));
+                    std::mem::swap(&mut self.rng, &mut own);
+                    if counted {
+                        s.student_links.row(&[id, &no?])?;
+                    }
+                    None
+                }
+            };
             if let Some(status) = status {
                 let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
-                s.student_links.row(&[id, &no])?;
+                if counted {
+                    s.student_links.row(&[id, &no])?;
+                }
             }
             return Ok(());
         }
@@ -126,11 +150,33 @@ impl World<'_> {
         } else {
             "在读"
         };
+        // A pupil who dropped out since the first night: 辍学 or 休学 on their records.
+        let dropped = self.out_tonight(id, false);
+        let status = match dropped {
+            false => status,
+            true => {
+                let (status, reason) = if self.child_rng(id, 3).chance(0.75) {
+                    ("辍学", "status_dropped_out")
+                } else {
+                    ("休学", "status_suspended")
+                };
+                if counted {
+                    self.report.dropouts += 1;
+                    s.dropouts.row(&[id, poor, reason])?;
+                }
+                status
+            }
+        };
         let no = self.student(m, id, &county, status, s, Record::Main(kin))?;
-        s.student_links.row(&[id, &no])?;
+        if counted {
+            s.student_links.row(&[id, &no])?;
+        }
         if self.rng.chance(rates.duplicate_registration) {
-            let extra = self.student(m, id, &county, "在读", s, Record::Local)?;
-            s.duplicates.row(&[id, &extra])?;
+            let extra_status = if dropped { status } else { "在读" };
+            let extra = self.student(m, id, &county, extra_status, s, Record::Local)?;
+            if counted {
+                s.duplicates.row(&[id, &extra])?;
+            }
         }
         Ok(())
     }
