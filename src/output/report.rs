@@ -43,7 +43,13 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             "flagged",
             "flagged_poor",
             "exempt",
+            "new",
+            "returned",
         ],
+    )?;
+    let trend = read_columns(
+        &dir.join(files::HISTORY_CSV),
+        &["as_of", "level", "flagged", "new", "returned", "closed"],
     )?;
     let ledger = read_columns(&dir.join(files::LEDGER_CSV), &["age", "reason"])?;
     let weights = read_columns_where(
@@ -58,9 +64,9 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         .flatten()
         .filter(|w| w.is_finite())
         .collect();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(files::SUMMARY_JSON))?)?;
     let checks: BTreeMap<String, serde_json::Value> = {
-        let text = std::fs::read_to_string(dir.join(files::SUMMARY_JSON))?;
-        let json: serde_json::Value = serde_json::from_str(&text)?;
         json.get("checks")
             .and_then(|c| c.as_object())
             .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -101,10 +107,9 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
                 escape(&value)
             )?;
         }
-        writeln!(
-            html,
-            "</div><p class=\"note\">Change since the last run and the trend need a previous run; none is known to this run.</p></section>"
-        )?;
+        writeln!(html, "</div>")?;
+        html.push_str(&change_cards(&json["history"]));
+        writeln!(html, "</section>")?;
     }
 
     let mut counties: Vec<&Vec<String>> = summary.iter().filter(|r| r[0] == "county").collect();
@@ -142,12 +147,12 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     )?;
     writeln!(
         html,
-        "<table><thead><tr><th>county</th><th>name</th><th>monitored</th><th>school age</th><th>enrolled</th><th>flagged</th><th>flagged poor</th><th>exempt</th><th>flagged share</th></tr></thead><tbody>"
+        "<table><thead><tr><th>county</th><th>name</th><th>monitored</th><th>school age</th><th>enrolled</th><th>flagged</th><th>flagged poor</th><th>exempt</th><th>flagged share</th><th>new</th><th>returned</th></tr></thead><tbody>"
     )?;
     for r in &counties {
         writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td></tr>",
             escape(&r[1]),
             escape(&r[2]),
             if r[3] == "1" { "★" } else { "" },
@@ -156,10 +161,18 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             r[6],
             r[7],
             r[8],
-            100.0 * flagged_rate(r)
+            100.0 * flagged_rate(r),
+            r[9],
+            r[10]
         )?;
     }
     writeln!(html, "</tbody></table></section>")?;
+    let nights: Vec<&Vec<String>> = trend.iter().filter(|r| r[1] == "all").collect();
+    writeln!(
+        html,
+        "<section id=\"trend\"><h2>Flagged night by night</h2>{}</section>",
+        trend_chart(&nights)
+    )?;
 
     let mut by_age: BTreeMap<i64, usize> = BTreeMap::new();
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
@@ -219,6 +232,87 @@ body{font-family:sans-serif;margin:2em;color:#222;max-width:70em}\
 table{border-collapse:collapse;margin-top:1em}td,th{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:right}\
 td:nth-child(2),th:nth-child(2){text-align:left}svg text{font-size:12px}\
 </style></head><body>\n";
+
+/// The change since the previous run, from summary.json's `history`.
+fn change_cards(history: &serde_json::Value) -> String {
+    if history.is_null() {
+        return "<p class=\"note\">No previous run was given (--previous): every case is new tonight.</p>".into();
+    }
+    let n = |key: &str| history[key].as_u64().unwrap_or(0);
+    let closed = n("returned") + n("exempted") + n("left_cohort") + n("no_longer_in_population");
+    let mut html = format!(
+        "<h2>Since {}</h2><div class=\"cards\" id=\"change\">",
+        escape(history["previous_as_of"].as_str().unwrap_or(""))
+    );
+    for (label, value) in [
+        ("new", n("new")),
+        ("still out", n("still_out") + n("reason_changed")),
+        ("returned to school", n("returned")),
+        ("closed in all", closed),
+    ] {
+        let _ = write!(
+            html,
+            "<div class=\"card\"><div class=\"value\">{value}</div><div class=\"label\">{label}</div></div>"
+        );
+    }
+    html.push_str("</div>");
+    let missing = n("cases_missing_from_worked");
+    if missing > 0 {
+        let _ = write!(
+            html,
+            "<p class=\"note\">{missing} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it.</p>"
+        );
+    }
+    html
+}
+
+/// Flagged children per night (history.csv's totals): a line with a point per night.
+fn trend_chart(nights: &[&Vec<String>]) -> String {
+    const WIDTH: f64 = 700.0;
+    const HEIGHT: f64 = 180.0;
+    if nights.len() < 2 {
+        return "<p class=\"note\">One night so far; the trend starts with the next run given this one as --previous.</p>".into();
+    }
+    let flagged: Vec<f64> = nights.iter().map(|r| r[2].parse().unwrap_or(0.0)).collect();
+    let max = flagged.iter().copied().fold(1.0, f64::max);
+    let x = |i: usize| 50.0 + WIDTH * i as f64 / (nights.len() - 1) as f64;
+    let y = |v: f64| 10.0 + HEIGHT * (1.0 - v / max);
+    let points: Vec<String> = flagged
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| format!("{:.1},{:.1}", x(i), y(v)))
+        .collect();
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\"><polyline points=\"{}\" fill=\"none\" stroke=\"#4a78b5\" stroke-width=\"2\"/>",
+        WIDTH + 100.0,
+        HEIGHT + 50.0,
+        points.join(" ")
+    );
+    for (i, r) in nights.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#4a78b5\"><title>{}: {} flagged, {} new, {} returned, {} closed</title></circle>",
+            x(i),
+            y(flagged[i]),
+            escape(&r[0]),
+            r[2],
+            r[3],
+            r[4],
+            r[5]
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"50\" y=\"{0}\">{1}</text><text x=\"{2}\" y=\"{0}\" text-anchor=\"end\">{3}</text><text x=\"0\" y=\"{4:.1}\">{5}</text></svg>",
+        HEIGHT + 30.0,
+        escape(&nights[0][0]),
+        WIDTH + 50.0,
+        escape(&nights[nights.len() - 1][0]),
+        y(max) + 4.0,
+        max
+    );
+    svg
+}
 
 /// Text for HTML.
 fn escape(text: &str) -> String {

@@ -271,6 +271,17 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
         assert_eq!(total["new"], new.to_string());
     }
     assert_eq!(totals[2]["closed"], closed3.len().to_string());
+
+    // The report shows the change since last night and one point per night.
+    let report = wd.read("run-3/report.html");
+    let change = &report[report.find("id=\"change\"").expect("a change section")..];
+    let new3 = night3.iter().filter(|r| r["change"] == "new").count();
+    assert!(change.contains(&format!(
+        "<div class=\"value\">{new3}</div><div class=\"label\">new</div>"
+    )));
+    let trend = &report[report.find("id=\"trend\"").expect("a trend section")..];
+    let trend = &trend[..trend.find("</section>").unwrap()];
+    assert_eq!(trend.matches("<circle").count(), 3, "{trend}");
 }
 
 /// Tonight's ledger and closed cases against the truth of last night and tonight.
