@@ -159,6 +159,11 @@ pub struct RunArgs {
     /// and ledger.csv are read too.
     #[arg(long, value_name = "FILE")]
     pub worked: Vec<PathBuf>,
+
+    /// Language of the CSV files, workbooks and report: en (default) or zh (Chinese column
+    /// names and words). Also `[output] lang` in the config.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 /// Options of `check`, and the inputs and output of `run`.

@@ -36,6 +36,7 @@ pub(crate) mod summary;
 pub(crate) mod text;
 pub(crate) mod timer;
 pub(crate) mod verify;
+pub mod vocab;
 
 use crate::config::Config;
 use crate::load::InputInfo;
@@ -225,7 +226,13 @@ impl Out {
             p.apply(self.dir.path())?;
         }
         if let Some(config) = run {
-            output::write_derived(self.dir.path(), config.as_of, &config.fuzzy.thresholds)?;
+            output::translate::translate(self.dir.path(), config.lang)?;
+            output::write_derived(
+                self.dir.path(),
+                config.as_of,
+                &config.fuzzy.thresholds,
+                config.lang,
+            )?;
         }
         self.dir.commit()
     }

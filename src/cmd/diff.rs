@@ -186,7 +186,10 @@ pub fn diff(a: &Path, b: &Path, by_county: bool) -> anyhow::Result<(String, Stri
                 }
             }
         }
-        for c in &changed {
+        for c in changed
+            .iter()
+            .filter(|c| c.before.is_flagged() || c.after.is_flagged())
+        {
             let county = counties
                 .entry(
                     c.shown

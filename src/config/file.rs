@@ -28,10 +28,20 @@ pub(super) struct ConfigFile {
     pub(super) linkage: LinkageFile,
     #[serde(default)]
     pub(super) guards: GuardsFile,
+    #[serde(default)]
+    pub(super) output: OutputFile,
     pub(super) population: Option<SourceFile>,
     pub(super) students: Option<SourceFile>,
     pub(super) poverty: Option<SourceFile>,
     pub(super) exemptions: Option<SourceFile>,
+}
+
+/// `[output]`: how the run's files are written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OutputFile {
+    /// `en` (default) or `zh`.
+    pub(super) lang: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -21,6 +21,7 @@ use crate::normalize::date::Date;
 use crate::normalize::values::{InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
 use crate::output::manifest::Settings;
 use crate::schema::{Field, SourceKind};
+use crate::vocab::Lang;
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug)]
@@ -50,6 +51,8 @@ pub struct Config {
     /// ledgers that came back from staff (`--worked`).
     pub previous: Option<PathBuf>,
     pub worked: Vec<PathBuf>,
+    /// The language of the CSV files, workbooks and report.
+    pub lang: Lang,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -66,6 +69,9 @@ impl Config {
             return Err(bad_input(
                 "--worked needs --previous: the worked ledger's cases are the previous run's",
             ));
+        }
+        if args.lang.is_some() {
+            config.lang = lang(args.lang.as_deref(), "--lang")?;
         }
         config.previous.clone_from(&args.previous);
         config.worked.clone_from(&args.worked);
@@ -209,6 +215,7 @@ impl Config {
             guards: guard_rule(&file.guards, args.force)?,
             previous: None,
             worked: Vec::new(),
+            lang: lang(file.output.lang.as_deref(), "[output] lang")?,
             file: file_info,
         })
     }
@@ -228,6 +235,8 @@ impl Config {
             config_file: self.file.as_ref().map(|(p, _)| p.display().to_string()),
             config_sha256: self.file.as_ref().map(|(_, h)| h.clone()),
             pseudonymized: self.pseudonymize.is_some(),
+            lang: self.lang.key().to_string(),
+            previous: self.previous.as_ref().map(|p| p.display().to_string()),
         }
     }
 }
@@ -326,6 +335,13 @@ fn default_as_of() -> Date {
 }
 
 /// Six-digit county codes, sorted and without repeats.
+/// The output language named by `key` (English when none).
+fn lang(key: Option<&str>, what: &str) -> anyhow::Result<Lang> {
+    key.map_or(Ok(Lang::En), |k| {
+        Lang::from_key(k).ok_or_else(|| bad_input(format!("{what} `{k}`: expected en or zh")))
+    })
+}
+
 fn monitored_counties(codes: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::with_capacity(codes.len());
     for code in codes {

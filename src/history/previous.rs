@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap;
 
-use super::worked::{Sheet, clean_cell, read_sheets};
+use super::worked::{Sheet, clean_cell, clean_header, read_sheets};
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 use crate::normalize::date::Date;
@@ -321,12 +321,14 @@ fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>>
     }
     let mut reader = csv::Reader::from_path(path)
         .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| clean_cell(h).to_string())
-        .collect();
+    let header: Vec<String> = clean_header(
+        &reader
+            .headers()
+            .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
+            .iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    );
     let index: Vec<Option<usize>> = columns
         .iter()
         .map(|c| header.iter().position(|h| h == c))
@@ -337,7 +339,11 @@ fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>>
         rows.push(
             index
                 .iter()
-                .map(|i| i.and_then(|i| record.get(i)).unwrap_or("").to_string())
+                .zip(columns)
+                .map(|(i, c)| {
+                    let value = i.and_then(|i| record.get(i)).unwrap_or("");
+                    crate::vocab::canonical_word(c, value).to_string()
+                })
                 .collect(),
         );
     }

@@ -60,9 +60,13 @@ pub fn read_sheets(
     Ok(sheets)
 }
 
-/// Header cells trimmed, byte-order mark and Excel's text-marking quote removed.
-fn clean_header(cells: &[String]) -> Vec<String> {
-    cells.iter().map(|c| clean_cell(c).to_string()).collect()
+/// Header cells trimmed, byte-order mark and Excel's text-marking quote removed, sanku's
+/// Chinese column names in English.
+pub fn clean_header(cells: &[String]) -> Vec<String> {
+    cells
+        .iter()
+        .map(|c| crate::vocab::canonical_column(clean_cell(c)).to_string())
+        .collect()
 }
 
 /// A cell without surrounding spaces or the leading `'` that marks text.

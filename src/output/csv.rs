@@ -6,8 +6,11 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use anyhow::Context;
+
 use super::atomic::write_atomic;
 use crate::error::bad_input;
+use crate::vocab::{canonical_column, canonical_word};
 
 /// Escapes a cell against formula injection.
 pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -80,6 +83,50 @@ pub fn sort_rows(rows: &mut [Vec<String>], header: &[&str], keys: &[&str]) {
     });
 }
 
+/// Calls `visit(dir, name)` for every file under `dir`, sorted by name, subdirectories
+/// first visited in place.
+pub fn visit_files(
+    dir: &Path,
+    visit: &mut dyn FnMut(&Path, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() {
+            visit_files(&entry.path(), visit)?;
+        } else {
+            visit(dir, &name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites `dir/name`, a CSV file sanku wrote: each header cell through `header`, each
+/// row through `row` (given the original header).
+pub fn rewrite_csv(
+    dir: &Path,
+    name: &str,
+    header: &dyn Fn(&str) -> String,
+    row: &dyn Fn(&[String], &csv::StringRecord) -> Vec<String>,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(dir.join(name))?;
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text);
+    let names: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        rows.push(row(&names, &record?));
+    }
+    let renamed: Vec<String> = names.iter().map(|h| header(h)).collect();
+    let renamed: Vec<&str> = renamed.iter().map(String::as_str).collect();
+    write_csv(dir, name, &renamed, rows)
+}
+
 /// Reads the named columns of a CSV file written by sanku (BOM and formula escapes removed).
 pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
     let file =
@@ -89,7 +136,7 @@ pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<Str
         .headers()
         .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
         .iter()
-        .map(|h| h.trim_start_matches('\u{FEFF}').to_string())
+        .map(|h| canonical_column(h.trim_start_matches('\u{FEFF}')).to_string())
         .collect();
     let index: Vec<usize> = columns
         .iter()
@@ -106,12 +153,10 @@ pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<Str
         rows.push(
             index
                 .iter()
-                .map(|&i| {
-                    record
-                        .get(i)
-                        .unwrap_or("")
-                        .trim_start_matches('\'')
-                        .to_string()
+                .zip(columns)
+                .map(|(&i, column)| {
+                    let value = record.get(i).unwrap_or("").trim_start_matches('\'');
+                    canonical_word(column, value).to_string()
                 })
                 .collect(),
         );

@@ -65,6 +65,12 @@ pub struct Settings {
     pub monitored_counties: Vec<String>,
     #[serde(default)]
     pub pseudonymized: bool,
+    /// The language of the CSV files, workbooks and report (`en`, `zh`).
+    #[serde(default)]
+    pub lang: String,
+    /// The previous run whose cases this one carries on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 /// What a run found.

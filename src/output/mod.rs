@@ -18,6 +18,7 @@ pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod summary;
 pub(crate) mod table;
+pub(crate) mod translate;
 pub(crate) mod xlsx;
 
 use std::path::Path;
@@ -53,16 +54,22 @@ pub fn write_derived(
     dir: &Path,
     as_of: crate::normalize::date::Date,
     thresholds: &crate::link::assign::Thresholds,
+    lang: crate::vocab::Lang,
 ) -> anyhow::Result<()> {
     use crate::schema::files;
-    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, "ledger", as_of)?;
-    xlsx::write_workbook(dir, files::CLOSED_CSV, files::CLOSED_XLSX, "closed", as_of)?;
+    let (ledger, closed) = match lang {
+        crate::vocab::Lang::En => ("ledger", "closed"),
+        crate::vocab::Lang::Zh => ("疑似失学辍学台账", "已销号"),
+    };
+    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, ledger, as_of)?;
+    xlsx::write_workbook(dir, files::CLOSED_CSV, files::CLOSED_XLSX, closed, as_of)?;
     report::write_report(
         dir,
         &report::ReportContext {
             as_of: as_of.to_string(),
             accept: thresholds.accept,
             review: thresholds.review,
+            lang,
         },
     )
 }

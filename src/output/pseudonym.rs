@@ -18,7 +18,7 @@ use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
 use super::atomic::write_parquet;
-use super::csv::write_csv;
+use super::csv::{rewrite_csv, visit_files};
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 
@@ -89,24 +89,17 @@ impl Pseudonymizer {
 
     /// Rewrites every CSV and Parquet file under `dir`.
     pub fn apply(&self, dir: &Path) -> anyhow::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type()?.is_dir() {
-                self.apply(&path)?;
-            } else if name.ends_with(".csv") {
-                self.rewrite_csv(dir, &name)
+        visit_files(dir, &mut |dir, name| {
+            let path = dir.join(name);
+            if name.ends_with(".csv") {
+                self.rewrite_csv(dir, name)
                     .with_context(|| format!("pseudonymising {}", path.display()))?;
             } else if name.ends_with(".parquet") {
-                self.rewrite_parquet(dir, &name)
+                self.rewrite_parquet(dir, name)
                     .with_context(|| format!("pseudonymising {}", path.display()))?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn cell(&self, treatment: Treatment, field: Option<&str>, value: &str) -> String {
@@ -122,28 +115,17 @@ impl Pseudonymizer {
     }
 
     fn rewrite_csv(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        let bytes = std::fs::read(dir.join(name))?;
-        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(text);
-        let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-        let treatments: Vec<Treatment> = header.iter().map(|h| treatment(h)).collect();
-        let field_column = header.iter().position(|h| h == "field");
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record?;
-            let field = field_column.and_then(|i| record.get(i));
-            rows.push(
-                record
-                    .iter()
-                    .zip(&treatments)
-                    .map(|(value, &t)| self.cell(t, field, value))
-                    .collect::<Vec<String>>(),
-            );
-        }
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        write_csv(dir, name, &header, rows)
+        rewrite_csv(dir, name, &|h| h.to_string(), &|header, record| {
+            let field = header
+                .iter()
+                .position(|h| h == "field")
+                .and_then(|i| record.get(i));
+            record
+                .iter()
+                .zip(header)
+                .map(|(value, h)| self.cell(treatment(h), field, value))
+                .collect()
+        })
     }
 
     fn rewrite_parquet(&self, dir: &Path, name: &str) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use super::atomic::write_atomic;
 use super::csv::read_columns;
 use crate::load::parquet::read_columns_where;
 use crate::schema::files;
+use crate::vocab::{Lang, word};
 
 /// Counties shown in the county chart (the table lists them all).
 const CHART_COUNTIES: usize = 30;
@@ -19,6 +20,7 @@ pub struct ReportContext {
     pub as_of: String,
     pub accept: f64,
     pub review: f64,
+    pub lang: Lang,
 }
 
 /// One bar of a chart.
@@ -74,12 +76,17 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     };
     let number = |s: &str| s.parse::<f64>().unwrap_or(0.0);
 
+    let lang = context.lang;
+    let t = |en: &'static str| phrase(lang, en);
     let mut html = String::new();
-    html.push_str(HEAD);
+    html.push_str(&HEAD.replace("lang=\"en\"", &format!("lang=\"{}\"", lang.key())));
     writeln!(
         html,
-        "<h1>Children out of school — as of {}</h1>",
-        escape(&context.as_of)
+        "<h1>{}</h1>",
+        fill(
+            t("Children out of school — as of {}"),
+            &[&escape(&context.as_of)]
+        )
     )?;
     if let Some(all) = summary.iter().find(|r| r[0] == "all") {
         let rate = |n: f64| {
@@ -92,14 +99,14 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         };
         writeln!(html, "<section id=\"headline\"><div class=\"cards\">")?;
         for (label, value) in [
-            ("school age", all[4].clone()),
+            (t("school age"), all[4].clone()),
             (
-                "enrolled",
+                t("enrolled"),
                 format!("{} ({})", all[5], rate(number(&all[5]))),
             ),
-            ("flagged", all[6].clone()),
-            ("flagged and poor", all[7].clone()),
-            ("exempt", all[8].clone()),
+            (t("flagged"), all[6].clone()),
+            (t("flagged and poor"), all[7].clone()),
+            (t("exempt"), all[8].clone()),
         ] {
             writeln!(
                 html,
@@ -108,7 +115,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             )?;
         }
         writeln!(html, "</div>")?;
-        html.push_str(&change_cards(&json["history"]));
+        html.push_str(&change_cards(&json["history"], lang));
         writeln!(html, "</section>")?;
     }
 
@@ -132,23 +139,35 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         .map(|r| Bar {
             label: format!("{}{} {}", if r[3] == "1" { "★ " } else { "" }, r[1], r[2]),
             value: 100.0 * flagged_rate(r),
-            note: format!(
-                "{:.2}% ({} flagged, {} poor)",
-                100.0 * flagged_rate(r),
-                r[6],
-                r[7]
+            note: fill(
+                t("{}% ({} flagged, {} poor)"),
+                &[&format!("{:.2}", 100.0 * flagged_rate(r)), &r[6], &r[7]],
             ),
         })
         .collect();
     writeln!(
         html,
-        "<section id=\"counties\"><h2>Flagged by county (share of the school-age children; ★ monitored)</h2>{}",
+        "<section id=\"counties\"><h2>{}</h2>{}",
+        t("Flagged by county (share of the school-age children; ★ monitored)"),
         bar_chart(&bars)
     )?;
-    writeln!(
-        html,
-        "<table><thead><tr><th>county</th><th>name</th><th>monitored</th><th>school age</th><th>enrolled</th><th>flagged</th><th>flagged poor</th><th>exempt</th><th>flagged share</th><th>new</th><th>returned</th></tr></thead><tbody>"
-    )?;
+    html.push_str("<table><thead><tr>");
+    for head in [
+        "county",
+        "name",
+        "monitored",
+        "school age",
+        "enrolled",
+        "flagged",
+        "flagged poor",
+        "exempt",
+        "flagged share",
+        "new",
+        "returned",
+    ] {
+        write!(html, "<th>{}</th>", t(head))?;
+    }
+    writeln!(html, "</tr></thead><tbody>")?;
     for r in &counties {
         writeln!(
             html,
@@ -170,8 +189,9 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     let nights: Vec<&Vec<String>> = trend.iter().filter(|r| r[1] == "all").collect();
     writeln!(
         html,
-        "<section id=\"trend\"><h2>Flagged night by night</h2>{}</section>",
-        trend_chart(&nights)
+        "<section id=\"trend\"><h2>{}</h2>{}</section>",
+        t("Flagged night by night"),
+        trend_chart(&nights, lang)
     )?;
 
     let mut by_age: BTreeMap<i64, usize> = BTreeMap::new();
@@ -193,27 +213,37 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     let ages = count_bars(
         by_age
             .into_iter()
-            .map(|(a, n)| (format!("age {a}"), n))
+            .map(|(a, n)| (fill(t("age {}"), &[&a.to_string()]), n))
             .collect(),
     );
-    let mut reasons: Vec<(String, usize)> = by_reason.into_iter().collect();
+    let mut reasons: Vec<(String, usize)> = by_reason
+        .into_iter()
+        .map(|(r, n)| (word("reason", &r, lang).to_string(), n))
+        .collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     writeln!(
         html,
-        "<section id=\"ages\"><h2>Flagged by age</h2>{}</section>",
+        "<section id=\"ages\"><h2>{}</h2>{}</section>",
+        t("Flagged by age"),
         bar_chart(&ages)
     )?;
     writeln!(
         html,
-        "<section id=\"reasons\"><h2>Flagged by reason</h2>{}</section>",
+        "<section id=\"reasons\"><h2>{}</h2>{}</section>",
+        t("Flagged by reason"),
         bar_chart(&count_bars(reasons))
     )?;
     writeln!(
         html,
-        "<section id=\"weights\"><h2>Fuzzy match weights of the candidate pairs</h2>{}</section>",
-        histogram(&weights, context.review, context.accept)
+        "<section id=\"weights\"><h2>{}</h2>{}</section>",
+        t("Fuzzy match weights of the candidate pairs"),
+        histogram(&weights, context.review, context.accept, lang)
     )?;
-    writeln!(html, "<section id=\"checks\"><h2>Checks</h2><table><tbody>")?;
+    writeln!(
+        html,
+        "<section id=\"checks\"><h2>{}</h2><table><tbody>",
+        t("Checks")
+    )?;
     for (name, value) in &checks {
         writeln!(html, "<tr><td>{}</td><td>{value}</td></tr>", escape(name))?;
     }
@@ -234,21 +264,28 @@ td:nth-child(2),th:nth-child(2){text-align:left}svg text{font-size:12px}\
 </style></head><body>\n";
 
 /// The change since the previous run, from summary.json's `history`.
-fn change_cards(history: &serde_json::Value) -> String {
+fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
+    let t = |en: &'static str| phrase(lang, en);
     if history.is_null() {
-        return "<p class=\"note\">No previous run was given (--previous): every case is new tonight.</p>".into();
+        return format!(
+            "<p class=\"note\">{}</p>",
+            t("No previous run was given (--previous): every case is new tonight.")
+        );
     }
     let n = |key: &str| history[key].as_u64().unwrap_or(0);
     let closed = n("returned") + n("exempted") + n("left_cohort") + n("no_longer_in_population");
     let mut html = format!(
-        "<h2>Since {}</h2><div class=\"cards\" id=\"change\">",
-        escape(history["previous_as_of"].as_str().unwrap_or(""))
+        "<h2>{}</h2><div class=\"cards\" id=\"change\">",
+        fill(
+            t("Since {}"),
+            &[&escape(history["previous_as_of"].as_str().unwrap_or(""))]
+        )
     );
     for (label, value) in [
-        ("new", n("new")),
-        ("still out", n("still_out") + n("reason_changed")),
-        ("returned to school", n("returned")),
-        ("closed in all", closed),
+        (t("new"), n("new")),
+        (t("still out"), n("still_out") + n("reason_changed")),
+        (t("returned to school"), n("returned")),
+        (t("closed in all"), closed),
     ] {
         let _ = write!(
             html,
@@ -260,18 +297,30 @@ fn change_cards(history: &serde_json::Value) -> String {
     if missing > 0 {
         let _ = write!(
             html,
-            "<p class=\"note\">{missing} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it.</p>"
+            "<p class=\"note\">{}</p>",
+            fill(
+                t(
+                    "{} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it."
+                ),
+                &[&missing.to_string()]
+            )
         );
     }
     html
 }
 
 /// Flagged children per night (history.csv's totals): a line with a point per night.
-fn trend_chart(nights: &[&Vec<String>]) -> String {
+fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
     const WIDTH: f64 = 700.0;
     const HEIGHT: f64 = 180.0;
     if nights.len() < 2 {
-        return "<p class=\"note\">One night so far; the trend starts with the next run given this one as --previous.</p>".into();
+        return format!(
+            "<p class=\"note\">{}</p>",
+            phrase(
+                lang,
+                "One night so far; the trend starts with the next run given this one as --previous."
+            )
+        );
     }
     let flagged: Vec<f64> = nights.iter().map(|r| r[2].parse().unwrap_or(0.0)).collect();
     let max = flagged.iter().copied().fold(1.0, f64::max);
@@ -291,14 +340,13 @@ fn trend_chart(nights: &[&Vec<String>]) -> String {
     for (i, r) in nights.iter().enumerate() {
         let _ = write!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#4a78b5\"><title>{}: {} flagged, {} new, {} returned, {} closed</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#4a78b5\"><title>{}</title></circle>",
             x(i),
             y(flagged[i]),
-            escape(&r[0]),
-            r[2],
-            r[3],
-            r[4],
-            r[5]
+            fill(
+                phrase(lang, "{}: {} flagged, {} new, {} returned, {} closed"),
+                &[&escape(&r[0]), &r[2], &r[3], &r[4], &r[5]]
+            )
         );
     }
     let _ = write!(
@@ -358,9 +406,10 @@ fn bar_chart(bars: &[Bar]) -> String {
 }
 
 /// A histogram of weights in one-bit bins, with the review and accept thresholds drawn.
-fn histogram(weights: &[f64], review: f64, accept: f64) -> String {
+fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -> String {
+    let t = |en: &'static str| phrase(lang, en);
     if weights.is_empty() {
-        return "<p class=\"note\">No fuzzy candidate pairs.</p>".into();
+        return format!("<p class=\"note\">{}</p>", t("No fuzzy candidate pairs."));
     }
     const WIDTH: f64 = 700.0;
     const HEIGHT: f64 = 200.0;
@@ -395,15 +444,24 @@ fn histogram(weights: &[f64], review: f64, accept: f64) -> String {
         let h = HEIGHT * (n as f64 / max).sqrt();
         let _ = write!(
             svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#4a78b5\"><title>{} to {} bits: {n} pairs</title></rect>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#4a78b5\"><title>{}</title></rect>",
             x(low + i as f64),
             HEIGHT - h,
             (WIDTH / bins as f64 - 1.0).max(1.0),
-            low + i as f64,
-            low + i as f64 + 1.0
+            fill(
+                t("{} to {} bits: {} pairs"),
+                &[
+                    &(low + i as f64).to_string(),
+                    &(low + i as f64 + 1.0).to_string(),
+                    &n.to_string()
+                ]
+            )
         );
     }
-    for (w, label, colour) in [(review, "review", "#d08a00"), (accept, "accept", "#b03030")] {
+    for (w, label, colour) in [
+        (review, t("review"), "#d08a00"),
+        (accept, t("accept"), "#b03030"),
+    ] {
         let _ = write!(
             svg,
             "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{HEIGHT}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{1:.1}\" y=\"12\" fill=\"{colour}\">{label} {w}</text>",
@@ -413,11 +471,101 @@ fn histogram(weights: &[f64], review: f64, accept: f64) -> String {
     }
     let _ = write!(
         svg,
-        "<text x=\"40\" y=\"{}\">{low} bits</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{high} bits ({} pairs, square-root scale)</text></svg>",
+        "<text x=\"40\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
         HEIGHT + 20.0,
+        fill(t("{} bits"), &[&low.to_string()]),
         WIDTH + 40.0,
         HEIGHT + 20.0,
-        weights.len()
+        fill(
+            t("{} bits ({} pairs, square-root scale)"),
+            &[&high.to_string(), &weights.len().to_string()]
+        )
     );
     svg
 }
+
+/// Fills each `{}` of `template` with the next of `args`.
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut parts = template.split("{}");
+    out.push_str(parts.next().unwrap_or(""));
+    for (part, arg) in parts.zip(args.iter().chain(std::iter::repeat(&""))) {
+        out.push_str(arg);
+        out.push_str(part);
+    }
+    out
+}
+
+/// A phrase of the report in `lang`.
+fn phrase(lang: Lang, en: &'static str) -> &'static str {
+    if lang == Lang::En {
+        return en;
+    }
+    PHRASES
+        .iter()
+        .find(|(e, _)| *e == en)
+        .map_or(en, |(_, zh)| zh)
+}
+
+/// The report's phrases in Chinese.
+const PHRASES: &[(&str, &str)] = &[
+    (
+        "Children out of school — as of {}",
+        "疑似失学辍学儿童 — 统计日期 {}",
+    ),
+    ("school age", "适龄儿童"),
+    ("enrolled", "在籍"),
+    ("flagged", "疑似失学辍学"),
+    ("flagged and poor", "其中建档立卡"),
+    ("flagged poor", "其中建档立卡"),
+    ("exempt", "缓学免学"),
+    ("Since {}", "与 {} 相比"),
+    ("new", "新增"),
+    ("still out", "仍未入学"),
+    ("returned to school", "劝返复学"),
+    ("returned", "劝返复学"),
+    ("closed in all", "销号合计"),
+    (
+        "No previous run was given (--previous): every case is new tonight.",
+        "未给出上一次运行（--previous）：本次所有案件均为新增。",
+    ),
+    (
+        "{} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it.",
+        "{} 个案件在交回的台账中没有对应行（被删除或筛除）：仅按本次数据判断，未因此销号。",
+    ),
+    (
+        "Flagged by county (share of the school-age children; ★ monitored)",
+        "各县疑似失学辍学（占适龄儿童比例；★ 重点监测县）",
+    ),
+    ("{}% ({} flagged, {} poor)", "{}%（疑似 {}，建档立卡 {}）"),
+    ("county", "县"),
+    ("name", "名称"),
+    ("monitored", "重点监测"),
+    ("flagged share", "疑似比例"),
+    ("Flagged night by night", "疑似失学辍学人数变化"),
+    (
+        "One night so far; the trend starts with the next run given this one as --previous.",
+        "目前只有一次运行；下次运行以本次为 --previous 后开始显示趋势。",
+    ),
+    (
+        "{}: {} flagged, {} new, {} returned, {} closed",
+        "{}：疑似 {}，新增 {}，劝返复学 {}，销号 {}",
+    ),
+    ("Flagged by age", "按年龄"),
+    ("age {}", "{} 岁"),
+    ("Flagged by reason", "按原因"),
+    (
+        "Fuzzy match weights of the candidate pairs",
+        "候选记录对的模糊匹配权重",
+    ),
+    ("No fuzzy candidate pairs.", "没有模糊匹配候选对。"),
+    ("{} to {} bits: {} pairs", "{} 至 {} 比特：{} 对"),
+    ("review", "人工复核"),
+    ("accept", "接受"),
+    ("{} bits", "{} 比特"),
+    (
+        "{} bits ({} pairs, square-root scale)",
+        "{} 比特（{} 对，平方根刻度）",
+    ),
+    ("Checks", "核查"),
+];

@@ -45,7 +45,7 @@ pub fn write_workbook(
     let bold = Format::new().set_bold();
     let numeric: Vec<bool> = header
         .iter()
-        .map(|h| NUMBER_COLUMNS.contains(&h.as_str()))
+        .map(|h| NUMBER_COLUMNS.contains(&crate::vocab::canonical_column(h)))
         .collect();
     let pages: Vec<&[csv::StringRecord]> = if rows.is_empty() {
         vec![&rows[..]]
