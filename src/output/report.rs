@@ -569,3 +569,109 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     ("Checks", "核查"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::csv::write_csv;
+    use polars::prelude::{Column, DataFrame};
+
+    /// A year of nightly runs over every county of China (about 2 850) stays a page a
+    /// director can open: the report grows with counties and nights, never with people.
+    #[test]
+    fn a_year_of_nights_over_every_county_of_china_stays_under_two_megabytes() {
+        const COUNTIES: usize = 2_850;
+        const NIGHTS: usize = 365;
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let county =
+            |i: usize| format!("{:02}{:02}{:02}", 11 + i / 400, 1 + i / 20 % 20, 1 + i % 20);
+        let summary_header = [
+            "level",
+            "division_code",
+            "division_name",
+            "monitored",
+            "cohort",
+            "enrolled",
+            "flagged",
+            "flagged_poor",
+            "exempt",
+            "new",
+            "returned",
+        ];
+        let row = |level: &str, code: String, n: usize| -> Vec<String> {
+            [
+                level.to_string(),
+                code,
+                "某某县".into(),
+                (n % 7 == 0).then_some("1").unwrap_or("0").into(),
+            ]
+            .into_iter()
+            .chain(
+                [40_000 + n, 39_000 + n, 900, 300, 20, 50, 40]
+                    .iter()
+                    .map(|v| v.to_string()),
+            )
+            .collect()
+        };
+        let rows = std::iter::once(row("all", String::new(), 0))
+            .chain((0..COUNTIES).map(|i| row("county", county(i), i)));
+        write_csv(dir, files::SUMMARY_CSV, &summary_header, rows).unwrap();
+        let nights = (0..NIGHTS).flat_map(|night| {
+            let as_of = crate::normalize::date::Date::new(2026, 1, 1)
+                .unwrap()
+                .add_days(night as i64)
+                .to_string();
+            // The report draws the totals; a few county rows stand for the rest.
+            (0..=10).map(move |i| {
+                let level = if i == 0 { "all" } else { "county" };
+                vec![
+                    as_of.clone(),
+                    level.into(),
+                    "900".into(),
+                    "50".into(),
+                    "40".into(),
+                    "60".into(),
+                ]
+            })
+        });
+        write_csv(
+            dir,
+            files::HISTORY_CSV,
+            &["as_of", "level", "flagged", "new", "returned", "closed"],
+            nights,
+        )
+        .unwrap();
+        let ledger = (0..10_000).map(|i| vec![(6 + i % 10).to_string(), "no_record".into()]);
+        write_csv(dir, files::LEDGER_CSV, &["age", "reason"], ledger).unwrap();
+        let weights: Vec<f64> = (0..100_000).map(|i| f64::from(i % 40) - 10.0).collect();
+        let frame =
+            DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
+        crate::output::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
+        let json = serde_json::json!({
+            "checks": {"registry_only": 12, "conflicts": 3},
+            "history": {"previous_as_of": "2026-12-30", "new": 50, "still_out": 850, "returned": 40},
+        });
+        std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
+
+        for lang in [Lang::En, Lang::Zh] {
+            let context = ReportContext {
+                as_of: "2026-12-31".into(),
+                accept: 13.0,
+                review: 10.0,
+                lang,
+            };
+            write_report(dir, &context).unwrap();
+            let html = std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap();
+            assert!(html.len() < 2_000_000, "{lang:?}: {} bytes", html.len());
+            assert_eq!(
+                html.matches("<tr><td>").count(),
+                COUNTIES + 2,
+                "counties and checks"
+            );
+            assert_eq!(html.matches("<circle").count(), NIGHTS);
+            // Nothing fetched: no script, no link, no image source.
+            assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
+        }
+    }
+}

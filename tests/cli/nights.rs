@@ -207,17 +207,17 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
 
     // A county hands back night 2's ledger as Excel saves CSV in China: GB18030, with a
-    // new column, rows filtered to the county.
+    // new column, rows filtered to the county, ID numbers destroyed (4.40204E+17): rows
+    // are tied to their cases by case number.
     let county = night2[0]["division_code"][..6].to_string();
     let mut worked = String::from("case_id,id_number,name,跟进情况\n");
     for row in night2
         .iter()
         .filter(|r| r["division_code"].starts_with(&county))
     {
-        worked += &format!(
-            "{},{},{},已联系\n",
-            row["case_id"], row["id_number"], row["name"]
-        );
+        let id = &row["id_number"];
+        let damaged = format!("{}.{}E+17", &id[..1], &id[1..6]);
+        worked += &format!("{},{damaged},{},已联系\n", row["case_id"], row["name"]);
     }
     wd.write("worked-2.csv", encoding_rs::GB18030.encode(&worked).0);
     wd.expect_code(
