@@ -7,6 +7,7 @@ mod errors;
 mod explain;
 mod extracts;
 mod guards;
+mod history;
 mod lang;
 mod linkage;
 mod nights;

@@ -1,0 +1,85 @@
+//! `--previous` and `--worked` given wrongly stop the run before any work, with exit 2 and
+//! a message naming what is wrong; a pseudonymised night carries on only under its key.
+
+use crate::workdir::Workdir;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    let cases = [
+        (vec!["--worked", "notes.xlsx"], "--worked needs --previous"),
+        (vec!["--previous", "nowhere"], "nowhere"),
+        (vec!["--previous", "input"], "manifest.json"),
+        (vec!["--previous", "night-2"], "also --out"),
+        (
+            vec!["--previous", "night-1", "--worked", "missing.csv"],
+            "missing.csv",
+        ),
+        (
+            vec!["--previous", "night-1", "--worked", "bad.xlsx"],
+            "bad.xlsx",
+        ),
+        (
+            vec!["--previous", "night-1", "--worked", "plain.csv"],
+            "case_id",
+        ),
+    ];
+    wd.write("bad.xlsx", "not a workbook");
+    wd.write("plain.csv", "姓名,备注\n张三,无\n");
+    std::fs::create_dir_all(wd.path("night-2")).unwrap();
+    for (extra, names) in cases {
+        let mut args = vec!["run", "input", "--out", "night-2", "-q"];
+        args.extend(extra.iter().copied());
+        let out = wd.expect_code(&args, 2);
+        assert!(stderr(&out).contains(names), "{extra:?}: {}", stderr(&out));
+    }
+    assert!(
+        !wd.path("night-2/manifest.json").exists(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write("key", "0123456789abcdef0123456789abcdef");
+    wd.write("other-key", "fedcba9876543210fedcba9876543210");
+    let pseudo = ["--pseudonymize", "key"];
+    let mut first = vec!["run", "input", "--out", "p1", "-q"];
+    first.extend(pseudo);
+    wd.expect_code(&first, 0);
+    let out = wd.expect_code(
+        &["run", "input", "--out", "p2", "-q", "--previous", "p1"],
+        2,
+    );
+    assert!(stderr(&out).contains("--pseudonymize"), "{}", stderr(&out));
+    let mut second = vec!["run", "input", "--out", "p2", "-q", "--previous", "p1"];
+    second.extend(pseudo);
+    wd.expect_code(&second, 0);
+    let ledger = wd.read("p2/ledger.csv");
+    let rows = ledger.lines().count() - 1;
+    assert!(rows > 0);
+    assert_eq!(ledger.matches(",still_out,").count(), rows, "{ledger}");
+    // Under another key no token matches: every case is new and every old one closed as
+    // no longer in the population (tokens of another key name no one).
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "p3",
+            "-q",
+            "--previous",
+            "p1",
+            "--pseudonymize",
+            "other-key",
+        ],
+        0,
+    );
+    assert_eq!(wd.read("p3/ledger.csv").matches(",new,").count(), rows);
+}
