@@ -49,10 +49,13 @@ use crate::timer::Timer;
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     let out = prepare_out(config)?;
-    let previous = read_previous(config, &out)?;
+    let mut timer = Timer::new(config.verbose > 0);
+    let previous = match config.previous {
+        Some(_) => timer.stage("previous", || read_previous(config, &out))?,
+        None => None,
+    };
     with_threads(config, || {
         let progress = Progress::new(config.quiet);
-        let mut timer = Timer::new(config.verbose > 0);
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
             cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)

@@ -375,13 +375,14 @@ impl<'a> World<'a> {
                         .flatten()
                 })
                 .flatten();
-            if lagging.is_some() {
+            if lagging.is_some() && counted {
                 s.errors
                     .row(&["population", &id, &id, "population_name_lag"])?;
                 self.report.errors += 1;
             }
             let mut kin = Kin::of(h, &ids, k);
             kin.name_lags = lagging.is_some();
+            kin.counted = counted;
             let sex = if member.male { "男" } else { "女" };
             let birth = member.birth.to_string();
             let written_id = if member.legacy {
@@ -404,13 +405,13 @@ impl<'a> World<'a> {
             if h.poor {
                 let division = format!("{residence}001");
                 let mut name = member.name.clone();
-                if lagging.is_some() && in_cohort {
+                if lagging.is_some() && counted {
                     s.conflicts.row(&[&id, "poverty", "name"])?;
                 }
                 if in_cohort && !gap && self.rng.chance(self.options.rates.poverty_name_conflict) {
                     if let Some(variant) = names::homophone_variant(&mut self.rng, &name) {
                         name = variant;
-                        if lagging.is_none() {
+                        if lagging.is_none() && counted {
                             s.conflicts.row(&[&id, "poverty", "name"])?;
                         }
                     }

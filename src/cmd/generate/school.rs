@@ -24,6 +24,8 @@ pub(super) struct Kin {
     parents: Vec<String>,
     siblings: Vec<String>,
     pub(super) name_lags: bool,
+    /// In tonight's cohort: its errors and conflicts go into the truth.
+    pub(super) counted: bool,
 }
 
 impl Kin {
@@ -44,12 +46,14 @@ impl Kin {
                 parents: Vec::new(),
                 siblings: Vec::new(),
                 name_lags: false,
+                counted: true,
             };
         }
         Kin {
             parents: pick(&|m| matches!(m.relation, "户主" | "配偶")),
             siblings: pick(&|m| is_child(m) && m.birth != me.birth),
             name_lags: false,
+            counted: true,
         }
     }
 }
@@ -96,8 +100,10 @@ impl World<'_> {
             let until = self.options.as_of.add_days(if valid { 365 } else { -60 });
             let reason = self.rng.pick_word(&["缓学", "免学"]);
             s.exemptions.row(&[id, reason, &until.to_string()])?;
-            s.exemption_truth
-                .row(&[id, if valid { "true" } else { "false" }])?;
+            if counted {
+                s.exemption_truth
+                    .row(&[id, if valid { "true" } else { "false" }])?;
+            }
             self.report.exemptions += 1;
             if !valid && counted {
                 s.dropouts.row(&[id, poor, "exemption_expired"])?;
@@ -209,6 +215,7 @@ impl World<'_> {
         };
         let mut injected = None;
         let lags = matches!(record, Record::Main(kin) if kin.name_lags);
+        let counted = !matches!(record, Record::Main(kin) if !kin.counted);
         if let Record::Main(kin) = record {
             fields.parents.clone_from(&kin.parents);
             fields.siblings.clone_from(&kin.siblings);
@@ -233,7 +240,15 @@ impl World<'_> {
                 _ => format!("G{id}"),
             },
         };
-        if let Some(kind) = injected {
+        // A record under someone else's ID conflicts with that person whoever the child
+        // is; every other error is truth only for a child in tonight's cohort.
+        if let Some(kind) = injected
+            && kind.conflicting_field() == Some("id_owner")
+            && !counted
+        {
+            s.conflicts.row(&[&fields.id, "students", "id_owner"])?;
+        }
+        if let Some(kind) = injected.filter(|_| counted) {
             s.errors.row(&["students", &no, id, kind.key()])?;
             self.report.errors += 1;
             match kind.conflicting_field() {
@@ -243,7 +258,7 @@ impl World<'_> {
                 None => {}
             }
         }
-        if lags {
+        if lags && counted {
             s.conflicts.row(&[id, "students", "name"])?;
         }
         let school_county = if self.rng.chance(0.9) {
