@@ -3,6 +3,7 @@
 //! history.csv, and the staff's columns from the worked ledgers — the run's own
 //! ledger.csv and ledger.xlsx as edited in place, and any `--worked` file.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::DataFrame;
@@ -200,6 +201,7 @@ impl Previous {
                 .map(|v| clean_cell(v).to_ascii_uppercase())
                 .unwrap_or_default()
         };
+        let mut taken: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
         for (_, cells) in &sheet.rows {
             let case = by_case
                 .get(cell(cells, case_col).as_str())
@@ -213,18 +215,28 @@ impl Previous {
                 continue;
             };
             present[case] = true;
-            let notes = &mut self.notes[case];
-            notes.resize(self.staff_columns.len(), String::new());
             for &(c, index) in &staff {
                 let value = cells.get(c).map_or("", |v| v.trim());
-                if value.is_empty() {
-                    continue;
+                if !value.is_empty() {
+                    taken
+                        .entry((case, index))
+                        .or_default()
+                        .insert(value.to_string());
                 }
-                if !notes[index].is_empty() && notes[index] != value {
-                    self.conflicting_notes += 1;
-                }
-                notes[index] = value.to_string();
             }
+        }
+        // Rows of one case that disagree (a row copied and edited) keep every value, in
+        // order of the values, so that re-sorting the sheet changes nothing; a later file
+        // replaces an earlier one's value.
+        for ((case, index), values) in taken {
+            let several = values.len() > 1;
+            let value = values.into_iter().collect::<Vec<_>>().join(" | ");
+            let notes = &mut self.notes[case];
+            notes.resize(self.staff_columns.len(), String::new());
+            if several || (!notes[index].is_empty() && notes[index] != value) {
+                self.conflicting_notes += 1;
+            }
+            notes[index] = value;
         }
     }
 }

@@ -83,3 +83,59 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
     );
     assert_eq!(wd.read("p3/ledger.csv").matches(",new,").count(), rows);
 }
+
+#[test]
+fn a_worked_ledger_gives_the_same_night_in_any_row_order_and_keeps_disagreeing_notes() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    let ledger = wd.read("night-1/ledger.csv");
+    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
+    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
+    let cases: Vec<String> = ledger
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
+        .collect();
+    // A copied row edited: two notes for the first case.
+    let rows = [
+        format!("{},甲", cases[0]),
+        format!("{},乙", cases[0]),
+        format!("{},丙", cases[1]),
+    ];
+    wd.write("a.csv", format!("case_id,劝返措施\n{}\n", rows.join("\n")));
+    let reversed: Vec<&String> = rows.iter().rev().collect();
+    let reversed: Vec<&str> = reversed.iter().map(|r| r.as_str()).collect();
+    wd.write(
+        "b.csv",
+        format!("case_id,劝返措施\n{}\n", reversed.join("\n")),
+    );
+    for (worked, out) in [("a.csv", "night-2a"), ("b.csv", "night-2b")] {
+        wd.expect_code(
+            &[
+                "run",
+                "input",
+                "--out",
+                out,
+                "-q",
+                "--previous",
+                "night-1",
+                "--worked",
+                worked,
+            ],
+            0,
+        );
+    }
+    let (a, b) = (
+        wd.read("night-2a/ledger.csv"),
+        wd.read("night-2b/ledger.csv"),
+    );
+    assert_eq!(a, b);
+    assert!(a.contains(",乙 | 甲") && a.contains(",丙"), "{a}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&wd.read("night-2a/summary.json")).unwrap();
+    assert_eq!(summary["history"]["conflicting_notes"], 1);
+    assert_eq!(
+        summary["history"]["cases_missing_from_worked"],
+        cases.len() as u64 - 2
+    );
+}
