@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap;
 
-use super::worked::{Sheet, clean_cell, clean_header, read_sheets};
+use super::worked::{Sheet, clean_cell, read_sheets};
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 use crate::normalize::date::Date;
@@ -331,33 +331,22 @@ fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>>
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
-    let header: Vec<String> = clean_header(
-        &reader
-            .headers()
-            .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
-            .iter()
-            .map(String::from)
-            .collect::<Vec<_>>(),
-    );
-    let index: Vec<Option<usize>> = columns
-        .iter()
-        .map(|c| header.iter().position(|h| h == c))
-        .collect();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-        rows.push(
+    for sheet in read_sheets(path, &|h| h.iter().any(|c| c == "as_of"))? {
+        let index: Vec<Option<usize>> = columns
+            .iter()
+            .map(|c| sheet.header.iter().position(|h| h == c))
+            .collect();
+        rows.extend(sheet.rows.iter().map(|(_, cells)| {
             index
                 .iter()
                 .zip(columns)
                 .map(|(i, c)| {
-                    let value = i.and_then(|i| record.get(i)).unwrap_or("");
+                    let value = i.and_then(|i| cells.get(i)).map_or("", |v| clean_cell(v));
                     crate::vocab::canonical_word(c, value).to_string()
                 })
-                .collect(),
-        );
+                .collect::<Vec<String>>()
+        }));
     }
     Ok(rows)
 }

@@ -62,7 +62,7 @@ pub fn read_sheets(
 
 /// Header cells trimmed, byte-order mark and Excel's text-marking quote removed, sanku's
 /// Chinese column names in English.
-pub fn clean_header(cells: &[String]) -> Vec<String> {
+fn clean_header(cells: &[String]) -> Vec<String> {
     cells
         .iter()
         .map(|c| crate::vocab::canonical_column(clean_cell(c)).to_string())
