@@ -351,3 +351,76 @@ fn check_night(
         }
     }
 }
+
+#[test]
+fn a_later_night_with_errors_scores_as_well_as_the_first() {
+    let wd = Workdir::new();
+    for night in ["1", "2"] {
+        wd.expect_code(
+            &[
+                "generate",
+                "--population",
+                "30000",
+                "--seed",
+                "4",
+                "--as-of",
+                "2026-08-30",
+                "--night",
+                night,
+                "--error-scale",
+                "3",
+                "--out",
+                &format!("reg-{night}"),
+                "-q",
+            ],
+            0,
+        );
+    }
+    wd.expect_code(&["run", "reg-1", "--out", "run-1", "-q"], 0);
+    wd.expect_code(
+        &[
+            "run",
+            "reg-2",
+            "--out",
+            "run-2",
+            "--previous",
+            "run-1",
+            "-q",
+        ],
+        0,
+    );
+    // Children who aged out keep their records, some with broken IDs: listed in the truth
+    // as scored neither way, so that the checks score the night as they do the first.
+    let truth = wd.read("reg-2/truth/registry_only.csv");
+    assert!(truth.contains(",left_cohort"), "{truth}");
+    let score = |night: &str| -> serde_json::Value {
+        wd.expect_code(
+            &[
+                "evaluate",
+                "--truth",
+                &format!("reg-{night}/truth"),
+                &format!("run-{night}"),
+            ],
+            0,
+        );
+        serde_json::from_str(&wd.read(&format!("run-{night}/evaluation.json"))).unwrap()
+    };
+    let (first, second) = (score("1"), score("2"));
+    let of = |e: &serde_json::Value, set: &str, measure: &str| -> f64 {
+        let s = if set == "flagged" {
+            &e[set]
+        } else {
+            &e["checks"][set]
+        };
+        s[measure].as_f64().unwrap()
+    };
+    for set in ["flagged", "registry_only", "exempt", "conflicts"] {
+        for measure in ["precision", "recall"] {
+            let (a, b) = (of(&first, set, measure), of(&second, set, measure));
+            assert!(
+                b >= a.min(0.97),
+                "{set} {measure}: night 1 {a}, night 2 {b}"
+            );
+        }
+    }
+}

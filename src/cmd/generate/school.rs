@@ -288,6 +288,13 @@ impl World<'_> {
                 rows.push((status, school_county, grade, school_no));
             }
         }
+        // The record of a child who has left tonight's cohort is weighed against no one:
+        // with a broken ID it stands alone in the register unless the ID can be repaired
+        // to its owner's, so either answer is right (`evaluate` scores it neither way).
+        let usable = crate::normalize::id::parse_id(&fields.id).is_ok_and(|i| i.class.is_usable());
+        if !counted && !usable {
+            s.registry_only.row(&[&no, "left_cohort"])?;
+        }
         let sex = if fields.male { "男" } else { "女" };
         let birth = fields.birth.to_string();
         for (status, school_county, grade, school_no) in &rows {
