@@ -48,15 +48,67 @@ struct Shown {
     division: String,
 }
 
-/// One run's classes by child ID.
-struct RunClasses {
-    classes: FxHashMap<String, Class>,
-    shown: BTreeMap<String, Shown>,
+/// A child's ID number as a number, so that the millions of children of two runs are held
+/// and compared without a string each; any other key (a pseudonymised run's tokens) is
+/// numbered as first met.
+#[derive(Default)]
+struct Keys {
+    others: FxHashMap<String, u128>,
+    texts: Vec<String>,
 }
 
-fn read_run(run: &Path) -> anyhow::Result<RunClasses> {
+/// Marks a key numbered as met rather than read from an ID number.
+const OTHER: u128 = 1 << 127;
+
+impl Keys {
+    fn key(&mut self, text: &str) -> u128 {
+        let b = text.as_bytes();
+        if b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit) {
+            let check = match b[17] {
+                d @ b'0'..=b'9' => u128::from(d - b'0'),
+                b'X' => 10,
+                _ => return self.other(text),
+            };
+            return b[..17]
+                .iter()
+                .fold(0u128, |n, d| n * 10 + u128::from(d - b'0'))
+                * 11
+                + check;
+        }
+        self.other(text)
+    }
+
+    fn other(&mut self, text: &str) -> u128 {
+        if let Some(&k) = self.others.get(text) {
+            return k;
+        }
+        let k = OTHER | self.texts.len() as u128;
+        self.texts.push(text.to_string());
+        self.others.insert(text.to_string(), k);
+        k
+    }
+
+    fn text(&self, key: u128) -> String {
+        if key & OTHER != 0 {
+            return self.texts[(key & !OTHER) as usize].clone();
+        }
+        let check = match key % 11 {
+            10 => 'X',
+            d => char::from(b'0' + d as u8),
+        };
+        format!("{:017}{check}", key / 11)
+    }
+}
+
+/// One run's classes by child.
+struct RunClasses {
+    classes: FxHashMap<u128, Class>,
+    shown: FxHashMap<u128, Shown>,
+}
+
+fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
     let mut classes = FxHashMap::default();
-    let mut shown = BTreeMap::new();
+    let mut shown = FxHashMap::default();
     let links = read_columns_where(
         &run.join(files::LINKS_PARQUET),
         Some(&["source", "population_id"]),
@@ -64,6 +116,7 @@ fn read_run(run: &Path) -> anyhow::Result<RunClasses> {
     )?;
     let sources = links.column("source")?.str()?;
     let children = links.column("population_id")?.str()?;
+    classes.reserve(links.height());
     for (source, child) in sources.iter().zip(children.iter()) {
         let (Some(source), Some(child)) = (source, child) else {
             continue;
@@ -74,7 +127,7 @@ fn read_run(run: &Path) -> anyhow::Result<RunClasses> {
             _ => continue,
         };
         // An exemption outranks an enrolment for the same child.
-        let entry = classes.entry(child.to_string()).or_insert(Class::Enrolled);
+        let entry = classes.entry(keys.key(child)).or_insert(Class::Enrolled);
         if class == Class::Exempt {
             *entry = Class::Exempt;
         }
@@ -85,8 +138,9 @@ fn read_run(run: &Path) -> anyhow::Result<RunClasses> {
     )?;
     for row in ledger {
         let [id, name, division, reason]: [String; 4] = row.try_into().expect("four columns");
-        classes.insert(id.clone(), Class::Flagged(reason));
-        shown.insert(id, Shown { name, division });
+        let key = keys.key(&id);
+        classes.insert(key, Class::Flagged(reason));
+        shown.insert(key, Shown { name, division });
     }
     Ok(RunClasses { classes, shown })
 }
@@ -100,9 +154,9 @@ struct Change {
 }
 
 /// The children whose class differs between runs `a` and `b`, by ID.
-fn changes(a: &RunClasses, b: &RunClasses) -> Vec<Change> {
-    let change = |id: &String, before: Class, after: Class| Change {
-        id: id.clone(),
+fn changes(a: &RunClasses, b: &RunClasses, keys: &Keys) -> Vec<Change> {
+    let change = |id: &u128, before: Class, after: Class| Change {
+        id: keys.text(*id),
         shown: b
             .shown
             .get(id)
@@ -142,8 +196,9 @@ fn cell(text: &str) -> String {
 /// The diff as CSV: one row per changed child, or (`by_county`) one row per county with
 /// the flagged counts before and after and the moves. Also returns a one-line summary.
 pub fn diff(a: &Path, b: &Path, by_county: bool) -> anyhow::Result<(String, String)> {
-    let (run_a, run_b) = (read_run(a)?, read_run(b)?);
-    let changed = changes(&run_a, &run_b);
+    let mut keys = Keys::default();
+    let (run_a, run_b) = (read_run(a, &mut keys)?, read_run(b, &mut keys)?);
+    let changed = changes(&run_a, &run_b, &keys);
     let flagged = |r: &RunClasses| r.classes.values().filter(|c| c.is_flagged()).count();
     let newly = changed
         .iter()
@@ -170,7 +225,7 @@ pub fn diff(a: &Path, b: &Path, by_county: bool) -> anyhow::Result<(String, Stri
             reason: usize,
         }
         let mut counties: BTreeMap<String, County> = BTreeMap::new();
-        let county_of = |r: &RunClasses, id: &str| {
+        let county_of = |r: &RunClasses, id: &u128| {
             r.shown
                 .get(id)
                 .map(|s| s.division.get(..6).unwrap_or(&s.division).to_string())

@@ -79,3 +79,40 @@ fn a_folder_that_is_not_a_run_is_bad_input() {
     wd.expect_code(&["run", "input", "--out", "a", "-q"], 0);
     wd.expect_code(&["diff", "a", "input"], 2);
 }
+
+#[test]
+fn pseudonymised_runs_diff_as_plain_ones_do_token_for_id() {
+    let wd = Workdir::new();
+    let data = fixtures().join("synthetic-small");
+    let data = data.to_str().unwrap();
+    wd.write("key", "0123456789abcdef0123456789abcdef");
+    for (out, extra) in [
+        ("a", vec![]),
+        ("b", vec!["--accept", "22", "--review", "15"]),
+        ("pa", vec!["--pseudonymize", "key"]),
+        (
+            "pb",
+            vec!["--accept", "22", "--review", "15", "--pseudonymize", "key"],
+        ),
+    ] {
+        let mut args = vec!["run", data, "--out", out, "-q"];
+        args.extend(extra);
+        wd.expect_code(&args, 0);
+    }
+    let (plain, pseudo) = (
+        wd.expect_code(&["diff", "a", "b"], 0),
+        wd.expect_code(&["diff", "pa", "pb"], 0),
+    );
+    assert_eq!(plain.stderr, pseudo.stderr, "the same counts");
+    let classes = |out: &std::process::Output| -> Vec<String> {
+        let mut rows: Vec<String> = stdout(out)
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplitn(3, ',').take(2).collect::<Vec<_>>().join(","))
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(classes(&plain), classes(&pseudo));
+    assert!(stdout(&pseudo).lines().skip(1).all(|l| l.starts_with('P')));
+}
