@@ -181,6 +181,14 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
         &output::ledger::column_names(),
         &output::cases::TREND_COLUMNS,
     )?;
+    if previous.as_of > config.as_of {
+        return Err(error::bad_input(format!(
+            "--previous {} is of {}, after this run's as-of date {}; give an earlier night",
+            dir.display(),
+            previous.as_of,
+            config.as_of
+        )));
+    }
     if previous.pseudonymized && out.pseudonymizer.is_none() {
         return Err(error::bad_input(format!(
             "--previous {}: a pseudonymised run; carry it on with --pseudonymize and the same key",

@@ -28,6 +28,10 @@ fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
             vec!["--previous", "night-1", "--worked", "plain.csv"],
             "case_id",
         ),
+        (
+            vec!["--previous", "night-1", "--as-of", "2020-09-01"],
+            "after this run",
+        ),
     ];
     wd.write("bad.xlsx", "not a workbook");
     wd.write("plain.csv", "姓名,备注\n张三,无\n");
