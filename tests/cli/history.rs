@@ -86,6 +86,23 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
         0,
     );
     assert_eq!(wd.read("p3/ledger.csv").matches(",new,").count(), rows);
+    // The closed cases are named by the tokens they had, not tokens of tokens.
+    let ids = |file: &str| -> Vec<String> {
+        let mut ids: Vec<String> = wd
+            .read(file)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .find(|c| c.starts_with('P') && c.len() == 33)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("p3/closed.csv"), ids("p1/ledger.csv"));
 }
 
 #[test]
