@@ -113,7 +113,7 @@ pub struct History {
     pub by_county: FxHashMap<String, ChangeCounts>,
     /// `None` without `--previous`.
     pub facts: Option<HistoryFacts>,
-    /// The previous history.csv's rows, in its column order (see `output::history`).
+    /// The previous history.csv's rows, in the order of `output::cases::TREND_COLUMNS`.
     pub trend: Vec<Vec<String>>,
 }
 
