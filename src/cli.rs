@@ -149,8 +149,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "BITS")]
     pub review: Option<f64>,
 
-    /// The previous night's run directory: each flagged child keeps its case number, date
-    /// first flagged and the staff's columns; cases no longer flagged go to closed.csv.
+    /// The previous night's run directory, or the folder of the nightly runs (the latest
+    /// before tonight is taken): each flagged child keeps its case number, date first
+    /// flagged and the staff's columns; cases no longer flagged go to closed.csv.
     #[arg(long, value_name = "PREV_RUN_DIR")]
     pub previous: Option<PathBuf>,
 

@@ -166,15 +166,21 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
 /// Reads the previous run (`--previous`) before any work, so that a wrong one stops the
 /// run at once. A pseudonymised previous run is read only with the same kind of run.
 fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::Previous>> {
-    let Some(dir) = &config.previous else {
+    let Some(given) = &config.previous else {
         return Ok(None);
     };
-    if std::fs::canonicalize(dir).ok() == std::fs::canonicalize(&config.out).ok() {
+    if std::fs::canonicalize(given).ok() == std::fs::canonicalize(&config.out).ok() {
         return Err(error::bad_input(format!(
             "--previous {} is also --out; give each night its own run directory",
-            dir.display()
+            given.display()
         )));
     }
+    // A folder of nightly runs: the latest before tonight, other than --out.
+    let dir = &if given.is_dir() && !given.join(schema::files::MANIFEST_JSON).is_file() {
+        history::previous::latest_run(given, config.as_of, &config.out)?
+    } else {
+        given.clone()
+    };
     let previous = history::Previous::read(
         dir,
         &config.worked,

@@ -241,6 +241,41 @@ impl Previous {
     }
 }
 
+/// The run directory to carry on when `--previous` names the folder of the nightly runs
+/// rather than one run: the one of the latest as-of date before `as_of` (by name among
+/// equals), other than `out`. None there is bad input: on the first night, leave out
+/// `--previous`.
+pub fn latest_run(parent: &Path, as_of: Date, out: &Path) -> anyhow::Result<PathBuf> {
+    let shown = parent.display();
+    let out = std::fs::canonicalize(out).ok();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(parent)
+        .map_err(|e| bad_input(format!("--previous {shown}: cannot read: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && p.join(files::MANIFEST_JSON).is_file())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .filter(|p| out.is_none() || std::fs::canonicalize(p).ok() != out)
+        .collect();
+    entries.sort();
+    let mut best: Option<(Date, PathBuf)> = None;
+    for path in entries {
+        if let Ok((date, _)) = read_manifest(&path)
+            && date < as_of
+            && best.as_ref().is_none_or(|(d, _)| date >= *d)
+        {
+            best = Some((date, path));
+        }
+    }
+    best.map(|(_, p)| p).ok_or_else(|| {
+        bad_input(format!(
+            "--previous {shown}: neither a run directory nor a folder holding one from before {as_of}; \
+             on the first night leave out --previous"
+        ))
+    })
+}
+
 /// The as-of date of a run directory's manifest.json, and whether the run was
 /// pseudonymised.
 fn read_manifest(dir: &Path) -> anyhow::Result<(Date, bool)> {

@@ -14,7 +14,7 @@ fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
     let cases = [
         (vec!["--worked", "notes.xlsx"], "--worked needs --previous"),
         (vec!["--previous", "nowhere"], "nowhere"),
-        (vec!["--previous", "input"], "manifest.json"),
+        (vec!["--previous", "input"], "neither a run directory"),
         (vec!["--previous", "night-2"], "also --out"),
         (
             vec!["--previous", "night-1", "--worked", "missing.csv"],
@@ -159,4 +159,53 @@ fn a_worked_ledger_gives_the_same_night_in_any_row_order_and_keeps_disagreeing_n
         summary["history"]["cases_missing_from_worked"],
         cases.len() as u64 - 2
     );
+}
+
+#[test]
+fn a_folder_of_nightly_runs_carries_on_the_latest_before_tonight() {
+    let wd = Workdir::with_fixture("demo");
+    let night = |as_of: &str, extra: &[&str]| {
+        let mut args = vec!["run", "input", "--as-of", as_of, "-q"];
+        args.extend(extra);
+        wd.expect_code(&args, 0)
+    };
+    night("2026-09-01", &["--out", "runs/2026-09-01"]);
+    night("2026-09-03", &["--out", "runs/2026-09-03"]);
+    // The night of 09-02 failed and left nothing; 09-04 carries on from 09-03.
+    night(
+        "2026-09-04",
+        &["--out", "runs/2026-09-04", "--previous", "runs"],
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&wd.read("runs/2026-09-04/summary.json")).unwrap();
+    assert_eq!(summary["history"]["previous_as_of"], "2026-09-03");
+    assert!(
+        summary["history"]["previous_run"]
+            .as_str()
+            .unwrap()
+            .ends_with("2026-09-03")
+    );
+    // A rerun of 09-03 carries on from 09-01, never from itself or a later night.
+    night(
+        "2026-09-03",
+        &["--out", "runs/2026-09-03", "--previous", "runs"],
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&wd.read("runs/2026-09-03/summary.json")).unwrap();
+    assert_eq!(summary["history"]["previous_as_of"], "2026-09-01");
+    // The first night has nothing to carry on.
+    std::fs::create_dir_all(wd.path("empty")).unwrap();
+    let out = wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "first",
+            "-q",
+            "--previous",
+            "empty",
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("first night"), "{}", stderr(&out));
 }
