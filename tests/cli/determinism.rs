@@ -40,9 +40,12 @@ fn runs_on_one_and_two_threads(fixture: &str) -> Workdir {
 
 /// Outputs that must not move when input rows do: all but rejects.csv and
 /// checks/exemptions_unmatched.csv, whose line numbers move with the rows.
-const ORDER_FREE: [&str; 14] = [
+const ORDER_FREE: [&str; 17] = [
     "ledger.csv",
     "ledger.xlsx",
+    "closed.csv",
+    "closed.xlsx",
+    "history.csv",
     "report.html",
     CHECK_FILES[0],
     CHECK_FILES[1],
@@ -205,4 +208,63 @@ fn rows_tied_on_every_key_but_one_keep_their_order_when_shuffled() {
     wd.write("input/students.csv", reverse_rows(&students));
     wd.expect_code(&["run", "input", "--out", "b", "--quiet"], 0);
     assert_same_outputs(&wd, "a", "b", &ORDER_FREE, "after shuffling tied rows");
+}
+
+#[test]
+fn a_night_carried_on_is_the_same_on_any_thread_count_and_row_order() {
+    let wd = Workdir::with_fixture("nights/night-2");
+    let first = crate::workdir::fixtures().join("nights/night-1");
+    wd.expect_code(
+        &["run", first.to_str().unwrap(), "--out", "night-1", "-q"],
+        0,
+    );
+    for threads in ["1", "2"] {
+        wd.expect_code(
+            &[
+                "run",
+                "input",
+                "--out",
+                &format!("t{threads}"),
+                "--threads",
+                threads,
+                "--previous",
+                "night-1",
+                "-q",
+            ],
+            0,
+        );
+    }
+    assert_same_outputs(&wd, "t1", "t2", &ORDER_FREE, "between 1 and 2 threads");
+    // Rows reversed, bytes as they are (GB18030 never puts a line end inside a character).
+    for file in ["population.csv", "students.csv", "poverty.csv"] {
+        let bytes = fs::read(wd.path(&format!("input/{file}"))).unwrap();
+        let mut lines: Vec<&[u8]> = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines[1..].reverse();
+        let mut text = lines.join(&b'\n');
+        text.push(b'\n');
+        wd.write(&format!("input/{file}"), text);
+    }
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "shuffled",
+            "--previous",
+            "night-1",
+            "-q",
+        ],
+        0,
+    );
+    assert_same_outputs(
+        &wd,
+        "t1",
+        "shuffled",
+        &ORDER_FREE,
+        "with input rows reversed",
+    );
+    assert!(wd.read("t1/closed.csv").lines().count() > 1, "cases closed");
 }
