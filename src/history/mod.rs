@@ -214,6 +214,7 @@ pub fn track(
     }
     let unseen: Vec<usize> = (0..prev.cases.len()).filter(|&i| !seen[i]).collect();
     history.closed = close(prev, &unseen, cohort, registers, links, ledger, key);
+    point_to_new_cases(&mut history.closed, ledger);
     if carry_notes {
         for closed in &mut history.closed {
             closed.notes = prev.notes_of(closed.previous);
@@ -249,6 +250,32 @@ pub fn track(
         history.facts = Some(facts);
     }
     history
+}
+
+/// A case closed because its ID number is in no population row may be the same child
+/// under a corrected ID number: when exactly one new case tonight has the same name, birth
+/// date and sex, its detail names that case (`new_case C…`) for staff to check. Never
+/// merged: the ID number is the identity.
+fn point_to_new_cases(closed: &mut [ClosedCase], ledger: &Ledger) {
+    let mut new: FxHashMap<(&str, String, &str), Option<&str>> = FxHashMap::default();
+    for row in ledger.rows.iter().filter(|r| r.case.change == Change::New) {
+        new.entry((row.name.as_str(), row.birth_date.to_string(), row.sex))
+            .and_modify(|c| *c = None)
+            .or_insert(Some(row.case.case_id.as_str()));
+    }
+    for c in closed
+        .iter_mut()
+        .filter(|c| c.closure == Closure::NoLongerInPopulation && !c.case.name.is_empty())
+    {
+        let key = (
+            c.case.name.as_str(),
+            c.case.birth_date.clone(),
+            c.case.sex.as_str(),
+        );
+        if let Some(Some(case_id)) = new.get(&key) {
+            c.detail = format!("new_case {case_id}");
+        }
+    }
 }
 
 /// A new case number: `C`, the as-of date, a six-digit sequence number.

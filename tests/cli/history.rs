@@ -209,3 +209,53 @@ fn a_folder_of_nightly_runs_carries_on_the_latest_before_tonight() {
     );
     assert!(stderr(&out).contains("first night"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under_a_corrected_id() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    // 冯雪's ID number is corrected in the population register (another order code).
+    let old = "530102201403011824";
+    let first17 = "53010220140301192";
+    let new = format!(
+        "{first17}{}",
+        sanku::normalize::id::check_char(first17.as_bytes()) as char
+    );
+    let population = wd.read_gb18030("input/population.csv");
+    assert!(population.contains(old));
+    wd.write(
+        "input/population.csv",
+        encoding_rs::GB18030
+            .encode(&population.replace(old, &new))
+            .0,
+    );
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "night-2",
+            "-q",
+            "--previous",
+            "night-1",
+        ],
+        0,
+    );
+    let ledger = wd.read("night-2/ledger.csv");
+    let row = ledger
+        .lines()
+        .find(|l| l.starts_with(&new))
+        .expect("flagged under the new ID");
+    let case = row.split(',').find(|c| c.starts_with("C2026")).unwrap();
+    assert!(row.contains(",new,"), "{row}");
+    let closed = wd.read("night-2/closed.csv");
+    let closed_row = closed
+        .lines()
+        .find(|l| l.contains(old))
+        .expect("the old case closed");
+    assert!(
+        closed_row.contains(",no_longer_in_population,")
+            && closed_row.contains(&format!("new_case {case}")),
+        "{closed_row}"
+    );
+}
