@@ -155,9 +155,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "PREV_RUN_DIR")]
     pub previous: Option<PathBuf>,
 
-    /// A ledger worked by staff (.xlsx or .csv, as saved by Excel or WPS), whose added
-    /// columns are carried by case; repeat for several. The previous run's own ledger.xlsx
-    /// and ledger.csv are read too.
+    /// A ledger worked by staff (.xlsx or .csv, as saved by Excel or WPS), a folder of
+    /// them or a quoted pattern, whose added columns are carried by case; repeatable. The
+    /// previous run's own ledger.xlsx and ledger.csv are read too.
     #[arg(long, value_name = "FILE")]
     pub worked: Vec<PathBuf>,
 

@@ -213,6 +213,8 @@ pub mod files {
     pub const CLOSED_CSV: &str = "closed.csv";
     pub const CLOSED_XLSX: &str = "closed.xlsx";
     pub const HISTORY_CSV: &str = "history.csv";
+    /// The folder of a run directory where staff put the ledgers they worked.
+    pub const RETURNED_DIR: &str = "returned";
     pub const LINKS_PARQUET: &str = "links.parquet";
     pub const SUMMARY_CSV: &str = "summary.csv";
     pub const SUMMARY_JSON: &str = "summary.json";

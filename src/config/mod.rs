@@ -74,7 +74,10 @@ impl Config {
             config.lang = lang(args.lang.as_deref(), "--lang")?;
         }
         config.previous.clone_from(&args.previous);
-        config.worked.clone_from(&args.worked);
+        // Ledgers handed back: files, a folder of them, or a quoted pattern.
+        if !args.worked.is_empty() {
+            config.worked = expand_all(&"--worked", args.worked.iter().cloned())?;
+        }
         Ok(config)
     }
 
@@ -155,9 +158,9 @@ impl Config {
             };
             let configured = section.as_ref().and_then(|s| s.file.as_ref());
             let files = match (explicit.is_empty(), configured) {
-                (false, _) => expand_all(kind, explicit.iter().cloned())?,
+                (false, _) => expand_all(&kind, explicit.iter().cloned())?,
                 (true, Some(paths)) => {
-                    expand_all(kind, paths.paths().iter().map(|p| config_dir.join(p)))?
+                    expand_all(&kind, paths.paths().iter().map(|p| config_dir.join(p)))?
                 }
                 (true, None) => match &args.dir {
                     Some(dir) => find_source(dir, kind)?,
@@ -496,7 +499,7 @@ fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     match found.as_slice() {
         [] => Ok(Vec::new()),
-        [one] => expand_all(kind, std::iter::once(one.clone())),
+        [one] => expand_all(&kind, std::iter::once(one.clone())),
         many => Err(bad_input(format!(
             "{} has several {kind} files ({}); name one with --{kind}",
             dir.display(),
@@ -512,7 +515,7 @@ fn find_source(dir: &Path, kind: SourceKind) -> anyhow::Result<Vec<PathBuf>> {
 /// folder (its register files: hidden files and Excel's `~$` lock files left out) or a
 /// pattern (`人口/*.csv`). A path that names nothing is an error.
 fn expand_all(
-    kind: SourceKind,
+    kind: &dyn std::fmt::Display,
     paths: impl Iterator<Item = PathBuf>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
@@ -566,17 +569,5 @@ fn expand_all(
 
 /// A file a register folder holds: a known extension, not hidden, not a lock file.
 fn is_register_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    path.is_file()
-        && !name.starts_with('.')
-        && !name.starts_with("~$")
-        && EXTENSIONS.contains(&extension.as_str())
+    crate::load::is_table_file(path, &EXTENSIONS)
 }

@@ -121,6 +121,7 @@ impl Previous {
             .map(|f| dir.join(f))
             .filter(|p| p.is_file())
             .collect();
+        views.extend(returned_files(&dir.join(files::RETURNED_DIR))?);
         views.extend(worked.iter().cloned());
         let mut present = vec![false; previous.cases.len()];
         for path in &views {
@@ -300,6 +301,22 @@ fn read_manifest(dir: &Path) -> anyhow::Result<(Date, bool)> {
         .and_then(Date::parse)
         .ok_or_else(|| bad_input(format!("{shown}: no as-of date")))?;
     Ok((as_of, manifest["settings"]["pseudonymized"] == true))
+}
+
+/// The ledgers staff put in a run directory's `returned/` folder, by name: workbooks and
+/// CSV files, not hidden, not Excel's `~$` lock files.
+fn returned_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            crate::load::is_table_file(p, &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "tsv"])
+        })
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// A header row of a ledger: it names the case number or the ID number.

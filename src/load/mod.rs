@@ -192,3 +192,21 @@ fn display_names(files: &[PathBuf]) -> Vec<String> {
         files.iter().map(|p| p.display().to_string()).collect()
     }
 }
+
+/// Whether `path` is a file a folder of extracts holds: one of `extensions` (any case), not
+/// hidden, not the `~$` lock file Excel keeps beside an open workbook.
+pub fn is_table_file(path: &std::path::Path, extensions: &[&str]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    path.is_file()
+        && !name.starts_with('.')
+        && !name.starts_with("~$")
+        && extensions.contains(&extension.as_str())
+}

@@ -159,6 +159,15 @@ impl Drop for RunDir {
 fn check_is_run(out: &Path) -> anyhow::Result<()> {
     let mut entries =
         fs::read_dir(out).map_err(|e| bad_input(format!("--out {}: {e}", out.display())))?;
+    let returned = out.join(files::RETURNED_DIR);
+    if fs::read_dir(&returned).is_ok_and(|mut e| e.next().is_some()) {
+        return Err(bad_input(format!(
+            "--out {} holds ledgers staff handed back in {}/, which a run replacing the \
+             directory would lose; move them or choose another --out",
+            out.display(),
+            files::RETURNED_DIR
+        )));
+    }
     if entries.next().is_none() || out.join(files::MANIFEST_JSON).is_file() {
         return Ok(());
     }

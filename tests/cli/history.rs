@@ -259,3 +259,73 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
         "{closed_row}"
     );
 }
+
+#[test]
+fn ledgers_handed_back_into_the_run_directory_are_read_and_never_lost() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    let ledger = wd.read("night-1/ledger.csv");
+    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
+    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
+    let cases: Vec<String> = ledger
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
+        .collect();
+    // Two counties hand back their rows into night-1/returned/, one as GB18030 CSV, one
+    // as UTF-8 with a BOM; the lock file Excel leaves beside an open workbook is no ledger.
+    wd.write(
+        "night-1/returned/county-a.csv",
+        encoding_rs::GB18030
+            .encode(&format!("case_id,责任人\n{},李老师\n", cases[0]))
+            .0,
+    );
+    wd.write(
+        "night-1/returned/county-b.csv",
+        format!("\u{feff}case_id,责任人\n{},赵老师\n", cases[1]),
+    );
+    wd.write("night-1/returned/~$county-c.xlsx", "lock");
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "night-2",
+            "-q",
+            "--previous",
+            "night-1",
+        ],
+        0,
+    );
+    let night2 = wd.read("night-2/ledger.csv");
+    assert!(
+        night2.contains(",李老师") && night2.contains(",赵老师"),
+        "{night2}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&wd.read("night-2/summary.json")).unwrap();
+    assert_eq!(
+        summary["history"]["worked_files"].as_array().unwrap().len(),
+        2
+    );
+    // A rerun into night-1 would replace the folder whole: refused, the ledgers kept.
+    let out = wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 2);
+    assert!(stderr(&out).contains("returned"), "{}", stderr(&out));
+    assert!(wd.path("night-1/returned/county-a.csv").is_file());
+    // --worked takes a folder or files too; one holding no ledger is bad input.
+    let out = wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "night-3",
+            "-q",
+            "--previous",
+            "night-1",
+            "--worked",
+            "nothing-here",
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("nothing-here"), "{}", stderr(&out));
+}
