@@ -27,8 +27,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Score a run against the ground truth of generated registers.
     Evaluate(EvaluateArgs),
-    /// Explain why a child (ID number) or a student record (student number) was or was not
-    /// linked in a run.
+    /// Explain why a child (ID number or case number) or a student record (student number)
+    /// was or was not linked in a run.
     Explain(ExplainArgs),
     /// List the children whose class (flagged and why, exempt, enrolled) changed between
     /// two runs, as CSV on standard output; a summary line on standard error.
@@ -55,7 +55,7 @@ pub struct ExplainArgs {
     /// The run directory.
     pub run: PathBuf,
 
-    /// A child's ID number or a student number.
+    /// A child's ID number, a student number or a case number (C20261130-000012).
     pub key: String,
 }
 

@@ -19,6 +19,12 @@ use crate::schema::files;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
+    // A case number stands for its child: the case's state first, then the child's.
+    let (case, key) = match case_of(run, key.trim())? {
+        Some((line, id)) => (line, id),
+        None => (String::new(), key.to_string()),
+    };
+    let key = key.as_str();
     // Cleaned as the inputs are: 530102…x, full-width digits, spaces and hyphens.
     let cleaned = parse_id(key)
         .ok()
@@ -60,7 +66,7 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
             .and_then(|c| c.f64().ok().and_then(|s| s.get(row)))
     };
 
-    let mut out = String::new();
+    let mut out = case;
     let ledger = read_columns(
         &run.join(files::LEDGER_CSV),
         &["id_number", "reason", "poor", "record_status"],
@@ -134,6 +140,15 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         })
         .collect();
     if rows.is_empty() && link_rows.is_empty() {
+        // A closed case's child may be in nothing tonight (left the cohort, gone from
+        // the population): the case line says why.
+        if flagged.is_none() && !exempt && !out.is_empty() {
+            writeln!(
+                out,
+                "the child is in no link, candidate or ledger row tonight"
+            )?;
+            return Ok(out);
+        }
         if flagged.is_none() && !exempt {
             return Err(bad_input(format!(
                 "{}: in no link, fuzzy candidate or ledger row of this run",
@@ -191,4 +206,57 @@ fn record_kind(source: &str) -> &'static str {
     } else {
         "student record"
     }
+}
+
+/// For a case number (`C20261130-000012`): a line on the case, from the ledger or
+/// closed.csv, and its child's ID number; `None` for any other key.
+fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
+    let is_case = key.len() > 10
+        && key.starts_with('C')
+        && key[1..9].bytes().all(|b| b.is_ascii_digit())
+        && key.as_bytes()[9] == b'-'
+        && key[10..].bytes().all(|b| b.is_ascii_digit());
+    if !is_case {
+        return Ok(None);
+    }
+    let ledger = read_columns(
+        &run.join(files::LEDGER_CSV),
+        &["case_id", "id_number", "change", "first_flagged", "reason"],
+    )?;
+    if let Some(row) = ledger.iter().find(|r| r[0] == key) {
+        let line = format!(
+            "case {key}: open, flagged since {} ({}, tonight {})\n",
+            row[3], row[4], row[2]
+        );
+        return Ok(Some((line, row[1].clone())));
+    }
+    let closed = run.join(files::CLOSED_CSV);
+    if closed.is_file() {
+        let rows = read_columns(
+            &closed,
+            &[
+                "case_id",
+                "id_number",
+                "closed_reason",
+                "detail",
+                "school_code",
+                "first_flagged",
+            ],
+        )?;
+        if let Some(row) = rows.iter().find(|r| r[0] == key) {
+            let mut why = row[2].clone();
+            for extra in [&row[3], &row[4]].into_iter().filter(|v| !v.is_empty()) {
+                why += &format!(", {extra}");
+            }
+            let line = format!(
+                "case {key}: closed tonight ({why}), flagged since {}\n",
+                row[5]
+            );
+            return Ok(Some((line, row[1].clone())));
+        }
+    }
+    Err(bad_input(format!(
+        "{}: no case {key} in its ledger or closed.csv",
+        run.display()
+    )))
 }

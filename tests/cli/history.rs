@@ -258,6 +258,25 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
             && closed_row.contains(&format!("new_case {case}")),
         "{closed_row}"
     );
+    // explain takes a case number: the case, then its child.
+    let old_case = closed_row.split(',').next().unwrap();
+    let said =
+        String::from_utf8_lossy(&wd.expect_code(&["explain", "night-2", old_case], 0).stdout)
+            .into_owned();
+    assert!(
+        said.starts_with(&format!(
+            "case {old_case}: closed tonight (no_longer_in_population, new_case {case})"
+        )),
+        "{said}"
+    );
+    let said = String::from_utf8_lossy(&wd.expect_code(&["explain", "night-2", case], 0).stdout)
+        .into_owned();
+    assert!(
+        said.starts_with(&format!("case {case}: open, flagged since")),
+        "{said}"
+    );
+    assert!(said.contains("flagged in the ledger"), "{said}");
+    wd.expect_code(&["explain", "night-2", "C20990101-000001"], 2);
 }
 
 #[test]
