@@ -7,6 +7,19 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Runs the first night into `night-1/` and returns its case numbers in ledger order.
+fn first_night(wd: &Workdir) -> Vec<String> {
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    let ledger = wd.read("night-1/ledger.csv");
+    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
+    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
+    ledger
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
     let wd = Workdir::with_fixture("demo");
@@ -108,15 +121,7 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
 #[test]
 fn a_worked_ledger_gives_the_same_night_in_any_row_order_and_keeps_disagreeing_notes() {
     let wd = Workdir::with_fixture("demo");
-    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
-    let ledger = wd.read("night-1/ledger.csv");
-    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
-    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
-    let cases: Vec<String> = ledger
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
-        .collect();
+    let cases = first_night(&wd);
     // A copied row edited: two notes for the first case.
     let rows = [
         format!("{},甲", cases[0]),
@@ -282,15 +287,7 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
 #[test]
 fn ledgers_handed_back_into_the_run_directory_are_read_and_never_lost() {
     let wd = Workdir::with_fixture("demo");
-    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
-    let ledger = wd.read("night-1/ledger.csv");
-    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
-    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
-    let cases: Vec<String> = ledger
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
-        .collect();
+    let cases = first_night(&wd);
     // Two counties hand back their rows into night-1/returned/, one as GB18030 CSV, one
     // as UTF-8 with a BOM; the lock file Excel leaves beside an open workbook is no ledger.
     wd.write(
