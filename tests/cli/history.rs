@@ -7,6 +7,22 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Runs the second night into `night-2/`, carrying on `night-1/`.
+fn second_night(wd: &Workdir) {
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "night-2",
+            "-q",
+            "--previous",
+            "night-1",
+        ],
+        0,
+    );
+}
+
 /// Runs the first night into `night-1/` and returns its case numbers in ledger order.
 fn first_night(wd: &Workdir) -> Vec<String> {
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
@@ -234,18 +250,7 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
             .encode(&population.replace(old, &new))
             .0,
     );
-    wd.expect_code(
-        &[
-            "run",
-            "input",
-            "--out",
-            "night-2",
-            "-q",
-            "--previous",
-            "night-1",
-        ],
-        0,
-    );
+    second_night(&wd);
     let ledger = wd.read("night-2/ledger.csv");
     let row = ledger
         .lines()
@@ -301,18 +306,7 @@ fn ledgers_handed_back_into_the_run_directory_are_read_and_never_lost() {
         format!("\u{feff}case_id,责任人\n{},赵老师\n", cases[1]),
     );
     wd.write("night-1/returned/~$county-c.xlsx", "lock");
-    wd.expect_code(
-        &[
-            "run",
-            "input",
-            "--out",
-            "night-2",
-            "-q",
-            "--previous",
-            "night-1",
-        ],
-        0,
-    );
+    second_night(&wd);
     let night2 = wd.read("night-2/ledger.csv");
     assert!(
         night2.contains(",李老师") && night2.contains(",赵老师"),

@@ -20,6 +20,21 @@ mod words;
 /// Counties shown in the county chart (the table lists them all).
 const CHART_COUNTIES: usize = 30;
 
+/// The columns of summary.csv the report reads, in the order its rows index them.
+const SUMMARY_COLUMNS: [&str; 11] = [
+    "level",
+    "division_code",
+    "division_name",
+    "monitored",
+    "cohort",
+    "enrolled",
+    "flagged",
+    "flagged_poor",
+    "exempt",
+    "new",
+    "returned",
+];
+
 /// What the report needs besides the run's files.
 pub struct ReportContext {
     pub as_of: String,
@@ -38,22 +53,7 @@ struct Bar {
 
 /// Writes `dir/report.html`.
 pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
-    let summary = read_columns(
-        &dir.join(files::SUMMARY_CSV),
-        &[
-            "level",
-            "division_code",
-            "division_name",
-            "monitored",
-            "cohort",
-            "enrolled",
-            "flagged",
-            "flagged_poor",
-            "exempt",
-            "new",
-            "returned",
-        ],
-    )?;
+    let summary = read_columns(&dir.join(files::SUMMARY_CSV), &SUMMARY_COLUMNS)?;
     let trend = read_columns(
         &dir.join(files::HISTORY_CSV),
         &["as_of", "level", "flagged", "new", "returned", "closed"],
@@ -338,19 +338,7 @@ mod tests {
         let dir = dir.path();
         let county =
             |i: usize| format!("{:02}{:02}{:02}", 11 + i / 400, 1 + i / 20 % 20, 1 + i % 20);
-        let summary_header = [
-            "level",
-            "division_code",
-            "division_name",
-            "monitored",
-            "cohort",
-            "enrolled",
-            "flagged",
-            "flagged_poor",
-            "exempt",
-            "new",
-            "returned",
-        ];
+        let summary_header = SUMMARY_COLUMNS;
         let row = |level: &str, code: String, n: usize| -> Vec<String> {
             [
                 level.to_string(),
