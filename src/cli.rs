@@ -33,6 +33,47 @@ pub enum Command {
     /// List the children whose class (flagged and why, exempt, enrolled) changed between
     /// two runs, as CSV on standard output; a summary line on standard error.
     Diff(DiffArgs),
+    /// Finish a run again with other thresholds or m and u values, from the pairs it
+    /// compared (its rescore.state), without reading the registers: the same files as a
+    /// full run with those settings.
+    Rescore(RescoreArgs),
+}
+
+/// Options of `rescore`.
+#[derive(Debug, Args)]
+pub struct RescoreArgs {
+    /// The run directory to rescore.
+    pub run: PathBuf,
+
+    /// Match weight (bits) at or above which a fuzzy pair links (default: the run's).
+    #[arg(long, value_name = "BITS")]
+    pub accept: Option<f64>,
+
+    /// Match weight (bits) at or above which a fuzzy pair goes to review (default: the
+    /// run's).
+    #[arg(long, value_name = "BITS")]
+    pub review: Option<f64>,
+
+    /// A config file whose [linkage] section (thresholds, tie margin, candidate floor, m
+    /// and u values) replaces the run's; its other sections are not read.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output directory of the rescored run.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No closing summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// More log lines on stderr (stage timings).
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// Options of `diff`.
@@ -165,6 +206,11 @@ pub struct RunArgs {
     /// names and words). Also `[output] lang` in the config.
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+
+    /// Keep no rescore.state (the normalised registers and compared pairs `sanku rescore`
+    /// starts from). A pseudonymised run never keeps one.
+    #[arg(long)]
+    pub no_state: bool,
 }
 
 /// Options of `check`, and the inputs and output of `run`.

@@ -11,7 +11,7 @@ use crate::normalize::population::Population;
 use crate::normalize::values::PersonStatus;
 
 /// The dates that define the cohort for one as-of date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CohortWindow {
     pub cutoff: Date,
     /// Earliest birth date in the cohort.
@@ -80,9 +80,10 @@ pub struct CohortCounts {
 
 /// The school-age children, sorted by ID number (then every other field) so that the order never
 /// depends on input order.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cohort {
     pub window: CohortWindow,
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     pub children: Vec<Person>,
     /// ID numbers and statuses of the school-age rows not active (deceased, moved out,
     /// cancelled): why a child of an earlier ledger left the cohort.

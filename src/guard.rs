@@ -12,7 +12,7 @@ use crate::output::manifest::InputRecord;
 use crate::reject::Reject;
 
 /// Which guards run and their limits; each can be turned off in `[guards]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuardRule {
     /// Off with `--force`: every guard.
     pub enabled: bool,

@@ -12,6 +12,7 @@
 //! Each stage takes its own options, never the whole [`config::Config`]; see
 //! docs/architecture.md.
 
+pub(crate) mod binary;
 pub(crate) mod classify;
 pub mod cli;
 pub mod cmd;
@@ -46,6 +47,23 @@ use crate::progress::Progress;
 pub use crate::run::{Run, RunReport};
 use crate::timer::Timer;
 
+/// What the stages after linkage and the run directory take from the config. The rescore
+/// state keeps it, so that `sanku rescore` finishes a run as the run itself would have.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunSettings {
+    pub as_of: normalize::date::Date,
+    pub in_school: normalize::values::InSchool,
+    pub monitored_counties: Vec<String>,
+    pub guards: guard::GuardRule,
+    /// Not kept in the rescore state (a rescored run shares its run's): the manifest holds
+    /// the linkage settings a run directory was made with.
+    #[serde(skip)]
+    pub fuzzy: link::fuzzy::FuzzyOptions,
+    pub lang: vocab::Lang,
+    /// The manifest's record of the settings.
+    pub manifest: output::manifest::Settings,
+}
+
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
     let out = prepare_out(config)?;
@@ -54,7 +72,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         Some(_) => timer.stage("previous", || read_previous(config, &out))?,
         None => None,
     };
-    with_threads(config, || {
+    with_threads(config.threads, move || {
         let progress = Progress::new(config.quiet);
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
         let cohort = timer.stage("cohort", || {
@@ -62,83 +80,166 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         });
         guard_inputs(config, &inputs, &registers, &cohort)?;
         let spinner = progress.spinner("linking");
-        let links = timer.stage("link", || {
+        let (links, state) = timer.stage("link", || {
             link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
         });
         spinner.finish_and_clear();
-        let mut ledger = timer.stage("classify", || {
-            classify::classify(&cohort, &registers, &links, config.as_of, &config.in_school)
-        });
-        let findings = timer.stage("verify", || {
-            verify::verify(&cohort, &registers, &links, &ledger, &config.in_school)
-        });
-        let history = timer.stage("history", || {
-            let key = |id: &str| match &out.pseudonymizer {
-                Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
-                _ => id.to_string(),
-            };
-            history::track(
-                previous.as_ref(),
-                &cohort,
-                &registers,
-                &links,
-                &mut ledger,
-                &history::Tonight {
-                    as_of: config.as_of,
-                    carry_notes: out.pseudonymizer.is_none(),
-                    key: &key,
-                },
-            )
-        });
-        let summary = timer.stage("summary", || {
-            summary::summarize(
-                &cohort,
-                &ledger,
-                &findings,
-                &history,
-                &config.monitored_counties,
-            )
-        });
-        let run = Run {
+        // A pseudonymised run keeps no state: it would hold what the run leaves out.
+        let keep = config.keep_state && out.pseudonymizer.is_none();
+        let linked = Linked {
+            inputs,
             registers,
             cohort,
             links,
-            ledger,
-            findings,
-            history,
-            summary,
-            as_of: config.as_of,
+            previous,
         };
-        let total = run.summary.total();
-        let students = run.registers.students.rows.len() as u64;
-        guard::results(&config.guards, total.cohort, total.enrolled, students).into_result()?;
-        timer.stage("output", || output::write_run(out.path(), &run))?;
-        let results = RunResults::of(&run, &config.fuzzy);
-        let settings = config.settings();
-        let manifest = Manifest::new(
-            "run",
-            settings,
-            &inputs,
-            &run.registers,
-            Some(results),
-            timer.stages(),
-        );
-        output::manifest::write_manifest(out.path(), &manifest)?;
-        out.commit(Some(config))?;
-        let mut report = run.report(timer.elapsed());
-        report.missing_columns = inputs
-            .iter()
-            .flat_map(|i| i.missing_fields.iter().map(|f| format!("{}: {f}", i.name)))
-            .collect();
-        Ok(report)
+        let state = if keep {
+            Keep::Write(Box::new(state))
+        } else {
+            Keep::Nothing
+        };
+        finish_run(&config.run_settings(), out, linked, state, timer)
     })
+}
+
+/// A run linked: the stages before, and what the later ones need.
+pub(crate) struct Linked {
+    pub inputs: Vec<InputInfo>,
+    pub registers: Registers,
+    pub cohort: cohort::Cohort,
+    pub links: link::Links,
+    pub previous: Option<history::Previous>,
+}
+
+/// What a run directory keeps for a later rescore.
+pub(crate) enum Keep {
+    Nothing,
+    /// The state of this run, written.
+    Write(Box<link::LinkState>),
+    /// The state of the run directory a rescore started from, which is this one's too.
+    Share(std::path::PathBuf),
+}
+
+/// The stages after linkage, the run directory and its manifest: the end of `run`, and of
+/// `rescore`.
+pub(crate) fn finish_run(
+    settings: &RunSettings,
+    out: Out,
+    linked: Linked,
+    state: Keep,
+    mut timer: Timer,
+) -> anyhow::Result<RunReport> {
+    let Linked {
+        inputs,
+        registers,
+        cohort,
+        links,
+        previous,
+    } = linked;
+    let mut ledger = timer.stage("classify", || {
+        classify::classify(
+            &cohort,
+            &registers,
+            &links,
+            settings.as_of,
+            &settings.in_school,
+        )
+    });
+    let findings = timer.stage("verify", || {
+        verify::verify(&cohort, &registers, &links, &ledger, &settings.in_school)
+    });
+    let history = timer.stage("history", || {
+        let key = |id: &str| match &out.pseudonymizer {
+            Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
+            _ => id.to_string(),
+        };
+        history::track(
+            previous.as_ref(),
+            &cohort,
+            &registers,
+            &links,
+            &mut ledger,
+            &history::Tonight {
+                as_of: settings.as_of,
+                carry_notes: out.pseudonymizer.is_none(),
+                key: &key,
+            },
+        )
+    });
+    let summary = timer.stage("summary", || {
+        summary::summarize(
+            &cohort,
+            &ledger,
+            &findings,
+            &history,
+            &settings.monitored_counties,
+        )
+    });
+    let run = Run {
+        registers,
+        cohort,
+        links,
+        ledger,
+        findings,
+        history,
+        summary,
+        as_of: settings.as_of,
+    };
+    let total = run.summary.total();
+    let students = run.registers.students.rows.len() as u64;
+    guard::results(&settings.guards, total.cohort, total.enrolled, students).into_result()?;
+    timer.stage("output", || output::write_run(out.path(), &run))?;
+    match &state {
+        Keep::Nothing => {}
+        Keep::Write(links) => timer.stage("state", || {
+            output::state::write(
+                out.path(),
+                &output::state::StateRef {
+                    settings,
+                    inputs: &inputs,
+                    registers: &run.registers,
+                    cohort: &run.cohort,
+                    links,
+                    previous: previous.as_ref(),
+                },
+            )
+        })?,
+        Keep::Share(run_dir) => output::state::share(run_dir, out.path())?,
+    }
+    let results = RunResults::of(&run, &settings.fuzzy);
+    let mut manifest = Manifest::new(
+        if out.rescored_from.is_some() {
+            "rescore"
+        } else {
+            "run"
+        },
+        settings.manifest.clone(),
+        &inputs,
+        &run.registers,
+        Some(results),
+        timer.stages(),
+    );
+    manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
+    output::manifest::write_manifest(out.path(), &manifest)?;
+    out.commit(Some(settings))?;
+    let mut report = run.report(timer.elapsed());
+    report.missing_columns = missing_columns(&inputs);
+    Ok(report)
+}
+
+/// Optional fields no column fed, as `file: field`.
+fn missing_columns(inputs: &[InputInfo]) -> Vec<String> {
+    inputs
+        .iter()
+        .flat_map(|i| i.missing_fields.iter().map(|f| format!("{}: {f}", i.name)))
+        .collect()
 }
 
 /// `sanku check`: loads and normalises every input, writes rejects and the manifest's
 /// input section, links nothing. Returns the number of rejected rows.
 pub fn check(config: &Config) -> anyhow::Result<u64> {
     let out = prepare_out(config)?;
-    with_threads(config, || {
+    with_threads(config.threads, || {
         let progress = Progress::new(config.quiet);
         let mut timer = Timer::new(config.verbose > 0);
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
@@ -226,9 +327,11 @@ fn guard_inputs(
 
 /// A run directory being written, and the pseudonymiser its files pass through before
 /// it is put in place.
-struct Out {
+pub(crate) struct Out {
     dir: output::run_dir::RunDir,
     pseudonymizer: Option<output::pseudonym::Pseudonymizer>,
+    /// The run directory a rescore started from.
+    rescored_from: Option<std::path::PathBuf>,
 }
 
 impl Out {
@@ -238,17 +341,17 @@ impl Out {
 
     /// Pseudonymises the files when asked, writes what is made from them (a run's
     /// workbook and report; `check` has none) and puts the run in place.
-    fn commit(self, run: Option<&Config>) -> anyhow::Result<()> {
+    fn commit(self, run: Option<&RunSettings>) -> anyhow::Result<()> {
         if let Some(p) = &self.pseudonymizer {
             p.apply(self.dir.path())?;
         }
-        if let Some(config) = run {
-            output::translate::translate(self.dir.path(), config.lang)?;
+        if let Some(settings) = run {
+            output::translate::translate(self.dir.path(), settings.lang)?;
             output::write_derived(
                 self.dir.path(),
-                config.as_of,
-                &config.fuzzy.thresholds,
-                config.lang,
+                settings.as_of,
+                &settings.fuzzy.thresholds,
+                settings.lang,
             )?;
         }
         self.dir.commit()
@@ -270,7 +373,11 @@ fn prepare_out(config: &Config) -> anyhow::Result<Out> {
         .flat_map(|s| s.files.iter().map(std::path::PathBuf::as_path))
         .collect();
     let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
-    Ok(Out { dir, pseudonymizer })
+    Ok(Out {
+        dir,
+        pseudonymizer,
+        rescored_from: None,
+    })
 }
 
 /// Reads and normalises the registers, keeping whole the population rows of school age.
@@ -288,13 +395,13 @@ fn ingest_registers(
     )
 }
 
-/// Runs `work` on a thread pool of the configured size.
-fn with_threads<T: Send>(
-    config: &Config,
+/// Runs `work` on a thread pool of `threads` threads (0: one per core).
+pub(crate) fn with_threads<T: Send>(
+    threads: usize,
     work: impl FnOnce() -> anyhow::Result<T> + Send,
 ) -> anyhow::Result<T> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
+        .num_threads(threads)
         .build()?;
     pool.install(work)
 }

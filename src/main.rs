@@ -59,6 +59,11 @@ fn main() {
             .and_then(|evaluation| write_stdout(&evaluation.to_string())),
         Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key)
             .and_then(|text| write_stdout(&text)),
+        Command::Rescore(args) => sanku::cmd::rescore::rescore(args).map(|report| {
+            if !args.quiet {
+                eprintln!("sanku: rescored {report}; written to {}", args.out.display());
+            }
+        }),
         Command::Diff(args) => sanku::cmd::diff::diff(&args.before, &args.after, args.by_county)
             .and_then(|(text, summary)| {
                 eprintln!("sanku: {summary}");

@@ -4,7 +4,7 @@
 use crate::mask::{mask_id, mask_name};
 
 /// One input row that was not used.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Reject {
     /// The input file's name, as the run names it.
     pub file: String,

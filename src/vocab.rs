@@ -6,7 +6,7 @@
 //! stay in English: they are for programs.
 
 /// The language of a run's CSV files, workbooks and report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     #[default]
     En,

@@ -4,3 +4,4 @@ pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod generate;
+pub mod rescore;

@@ -6,15 +6,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod file;
-use file::{CohortFile, ConfigFile, GuardsFile, LinkageFile, SourceFile, read_config_file};
+mod linkage;
+use file::{CohortFile, ConfigFile, GuardsFile, SourceFile, read_config_file};
+use linkage::fuzzy_options;
+pub use linkage::rescore_linkage;
 
+use crate::RunSettings;
 use crate::cli::{InputArgs, RunArgs};
 use crate::cohort::CohortRule;
 use crate::error::bad_input;
 use crate::guard::GuardRule;
 use crate::ingest::{CHUNK_ROWS, Inputs};
 use crate::link::fuzzy::FuzzyOptions;
-use crate::link::priors::Overrides;
 use crate::load::SourceOptions;
 use crate::load::encoding::{Encoding, UndecodableShare};
 use crate::normalize::date::Date;
@@ -53,6 +56,8 @@ pub struct Config {
     pub worked: Vec<PathBuf>,
     /// The language of the CSV files, workbooks and report.
     pub lang: Lang,
+    /// Whether the run keeps rescore.state for `sanku rescore`.
+    pub keep_state: bool,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -74,6 +79,7 @@ impl Config {
             config.lang = lang(args.lang.as_deref(), "--lang")?;
         }
         config.previous.clone_from(&args.previous);
+        config.keep_state = !args.no_state;
         // Ledgers handed back: files, a folder of them, or a quoted pattern.
         if !args.worked.is_empty() {
             config.worked = expand_all(&"--worked", args.worked.iter().cloned())?;
@@ -219,8 +225,22 @@ impl Config {
             previous: None,
             worked: Vec::new(),
             lang: lang(file.output.lang.as_deref(), "[output] lang")?,
+            keep_state: true,
             file: file_info,
         })
+    }
+
+    /// What the stages after linkage and the run directory need.
+    pub fn run_settings(&self) -> RunSettings {
+        RunSettings {
+            as_of: self.as_of,
+            in_school: self.in_school.clone(),
+            monitored_counties: self.monitored_counties.clone(),
+            guards: self.guards.clone(),
+            fuzzy: self.fuzzy.clone(),
+            lang: self.lang,
+            manifest: self.settings(),
+        }
     }
 
     /// The settings that decide the output, for the manifest.
@@ -242,50 +262,6 @@ impl Config {
             previous: self.previous.as_ref().map(|p| p.display().to_string()),
         }
     }
-}
-
-fn fuzzy_options(
-    accept: Option<f64>,
-    review: Option<f64>,
-    file: &LinkageFile,
-) -> anyhow::Result<FuzzyOptions> {
-    let mut options = FuzzyOptions::default();
-    let t = &mut options.thresholds;
-    t.accept = accept.or(file.accept).unwrap_or(t.accept);
-    t.review = review.or(file.review).unwrap_or(t.review);
-    t.tie_margin = file.tie_margin.unwrap_or(t.tie_margin);
-    options.block_cap = file.block_cap.unwrap_or(options.block_cap);
-    options.candidate_floor = file.candidate_floor.unwrap_or(options.candidate_floor);
-    options.id_doubt = file.id_doubt.unwrap_or(options.id_doubt);
-    if !options.id_doubt.is_finite() {
-        return Err(bad_input(format!(
-            "linkage id_doubt ({}) must be a finite number of bits",
-            options.id_doubt
-        )));
-    }
-    options.fixed = Overrides {
-        m: file.m.clone(),
-        u: file.u.clone(),
-    };
-    options.fixed.validate().map_err(bad_input)?;
-    if t.review > t.accept
-        || t.review.is_nan()
-        || !t.accept.is_finite()
-        || !t.review.is_finite()
-        || !(t.tie_margin >= 0.0 && t.tie_margin.is_finite())
-    {
-        return Err(bad_input(format!(
-            "linkage thresholds: review ({}) must not exceed accept ({}), and the tie margin ({}) must not be negative",
-            t.review, t.accept, t.tie_margin
-        )));
-    }
-    if !options.candidate_floor.is_finite() || options.candidate_floor > t.review {
-        return Err(bad_input(format!(
-            "linkage candidate_floor ({}) must be a number not above review ({})",
-            options.candidate_floor, t.review
-        )));
-    }
-    Ok(options)
 }
 
 fn guard_rule(file: &GuardsFile, force: bool) -> anyhow::Result<GuardRule> {
@@ -316,7 +292,8 @@ fn guard_rule(file: &GuardsFile, force: bool) -> anyhow::Result<GuardRule> {
 }
 
 /// The worker-thread count: 0 (the default) for one per core, else at most 1024.
-fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
+/// A `--threads` value checked; 0 means one per core.
+pub fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
     const MAX_THREADS: usize = 1024;
     match asked.unwrap_or(0) {
         n if n > MAX_THREADS => Err(bad_input(format!(

@@ -16,7 +16,7 @@ use crate::normalize::date::Date;
 use crate::schema::files;
 
 /// A case of the previous ledger, as ledger.parquet holds it.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PreviousCase {
     /// Empty when the previous run predates case numbers.
     pub case_id: String,
@@ -31,7 +31,7 @@ pub struct PreviousCase {
 }
 
 /// What is carried from the previous run.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Previous {
     /// The directory, as given.
     pub dir: PathBuf,

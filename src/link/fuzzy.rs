@@ -116,30 +116,52 @@ pub struct Side<'s, 'a> {
     pub universe: &'s [usize],
 }
 
-/// Links the pooled records of `records` to the pooled children of `children`, each child
-/// taking one record or several (`per_child`). The weights are fitted on these pairs unless
-/// `fitted` gives them.
-pub fn fuzzy_link(
-    children: Side,
-    records: Side,
-    name_shares: &Arc<NameShares>,
+/// Every pair blocking finds between the pooled children and the pooled records, with its
+/// comparison levels: what the weights are fitted on and the pairs are scored from. Nothing
+/// here depends on the thresholds or on m and u, so `sanku rescore` keeps it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Compared {
+    /// Sorted by child, then record.
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
+    pub pairs: Vec<ComparedPair>,
+    /// How often each pattern occurs among the pairs of each EM session, sorted.
+    by_birth: Vec<(Levels, u64)>,
+    by_name: Vec<(Levels, u64)>,
+    /// The levels of the random pairs u is estimated from (none when the weights are
+    /// given).
+    random: Vec<Levels>,
+    pub blocking: Vec<PassStats>,
+    /// Both sides' sizes (children, records), for the prior when EM has nothing to fit.
+    sides: (u64, u64),
+}
+
+/// A compared pair, by index into the cohort and into the source's records.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparedPair {
+    pub child: u32,
+    pub record: u32,
+    pub levels: Levels,
+}
+
+impl Compared {
+    /// Pairs compared.
+    pub fn compared(&self) -> u64 {
+        self.pairs.len() as u64
+    }
+}
+
+/// Blocks the pooled children and records and compares every pair found, once; the random
+/// pairs for u are compared too when the weights are to be fitted (`fit`).
+pub fn compare_sides(
+    children: &Side,
+    records: &Side,
     options: &FuzzyOptions,
-    (per_child, fitted): (PerChild, Option<&Params>),
-) -> FuzzyOutcome {
-    let Side {
-        views: children,
-        pool: child_pool,
-        key: child_key,
-        ..
-    } = children;
-    let Side {
-        views: records,
-        pool: record_pool,
-        key: record_key,
-        universe,
-    } = records;
-    let left = |a: usize| children.get(child_pool[a]);
-    let right = |b: usize| records.get(record_pool[b]);
+    fit: bool,
+) -> Compared {
+    let (child_pool, record_pool) = (children.pool, records.pool);
+    let (child_views, record_views) = (&children.views, &records.views);
+    let left = |a: usize| child_views.get(child_pool[a]);
+    let right = |b: usize| record_views.get(record_pool[b]);
     let mut blocking = Blocking::new(
         Views {
             len: child_pool.len(),
@@ -151,49 +173,82 @@ pub fn fuzzy_link(
         },
         options.block_cap,
     );
-    let compare_pair = |a: u32, b: u32| {
-        let (i, j) = (child_pool[a as usize], record_pool[b as usize]);
-        (i, j, compare(&children.get(i), &records.get(j)).levels())
+    let mut walked = blocking
+        .pairs()
+        .fold(Walked::default, |mut w, (a, b, found_by)| {
+            tally(&mut w.by_pass, found_by);
+            let (child, record) = (child_pool[a as usize], record_pool[b as usize]);
+            let levels = compare(&child_views.get(child), &record_views.get(record)).levels();
+            if found_by & BIRTH_DATE_PASS != 0 {
+                *w.by_birth.entry(levels).or_default() += 1;
+            }
+            if found_by & NAME_PASS != 0 {
+                *w.by_name.entry(levels).or_default() += 1;
+            }
+            w.pairs.push(ComparedPair {
+                child: child as u32,
+                record: record as u32,
+                levels,
+            });
+            w
+        })
+        .reduce(Walked::default, Walked::merge);
+    walked
+        .pairs
+        .par_sort_unstable_by_key(|p| (p.child, p.record));
+    blocking.set_pair_counts(walked.by_pass);
+    let random = if fit && !walked.pairs.is_empty() {
+        random_levels(children, records, options)
+    } else {
+        Vec::new()
     };
+    let sorted = |map: FxHashMap<Levels, u64>| {
+        let mut v: Vec<(Levels, u64)> = map.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    Compared {
+        pairs: walked.pairs,
+        by_birth: sorted(walked.by_birth),
+        by_name: sorted(walked.by_name),
+        random,
+        blocking: blocking.stats,
+        sides: (child_views.len as u64, record_views.len as u64),
+    }
+}
 
+/// A side's stable key of a record, by index, for tie breaks.
+type Key<'k> = &'k (dyn Fn(usize) -> String + Sync);
+
+/// Weighs the compared pairs (with the weights given, or fitted on them), keeps those at
+/// or above the candidate floor and assigns them. `keys` are the children's and the
+/// records' stable keys for tie breaks and each child's name share.
+pub fn decide(
+    compared: &Compared,
+    (child_key, record_key, name_share): (Key, Key, &(dyn Fn(usize) -> Option<f64> + Sync)),
+    name_shares: &Arc<NameShares>,
+    options: &FuzzyOptions,
+    (per_child, fitted): (PerChild, Option<&Params>),
+) -> FuzzyOutcome {
     let params = match fitted {
         Some(params) => params.clone(),
-        None => {
-            let sessions = count_patterns(&blocking, &compare_pair);
-            fit(
-                children,
-                records,
-                (record_pool, universe),
-                record_key,
-                &sessions,
-                options,
-            )
-        }
+        None => fit(compared, options),
     };
-    // Pairs are scored as they are produced; only those at or above the floor are kept.
-    let name_share = |i: usize| name_shares.get(children.get(i).name).copied();
     let weigher = params.weigher();
-    let mut kept = blocking
-        .pairs()
-        .fold(Kept::default, |mut kept, (a, b, found_by)| {
-            tally(&mut kept.by_pass, found_by);
-            kept.compared += 1;
-            let (child, record, levels) = compare_pair(a, b);
-            let weight = weigher.weight(&levels, || name_share(child));
-            if weight >= options.candidate_floor {
-                kept.pairs.push(ScoredPair {
-                    child,
-                    record,
-                    levels,
-                    weight,
-                });
-            }
-            kept
+    let candidates: Vec<ScoredPair> = compared
+        .pairs
+        .par_iter()
+        .filter_map(|p| {
+            let (child, record) = (p.child as usize, p.record as usize);
+            let weight = weigher.weight(&p.levels, || name_share(child));
+            (weight >= options.candidate_floor).then_some(ScoredPair {
+                child,
+                record,
+                levels: p.levels,
+                weight,
+            })
         })
-        .reduce(Kept::default, Kept::merge);
-    kept.pairs.par_sort_unstable_by_key(|p| (p.child, p.record));
-    blocking.set_pair_counts(kept.by_pass);
-    let candidates = kept.pairs;
+        .collect();
 
     let scored: Vec<Scored> = candidates
         .iter()
@@ -216,43 +271,26 @@ pub fn fuzzy_link(
         links: pick(&assignment.links),
         review: pick(&assignment.review),
         candidates,
-        compared: kept.compared,
+        compared: compared.compared(),
         params,
-        blocking: blocking.stats,
+        blocking: compared.blocking.clone(),
         name_shares: Arc::clone(name_shares),
     }
 }
 
-/// The scored pairs kept, and how many were compared, in all and per pass.
+/// What one walk over the blocked pairs gathers: every pair with its levels, the patterns
+/// of each EM session, and the pairs per blocking pass.
 #[derive(Default)]
-struct Kept {
-    pairs: Vec<ScoredPair>,
-    compared: u64,
+struct Walked {
+    pairs: Vec<ComparedPair>,
+    by_birth: FxHashMap<Levels, u64>,
+    by_name: FxHashMap<Levels, u64>,
     by_pass: PairCounts,
 }
 
-impl Kept {
-    fn merge(mut self, other: Kept) -> Kept {
+impl Walked {
+    fn merge(mut self, other: Walked) -> Walked {
         self.pairs.extend(other.pairs);
-        self.compared += other.compared;
-        for (a, b) in self.by_pass.iter_mut().zip(other.by_pass) {
-            *a += b;
-        }
-        self
-    }
-}
-
-/// How often each comparison pattern occurs among the pairs of the two EM sessions, and
-/// how many pairs there are in all.
-#[derive(Default)]
-struct SessionPatterns {
-    by_birth: FxHashMap<Levels, u64>,
-    by_name: FxHashMap<Levels, u64>,
-    pairs: u64,
-}
-
-impl SessionPatterns {
-    fn merge(mut self, other: SessionPatterns) -> SessionPatterns {
         for (mine, theirs) in [
             (&mut self.by_birth, other.by_birth),
             (&mut self.by_name, other.by_name),
@@ -261,67 +299,31 @@ impl SessionPatterns {
                 *mine.entry(levels).or_default() += n;
             }
         }
-        self.pairs += other.pairs;
+        for (a, b) in self.by_pass.iter_mut().zip(other.by_pass) {
+            *a += b;
+        }
         self
     }
 }
 
-/// Counts the comparison patterns of the pairs each EM session fits on, walking the pairs
-/// once.
-fn count_patterns(
-    blocking: &Blocking,
-    compare_pair: &(dyn Fn(u32, u32) -> (usize, usize, Levels) + Sync),
-) -> SessionPatterns {
-    blocking
-        .pairs()
-        .fold(SessionPatterns::default, |mut s, (a, b, found_by)| {
-            s.pairs += 1;
-            if found_by & (BIRTH_DATE_PASS | NAME_PASS) != 0 {
-                let (_, _, levels) = compare_pair(a, b);
-                if found_by & BIRTH_DATE_PASS != 0 {
-                    *s.by_birth.entry(levels).or_default() += 1;
-                }
-                if found_by & NAME_PASS != 0 {
-                    *s.by_name.entry(levels).or_default() += 1;
-                }
-            }
-            s
-        })
-        .reduce(SessionPatterns::default, SessionPatterns::merge)
-}
-
-/// u from random pairs of the whole cohort and the records; m by EM on the candidates, or
-/// the defaults when there are too few. Records are drawn from their order by key, so the
-/// sample does not depend on row order.
-///
-/// Blocking makes the field it blocks on agree among its pairs whether they match or not,
-/// and EM on all candidates at once mistakes that agreement for matching (on a province,
-/// pairs sharing a common name outnumber everything else). So EM runs twice, as Splink
-/// does: on the pairs that share a birth date, not weighing the birth date, which gives m
-/// for the name; and on the pairs that share a pinyin name and birth year, not weighing the
-/// name, which gives m for the birth date. The other fields' m is the mean of the two.
-fn fit(
-    children: Views,
-    records: Views,
-    (record_pool, universe): (&[usize], &[usize]),
-    record_key: &(dyn Fn(usize) -> String + Sync),
-    patterns: &SessionPatterns,
-    options: &FuzzyOptions,
-) -> Params {
+/// The levels of random pairs of the whole cohort and the records, for u. Records are
+/// drawn from their order by key, so the sample does not depend on row order.
+fn random_levels(children: &Side, records: &Side, options: &FuzzyOptions) -> Vec<Levels> {
     let mut rng = Rng::new(0x005E_ED0F_5A4B);
+    let (child_views, record_views) = (&children.views, &records.views);
     // Random records come from the pool when it is big enough to stand for the register
     // (which records the exact pass took says nothing of how names or dates agree at
     // random), else from every record standing for itself; in key order either way.
-    let mut by_key: Vec<usize> = if record_pool.len() >= MIN_SAMPLE_POOL {
-        record_pool.to_vec()
+    let mut by_key: Vec<usize> = if records.pool.len() >= MIN_SAMPLE_POOL {
+        records.pool.to_vec()
     } else {
-        universe.to_vec()
+        records.universe.to_vec()
     };
     // Ties of keys are broken by content, never by position.
     by_key.par_sort_by_cached_key(|&j| {
-        let v = records.get(j);
+        let v = record_views.get(j);
         (
-            record_key(j),
+            (records.key)(j),
             v.id.text.clone(),
             v.name.to_string(),
             v.birth,
@@ -329,35 +331,39 @@ fn fit(
             v.division.to_string(),
         )
     });
-    // Nothing to weigh: no random pairs to sample.
-    let picks: Vec<(usize, usize)> = if patterns.pairs == 0 {
-        Vec::new()
-    } else {
-        (0..options.random_pairs)
-            .map(|_| {
-                (
-                    rng.below(children.len as u64) as usize,
-                    by_key[rng.below(by_key.len() as u64) as usize],
-                )
-            })
-            .collect()
-    };
-    let random: Vec<Levels> = picks
-        .par_iter()
-        .map(|&(i, j)| compare(&children.get(i), &records.get(j)).levels())
+    let picks: Vec<(usize, usize)> = (0..options.random_pairs)
+        .map(|_| {
+            (
+                rng.below(child_views.len as u64) as usize,
+                by_key[rng.below(by_key.len() as u64) as usize],
+            )
+        })
         .collect();
-    let mut u = estimate_u(&random);
+    picks
+        .par_iter()
+        .map(|&(i, j)| compare(&child_views.get(i), &record_views.get(j)).levels())
+        .collect()
+}
+
+/// u from the random pairs; m by EM on the compared pairs, or the defaults when there are
+/// too few.
+///
+/// Blocking makes the field it blocks on agree among its pairs whether they match or not,
+/// and EM on all candidates at once mistakes that agreement for matching (on a province,
+/// pairs sharing a common name outnumber everything else). So EM runs twice, as Splink
+/// does: on the pairs that share a birth date, not weighing the birth date, which gives m
+/// for the name; and on the pairs that share a pinyin name and birth year, not weighing the
+/// name, which gives m for the birth date. The other fields' m is the mean of the two.
+fn fit(compared: &Compared, options: &FuzzyOptions) -> Params {
+    let mut u = estimate_u(&compared.random);
     options.fixed.apply_u(&mut u);
 
-    let session = |patterns: &FxHashMap<Levels, u64>, ignored: usize| -> Option<Params> {
-        if patterns.values().sum::<u64>() < MIN_EM_PAIRS as u64 {
+    let session = |patterns: &[(Levels, u64)], ignored: usize| -> Option<Params> {
+        if patterns.iter().map(|p| p.1).sum::<u64>() < MIN_EM_PAIRS as u64 {
             return None;
         }
-        let mut patterns: Vec<(Levels, u64)> =
-            patterns.iter().map(|(&levels, &n)| (levels, n)).collect();
-        patterns.sort_unstable();
         Some(fit_m(
-            &patterns,
+            patterns,
             u.clone(),
             options.em_iterations,
             &options.fixed,
@@ -366,8 +372,8 @@ fn fit(
     };
     const NAME: usize = 0;
     const BIRTH: usize = 1;
-    let by_birth = session(&patterns.by_birth, BIRTH);
-    let by_name = session(&patterns.by_name, NAME);
+    let by_birth = session(&compared.by_birth, BIRTH);
+    let by_name = session(&compared.by_name, NAME);
 
     let mut m = default_m();
     let sessions = [&by_birth, &by_name];
@@ -389,7 +395,7 @@ fn fit(
         m,
         u,
         lambda: fitted.first().map_or(
-            patterns.pairs as f64 / (children.len * records.len).max(1) as f64,
+            compared.pairs.len() as f64 / (compared.sides.0 * compared.sides.1).max(1) as f64,
             |p| p.lambda,
         ),
         em_iterations: fitted.iter().map(|p| p.em_iterations).max().unwrap_or(0),

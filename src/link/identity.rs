@@ -78,7 +78,9 @@ pub const ROUNDED_PENALTY: f64 = 8.0;
 pub const DEFAULT_ID_DOUBT: f64 = 0.0;
 
 /// Whom an ID number in a record belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Owner {
     /// A cohort child, by index.
     Child(usize),
@@ -87,7 +89,7 @@ pub enum Owner {
 }
 
 /// A record whose ID was doubted: it belongs to `owner`, whom the record contradicts.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Doubted {
     pub record: usize,
     pub owner: Owner,

@@ -26,7 +26,9 @@ use identity::IdIndex;
 pub use registration::Registrations;
 
 /// How a link was made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Method {
     Exact,
     Fuzzy,
@@ -42,7 +44,7 @@ impl Method {
 }
 
 /// A cohort child linked to one record of a source.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     /// Index into `Cohort::children`.
     pub child: usize,
@@ -54,7 +56,7 @@ pub struct Link {
 }
 
 /// Every link of a run, each list sorted by child.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Links {
     /// Which student row stands for each registration; links name standing rows only.
     pub registrations: Registrations,
@@ -69,11 +71,14 @@ pub struct Links {
     pub poverty: Vec<Link>,
     pub exemptions: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
+    #[serde(skip)]
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
     /// Fuzzy linkage of leftover student records to enrolled children (second
     /// registrations).
+    #[serde(skip)]
     pub student_second_fuzzy: Option<fuzzy::FuzzyOutcome>,
     /// Fuzzy linkage of poverty members.
+    #[serde(skip)]
     pub poverty_fuzzy: Option<fuzzy::FuzzyOutcome>,
 }
 
@@ -90,8 +95,65 @@ impl Links {
     }
 }
 
-/// Links the registers to the cohort.
+/// What linkage keeps for `sanku rescore`: the exact links, made before any fuzzy linkage,
+/// and every pair the first student pass and the poverty pass compared. None of it depends
+/// on the thresholds or on m and u.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct LinkState {
+    pub exact: Links,
+    pub students: fuzzy::Compared,
+    pub poverty: fuzzy::Compared,
+}
+
+/// Links the registers to the cohort; also returns what a rescore starts from.
 pub fn link(
+    cohort: &Cohort,
+    registers: &Registers,
+    fuzzy: &FuzzyOptions,
+    in_school: &InSchool,
+) -> (Links, LinkState) {
+    let exact = link_exactly(cohort, registers, fuzzy, in_school);
+    let names = Names::fold(cohort, registers, &exact);
+    let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
+    let students = {
+        let source = passes::student_source(registers, &names.students, &exact);
+        cx.compare(
+            &source,
+            &enrolled(&exact.students, cohort, registers, in_school),
+            true,
+        )
+    };
+    let poverty = {
+        let source = passes::poverty_source(registers, &names.poverty, &exact);
+        cx.compare(&source, &settled(&exact.poverty, cohort), false)
+    };
+    let state = LinkState {
+        exact,
+        students,
+        poverty,
+    };
+    (
+        decide(&state, &cx, &names, (cohort, registers), in_school),
+        state,
+    )
+}
+
+/// Links again from what a run kept, with other thresholds or m and u (`sanku rescore`):
+/// the same links as [`link`] with those settings.
+pub fn relink(
+    state: &LinkState,
+    cohort: &Cohort,
+    registers: &Registers,
+    fuzzy: &FuzzyOptions,
+    in_school: &InSchool,
+) -> Links {
+    let names = Names::fold(cohort, registers, &state.exact);
+    let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
+    decide(state, &cx, &names, (cohort, registers), in_school)
+}
+
+/// The exact links of student registrations, poverty members and exemptions.
+fn link_exactly(
     cohort: &Cohort,
     registers: &Registers,
     fuzzy: &FuzzyOptions,
@@ -109,37 +171,98 @@ pub fn link(
         registers,
         doubt: fuzzy.id_doubt,
     };
-    let poverty = &registers.poverty.rows;
     exact::link_students(&verifier, students, &mut links, |s| in_school.contains(s));
-    exact::link_poverty(&verifier, poverty, &mut links);
+    exact::link_poverty(&verifier, &registers.poverty.rows, &mut links);
+    if let Some(exemptions) = &registers.exemptions {
+        // The exemption lasting longest wins; no end date lasts forever.
+        let preference = |e: &crate::normalize::Exemption| {
+            (
+                std::cmp::Reverse(e.valid_until.is_none()),
+                std::cmp::Reverse(e.valid_until),
+                e.reason.clone(),
+            )
+        };
+        links.exemptions = first_of_each(group_by_child(
+            &index,
+            &exemptions.rows,
+            |e| &e.id,
+            preference,
+        ));
+    }
+    links
+}
 
-    // Names are folded for every child, and for the records no exact link used.
-    let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
-    let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
-    let unlinked = |list: &[&[Link]], n: usize| {
-        let mut free = vec![true; n];
-        for l in list.iter().flat_map(|l| l.iter()) {
-            free[l.record] = false;
+/// Names folded to simplified characters: every child's, and those of the records no exact
+/// link used.
+struct Names {
+    children: Vec<crate::normalize::Text>,
+    students: Vec<crate::normalize::Text>,
+    poverty: Vec<crate::normalize::Text>,
+}
+
+impl Names {
+    fn fold(cohort: &Cohort, registers: &Registers, exact: &Links) -> Names {
+        let unlinked = |list: &[&[Link]], n: usize| {
+            let mut free = vec![true; n];
+            for l in list.iter().flat_map(|l| l.iter()) {
+                free[l.record] = false;
+            }
+            free
+        };
+        let (students, poverty) = (&registers.students.rows, &registers.poverty.rows);
+        let free = unlinked(&[&exact.students, &exact.extra_students], students.len());
+        let student_names = passes::simplified_names(students, |s| &s.name, |j| free[j]);
+        let free = unlinked(&[&exact.poverty], poverty.len());
+        Names {
+            children: passes::simplified_names(&cohort.children, |c| &c.name, |_| true),
+            students: student_names,
+            poverty: passes::simplified_names(poverty, |p| &p.name, |j| free[j]),
         }
-        free
-    };
-    let free = unlinked(&[&links.students, &links.extra_students], students.len());
-    let student_names = passes::simplified_names(students, |s| &s.name, |j| free[j]);
-    let free = unlinked(&[&links.poverty], poverty.len());
-    let poverty_names = passes::simplified_names(poverty, |p| &p.name, |j| free[j]);
+    }
+}
+
+/// Per child of `cohort`: whether its standing link (one of `links`) is to an in-school
+/// record.
+fn enrolled(
+    links: &[Link],
+    cohort: &Cohort,
+    registers: &Registers,
+    in_school: &InSchool,
+) -> Vec<bool> {
+    let students = &registers.students.rows;
+    let mut v = vec![false; cohort.children.len()];
+    for l in links {
+        v[l.child] = in_school.contains(students[l.record].status);
+    }
+    v
+}
+
+/// Per child: whether it has one of `links`.
+fn settled(links: &[Link], cohort: &Cohort) -> Vec<bool> {
+    let mut v = vec![false; cohort.children.len()];
+    for l in links {
+        v[l.child] = true;
+    }
+    v
+}
+
+/// The fuzzy passes' decisions on the compared pairs, and the second-registration pass,
+/// whose pools depend on the first pass's links and so is compared here.
+fn decide(
+    state: &LinkState,
+    cx: &passes::Context,
+    names: &Names,
+    (cohort, registers): (&Cohort, &Registers),
+    in_school: &InSchool,
+) -> Links {
+    let students = &registers.students.rows;
+    let mut links = state.exact.clone();
 
     // A child whose exact-linked records are none in school (transferred out, dropped out)
     // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
     // a fuzzy link to such a record makes it the child's record, the exact one a further
     // record. A child may take several registrations; an in-school one stands first.
-    let source = passes::student_source(registers, &student_names, &links);
-    let enrolled: Vec<bool> = {
-        let mut v = vec![false; cohort.children.len()];
-        for l in &links.students {
-            v[l.child] = in_school.contains(students[l.record].status);
-        }
-        v
-    };
+    let source = passes::student_source(registers, &names.students, &links);
     let rank = |l: &Link| {
         (
             !in_school.contains(students[l.record].status),
@@ -149,30 +272,28 @@ pub fn link(
         )
     };
     let (outcome, further) = cx.fuzzy_pass(
-        &source,
+        (&state.students, &source),
         &mut links.students,
-        &enrolled,
         (PerChild::Many, None),
         rank,
     );
     links.extra_students.extend(further);
-
     drop(source);
 
     // A record still unlinked and without a usable ID may be a second registration of a
     // child already enrolled: it is weighed against the enrolled children with the
     // weights just fitted, and a link makes it a further record of that child.
-    let mut source = passes::student_source(registers, &student_names, &links);
+    let mut source = passes::student_source(registers, &names.students, &links);
     for p in &outcome.review {
         source.used[p.record] = true;
     }
     for (j, used) in source.used.iter_mut().enumerate() {
         *used |= (source.view)(j).id.class.is_usable();
     }
-    let mut not_enrolled = vec![true; cohort.children.len()];
-    for l in &links.students {
-        not_enrolled[l.child] = !in_school.contains(students[l.record].status);
-    }
+    let not_enrolled: Vec<bool> = enrolled(&links.students, cohort, registers, in_school)
+        .iter()
+        .map(|e| !e)
+        .collect();
     let second = cx.link_fuzzily(
         &source,
         &not_enrolled,
@@ -190,22 +311,16 @@ pub fn link(
         &links.extra_students,
         |j| students[j].student_no.clone(),
     );
-
     drop(source);
-    drop(student_names);
 
-    let source = passes::poverty_source(registers, &poverty_names, &links);
-    let mut settled = vec![false; cohort.children.len()];
-    for l in &links.poverty {
-        settled[l.child] = true;
-    }
     // The poverty members the exact pass leaves are few and rarely anyone's: too few true
     // matches to fit on, so they are weighed with the student records' weights.
+    let poverty = &registers.poverty.rows;
+    let source = passes::poverty_source(registers, &names.poverty, &state.exact);
     let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let (outcome, _) = cx.fuzzy_pass(
-        &source,
+        (&state.poverty, &source),
         &mut links.poverty,
-        &settled,
         (PerChild::One, student_params),
         |l| l.record,
     );
@@ -219,23 +334,6 @@ pub fn link(
             (p.household_no.clone(), p.name.clone(), p.id.text.clone())
         },
     );
-
-    if let Some(exemptions) = &registers.exemptions {
-        // The exemption lasting longest wins; no end date lasts forever.
-        let preference = |e: &crate::normalize::Exemption| {
-            (
-                std::cmp::Reverse(e.valid_until.is_none()),
-                std::cmp::Reverse(e.valid_until),
-                e.reason.clone(),
-            )
-        };
-        links.exemptions = first_of_each(group_by_child(
-            &index,
-            &exemptions.rows,
-            |e| &e.id,
-            preference,
-        ));
-    }
     links
 }
 

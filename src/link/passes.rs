@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::assign::PerChild;
 use super::fuzzy::{
-    FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, fuzzy_link, name_shares,
+    Compared, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, compare_sides, decide,
+    name_shares,
 };
 use super::weights::Params;
 use super::{Link, Links, Method};
@@ -176,15 +177,10 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Fuzzy linkage among the children not `excluded` and the records of `source` neither
-    /// used nor carrying the valid ID of someone in the population. Weights are fitted
-    /// unless `fitted` gives them.
-    pub fn link_fuzzily(
-        &self,
-        source: &FuzzySource,
-        excluded: &[bool],
-        (per_child, fitted): (PerChild, Option<&Params>),
-    ) -> FuzzyOutcome {
+    /// Compares the children not `excluded` with the records of `source` neither used nor
+    /// carrying the valid ID of someone in the population; with the random pairs for u
+    /// when the weights are to be fitted (`fit`).
+    pub fn compare(&self, source: &FuzzySource, excluded: &[bool], fit: bool) -> Compared {
         let children = self.cohort.children.len();
         let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
         // A leftover record with the valid ID of someone in the population (not in the
@@ -200,17 +196,17 @@ impl<'a> Context<'a> {
             .filter(|&j| !source.used[j] && !someone_elses((source.view)(j).id))
             .collect();
         let child_view = |i| self.child_view(i);
-        fuzzy_link(
-            Side {
+        compare_sides(
+            &Side {
                 views: Views {
                     len: children,
                     view: &child_view,
                 },
                 pool: &child_pool,
-                key: &|i| self.cohort.children[i].id.text.to_string(),
+                key: &|i| self.child_key(i),
                 universe: &[],
             },
-            Side {
+            &Side {
                 views: Views {
                     len: source.len,
                     view: &source.view,
@@ -219,24 +215,56 @@ impl<'a> Context<'a> {
                 key: &source.key,
                 universe: &source.universe,
             },
+            self.fuzzy,
+            fit,
+        )
+    }
+
+    fn child_key(&self, i: usize) -> String {
+        self.cohort.children[i].id.text.to_string()
+    }
+
+    /// Weighs and assigns the pairs `compared` found between the children and `source`;
+    /// the weights are fitted on them unless `fitted` gives them.
+    pub fn decide(
+        &self,
+        compared: &Compared,
+        source: &FuzzySource,
+        (per_child, fitted): (PerChild, Option<&Params>),
+    ) -> FuzzyOutcome {
+        let name_share = |i: usize| self.name_shares.get(self.names[i].as_str()).copied();
+        decide(
+            compared,
+            (&|i| self.child_key(i), &source.key, &name_share),
             &self.name_shares,
             self.fuzzy,
             (per_child, fitted),
         )
     }
 
-    /// Runs fuzzy linkage for one source among the children not `settled`, and adds its
-    /// links to `list` (kept sorted by child). Where a child then has several links, the
-    /// first by `rank` stays in `list` and the others are returned (further records).
-    pub fn fuzzy_pass<K: Ord>(
+    /// Fuzzy linkage among the children not `excluded` and the records of `source`: compared,
+    /// then weighed and assigned.
+    pub fn link_fuzzily(
         &self,
         source: &FuzzySource,
+        excluded: &[bool],
+        (per_child, fitted): (PerChild, Option<&Params>),
+    ) -> FuzzyOutcome {
+        let compared = self.compare(source, excluded, fitted.is_none());
+        self.decide(&compared, source, (per_child, fitted))
+    }
+
+    /// Decides one source's compared pairs, and adds the links to `list` (kept sorted by
+    /// child). Where a child then has several links, the first by `rank` stays in `list`
+    /// and the others are returned (further records).
+    pub fn fuzzy_pass<K: Ord>(
+        &self,
+        (compared, source): (&Compared, &FuzzySource),
         list: &mut Vec<Link>,
-        settled: &[bool],
         (per_child, fitted): (PerChild, Option<&Params>),
         rank: impl Fn(&Link) -> K,
     ) -> (FuzzyOutcome, Vec<Link>) {
-        let outcome = self.link_fuzzily(source, settled, (per_child, fitted));
+        let outcome = self.decide(compared, source, (per_child, fitted));
         list.extend(outcome.links.iter().map(fuzzy_link_of));
         list.sort_by_cached_key(|l| (l.child, rank(l)));
         let mut further = Vec::new();

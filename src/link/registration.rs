@@ -20,7 +20,7 @@ use crate::normalize::name_key::simplified;
 use crate::normalize::values::StudentStatus;
 
 /// Which row stands for each student row's registration.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Registrations {
     /// One bit per student row: set when the row follows another of its registration.
     follows: Vec<u64>,

@@ -11,7 +11,9 @@ use super::date::Date;
 use crate::text::{half_width, is_space};
 
 /// What a cleaned ID value is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum IdClass {
     Valid,
     UpgradedLegacy,
@@ -44,7 +46,9 @@ impl IdClass {
 
 /// A cleaned ID number with its class. For `Valid` and `UpgradedLegacy` the text is the
 /// canonical 18-character form; otherwise it is the cleaned input.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct IdNumber {
     pub text: super::Text,
     pub class: IdClass,

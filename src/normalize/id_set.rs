@@ -4,9 +4,10 @@
 //! as the sorted array (8 bytes a code), a few times faster to probe at 100 million.
 
 /// Sorted, distinct codes in breadth-first order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IdSet {
     /// `tree[k]` has children `2k` and `2k + 1`; `tree[0]` is unused.
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     tree: Vec<u64>,
 }
 

@@ -25,7 +25,7 @@ pub use crate::text::Text;
 use population::Population;
 
 /// A population register row.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
     /// The row's number in the register: its line, past the lines of the register's
     /// earlier files when it comes in several.
@@ -39,7 +39,7 @@ pub struct Person {
 }
 
 /// A student register row.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Student {
     /// The row's number in the register (see [`Person::line`]).
     pub line: u64,
@@ -64,7 +64,7 @@ impl Student {
 }
 
 /// A poverty register member.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PovertyMember {
     /// The row's number in the register (see [`Person::line`]).
     pub line: u64,
@@ -79,7 +79,7 @@ pub struct PovertyMember {
 }
 
 /// An exemption from compulsory attendance.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Exemption {
     pub line: u64,
     pub id: IdNumber,
@@ -88,8 +88,10 @@ pub struct Exemption {
 }
 
 /// The normalised records of one source, with the rows rejected so far.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 pub struct Records<T> {
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     pub rows: Vec<T>,
     pub rejects: Vec<Reject>,
     /// Rows used with a field lost (a damaged ID): reported, not rejected.
@@ -99,7 +101,7 @@ pub struct Records<T> {
 }
 
 /// The four registers, normalised.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Registers {
     pub population: Population,
     pub students: Records<Student>,

@@ -20,9 +20,10 @@ use crate::reject::Reject;
 use crate::schema::Field;
 
 /// What the run keeps of the population register.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Population {
     /// Rows born inside the cohort window, in any status, in no particular order.
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     pub school_age: Vec<super::Person>,
     /// Usable ID numbers of every row used, as [`id_code`]s.
     ids: IdSet,

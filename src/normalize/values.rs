@@ -9,7 +9,9 @@ use rustc_hash::FxHashMap;
 use crate::text::half_width;
 
 /// Sex, as the registers record it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Sex {
     Male,
     Female,
@@ -27,7 +29,9 @@ impl Sex {
 }
 
 /// A population row's residence status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PersonStatus {
     Active,
     Deceased,
@@ -37,7 +41,7 @@ pub enum PersonStatus {
 
 /// The student statuses that count as enrolled (config `in_school_statuses`; by default
 /// in school and home-delivered).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InSchool(pub Vec<StudentStatus>);
 
 impl Default for InSchool {
@@ -54,7 +58,9 @@ impl InSchool {
 }
 
 /// A student record's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum StudentStatus {
     InSchool,
     HomeDelivered,

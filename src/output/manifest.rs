@@ -52,6 +52,9 @@ pub struct Manifest {
     pub results: Option<RunResults>,
     /// Seconds per stage, in pipeline order.
     pub stages: Vec<StageRecord>,
+    /// The run directory a `rescore` started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescored_from: Option<String>,
 }
 
 /// The settings that decide the output.
@@ -161,6 +164,7 @@ impl Manifest {
             inputs: records,
             results,
             stages: stages.to_vec(),
+            rescored_from: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod rejects;
 pub(crate) mod report;
 pub(crate) mod review;
 pub(crate) mod run_dir;
+pub(crate) mod state;
 pub(crate) mod summary;
 pub(crate) mod table;
 pub(crate) mod translate;

@@ -16,6 +16,7 @@ mod records;
 mod registrations;
 mod regression;
 mod report;
+mod rescore;
 mod synthetic;
 mod twins;
 mod workbook;
