@@ -7,7 +7,8 @@
 //! It holds the registers' names and ID numbers like the ledger does, and is written
 //! owner-only like every file of a run; a pseudonymised run keeps none.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use anyhow::Context;
@@ -65,6 +66,9 @@ impl Input {
     }
 }
 
+/// The binary sections: the four registers, the cohort, the links, the previous cases.
+const SECTIONS: usize = 7;
+
 /// A finished run's parts, borrowed for writing.
 pub struct StateRef<'a> {
     pub settings: &'a RunSettings,
@@ -97,14 +101,40 @@ pub fn write(dir: &Path, state: &StateRef) -> anyhow::Result<()> {
         },
     )?;
     w.write_all(b"\n")?;
-    let mut w = postcard::to_io(state.registers, w)?;
-    w = postcard::to_io(state.cohort, w)?;
-    w = postcard::to_io(state.links, w)?;
-    w = postcard::to_io(&state.previous, w)?;
+    // A table of the sections' lengths, then the sections, so that they can be decoded in
+    // parallel; the table is filled in once they are written.
+    let table = w.stream_position()?;
+    w.write_all(&[0; SECTIONS * 8])?;
+    let r = state.registers;
+    let mut lengths = Vec::with_capacity(SECTIONS);
+    w = section(w, &r.population, &mut lengths)?;
+    w = section(w, &r.students, &mut lengths)?;
+    w = section(w, &r.poverty, &mut lengths)?;
+    w = section(w, &r.exemptions, &mut lengths)?;
+    w = section(w, state.cohort, &mut lengths)?;
+    w = section(w, state.links, &mut lengths)?;
+    w = section(w, &state.previous, &mut lengths)?;
+    w.seek(SeekFrom::Start(table))?;
+    for len in &lengths {
+        w.write_all(&len.to_le_bytes())?;
+    }
     w.flush()?;
     drop(w);
     pending.commit()?;
     Ok(())
+}
+
+/// Writes one section and notes its length.
+fn section<T: Serialize>(
+    w: BufWriter<File>,
+    value: &T,
+    lengths: &mut Vec<u64>,
+) -> anyhow::Result<BufWriter<File>> {
+    let mut w = w;
+    let start = w.stream_position()?;
+    w = postcard::to_io(value, w)?;
+    lengths.push(w.stream_position()? - start);
+    Ok(w)
 }
 
 /// Gives the run being written in `dir` the state of the run in `run_dir` (a rescore of it
@@ -136,13 +166,17 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
             "{shown} is not a run directory (no manifest.json)"
         )));
     }
-    let bytes = std::fs::read(&path).map_err(|e| {
+    let file = std::fs::File::open(&path).map_err(|e| {
         bad_input(format!(
             "{shown} has no readable {} ({e}): the run was pseudonymised, run with --no-state, \
              or by a sanku without rescore; rerun it",
             files::RESCORE_STATE
         ))
     })?;
+    // SAFETY: the state is written once under a temporary name and renamed into place,
+    // owner-only, and never written in place; nothing changes the mapped bytes.
+    let bytes = unsafe { memmap2::Mmap::map(&file) }
+        .with_context(|| format!("mapping {}", path.display()))?;
     let magic = magic();
     let rest = bytes.strip_prefix(magic.as_bytes()).ok_or_else(|| {
         let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -153,22 +187,69 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
             magic.trim()
         ))
     })?;
+    let cut_short = || bad_input(format!("{}: cut short", path.display()));
     let line_end = rest
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or_else(|| bad_input(format!("{}: cut short", path.display())))?;
+        .ok_or_else(cut_short)?;
     let corrupt = |what: &str| format!("{}: its {what} cannot be read", path.display());
     let header: Header<RunSettings> =
         serde_json::from_slice(&rest[..line_end]).with_context(|| corrupt("settings"))?;
-    let rest = &rest[line_end + 1..];
-    let (registers, rest) =
-        postcard::take_from_bytes::<Registers>(rest).with_context(|| corrupt("registers"))?;
-    let (cohort, rest) =
-        postcard::take_from_bytes::<Cohort>(rest).with_context(|| corrupt("cohort"))?;
-    let (links, rest) =
-        postcard::take_from_bytes::<LinkState>(rest).with_context(|| corrupt("links"))?;
-    let (previous, _) = postcard::take_from_bytes::<Option<Previous>>(rest)
-        .with_context(|| corrupt("previous cases"))?;
+    let mut rest = &rest[line_end + 1..];
+    let mut sections: Vec<&[u8]> = Vec::with_capacity(SECTIONS);
+    let lengths: Vec<usize> = (0..SECTIONS)
+        .map(|k| {
+            let at = k * 8;
+            rest.get(at..at + 8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+                .ok_or_else(cut_short)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    rest = &rest[SECTIONS * 8..];
+    for len in lengths {
+        let (section, tail) = rest.split_at_checked(len).ok_or_else(cut_short)?;
+        sections.push(section);
+        rest = tail;
+    }
+    fn decode<'a, T: Deserialize<'a>>(
+        bytes: &'a [u8],
+        what: &str,
+        path: &Path,
+    ) -> anyhow::Result<T> {
+        postcard::from_bytes(bytes)
+            .with_context(|| format!("{}: its {what} cannot be read", path.display()))
+    }
+    let s = &sections;
+    // The big sections on both cores: the population and poverty on one, the students and
+    // cohort on the other.
+    let ((population, poverty), ((students, cohort), (exemptions, links, previous))) = rayon::join(
+        || {
+            (
+                decode(s[0], "population", &path),
+                decode(s[2], "poverty members", &path),
+            )
+        },
+        || {
+            (
+                (
+                    decode(s[1], "students", &path),
+                    decode(s[4], "cohort", &path),
+                ),
+                (
+                    decode(s[3], "exemptions", &path),
+                    decode(s[5], "links", &path),
+                    decode(s[6], "previous cases", &path),
+                ),
+            )
+        },
+    );
+    let registers = Registers {
+        population: population?,
+        students: students?,
+        poverty: poverty?,
+        exemptions: exemptions?,
+    };
+    let (cohort, links, previous) = (cohort?, links?, previous?);
     Ok(State {
         settings: header.settings,
         inputs: header.inputs.into_iter().map(Input::info).collect(),
