@@ -81,8 +81,27 @@ pub struct LedgerRow {
     pub record_status: &'static str,
     pub best_candidate: String,
     pub best_weight: Option<f64>,
+    /// The child's disability certificate, if any.
+    pub disability: Option<crate::normalize::Disability>,
     /// The child's case, from night to night (filled in by `history`).
     pub case: Case,
+}
+
+impl LedgerRow {
+    /// The disability category's key, or empty.
+    pub fn disability_category(&self) -> String {
+        self.disability
+            .as_ref()
+            .map_or(String::new(), |d| d.category.to_string())
+    }
+
+    /// The disability level (1 to 4), or empty.
+    pub fn disability_level(&self) -> String {
+        self.disability
+            .as_ref()
+            .and_then(|d| d.level)
+            .map_or(String::new(), |l| l.to_string())
+    }
 }
 
 /// Every child's outcome, and the ledger of flagged children.
@@ -92,6 +111,8 @@ pub struct Ledger {
     pub outcomes: Vec<Outcome>,
     /// Per cohort child: linked to the poverty register.
     pub poor: Vec<bool>,
+    /// Per cohort child: holds a disability certificate.
+    pub disabled: Vec<bool>,
     /// Flagged children, poor first, then by division code and ID number.
     pub rows: Vec<LedgerRow>,
 }
@@ -117,6 +138,13 @@ pub fn classify(
     if let Some(exemptions) = &registers.exemptions {
         for link in &links.exemptions {
             exemption[link.child] = Some(&exemptions.rows[link.record]);
+        }
+    }
+
+    let mut disability = vec![None; n];
+    if let Some(register) = &registers.disability {
+        for link in &links.disability {
+            disability[link.child] = Some(&register.rows[link.record]);
         }
     }
 
@@ -152,6 +180,7 @@ pub fn classify(
                 row.best_candidate = registers.students.rows[record].student_no.to_string();
                 row.best_weight = Some(weight);
             }
+            row.disability = disability[i].cloned();
             rows.push(row);
         }
         outcomes.push(outcome);
@@ -164,10 +193,10 @@ pub fn classify(
             &b.name,
         ))
     });
-    let poor = household.iter().map(Option::is_some).collect();
     Ledger {
         outcomes,
-        poor,
+        poor: household.iter().map(Option::is_some).collect(),
+        disabled: disability.iter().map(Option::is_some).collect(),
         rows,
     }
 }
@@ -230,6 +259,7 @@ fn ledger_row(
         record_status: status.map_or("", StudentStatus::key),
         best_candidate: String::new(),
         best_weight: None,
+        disability: None,
         case: Case::default(),
     }
 }

@@ -216,8 +216,8 @@ pub struct RunArgs {
 /// Options of `check`, and the inputs and output of `run`.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Directory holding population.*, students.*, poverty.*, optional exemptions.* and
-    /// optional sanku.toml (.csv, .txt, .tsv, .xlsx, .xls, .ods or .parquet), or a folder
+    /// Directory holding population.*, students.*, poverty.*, optional exemptions.*,
+    /// optional disability.* and optional sanku.toml (.csv, .txt, .tsv, .xlsx, .xls, .ods or .parquet), or a folder
     /// per register (DIR/population/ holding one file per county).
     pub dir: Option<PathBuf>,
 
@@ -237,6 +237,10 @@ pub struct InputArgs {
     /// Exemptions, as for --population (overrides DIR).
     #[arg(long, value_name = "FILE")]
     pub exemptions: Vec<PathBuf>,
+
+    /// Disability certificate holders (残疾人证), as for --population (overrides DIR).
+    #[arg(long, value_name = "FILE")]
+    pub disability: Vec<PathBuf>,
 
     /// Config file (default: DIR/sanku.toml when present).
     #[arg(long, value_name = "FILE")]

@@ -11,7 +11,8 @@ use crate::normalize::field::Row;
 use crate::normalize::population::{Population, PopulationBuilder};
 use crate::normalize::values::Vocabulary;
 use crate::normalize::{
-    Converted, Records, Registers, exemption, join, normalize_table, poverty_member, student,
+    Converted, Records, Registers, disability, exemption, join, normalize_table, poverty_member,
+    student,
 };
 use crate::progress::Progress;
 use crate::schema::SourceKind;
@@ -91,13 +92,14 @@ pub fn ingest(
             exemption(row, vocabulary)
         })
     })?;
+    let disability = timer.stage("disability", || {
+        load_records(SourceKind::Disability, inputs, progress, disability)
+    })?;
     let mut inputs = population_info;
     inputs.extend(students_info);
     inputs.extend(poverty_info);
-    let exemptions = exemptions.map(|(info, records)| {
-        inputs.extend(info);
-        records
-    });
+    let exemptions = optional(exemptions, &mut inputs);
+    let disability = optional(disability, &mut inputs);
     Ok((
         inputs,
         Registers {
@@ -105,8 +107,20 @@ pub fn ingest(
             students,
             poverty,
             exemptions,
+            disability,
         },
     ))
+}
+
+/// An optional register's records, its files' records added to `inputs`.
+fn optional<T>(
+    loaded: Option<(Vec<InputInfo>, Records<T>)>,
+    inputs: &mut Vec<InputInfo>,
+) -> Option<Records<T>> {
+    loaded.map(|(info, records)| {
+        inputs.extend(info);
+        records
+    })
 }
 
 /// Streams the population file through a [`PopulationBuilder`].

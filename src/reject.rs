@@ -40,7 +40,7 @@ impl Reject {
 
 /// Fields whose values identify no one: shown in rejects as they are (at most 40
 /// characters), so that the word to map or the date to fix can be read.
-const CLEAR_FIELDS: [&str; 11] = [
+const CLEAR_FIELDS: [&str; 14] = [
     "sex",
     "birth_date",
     "status",
@@ -52,6 +52,9 @@ const CLEAR_FIELDS: [&str; 11] = [
     "valid_until",
     "poverty_status",
     "relation",
+    "category",
+    "level",
+    "certificate_date",
 ];
 
 /// A rejected value as rejects.csv shows it.

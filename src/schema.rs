@@ -11,14 +11,17 @@ pub enum SourceKind {
     Students,
     Poverty,
     Exemptions,
+    /// Holders of a disability certificate (残疾人证).
+    Disability,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 4] = [
+    pub const ALL: [SourceKind; 5] = [
         SourceKind::Population,
         SourceKind::Students,
         SourceKind::Poverty,
         SourceKind::Exemptions,
+        SourceKind::Disability,
     ];
 
     /// The file stem looked for in an input directory, and the config section name.
@@ -28,6 +31,7 @@ impl SourceKind {
             SourceKind::Students => "students",
             SourceKind::Poverty => "poverty",
             SourceKind::Exemptions => "exemptions",
+            SourceKind::Disability => "disability",
         }
     }
 
@@ -38,7 +42,7 @@ impl SourceKind {
 
     /// Whether a run needs this source.
     pub const fn required(self) -> bool {
-        !matches!(self, SourceKind::Exemptions)
+        !matches!(self, SourceKind::Exemptions | SourceKind::Disability)
     }
 
     /// The logical fields of this source, with whether each is required.
@@ -75,6 +79,13 @@ impl SourceKind {
                 (PovertyStatus, false),
             ],
             SourceKind::Exemptions => &[(IdNumber, true), (Reason, true), (ValidUntil, false)],
+            SourceKind::Disability => &[
+                (IdNumber, true),
+                (Name, false),
+                (Category, false),
+                (Level, false),
+                (CertificateDate, false),
+            ],
         }
     }
 }
@@ -103,6 +114,11 @@ pub enum Field {
     PovertyStatus,
     Reason,
     ValidUntil,
+    /// A disability's category (视力 … 多重).
+    Category,
+    /// A disability's level (一级, the most severe, to 四级).
+    Level,
+    CertificateDate,
 }
 
 impl Field {
@@ -124,6 +140,9 @@ impl Field {
             Field::PovertyStatus => "poverty_status",
             Field::Reason => "reason",
             Field::ValidUntil => "valid_until",
+            Field::Category => "category",
+            Field::Level => "level",
+            Field::CertificateDate => "certificate_date",
         }
     }
 
@@ -136,6 +155,17 @@ impl Field {
     /// first. The logical key itself is always accepted too.
     pub fn default_headers(self, source: SourceKind) -> &'static [&'static str] {
         match (self, source) {
+            // The second-generation certificate number is the ID number and two digits
+            // (category, level), read when no ID column is given.
+            (Field::IdNumber, SourceKind::Disability) => &[
+                "身份证号",
+                "身份证号码",
+                "公民身份号码",
+                "证件号码",
+                "残疾人证号",
+                "残疾人证号码",
+                "残疾证号",
+            ],
             (Field::IdNumber, _) => &[
                 "身份证号",
                 "身份证号码",
@@ -176,11 +206,14 @@ impl Field {
             (Field::Relation, _) => &["与户主关系"],
             (Field::Reason, _) => &["原因", "缓学原因", "免学原因"],
             (Field::ValidUntil, _) => &["有效期至", "截止日期"],
+            (Field::Category, _) => &["残疾类别", "残疾类型", "残疾种类"],
+            (Field::Level, _) => &["残疾等级", "残疾级别"],
+            (Field::CertificateDate, _) => &["发证日期", "持证日期", "办证日期", "领证日期"],
         }
     }
 }
 
-const ALL_FIELDS: [Field; 15] = [
+const ALL_FIELDS: [Field; 18] = [
     Field::IdNumber,
     Field::Name,
     Field::Sex,
@@ -196,6 +229,9 @@ const ALL_FIELDS: [Field; 15] = [
     Field::PovertyStatus,
     Field::Reason,
     Field::ValidUntil,
+    Field::Category,
+    Field::Level,
+    Field::CertificateDate,
 ];
 
 impl fmt::Display for Field {
@@ -231,4 +267,5 @@ pub mod files {
     pub const POVERTY_UNMATCHED_CSV: &str = "poverty_unmatched.csv";
     pub const POOR_NOT_ENROLLED_CSV: &str = "poor_not_enrolled.csv";
     pub const EXEMPTIONS_UNMATCHED_CSV: &str = "exemptions_unmatched.csv";
+    pub const DISABLED_FLAGGED_CSV: &str = "disabled_flagged.csv";
 }

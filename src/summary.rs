@@ -44,6 +44,9 @@ pub struct Counts {
     /// Of the flagged: children whose only candidates are in the review band.
     pub flagged_review_only: u64,
     pub exempt: u64,
+    /// Of the flagged, and of the exempt: children holding a disability certificate.
+    pub disabled_flagged: u64,
+    pub disabled_exempt: u64,
     /// Cases of the previous run's ledger in this division.
     pub previous_flagged: u64,
     /// Flagged tonight, not in the previous ledger.
@@ -65,6 +68,8 @@ impl Counts {
         self.flagged_poor += other.flagged_poor;
         self.flagged_review_only += other.flagged_review_only;
         self.exempt += other.exempt;
+        self.disabled_flagged += other.disabled_flagged;
+        self.disabled_exempt += other.disabled_exempt;
     }
 
     /// enrolled / (cohort − exempt), or `None` when nobody is to be enrolled.
@@ -123,9 +128,13 @@ pub fn summarize(
         c.cohort += 1;
         match &ledger.outcomes[i] {
             Outcome::Enrolled => c.enrolled += 1,
-            Outcome::Exempt { .. } => c.exempt += 1,
+            Outcome::Exempt { .. } => {
+                c.exempt += 1;
+                c.disabled_exempt += u64::from(ledger.disabled[i]);
+            }
             Outcome::Flagged { reason } => {
                 c.flagged += 1;
+                c.disabled_flagged += u64::from(ledger.disabled[i]);
                 c.flagged_poor += u64::from(ledger.poor[i]);
                 c.flagged_review_only += u64::from(reason == REVIEW_ONLY);
             }

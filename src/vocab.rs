@@ -91,6 +91,12 @@ const COLUMNS: &[(&str, &str)] = &[
     ("valid_until", "有效期至"),
     ("relation", "与户主关系"),
     ("poverty_status", "脱贫状态"),
+    ("disabled", "持残疾人证"),
+    ("disability_category", "残疾类别"),
+    ("disability_level", "残疾等级"),
+    ("certificate_date", "发证日期"),
+    ("disabled_flagged", "其中持残疾人证"),
+    ("disabled_exempt", "缓学免学中持残疾人证"),
 ];
 
 /// Pairs of an English and a Chinese word.
@@ -128,6 +134,18 @@ const WORDS: &[(&[&str], Pairs)] = &[
         ],
     ),
     (&["sex"], &[("male", "男"), ("female", "女")]),
+    (
+        &["disability_category"],
+        &[
+            ("vision", "视力残疾"),
+            ("hearing", "听力残疾"),
+            ("speech", "言语残疾"),
+            ("physical", "肢体残疾"),
+            ("intellectual", "智力残疾"),
+            ("mental", "精神残疾"),
+            ("multiple", "多重残疾"),
+        ],
+    ),
     (
         &["change"],
         &[

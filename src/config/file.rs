@@ -34,6 +34,7 @@ pub(super) struct ConfigFile {
     pub(super) students: Option<SourceFile>,
     pub(super) poverty: Option<SourceFile>,
     pub(super) exemptions: Option<SourceFile>,
+    pub(super) disability: Option<SourceFile>,
 }
 
 /// `[output]`: how the run's files are written.

@@ -155,12 +155,14 @@ impl Config {
                 SourceKind::Students => &file.students,
                 SourceKind::Poverty => &file.poverty,
                 SourceKind::Exemptions => &file.exemptions,
+                SourceKind::Disability => &file.disability,
             };
             let explicit = match kind {
                 SourceKind::Population => &args.population,
                 SourceKind::Students => &args.students,
                 SourceKind::Poverty => &args.poverty,
                 SourceKind::Exemptions => &args.exemptions,
+                SourceKind::Disability => &args.disability,
             };
             let configured = section.as_ref().and_then(|s| s.file.as_ref());
             let files = match (explicit.is_empty(), configured) {
@@ -400,6 +402,7 @@ fn extend_vocabulary(vocabulary: &mut Vocabulary, file: &ConfigFile) -> anyhow::
     for (kind, section) in [
         (SourceKind::Poverty, &file.poverty),
         (SourceKind::Exemptions, &file.exemptions),
+        (SourceKind::Disability, &file.disability),
     ] {
         if section.as_ref().is_some_and(|s| !s.status.is_empty()) {
             return Err(bad_input(format!(

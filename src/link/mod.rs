@@ -70,6 +70,9 @@ pub struct Links {
     pub extra_students: Vec<Link>,
     pub poverty: Vec<Link>,
     pub exemptions: Vec<Link>,
+    /// Each child's disability certificate: exact on the ID number, which the certificate
+    /// is issued against.
+    pub disability: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     #[serde(skip)]
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
@@ -186,6 +189,22 @@ fn link_exactly(
             &index,
             &exemptions.rows,
             |e| &e.id,
+            preference,
+        ));
+    }
+    if let Some(disability) = &registers.disability {
+        // Two certificates of one child: the most severe level, then by content.
+        let preference = |d: &crate::normalize::Disability| {
+            (
+                d.level.unwrap_or(u8::MAX),
+                d.category.clone(),
+                d.certificate_date,
+            )
+        };
+        links.disability = first_of_each(group_by_child(
+            &index,
+            &disability.rows,
+            |d| &d.id,
             preference,
         ));
     }

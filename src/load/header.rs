@@ -197,6 +197,9 @@ fn field_words(field: Field) -> &'static [&'static str] {
         Field::Relation => &["关系", "relation"],
         Field::Reason => &["原因", "reason"],
         Field::ValidUntil => &["有效期", "截止"],
+        Field::Category => &["类别", "类型"],
+        Field::Level => &["等级", "级别"],
+        Field::CertificateDate => &["发证", "持证", "办证"],
     }
 }
 

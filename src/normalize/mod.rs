@@ -4,6 +4,7 @@
 //! its class recorded. Rows are normalised in parallel; results keep the input order.
 
 pub mod date;
+pub(crate) mod disability;
 pub(crate) mod field;
 pub mod id;
 pub mod id_set;
@@ -87,6 +88,20 @@ pub struct Exemption {
     pub valid_until: Option<Date>,
 }
 
+/// A holder of a disability certificate (残疾人证).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Disability {
+    pub line: u64,
+    pub id: IdNumber,
+    pub name: Text,
+    /// The category's key (`vision` … `multiple`), or the word as written when it is none
+    /// of the seven; empty when not given.
+    pub category: Text,
+    /// 1 (一级, the most severe) to 4.
+    pub level: Option<u8>,
+    pub certificate_date: Option<Date>,
+}
+
 /// The normalised records of one source, with the rows rejected so far.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
@@ -107,6 +122,7 @@ pub struct Registers {
     pub students: Records<Student>,
     pub poverty: Records<PovertyMember>,
     pub exemptions: Option<Records<Exemption>>,
+    pub disability: Option<Records<Disability>>,
 }
 
 impl Registers {
@@ -118,6 +134,7 @@ impl Registers {
             SourceKind::Students => &self.students.rejects,
             SourceKind::Poverty => &self.poverty.rejects,
             SourceKind::Exemptions => self.exemptions.as_ref().map_or(&[], |e| &e.rejects),
+            SourceKind::Disability => self.disability.as_ref().map_or(&[], |d| &d.rejects),
         }
     }
 
@@ -130,6 +147,9 @@ impl Registers {
         if let Some(e) = &self.exemptions {
             all.extend(&e.rejects);
         }
+        if let Some(d) = &self.disability {
+            all.extend(&d.rejects);
+        }
         all
     }
 
@@ -139,6 +159,9 @@ impl Registers {
         all.extend(&self.population.warnings);
         all.extend(&self.students.warnings);
         all.extend(&self.poverty.warnings);
+        if let Some(d) = &self.disability {
+            all.extend(&d.warnings);
+        }
         all
     }
 }
@@ -298,6 +321,35 @@ pub(crate) fn poverty_member(row: &Row, vocabulary: &Vocabulary) -> Converted<Po
         id,
     };
     Ok((member, warning.into_iter().chain(birth_warning).collect()))
+}
+
+pub(crate) fn disability(row: &Row) -> Converted<Disability> {
+    let (id, from_number) = disability::id_and_number(row)?;
+    let mut warnings = Vec::new();
+    let category = match row.raw(Field::Category).trim() {
+        "" => from_number.map_or_else(Text::default, |(c, _)| Text::from(c)),
+        word => Text::from(disability::category_key(word)),
+    };
+    let level = match row.raw(Field::Level).trim() {
+        "" => from_number.map(|(_, level)| level),
+        word => {
+            let level = disability::level(word);
+            if level.is_none() {
+                warnings
+                    .push(row.reject(Field::Level, "not a level 1 to 4 (一级 … 四级); left out"));
+            }
+            level
+        }
+    };
+    let record = Disability {
+        line: row.line(),
+        name: row.text(Field::Name),
+        category,
+        level,
+        certificate_date: row.date(Field::CertificateDate)?,
+        id,
+    };
+    Ok((record, warnings))
 }
 
 pub(crate) fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {

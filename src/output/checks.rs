@@ -7,7 +7,7 @@ use std::path::Path;
 use super::atomic::create_subdir;
 use super::csv::write_csv;
 use super::links::linked_record;
-use super::table::{Field, header, sorted_cells, text};
+use super::table::{Field, csv_cells, header, sorted_cells, text};
 use crate::classify::{Ledger, LedgerRow};
 use crate::cohort::Cohort;
 use crate::link::Links;
@@ -305,8 +305,51 @@ pub fn write_checks(
         files::EXEMPTIONS_UNMATCHED_CSV,
         &header(&schema),
         sorted_cells(&schema, &rows, &["origin", "id_number", "line#"]),
+    )?;
+
+    // In the order verify gives: the most severe first, for 送教上门 decisions.
+    write(
+        files::DISABLED_FLAGGED_CSV,
+        &header(&DISABLED_FLAGGED),
+        findings
+            .disabled_flagged
+            .iter()
+            .map(|&i| csv_cells(&DISABLED_FLAGGED, &ledger.rows[i]))
+            .collect(),
     )
 }
+
+/// A flagged child holding a disability certificate.
+const DISABLED_FLAGGED: [Field<LedgerRow>; 12] = [
+    text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
+    text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
+    text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
+    text!(LedgerRow, "birth_date", |r: &LedgerRow| r
+        .birth_date
+        .to_string()),
+    text!(LedgerRow, "age", |r: &LedgerRow| r.age.to_string()),
+    text!(LedgerRow, "division_code", |r: &LedgerRow| r
+        .division_code
+        .clone()),
+    text!(LedgerRow, "division_name", |r: &LedgerRow| {
+        crate::divisions::full_name(&r.division_code)
+    }),
+    text!(
+        LedgerRow,
+        "disability_category",
+        LedgerRow::disability_category
+    ),
+    text!(LedgerRow, "disability_level", LedgerRow::disability_level),
+    text!(LedgerRow, "certificate_date", |r: &LedgerRow| date(
+        r.disability.as_ref().and_then(|d| d.certificate_date)
+    )),
+    text!(LedgerRow, "reason", |r: &LedgerRow| r.reason.clone()),
+    Field {
+        name: "poor",
+        kind: super::table::Kind::Flag,
+        cell: |r| super::table::Cell::Flag(r.poor),
+    },
+];
 
 /// The conflicts of linked records, and the records carrying someone else's ID.
 fn conflicts(cohort: &Cohort, registers: &Registers, findings: &Findings) -> Vec<Conflict> {

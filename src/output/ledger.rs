@@ -11,7 +11,7 @@ use crate::classify::{Ledger, LedgerRow};
 use crate::schema::files;
 
 /// The ledger's columns (docs/usage.md).
-const LEDGER: [Field<LedgerRow>; 17] = [
+const LEDGER: [Field<LedgerRow>; 20] = [
     text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
     text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
     text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
@@ -63,6 +63,17 @@ const LEDGER: [Field<LedgerRow>; 17] = [
         .case
         .previous_reason
         .clone()),
+    Field {
+        name: "disabled",
+        kind: Kind::Flag,
+        cell: |r| Cell::Flag(r.disability.is_some()),
+    },
+    text!(
+        LedgerRow,
+        "disability_category",
+        LedgerRow::disability_category
+    ),
+    text!(LedgerRow, "disability_level", LedgerRow::disability_level),
 ];
 
 /// The names of the columns sanku writes in a ledger; any other column of a ledger that

@@ -66,8 +66,8 @@ impl Input {
     }
 }
 
-/// The binary sections: the four registers, the cohort, the links, the previous cases.
-const SECTIONS: usize = 7;
+/// The binary sections: the five registers, the cohort, the links, the previous cases.
+const SECTIONS: usize = 8;
 
 /// A finished run's parts, borrowed for writing.
 pub struct StateRef<'a> {
@@ -111,6 +111,7 @@ pub fn write(dir: &Path, state: &StateRef) -> anyhow::Result<()> {
     w = section(w, &r.students, &mut lengths)?;
     w = section(w, &r.poverty, &mut lengths)?;
     w = section(w, &r.exemptions, &mut lengths)?;
+    w = section(w, &r.disability, &mut lengths)?;
     w = section(w, state.cohort, &mut lengths)?;
     w = section(w, state.links, &mut lengths)?;
     w = section(w, &state.previous, &mut lengths)?;
@@ -222,7 +223,7 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
     let s = &sections;
     // The big sections on both cores: the population and poverty on one, the students and
     // cohort on the other.
-    let ((population, poverty), ((students, cohort), (exemptions, links, previous))) = rayon::join(
+    let ((population, poverty), ((students, cohort), (optional, links, previous))) = rayon::join(
         || {
             (
                 decode(s[0], "population", &path),
@@ -233,12 +234,15 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
             (
                 (
                     decode(s[1], "students", &path),
-                    decode(s[4], "cohort", &path),
+                    decode(s[5], "cohort", &path),
                 ),
                 (
-                    decode(s[3], "exemptions", &path),
-                    decode(s[5], "links", &path),
-                    decode(s[6], "previous cases", &path),
+                    (
+                        decode(s[3], "exemptions", &path),
+                        decode(s[4], "disability register", &path),
+                    ),
+                    decode(s[6], "links", &path),
+                    decode(s[7], "previous cases", &path),
                 ),
             )
         },
@@ -247,7 +251,8 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
         population: population?,
         students: students?,
         poverty: poverty?,
-        exemptions: exemptions?,
+        exemptions: optional.0?,
+        disability: optional.1?,
     };
     let (cohort, links, previous) = (cohort?, links?, previous?);
     Ok(State {

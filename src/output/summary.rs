@@ -20,7 +20,7 @@ macro_rules! count {
 }
 
 /// The columns of summary.csv.
-const SUMMARY: [Field<SummaryRow>; 15] = [
+const SUMMARY: [Field<SummaryRow>; 17] = [
     Field {
         name: "level",
         kind: Kind::Text,
@@ -51,6 +51,8 @@ const SUMMARY: [Field<SummaryRow>; 15] = [
     count!("new", new),
     count!("returned", returned),
     count!("closed", closed),
+    count!("disabled_flagged", disabled_flagged),
+    count!("disabled_exempt", disabled_exempt),
     Field {
         name: "coverage_rate",
         kind: Kind::Text,

@@ -41,6 +41,9 @@ pub struct Findings {
     pub poor_not_enrolled: Vec<usize>,
     /// Flagged children whose only record was transferred out.
     pub transferred_without_arrival: u64,
+    /// Indices into `Ledger::rows` of flagged children holding a disability certificate,
+    /// the most severe level first, then by division and ID number.
+    pub disabled_flagged: Vec<usize>,
 }
 
 /// How many findings of each kind, for summary.json and the manifest.
@@ -58,6 +61,8 @@ pub struct CheckCounts {
     pub poor_not_enrolled: u64,
     pub transferred_without_arrival: u64,
     pub exemptions_unmatched: u64,
+    #[serde(default)]
+    pub disabled_flagged: u64,
 }
 
 /// The transfer reason in the ledger.
@@ -79,6 +84,18 @@ pub fn verify(
         .filter(|(_, row)| row.poor)
         .map(|(i, _)| i)
         .collect();
+    let mut disabled_flagged: Vec<usize> = ledger
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.disability.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    disabled_flagged.sort_by_key(|&i| {
+        let row = &ledger.rows[i];
+        let level = row.disability.as_ref().and_then(|d| d.level);
+        (level.unwrap_or(u8::MAX), &row.division_code, &row.id_number)
+    });
     Findings {
         registry_only: unmatched.students,
         conflicts: conflicts::find(cohort, registers, links),
@@ -92,6 +109,7 @@ pub fn verify(
         poverty_unmatched: unmatched.poverty,
         exemptions_unmatched: unmatched.exemptions,
         poor_not_enrolled,
+        disabled_flagged,
         transferred_without_arrival: ledger
             .rows
             .iter()
@@ -137,6 +155,7 @@ impl Findings {
             poor_not_enrolled: self.poor_not_enrolled.len() as u64,
             transferred_without_arrival: self.transferred_without_arrival,
             exemptions_unmatched: self.exemptions_unmatched.len() as u64,
+            disabled_flagged: self.disabled_flagged.len() as u64,
         }
     }
 }

@@ -40,6 +40,7 @@ fn check_counts_reach_the_summary_and_the_manifest() {
         "poverty_unmatched",
         "poor_not_enrolled",
         "exemptions_unmatched",
+        "disabled_flagged",
     ] {
         assert_eq!(checks[check], rows(check), "{check}");
     }
@@ -67,7 +68,7 @@ fn every_input_row_is_used_or_rejected() {
     let wd = run_demo();
     let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
     let inputs = manifest["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 4);
+    assert_eq!(inputs.len(), 5);
     let data_lines = |file: &str| {
         let bytes = fs::read(wd.path(&format!("input/{file}"))).unwrap();
         bytes
@@ -226,4 +227,53 @@ fn the_closing_line_names_the_run_folder_and_the_rejects() {
         last.contains("written to out") && last.contains("out/rejects.csv"),
         "{last}"
     );
+}
+
+#[test]
+fn disabled_children_are_flagged_with_their_certificate_the_most_severe_first() {
+    let wd = run_demo();
+    // disability.csv gives 冯雪 by her certificate number alone (ID, category 5, level 2),
+    // 陈静 by certificate number and words (视力残疾, 一级: the words win), 赵敏 (exempt) by
+    // her ID, 张伟 (enrolled) with a level that is none, and an adult outside the cohort.
+    let checks = wd.read("out/checks/disabled_flagged.csv");
+    let rows: Vec<Vec<&str>> = checks
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let got: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[1], r[7], r[8])).collect();
+    assert_eq!(
+        got,
+        [("陈静", "vision", "1"), ("冯雪", "intellectual", "2")],
+        "{checks}"
+    );
+    let ledger = wd.read("out/ledger.csv");
+    let disabled: Vec<&str> = ledger
+        .lines()
+        .filter(|l| l.ends_with(",1,vision,1") || l.ends_with(",1,intellectual,2"))
+        .collect();
+    assert_eq!(disabled.len(), 2, "{ledger}");
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
+    let total = summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["level"] == "all")
+        .unwrap();
+    assert_eq!(
+        (
+            total["disabled_flagged"].as_u64(),
+            total["disabled_exempt"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    // The unreadable level is a warning, not a loss of the row.
+    assert!(
+        wd.read("out/warnings.csv")
+            .contains("disability.csv,5,level,")
+    );
+    // In Chinese, the category is a word staff read.
+    wd.expect_code(&["run", "input", "--out", "zh", "--lang", "zh", "-q"], 0);
+    let zh = wd.read("zh/checks/disabled_flagged.csv");
+    assert!(zh.contains("视力残疾") && zh.contains("残疾等级"), "{zh}");
 }
