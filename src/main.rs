@@ -49,8 +49,8 @@ fn main() {
             let report = sanku::cmd::generate::generate(&options)?;
             if !args.quiet {
                 eprintln!(
-                    "sanku: generated {} people, {} student records, {} poverty members, {} exemptions; {} true dropouts, {} injected errors",
-                    report.population, report.students, report.poverty, report.exemptions, report.dropouts, report.errors
+                    "sanku: generated {} people, {} student records, {} poverty members, {} exemptions, {} disability certificates; {} true dropouts, {} injected errors",
+                    report.population, report.students, report.poverty, report.exemptions, report.disability, report.dropouts, report.errors
                 );
             }
             Ok(())

@@ -92,7 +92,7 @@ fn linkage_scores_are_pinned() {
     assert_eq!(evaluation["false_flags_by_error"], serde_json::json!({}));
     // Every check finds exactly what the generator put in.
     let checks = evaluation["checks"].as_object().unwrap();
-    assert_eq!(checks.len(), 9);
+    assert_eq!(checks.len(), 10);
     for (check, s) in checks {
         let errors = (&s["false_positives"], &s["false_negatives"]);
         assert_eq!(errors, (&0.into(), &0.into()), "{check}: {s}");
@@ -101,6 +101,7 @@ fn linkage_scores_are_pinned() {
     assert_eq!(found("registry_only"), 7);
     assert_eq!(found("conflicts"), 16);
     assert_eq!(found("transferred_without_arrival"), 2);
+    assert_eq!(found("disabled_flagged"), 3);
 }
 
 #[test]

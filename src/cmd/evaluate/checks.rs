@@ -118,5 +118,21 @@ pub fn score_checks(
             known("exemptions_unmatched.csv", &["id_number"])?,
         ),
     );
+    // Flagged children holding a certificate, with its category and level; sets generated
+    // before the disability register have no truth for it.
+    if truth.join("disabled.csv").is_file() {
+        let out: HashSet<&String> = dropouts.iter().map(|r| &r[0]).collect();
+        let columns = ["id_number", "disability_category", "disability_level"];
+        add(
+            "disabled_flagged",
+            (
+                found("disabled_flagged.csv", &columns)?,
+                known("disabled.csv", &["id_number", "category", "level"])?
+                    .into_iter()
+                    .filter(|r| out.contains(&r[0]))
+                    .collect(),
+            ),
+        );
+    }
     Ok(scores)
 }

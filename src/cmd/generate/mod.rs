@@ -9,6 +9,7 @@
 //! still valid or matches no one.
 
 mod corrupt;
+mod disability;
 mod household;
 pub mod names;
 mod nights;
@@ -123,6 +124,7 @@ pub struct GenerateReport {
     pub students: u64,
     pub poverty: u64,
     pub exemptions: u64,
+    pub disability: u64,
     pub dropouts: u64,
     pub errors: u64,
 }
@@ -177,6 +179,7 @@ struct Sinks {
     students: DataSink,
     poverty: DataSink,
     exemptions: DataSink,
+    disability: DataSink,
     dropouts: CsvSink,
     student_links: CsvSink,
     poverty_links: CsvSink,
@@ -187,6 +190,7 @@ struct Sinks {
     conflicts: CsvSink,
     poverty_unmatched: CsvSink,
     exemptions_unmatched: CsvSink,
+    disabled: CsvSink,
 }
 
 fn headers(source: SourceKind, language: Headers) -> Vec<&'static str> {
@@ -232,6 +236,7 @@ impl Sinks {
             students: data(SourceKind::Students)?,
             poverty: data(SourceKind::Poverty)?,
             exemptions: data(SourceKind::Exemptions)?,
+            disability: data(SourceKind::Disability)?,
             dropouts: fact("dropouts.csv", &["id_number", "poor", "reason"])?,
             student_links: fact("student_links.csv", &["population_id", "student_no"])?,
             poverty_links: fact("poverty_links.csv", &["population_id", "record_key"])?,
@@ -245,6 +250,7 @@ impl Sinks {
             conflicts: fact("conflicts.csv", &["population_id", "register", "field"])?,
             poverty_unmatched: fact("poverty_unmatched.csv", &["record_key", "kind"])?,
             exemptions_unmatched: fact("exemptions_unmatched.csv", &["id_number"])?,
+            disabled: fact("disabled.csv", &["id_number", "category", "level"])?,
         })
     }
 
@@ -254,6 +260,7 @@ impl Sinks {
             self.students,
             self.poverty,
             self.exemptions,
+            self.disability,
         ] {
             sink.finish()?;
         }
@@ -268,6 +275,7 @@ impl Sinks {
             self.conflicts,
             self.poverty_unmatched,
             self.exemptions_unmatched,
+            self.disabled,
         ] {
             sink.finish()?;
         }
@@ -443,7 +451,8 @@ impl<'a> World<'a> {
                 s.poverty_links.row(&[&id, &id])?;
             }
             if in_cohort {
-                self.school_child(h, member, &id, &kin, counted, s)?;
+                let schooling = self.school_child(h, member, &id, &kin, counted, s)?;
+                self.child_disability(member, &id, schooling, counted, s)?;
             } else if counted {
                 // Aged into the cohort since the first night: drawn apart, so that the
                 // records of everyone else stay as they were.
@@ -451,8 +460,13 @@ impl<'a> World<'a> {
                 std::mem::swap(&mut self.rng, &mut own);
                 let written = self.school_child(h, member, &id, &kin, counted, s);
                 std::mem::swap(&mut self.rng, &mut own);
-                written?;
-            } else if active
+                self.child_disability(member, &id, written?, counted, s)?;
+            } else {
+                self.other_disability(member, &id, s)?;
+            }
+            if !in_cohort
+                && !counted
+                && active
                 && (16..=17).contains(&window.age(member.birth))
                 && self.rng.chance(0.3)
             {

@@ -3,6 +3,7 @@
 //! the history rows an extract carries under the same number; a former school's record,
 //! a second registration.
 
+use super::disability::Schooling;
 use super::household::{Household, Member};
 use super::{Sinks, World, corrupt};
 
@@ -81,8 +82,8 @@ impl Default for HistoryRates {
 
 impl World<'_> {
     /// The records of a school-age child: enrolled, dropped out or exempt, as they stand
-    /// on the series' night. Only a child `counted` in tonight's cohort goes into the
-    /// truth.
+    /// on the series' night; returns how the child stands. Only a child `counted` in
+    /// tonight's cohort goes into the truth.
     pub(super) fn school_child(
         &mut self,
         h: &Household,
@@ -91,7 +92,7 @@ impl World<'_> {
         kin: &Kin,
         counted: bool,
         s: &mut Sinks,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Schooling> {
         let rates = &self.options.rates;
         let county = self.counties[h.county as usize].clone();
         let poor = if h.poor { "1" } else { "0" };
@@ -109,7 +110,11 @@ impl World<'_> {
                 s.dropouts.row(&[id, poor, "exemption_expired"])?;
                 self.report.dropouts += 1;
             }
-            return Ok(());
+            return Ok(if valid {
+                Schooling::Exempt
+            } else {
+                Schooling::Out
+            });
         }
         if self.rng.chance(rates.dropout) {
             let (status, reason) = match self.rng.below(10) {
@@ -145,7 +150,11 @@ impl World<'_> {
                     s.student_links.row(&[id, &no])?;
                 }
             }
-            return Ok(());
+            return Ok(if out {
+                Schooling::Out
+            } else {
+                Schooling::Enrolled
+            });
         }
         if self.rng.chance(rates.transfer) {
             // The former school's record under a local number; the new school's follows.
@@ -184,7 +193,11 @@ impl World<'_> {
                 s.duplicates.row(&[id, &extra])?;
             }
         }
-        Ok(())
+        Ok(match (dropped, status) {
+            (true, _) => Schooling::Out,
+            (false, "送教上门") => Schooling::HomeDelivered,
+            (false, _) => Schooling::Enrolled,
+        })
     }
 
     /// A local student number (学籍辅号): J, the county, a sequence number.
