@@ -201,6 +201,7 @@ const WORDS: &[(&[&str], Pairs)] = &[
             ("students", "学籍库"),
             ("poverty", "建档立卡库"),
             ("exemptions", "缓学免学"),
+            ("disability", "残疾人库"),
         ],
     ),
 ];
