@@ -83,6 +83,9 @@ pub struct LedgerRow {
     pub best_weight: Option<f64>,
     /// The child's disability certificate, if any.
     pub disability: Option<crate::normalize::Disability>,
+    /// Whether aid was paid for the child in the current term (the aid register, when
+    /// given).
+    pub aided: bool,
     /// The child's case, from night to night (filled in by `history`).
     pub case: Case,
 }
@@ -113,6 +116,9 @@ pub struct Ledger {
     pub poor: Vec<bool>,
     /// Per cohort child: holds a disability certificate.
     pub disabled: Vec<bool>,
+    /// Per cohort child: aid was paid for the current term; `None` without the aid
+    /// register.
+    pub aided: Option<Vec<bool>>,
     /// Flagged children, poor first, then by division code and ID number.
     pub rows: Vec<LedgerRow>,
 }
@@ -148,6 +154,20 @@ pub fn classify(
         }
     }
 
+    let aided = registers.aid.as_ref().map(|aid| {
+        let term = crate::normalize::term::Term::of(as_of);
+        let mut aided = vec![false; n];
+        for link in &links.aid {
+            let a = &aid.rows[link.record];
+            // A payment with no term written is taken as the current term's (an extract
+            // is usually of one term); one whose term is unreadable counts in none.
+            if a.term == Some(term) || !a.term_given {
+                aided[link.child] = true;
+            }
+        }
+        aided
+    });
+
     let (best, in_review) = fuzzy_evidence(n, registers, links);
 
     let mut outcomes = Vec::with_capacity(n);
@@ -181,6 +201,7 @@ pub fn classify(
                 row.best_weight = Some(weight);
             }
             row.disability = disability[i].cloned();
+            row.aided = aided.as_ref().is_some_and(|a| a[i]);
             rows.push(row);
         }
         outcomes.push(outcome);
@@ -197,6 +218,7 @@ pub fn classify(
         outcomes,
         poor: household.iter().map(Option::is_some).collect(),
         disabled: disability.iter().map(Option::is_some).collect(),
+        aided,
         rows,
     }
 }
@@ -260,6 +282,7 @@ fn ledger_row(
         best_candidate: String::new(),
         best_weight: None,
         disability: None,
+        aided: false,
         case: Case::default(),
     }
 }

@@ -217,7 +217,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Directory holding population.*, students.*, poverty.*, optional exemptions.*,
-    /// optional disability.* and optional sanku.toml (.csv, .txt, .tsv, .xlsx, .xls, .ods or .parquet), or a folder
+    /// disability.*, aid.* and sanku.toml (.csv, .txt, .tsv, .xlsx, .xls, .ods or .parquet), or a folder
     /// per register (DIR/population/ holding one file per county).
     pub dir: Option<PathBuf>,
 
@@ -241,6 +241,10 @@ pub struct InputArgs {
     /// Disability certificate holders (残疾人证), as for --population (overrides DIR).
     #[arg(long, value_name = "FILE")]
     pub disability: Vec<PathBuf>,
+
+    /// Student aid paid (资助), as for --population (overrides DIR).
+    #[arg(long, value_name = "FILE")]
+    pub aid: Vec<PathBuf>,
 
     /// Config file (default: DIR/sanku.toml when present).
     #[arg(long, value_name = "FILE")]

@@ -11,8 +11,8 @@ use crate::normalize::field::Row;
 use crate::normalize::population::{Population, PopulationBuilder};
 use crate::normalize::values::Vocabulary;
 use crate::normalize::{
-    Converted, Records, Registers, disability, exemption, join, normalize_table, poverty_member,
-    student,
+    Converted, Records, Registers, aid, disability, exemption, join, normalize_table,
+    poverty_member, student,
 };
 use crate::progress::Progress;
 use crate::schema::SourceKind;
@@ -95,11 +95,17 @@ pub fn ingest(
     let disability = timer.stage("disability", || {
         load_records(SourceKind::Disability, inputs, progress, disability)
     })?;
+    let aid = timer.stage("aid", || {
+        load_records(SourceKind::Aid, inputs, progress, |row| {
+            aid(row, vocabulary)
+        })
+    })?;
     let mut inputs = population_info;
     inputs.extend(students_info);
     inputs.extend(poverty_info);
     let exemptions = optional(exemptions, &mut inputs);
     let disability = optional(disability, &mut inputs);
+    let aid = optional(aid, &mut inputs);
     Ok((
         inputs,
         Registers {
@@ -108,6 +114,7 @@ pub fn ingest(
             poverty,
             exemptions,
             disability,
+            aid,
         },
     ))
 }

@@ -40,7 +40,7 @@ impl Reject {
 
 /// Fields whose values identify no one: shown in rejects as they are (at most 40
 /// characters), so that the word to map or the date to fix can be read.
-const CLEAR_FIELDS: [&str; 14] = [
+const CLEAR_FIELDS: [&str; 17] = [
     "sex",
     "birth_date",
     "status",
@@ -55,6 +55,9 @@ const CLEAR_FIELDS: [&str; 14] = [
     "category",
     "level",
     "certificate_date",
+    "programme",
+    "amount",
+    "term",
 ];
 
 /// A rejected value as rejects.csv shows it.

@@ -13,15 +13,18 @@ pub enum SourceKind {
     Exemptions,
     /// Holders of a disability certificate (残疾人证).
     Disability,
+    /// Student aid paid (资助: living allowance, 两免一补 …).
+    Aid,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 5] = [
+    pub const ALL: [SourceKind; 6] = [
         SourceKind::Population,
         SourceKind::Students,
         SourceKind::Poverty,
         SourceKind::Exemptions,
         SourceKind::Disability,
+        SourceKind::Aid,
     ];
 
     /// The file stem looked for in an input directory, and the config section name.
@@ -32,6 +35,7 @@ impl SourceKind {
             SourceKind::Poverty => "poverty",
             SourceKind::Exemptions => "exemptions",
             SourceKind::Disability => "disability",
+            SourceKind::Aid => "aid",
         }
     }
 
@@ -42,7 +46,10 @@ impl SourceKind {
 
     /// Whether a run needs this source.
     pub const fn required(self) -> bool {
-        !matches!(self, SourceKind::Exemptions | SourceKind::Disability)
+        !matches!(
+            self,
+            SourceKind::Exemptions | SourceKind::Disability | SourceKind::Aid
+        )
     }
 
     /// The logical fields of this source, with whether each is required.
@@ -86,6 +93,16 @@ impl SourceKind {
                 (Level, false),
                 (CertificateDate, false),
             ],
+            SourceKind::Aid => &[
+                (IdNumber, false),
+                (Name, true),
+                (Sex, false),
+                (BirthDate, false),
+                (StudentNo, false),
+                (Programme, true),
+                (Amount, false),
+                (Term, false),
+            ],
         }
     }
 }
@@ -119,6 +136,11 @@ pub enum Field {
     /// A disability's level (一级, the most severe, to 四级).
     Level,
     CertificateDate,
+    /// An aid programme (国家助学金, 营养改善计划 …).
+    Programme,
+    Amount,
+    /// The school term an aid was paid for (2026年秋季学期, 2026-2027学年第一学期 …).
+    Term,
 }
 
 impl Field {
@@ -143,6 +165,9 @@ impl Field {
             Field::Category => "category",
             Field::Level => "level",
             Field::CertificateDate => "certificate_date",
+            Field::Programme => "programme",
+            Field::Amount => "amount",
+            Field::Term => "term",
         }
     }
 
@@ -209,11 +234,14 @@ impl Field {
             (Field::Category, _) => &["残疾类别", "残疾类型", "残疾种类"],
             (Field::Level, _) => &["残疾等级", "残疾级别"],
             (Field::CertificateDate, _) => &["发证日期", "持证日期", "办证日期", "领证日期"],
+            (Field::Programme, _) => &["资助项目", "资助项目名称", "项目名称", "资助类型", "项目"],
+            (Field::Amount, _) => &["资助金额", "发放金额", "金额", "资助金额（元）"],
+            (Field::Term, _) => &["资助学期", "发放学期", "学年学期", "学期"],
         }
     }
 }
 
-const ALL_FIELDS: [Field; 18] = [
+const ALL_FIELDS: [Field; 21] = [
     Field::IdNumber,
     Field::Name,
     Field::Sex,
@@ -232,6 +260,9 @@ const ALL_FIELDS: [Field; 18] = [
     Field::Category,
     Field::Level,
     Field::CertificateDate,
+    Field::Programme,
+    Field::Amount,
+    Field::Term,
 ];
 
 impl fmt::Display for Field {
@@ -268,4 +299,6 @@ pub mod files {
     pub const POOR_NOT_ENROLLED_CSV: &str = "poor_not_enrolled.csv";
     pub const EXEMPTIONS_UNMATCHED_CSV: &str = "exemptions_unmatched.csv";
     pub const DISABLED_FLAGGED_CSV: &str = "disabled_flagged.csv";
+    pub const POOR_ENROLLED_WITHOUT_AID_CSV: &str = "poor_enrolled_without_aid.csv";
+    pub const AID_UNMATCHED_CSV: &str = "aid_unmatched.csv";
 }

@@ -47,6 +47,11 @@ pub struct Counts {
     /// Of the flagged, and of the exempt: children holding a disability certificate.
     pub disabled_flagged: u64,
     pub disabled_exempt: u64,
+    /// Poor and enrolled; of them, with no aid paid for the current term (the aid
+    /// register); and flagged children aid was paid for this term.
+    pub poor_enrolled: u64,
+    pub poor_enrolled_without_aid: u64,
+    pub aided_flagged: u64,
     /// Cases of the previous run's ledger in this division.
     pub previous_flagged: u64,
     /// Flagged tonight, not in the previous ledger.
@@ -70,6 +75,9 @@ impl Counts {
         self.exempt += other.exempt;
         self.disabled_flagged += other.disabled_flagged;
         self.disabled_exempt += other.disabled_exempt;
+        self.poor_enrolled += other.poor_enrolled;
+        self.poor_enrolled_without_aid += other.poor_enrolled_without_aid;
+        self.aided_flagged += other.aided_flagged;
     }
 
     /// enrolled / (cohort − exempt), or `None` when nobody is to be enrolled.
@@ -126,8 +134,13 @@ pub fn summarize(
         let county = crate::divisions::county_of(&child.division);
         let c = by_county.entry(county).or_default();
         c.cohort += 1;
+        let aided = ledger.aided.as_ref().map(|a| a[i]);
         match &ledger.outcomes[i] {
-            Outcome::Enrolled => c.enrolled += 1,
+            Outcome::Enrolled => {
+                c.enrolled += 1;
+                c.poor_enrolled += u64::from(ledger.poor[i]);
+                c.poor_enrolled_without_aid += u64::from(ledger.poor[i] && aided == Some(false));
+            }
             Outcome::Exempt { .. } => {
                 c.exempt += 1;
                 c.disabled_exempt += u64::from(ledger.disabled[i]);
@@ -135,6 +148,7 @@ pub fn summarize(
             Outcome::Flagged { reason } => {
                 c.flagged += 1;
                 c.disabled_flagged += u64::from(ledger.disabled[i]);
+                c.aided_flagged += u64::from(aided == Some(true));
                 c.flagged_poor += u64::from(ledger.poor[i]);
                 c.flagged_review_only += u64::from(reason == REVIEW_ONLY);
             }

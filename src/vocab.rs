@@ -97,6 +97,15 @@ const COLUMNS: &[(&str, &str)] = &[
     ("certificate_date", "发证日期"),
     ("disabled_flagged", "其中持残疾人证"),
     ("disabled_exempt", "缓学免学中持残疾人证"),
+    ("aided_this_term", "本学期已资助"),
+    ("poor_enrolled", "建档立卡在籍"),
+    ("poor_enrolled_without_aid", "其中本学期未资助"),
+    ("aided_flagged", "疑似失学辍学中本学期已资助"),
+    ("programme", "资助项目"),
+    ("amount", "资助金额"),
+    ("term", "资助学期"),
+    ("other_terms", "其他学期资助"),
+    ("aid_unmatched", "资助记录未匹配"),
 ];
 
 /// Pairs of an English and a Chinese word.
@@ -202,6 +211,7 @@ const WORDS: &[(&[&str], Pairs)] = &[
             ("poverty", "建档立卡库"),
             ("exemptions", "缓学免学"),
             ("disability", "残疾人库"),
+            ("aid", "资助库"),
         ],
     ),
 ];

@@ -35,6 +35,7 @@ pub(super) struct ConfigFile {
     pub(super) poverty: Option<SourceFile>,
     pub(super) exemptions: Option<SourceFile>,
     pub(super) disability: Option<SourceFile>,
+    pub(super) aid: Option<SourceFile>,
 }
 
 /// `[output]`: how the run's files are written.

@@ -156,6 +156,7 @@ impl Config {
                 SourceKind::Poverty => &file.poverty,
                 SourceKind::Exemptions => &file.exemptions,
                 SourceKind::Disability => &file.disability,
+                SourceKind::Aid => &file.aid,
             };
             let explicit = match kind {
                 SourceKind::Population => &args.population,
@@ -163,6 +164,7 @@ impl Config {
                 SourceKind::Poverty => &args.poverty,
                 SourceKind::Exemptions => &args.exemptions,
                 SourceKind::Disability => &args.disability,
+                SourceKind::Aid => &args.aid,
             };
             let configured = section.as_ref().and_then(|s| s.file.as_ref());
             let files = match (explicit.is_empty(), configured) {
@@ -403,6 +405,7 @@ fn extend_vocabulary(vocabulary: &mut Vocabulary, file: &ConfigFile) -> anyhow::
         (SourceKind::Poverty, &file.poverty),
         (SourceKind::Exemptions, &file.exemptions),
         (SourceKind::Disability, &file.disability),
+        (SourceKind::Aid, &file.aid),
     ] {
         if section.as_ref().is_some_and(|s| !s.status.is_empty()) {
             return Err(bad_input(format!(

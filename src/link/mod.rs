@@ -4,6 +4,7 @@
 //! sides. A registration or member links to one child; a child may take several
 //! registrations.
 
+mod aid;
 pub(crate) mod assign;
 pub(crate) mod block;
 pub mod compare;
@@ -73,6 +74,9 @@ pub struct Links {
     /// Each child's disability certificate: exact on the ID number, which the certificate
     /// is issued against.
     pub disability: Vec<Link>,
+    /// Each aid payment's child, sorted by child: by its student number (the student
+    /// record's child), else its ID number, else fuzzily.
+    pub aid: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     #[serde(skip)]
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,
@@ -208,6 +212,13 @@ fn link_exactly(
             preference,
         ));
     }
+    if let Some(aid) = &registers.aid {
+        // Every payment whose ID is a child's; `decide` puts the student number first.
+        links.aid = group_by_child(&index, &aid.rows, |a| &a.id, |a| a.line)
+            .into_iter()
+            .map(|(child, record)| exact_link(child, record))
+            .collect();
+    }
     links
 }
 
@@ -217,6 +228,7 @@ struct Names {
     children: Vec<crate::normalize::Text>,
     students: Vec<crate::normalize::Text>,
     poverty: Vec<crate::normalize::Text>,
+    aid: Vec<crate::normalize::Text>,
 }
 
 impl Names {
@@ -236,6 +248,9 @@ impl Names {
             children: passes::simplified_names(&cohort.children, |c| &c.name, |_| true),
             students: student_names,
             poverty: passes::simplified_names(poverty, |p| &p.name, |j| free[j]),
+            aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
+                passes::simplified_names(&a.rows, |a| &a.name, |_| true)
+            }),
         }
     }
 }
@@ -353,6 +368,7 @@ fn decide(
             (p.household_no.clone(), p.name.clone(), p.id.text.clone())
         },
     );
+    aid::link_aid(&mut links, cx, &names.aid, (cohort, registers));
     links
 }
 

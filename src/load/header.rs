@@ -200,6 +200,9 @@ fn field_words(field: Field) -> &'static [&'static str] {
         Field::Category => &["类别", "类型"],
         Field::Level => &["等级", "级别"],
         Field::CertificateDate => &["发证", "持证", "办证"],
+        Field::Programme => &["资助项目", "项目"],
+        Field::Amount => &["金额"],
+        Field::Term => &["学期"],
     }
 }
 

@@ -11,6 +11,7 @@ pub mod id_set;
 pub mod name;
 pub(crate) mod name_key;
 pub(crate) mod population;
+pub mod term;
 pub mod values;
 
 use rayon::prelude::*;
@@ -102,6 +103,26 @@ pub struct Disability {
     pub certificate_date: Option<Date>,
 }
 
+/// An aid payment to a student (资助).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Aid {
+    pub line: u64,
+    pub id: IdNumber,
+    pub name: Text,
+    pub sex: Sex,
+    pub birth: Option<Date>,
+    /// The student number the aid system keeps (it draws its students from the student
+    /// register); empty when not given.
+    pub student_no: Text,
+    pub programme: Text,
+    pub amount: Text,
+    /// The term paid for; `None` when not given (taken as the current term) or not
+    /// readable (a warning).
+    pub term: Option<term::Term>,
+    /// Whether a term was written.
+    pub term_given: bool,
+}
+
 /// The normalised records of one source, with the rows rejected so far.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
@@ -123,6 +144,7 @@ pub struct Registers {
     pub poverty: Records<PovertyMember>,
     pub exemptions: Option<Records<Exemption>>,
     pub disability: Option<Records<Disability>>,
+    pub aid: Option<Records<Aid>>,
 }
 
 impl Registers {
@@ -135,6 +157,7 @@ impl Registers {
             SourceKind::Poverty => &self.poverty.rejects,
             SourceKind::Exemptions => self.exemptions.as_ref().map_or(&[], |e| &e.rejects),
             SourceKind::Disability => self.disability.as_ref().map_or(&[], |d| &d.rejects),
+            SourceKind::Aid => self.aid.as_ref().map_or(&[], |a| &a.rejects),
         }
     }
 
@@ -150,6 +173,9 @@ impl Registers {
         if let Some(d) = &self.disability {
             all.extend(&d.rejects);
         }
+        if let Some(a) = &self.aid {
+            all.extend(&a.rejects);
+        }
         all
     }
 
@@ -161,6 +187,9 @@ impl Registers {
         all.extend(&self.poverty.warnings);
         if let Some(d) = &self.disability {
             all.extend(&d.warnings);
+        }
+        if let Some(a) = &self.aid {
+            all.extend(&a.warnings);
         }
         all
     }
@@ -350,6 +379,34 @@ pub(crate) fn disability(row: &Row) -> Converted<Disability> {
         id,
     };
     Ok((record, warnings))
+}
+
+pub(crate) fn aid(row: &Row, vocabulary: &Vocabulary) -> Converted<Aid> {
+    let id = row.record_id();
+    let mut warnings: Vec<Reject> = id_warning(row, &id).into_iter().collect();
+    let (birth, birth_warning) = row.birth_date(&id)?;
+    warnings.extend(birth_warning);
+    let written = row.raw(Field::Term).trim();
+    let term = term::Term::parse(written);
+    if term.is_none() && !written.is_empty() {
+        warnings.push(row.reject(
+            Field::Term,
+            "not a school term (2026年秋季学期, 2026-2027学年第一学期 …); the aid counts in no term",
+        ));
+    }
+    let aid = Aid {
+        line: row.line(),
+        name: row.name()?,
+        sex: row.sex(&vocabulary.sex, &id)?,
+        birth,
+        student_no: row.text(Field::StudentNo),
+        programme: row.required_text(Field::Programme)?,
+        amount: row.text(Field::Amount),
+        term,
+        term_given: !written.is_empty(),
+        id,
+    };
+    Ok((aid, warnings))
 }
 
 pub(crate) fn exemption(row: &Row, vocabulary: &Vocabulary) -> Converted<Exemption> {

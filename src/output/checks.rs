@@ -307,6 +307,8 @@ pub fn write_checks(
         sorted_cells(&schema, &rows, &["origin", "id_number", "line#"]),
     )?;
 
+    super::aid_checks::write_aid_checks(&dir, cohort, registers, links, findings)?;
+
     // In the order verify gives: the most severe first, for 送教上门 decisions.
     write(
         files::DISABLED_FLAGGED_CSV,

@@ -11,7 +11,7 @@ use crate::classify::{Ledger, LedgerRow};
 use crate::schema::files;
 
 /// The ledger's columns (docs/usage.md).
-const LEDGER: [Field<LedgerRow>; 20] = [
+const LEDGER: [Field<LedgerRow>; 21] = [
     text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
     text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
     text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
@@ -74,6 +74,11 @@ const LEDGER: [Field<LedgerRow>; 20] = [
         LedgerRow::disability_category
     ),
     text!(LedgerRow, "disability_level", LedgerRow::disability_level),
+    Field {
+        name: "aided_this_term",
+        kind: Kind::Flag,
+        cell: |r| Cell::Flag(r.aided),
+    },
 ];
 
 /// The names of the columns sanku writes in a ledger; any other column of a ledger that

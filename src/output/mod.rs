@@ -3,6 +3,7 @@
 //! (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
 //! manifest is written last.
 
+pub(crate) mod aid_checks;
 pub(crate) mod atomic;
 pub(crate) mod candidates;
 pub(crate) mod cases;

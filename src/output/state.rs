@@ -66,8 +66,8 @@ impl Input {
     }
 }
 
-/// The binary sections: the five registers, the cohort, the links, the previous cases.
-const SECTIONS: usize = 8;
+/// The binary sections: the six registers, the cohort, the links, the previous cases.
+const SECTIONS: usize = 9;
 
 /// A finished run's parts, borrowed for writing.
 pub struct StateRef<'a> {
@@ -112,6 +112,7 @@ pub fn write(dir: &Path, state: &StateRef) -> anyhow::Result<()> {
     w = section(w, &r.poverty, &mut lengths)?;
     w = section(w, &r.exemptions, &mut lengths)?;
     w = section(w, &r.disability, &mut lengths)?;
+    w = section(w, &r.aid, &mut lengths)?;
     w = section(w, state.cohort, &mut lengths)?;
     w = section(w, state.links, &mut lengths)?;
     w = section(w, &state.previous, &mut lengths)?;
@@ -234,15 +235,16 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
             (
                 (
                     decode(s[1], "students", &path),
-                    decode(s[5], "cohort", &path),
+                    decode(s[6], "cohort", &path),
                 ),
                 (
                     (
                         decode(s[3], "exemptions", &path),
                         decode(s[4], "disability register", &path),
+                        decode(s[5], "aid register", &path),
                     ),
-                    decode(s[6], "links", &path),
-                    decode(s[7], "previous cases", &path),
+                    decode(s[7], "links", &path),
+                    decode(s[8], "previous cases", &path),
                 ),
             )
         },
@@ -253,6 +255,7 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
         poverty: poverty?,
         exemptions: optional.0?,
         disability: optional.1?,
+        aid: optional.2?,
     };
     let (cohort, links, previous) = (cohort?, links?, previous?);
     Ok(State {

@@ -20,7 +20,7 @@ macro_rules! count {
 }
 
 /// The columns of summary.csv.
-const SUMMARY: [Field<SummaryRow>; 17] = [
+const SUMMARY: [Field<SummaryRow>; 20] = [
     Field {
         name: "level",
         kind: Kind::Text,
@@ -53,6 +53,9 @@ const SUMMARY: [Field<SummaryRow>; 17] = [
     count!("closed", closed),
     count!("disabled_flagged", disabled_flagged),
     count!("disabled_exempt", disabled_exempt),
+    count!("poor_enrolled", poor_enrolled),
+    count!("poor_enrolled_without_aid", poor_enrolled_without_aid),
+    count!("aided_flagged", aided_flagged),
     Field {
         name: "coverage_rate",
         kind: Kind::Text,

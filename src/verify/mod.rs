@@ -13,7 +13,7 @@ pub(crate) mod unmatched;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::Ledger;
+use crate::classify::{Ledger, Outcome};
 use crate::cohort::Cohort;
 use crate::link::identity::Doubted;
 use crate::link::{Link, Links};
@@ -44,6 +44,11 @@ pub struct Findings {
     /// Indices into `Ledger::rows` of flagged children holding a disability certificate,
     /// the most severe level first, then by division and ID number.
     pub disabled_flagged: Vec<usize>,
+    /// Poor enrolled children with no aid paid for the current term (cohort order); empty
+    /// without the aid register.
+    pub poor_enrolled_without_aid: Vec<usize>,
+    /// Aid payments linked to no cohort child.
+    pub aid_unmatched: Vec<usize>,
 }
 
 /// How many findings of each kind, for summary.json and the manifest.
@@ -63,6 +68,10 @@ pub struct CheckCounts {
     pub exemptions_unmatched: u64,
     #[serde(default)]
     pub disabled_flagged: u64,
+    #[serde(default)]
+    pub poor_enrolled_without_aid: u64,
+    #[serde(default)]
+    pub aid_unmatched: u64,
 }
 
 /// The transfer reason in the ledger.
@@ -110,6 +119,18 @@ pub fn verify(
         exemptions_unmatched: unmatched.exemptions,
         poor_not_enrolled,
         disabled_flagged,
+        poor_enrolled_without_aid: ledger.aided.as_ref().map_or_else(Vec::new, |aided| {
+            (0..cohort.children.len())
+                .filter(|&i| ledger.poor[i] && !aided[i] && ledger.outcomes[i] == Outcome::Enrolled)
+                .collect()
+        }),
+        aid_unmatched: registers.aid.as_ref().map_or_else(Vec::new, |aid| {
+            let mut linked = vec![false; aid.rows.len()];
+            for l in &links.aid {
+                linked[l.record] = true;
+            }
+            (0..aid.rows.len()).filter(|&j| !linked[j]).collect()
+        }),
         transferred_without_arrival: ledger
             .rows
             .iter()
@@ -156,6 +177,8 @@ impl Findings {
             transferred_without_arrival: self.transferred_without_arrival,
             exemptions_unmatched: self.exemptions_unmatched.len() as u64,
             disabled_flagged: self.disabled_flagged.len() as u64,
+            poor_enrolled_without_aid: self.poor_enrolled_without_aid.len() as u64,
+            aid_unmatched: self.aid_unmatched.len() as u64,
         }
     }
 }

@@ -41,6 +41,8 @@ fn check_counts_reach_the_summary_and_the_manifest() {
         "poor_not_enrolled",
         "exemptions_unmatched",
         "disabled_flagged",
+        "poor_enrolled_without_aid",
+        "aid_unmatched",
     ] {
         assert_eq!(checks[check], rows(check), "{check}");
     }
@@ -68,7 +70,7 @@ fn every_input_row_is_used_or_rejected() {
     let wd = run_demo();
     let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
     let inputs = manifest["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 5);
+    assert_eq!(inputs.len(), 6);
     let data_lines = |file: &str| {
         let bytes = fs::read(wd.path(&format!("input/{file}"))).unwrap();
         bytes
@@ -250,7 +252,7 @@ fn disabled_children_are_flagged_with_their_certificate_the_most_severe_first() 
     let ledger = wd.read("out/ledger.csv");
     let disabled: Vec<&str> = ledger
         .lines()
-        .filter(|l| l.ends_with(",1,vision,1") || l.ends_with(",1,intellectual,2"))
+        .filter(|l| l.contains(",1,vision,1,") || l.contains(",1,intellectual,2,"))
         .collect();
     assert_eq!(disabled.len(), 2, "{ledger}");
     let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
@@ -276,4 +278,54 @@ fn disabled_children_are_flagged_with_their_certificate_the_most_severe_first() 
     wd.expect_code(&["run", "input", "--out", "zh", "--lang", "zh", "-q"], 0);
     let zh = wd.read("zh/checks/disabled_flagged.csv");
     assert!(zh.contains("视力残疾") && zh.contains("残疾等级"), "{zh}");
+}
+
+#[test]
+fn aid_is_tied_to_children_by_student_number_then_id_and_counted_for_the_current_term() {
+    let wd = run_demo();
+    // aid.csv: 杨磊 (poor, enrolled) paid this term; 唐诗 (poor, enrolled) paid last term
+    // only, her row without an ID but with her student number; 林涛 (poor, dropped out)
+    // paid this term by ID alone; 张伟 (not poor) paid; an invalid ID and an unknown student
+    // number tie to no one, the latter's term unreadable.
+    let without = wd.read("out/checks/poor_enrolled_without_aid.csv");
+    let rows: Vec<&str> = without.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{without}");
+    assert!(
+        rows[0].contains(",唐诗,") && rows[0].ends_with(",2026-spring"),
+        "{without}"
+    );
+    let unmatched = wd.read("out/checks/aid_unmatched.csv");
+    assert_eq!(unmatched.lines().count(), 3, "{unmatched}");
+    assert!(unmatched.contains("G5301029999") && unmatched.contains("王小明"));
+    // 林涛 is flagged and was paid for this term: the ledger says so.
+    let ledger = wd.read("out/ledger.csv");
+    let lin = ledger.lines().find(|l| l.contains(",林涛,")).unwrap();
+    assert!(lin.ends_with(",1"), "{lin}");
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
+    let total = &summary["rows"][0];
+    assert_eq!(total["level"], "all");
+    let n = |k: &str| total[k].as_u64().unwrap();
+    assert_eq!(
+        (
+            n("poor_enrolled"),
+            n("poor_enrolled_without_aid"),
+            n("aided_flagged")
+        ),
+        (2, 1, 1)
+    );
+    assert!(wd.read("out/warnings.csv").contains("aid.csv,7,term,"));
+}
+
+#[test]
+fn without_an_aid_register_no_child_is_listed_as_unaided() {
+    let wd = Workdir::with_fixture("demo");
+    std::fs::remove_file(wd.path("input/aid.csv")).unwrap();
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    for file in ["poor_enrolled_without_aid", "aid_unmatched"] {
+        let text = wd.read(&format!("out/checks/{file}.csv"));
+        assert_eq!(text.lines().count(), 1, "{file}: {text}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
+    assert_eq!(summary["rows"][0]["poor_enrolled_without_aid"], 0);
+    assert_eq!(summary["rows"][0]["poor_enrolled"], 2);
 }

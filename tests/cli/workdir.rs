@@ -86,13 +86,15 @@ impl Workdir {
 }
 
 /// The checks files of a run directory; the last one names input lines.
-pub const CHECK_FILES: [&str; 7] = [
+pub const CHECK_FILES: [&str; 9] = [
     "checks/registry_only.csv",
     "checks/conflicts.csv",
     "checks/duplicate_registrations.csv",
     "checks/poverty_unmatched.csv",
     "checks/poor_not_enrolled.csv",
     "checks/disabled_flagged.csv",
+    "checks/poor_enrolled_without_aid.csv",
+    "checks/aid_unmatched.csv",
     "checks/exemptions_unmatched.csv",
 ];
 
