@@ -185,13 +185,14 @@ struct Clean {
     config: String,
 }
 
-/// A shape's folder, holding the disability register as the clean CSV (its centre sends
-/// it apart from the others).
+/// A shape's folder, holding the disability and aid registers as the clean CSV (their
+/// offices send them apart from the others).
 fn dir(out: &Path, shape: &str) -> PathBuf {
     let dir = out.join(shape);
     std::fs::create_dir_all(&dir).unwrap();
-    let disability = Path::new(&clean_dir()).join("disability.csv");
-    std::fs::copy(disability, dir.join("disability.csv")).unwrap();
+    for name in ["disability.csv", "aid.csv"] {
+        std::fs::copy(Path::new(&clean_dir()).join(name), dir.join(name)).unwrap();
+    }
     dir
 }
 

@@ -1,9 +1,9 @@
 //! Aid payments to children. The student aid system takes its students from the student
 //! register by student number, so a payment's student number names the child whose record
 //! carries it, however that record was linked (exactly or fuzzily); failing that, the
-//! payment's ID number; failing both (a number and an ID both wrong or missing), fuzzy
-//! linkage on name, birth date and sex with the student records' weights, links only (no
-//! review band: a payment in doubt counts for no one).
+//! payment's ID number; failing both, fuzzy linkage on name, birth date and sex with the
+//! student records' weights, links only (no review band: a payment in doubt counts for no
+//! one), and not to a child whose ID a valid one differs from beyond a typo.
 
 use rustc_hash::FxHashMap;
 
@@ -11,7 +11,7 @@ use super::assign::PerChild;
 use super::passes::{self, Context, FuzzySource};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
-use crate::link::compare::CompareView;
+use crate::link::compare::{CompareField, CompareView, IdLevel};
 use crate::normalize::{Registers, Text};
 
 /// Links every payment it can: by student number, by ID (the exact pass's), fuzzily.
@@ -78,7 +78,18 @@ pub(super) fn link_aid(
     let everyone = vec![false; cohort.children.len()];
     let params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let outcome = cx.link_fuzzily(&source, &everyone, (PerChild::Many, params));
-    linked.extend(outcome.links.iter().map(passes::fuzzy_link_of));
+    // A payment whose valid ID is no child's and not one typo from the child's belongs to
+    // someone else (a child the population register does not hold), however alike
+    // namesakes' names and birth dates are.
+    let id_field = CompareField::IdNumber.at();
+    let different = IdLevel::Different.index();
+    linked.extend(
+        outcome
+            .links
+            .iter()
+            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+            .map(passes::fuzzy_link_of),
+    );
     linked.sort_by_key(|l| (l.child, l.record));
     links.aid = linked;
 }

@@ -92,7 +92,7 @@ fn linkage_scores_are_pinned() {
     assert_eq!(evaluation["false_flags_by_error"], serde_json::json!({}));
     // Every check finds exactly what the generator put in.
     let checks = evaluation["checks"].as_object().unwrap();
-    assert_eq!(checks.len(), 10);
+    assert_eq!(checks.len(), 13);
     for (check, s) in checks {
         let errors = (&s["false_positives"], &s["false_negatives"]);
         assert_eq!(errors, (&0.into(), &0.into()), "{check}: {s}");
@@ -102,6 +102,8 @@ fn linkage_scores_are_pinned() {
     assert_eq!(found("conflicts"), 16);
     assert_eq!(found("transferred_without_arrival"), 2);
     assert_eq!(found("disabled_flagged"), 3);
+    assert_eq!(found("poor_enrolled_without_aid"), 1);
+    assert_eq!(found("aid_unmatched"), 3);
 }
 
 #[test]

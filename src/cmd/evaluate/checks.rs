@@ -134,5 +134,34 @@ pub fn score_checks(
             ),
         );
     }
+    // The aid register's checks; sets generated before it have no truth for them.
+    if truth.join("aided.csv").is_file() {
+        add(
+            "poor_enrolled_without_aid",
+            (
+                found("poor_enrolled_without_aid.csv", &["id_number"])?,
+                known("poor_enrolled_without_aid.csv", &["id_number"])?,
+            ),
+        );
+        add(
+            "aid_unmatched",
+            (
+                found("aid_unmatched.csv", &["id_number"])?,
+                known("aid_unmatched.csv", &["id_number"])?,
+            ),
+        );
+        let aided = read_csv(&run.join("ledger.csv"), &["id_number", "aided_this_term"])?;
+        let out: HashSet<&String> = dropouts.iter().map(|r| &r[0]).collect();
+        add(
+            "aided_flagged",
+            (
+                ids(&aided, &|r| r[1] == "1"),
+                known("aided.csv", &["id_number"])?
+                    .into_iter()
+                    .filter(|r| out.contains(&r[0]))
+                    .collect(),
+            ),
+        );
+    }
     Ok(scores)
 }

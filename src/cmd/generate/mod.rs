@@ -8,6 +8,7 @@
 //! register), every conflict between registers, and every exemption with whether it is
 //! still valid or matches no one.
 
+mod aid;
 mod corrupt;
 mod disability;
 mod household;
@@ -125,6 +126,7 @@ pub struct GenerateReport {
     pub poverty: u64,
     pub exemptions: u64,
     pub disability: u64,
+    pub aid: u64,
     pub dropouts: u64,
     pub errors: u64,
 }
@@ -180,6 +182,7 @@ struct Sinks {
     poverty: DataSink,
     exemptions: DataSink,
     disability: DataSink,
+    aid: DataSink,
     dropouts: CsvSink,
     student_links: CsvSink,
     poverty_links: CsvSink,
@@ -191,6 +194,9 @@ struct Sinks {
     poverty_unmatched: CsvSink,
     exemptions_unmatched: CsvSink,
     disabled: CsvSink,
+    aided: CsvSink,
+    poor_enrolled_without_aid: CsvSink,
+    aid_unmatched: CsvSink,
 }
 
 fn headers(source: SourceKind, language: Headers) -> Vec<&'static str> {
@@ -237,6 +243,7 @@ impl Sinks {
             poverty: data(SourceKind::Poverty)?,
             exemptions: data(SourceKind::Exemptions)?,
             disability: data(SourceKind::Disability)?,
+            aid: data(SourceKind::Aid)?,
             dropouts: fact("dropouts.csv", &["id_number", "poor", "reason"])?,
             student_links: fact("student_links.csv", &["population_id", "student_no"])?,
             poverty_links: fact("poverty_links.csv", &["population_id", "record_key"])?,
@@ -251,6 +258,9 @@ impl Sinks {
             poverty_unmatched: fact("poverty_unmatched.csv", &["record_key", "kind"])?,
             exemptions_unmatched: fact("exemptions_unmatched.csv", &["id_number"])?,
             disabled: fact("disabled.csv", &["id_number", "category", "level"])?,
+            aided: fact("aided.csv", &["id_number"])?,
+            poor_enrolled_without_aid: fact("poor_enrolled_without_aid.csv", &["id_number"])?,
+            aid_unmatched: fact("aid_unmatched.csv", &["id_number"])?,
         })
     }
 
@@ -261,6 +271,7 @@ impl Sinks {
             self.poverty,
             self.exemptions,
             self.disability,
+            self.aid,
         ] {
             sink.finish()?;
         }
@@ -276,6 +287,9 @@ impl Sinks {
             self.poverty_unmatched,
             self.exemptions_unmatched,
             self.disabled,
+            self.aided,
+            self.poor_enrolled_without_aid,
+            self.aid_unmatched,
         ] {
             sink.finish()?;
         }
@@ -451,8 +465,9 @@ impl<'a> World<'a> {
                 s.poverty_links.row(&[&id, &id])?;
             }
             if in_cohort {
-                let schooling = self.school_child(h, member, &id, &kin, counted, s)?;
+                let (schooling, no) = self.school_child(h, member, &id, &kin, counted, s)?;
                 self.child_disability(member, &id, schooling, counted, s)?;
+                self.child_aid(h, member, (&id, no), (schooling, counted), s)?;
             } else if counted {
                 // Aged into the cohort since the first night: drawn apart, so that the
                 // records of everyone else stay as they were.
@@ -460,7 +475,9 @@ impl<'a> World<'a> {
                 std::mem::swap(&mut self.rng, &mut own);
                 let written = self.school_child(h, member, &id, &kin, counted, s);
                 std::mem::swap(&mut self.rng, &mut own);
-                self.child_disability(member, &id, written?, counted, s)?;
+                let (schooling, no) = written?;
+                self.child_disability(member, &id, schooling, counted, s)?;
+                self.child_aid(h, member, (&id, no), (schooling, counted), s)?;
             } else {
                 self.other_disability(member, &id, s)?;
             }
@@ -480,6 +497,7 @@ impl<'a> World<'a> {
         if self.rng.chance(self.options.rates.exemption_unmatched) {
             self.unmatched_exemption(h.county, s)?;
         }
+        self.unmatched_aid(&household_no, h.county, s)?;
         Ok(())
     }
 }

@@ -92,7 +92,7 @@ impl World<'_> {
         kin: &Kin,
         counted: bool,
         s: &mut Sinks,
-    ) -> anyhow::Result<Schooling> {
+    ) -> anyhow::Result<(Schooling, Option<String>)> {
         let rates = &self.options.rates;
         let county = self.counties[h.county as usize].clone();
         let poor = if h.poor { "1" } else { "0" };
@@ -110,11 +110,12 @@ impl World<'_> {
                 s.dropouts.row(&[id, poor, "exemption_expired"])?;
                 self.report.dropouts += 1;
             }
-            return Ok(if valid {
+            let schooling = if valid {
                 Schooling::Exempt
             } else {
                 Schooling::Out
-            });
+            };
+            return Ok((schooling, None));
         }
         if self.rng.chance(rates.dropout) {
             let (status, reason) = match self.rng.below(10) {
@@ -130,6 +131,7 @@ impl World<'_> {
             }
             // A dropout who returned is 在读 again: on the same record, or on a record of
             // their own when they had none.
+            let mut number = None;
             let status = match (status, out) {
                 (status, true) => status,
                 (Some(_), false) => Some("在读"),
@@ -138,9 +140,11 @@ impl World<'_> {
                     std::mem::swap(&mut self.rng, &mut own);
                     let no = self.student(m, id, &county, "在读", s, Record::Main(kin));
                     std::mem::swap(&mut self.rng, &mut own);
+                    let no = no?;
                     if counted {
-                        s.student_links.row(&[id, &no?])?;
+                        s.student_links.row(&[id, &no])?;
                     }
+                    number = Some(no);
                     None
                 }
             };
@@ -149,12 +153,14 @@ impl World<'_> {
                 if counted {
                     s.student_links.row(&[id, &no])?;
                 }
+                number = Some(no);
             }
-            return Ok(if out {
+            let schooling = if out {
                 Schooling::Out
             } else {
                 Schooling::Enrolled
-            });
+            };
+            return Ok((schooling, number));
         }
         if self.rng.chance(rates.transfer) {
             // The former school's record under a local number; the new school's follows.
@@ -193,11 +199,12 @@ impl World<'_> {
                 s.duplicates.row(&[id, &extra])?;
             }
         }
-        Ok(match (dropped, status) {
+        let schooling = match (dropped, status) {
             (true, _) => Schooling::Out,
             (false, "送教上门") => Schooling::HomeDelivered,
             (false, _) => Schooling::Enrolled,
-        })
+        };
+        Ok((schooling, Some(no)))
     }
 
     /// A local student number (学籍辅号): J, the county, a sequence number.
