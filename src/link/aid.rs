@@ -1,17 +1,19 @@
 //! Aid payments to children. The student aid system takes its students from the student
 //! register by student number, so a payment's student number names the child whose record
 //! carries it, however that record was linked (exactly or fuzzily); failing that, the
-//! payment's ID number; failing both, fuzzy linkage on name, birth date and sex with the
-//! student records' weights, links only (no review band: a payment in doubt counts for no
-//! one), and not to a child whose ID a valid one differs from beyond a typo.
+//! payment's ID number; failing both, for a payment whose ID is unusable (or may be a
+//! spreadsheet's rounding), fuzzy linkage on name, birth date and sex with the student
+//! records' weights, links only (no review band: a payment in doubt counts for no one).
 
 use rustc_hash::FxHashMap;
 
 use super::assign::PerChild;
-use super::passes::{self, Context, FuzzySource};
+use super::block::BIRTH_DATE_PASS;
+use super::identity::child_weight;
+use super::passes::{self, Context, FuzzySource, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
-use crate::link::compare::{CompareField, CompareView, IdLevel};
+use crate::link::compare::{CompareField, CompareView, IdLevel, NameLevel, compare_names};
 use crate::normalize::{Registers, Text};
 
 /// Links every payment it can: by student number, by ID (the exact pass's), fuzzily.
@@ -34,9 +36,23 @@ pub(super) fn link_aid(
             *entry = None;
         }
     }
+    // An ID agreement is verified as the other registers' are: a payment whose name,
+    // birth date and sex contradict the child its ID points to (a sibling's ID) is not
+    // that child's; nor is one under another name entirely whose ID ends in 000 (a
+    // spreadsheet's rounding that is another child's ID carries that child's birth date,
+    // so the dates agreeing says nothing). It goes to fuzzy linkage without its ID.
     let mut by_id: Vec<Option<usize>> = vec![None; aid.rows.len()];
+    let mut doubted = vec![false; aid.rows.len()];
     for l in &links.aid {
-        by_id[l.record] = Some(l.child);
+        let (c, a) = (&cohort.children[l.child], &aid.rows[l.record]);
+        let weight = child_weight((&c.name, c.birth, c.sex), (&a.name, a.birth, a.sex));
+        let other_name =
+            a.id.text.ends_with("000") && compare_names(&c.name, &a.name) == NameLevel::Different;
+        if weight >= cx.id_doubt() && !other_name {
+            by_id[l.record] = Some(l.child);
+        } else {
+            doubted[l.record] = true;
+        }
     }
     let mut linked: Vec<Link> = aid
         .rows
@@ -48,7 +64,16 @@ pub(super) fn link_aid(
         })
         .collect();
 
-    let mut used = vec![false; aid.rows.len()];
+    // Left for fuzzy linkage: payments without a usable ID, and those whose valid ID ends
+    // in 000 (a spreadsheet may have rounded it and the check passed). Any other valid ID
+    // that is no child's is someone else's, however alike namesakes' names and birth dates
+    // are.
+    let mut used: Vec<bool> = aid
+        .rows
+        .iter()
+        .zip(&doubted)
+        .map(|(a, &doubted)| a.id.class.is_usable() && !a.id.text.ends_with("000") && !doubted)
+        .collect();
     for l in &linked {
         used[l.record] = true;
     }
@@ -58,7 +83,7 @@ pub(super) fn link_aid(
         view: Box::new(move |j| {
             let a = &aid.rows[j];
             CompareView {
-                id: &a.id,
+                id: if doubted[j] { &NO_ID } else { &a.id },
                 name: if names[j].is_empty() {
                     &a.name
                 } else {
@@ -74,13 +99,15 @@ pub(super) fn link_aid(
             format!("{}|{}|{}|{}", a.student_no, a.id.text, a.name, a.line)
         }),
         used,
+        // The payments left over are few against every child: found by birth date (the
+        // aid system copies it from the student register), not by the name and ID passes,
+        // which would key every child's name and ID.
+        passes: BIRTH_DATE_PASS,
     };
     let everyone = vec![false; cohort.children.len()];
     let params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let outcome = cx.link_fuzzily(&source, &everyone, (PerChild::Many, params));
-    // A payment whose valid ID is no child's and not one typo from the child's belongs to
-    // someone else (a child the population register does not hold), however alike
-    // namesakes' names and birth dates are.
+    // A valid ID ending in 000 links only to the child it is a rounding of.
     let id_field = CompareField::IdNumber.at();
     let different = IdLevel::Different.index();
     linked.extend(

@@ -63,6 +63,8 @@ struct PassIndex {
 pub const BIRTH_DATE_PASS: u8 = 1;
 /// The bit of the same-pinyin-name-and-year pass in a pair's `found_by`.
 pub const NAME_PASS: u8 = 1 << 1;
+/// Every pass.
+pub const ALL_PASSES: u8 = (1 << PASSES.len()) - 1;
 
 /// Pairs at most in one block before it is skipped.
 pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
@@ -82,7 +84,18 @@ const PASSES: [(&str, KeyFn); 5] = [
 impl Blocking {
     /// Indexes every pass's blocks of `left` × `right`, skipping (and counting) blocks of
     /// more than `cap` pairs.
+    #[cfg(test)]
     pub fn new<'a>(left: Views<'_, 'a>, right: Views<'_, 'a>, cap: u64) -> Blocking {
+        Blocking::with_passes(left, right, cap, ALL_PASSES)
+    }
+
+    /// As [`Blocking::new`], with only the passes whose bits `passes` holds.
+    pub fn with_passes<'a>(
+        left: Views<'_, 'a>,
+        right: Views<'_, 'a>,
+        cap: u64,
+        passes: u8,
+    ) -> Blocking {
         // The smaller side anchors: the cohort side can be a whole province's children
         // while the leftover records are few, or the other way round.
         let left_anchors = left.len <= right.len;
@@ -96,12 +109,12 @@ impl Blocking {
             anchors: anchors.len,
             ..Blocking::default()
         };
-        for (pass, keys) in PASSES {
+        for (bit, (pass, keys)) in PASSES.into_iter().enumerate() {
             let mut stats = PassStats {
                 pass: pass.to_string(),
                 ..PassStats::default()
             };
-            let index = if others.len == 0 {
+            let index = if others.len == 0 || passes >> bit & 1 == 0 {
                 PassIndex::empty(anchors.len)
             } else {
                 PassIndex::new(keys, anchors, others, left_anchors, cap, &mut stats)

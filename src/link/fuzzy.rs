@@ -156,13 +156,13 @@ pub fn compare_sides(
     children: &Side,
     records: &Side,
     options: &FuzzyOptions,
-    fit: bool,
+    (fit, passes): (bool, u8),
 ) -> Compared {
     let (child_pool, record_pool) = (children.pool, records.pool);
     let (child_views, record_views) = (&children.views, &records.views);
     let left = |a: usize| child_views.get(child_pool[a]);
     let right = |b: usize| record_views.get(record_pool[b]);
-    let mut blocking = Blocking::new(
+    let mut blocking = Blocking::with_passes(
         Views {
             len: child_pool.len(),
             view: &left,
@@ -172,6 +172,7 @@ pub fn compare_sides(
             view: &right,
         },
         options.block_cap,
+        passes,
     );
     let mut walked = blocking
         .pairs()

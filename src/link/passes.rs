@@ -8,6 +8,7 @@ use super::compare::{CompareView, Views};
 use std::sync::Arc;
 
 use super::assign::PerChild;
+use super::block::ALL_PASSES;
 use super::fuzzy::{
     Compared, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, compare_sides, decide,
     name_shares,
@@ -20,7 +21,7 @@ use crate::normalize::name_key::simplified;
 use crate::normalize::{Registers, Text};
 
 /// What a record whose ID was doubted shows fuzzy linkage: no ID at all.
-static NO_ID: IdNumber = IdNumber {
+pub(super) static NO_ID: IdNumber = IdNumber {
     text: Text::const_new(""),
     class: IdClass::Empty,
 };
@@ -65,6 +66,9 @@ pub struct FuzzySource<'a> {
     pub view: Box<dyn Fn(usize) -> CompareView<'a> + Sync + 'a>,
     pub key: Box<dyn Fn(usize) -> String + Sync + 'a>,
     pub used: Vec<bool>,
+    /// The blocking passes its records are found by (`block::ALL_PASSES` but for a
+    /// register whose few leftover records do not warrant keying every child's name).
+    pub passes: u8,
 }
 
 /// The folded name if there is one, else the name as normalised.
@@ -104,6 +108,7 @@ pub fn student_source<'a>(
         }),
         key: Box::new(move |j| students[j].student_no.to_string()),
         used,
+        passes: ALL_PASSES,
     }
 }
 
@@ -137,6 +142,7 @@ pub fn poverty_source<'a>(
             format!("{}|{}|{}", m.id.text, m.household_no, m.name)
         }),
         used,
+        passes: ALL_PASSES,
     }
 }
 
@@ -164,6 +170,11 @@ impl<'a> Context<'a> {
             fuzzy,
             name_shares: Arc::new(name_shares(names)),
         }
+    }
+
+    /// Below this many bits an ID agreement is doubted.
+    pub fn id_doubt(&self) -> f64 {
+        self.fuzzy.id_doubt
     }
 
     fn child_view(&self, i: usize) -> CompareView<'a> {
@@ -216,7 +227,7 @@ impl<'a> Context<'a> {
                 universe: &source.universe,
             },
             self.fuzzy,
-            fit,
+            (fit, source.passes),
         )
     }
 
