@@ -201,10 +201,11 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
 }
 
 fn record_kind(source: &str) -> &'static str {
-    if source == "poverty" {
-        "poverty member"
-    } else {
-        "student record"
+    match source {
+        "poverty" => "poverty member",
+        "aid" => "aid payment",
+        "disability" => "disability certificate",
+        _ => "student record",
     }
 }
 

@@ -58,7 +58,7 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
 }
 
 /// Writes links.parquet. Each source's links are sorted by child (cohort order is ID
-/// order) with one link per child, so the sources in name order are the file's order.
+/// order), so the sources in name order are the file's order.
 pub fn write_links(
     dir: &Path,
     cohort: &Cohort,
@@ -72,7 +72,22 @@ pub fn write_links(
         let exemptions = registers.exemptions.as_ref().expect("exemption links");
         Cow::Borrowed(exemptions.rows[r].id.text.as_str())
     };
-    let sources: [Source; 3] = [
+    let certificate_id = |r: usize| {
+        let disability = registers.disability.as_ref().expect("disability links");
+        Cow::Borrowed(disability.rows[r].id.text.as_str())
+    };
+    // A payment by its student number, else its ID, else its line.
+    let payment_key = |r: usize| {
+        let a = &registers.aid.as_ref().expect("aid links").rows[r];
+        match (a.student_no.is_empty(), a.id.text.is_empty()) {
+            (false, _) => Cow::Borrowed(a.student_no.as_str()),
+            (true, false) => Cow::Borrowed(a.id.text.as_str()),
+            (true, true) => Cow::Owned(format!("line {}", a.line)),
+        }
+    };
+    let sources: [Source; 5] = [
+        ("aid", &links.aid, &payment_key),
+        ("disability", &links.disability, &certificate_id),
         ("exemptions", &links.exemptions, &exemption_id),
         ("poverty", &links.poverty, &member_key),
         ("students", &links.students, &student_no),

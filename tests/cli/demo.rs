@@ -314,6 +314,10 @@ fn aid_is_tied_to_children_by_student_number_then_id_and_counted_for_the_current
         (2, 1, 1)
     );
     assert!(wd.read("out/warnings.csv").contains("aid.csv,7,term,"));
+    // explain shows a child's payments among its links.
+    let out = wd.expect_code(&["explain", "out", "530111201111111520"], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("aid payment G5301110016"), "{text}");
 }
 
 #[test]
