@@ -119,6 +119,9 @@ pub struct Ledger {
     /// Per cohort child: aid was paid for the current term; `None` without the aid
     /// register.
     pub aided: Option<Vec<bool>>,
+    /// Per cohort child: a payment for the current term may be theirs (it is in the
+    /// review band for them); `None` without the aid register.
+    pub aid_in_review: Option<Vec<bool>>,
     /// Flagged children, poor first, then by division code and ID number.
     pub rows: Vec<LedgerRow>,
 }
@@ -154,19 +157,23 @@ pub fn classify(
         }
     }
 
-    let aided = registers.aid.as_ref().map(|aid| {
-        let term = crate::normalize::term::Term::of(as_of);
-        let mut aided = vec![false; n];
-        for link in &links.aid {
-            let a = &aid.rows[link.record];
-            // A payment with no term written is taken as the current term's (an extract
-            // is usually of one term); one whose term is unreadable counts in none.
-            if a.term == Some(term) || !a.term_given {
-                aided[link.child] = true;
+    // A payment with no term written is taken as the current term's (an extract is
+    // usually of one term); one whose term is unreadable counts in none.
+    let this_term = |list: &[crate::link::Link]| {
+        registers.aid.as_ref().map(|aid| {
+            let term = crate::normalize::term::Term::of(as_of);
+            let mut marked = vec![false; n];
+            for link in list {
+                let a = &aid.rows[link.record];
+                if a.term == Some(term) || !a.term_given {
+                    marked[link.child] = true;
+                }
             }
-        }
-        aided
-    });
+            marked
+        })
+    };
+    let aided = this_term(&links.aid);
+    let aid_in_review = this_term(&links.aid_review);
 
     let (best, in_review) = fuzzy_evidence(n, registers, links);
 
@@ -219,6 +226,7 @@ pub fn classify(
         poor: household.iter().map(Option::is_some).collect(),
         disabled: disability.iter().map(Option::is_some).collect(),
         aided,
+        aid_in_review,
         rows,
     }
 }

@@ -134,7 +134,9 @@ pub fn summarize(
         let county = crate::divisions::county_of(&child.division);
         let c = by_county.entry(county).or_default();
         c.cohort += 1;
-        let aided = ledger.aided.as_ref().map(|a| a[i]);
+        // A child a payment in review may belong to is not said to be without aid.
+        let in_review = ledger.aid_in_review.as_ref().is_some_and(|r| r[i]);
+        let aided = ledger.aided.as_ref().map(|a| a[i] || in_review);
         match &ledger.outcomes[i] {
             Outcome::Enrolled => {
                 c.enrolled += 1;

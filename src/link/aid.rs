@@ -119,4 +119,14 @@ pub(super) fn link_aid(
     );
     linked.sort_by_key(|l| (l.child, l.record));
     links.aid = linked;
+    // Payments in the review band, or tied between namesakes: they may be these
+    // children's, so none of them is said to be without aid on their account.
+    let mut review: Vec<Link> = outcome
+        .review
+        .iter()
+        .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+        .map(passes::fuzzy_link_of)
+        .collect();
+    review.sort_by_key(|l| (l.child, l.record));
+    links.aid_review = review;
 }

@@ -77,6 +77,8 @@ pub struct Links {
     /// Each aid payment's child, sorted by child: by its student number (the student
     /// record's child), else its ID number, else fuzzily.
     pub aid: Vec<Link>,
+    /// Aid payments in the review band for a child (no link), sorted by child.
+    pub aid_review: Vec<Link>,
     /// Fuzzy linkage of student records: candidates, review pairs, fitted parameters.
     #[serde(skip)]
     pub student_fuzzy: Option<fuzzy::FuzzyOutcome>,

@@ -1,6 +1,6 @@
 //! The aid register's checks (checks/poor_enrolled_without_aid.csv,
-//! checks/aid_unmatched.csv): written on every run, with a header only when no aid
-//! register was given.
+//! checks/poor_enrolled_aid_in_review.csv, checks/aid_unmatched.csv): written on every run,
+//! with a header only when no aid register was given.
 
 use std::path::Path;
 
@@ -80,39 +80,49 @@ pub fn write_aid_checks(
             .ok()
             .map(|k| list[k].record)
     };
-    let rows: Vec<WithoutAid> = match &registers.aid {
-        None => Vec::new(),
-        Some(aid) => findings
-            .poor_enrolled_without_aid
-            .iter()
-            .map(|&i| {
-                let first = links.aid.partition_point(|l| l.child < i);
-                let mut terms: Vec<String> = links.aid[first..]
-                    .iter()
-                    .take_while(|l| l.child == i)
-                    .filter_map(|l| aid.rows[l.record].term.map(|t| t.to_string()))
-                    .collect();
-                terms.sort();
-                terms.dedup();
-                let child = &cohort.children[i];
-                WithoutAid {
-                    child,
-                    age: cohort.window.age(child.birth),
-                    household_no: find(&links.poverty, i)
-                        .map_or("", |r| poverty[r].household_no.as_str()),
-                    student: find(&links.students, i).map(|r| &students[r]),
-                    other_terms: terms.join(";"),
-                }
-            })
-            .collect(),
-    };
     let schema = without_aid();
-    write_csv(
-        dir,
-        files::POOR_ENROLLED_WITHOUT_AID_CSV,
-        &header(&schema),
-        sorted_cells(&schema, &rows, &["division_code", "id_number"]),
-    )?;
+    for (name, children) in [
+        (
+            files::POOR_ENROLLED_WITHOUT_AID_CSV,
+            &findings.poor_enrolled_without_aid,
+        ),
+        (
+            files::POOR_ENROLLED_AID_IN_REVIEW_CSV,
+            &findings.poor_enrolled_aid_in_review,
+        ),
+    ] {
+        let rows: Vec<WithoutAid> = match &registers.aid {
+            None => Vec::new(),
+            Some(aid) => children
+                .iter()
+                .map(|&i| {
+                    let first = links.aid.partition_point(|l| l.child < i);
+                    let mut terms: Vec<String> = links.aid[first..]
+                        .iter()
+                        .take_while(|l| l.child == i)
+                        .filter_map(|l| aid.rows[l.record].term.map(|t| t.to_string()))
+                        .collect();
+                    terms.sort();
+                    terms.dedup();
+                    let child = &cohort.children[i];
+                    WithoutAid {
+                        child,
+                        age: cohort.window.age(child.birth),
+                        household_no: find(&links.poverty, i)
+                            .map_or("", |r| poverty[r].household_no.as_str()),
+                        student: find(&links.students, i).map(|r| &students[r]),
+                        other_terms: terms.join(";"),
+                    }
+                })
+                .collect(),
+        };
+        write_csv(
+            dir,
+            name,
+            &header(&schema),
+            sorted_cells(&schema, &rows, &["division_code", "id_number"]),
+        )?;
+    }
 
     let rows: Vec<(usize, &Aid)> = match &registers.aid {
         None => Vec::new(),

@@ -47,6 +47,9 @@ pub struct Findings {
     /// Poor enrolled children with no aid paid for the current term (cohort order); empty
     /// without the aid register.
     pub poor_enrolled_without_aid: Vec<usize>,
+    /// Poor enrolled children with no aid for the current term whom a payment in the
+    /// review band may belong to: not said to be without aid.
+    pub poor_enrolled_aid_in_review: Vec<usize>,
     /// Aid payments linked to no cohort child.
     pub aid_unmatched: Vec<usize>,
 }
@@ -72,6 +75,8 @@ pub struct CheckCounts {
     pub poor_enrolled_without_aid: u64,
     #[serde(default)]
     pub aid_unmatched: u64,
+    #[serde(default)]
+    pub poor_enrolled_aid_in_review: u64,
 }
 
 /// The transfer reason in the ledger.
@@ -119,11 +124,8 @@ pub fn verify(
         exemptions_unmatched: unmatched.exemptions,
         poor_not_enrolled,
         disabled_flagged,
-        poor_enrolled_without_aid: ledger.aided.as_ref().map_or_else(Vec::new, |aided| {
-            (0..cohort.children.len())
-                .filter(|&i| ledger.poor[i] && !aided[i] && ledger.outcomes[i] == Outcome::Enrolled)
-                .collect()
-        }),
+        poor_enrolled_without_aid: unaided(ledger, cohort, false),
+        poor_enrolled_aid_in_review: unaided(ledger, cohort, true),
         aid_unmatched: registers.aid.as_ref().map_or_else(Vec::new, |aid| {
             let mut linked = vec![false; aid.rows.len()];
             for l in &links.aid {
@@ -137,6 +139,18 @@ pub fn verify(
             .filter(|r| r.reason == TRANSFERRED_WITHOUT_ARRIVAL)
             .count() as u64,
     }
+}
+
+/// Poor enrolled children with no aid paid for the current term: those a payment in the
+/// review band may belong to (`in_review`), or the others.
+fn unaided(ledger: &Ledger, cohort: &Cohort, in_review: bool) -> Vec<usize> {
+    let (Some(aided), Some(review)) = (&ledger.aided, &ledger.aid_in_review) else {
+        return Vec::new();
+    };
+    (0..cohort.children.len())
+        .filter(|&i| ledger.poor[i] && !aided[i] && ledger.outcomes[i] == Outcome::Enrolled)
+        .filter(|&i| review[i] == in_review)
+        .collect()
 }
 
 /// Children linked to two or more in-school records, each with those links sorted by
@@ -179,6 +193,7 @@ impl Findings {
             disabled_flagged: self.disabled_flagged.len() as u64,
             poor_enrolled_without_aid: self.poor_enrolled_without_aid.len() as u64,
             aid_unmatched: self.aid_unmatched.len() as u64,
+            poor_enrolled_aid_in_review: self.poor_enrolled_aid_in_review.len() as u64,
         }
     }
 }

@@ -42,6 +42,7 @@ fn check_counts_reach_the_summary_and_the_manifest() {
         "exemptions_unmatched",
         "disabled_flagged",
         "poor_enrolled_without_aid",
+        "poor_enrolled_aid_in_review",
         "aid_unmatched",
     ] {
         assert_eq!(checks[check], rows(check), "{check}");
@@ -332,4 +333,57 @@ fn without_an_aid_register_no_child_is_listed_as_unaided() {
     let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
     assert_eq!(summary["rows"][0]["poor_enrolled_without_aid"], 0);
     assert_eq!(summary["rows"][0]["poor_enrolled"], 2);
+}
+
+#[test]
+fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() {
+    let wd = Workdir::with_fixture("demo");
+    // A second 杨磊, born the same day, poor and enrolled, in another county.
+    let first17 = "53010220160909003";
+    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    let id = format!("{first17}{check}");
+    wd.append_gb18030(
+        "input/population.csv",
+        &format!("{id},杨磊,男,2016-09-09,530102,正常\n"),
+    );
+    let append = |file: &str, line: &str| {
+        let mut text = wd.read(file);
+        text.push_str(line);
+        wd.write(file, text);
+    };
+    append(
+        "input/poverty.csv",
+        &format!("H530102009,{id},杨磊,男,之子,530102,脱贫不稳定户\n"),
+    );
+    append(
+        "input/students.csv",
+        &format!("G{id},{id},杨磊,男,2016-09-09,2153000001,530102,四年级,在读\n"),
+    );
+    // The first 杨磊 is paid by ID and number; a payment with neither, for 杨磊 born that
+    // day, may be either's. (The demo's few children weigh a same-name, same-day pair
+    // low: thresholds that put such a pair in the review band.)
+    wd.write(
+        "input/aid.csv",
+        "身份证号,姓名,性别,出生日期,学籍号,资助项目,资助金额,资助学期\n\
+         530111201609090157,杨磊,男,2016-09-09,G5301110004,营养改善计划,400,2026秋\n\
+         ,杨磊,男,2016-09-09,,营养改善计划,400,2026秋\n",
+    );
+    let run = [
+        "run", "input", "--out", "out", "-q", "--accept", "30", "--review", "1",
+    ];
+    wd.expect_code(&run, 0);
+    let without = wd.read("out/checks/poor_enrolled_without_aid.csv");
+    assert!(!without.contains(&id), "{without}");
+    let review = wd.read("out/checks/poor_enrolled_aid_in_review.csv");
+    assert!(review.contains(&id), "{review}");
+    // With the second payment carrying his ID, he is paid, and neither list holds him.
+    append(
+        "input/aid.csv",
+        &format!("{id},杨磊,男,2016-09-09,,营养改善计划,400,2026秋\n"),
+    );
+    wd.expect_code(&run, 0);
+    for file in ["poor_enrolled_without_aid", "poor_enrolled_aid_in_review"] {
+        let text = wd.read(&format!("out/checks/{file}.csv"));
+        assert!(!text.contains(&id), "{file}: {text}");
+    }
 }

@@ -86,7 +86,7 @@ impl Workdir {
 }
 
 /// The checks files of a run directory; the last one names input lines.
-pub const CHECK_FILES: [&str; 9] = [
+pub const CHECK_FILES: [&str; 10] = [
     "checks/registry_only.csv",
     "checks/conflicts.csv",
     "checks/duplicate_registrations.csv",
@@ -94,6 +94,7 @@ pub const CHECK_FILES: [&str; 9] = [
     "checks/poor_not_enrolled.csv",
     "checks/disabled_flagged.csv",
     "checks/poor_enrolled_without_aid.csv",
+    "checks/poor_enrolled_aid_in_review.csv",
     "checks/aid_unmatched.csv",
     "checks/exemptions_unmatched.csv",
 ];
