@@ -9,11 +9,11 @@ use rustc_hash::FxHashMap;
 
 use super::assign::PerChild;
 use super::block::BIRTH_DATE_PASS;
-use super::identity::child_weight;
+use super::identity::{ROUNDED_PENALTY, child_weight};
 use super::passes::{self, Context, FuzzySource, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
-use crate::link::compare::{CompareField, CompareView, IdLevel, NameLevel, compare_names};
+use crate::link::compare::{CompareField, CompareView, IdLevel};
 use crate::normalize::{Registers, Text};
 
 /// Links every payment it can: by student number, by ID (the exact pass's), fuzzily.
@@ -37,18 +37,20 @@ pub(super) fn link_aid(
         }
     }
     // An ID agreement is verified as the other registers' are: a payment whose name,
-    // birth date and sex contradict the child its ID points to (a sibling's ID) is not
-    // that child's; nor is one under another name entirely whose ID ends in 000 (a
-    // spreadsheet's rounding that is another child's ID carries that child's birth date,
-    // so the dates agreeing says nothing). It goes to fuzzy linkage without its ID.
+    // birth date and sex contradict the child its ID points to (a sibling's ID, or a
+    // spreadsheet's rounding that is another child's) is not that child's, and goes to
+    // fuzzy linkage without its ID.
     let mut by_id: Vec<Option<usize>> = vec![None; aid.rows.len()];
     let mut doubted = vec![false; aid.rows.len()];
     for l in &links.aid {
         let (c, a) = (&cohort.children[l.child], &aid.rows[l.record]);
+        let rounded = if a.id.maybe_rounded() {
+            ROUNDED_PENALTY
+        } else {
+            0.0
+        };
         let weight = child_weight((&c.name, c.birth, c.sex), (&a.name, a.birth, a.sex));
-        let other_name =
-            a.id.text.ends_with("000") && compare_names(&c.name, &a.name) == NameLevel::Different;
-        if weight >= cx.id_doubt() && !other_name {
+        if weight - rounded >= cx.id_doubt() {
             by_id[l.record] = Some(l.child);
         } else {
             doubted[l.record] = true;
@@ -72,7 +74,7 @@ pub(super) fn link_aid(
         .rows
         .iter()
         .zip(&doubted)
-        .map(|(a, &doubted)| a.id.class.is_usable() && !a.id.text.ends_with("000") && !doubted)
+        .map(|(a, &doubted)| a.id.class.is_usable() && !a.id.maybe_rounded() && !doubted)
         .collect();
     for l in &linked {
         used[l.record] = true;

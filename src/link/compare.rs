@@ -265,10 +265,10 @@ pub fn compare_ids(a: &IdNumber, b: &IdNumber) -> IdLevel {
     let one_invalid = !a.class.is_usable() || !b.class.is_usable();
     // A number a spreadsheet rounded to 15 significant digits (the last three zeroed)
     // passes its check one time in eleven: it is still the other's address and birth date.
-    let rounded = |p: &str, q: &str| {
-        q.ends_with("000") && crate::normalize::id::rounded(p).is_some_and(|r| r == q)
+    let rounded = |p: &IdNumber, q: &IdNumber| {
+        q.maybe_rounded() && crate::normalize::id::rounded(&p.text).is_some_and(|r| r == q.text)
     };
-    let damaged = rounded(&a.text, &b.text) || rounded(&b.text, &a.text);
+    let damaged = rounded(a, b) || rounded(b, a);
     if one_invalid && x[17] == y[17] && one_typo(&x[..17], &y[..17]) {
         IdLevel::Typo
     } else if (one_invalid || damaged) && x[..14] == y[..14] {

@@ -148,7 +148,7 @@ impl Verifier<'_> {
             }
             // A valid number ending in 000 is as likely a spreadsheet's rounding of another
             // child's number (one rounded number in eleven passes the check) as a real one.
-            let rounded = if id.text.ends_with("000") {
+            let rounded = if id.maybe_rounded() {
                 ROUNDED_PENALTY
             } else {
                 0.0

@@ -78,12 +78,18 @@ impl IdNumber {
         (self.class == IdClass::Damaged).then(|| {
             if looks_scientific(&self.text) {
                 "ID number in scientific notation (digits lost in a spreadsheet)"
-            } else if self.text.len() == 18 && self.text.ends_with("000") {
+            } else if self.maybe_rounded() {
                 "ID number with its last digits zeroed by a spreadsheet (fails its check)"
             } else {
                 IdGarbage::BadCharacters.reason()
             }
         })
+    }
+
+    /// Whether the number may be a spreadsheet's rounding of another: 18 characters ending
+    /// in 000 (the rounding passes the check one time in eleven).
+    pub fn maybe_rounded(&self) -> bool {
+        self.text.len() == 18 && self.text.ends_with("000")
     }
 
     /// Whether the number has its 18 characters to compare part by part: valid, upgraded,
