@@ -1,8 +1,8 @@
-//! Stage 4, `link`: links student registrations, poverty members and exemptions to cohort
-//! children: exactly on ID numbers (verified against name, birth date and sex), then
-//! fuzzily (registrations and poverty members) among what the exact pass left on both
-//! sides. A registration or member links to one child; a child may take several
-//! registrations.
+//! Stage 4, `link`: links student registrations, poverty members, exemptions, disability
+//! certificates and aid payments to cohort children: exactly on ID numbers (verified
+//! against name, birth date and sex), then fuzzily (registrations, poverty members, aid
+//! payments) among what the exact pass left on both sides. A registration, member or
+//! payment links to one child; a child may take several registrations and payments.
 
 mod aid;
 pub(crate) mod assign;
@@ -161,7 +161,8 @@ pub fn relink(
     decide(state, &cx, &names, (cohort, registers), in_school)
 }
 
-/// The exact links of student registrations, poverty members and exemptions.
+/// The exact links of student registrations, poverty members, exemptions, disability
+/// certificates and aid payments (by ID; `aid` puts their student numbers first).
 fn link_exactly(
     cohort: &Cohort,
     registers: &Registers,
