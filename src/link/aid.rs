@@ -8,7 +8,7 @@
 use rustc_hash::FxHashMap;
 
 use super::assign::PerChild;
-use super::block::BIRTH_DATE_PASS;
+use super::block::BIRTH_DATE_SURNAME_PASS;
 use super::identity::{ROUNDED_PENALTY, child_weight};
 use super::passes::{self, Context, FuzzySource, NO_ID};
 use super::{Link, Links, exact_link};
@@ -102,9 +102,10 @@ pub(super) fn link_aid(
         }),
         used,
         // The payments left over are few against every child: found by birth date (the
-        // aid system copies it from the student register), not by the name and ID passes,
-        // which would key every child's name and ID.
-        passes: BIRTH_DATE_PASS,
+        // aid system copies it from the student register) and the name's first character,
+        // not by the name and ID passes, which would key every child's name and ID, nor by
+        // birth date alone, whose blocks hold a province's children born that day.
+        passes: BIRTH_DATE_SURNAME_PASS,
     };
     let everyone = vec![false; cohort.children.len()];
     let params = links.student_fuzzy.as_ref().map(|o| &o.params);

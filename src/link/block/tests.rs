@@ -1,0 +1,179 @@
+//! Blocking: each pass, the cap, the pairs whichever side anchors.
+use super::*;
+use crate::normalize::date::Date;
+use crate::normalize::id::{IdNumber, check_char, parse_id};
+
+fn id(first17: &str) -> IdNumber {
+    let c = check_char(first17.as_bytes()) as char;
+    parse_id(&format!("{first17}{c}")).unwrap()
+}
+
+struct Owned(IdNumber, String, Option<Date>, String);
+
+fn record(o: &Owned) -> CompareView<'_> {
+    CompareView {
+        id: &o.0,
+        name: &o.1,
+        birth: o.2,
+        sex: Sex::Unknown,
+        division: &o.3,
+    }
+}
+
+/// Views of test records (the closure is leaked: tests only).
+fn views<'o>(records: &'o [Owned]) -> Views<'o, 'o> {
+    let view: &(dyn Fn(usize) -> CompareView<'o> + Sync) =
+        Box::leak(Box::new(move |i: usize| record(&records[i])));
+    Views {
+        len: records.len(),
+        view,
+    }
+}
+
+fn owned(id: IdNumber, name: &str, birth: Option<Date>, division: &str) -> Owned {
+    Owned(id, name.to_string(), birth, division.to_string())
+}
+
+/// The pairs, sorted, and the figures per pass.
+fn block(left: &[Owned], right: &[Owned], cap: u64) -> (Vec<(u32, u32)>, Vec<PassStats>) {
+    let mut blocking = Blocking::new(views(left), views(right), cap);
+    let mut found: Vec<(u32, u32, u8)> = blocking.pairs().collect();
+    found.sort_unstable();
+    let mut counts = PairCounts::default();
+    found.iter().for_each(|p| tally(&mut counts, p.2));
+    blocking.set_pair_counts(counts);
+    let pairs = found.into_iter().map(|(i, j, _)| (i, j)).collect();
+    (pairs, blocking.stats)
+}
+
+#[test]
+fn each_pass_finds_what_it_is_for() {
+    let birth = Date::new(2015, 3, 1);
+    let child = id("53010220150301123");
+    let left = vec![owned(child.clone(), "张伟", birth, "530102")];
+    let typo_id = parse_id(&format!("53010220150301183{}", &child.text[17..])).unwrap();
+    let right = vec![
+        // A mistyped ID, another birth date and name: only the ID pass finds it.
+        owned(typo_id, "李强", Date::new(2016, 1, 1), "530102"),
+        // A homophone with a different birthday in the same year.
+        owned(
+            parse_id("").unwrap(),
+            "张玮",
+            Date::new(2015, 7, 7),
+            "530102",
+        ),
+        // No birth date: same name and county.
+        owned(parse_id("").unwrap(), "张伟", None, "530102001"),
+        // Nothing in common.
+        owned(
+            parse_id("").unwrap(),
+            "王芳",
+            Date::new(2012, 1, 1),
+            "440106",
+        ),
+    ];
+    let (pairs, stats) = block(&left, &right, DEFAULT_BLOCK_CAP);
+    assert_eq!(pairs, vec![(0, 0), (0, 1), (0, 2)]);
+    let by_pass: Vec<(&str, u64)> = stats.iter().map(|p| (p.pass.as_str(), p.pairs)).collect();
+    assert_eq!(
+        by_pass,
+        vec![
+            ("birth_date", 0),
+            ("pinyin_name_year", 1),
+            ("id_one_edit", 1),
+            ("name_county_no_birth", 1),
+            ("pinyin_name_month_day", 0),
+            ("birth_date_surname", 0)
+        ]
+    );
+}
+
+#[test]
+fn the_birth_date_and_first_character_pass_finds_only_those_sharing_both() {
+    let birth = Date::new(2015, 3, 1);
+    let left = vec![
+        owned(parse_id("").unwrap(), "张伟", birth, "530102"),
+        owned(parse_id("").unwrap(), "李伟", birth, "530102"),
+        owned(
+            parse_id("").unwrap(),
+            "张伟",
+            Date::new(2015, 3, 2),
+            "530102",
+        ),
+    ];
+    let right = vec![owned(parse_id("").unwrap(), "张玮", birth, "")];
+    let blocking = Blocking::with_passes(
+        views(&left),
+        views(&right),
+        DEFAULT_BLOCK_CAP,
+        BIRTH_DATE_SURNAME_PASS,
+    );
+    let pairs: Vec<(u32, u32, u8)> = blocking.pairs().collect();
+    assert_eq!(pairs, vec![(0, 0, BIRTH_DATE_SURNAME_PASS)]);
+}
+
+#[test]
+fn each_pair_comes_once_with_every_pass_that_found_it_whichever_side_anchors() {
+    let birth = Date::new(2015, 3, 1);
+    let child = id("53010220150301123");
+    let left = vec![
+        owned(child.clone(), "张伟", birth, "530102"),
+        owned(parse_id("").unwrap(), "李娜", birth, "530102"),
+        owned(
+            parse_id("").unwrap(),
+            "王芳",
+            Date::new(2012, 1, 1),
+            "440106",
+        ),
+    ];
+    // Same birth date, same name and the same ID: four passes, one pair.
+    let right = vec![owned(child, "张伟", birth, "530103")];
+    let mut found: Vec<(u32, u32, u8)> = Blocking::new(views(&left), views(&right), 100)
+        .pairs()
+        .collect();
+    found.sort_unstable();
+    let all_four = BIRTH_DATE_PASS | NAME_PASS | 1 << 2 | 1 << 4;
+    assert_eq!(found, vec![(0, 0, all_four), (1, 0, BIRTH_DATE_PASS)]);
+    let mut swapped: Vec<(u32, u32, u8)> = Blocking::new(views(&right), views(&left), 100)
+        .pairs()
+        .map(|(i, j, by)| (j, i, by))
+        .collect();
+    swapped.sort_unstable();
+    assert_eq!(swapped, found);
+}
+
+#[test]
+fn the_key_filter_never_turns_away_a_key_it_holds() {
+    let mut rng = crate::rng::Rng::new(3);
+    let held: Vec<u64> = (0..10_000).map(|_| rng.below(u64::MAX)).collect();
+    let filter = KeyFilter::new(held.iter());
+    assert!(held.iter().all(|&k| filter.may_hold(k)));
+    let others = (0..10_000).filter(|_| filter.may_hold(rng.below(u64::MAX)));
+    assert!(others.count() < 1_000, "about one in sixteen may pass");
+}
+
+#[test]
+fn a_transposition_shares_a_key() {
+    let child = id("53010220150301123");
+    let swapped = parse_id(&format!("53010220150301213{}", &child.text[17..])).unwrap();
+    let (pairs, _) = block(
+        &[owned(child, "甲", None, "")],
+        &[owned(swapped, "乙", None, "")],
+        DEFAULT_BLOCK_CAP,
+    );
+    assert_eq!(pairs, vec![(0, 0)]);
+}
+
+#[test]
+fn pathological_blocks_are_capped_and_counted() {
+    let birth = Date::new(2015, 3, 1);
+    let many: Vec<Owned> = (0..20)
+        .map(|_| owned(parse_id("").unwrap(), "王伟", birth, "530102"))
+        .collect();
+    let (pairs, stats) = block(&many, &many, 100);
+    assert!(pairs.is_empty());
+    assert_eq!(stats[0].capped_blocks, 1);
+    let (pairs, stats) = block(&many, &many, 400);
+    assert_eq!(pairs.len(), 400);
+    assert_eq!(stats[0].largest_block, 400);
+}
