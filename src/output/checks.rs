@@ -310,48 +310,38 @@ pub fn write_checks(
     super::aid_checks::write_aid_checks(&dir, cohort, registers, links, findings)?;
 
     // In the order verify gives: the most severe first, for 送教上门 decisions.
+    let schema = disabled_flagged();
     write(
         files::DISABLED_FLAGGED_CSV,
-        &header(&DISABLED_FLAGGED),
+        &header(&schema),
         findings
             .disabled_flagged
             .iter()
-            .map(|&i| csv_cells(&DISABLED_FLAGGED, &ledger.rows[i]))
+            .map(|&i| csv_cells(&schema, &ledger.rows[i]))
             .collect(),
     )
 }
 
-/// A flagged child holding a disability certificate.
-const DISABLED_FLAGGED: [Field<LedgerRow>; 12] = [
-    text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
-    text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
-    text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
-    text!(LedgerRow, "birth_date", |r: &LedgerRow| r
-        .birth_date
-        .to_string()),
-    text!(LedgerRow, "age", |r: &LedgerRow| r.age.to_string()),
-    text!(LedgerRow, "division_code", |r: &LedgerRow| r
-        .division_code
-        .clone()),
-    text!(LedgerRow, "division_name", |r: &LedgerRow| {
-        crate::divisions::full_name(&r.division_code)
-    }),
-    text!(
-        LedgerRow,
+/// A flagged child holding a disability certificate: the ledger's columns, with the
+/// certificate's date.
+fn disabled_flagged() -> Vec<Field<LedgerRow>> {
+    let mut columns = super::ledger::columns(&[
+        "id_number",
+        "name",
+        "sex",
+        "birth_date",
+        "age",
+        "division_code",
+        "division_name",
         "disability_category",
-        LedgerRow::disability_category
-    ),
-    text!(LedgerRow, "disability_level", LedgerRow::disability_level),
-    text!(LedgerRow, "certificate_date", |r: &LedgerRow| date(
+        "disability_level",
+    ]);
+    columns.push(text!(LedgerRow, "certificate_date", |r: &LedgerRow| date(
         r.disability.as_ref().and_then(|d| d.certificate_date)
-    )),
-    text!(LedgerRow, "reason", |r: &LedgerRow| r.reason.clone()),
-    Field {
-        name: "poor",
-        kind: super::table::Kind::Flag,
-        cell: |r| super::table::Cell::Flag(r.poor),
-    },
-];
+    )));
+    columns.extend(super::ledger::columns(&["reason", "poor"]));
+    columns
+}
 
 /// The conflicts of linked records, and the records carrying someone else's ID.
 fn conflicts(cohort: &Cohort, registers: &Registers, findings: &Findings) -> Vec<Conflict> {

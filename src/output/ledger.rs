@@ -81,6 +81,19 @@ const LEDGER: [Field<LedgerRow>; 21] = [
     },
 ];
 
+/// The ledger's columns named `names`, in that order (for files that show ledger rows).
+pub fn columns(names: &[&str]) -> Vec<Field<LedgerRow>> {
+    names
+        .iter()
+        .map(|name| {
+            *LEDGER
+                .iter()
+                .find(|f| f.name == *name)
+                .unwrap_or_else(|| panic!("no ledger column `{name}`"))
+        })
+        .collect()
+}
+
 /// The names of the columns sanku writes in a ledger; any other column of a ledger that
 /// comes back is the staff's.
 pub fn column_names() -> Vec<&'static str> {

@@ -44,6 +44,14 @@ pub struct Field<R> {
     pub cell: fn(&R) -> Cell,
 }
 
+impl<R> Clone for Field<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Field<R> {}
+
 /// A text column of rows of type `$row`: `text!(Row, "name", |r: &Row| value)`.
 macro_rules! text {
     ($row:ty, $name:literal, $value:expr) => {
