@@ -37,6 +37,52 @@ pub enum Command {
     /// compared (its rescore.state), without reading the registers: the same files as a
     /// full run with those settings.
     Rescore(RescoreArgs),
+    /// Link any two files (or deduplicate one) with the registers' engine, as a link
+    /// config (link.toml) describes their fields, blocking and thresholds.
+    Link(LinkArgs),
+}
+
+/// Options of `link`.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The left file (CSV or workbook).
+    pub left: PathBuf,
+
+    /// The right file; omitted with --dedupe.
+    pub right: Option<PathBuf>,
+
+    /// The link config: fields and comparison kinds, blocking rules, thresholds.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Find the records of one file that are the same (the left file; no right file).
+    #[arg(long)]
+    pub dedupe: bool,
+
+    /// Match weight (bits, log-odds with the prior) at or above which a pair links
+    /// (default: the config's, else 4).
+    #[arg(long, value_name = "BITS")]
+    pub accept: Option<f64>,
+
+    /// Match weight at or above which a pair goes to review (default: the config's, else 0).
+    #[arg(long, value_name = "BITS")]
+    pub review: Option<f64>,
+
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No closing summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// More log lines on stderr (stage timings).
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// Options of `rescore`.

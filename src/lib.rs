@@ -28,6 +28,7 @@ pub mod load;
 pub mod mask;
 pub mod normalize;
 pub(crate) mod output;
+pub mod pairlink;
 pub mod progress;
 pub(crate) mod reject;
 pub mod rng;

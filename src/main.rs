@@ -64,6 +64,11 @@ fn main() {
                 eprintln!("sanku: rescored {report}; written to {}", args.out.display());
             }
         }),
+        Command::Link(args) => sanku::cmd::link::link(args).map(|report| {
+            if !args.quiet {
+                eprintln!("sanku: {report}; written to {}", args.out.display());
+            }
+        }),
         Command::Diff(args) => sanku::cmd::diff::diff(&args.before, &args.after, args.by_county)
             .and_then(|(text, summary)| {
                 eprintln!("sanku: {summary}");

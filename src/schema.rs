@@ -283,6 +283,9 @@ pub mod files {
     /// The folder of a run directory where staff put the ledgers they worked.
     pub const RETURNED_DIR: &str = "returned";
     pub const LINKS_PARQUET: &str = "links.parquet";
+    pub const LINKS_CSV: &str = "links.csv";
+    pub const EXPLAIN_CSV: &str = "explain.csv";
+    pub const CLUSTERS_CSV: &str = "clusters.csv";
     pub const SUMMARY_CSV: &str = "summary.csv";
     pub const SUMMARY_JSON: &str = "summary.json";
     pub const REJECTS_CSV: &str = "rejects.csv";

@@ -4,4 +4,5 @@ pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod generate;
+pub mod link;
 pub mod rescore;

@@ -123,7 +123,11 @@ impl OneOrMany {
     }
 }
 
-pub(super) fn read_config_file(path: &Path) -> anyhow::Result<(ConfigFile, String)> {
+/// Reads and parses a TOML file (the run's config or a link config), with its SHA-256;
+/// unknown keys and bad values are bad input naming the file.
+pub(crate) fn read_config_file<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> anyhow::Result<(T, String)> {
     let bytes = std::fs::read(path)
         .map_err(|e| bad_input(format!("config {}: cannot read: {e}", path.display())))?;
     let hash = crate::text::hex(&Sha256::digest(&bytes));

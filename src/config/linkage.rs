@@ -47,7 +47,11 @@ pub fn rescore_linkage(
     review: Option<f64>,
 ) -> anyhow::Result<FuzzyOptions> {
     let options = match config {
-        Some(path) => fuzzy_options(accept, review, &read_config_file(path)?.0.linkage)?,
+        Some(path) => fuzzy_options(
+            accept,
+            review,
+            &read_config_file::<super::file::ConfigFile>(path)?.0.linkage,
+        )?,
         None => {
             let mut options = run.clone();
             let t = &mut options.thresholds;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 mod file;
 mod linkage;
+pub mod pairlink;
 use file::{CohortFile, ConfigFile, GuardsFile, SourceFile, read_config_file};
 use linkage::fuzzy_options;
 pub use linkage::rescore_linkage;

@@ -8,6 +8,7 @@ mod aid;
 pub(crate) mod assign;
 pub(crate) mod block;
 pub mod compare;
+pub mod em;
 pub(crate) mod exact;
 pub(crate) mod fuzzy;
 pub(crate) mod identity;

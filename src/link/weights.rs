@@ -175,30 +175,16 @@ impl Weigher<'_> {
 /// u probabilities from the comparison levels of random pairs, smoothed so that no level
 /// is impossible.
 pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
-    (0..FIELDS.len())
-        .map(|f| {
-            let n = LEVELS[f].len();
-            let mut counts = vec![0.5; n];
-            for s in samples {
-                counts[usize::from(s[f])] += 1.0;
-            }
-            let total: f64 = counts.iter().sum();
-            counts.iter().map(|c| c / total).collect()
-        })
-        .collect()
+    let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
+    super::em::estimate_u(samples.iter().map(|s| &s[..]), &counts)
 }
 
-/// The least m probability of any level. Errors that the exact pass already absorbed
-/// (a homophone in a record with a good ID) are rare among the candidates, so EM alone
-/// would call them impossible.
-pub const M_FLOOR: f64 = 0.005;
+pub use super::em::M_FLOOR;
 
 /// Fits m (and the match share) by EM on the distinct comparison patterns of the
-/// candidate pairs. The non-match distribution is fitted alongside (candidate pairs agree
-/// on their blocking keys far more often than random pairs do, so holding it at the
-/// random-pair `u` would explain every candidate as a match); the weights then use m from
-/// EM and `u` from random pairs. An `ignored` field takes no part: the pairs were
-/// blocked on it, so its agreement says nothing about which pairs match.
+/// candidate pairs ([`super::em::fit`]); the weights then use m from EM and `u` from
+/// random pairs. An `ignored` field takes no part: the pairs were blocked on it, so its
+/// agreement says nothing about which pairs match.
 pub fn fit_m(
     patterns: &[(Levels, u64)],
     u: Vec<Vec<f64>>,
@@ -206,83 +192,18 @@ pub fn fit_m(
     fixed: &Overrides,
     ignored: Option<usize>,
 ) -> Params {
-    let normalise = |rows: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
-        rows.into_iter()
-            .map(|row| {
-                let sum: f64 = row.iter().sum();
-                row.iter().map(|v| v / sum).collect()
-            })
-            .collect()
-    };
-    let mut m: Vec<Vec<f64>> = (0..FIELDS.len())
-        .map(|f| {
-            let n = LEVELS[f].len();
-            (0..n)
-                .map(|l| if l == 0 { 0.9 } else { 0.1 / (n - 1) as f64 })
-                .collect()
-        })
-        .collect();
-    let mut non_match = u.clone();
-    let mut lambda = 0.1;
-    let mut done = 0;
-    for _ in 0..iterations {
-        done += 1;
-        let mut expected_m: Vec<Vec<f64>> = (0..FIELDS.len())
-            .map(|f| vec![1e-3; LEVELS[f].len()])
-            .collect();
-        let mut expected_u = expected_m.clone();
-        let (mut matched, mut total) = (0.0, 0.0);
-        for (levels, count) in patterns {
-            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
-            for f in 0..FIELDS.len() {
-                if is_missing(f, levels[f]) || ignored == Some(f) {
-                    continue;
-                }
-                pm *= m[f][usize::from(levels[f])];
-                pu *= non_match[f][usize::from(levels[f])];
-            }
-            let p = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
-            let n = *count as f64;
-            matched += p * n;
-            total += n;
-            for f in 0..FIELDS.len() {
-                expected_m[f][usize::from(levels[f])] += p * n;
-                expected_u[f][usize::from(levels[f])] += (1.0 - p) * n;
-            }
-        }
-        let mut new_m = normalise(expected_m);
-        fixed.apply_m(&mut new_m);
-        let new_lambda = if total > 0.0 {
-            (matched / total).clamp(1e-6, 1.0 - 1e-6)
-        } else {
-            lambda
-        };
-        let change = (new_lambda - lambda).abs()
-            + new_m
-                .iter()
-                .flatten()
-                .zip(m.iter().flatten())
-                .map(|(a, b)| (a - b).abs())
-                .sum::<f64>();
-        m = new_m;
-        non_match = normalise(expected_u);
-        lambda = new_lambda;
-        if change < 1e-7 {
-            break;
-        }
-    }
-    for row in &mut m {
-        for v in row.iter_mut() {
-            *v = v.max(M_FLOOR);
-        }
-    }
-    let mut m = normalise(m);
-    fixed.apply_m(&mut m);
+    let fitted = super::em::fit(
+        patterns,
+        &u,
+        iterations,
+        |f, level| is_missing(f, level) || ignored == Some(f),
+        |m| fixed.apply_m(m),
+    );
     Params {
-        m,
+        m: fitted.m,
         u,
-        lambda,
-        em_iterations: done,
+        lambda: fitted.lambda,
+        em_iterations: fitted.iterations,
         m_source: MSource::Em,
     }
 }

@@ -285,7 +285,7 @@ fn find_header<R: Read>(
     }
 }
 
-fn bom_length(head: &[u8], encoding: Encoding) -> usize {
+pub(crate) fn bom_length(head: &[u8], encoding: Encoding) -> usize {
     match encoding {
         Encoding::Utf8 if head.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,
         Encoding::Utf16Le if head.starts_with(&[0xFF, 0xFE]) => 2,
@@ -295,7 +295,7 @@ fn bom_length(head: &[u8], encoding: Encoding) -> usize {
 }
 
 /// Tab when the header line has more tabs than commas (Excel's "Unicode text"), else comma.
-fn sniff_delimiter(head: &[u8], encoding: Encoding) -> u8 {
+pub(crate) fn sniff_delimiter(head: &[u8], encoding: Encoding) -> u8 {
     let text = encoding.decode_lossy(head);
     let first_line = text.lines().next().unwrap_or("");
     let tabs = first_line.matches('\t').count();

@@ -13,7 +13,7 @@ use crate::schema::{Field, SourceKind};
 use crate::text::{half_width, is_space};
 
 /// Folds a header for comparison.
-fn fold_header(raw: &str) -> String {
+pub(crate) fn fold_header(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut depth = 0u32;
     for c in raw.chars().map(half_width) {

@@ -2,6 +2,7 @@
 //! or several) into [`Table`]s of mapped text columns, chunk by chunk, with the rows that
 //! could not be read as rejects. Only this module and `output` touch the filesystem.
 
+pub mod any;
 pub mod csv;
 pub mod encoding;
 pub mod excel;
@@ -50,7 +51,7 @@ pub struct InputFile {
 }
 
 /// A whole file's size and SHA-256, for the formats read whole (Parquet, workbooks).
-fn hash_file(file: &InputFile) -> anyhow::Result<(u64, String)> {
+pub(crate) fn hash_file(file: &InputFile) -> anyhow::Result<(u64, String)> {
     use sha2::Digest;
     let name = &file.name;
     let mut opened = std::fs::File::open(&file.path)

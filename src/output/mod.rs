@@ -12,6 +12,7 @@ pub(crate) mod csv;
 pub(crate) mod ledger;
 pub(crate) mod links;
 pub(crate) mod manifest;
+pub(crate) mod pairlink;
 pub(crate) mod pseudonym;
 pub(crate) mod rejects;
 pub(crate) mod report;

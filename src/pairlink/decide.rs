@@ -1,0 +1,161 @@
+//! Which pairs link. Exact keys first: records agreeing on every exact-key field link
+//! when that key is unique on each side (a key shared by two records on one side decides
+//! nothing and is left to scoring). Then, linking two files, scored pairs are assigned
+//! one-to-one by the registers' assignment (best weight first, ties within the margin to
+//! review, ties broken by record keys, never by position). Deduplicating one file,
+//! every pair at or above the accept threshold joins its two records' clusters.
+
+use std::cmp::Ordering;
+
+use rustc_hash::FxHashMap;
+
+use super::{LinkSpec, Side, Sides};
+use crate::link::assign::{PerChild, Scored, Thresholds, assign};
+
+/// The decisions, as indices into the scored pairs.
+#[derive(Debug, Default, PartialEq)]
+pub struct Decision {
+    pub links: Vec<usize>,
+    pub review: Vec<usize>,
+}
+
+/// The exact-key value of record `r`, or `None` when a key field is empty.
+fn exact_key(spec: &LinkSpec, side: &Side, r: usize) -> Option<String> {
+    let mut key = String::new();
+    for &f in &spec.exact {
+        let text = side.columns[f].text[r].as_str();
+        if text.is_empty() {
+            return None;
+        }
+        key.push_str(text);
+        key.push('\u{1f}');
+    }
+    Some(key)
+}
+
+fn by_key(spec: &LinkSpec, side: &Side) -> FxHashMap<String, Vec<u32>> {
+    let mut map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+    if spec.exact.is_empty() {
+        return map;
+    }
+    for r in 0..side.len() {
+        if let Some(k) = exact_key(spec, side, r) {
+            map.entry(k).or_default().push(r as u32);
+        }
+    }
+    map
+}
+
+/// Links on the exact keys; returns the links, sorted, and which records they settled
+/// on each side.
+pub fn exact_links(spec: &LinkSpec, sides: &Sides) -> (Vec<(u32, u32)>, [Vec<bool>; 2]) {
+    let mut settled = [
+        vec![false; sides.left.len()],
+        vec![false; sides.right.len()],
+    ];
+    let mut links = Vec::new();
+    let left = by_key(spec, sides.left);
+    if sides.dedupe {
+        for group in left.values().filter(|g| g.len() > 1) {
+            links.extend(group[1..].iter().map(|&r| (group[0], r)));
+            for &r in group {
+                settled[0][r as usize] = true;
+                settled[1][r as usize] = true;
+            }
+        }
+    } else {
+        let right = by_key(spec, sides.right);
+        for (k, ls) in &left {
+            if let (1, Some(rs)) = (ls.len(), right.get(k)) {
+                if rs.len() == 1 {
+                    links.push((ls[0], rs[0]));
+                    settled[0][ls[0] as usize] = true;
+                    settled[1][rs[0] as usize] = true;
+                }
+            }
+        }
+    }
+    links.sort_unstable();
+    (links, settled)
+}
+
+/// Orders two records of a side by key, then line.
+fn record_order(side: &Side, a: usize, b: usize) -> Ordering {
+    side.keys[a]
+        .cmp(&side.keys[b])
+        .then(side.lines[a].cmp(&side.lines[b]))
+}
+
+/// Decides the scored pairs.
+pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) -> Decision {
+    let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+    if sides.dedupe {
+        let mut decision = Decision::default();
+        for (i, &w) in weights.iter().enumerate() {
+            if w >= spec.accept {
+                decision.links.push(i);
+            } else if w >= spec.review {
+                decision.review.push(i);
+            }
+        }
+        return decision;
+    }
+    let scored: Vec<Scored> = pairs
+        .iter()
+        .zip(weights)
+        .map(|(&p, &weight)| {
+            let (l, r) = split(p);
+            Scored {
+                child: l as u32,
+                record: r as u32,
+                weight,
+            }
+        })
+        .collect();
+    let thresholds = Thresholds {
+        accept: spec.accept,
+        review: spec.review,
+        tie_margin: spec.tie_margin,
+    };
+    let assignment = assign(&scored, thresholds, PerChild::One, |a, b| {
+        record_order(sides.left, a.child as usize, b.child as usize)
+            .then_with(|| record_order(sides.right, a.record as usize, b.record as usize))
+    });
+    Decision {
+        links: assignment.links,
+        review: assignment.review,
+    }
+}
+
+/// Clusters of a deduplicated file: each record's cluster, named by the smallest record
+/// index in it, from the exact links and the linked pairs.
+pub fn clusters(records: usize, links: impl IntoIterator<Item = (u32, u32)>) -> Vec<u32> {
+    let mut parent: Vec<u32> = (0..records as u32).collect();
+    fn root(parent: &mut [u32], mut r: u32) -> u32 {
+        while parent[r as usize] != r {
+            parent[r as usize] = parent[parent[r as usize] as usize];
+            r = parent[r as usize];
+        }
+        r
+    }
+    for (a, b) in links {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        let (low, high) = (ra.min(rb), ra.max(rb));
+        parent[high as usize] = low;
+    }
+    (0..records as u32).map(|r| root(&mut parent, r)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_join_chains_and_are_named_by_their_first_record() {
+        assert_eq!(
+            clusters(6, [(4, 2), (2, 5), (0, 1)]),
+            vec![0, 0, 2, 3, 2, 2]
+        );
+        assert_eq!(clusters(3, []), vec![0, 1, 2]);
+    }
+}
