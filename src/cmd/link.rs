@@ -69,14 +69,16 @@ pub fn link(args: &LinkArgs) -> anyhow::Result<LinkReport> {
     let dir = RunDir::prepare(&args.out, &inputs)?;
     let mut timer = Timer::new(args.verbose > 0);
     with_threads(threads, move || {
-        let tables = timer.stage("read", || {
-            files
-                .iter()
-                .enumerate()
-                .map(|(s, path)| {
-                    read_any(path, &display_name(path), &spec.columns(s), &spec.read[s])
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
+        let read = |s: usize| {
+            let path = files[s];
+            read_any(path, &display_name(path), &spec.columns(s), &spec.read[s])
+        };
+        let tables = timer.stage("read", || match files.len() {
+            1 => read(0).map(|t| vec![t]),
+            _ => {
+                let (left, right) = rayon::join(|| read(0), || read(1));
+                Ok(vec![left?, right?])
+            }
         })?;
         let rejects: Vec<_> = tables
             .iter()

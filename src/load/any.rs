@@ -106,7 +106,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// Offers one decoded row: the header if none was seen yet, else data.
-    fn offer(&mut self, line: u64, cells: &[String]) -> anyhow::Result<()> {
+    fn offer<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
         if row_kind(cells) == RowKind::Blank {
             return Ok(());
         }
@@ -122,14 +122,15 @@ impl Reader<'_> {
             return Ok(());
         }
         for (column, &i) in table.columns.iter_mut().zip(&self.picks) {
-            column.push(cells.get(i).map_or("", |c| c.trim()));
+            column.push(cells.get(i).map_or("", |c| c.as_ref().trim()));
         }
         table.lines.push(line);
         self.info.rows_read += 1;
         Ok(())
     }
 
-    fn set_header(&mut self, line: u64, cells: &[String]) -> anyhow::Result<()> {
+    fn set_header<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
+        let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
         let folded: Vec<String> = cells.iter().map(|c| fold_header(c)).collect();
         let mut missing = Vec::new();
         for want in self.wanted {
@@ -236,6 +237,28 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
             }
             Next::Record { line } => line,
         };
+        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they
+        // are, split at the delimiters (which are ASCII, so at character boundaries).
+        let plain = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
+            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
+                std::str::from_utf8(splitter.bytes()).ok()
+            }
+            _ => None,
+        };
+        if let Some(all) = plain {
+            let whole = (0..splitter.len()).all(|i| {
+                let range = splitter.range(i);
+                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
+            });
+            if whole {
+                let fields: Vec<&str> = (0..splitter.len())
+                    .map(|i| &all[splitter.range(i)])
+                    .collect();
+                reader.offer(line, &fields)?;
+                continue;
+            }
+        }
         cells.clear();
         let mut readable = true;
         for i in 0..splitter.len() {

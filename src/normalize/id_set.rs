@@ -55,18 +55,19 @@ impl IdSet {
     }
 }
 
-/// Asks for the cache line of `tree[at]` four levels ahead of the search.
+/// Asks for the cache line of `items[at]` ahead of its use (the search's slot four
+/// levels down; a pair's record a few pairs ahead); nothing when there is no such item.
 #[inline(always)]
-fn prefetch(tree: &[u64], at: usize) {
+pub(crate) fn prefetch<T>(items: &[T], at: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(slot) = tree.get(at) {
+    if let Some(slot) = items.get(at) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         // SAFETY: SSE is part of every x86-64 CPU, and a prefetch only hints the cache: it
-        // never reads the memory or faults, here on a slot that exists.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast()) };
+        // never reads the memory or faults, here on an item that exists.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const T).cast()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (tree, at);
+    let _ = (items, at);
 }
 
 #[cfg(test)]

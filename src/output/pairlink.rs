@@ -87,7 +87,60 @@ pub fn write_link(
 ) -> anyhow::Result<()> {
     let sides = linked.sides();
     let spec = &linked.spec;
-    let links = rows(linked, &sides, &linked.decision.links, true);
+    let links = linked.decision.links.len() + linked.exact.len();
+    let (candidates, rest) = rayon::join(
+        || write_candidates(dir, linked, &sides),
+        || {
+            write_links_and_review(dir, linked, &sides)?;
+            write_explain(dir, linked)?;
+            if sides.dedupe {
+                write_clusters(dir, linked, &sides)?;
+            }
+            anyhow::Ok(())
+        },
+    );
+    candidates?;
+    rest?;
+    let mut sorted: Vec<&Reject> = rejects.iter().collect();
+    sorted.sort();
+    super::rejects::write_rejects(dir, &sorted)?;
+    let manifest = LinkManifest {
+        sanku_version: env!("CARGO_PKG_VERSION"),
+        command: if sides.dedupe {
+            "link --dedupe"
+        } else {
+            "link"
+        },
+        config_sha256,
+        threads: rayon::current_num_threads(),
+        inputs,
+        spec,
+        counts: Counts {
+            left_records: sides.left.len(),
+            right_records: linked.right.as_ref().map(|r| r.len()),
+            rejected: rejects.len(),
+            exact_links: linked.exact.len(),
+            blocking: &linked.blocks,
+            candidates_written: kept_candidates(linked).len(),
+            links,
+            review: linked.decision.review.len(),
+        },
+        lambda: linked.model.lambda,
+        prior: linked.model.prior,
+        em_iterations: linked.model.em_iterations,
+        stages,
+    };
+    write_atomic(dir, files::MANIFEST_JSON, |out| {
+        serde_json::to_writer_pretty(&mut *out, &manifest)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// links.csv, links.parquet and review.csv.
+fn write_links_and_review(dir: &Path, linked: &Linked, sides: &Sides) -> anyhow::Result<()> {
+    let spec = &linked.spec;
+    let links = rows(linked, sides, &linked.decision.links, true);
     let header = ["left_id", "right_id", "weight", "probability", "how"];
     write_csv(
         dir,
@@ -134,7 +187,7 @@ pub fn write_link(
     )?;
     write_parquet(dir, files::LINKS_PARQUET, &frame)?;
 
-    let review = rows(linked, &sides, &linked.decision.review, false);
+    let review = rows(linked, sides, &linked.decision.review, false);
     let mut header: Vec<&str> = vec!["left_id", "right_id", "weight", "probability"];
     header.extend(spec.fields.iter().map(|f| f.name.as_str()));
     write_csv(
@@ -150,43 +203,6 @@ pub fn write_link(
                 .collect::<Vec<_>>()
         }),
     )?;
-    write_candidates(dir, linked, &sides)?;
-    write_explain(dir, linked)?;
-    if sides.dedupe {
-        write_clusters(dir, linked, &sides)?;
-    }
-    let mut sorted: Vec<&Reject> = rejects.iter().collect();
-    sorted.sort();
-    super::rejects::write_rejects(dir, &sorted)?;
-    let manifest = LinkManifest {
-        sanku_version: env!("CARGO_PKG_VERSION"),
-        command: if sides.dedupe {
-            "link --dedupe"
-        } else {
-            "link"
-        },
-        config_sha256,
-        threads: rayon::current_num_threads(),
-        inputs,
-        spec,
-        counts: Counts {
-            left_records: sides.left.len(),
-            right_records: linked.right.as_ref().map(|r| r.len()),
-            rejected: rejects.len(),
-            exact_links: linked.exact.len(),
-            blocking: &linked.blocks,
-            links: linked.decision.links.len() + linked.exact.len(),
-            review: linked.decision.review.len(),
-        },
-        lambda: linked.model.lambda,
-        prior: linked.model.prior,
-        em_iterations: linked.model.em_iterations,
-        stages,
-    };
-    write_atomic(dir, files::MANIFEST_JSON, |out| {
-        serde_json::to_writer_pretty(&mut *out, &manifest)?;
-        Ok(())
-    })?;
     Ok(())
 }
 
@@ -212,9 +228,7 @@ fn write_candidates(dir: &Path, linked: &Linked, sides: &Sides) -> anyhow::Resul
     for &i in &linked.decision.review {
         decided[i] = "review";
     }
-    let kept: Vec<usize> = (0..linked.pairs.len())
-        .filter(|&i| linked.weights[i] >= spec.candidate_floor)
-        .collect();
+    let kept = kept_candidates(linked);
     let rows = rows(linked, sides, &kept, false);
     let shares = Shares::new(spec, sides);
     write_parquet_batches(dir, files::CANDIDATES_PARQUET, rows.len(), |range| {
@@ -259,6 +273,14 @@ fn write_candidates(dir: &Path, linked: &Linked, sides: &Sides) -> anyhow::Resul
         }
         Ok(DataFrame::new(rows.len(), columns)?)
     })
+}
+
+/// The scored pairs at or above the candidate floor.
+fn kept_candidates(linked: &Linked) -> Vec<usize> {
+    let floor = linked.spec.candidate_floor;
+    (0..linked.pairs.len())
+        .filter(|&i| linked.weights[i] >= floor)
+        .collect()
 }
 
 /// explain.csv: the model, one row per field and level.
@@ -353,6 +375,8 @@ struct Counts<'a> {
     rejected: usize,
     exact_links: usize,
     blocking: &'a BlockCounts,
+    /// Pairs at or above the candidate floor, in candidates.parquet.
+    candidates_written: usize,
     links: usize,
     review: usize,
 }

@@ -5,7 +5,9 @@
 //! left out and counted, never silently.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+
+use rustc_hash::FxHasher;
 use serde::Serialize;
 
 use super::{KeyPart, LinkSpec, Side, Sides, Transform};
@@ -22,9 +24,10 @@ pub struct BlockCounts {
     pub pairs_skipped: u64,
 }
 
-/// A record's key under `rule`, or `None` when a part is empty.
-fn key(side: &Side, rule: &[KeyPart], r: usize) -> Option<String> {
-    let mut out = String::new();
+/// A record's key under `rule`, hashed, or `None` when a part is empty. Two keys that
+/// collide only merge two blocks: more pairs are compared, none is lost.
+fn key(side: &Side, rule: &[KeyPart], r: usize) -> Option<u64> {
+    let mut hasher = FxHasher::default();
     for part in rule {
         let column = &side.columns[part.field];
         let text = column.text[r].as_str();
@@ -32,95 +35,113 @@ fn key(side: &Side, rule: &[KeyPart], r: usize) -> Option<String> {
             return None;
         }
         match part.transform {
-            Transform::Value => out.push_str(text),
-            Transform::Soundex => {
-                out.extend(column.sound.get(r)?.iter().map(|&b| char::from(b)));
+            Transform::Value => hasher.write(text.as_bytes()),
+            Transform::Soundex => hasher.write(column.sound.get(r)?),
+            Transform::First(n) => {
+                let end = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+                hasher.write(&text.as_bytes()[..end]);
             }
-            Transform::First(n) => out.extend(text.chars().take(n)),
             Transform::Last(n) => {
-                let skip = text.chars().count().saturating_sub(n);
-                out.extend(text.chars().skip(skip));
+                let count = text.chars().count();
+                let start = text
+                    .char_indices()
+                    .nth(count.saturating_sub(n))
+                    .map_or(0, |(i, _)| i);
+                hasher.write(&text.as_bytes()[start..]);
             }
         }
-        out.push('\u{1f}');
+        hasher.write_u8(0x1f);
     }
-    Some(out)
+    Some(hasher.finish())
 }
 
-/// Each key's records, in record order.
-fn blocks(side: &Side, rule: &[KeyPart]) -> FxHashMap<String, Vec<u32>> {
-    let keys: Vec<Option<String>> = (0..side.len())
+/// Each record's key, with the record, sorted by key then record: a block is a run of
+/// one key. Settled records and records with an empty part are left out.
+fn keyed(side: &Side, rule: &[KeyPart], settled: &[bool]) -> Vec<(u64, u32)> {
+    let mut keys: Vec<(u64, u32)> = (0..side.len())
         .into_par_iter()
-        .map(|r| key(side, rule, r))
+        .filter(|&r| !settled[r])
+        .filter_map(|r| key(side, rule, r).map(|k| (k, r as u32)))
         .collect();
-    let mut map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-    for (r, k) in keys.into_iter().enumerate() {
-        if let Some(k) = k {
-            map.entry(k).or_default().push(r as u32);
-        }
-    }
-    map
+    keys.par_sort_unstable();
+    keys
+}
+
+/// The runs of equal keys in a sorted list, as ranges.
+fn runs(keys: &[(u64, u32)]) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let &(key, _) = keys.get(start)?;
+        let end = start + keys[start..].partition_point(|&(k, _)| k == key);
+        let run = (key, start..end);
+        start = end;
+        Some(run)
+    })
 }
 
 /// The candidate pairs (left, right) as `left << 32 | right`, sorted and distinct; in a
 /// deduplication each pair once, the lower record on the left. Records in `settled` (one
-/// flag per side) take no part.
+/// flag per side) take no part. Blocks are found by sorting each side's keys and walking
+/// the two lists together.
 pub fn candidate_pairs(
     spec: &LinkSpec,
     sides: &Sides,
     settled: [&[bool]; 2],
 ) -> (Vec<u64>, BlockCounts) {
     let mut counts = BlockCounts::default();
-    let mut pairs: Vec<u64> = Vec::new();
+    // Each rule's pairs apart, then laid end to end once: growing one list rule by rule
+    // copied it again at every rule.
+    let mut per_rule: Vec<Vec<u64>> = Vec::new();
     for rule in &spec.rules {
-        let before = pairs.len();
-        let left = blocks(sides.left, rule);
-        let right_blocks;
+        let left = keyed(sides.left, rule, settled[0]);
+        let right_keys;
         let right = if sides.dedupe {
             &left
         } else {
-            right_blocks = blocks(sides.right, rule);
-            &right_blocks
+            right_keys = keyed(sides.right, rule, settled[1]);
+            &right_keys
         };
-        let mut found: Vec<(&String, &Vec<u32>, &Vec<u32>)> = left
-            .iter()
-            .filter_map(|(k, ls)| right.get(k).map(|rs| (k, ls, rs)))
-            .collect();
-        found.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (_, ls, rs) in found {
-            let ls: Vec<u32> = ls
-                .iter()
-                .copied()
-                .filter(|&l| !settled[0][l as usize])
-                .collect();
-            let rs: Vec<u32> = rs
-                .iter()
-                .copied()
-                .filter(|&r| !settled[1][r as usize])
-                .collect();
-            let size = if sides.dedupe {
+        // Blocks present on both sides, with their sizes.
+        let mut blocks = Vec::new();
+        let mut right_runs = runs(right).peekable();
+        for (key, ls) in runs(&left) {
+            while right_runs.peek().is_some_and(|(k, _)| *k < key) {
+                right_runs.next();
+            }
+            if let Some((_, rs)) = right_runs.peek().filter(|(k, _)| *k == key) {
+                blocks.push((ls, rs.clone()));
+            }
+        }
+        let size = |(ls, rs): &(std::ops::Range<usize>, std::ops::Range<usize>)| {
+            if sides.dedupe {
                 (ls.len() as u64 * ls.len().saturating_sub(1) as u64) / 2
             } else {
                 ls.len() as u64 * rs.len() as u64
-            };
-            if size > spec.max_block_pairs {
-                counts.blocks_skipped += 1;
-                counts.pairs_skipped += size;
-                continue;
             }
-            for (i, &l) in ls.iter().enumerate() {
-                if sides.dedupe {
-                    pairs.extend(
-                        ls[i + 1..]
-                            .iter()
-                            .map(|&r| u64::from(l) << 32 | u64::from(r)),
-                    );
-                } else {
-                    pairs.extend(rs.iter().map(|&r| u64::from(l) << 32 | u64::from(r)));
-                }
+        };
+        let (kept, skipped): (Vec<_>, Vec<_>) = blocks
+            .into_iter()
+            .partition(|b| size(b) <= spec.max_block_pairs);
+        counts.blocks_skipped += skipped.len() as u64;
+        counts.pairs_skipped += skipped.iter().map(size).sum::<u64>();
+        let mut pairs = Vec::with_capacity(kept.iter().map(size).sum::<u64>() as usize);
+        for (ls, rs) in kept {
+            let (ls, rs) = (&left[ls], &right[rs]);
+            for (i, &(_, l)) in ls.iter().enumerate() {
+                let others = if sides.dedupe { &ls[i + 1..] } else { rs };
+                pairs.extend(
+                    others
+                        .iter()
+                        .map(|&(_, r)| u64::from(l) << 32 | u64::from(r)),
+                );
             }
         }
-        counts.per_rule.push((pairs.len() - before) as u64);
+        counts.per_rule.push(pairs.len() as u64);
+        per_rule.push(pairs);
+    }
+    let mut pairs = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for rule in per_rule {
+        pairs.extend_from_slice(&rule);
     }
     pairs.par_sort_unstable();
     pairs.dedup();
@@ -149,6 +170,7 @@ mod tests {
                 text,
                 number: Vec::new(),
             }],
+            packed: Default::default(),
         }
     }
 

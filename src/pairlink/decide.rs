@@ -100,15 +100,18 @@ pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) ->
         }
         return decision;
     }
-    let scored: Vec<Scored> = pairs
+    // Only pairs in the review band or above take part; most candidates are far below.
+    let kept: Vec<usize> = (0..pairs.len())
+        .filter(|&i| weights[i] >= spec.review)
+        .collect();
+    let scored: Vec<Scored> = kept
         .iter()
-        .zip(weights)
-        .map(|(&p, &weight)| {
-            let (l, r) = split(p);
+        .map(|&i| {
+            let (l, r) = split(pairs[i]);
             Scored {
                 child: l as u32,
                 record: r as u32,
-                weight,
+                weight: weights[i],
             }
         })
         .collect();
@@ -122,8 +125,8 @@ pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) ->
             .then_with(|| record_order(sides.right, a.record as usize, b.record as usize))
     });
     Decision {
-        links: assignment.links,
-        review: assignment.review,
+        links: assignment.links.iter().map(|&i| kept[i]).collect(),
+        review: assignment.review.iter().map(|&i| kept[i]).collect(),
     }
 }
 

@@ -4,8 +4,10 @@
 //! general-purpose: Jaro–Winkler and Soundex for Latin-script names, digit typos and
 //! day–month swaps for dates, edit distance for identifiers, word overlap for free text.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use super::strings;
 use crate::link::compare::compare_names;
 use crate::normalize::date::Date;
 use crate::normalize::name::normalize_name;
@@ -87,49 +89,114 @@ impl Kind {
     }
 
     /// The value as compared: empty when missing.
-    pub fn normalize(self, raw: &str) -> String {
+    pub fn normalize(self, raw: &str) -> CompactString {
         let raw = raw.trim();
+        // Values are short: built in place (inline up to 24 bytes), one character at a
+        // time, without an intermediate string.
+        let keep = |keep: fn(char) -> bool, case: fn(char) -> char| {
+            let mut out = CompactString::default();
+            out.extend(raw.chars().filter(|&c| keep(c)).map(case));
+            out
+        };
         match self {
-            Kind::ChineseName => normalize_name(raw).to_string(),
-            Kind::LatinName => raw
-                .chars()
-                .filter(|c| c.is_alphabetic())
-                .flat_map(char::to_lowercase)
-                .collect(),
+            Kind::ChineseName => CompactString::from(normalize_name(raw).as_str()),
+            Kind::LatinName => keep(char::is_alphabetic, lower),
             Kind::Date => match Date::parse(raw) {
-                Some(date) if !date.is_month_only() => date.compact(),
-                _ => raw.chars().filter(char::is_ascii_digit).collect(),
+                Some(date) if !date.is_month_only() => CompactString::from(date.compact()),
+                _ => keep(|c| c.is_ascii_digit(), |c| c),
             },
-            Kind::Identifier => raw
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_uppercase)
-                .collect(),
-            Kind::Categorical | Kind::Text => raw
-                .split_whitespace()
-                .flat_map(|w| w.chars().flat_map(char::to_lowercase).chain([' ']))
-                .collect::<String>()
-                .trim_end()
-                .to_string(),
+            Kind::Identifier => keep(char::is_alphanumeric, upper),
+            Kind::Categorical | Kind::Text => {
+                let mut out = CompactString::default();
+                for word in raw.split_whitespace() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.extend(word.chars().map(lower));
+                }
+                out
+            }
             Kind::Numeric => {
-                let digits: String = raw
+                let digits = raw
+                    .trim_start_matches(|c: char| !c.is_ascii_digit() || c == '0')
                     .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
-                digits.trim_start_matches('0').to_string()
+                    .filter(|c| c.is_ascii_digit() || *c == '.');
+                let mut out = CompactString::default();
+                out.extend(digits);
+                out
             }
         }
+    }
+}
+
+/// A character's lower case, when it has a single one (ASCII at once).
+fn lower(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// A character's upper case, when it has a single one.
+fn upper(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
     }
 }
 
 /// A field's value prepared for comparison.
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
-    pub text: &'a str,
+    /// The normalised text (valid UTF-8).
+    pub text: &'a [u8],
+    /// [`letter_mask`] of the text, or all bits.
+    pub mask: u64,
     /// The Soundex code of a Latin-script name.
     pub sound: [u8; 4],
     /// A numeric value, NaN when none.
     pub number: f64,
+}
+
+impl View<'_> {
+    fn str(&self) -> &str {
+        std::str::from_utf8(self.text).unwrap_or_default()
+    }
+}
+
+/// Which bytes a text holds, one bit per byte value modulo 64; all bits for text that is
+/// not ASCII (no bound is drawn from it).
+pub fn letter_mask(text: &[u8]) -> u64 {
+    if !text.is_ascii() {
+        return u64::MAX;
+    }
+    text.iter().fold(0, |m, &b| m | 1 << (b & 63))
+}
+
+/// Whether the Jaro similarity of `a` and `b` may reach `least`: each matched character
+/// of one must occur in the other, so the bytes of each whose value the other's mask
+/// holds bound the matches. Cheap, and it rules out most pairs of different words.
+fn jaro_may_reach(a: &View, b: &View, least: f64) -> bool {
+    if a.mask == u64::MAX || b.mask == u64::MAX {
+        return true;
+    }
+    let within = |t: &[u8], mask: u64| t.iter().filter(|&&c| mask >> (c & 63) & 1 == 1).count();
+    let m = within(a.text, b.mask).min(within(b.text, a.mask)) as f64;
+    (m / a.text.len() as f64 + m / b.text.len() as f64 + 1.0) / 3.0 >= least
+}
+
+/// Jaro–Winkler adds at most 0.4 × (1 − Jaro): a Jaro–Winkler of `least` needs a Jaro of
+/// (least − 0.4) / 0.6.
+fn jaro_needed(least_jaro_winkler: f64) -> f64 {
+    (least_jaro_winkler - 0.4) / 0.6
 }
 
 /// Compares two prepared values of a field of `kind`; `tolerance` is the largest
@@ -141,10 +208,17 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
     if a.text == b.text {
         return 0;
     }
+    let similarity = |least: f64| {
+        if jaro_may_reach(a, b, jaro_needed(least)) {
+            strings::jaro_winkler(a.str(), b.str())
+        } else {
+            0.0
+        }
+    };
     match kind {
-        Kind::ChineseName => compare_names(a.text, b.text).index(),
+        Kind::ChineseName => compare_names(a.str(), b.str()).index(),
         Kind::LatinName => {
-            let similarity = strsim::jaro_winkler(a.text, b.text);
+            let similarity = similarity(0.88);
             if similarity >= 0.95 {
                 1
             } else if similarity >= 0.88 {
@@ -156,7 +230,7 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
             }
         }
         Kind::Date => {
-            if osa_at_most(a.text, b.text, 1) {
+            if strings::within_edits(a.text, b.text, 1) {
                 1
             } else if swapped_day_month(a.text, b.text) {
                 2
@@ -165,9 +239,11 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
             }
         }
         Kind::Identifier => {
-            if osa_at_most(a.text, b.text, 1) {
+            if strings::within_edits(a.text, b.text, 1) {
                 1
-            } else if a.text.len().min(b.text.len()) >= 5 && osa_at_most(a.text, b.text, 2) {
+            } else if a.text.len().min(b.text.len()) >= 5
+                && strings::within_edits(a.text, b.text, 2)
+            {
                 2
             } else {
                 3
@@ -175,7 +251,7 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
         }
         Kind::Categorical => 1,
         Kind::Text => {
-            if strsim::jaro_winkler(a.text, b.text) >= 0.9 {
+            if similarity(0.9) >= 0.9 {
                 1
             } else if shared_words(a.text, b.text) {
                 2
@@ -186,7 +262,7 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
         Kind::Numeric => {
             if a.number == b.number {
                 0
-            } else if osa_at_most(a.text, b.text, 1) {
+            } else if strings::within_edits(a.text, b.text, 1) {
                 1
             } else if (a.number - b.number).abs() <= tolerance {
                 2
@@ -197,28 +273,25 @@ pub fn compare(kind: Kind, tolerance: f64, a: &View, b: &View) -> u8 {
     }
 }
 
-/// Whether the optimal-string-alignment distance (substitutions, insertions, deletions
-/// and adjacent transpositions) is at most `k`; cheap when the lengths already say no.
-fn osa_at_most(a: &str, b: &str, k: usize) -> bool {
-    a.len().abs_diff(b.len()) <= k && strsim::osa_distance(a, b) <= k
-}
-
 /// YYYYMMDD against YYYYDDMM.
-fn swapped_day_month(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn swapped_day_month(a: &[u8], b: &[u8]) -> bool {
     a.len() == 8 && b.len() == 8 && a[..4] == b[..4] && a[4..6] == b[6..8] && a[6..8] == b[4..6]
 }
 
-/// Half or more of the words of the shorter text are in the other.
-fn shared_words(a: &str, b: &str) -> bool {
-    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    let (short, long) = if wa.len() <= wb.len() {
-        (&wa, &wb)
-    } else {
-        (&wb, &wa)
-    };
-    let shared = short.iter().filter(|w| long.contains(w)).count();
-    shared * 2 >= short.len() && shared > 0
+/// Half or more of the words of the text with fewer words are in the other (words are
+/// split on single spaces, as normalised).
+fn shared_words(a: &[u8], b: &[u8]) -> bool {
+    let words = |t: &[u8]| t.iter().filter(|&&c| c == b' ').count() + 1;
+    let (wa, wb) = (words(a), words(b));
+    if wa == 1 && wb == 1 {
+        return false;
+    }
+    let (short, long) = if wa <= wb { (a, b) } else { (b, a) };
+    let mut shared = 0;
+    for w in short.split(|&c| c == b' ') {
+        shared += usize::from(long.split(|&c| c == b' ').any(|x| x == w));
+    }
+    shared > 0 && shared * 2 >= wa.min(wb)
 }
 
 /// American Soundex (the 1918 patent's rules as the US National Archives publish them):
@@ -269,7 +342,8 @@ mod tests {
 
     fn view(text: &str) -> View<'_> {
         View {
-            text,
+            text: text.as_bytes(),
+            mask: letter_mask(text.as_bytes()),
             sound: soundex(text),
             number: text.parse().unwrap_or(f64::NAN),
         }

@@ -9,15 +9,18 @@
 pub mod block;
 pub mod decide;
 pub mod kinds;
+pub mod packed;
 pub mod run;
 pub mod score;
+pub mod strings;
 
 use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::load::any::{AnyOptions, AnyTable};
-use kinds::{Kind, View, soundex};
+use kinds::{Kind, soundex};
+use packed::Packed;
 
 /// One compared field of a link config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,16 +98,6 @@ pub struct Column {
     pub number: Vec<f64>,
 }
 
-impl Column {
-    pub fn view(&self, r: usize) -> View<'_> {
-        View {
-            text: &self.text[r],
-            sound: self.sound.get(r).copied().unwrap_or_default(),
-            number: self.number.get(r).copied().unwrap_or(f64::NAN),
-        }
-    }
-}
-
 /// One side's records, prepared.
 #[derive(Debug)]
 pub struct Side {
@@ -114,6 +107,8 @@ pub struct Side {
     pub keys: Vec<CompactString>,
     pub lines: Vec<u64>,
     pub columns: Vec<Column>,
+    /// The same values record by record, for comparing.
+    pub packed: Packed,
 }
 
 impl Side {
@@ -140,7 +135,7 @@ impl Side {
             .enumerate()
             .map(|(f, field)| {
                 let text: Vec<CompactString> = (0..table.len())
-                    .map(|r| CompactString::from(field.kind.normalize(table.value(r, offset + f))))
+                    .map(|r| field.kind.normalize(table.value(r, offset + f)))
                     .collect();
                 let sound = match field.kind {
                     Kind::LatinName => text.iter().map(|t| soundex(t)).collect(),
@@ -156,11 +151,12 @@ impl Side {
                     number,
                 }
             })
-            .collect();
+            .collect::<Vec<Column>>();
         Side {
             name: table.info.name.clone(),
             keys,
             lines: table.lines.clone(),
+            packed: Packed::new(spec, &columns, table.len()),
             columns,
         }
     }
@@ -175,12 +171,12 @@ pub struct Sides<'a> {
 
 /// Compares record `l` of the left side with record `r` of the right on every field.
 pub fn compare_records(spec: &LinkSpec, sides: &Sides, l: usize, r: usize, out: &mut [u8]) {
-    for (f, field) in spec.fields.iter().enumerate() {
-        out[f] = kinds::compare(
-            field.kind,
-            field.tolerance,
-            &sides.left.columns[f].view(l),
-            &sides.right.columns[f].view(r),
-        );
+    let pairs = sides
+        .left
+        .packed
+        .record(l)
+        .zip(sides.right.packed.record(r));
+    for ((slot, field), (a, b)) in out.iter_mut().zip(&spec.fields).zip(pairs) {
+        *slot = kinds::compare(field.kind, field.tolerance, &a, &b);
     }
 }

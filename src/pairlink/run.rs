@@ -44,9 +44,10 @@ impl Linked {
 /// Links the tables read (one table: deduplicates it).
 pub fn link_tables(spec: LinkSpec, tables: &[AnyTable], timer: &mut Timer) -> Linked {
     let (left, right) = timer.stage("prepare", || {
-        let left = Side::prepare(&spec, 0, &tables[0]);
-        let right = tables.get(1).map(|t| Side::prepare(&spec, 1, t));
-        (left, right)
+        rayon::join(
+            || Side::prepare(&spec, 0, &tables[0]),
+            || tables.get(1).map(|t| Side::prepare(&spec, 1, t)),
+        )
     });
     let sides = Sides {
         left: &left,

@@ -37,7 +37,16 @@ pub fn compare_pairs(spec: &LinkSpec, sides: &Sides, pairs: &[u64]) -> Vec<u8> {
         .par_chunks_mut(CHUNK * n)
         .zip(pairs.par_chunks(CHUNK))
         .for_each(|(out, pairs)| {
-            for (slot, &p) in out.chunks_mut(n).zip(pairs) {
+            let right = |k: usize| pairs.get(k).map(|&p| (p & 0xffff_ffff) as usize);
+            for (k, (slot, &p)) in out.chunks_mut(n).zip(pairs).enumerate() {
+                // The right records come in no order: each is asked for ahead of its turn,
+                // its start 16 pairs ahead and its bytes 8.
+                if let Some(r) = right(k + 16) {
+                    sides.right.packed.prefetch_start(r);
+                }
+                if let Some(r) = right(k + 8) {
+                    sides.right.packed.prefetch_record(r);
+                }
                 compare_records(
                     spec,
                     sides,
@@ -173,20 +182,30 @@ pub fn field_weight(model: &Model, shares: &Shares, f: usize, level: u8, left: u
     }
 }
 
-/// Each pair's weight: the prior plus every field's, summed in field order.
+/// Each pair's weight: the prior plus every field's, summed in field order. The same
+/// values as [`field_weight`], from a flat table; a term-frequency field's share is looked
+/// up only when it agrees exactly.
 pub fn weigh(model: &Model, shares: &Shares, pairs: &[u64], levels: &[u8]) -> Vec<f64> {
     let n = model.m.len();
+    let width = model.weights.iter().map(Vec::len).max().unwrap_or(0);
+    let mut table = vec![0.0; n * width];
+    for (f, row) in model.weights.iter().enumerate() {
+        table[f * width..f * width + row.len()].copy_from_slice(row);
+    }
+    let by_value: Vec<usize> = (0..n).filter(|&f| shares.left[f].is_some()).collect();
     pairs
         .par_iter()
         .zip(levels.par_chunks(n))
         .map(|(&p, levels)| {
-            let l = (p >> 32) as usize;
-            levels
-                .iter()
-                .enumerate()
-                .fold(model.prior, |w, (f, &level)| {
-                    w + field_weight(model, shares, f, level, l)
-                })
+            let mut w = model.prior;
+            for (f, &level) in levels.iter().enumerate() {
+                w += if level == 0 && by_value.contains(&f) {
+                    field_weight(model, shares, f, 0, (p >> 32) as usize)
+                } else {
+                    table[f * width + usize::from(level)]
+                };
+            }
+            w
         })
         .collect()
 }
