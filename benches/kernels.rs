@@ -113,11 +113,55 @@ fn bench_id_lookup(c: &mut Criterion) {
     group.finish();
 }
 
+/// `sanku link`'s string measures on pairs of street names and of 7-digit identifiers.
+fn bench_link_strings(c: &mut Criterion) {
+    use sanku::pairlink::strings::{jaro_winkler, within_edits};
+    let mut rng = Rng::new(9);
+    let streets = [
+        "stanley street",
+        "pinkerton circuit",
+        "salkauskas crescent",
+        "macquoid place",
+        "randwick way",
+        "cutlack place",
+        "lambrigg street",
+        "chippindall circuit",
+    ];
+    let words: Vec<(String, String)> = (0..10_000)
+        .map(|_| {
+            let a = rng.pick(&streets).to_string();
+            let b = rng.pick(&streets).to_string();
+            (a, b)
+        })
+        .collect();
+    let ids: Vec<(String, String)> = (0..10_000)
+        .map(|_| {
+            let a = format!("{}", 1_000_000 + rng.below(9_000_000));
+            let b = format!("{}", 1_000_000 + rng.below(9_000_000));
+            (a, b)
+        })
+        .collect();
+    let mut group = c.benchmark_group("link strings");
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("jaro_winkler, street names", |b| {
+        b.iter(|| words.iter().map(|(x, y)| jaro_winkler(x, y)).sum::<f64>())
+    });
+    group.bench_function("within two edits, 7-digit ids", |b| {
+        b.iter(|| {
+            ids.iter()
+                .filter(|(x, y)| within_edits(x.as_bytes(), y.as_bytes(), 2))
+                .count()
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_ids,
     bench_names,
     bench_dates,
-    bench_id_lookup
+    bench_id_lookup,
+    bench_link_strings
 );
 criterion_main!(benches);

@@ -90,15 +90,7 @@ fn record_order(side: &Side, a: usize, b: usize) -> Ordering {
 pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) -> Decision {
     let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
     if sides.dedupe {
-        let mut decision = Decision::default();
-        for (i, &w) in weights.iter().enumerate() {
-            if w >= spec.accept {
-                decision.links.push(i);
-            } else if w >= spec.review {
-                decision.review.push(i);
-            }
-        }
-        return decision;
+        return dedupe(spec, sides.left.len(), pairs, weights);
     }
     // Only pairs in the review band or above take part; most candidates are far below.
     let kept: Vec<usize> = (0..pairs.len())
@@ -128,6 +120,32 @@ pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) ->
         links: assignment.links.iter().map(|&i| kept[i]).collect(),
         review: assignment.review.iter().map(|&i| kept[i]).collect(),
     }
+}
+
+/// Decides the pairs of one file. A pair at or above the accept threshold links when it
+/// is, within the tie margin, the best pair of both its records; otherwise it goes to
+/// review. Copies of one record are each other's best; a twin (everything equal but one
+/// character of the name) is less like either copy than they are like each other, so it
+/// joins neither's cluster by way of them.
+fn dedupe(spec: &LinkSpec, records: usize, pairs: &[u64], weights: &[f64]) -> Decision {
+    let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+    let mut best = vec![f64::NEG_INFINITY; records];
+    for (&p, &w) in pairs.iter().zip(weights) {
+        let (a, b) = split(p);
+        best[a] = best[a].max(w);
+        best[b] = best[b].max(w);
+    }
+    let mut decision = Decision::default();
+    for (i, (&p, &w)) in pairs.iter().zip(weights).enumerate() {
+        let (a, b) = split(p);
+        let best_of_both = w >= best[a] - spec.tie_margin && w >= best[b] - spec.tie_margin;
+        if w >= spec.accept && best_of_both {
+            decision.links.push(i);
+        } else if w >= spec.review {
+            decision.review.push(i);
+        }
+    }
+    decision
 }
 
 /// Clusters of a deduplicated file: each record's cluster, named by the smallest record

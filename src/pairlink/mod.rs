@@ -120,6 +120,19 @@ impl Side {
         self.keys.is_empty()
     }
 
+    /// The records in the order of their keys (then of their values): the same whatever
+    /// the order of the rows.
+    pub fn key_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            self.keys[a]
+                .cmp(&self.keys[b])
+                .then_with(|| self.packed.bytes_of(a).cmp(self.packed.bytes_of(b)))
+        });
+        order
+    }
+
     /// Normalises the fields of a table read for side `s`.
     pub fn prepare(spec: &LinkSpec, s: usize, table: &AnyTable) -> Side {
         let offset = usize::from(spec.ids[s].is_some());

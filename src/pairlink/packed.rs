@@ -87,6 +87,11 @@ impl Packed {
         prefetch(&self.bytes, start + 64);
     }
 
+    /// Record `r`'s packed bytes.
+    pub fn bytes_of(&self, r: usize) -> &[u8] {
+        &self.bytes[self.starts[r]..self.starts[r + 1]]
+    }
+
     /// Record `r`'s fields, in order.
     pub fn record(&self, r: usize) -> Fields<'_> {
         Fields {

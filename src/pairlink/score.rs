@@ -65,13 +65,16 @@ pub fn random_levels(spec: &LinkSpec, sides: &Sides) -> Vec<u8> {
     if nl == 0 || nr == 0 || (sides.dedupe && nl < 2) {
         return Vec::new();
     }
+    // Records are drawn by their rank in key order, so that the sample (and so u) does
+    // not depend on the order of the rows.
+    let (left, right) = (sides.left.key_order(), sides.right.key_order());
     let mut rng = Rng::new(0x5a4e_4b55);
     let pairs: Vec<u64> = (0..spec.random_pairs)
         .map(|_| {
             loop {
                 let (l, r) = (rng.below(nl), rng.below(nr));
                 if !sides.dedupe || l != r {
-                    break l << 32 | r;
+                    break u64::from(left[l as usize]) << 32 | u64::from(right[r as usize]);
                 }
             }
         })
@@ -97,19 +100,19 @@ pub fn fit(spec: &LinkSpec, levels: &[u8], random: &[u8]) -> Model {
         spec.em_iterations
     };
     let fitted = em::fit(&patterns, &u, iterations, missing, |_| {});
-    // A partial agreement is never stronger evidence than exact agreement: a level the
-    // candidates never reach keeps the floor m against a tiny u and would otherwise
-    // weigh more than agreeing exactly.
+    // Levels go from strongest agreement to disagreement, and no level weighs more than
+    // a stronger one: a level the candidates never reach keeps the floor m against a
+    // tiny u and would otherwise weigh more than agreeing exactly.
     let weights = (0..n)
         .map(|f| {
-            let exact = (fitted.m[f][0] / u[f][0]).log2();
+            let mut ceiling = f64::INFINITY;
             (0..counts[f])
                 .map(|l| {
                     if missing(f, l as u8) {
-                        0.0
-                    } else {
-                        (fitted.m[f][l] / u[f][l]).log2().min(exact)
+                        return 0.0;
                     }
+                    ceiling = (fitted.m[f][l] / u[f][l]).log2().min(ceiling);
+                    ceiling
                 })
                 .collect()
         })

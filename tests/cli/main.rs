@@ -9,6 +9,7 @@ mod extracts;
 mod guards;
 mod history;
 mod lang;
+mod link;
 mod linkage;
 mod nights;
 mod pseudonym;

@@ -1,0 +1,255 @@
+//! `sanku link`: any two files through the linkage engine, as a link config describes
+//! them; deduplication of one file; FEBRL4 against its known pairs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::workdir::{Workdir, assert_same_text};
+
+const LINK: [&str; 6] = [
+    "link",
+    "input/school.csv",
+    "input/health.csv",
+    "--config",
+    "input/link.toml",
+    "--out",
+];
+
+/// The (left, right) id pairs of a CSV output.
+fn pairs(text: &str) -> BTreeSet<(String, String)> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cells = l.split(',');
+            (
+                cells.next().unwrap().to_string(),
+                cells.next().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn set(list: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn links_a_school_list_to_a_health_register() {
+    let wd = Workdir::with_fixture("link");
+    let mut args = LINK.to_vec();
+    args.push("out");
+    let out = wd.expect_code(&args, 0);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("12 × 12 records linked"), "{said}");
+    // Traditional characters, a date typo, a day–month swap, three date forms, a school
+    // left empty, and twins born the same day at the same school each link to their own.
+    assert_eq!(
+        pairs(&wd.read("out/links.csv")),
+        set(&[
+            ("S02", "H02"),
+            ("S03", "H03"),
+            ("S04", "H04"),
+            ("S05", "H05"),
+            ("S06", "H06"),
+            ("S07", "H07"),
+            ("S08", "H08"),
+            ("S09", "H09"),
+            ("S12", "H12"),
+        ])
+    );
+    // Homophones (张伟 / 章伟, 吴磊 / 吴蕾) on twelve records are too thin for EM to trust:
+    // a person decides, and no one is linked by a guess.
+    let review = wd.read("out/review.csv");
+    assert_eq!(pairs(&review), set(&[("S01", "H01"), ("S10", "H10")]));
+    assert!(review.contains("S01,H01,") && review.contains(",same_pinyin,exact,exact,exact"));
+    let rejects = wd.read("out/rejects.csv");
+    assert!(
+        rejects.contains("health.csv,14,,\"expected 5 fields, found 3\""),
+        "{rejects}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["command"], "link");
+    assert_eq!(manifest["counts"]["links"], 9);
+    assert_eq!(manifest["counts"]["rejected"], 1);
+    assert_eq!(manifest["inputs"][0]["encoding"], "gb18030");
+    let explain = wd.read("out/explain.csv");
+    for row in [
+        "name,chinese_name (by value),exact,",
+        "birth,date,day_month_swapped,",
+    ] {
+        assert!(explain.contains(row), "{explain}");
+    }
+    // Weights never rise from a stronger level to a weaker one.
+    let birth: Vec<f64> = explain
+        .lines()
+        .filter(|l| l.starts_with("birth,") && !l.contains(",missing,"))
+        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+        .collect();
+    assert!(birth.windows(2).all(|w| w[0] >= w[1]), "{birth:?}");
+    // Records are named by their keys; no name reaches the outputs.
+    for file in ["links.csv", "review.csv", "explain.csv", "manifest.json"] {
+        let text = wd.read(&format!("out/{file}"));
+        assert!(!text.contains("王芳") && !text.contains("刘洋"), "{file}");
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_threads_or_row_order() {
+    let wd = Workdir::with_fixture("link");
+    let mut args = LINK.to_vec();
+    args.extend(["one", "--threads", "1"]);
+    wd.expect_code(&args, 0);
+    let health = wd.read("input/health.csv");
+    let mut lines: Vec<&str> = health.lines().collect();
+    lines[1..].reverse();
+    wd.write("input/health.csv", lines.join("\n") + "\n");
+    let mut args = LINK.to_vec();
+    args.extend(["two", "--threads", "2"]);
+    wd.expect_code(&args, 0);
+    for file in ["links.csv", "review.csv", "explain.csv"] {
+        assert_same_text(
+            file,
+            &wd.read(&format!("one/{file}")),
+            &wd.read(&format!("two/{file}")),
+        );
+    }
+    let bytes = |dir: &str| std::fs::read(wd.path(&format!("{dir}/candidates.parquet"))).unwrap();
+    assert!(bytes("one") == bytes("two"), "candidates.parquet differs");
+}
+
+#[test]
+fn dedupe_clusters_the_records_of_one_file() {
+    let wd = Workdir::with_fixture("link");
+    let mut health = wd.read("input/health.csv");
+    health.push_str("H20,王芳,2013-7-21,女,城关小学\nH21,刘洋,2012-06-30,男,城关小学\nH22,王芳,2013.07.21,女,城关小学\n");
+    wd.write("input/health.csv", health);
+    wd.write(
+        "input/dedupe.toml",
+        "[left]\nid = \"id\"\n[[field]]\nname = \"name\"\nkind = \"chinese_name\"\n\
+         [[field]]\nname = \"birth\"\nkind = \"date\"\n[[field]]\nname = \"sex\"\nkind = \"categorical\"\n\
+         [[field]]\nname = \"school\"\nkind = \"text\"\n[blocking]\nrules = [[\"birth\"], [\"name\"]]\n",
+    );
+    let args = [
+        "link",
+        "input/health.csv",
+        "--dedupe",
+        "--config",
+        "input/dedupe.toml",
+        "--out",
+        "out",
+    ];
+    wd.expect_code(&args, 0);
+    let clusters = wd.read("out/clusters.csv");
+    let rows: Vec<&str> = clusters
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .collect();
+    assert_eq!(
+        rows,
+        vec!["H02,H02", "H02,H20", "H02,H22", "H05,H05", "H05,H21"],
+        "{clusters}"
+    );
+    // The twin 刘海 is not 刘洋's duplicate.
+    assert!(
+        !pairs(&wd.read("out/links.csv"))
+            .iter()
+            .any(|(a, b)| a == "H06" || b == "H06")
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file_and_the_column() {
+    let wd = Workdir::with_fixture("link");
+    let config = wd.read("input/link.toml");
+    wd.write(
+        "input/typo.toml",
+        config.replace("left = \"性别\"", "left = \"性 别别\""),
+    );
+    let out = wd.expect_code(
+        &[
+            "link",
+            "input/school.csv",
+            "input/health.csv",
+            "--config",
+            "input/typo.toml",
+            "--out",
+            "out",
+        ],
+        2,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("school.csv") && err.contains("`性 别别`") && err.contains("性别"),
+        "{err}"
+    );
+    wd.write(
+        "input/unknown.toml",
+        config.replace("[blocking]", "[blocking]\nmax_blocks = 3"),
+    );
+    let out = wd.expect_code(
+        &[
+            "link",
+            "input/school.csv",
+            "input/health.csv",
+            "--config",
+            "input/unknown.toml",
+            "--out",
+            "out",
+        ],
+        2,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown.toml") && err.contains("max_blocks"),
+        "{err}"
+    );
+    let mut args = LINK.to_vec();
+    args.extend(["out", "--dedupe"]);
+    wd.expect_code(&args, 2);
+    wd.expect_code(
+        &[
+            "link",
+            "input/school.csv",
+            "--config",
+            "input/link.toml",
+            "--out",
+            "out",
+        ],
+        2,
+    );
+    assert!(!wd.path("out").exists(), "nothing is written on bad input");
+}
+
+/// FEBRL4 (5 000 × 5 000 records, one true duplicate each), when `SANKU_FEBRL4` names a
+/// folder holding it (`scripts/fetch-febrl4.sh` fetches it; `.ci/run` does).
+#[test]
+fn febrl4_is_linked_with_f1_of_at_least_0_9995() {
+    let Some(dir) = std::env::var_os("SANKU_FEBRL4").map(PathBuf::from) else {
+        eprintln!("SANKU_FEBRL4 is not set: FEBRL4 not scored");
+        return;
+    };
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/febrl4/link.toml");
+    let wd = Workdir::new();
+    let (a, b) = (dir.join("dataset4a.csv"), dir.join("dataset4b.csv"));
+    let args = [
+        "link",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        "out",
+    ];
+    wd.expect_code(&args, 0);
+    let person = |id: &str| id.split('-').nth(1).unwrap().to_string();
+    let links = pairs(&wd.read("out/links.csv"));
+    let right = links.iter().filter(|(l, r)| person(l) == person(r)).count() as f64;
+    let (precision, recall) = (right / links.len() as f64, right / 5000.0);
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    eprintln!("FEBRL4: precision {precision:.5} recall {recall:.5} F1 {f1:.5}");
+    assert!(f1 >= 0.9995, "F1 {f1}");
+}
