@@ -42,6 +42,22 @@ pub enum Command {
     Link(LinkArgs),
 }
 
+/// Threads and logging, for the commands that run without a config's inputs.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No closing summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// More log lines on stderr (stage timings).
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
 /// Options of `link`.
 #[derive(Debug, Args)]
 pub struct LinkArgs {
@@ -72,17 +88,8 @@ pub struct LinkArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Worker threads (default: all cores). Output does not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// No closing summary line.
-    #[arg(long, short)]
-    pub quiet: bool,
-
-    /// More log lines on stderr (stage timings).
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    #[command(flatten)]
+    pub job: JobArgs,
 }
 
 /// Options of `rescore`.
@@ -109,17 +116,8 @@ pub struct RescoreArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Worker threads (default: all cores). Output does not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// No closing summary line.
-    #[arg(long, short)]
-    pub quiet: bool,
-
-    /// More log lines on stderr (stage timings).
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    #[command(flatten)]
+    pub job: JobArgs,
 }
 
 /// Options of `diff`.

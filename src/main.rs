@@ -60,12 +60,12 @@ fn main() {
         Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key)
             .and_then(|text| write_stdout(&text)),
         Command::Rescore(args) => sanku::cmd::rescore::rescore(args).map(|report| {
-            if !args.quiet {
+            if !args.job.quiet {
                 eprintln!("sanku: rescored {report}; written to {}", args.out.display());
             }
         }),
         Command::Link(args) => sanku::cmd::link::link(args).map(|report| {
-            if !args.quiet {
+            if !args.job.quiet {
                 eprintln!("sanku: {report}; written to {}", args.out.display());
             }
         }),

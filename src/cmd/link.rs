@@ -62,12 +62,12 @@ pub fn link(args: &LinkArgs) -> anyhow::Result<LinkReport> {
             ));
         }
     };
-    let threads = config::threads(args.threads)?;
+    let threads = config::threads(args.job.threads)?;
     let (spec, config_sha256) = read_link_config(&args.config, args.accept, args.review)?;
     let mut inputs: Vec<&std::path::Path> = files.clone();
     inputs.push(&args.config);
     let dir = RunDir::prepare(&args.out, &inputs)?;
-    let mut timer = Timer::new(args.verbose > 0);
+    let mut timer = Timer::new(args.job.verbose > 0);
     with_threads(threads, move || {
         let read = |s: usize| {
             let path = files[s];

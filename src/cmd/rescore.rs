@@ -15,11 +15,11 @@ use crate::{Keep, Linked, Out, RunReport, config, finish_run, link, output, with
 
 /// Rescores `args.run` into `args.out`.
 pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
-    let threads = config::threads(args.threads)?;
+    let threads = config::threads(args.job.threads)?;
     let state_file = args.run.join(files::RESCORE_STATE);
     // The run read is an input: --out must not be it, nor hold it.
     let dir = RunDir::prepare(&args.out, &[&state_file])?;
-    let mut timer = Timer::new(args.verbose > 0);
+    let mut timer = Timer::new(args.job.verbose > 0);
     let state = timer.stage("state", || output::state::read(&args.run))?;
     let mut settings = state.settings;
     let made_with = output::manifest::read_manifest(&args.run)?

@@ -1,7 +1,8 @@
 //! Any table, for `sanku link`: a CSV file (UTF-8 with or without BOM, GB18030/GBK or
 //! UTF-16; comma or tab) or a workbook sheet, read whole into the columns a link config
-//! names. The header is the first row that is not blank; columns are found by their
-//! header, ignoring case, spaces, full-width forms and notes in brackets. A row with the
+//! names. The header is the first of the first twenty rows that are not blank to hold
+//! every column asked for (titles and notes above it are skipped); columns are found by
+//! their header, ignoring case, spaces, full-width forms and notes in brackets. A row with the
 //! wrong number of fields, a quote never closed or bytes not valid in the encoding is a
 //! reject naming its line; reading goes on.
 
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use super::csv::{bom_length, sniff_delimiter};
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
-use super::excel::{cell_text, is_workbook};
+use super::excel::{cell_text, format_of, is_workbook, open_sheet};
 use super::header::fold_header;
 use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
@@ -83,6 +84,8 @@ pub fn read_any(
         picks: Vec::new(),
         header: None,
         table: None,
+        looked: 0,
+        first_miss: None,
     };
     if is_workbook(path) {
         read_workbook(path, options, &mut reader)?;
@@ -102,7 +105,13 @@ struct Reader<'a> {
     /// The header's width.
     header: Option<usize>,
     table: Option<AnyTable>,
+    /// Rows looked at for the header, and why the first was not it.
+    looked: u32,
+    first_miss: Option<anyhow::Error>,
 }
+
+/// Rows (not blank) in which the header is looked for.
+const HEADER_SEARCH_ROWS: u32 = 20;
 
 impl Reader<'_> {
     /// Offers one decoded row: the header if none was seen yet, else data.
@@ -111,7 +120,19 @@ impl Reader<'_> {
             return Ok(());
         }
         let Some(width) = self.header else {
-            return self.set_header(line, cells);
+            // Titles and notes above the header: the first of the first rows that holds
+            // every column asked for is the header; else the first row's error stands.
+            return match self.set_header(line, cells) {
+                Ok(()) => Ok(()),
+                Err(_) if self.first_miss.is_some() && self.looked >= HEADER_SEARCH_ROWS => {
+                    Err(self.first_miss.take().expect("checked"))
+                }
+                Err(e) => {
+                    self.looked += 1;
+                    self.first_miss.get_or_insert(e);
+                    Ok(())
+                }
+            };
         };
         let table = self.table.as_mut().expect("set with the header");
         if cells.len() != width && !is_workbook(&self.info.path) {
@@ -132,11 +153,11 @@ impl Reader<'_> {
     fn set_header<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
         let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
         let folded: Vec<String> = cells.iter().map(|c| fold_header(c)).collect();
-        let mut missing = Vec::new();
+        let (mut picks, mut missing) = (Vec::new(), Vec::new());
         for want in self.wanted {
             let key = fold_header(want);
             match folded.iter().position(|h| *h == key) {
-                Some(i) => self.picks.push(i),
+                Some(i) => picks.push(i),
                 None => missing.push(want.as_str()),
             }
         }
@@ -153,6 +174,7 @@ impl Reader<'_> {
                 found.join(", ")
             )));
         }
+        self.picks = picks;
         for (want, &i) in self.wanted.iter().zip(&self.picks) {
             self.info
                 .columns
@@ -185,9 +207,16 @@ impl Reader<'_> {
     }
 
     fn finish(self) -> anyhow::Result<AnyTable> {
-        let mut table = self.table.ok_or_else(|| {
-            bad_input(format!("{}: no header row (the file is empty)", self.name))
-        })?;
+        let name = self.name;
+        let mut table = match (self.table, self.first_miss) {
+            (Some(table), _) => table,
+            (None, Some(miss)) => return Err(miss),
+            (None, None) => {
+                return Err(bad_input(format!(
+                    "{name}: no header row (the file is empty)"
+                )));
+            }
+        };
         table.info = self.info;
         table.info.rows_read += table.rejects.len() as u64;
         Ok(table)
@@ -277,32 +306,13 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
 }
 
 fn read_workbook(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::Result<()> {
-    use calamine::{Reader as _, open_workbook_auto};
-    let name = reader.name;
-    let unreadable = |e: &dyn std::fmt::Display| {
-        bad_input(format!(
-            "{name}: not a readable Excel or OpenDocument workbook: {e}"
-        ))
-    };
-    let mut workbook = open_workbook_auto(path).map_err(|e| unreadable(&e))?;
-    let sheets = workbook.sheet_names();
-    let sheet = match &options.sheet {
-        Some(wanted) => sheets.iter().find(|s| s.trim() == wanted.trim()).cloned(),
-        None => sheets.first().cloned(),
-    }
-    .ok_or_else(|| {
-        bad_input(format!(
-            "{name}: no sheet {} (sheets: {})",
-            options.sheet.as_deref().unwrap_or("at all"),
-            sheets.join(", ")
-        ))
-    })?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| unreadable(&e))?;
-    reader.info.format = path
-        .extension()
-        .map_or("workbook".into(), |e| e.to_string_lossy().to_lowercase());
+    let (range, sheet) = open_sheet(
+        path,
+        reader.name,
+        options.sheet.as_deref(),
+        "the link config",
+    )?;
+    reader.info.format = format_of(path);
     reader.info.sheet = Some(sheet);
     let first_row = u64::from(range.start().map_or(0, |(row, _)| row));
     for (i, row) in range.rows().enumerate() {

@@ -36,32 +36,8 @@ pub fn read_excel_chunks(
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
     let (bytes, sha256) = super::hash_file(file)?;
-    let unreadable = |e: &dyn std::fmt::Display| {
-        bad_input(format!(
-            "{name}: not a readable Excel or OpenDocument workbook: {e}"
-        ))
-    };
-    let mut workbook = open_workbook_auto(path).map_err(|e| unreadable(&e))?;
-    let sheets = workbook.sheet_names();
-    let sheet = match &options.sheet {
-        Some(wanted) => sheets
-            .iter()
-            .find(|s| s.trim() == wanted.trim())
-            .cloned()
-            .ok_or_else(|| {
-                bad_input(format!(
-                    "{name}: no sheet named `{wanted}` (sheets: {}); fix `sheet` in the [{source}] section of the config",
-                    sheets.join(", ")
-                ))
-            })?,
-        None => sheets
-            .first()
-            .cloned()
-            .ok_or_else(|| bad_input(format!("{name}: the workbook has no sheet")))?,
-    };
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| unreadable(&e))?;
+    let where_sheet = format!("the [{source}] section of the config");
+    let (range, sheet) = open_sheet(path, name, options.sheet.as_deref(), &where_sheet)?;
     let first_row = u64::from(range.start().map_or(0, |(row, _)| row));
     let mut rows = range
         .rows()
@@ -128,7 +104,45 @@ pub fn read_excel_chunks(
     Ok(info)
 }
 
-fn format_of(path: &std::path::Path) -> String {
+/// The cells of a workbook's sheet `wanted` (the first when `None`), with the sheet's
+/// name. A sheet that is not there is bad input naming the sheets there are and where to
+/// name another (`config_place`).
+pub(crate) fn open_sheet(
+    path: &std::path::Path,
+    name: &str,
+    wanted: Option<&str>,
+    config_place: &str,
+) -> anyhow::Result<(calamine::Range<Data>, String)> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        bad_input(format!(
+            "{name}: not a readable Excel or OpenDocument workbook: {e}"
+        ))
+    };
+    let mut workbook = open_workbook_auto(path).map_err(|e| unreadable(&e))?;
+    let sheets = workbook.sheet_names();
+    let sheet = match wanted {
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| s.trim() == wanted.trim())
+            .cloned()
+            .ok_or_else(|| {
+                bad_input(format!(
+                    "{name}: no sheet named `{wanted}` (sheets: {}); fix `sheet` in {config_place}",
+                    sheets.join(", ")
+                ))
+            })?,
+        None => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| bad_input(format!("{name}: the workbook has no sheet")))?,
+    };
+    let range = workbook
+        .worksheet_range(&sheet)
+        .map_err(|e| unreadable(&e))?;
+    Ok((range, sheet))
+}
+
+pub(crate) fn format_of(path: &std::path::Path) -> String {
     path.extension()
         .and_then(|e| e.to_str())
         .map_or("xlsx".to_string(), str::to_ascii_lowercase)

@@ -253,3 +253,43 @@ fn febrl4_is_linked_with_f1_of_at_least_0_9995() {
     eprintln!("FEBRL4: precision {precision:.5} recall {recall:.5} F1 {f1:.5}");
     assert!(f1 >= 0.9995, "F1 {f1}");
 }
+
+#[test]
+fn a_workbook_links_as_its_csv_does() {
+    let wd = Workdir::with_fixture("link");
+    let mut args = LINK.to_vec();
+    args.push("from-csv");
+    wd.expect_code(&args, 0);
+    // The school list as a workbook, with a title row above the header.
+    let school = wd.read_gb18030("input/school.csv");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("名单").unwrap();
+    sheet.write_string(0, 0, "某县适龄儿童名单").unwrap();
+    for (r, line) in school.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+        }
+    }
+    book.save(wd.path("input/school.xlsx")).unwrap();
+    let args = [
+        "link",
+        "input/school.xlsx",
+        "input/health.csv",
+        "--config",
+        "input/link.toml",
+        "--out",
+        "from-xlsx",
+    ];
+    wd.expect_code(&args, 0);
+    for file in ["links.csv", "review.csv"] {
+        assert_same_text(
+            file,
+            &wd.read(&format!("from-csv/{file}")),
+            &wd.read(&format!("from-xlsx/{file}")),
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&wd.read("from-xlsx/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][0]["sheet"], "名单");
+    assert_eq!(manifest["inputs"][0]["rows_above_header"], 1);
+}
