@@ -5,7 +5,7 @@
 //! spreadsheet's rounding), fuzzy linkage on name, birth date and sex with the student
 //! records' weights, links only (no review band: a payment in doubt counts for no one).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::assign::PerChild;
 use super::block::BIRTH_DATE_SURNAME_PASS;
@@ -13,7 +13,7 @@ use super::identity::{ROUNDED_PENALTY, child_weight};
 use super::passes::{self, Context, FuzzySource, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
-use crate::link::compare::{CompareField, CompareView, IdLevel};
+use crate::link::compare::{CompareField, CompareView, DateLevel, IdLevel, NameLevel};
 use crate::normalize::{Registers, Text};
 
 /// Links every payment it can: by student number, by ID (the exact pass's), fuzzily.
@@ -130,6 +130,22 @@ pub(super) fn link_aid(
         .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
         .map(passes::fuzzy_link_of)
         .collect();
+    // A payment that neither links nor goes to review, yet carries a child's name and
+    // birth date exactly (namesakes born the same day tie, and with no usable ID and no
+    // school on the payment nothing tells them apart, so the pair weighs below review):
+    // it may be any of theirs, and none of them is said to be without aid on its account.
+    let decided: FxHashSet<usize> = links.aid.iter().chain(&review).map(|l| l.record).collect();
+    let (name, birth) = (CompareField::Name.at(), CompareField::BirthDate.at());
+    review.extend(
+        outcome
+            .candidates
+            .iter()
+            .filter(|p| !decided.contains(&p.record))
+            .filter(|p| p.levels[name] == NameLevel::Exact.index())
+            .filter(|p| p.levels[birth] == DateLevel::Exact.index())
+            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+            .map(passes::fuzzy_link_of),
+    );
     review.sort_by_key(|l| (l.child, l.record));
     links.aid_review = review;
 }

@@ -119,11 +119,22 @@ pub fn poverty_source<'a>(
     links: &Links,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
-    let mut used = vec![false; members.len()];
+    let masked = masks(members.len(), &links.doubted_poverty);
+    // A member whose valid ID no one in the population carries is a person the population
+    // register lacks (a population gap, listed in poverty_unmatched.csv), not a cohort
+    // child whose namesake, born the same day in the same county, the member happens to
+    // be: the check character catches every single mistyped digit and swap, so a valid ID
+    // is not a child's ID mistyped. Such members are not compared.
+    let mut used: Vec<bool> = members
+        .iter()
+        .zip(&masked)
+        .map(|(m, &masked)| {
+            m.id.class.is_usable() && !masked && !registers.population.has_id(&m.id)
+        })
+        .collect();
     for l in &links.poverty {
         used[l.record] = true;
     }
-    let masked = masks(members.len(), &links.doubted_poverty);
     FuzzySource {
         len: members.len(),
         universe: (0..members.len()).collect(),

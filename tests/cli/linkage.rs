@@ -123,3 +123,51 @@ fn a_poverty_member_with_a_mistyped_id_reaches_review_and_explain() {
         "{text}"
     );
 }
+
+/// `first17` with its check character.
+fn with_check(first17: &str) -> String {
+    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
+#[test]
+fn a_member_whose_valid_id_no_one_carries_is_not_linked_to_a_namesake() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    wd.append_gb18030(
+        "input/population.csv",
+        &format!("{CHILD},欧阳子涵,男,2015-06-01,530102,正常\n"),
+    );
+    // Born the same day in the same county under another order code, with a valid ID no
+    // one in the population carries: a child the population register lacks.
+    let stranger = with_check("53010220150601077");
+    wd.append_gb18030(
+        "input/poverty.csv",
+        &format!("HTEST0002,{stranger},欧阳子涵,男,2015-06-01,之子,530102001,脱贫户\n"),
+    );
+    wd.expect_code(&["run", "input", "--out", "gap", "--quiet"], 0);
+    let unmatched = wd.read("gap/checks/poverty_unmatched.csv");
+    assert!(
+        unmatched
+            .lines()
+            .any(|l| l.contains("HTEST0002") && l.contains("population_gap")),
+        "the stranger is not a population gap:\n{unmatched}"
+    );
+    let out = wd.expect_code(&["explain", "gap", CHILD], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("poverty member"), "{text}");
+
+    // The same member with its ID mistyped (the check no longer fits) is the child's.
+    let typo = format!("{}{}", &CHILD[..16], "51");
+    let poverty = wd
+        .read_gb18030("input/poverty.csv")
+        .replace(&stranger, &typo);
+    wd.write("input/poverty.csv", encoding_rs::GB18030.encode(&poverty).0);
+    wd.expect_code(&["run", "input", "--out", "typo", "--quiet"], 0);
+    let out = wd.expect_code(&["explain", "typo", CHILD], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("linked (fuzzy with weight")
+            && text.contains(&format!("poverty member {typo}")),
+        "{text}"
+    );
+}
