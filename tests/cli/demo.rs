@@ -361,13 +361,20 @@ fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() 
     );
     // The first 杨磊 is paid by ID and number; a payment with neither, for 杨磊 born that
     // day, may be either's. (The demo's few children weigh a same-name, same-day pair
-    // low: thresholds that put such a pair in the review band.)
+    // low; the second run's thresholds put it in the review band.)
     wd.write(
         "input/aid.csv",
         "身份证号,姓名,性别,出生日期,学籍号,资助项目,资助金额,资助学期\n\
          530111201609090157,杨磊,男,2016-09-09,G5301110004,营养改善计划,400,2026秋\n\
          ,杨磊,男,2016-09-09,,营养改善计划,400,2026秋\n",
     );
+    // At the default thresholds the pair weighs below review and links no one; still, it
+    // carries his name and birth date exactly, so he is not called unaided.
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let without = wd.read("out/checks/poor_enrolled_without_aid.csv");
+    assert!(!without.contains(&id), "{without}");
+    let review = wd.read("out/checks/poor_enrolled_aid_in_review.csv");
+    assert!(review.contains(&id), "{review}");
     let run = [
         "run", "input", "--out", "out", "-q", "--accept", "30", "--review", "1",
     ];
