@@ -304,5 +304,6 @@ pub mod files {
     pub const DISABLED_FLAGGED_CSV: &str = "disabled_flagged.csv";
     pub const POOR_ENROLLED_WITHOUT_AID_CSV: &str = "poor_enrolled_without_aid.csv";
     pub const AID_UNMATCHED_CSV: &str = "aid_unmatched.csv";
+    pub const AID_IN_REVIEW_CSV: &str = "aid_in_review.csv";
     pub const POOR_ENROLLED_AID_IN_REVIEW_CSV: &str = "poor_enrolled_aid_in_review.csv";
 }

@@ -106,6 +106,8 @@ const COLUMNS: &[(&str, &str)] = &[
     ("term", "资助学期"),
     ("other_terms", "其他学期资助"),
     ("aid_unmatched", "资助记录未匹配"),
+    ("aid_in_review", "资助记录待核对"),
+    ("may_belong_to", "可能对应儿童身份证号"),
 ];
 
 /// Pairs of an English and a Chinese word.

@@ -48,24 +48,30 @@ fn without_aid<'a>() -> [Field<WithoutAid<'a>>; 12] {
     ]
 }
 
-fn unmatched<'a>() -> [Field<(usize, &'a Aid)>; 8] {
-    type R<'a> = (usize, &'a Aid);
-    [
-        text!(R, "id_number", |r: &R| r.1.id.text.to_string()),
-        text!(R, "id_class", |r: &R| r.1.id.class.key().to_string()),
-        text!(R, "student_no", |r: &R| r.1.student_no.to_string()),
-        text!(R, "name", |r: &R| r.1.name.to_string()),
-        text!(R, "programme", |r: &R| r.1.programme.to_string()),
-        text!(R, "amount", |r: &R| r.1.amount.to_string()),
+/// A payment linked to no child, with the children it may belong to (for one in review).
+struct Payment<'a> {
+    aid: &'a Aid,
+    may_belong_to: String,
+}
+
+fn unmatched<'a>() -> Vec<Field<Payment<'a>>> {
+    type R<'a> = Payment<'a>;
+    vec![
+        text!(R, "id_number", |r: &R| r.aid.id.text.to_string()),
+        text!(R, "id_class", |r: &R| r.aid.id.class.key().to_string()),
+        text!(R, "student_no", |r: &R| r.aid.student_no.to_string()),
+        text!(R, "name", |r: &R| r.aid.name.to_string()),
+        text!(R, "programme", |r: &R| r.aid.programme.to_string()),
+        text!(R, "amount", |r: &R| r.aid.amount.to_string()),
         text!(R, "term", |r: &R| r
-            .1
+            .aid
             .term
             .map_or(String::new(), |t| t.to_string())),
-        text!(R, "line", |r: &R| r.1.line.to_string()),
+        text!(R, "line", |r: &R| r.aid.line.to_string()),
     ]
 }
 
-/// Writes both files into `dir` (the run's checks folder).
+/// Writes the aid checks into `dir` (the run's checks folder).
 pub fn write_aid_checks(
     dir: &Path,
     cohort: &Cohort,
@@ -124,19 +130,46 @@ pub fn write_aid_checks(
         )?;
     }
 
-    let rows: Vec<(usize, &Aid)> = match &registers.aid {
-        None => Vec::new(),
-        Some(aid) => findings
-            .aid_unmatched
-            .iter()
-            .map(|&j| (j, &aid.rows[j]))
-            .collect(),
-    };
-    let schema = unmatched();
-    write_csv(
-        dir,
-        files::AID_UNMATCHED_CSV,
-        &header(&schema),
-        sorted_cells(&schema, &rows, &["student_no", "id_number", "line#"]),
-    )
+    // Payments linked to no child: in review for some (checks/aid_in_review.csv, with the
+    // ID numbers of the children they may belong to), or for none (aid_unmatched.csv).
+    let mut review = unmatched();
+    review.push(text!(Payment, "may_belong_to", |r: &Payment| r
+        .may_belong_to
+        .clone()));
+    let mut may_belong_to: rustc_hash::FxHashMap<usize, Vec<&str>> = Default::default();
+    for l in &links.aid_review {
+        let id = cohort.children[l.child].id.text.as_str();
+        may_belong_to.entry(l.record).or_default().push(id);
+    }
+    for (name, list, schema) in [
+        (
+            files::AID_UNMATCHED_CSV,
+            &findings.aid_unmatched,
+            unmatched(),
+        ),
+        (files::AID_IN_REVIEW_CSV, &findings.aid_in_review, review),
+    ] {
+        let rows: Vec<Payment> = match &registers.aid {
+            None => Vec::new(),
+            Some(aid) => list
+                .iter()
+                .map(|&j| {
+                    let mut children = may_belong_to.get(&j).cloned().unwrap_or_default();
+                    children.sort_unstable();
+                    children.dedup();
+                    Payment {
+                        aid: &aid.rows[j],
+                        may_belong_to: children.join(";"),
+                    }
+                })
+                .collect(),
+        };
+        write_csv(
+            dir,
+            name,
+            &header(&schema),
+            sorted_cells(&schema, &rows, &["student_no", "id_number", "line#"]),
+        )?;
+    }
+    Ok(())
 }

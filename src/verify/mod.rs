@@ -50,8 +50,11 @@ pub struct Findings {
     /// Poor enrolled children with no aid for the current term whom a payment in the
     /// review band may belong to: not said to be without aid.
     pub poor_enrolled_aid_in_review: Vec<usize>,
-    /// Aid payments linked to no cohort child.
+    /// Aid payments linked to no cohort child and in review for none.
     pub aid_unmatched: Vec<usize>,
+    /// Aid payments linked to no child that are in review for some (the review band, a
+    /// tie between namesakes born the same day): one of theirs, not a stranger's.
+    pub aid_in_review: Vec<usize>,
 }
 
 /// How many findings of each kind, for summary.json and the manifest.
@@ -77,6 +80,25 @@ pub struct CheckCounts {
     pub aid_unmatched: u64,
     #[serde(default)]
     pub poor_enrolled_aid_in_review: u64,
+    #[serde(default)]
+    pub aid_in_review: u64,
+}
+
+/// Aid payments linked to no child, in review for some (`in_review`) or for none.
+fn unlinked_payments(registers: &Registers, links: &Links, in_review: bool) -> Vec<usize> {
+    let Some(aid) = &registers.aid else {
+        return Vec::new();
+    };
+    let (mut linked, mut reviewed) = (vec![false; aid.rows.len()], vec![false; aid.rows.len()]);
+    for l in &links.aid {
+        linked[l.record] = true;
+    }
+    for l in &links.aid_review {
+        reviewed[l.record] = true;
+    }
+    (0..aid.rows.len())
+        .filter(|&j| !linked[j] && reviewed[j] == in_review)
+        .collect()
 }
 
 /// The transfer reason in the ledger.
@@ -126,13 +148,8 @@ pub fn verify(
         disabled_flagged,
         poor_enrolled_without_aid: unaided(ledger, cohort, false),
         poor_enrolled_aid_in_review: unaided(ledger, cohort, true),
-        aid_unmatched: registers.aid.as_ref().map_or_else(Vec::new, |aid| {
-            let mut linked = vec![false; aid.rows.len()];
-            for l in &links.aid {
-                linked[l.record] = true;
-            }
-            (0..aid.rows.len()).filter(|&j| !linked[j]).collect()
-        }),
+        aid_unmatched: unlinked_payments(registers, links, false),
+        aid_in_review: unlinked_payments(registers, links, true),
         transferred_without_arrival: ledger
             .rows
             .iter()
@@ -194,6 +211,7 @@ impl Findings {
             poor_enrolled_without_aid: self.poor_enrolled_without_aid.len() as u64,
             aid_unmatched: self.aid_unmatched.len() as u64,
             poor_enrolled_aid_in_review: self.poor_enrolled_aid_in_review.len() as u64,
+            aid_in_review: self.aid_in_review.len() as u64,
         }
     }
 }

@@ -375,6 +375,14 @@ fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() 
     assert!(!without.contains(&id), "{without}");
     let review = wd.read("out/checks/poor_enrolled_aid_in_review.csv");
     assert!(review.contains(&id), "{review}");
+    // The payment is one of the two 杨磊's, not a stranger's: listed apart, with both.
+    let payment = wd.read("out/checks/aid_in_review.csv");
+    assert!(
+        payment.contains(&format!("{id};530111201609090157")),
+        "{payment}"
+    );
+    let unmatched = wd.read("out/checks/aid_unmatched.csv");
+    assert!(!unmatched.contains("杨"), "{unmatched}");
     let run = [
         "run", "input", "--out", "out", "-q", "--accept", "30", "--review", "1",
     ];

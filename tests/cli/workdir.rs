@@ -85,8 +85,8 @@ impl Workdir {
     }
 }
 
-/// The checks files of a run directory; the last one names input lines.
-pub const CHECK_FILES: [&str; 10] = [
+/// The checks files of a run directory; the last three name input lines.
+pub const CHECK_FILES: [&str; 11] = [
     "checks/registry_only.csv",
     "checks/conflicts.csv",
     "checks/duplicate_registrations.csv",
@@ -97,6 +97,7 @@ pub const CHECK_FILES: [&str; 10] = [
     "checks/poor_enrolled_aid_in_review.csv",
     "checks/aid_unmatched.csv",
     "checks/exemptions_unmatched.csv",
+    "checks/aid_in_review.csv",
 ];
 
 /// Asserts two texts are equal, showing both in full when they are not.
