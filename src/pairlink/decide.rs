@@ -170,6 +170,73 @@ pub fn clusters(records: usize, links: impl IntoIterator<Item = (u32, u32)>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pairlink::kinds::Kind;
+    use crate::pairlink::{Column, FieldSpec};
+    use compact_str::CompactString;
+
+    fn side(ids: &[&str]) -> Side {
+        let text: Vec<CompactString> = ids.iter().map(|&n| CompactString::from(n)).collect();
+        Side {
+            name: "t".into(),
+            keys: (0..ids.len())
+                .map(|i| CompactString::from(format!("r{i}")))
+                .collect(),
+            lines: (0..ids.len() as u64).collect(),
+            columns: vec![Column {
+                text,
+                sound: Vec::new(),
+                number: Vec::new(),
+            }],
+            packed: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_exact_key_links_only_when_unique_on_both_sides() {
+        let spec = LinkSpec {
+            fields: vec![FieldSpec {
+                name: "id".into(),
+                kind: Kind::Identifier,
+                columns: ["id".into(), "id".into()],
+                tf: false,
+                tolerance: 0.0,
+            }],
+            ids: [None, None],
+            exact: vec![0],
+            rules: Vec::new(),
+            max_block_pairs: 1,
+            accept: 0.0,
+            review: 0.0,
+            tie_margin: 0.0,
+            candidate_floor: 0.0,
+            em_iterations: 1,
+            random_pairs: 1,
+            read: Default::default(),
+        };
+        // A7 is unique on both sides; B2 twice on the right; an empty key decides nothing.
+        let (left, right) = (
+            side(&["A7", "B2", "", "C9"]),
+            side(&["B2", "C8", "A7", "B2", ""]),
+        );
+        let sides = Sides {
+            left: &left,
+            right: &right,
+            dedupe: false,
+        };
+        let (links, settled) = exact_links(&spec, &sides);
+        assert_eq!(links, vec![(0, 2)]);
+        assert_eq!(settled[0], vec![true, false, false, false]);
+        assert_eq!(settled[1], vec![false, false, true, false, false]);
+        // Deduplicating, every record sharing a key joins the first.
+        let one = side(&["B2", "A7", "B2", "B2", ""]);
+        let sides = Sides {
+            left: &one,
+            right: &one,
+            dedupe: true,
+        };
+        let (links, _) = exact_links(&spec, &sides);
+        assert_eq!(links, vec![(0, 2), (0, 3)]);
+    }
 
     #[test]
     fn clusters_join_chains_and_are_named_by_their_first_record() {
