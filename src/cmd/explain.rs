@@ -19,6 +19,13 @@ use crate::schema::files;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
+    // A `sanku link` directory: its records are explained by their ids.
+    if let Ok(text) = std::fs::read_to_string(run.join(files::MANIFEST_JSON)) {
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if super::explain_link::is_link(&manifest) {
+            return super::explain_link::explain_link(run, key.trim(), &manifest);
+        }
+    }
     // A case number stands for its child: the case's state first, then the child's.
     let (case, key) = match case_of(run, key.trim())? {
         Some((line, id)) => (line, id),

@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod evaluate;
 pub mod explain;
+pub mod explain_link;
 pub mod generate;
 pub mod link;
 pub mod rescore;

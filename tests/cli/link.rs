@@ -89,6 +89,21 @@ fn links_a_school_list_to_a_health_register() {
         .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
         .collect();
     assert!(birth.windows(2).all(|w| w[0] >= w[1]), "{birth:?}");
+    // explain names the record's links and candidates, field by field.
+    let explain = |key: &str| {
+        let out = wd.expect_code(&["explain", "out", key], 0);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let s01 = explain("S01");
+    assert!(s01.contains("S01: not linked"), "{s01}");
+    assert!(s01.contains("candidate: S01 — H01 (review)"), "{s01}");
+    assert!(s01.contains("same_pinyin"), "{s01}");
+    let h04 = explain("H04");
+    assert!(
+        h04.contains("H04: linked (fuzzy with weight") && h04.contains("to S04"),
+        "{h04}"
+    );
+    assert!(explain("S11").contains("no candidate pair"));
     // Records are named by their keys; no name reaches the outputs.
     for file in ["links.csv", "review.csv", "explain.csv", "manifest.json"] {
         let text = wd.read(&format!("out/{file}"));
