@@ -153,48 +153,10 @@ pub fn candidate_pairs(
 mod tests {
     use super::*;
     use crate::pairlink::kinds::Kind;
-    use crate::pairlink::{Column, FieldSpec};
-    use compact_str::CompactString;
-
-    fn side(names: &[&str]) -> Side {
-        let text: Vec<CompactString> = names.iter().map(|&n| CompactString::from(n)).collect();
-        Side {
-            name: "t".into(),
-            keys: text.clone(),
-            lines: (0..names.len() as u64).collect(),
-            columns: vec![Column {
-                sound: text
-                    .iter()
-                    .map(|t| super::super::kinds::soundex(t))
-                    .collect(),
-                text,
-                number: Vec::new(),
-            }],
-            packed: Default::default(),
-        }
-    }
+    use crate::pairlink::testing::{self, side};
 
     fn spec(rules: Vec<Vec<KeyPart>>, max: u64) -> LinkSpec {
-        LinkSpec {
-            fields: vec![FieldSpec {
-                name: "name".into(),
-                kind: Kind::LatinName,
-                columns: ["name".into(), "name".into()],
-                tf: false,
-                tolerance: 0.0,
-            }],
-            ids: [None, None],
-            exact: Vec::new(),
-            rules,
-            max_block_pairs: max,
-            accept: 0.0,
-            review: 0.0,
-            tie_margin: 0.0,
-            candidate_floor: 0.0,
-            em_iterations: 1,
-            random_pairs: 1,
-            read: Default::default(),
-        }
+        testing::spec(Kind::LatinName, rules, max)
     }
 
     const SOUND: KeyPart = KeyPart {

@@ -171,48 +171,12 @@ pub fn clusters(records: usize, links: impl IntoIterator<Item = (u32, u32)>) -> 
 mod tests {
     use super::*;
     use crate::pairlink::kinds::Kind;
-    use crate::pairlink::{Column, FieldSpec};
-    use compact_str::CompactString;
-
-    fn side(ids: &[&str]) -> Side {
-        let text: Vec<CompactString> = ids.iter().map(|&n| CompactString::from(n)).collect();
-        Side {
-            name: "t".into(),
-            keys: (0..ids.len())
-                .map(|i| CompactString::from(format!("r{i}")))
-                .collect(),
-            lines: (0..ids.len() as u64).collect(),
-            columns: vec![Column {
-                text,
-                sound: Vec::new(),
-                number: Vec::new(),
-            }],
-            packed: Default::default(),
-        }
-    }
+    use crate::pairlink::testing::{self, side};
 
     #[test]
     fn an_exact_key_links_only_when_unique_on_both_sides() {
-        let spec = LinkSpec {
-            fields: vec![FieldSpec {
-                name: "id".into(),
-                kind: Kind::Identifier,
-                columns: ["id".into(), "id".into()],
-                tf: false,
-                tolerance: 0.0,
-            }],
-            ids: [None, None],
-            exact: vec![0],
-            rules: Vec::new(),
-            max_block_pairs: 1,
-            accept: 0.0,
-            review: 0.0,
-            tie_margin: 0.0,
-            candidate_floor: 0.0,
-            em_iterations: 1,
-            random_pairs: 1,
-            read: Default::default(),
-        };
+        let mut spec = testing::spec(Kind::Identifier, Vec::new(), 1);
+        spec.exact = vec![0];
         // A7 is unique on both sides; B2 twice on the right; an empty key decides nothing.
         let (left, right) = (
             side(&["A7", "B2", "", "C9"]),

@@ -193,3 +193,51 @@ pub fn compare_records(spec: &LinkSpec, sides: &Sides, l: usize, r: usize, out: 
         *slot = kinds::compare(field.kind, field.tolerance, &a, &b);
     }
 }
+
+/// One-field sides and specs for the stages' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A side whose records hold `values` in their one field (and their Soundex codes).
+    pub fn side(values: &[&str]) -> Side {
+        let text: Vec<CompactString> = values.iter().map(|&v| CompactString::from(v)).collect();
+        Side {
+            name: "t".into(),
+            keys: (0..values.len())
+                .map(|i| CompactString::from(format!("r{i}")))
+                .collect(),
+            lines: (0..values.len() as u64).collect(),
+            columns: vec![Column {
+                sound: text.iter().map(|t| soundex(t)).collect(),
+                text,
+                number: Vec::new(),
+            }],
+            packed: Packed::default(),
+        }
+    }
+
+    /// A spec comparing that one field as `kind`.
+    pub fn spec(kind: Kind, rules: Vec<Vec<KeyPart>>, max_block_pairs: u64) -> LinkSpec {
+        LinkSpec {
+            fields: vec![FieldSpec {
+                name: "value".into(),
+                kind,
+                columns: ["value".into(), "value".into()],
+                tf: false,
+                tolerance: 0.0,
+            }],
+            ids: [None, None],
+            exact: Vec::new(),
+            rules,
+            max_block_pairs,
+            accept: 0.0,
+            review: 0.0,
+            tie_margin: 0.0,
+            candidate_floor: 0.0,
+            em_iterations: 1,
+            random_pairs: 1,
+            read: Default::default(),
+        }
+    }
+}
