@@ -180,44 +180,33 @@ fn dedupe_clusters_the_records_of_one_file() {
 fn bad_input_exits_2_naming_the_file_and_the_column() {
     let wd = Workdir::with_fixture("link");
     let config = wd.read("input/link.toml");
-    wd.write(
-        "input/typo.toml",
-        config.replace("left = \"性别\"", "left = \"性 别别\""),
-    );
-    let out = wd.expect_code(
-        &[
+    // Links with an edited config written as `name`; the error it stops with.
+    let refused = |name: &str, edited: String| {
+        wd.write(&format!("input/{name}"), edited);
+        let config = format!("input/{name}");
+        let args = [
             "link",
             "input/school.csv",
             "input/health.csv",
             "--config",
-            "input/typo.toml",
+            &config,
             "--out",
             "out",
-        ],
-        2,
+        ];
+        String::from_utf8_lossy(&wd.expect_code(&args, 2).stderr).into_owned()
+    };
+    let err = refused(
+        "typo.toml",
+        config.replace("left = \"性别\"", "left = \"性 别别\""),
     );
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("school.csv") && err.contains("`性 别别`") && err.contains("性别"),
         "{err}"
     );
-    wd.write(
-        "input/unknown.toml",
+    let err = refused(
+        "unknown.toml",
         config.replace("[blocking]", "[blocking]\nmax_blocks = 3"),
     );
-    let out = wd.expect_code(
-        &[
-            "link",
-            "input/school.csv",
-            "input/health.csv",
-            "--config",
-            "input/unknown.toml",
-            "--out",
-            "out",
-        ],
-        2,
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("unknown.toml") && err.contains("max_blocks"),
         "{err}"
