@@ -21,6 +21,7 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
 }
 
 fn main() {
+    sanku::cmd::no_huge_pages();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => Config::from_run(args).and_then(|config| {
