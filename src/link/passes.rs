@@ -126,7 +126,7 @@ pub fn poverty_source<'a>(
     // be: the check character catches every single mistyped digit and swap, so a valid ID
     // is not a child's ID mistyped. Such members are not compared.
     let mut used: Vec<bool> = members
-        .iter()
+        .par_iter()
         .zip(&masked)
         .map(|(m, &masked)| {
             m.id.class.is_usable() && !masked && !registers.population.has_id(&m.id)
@@ -288,10 +288,15 @@ impl<'a> Context<'a> {
     ) -> (FuzzyOutcome, Vec<Link>) {
         let outcome = self.decide(compared, source, (per_child, fitted));
         list.extend(outcome.links.iter().map(fuzzy_link_of));
-        list.sort_by_cached_key(|l| (l.child, rank(l)));
+        // By child, then by rank among a child's several links (few children have more
+        // than one, and ranking every link cost a second at 20 M).
+        list.sort_by_key(|l| l.child);
         let mut further = Vec::new();
         let mut kept = Vec::with_capacity(list.len());
-        for group in list.chunk_by(|a, b| a.child == b.child) {
+        for group in list.chunk_by_mut(|a, b| a.child == b.child) {
+            if group.len() > 1 {
+                group.sort_by_cached_key(&rank);
+            }
             kept.push(group[0]);
             further.extend_from_slice(&group[1..]);
         }
