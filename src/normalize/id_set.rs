@@ -4,11 +4,48 @@
 //! as the sorted array (8 bytes a code), a few times faster to probe at 100 million.
 
 /// Sorted, distinct codes in breadth-first order.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default)]
 pub struct IdSet {
     /// `tree[k]` has children `2k` and `2k + 1`; `tree[0]` is unused.
-    #[serde(deserialize_with = "crate::binary::exact_vec")]
     tree: Vec<u64>,
+}
+
+/// Kept as one run of little-endian bytes: a province's 100 million codes are read back
+/// at the speed of a copy, not code by code.
+impl serde::Serialize for IdSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if cfg!(target_endian = "little") {
+            serializer.serialize_bytes(bytemuck::cast_slice(&self.tree))
+        } else {
+            let bytes: Vec<u8> = self.tree.iter().flat_map(|c| c.to_le_bytes()).collect();
+            serializer.serialize_bytes(&bytes)
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for IdSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Codes;
+        impl serde::de::Visitor<'_> for Codes {
+            type Value = IdSet;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("ID codes as 8-byte little-endian words")
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<IdSet, E> {
+                if bytes.len() % 8 != 0 {
+                    return Err(E::invalid_length(bytes.len(), &self));
+                }
+                let mut tree: Vec<u64> = bytemuck::pod_collect_to_vec(bytes);
+                if cfg!(target_endian = "big") {
+                    tree.iter_mut().for_each(|c| *c = u64::from_le(*c));
+                }
+                Ok(IdSet { tree })
+            }
+        }
+        deserializer.deserialize_bytes(Codes)
+    }
 }
 
 impl IdSet {
@@ -74,6 +111,18 @@ pub(crate) fn prefetch<T>(items: &[T], at: usize) {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    #[test]
+    fn reads_back_what_it_wrote() {
+        let codes: Vec<u64> = (0..1000u64).map(|k| k * 7919 + (k << 40)).collect();
+        let set = IdSet::from_sorted(&codes);
+        let bytes = postcard::to_allocvec(&set).expect("written");
+        let back: IdSet = postcard::from_bytes(&bytes).expect("read");
+        assert_eq!(back.tree, set.tree);
+        assert!(codes.iter().all(|&c| back.contains(c)));
+        assert!(!back.contains(3));
+        assert!(postcard::from_bytes::<IdSet>(&bytes[..bytes.len() - 1]).is_err());
+    }
 
     #[test]
     fn finds_exactly_the_codes_it_holds() {

@@ -222,22 +222,18 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
             .with_context(|| format!("{}: its {what} cannot be read", path.display()))
     }
     let s = &sections;
-    // The big sections on both cores: the population and poverty on one, the students and
-    // cohort on the other.
-    let ((population, poverty), ((students, cohort), (optional, links, previous))) = rayon::join(
-        || {
-            (
-                decode(s[0], "population", &path),
-                decode(s[2], "poverty members", &path),
-            )
-        },
+    // The big sections on both cores: the students on one; the population (its ID set is
+    // copied, not decoded), the poverty members, the cohort and the rest on the other.
+    let (students, ((population, poverty), (cohort, optional, links, previous))) = rayon::join(
+        || decode(s[1], "students", &path),
         || {
             (
                 (
-                    decode(s[1], "students", &path),
-                    decode(s[6], "cohort", &path),
+                    decode(s[0], "population", &path),
+                    decode(s[2], "poverty members", &path),
                 ),
                 (
+                    decode(s[6], "cohort", &path),
                     (
                         decode(s[3], "exemptions", &path),
                         decode(s[4], "disability register", &path),
