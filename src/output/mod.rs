@@ -40,15 +40,24 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
         summary,
         as_of,
     } = run;
-    ledger::write_ledger(dir, ledger, &history.staff_columns)?;
-    cases::write_cases(dir, history, summary, *as_of)?;
-    links::write_links(dir, cohort, registers, links)?;
-    summary::write_summary(dir, summary)?;
-    review::write_review(dir, cohort, registers, links)?;
-    checks::write_checks(dir, cohort, registers, links, ledger, findings)?;
-    candidates::write_candidates(dir, cohort, registers, links)?;
-    rejects::write_rejects(dir, &registers.rejects())?;
-    rejects::write_warnings(dir, &registers.warnings())
+    // The two parquet files of every link and candidate on one core, the rest on the
+    // other: each file is written whole by one writer, so the order does not matter.
+    let (parquet, rest) = rayon::join(
+        || -> anyhow::Result<()> {
+            links::write_links(dir, cohort, registers, links)?;
+            candidates::write_candidates(dir, cohort, registers, links)
+        },
+        || -> anyhow::Result<()> {
+            ledger::write_ledger(dir, ledger, &history.staff_columns)?;
+            cases::write_cases(dir, history, summary, *as_of)?;
+            summary::write_summary(dir, summary)?;
+            review::write_review(dir, cohort, registers, links)?;
+            checks::write_checks(dir, cohort, registers, links, ledger, findings)?;
+            rejects::write_rejects(dir, &registers.rejects())?;
+            rejects::write_warnings(dir, &registers.warnings())
+        },
+    );
+    parquet.and(rest)
 }
 
 /// Writes what is made from a run's final files (after pseudonymisation): ledger.xlsx,
