@@ -3,6 +3,8 @@
 //! traditional → simplified folding, so 張偉 and 张伟 agree; a missing birth date or sex
 //! disagrees with nothing.
 
+use rayon::prelude::*;
+
 use crate::cohort::Cohort;
 use crate::link::{Link, Links};
 use crate::normalize::date::Date;
@@ -79,34 +81,39 @@ impl ConflictField {
 
 /// Every conflict, by source, child and record.
 pub fn find(cohort: &Cohort, registers: &Registers, links: &Links) -> Vec<Conflict> {
-    let mut out = Vec::new();
     let lists: [(&'static str, &[Link]); 3] = [
         ("students", &links.students),
         ("students", &links.extra_students),
         ("poverty", &links.poverty),
     ];
-    for (source, list) in lists {
-        for link in list {
-            let child = &cohort.children[link.child];
-            let record = claims(registers, source, link.record);
-            let mut add = |field| {
-                out.push(Conflict {
+    let mut out: Vec<Conflict> = lists
+        .into_par_iter()
+        .flat_map(|(source, list)| {
+            list.par_iter().flat_map_iter(move |link| {
+                let child = &cohort.children[link.child];
+                let record = claims(registers, source, link.record);
+                let name =
+                    child.name != record.name && simplified(&child.name) != simplified(record.name);
+                let birth = record.birth.is_some_and(|b| b != child.birth);
+                let sex = record.sex != Sex::Unknown
+                    && child.sex != Sex::Unknown
+                    && record.sex != child.sex;
+                [
+                    (name, ConflictField::Name),
+                    (birth, ConflictField::BirthDate),
+                    (sex, ConflictField::Sex),
+                ]
+                .into_iter()
+                .filter(|&(differs, _)| differs)
+                .map(move |(_, field)| Conflict {
                     source,
                     link: *link,
                     field,
                 })
-            };
-            if child.name != record.name && simplified(&child.name) != simplified(record.name) {
-                add(ConflictField::Name);
-            }
-            if record.birth.is_some_and(|b| b != child.birth) {
-                add(ConflictField::BirthDate);
-            }
-            if record.sex != Sex::Unknown && child.sex != Sex::Unknown && record.sex != child.sex {
-                add(ConflictField::Sex);
-            }
-        }
-    }
-    out.sort_by_key(|c| (c.source, c.link.child, c.link.record, c.field));
+            })
+        })
+        .collect();
+    // Each conflict has its own key, so the order is the same however it was gathered.
+    out.par_sort_unstable_by_key(|c| (c.source, c.link.child, c.link.record, c.field));
     out
 }

@@ -181,13 +181,20 @@ fn duplicates(registers: &Registers, links: &Links, in_school: &InSchool) -> Vec
         .filter(|l| in_school.contains(students[l.record].status))
         .copied()
         .collect();
-    in_school.sort_by(|a, b| {
-        (a.child, &students[a.record].student_no).cmp(&(b.child, &students[b.record].student_no))
-    });
+    // By child, then (only where a child has several) by student number.
+    in_school.sort_by_key(|l| l.child);
     in_school
         .chunk_by(|a, b| a.child == b.child)
         .filter(|group| group.len() > 1)
-        .map(<[Link]>::to_vec)
+        .map(|group| {
+            let mut group = group.to_vec();
+            group.sort_by(|a, b| {
+                students[a.record]
+                    .student_no
+                    .cmp(&students[b.record].student_no)
+            });
+            group
+        })
         .collect()
 }
 
