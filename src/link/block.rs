@@ -39,7 +39,7 @@ pub struct PassStats {
 /// The blocks of every pass, indexed but not expanded: the pairs are produced anchor by
 /// anchor (a record of the smaller side), so a province's candidate pairs never need to be
 /// held at once.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Blocking {
     passes: Vec<PassIndex>,
     /// Whether the anchors are the left side.
@@ -51,11 +51,15 @@ pub struct Blocking {
 
 /// One pass's kept blocks: each anchor's blocks and each block's members on the other side,
 /// both as offsets into a flat list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct PassIndex {
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     anchor_offsets: Vec<u32>,
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     anchor_blocks: Vec<u32>,
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     member_offsets: Vec<u32>,
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
     members: Vec<u32>,
 }
 
@@ -160,6 +164,35 @@ impl Blocking {
     }
 
     /// Sets each pass's pair count, as tallied by [`tally`] over [`Blocking::pairs`].
+    /// The blocking of a part of both sides (`left[i]`, `right[j]`: whether that record
+    /// takes part), with blocks of more than `cap` pairs skipped and counted: what
+    /// [`Blocking::with_passes`] gives for the records taking part, with the sides' indices
+    /// unchanged, when `self` was made with no cap. Nothing is keyed again, so a pass over a
+    /// part of a province's children that a run already keyed costs a walk of its blocks.
+    pub fn restricted(&self, left: &[bool], right: &[bool], cap: u64) -> Blocking {
+        let (anchor_in, other_in) = if self.left_anchors {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        let mut restricted = Blocking {
+            left_anchors: self.left_anchors,
+            anchors: self.anchors,
+            ..Blocking::default()
+        };
+        for (pass, stats) in self.passes.iter().zip(&self.stats) {
+            let mut stats = PassStats {
+                pass: stats.pass.clone(),
+                ..PassStats::default()
+            };
+            restricted
+                .passes
+                .push(pass.restricted(anchor_in, other_in, cap, &mut stats));
+            restricted.stats.push(stats);
+        }
+        restricted
+    }
+
     pub fn set_pair_counts(&mut self, counts: PairCounts) {
         for (stats, count) in self.stats.iter_mut().zip(counts) {
             stats.pairs = count;
@@ -275,6 +308,67 @@ impl PassIndex {
         PassIndex {
             anchor_offsets: offsets,
             anchor_blocks: blocks,
+            member_offsets,
+            members,
+        }
+    }
+
+    /// The blocks with both an anchor and another member taking part and at most `cap`
+    /// pairs, renumbered in order, with only the members taking part.
+    fn restricted(
+        &self,
+        anchor_in: &[bool],
+        other_in: &[bool],
+        cap: u64,
+        stats: &mut PassStats,
+    ) -> PassIndex {
+        let blocks = self.member_offsets.len().saturating_sub(1);
+        let anchors = self.anchor_offsets.len().saturating_sub(1);
+        let mut anchor_count = vec![0u64; blocks];
+        for a in (0..anchors).filter(|&a| anchor_in[a]) {
+            for &b in self.blocks_of(a as u32) {
+                anchor_count[b as usize] += 1;
+            }
+        }
+        let mut kept: Vec<Option<u32>> = vec![None; blocks];
+        let mut member_offsets = vec![0u32];
+        let mut members = Vec::new();
+        for (b, &a) in anchor_count.iter().enumerate() {
+            if a == 0 {
+                continue;
+            }
+            let start = members.len();
+            members.extend(
+                self.members_of(b as u32)
+                    .iter()
+                    .filter(|&&o| other_in[o as usize]),
+            );
+            let size = a * (members.len() - start) as u64;
+            if size == 0 || size > cap {
+                stats.capped_blocks += u64::from(size > cap);
+                members.truncate(start);
+                continue;
+            }
+            stats.largest_block = stats.largest_block.max(size);
+            kept[b] = Some(member_offsets.len() as u32 - 1);
+            member_offsets.push(members.len() as u32);
+        }
+        let mut anchor_offsets = Vec::with_capacity(anchors + 1);
+        let mut anchor_blocks = Vec::new();
+        anchor_offsets.push(0);
+        for (a, &taking_part) in anchor_in.iter().enumerate().take(anchors) {
+            if taking_part {
+                anchor_blocks.extend(
+                    self.blocks_of(a as u32)
+                        .iter()
+                        .filter_map(|&b| kept[b as usize]),
+                );
+            }
+            anchor_offsets.push(anchor_blocks.len() as u32);
+        }
+        PassIndex {
+            anchor_offsets,
+            anchor_blocks,
             member_offsets,
             members,
         }

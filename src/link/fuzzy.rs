@@ -158,11 +158,17 @@ pub fn compare_sides(
     options: &FuzzyOptions,
     (fit, passes): (bool, u8),
 ) -> Compared {
+    let blocking = block_sides(children, records, options.block_cap, passes);
+    compare_blocked(children, records, options, (fit, blocking))
+}
+
+/// The blocks of the pooled children and records (indices into the pools).
+pub fn block_sides(children: &Side, records: &Side, cap: u64, passes: u8) -> Blocking {
     let (child_pool, record_pool) = (children.pool, records.pool);
     let (child_views, record_views) = (&children.views, &records.views);
     let left = |a: usize| child_views.get(child_pool[a]);
     let right = |b: usize| record_views.get(record_pool[b]);
-    let mut blocking = Blocking::with_passes(
+    Blocking::with_passes(
         Views {
             len: child_pool.len(),
             view: &left,
@@ -171,9 +177,21 @@ pub fn compare_sides(
             len: record_pool.len(),
             view: &right,
         },
-        options.block_cap,
+        cap,
         passes,
-    );
+    )
+}
+
+/// Compares every pair `blocking` (of the sides' pools) finds, once; the random pairs for
+/// u are compared too when the weights are to be fitted (`fit`).
+pub fn compare_blocked(
+    children: &Side,
+    records: &Side,
+    options: &FuzzyOptions,
+    (fit, mut blocking): (bool, Blocking),
+) -> Compared {
+    let (child_pool, record_pool) = (children.pool, records.pool);
+    let (child_views, record_views) = (&children.views, &records.views);
     let mut walked = blocking
         .pairs()
         .fold(Walked::default, |mut w, (a, b, found_by)| {

@@ -106,13 +106,16 @@ impl Links {
 }
 
 /// What linkage keeps for `sanku rescore`: the exact links, made before any fuzzy linkage,
-/// and every pair the first student pass and the poverty pass compared. None of it depends
-/// on the thresholds or on m and u.
+/// every pair the first student pass and the poverty pass compared, and the blocks of the
+/// second-registration pass at their widest. None of it depends on the thresholds or on m
+/// and u.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinkState {
     pub exact: Links,
     pub students: fuzzy::Compared,
     pub poverty: fuzzy::Compared,
+    /// The second-registration pass's blocks at their widest.
+    pub second: passes::SecondBlocks,
 }
 
 /// Links the registers to the cohort; also returns what a rescore starts from.
@@ -137,10 +140,12 @@ pub fn link(
         let source = passes::poverty_source(registers, &names.poverty, &exact);
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
+    let second = cx.second_blocks(&passes::student_source(registers, &names.students, &exact));
     let state = LinkState {
         exact,
         students,
         poverty,
+        second,
     };
     (
         decide(&state, &cx, &names, (cohort, registers), in_school),
@@ -332,9 +337,10 @@ fn decide(
         .iter()
         .map(|e| !e)
         .collect();
-    let second = cx.link_fuzzily(
+    let second = cx.link_within(
         &source,
         &not_enrolled,
+        &state.second,
         (PerChild::Many, Some(&outcome.params)),
     );
     links

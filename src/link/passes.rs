@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use super::assign::PerChild;
 use super::block::ALL_PASSES;
+use super::block::Blocking;
 use super::fuzzy::{
-    Compared, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, compare_sides, decide,
-    name_shares,
+    Compared, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, block_sides,
+    compare_blocked, compare_sides, decide, name_shares,
 };
 use super::weights::Params;
 use super::{Link, Links, Method};
@@ -157,6 +158,15 @@ pub fn poverty_source<'a>(
     }
 }
 
+/// The blocks of the second-registration pass at their widest (see
+/// [`Context::second_blocks`]): the records blocked, and the blocks, by index into them.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SecondBlocks {
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
+    records: Vec<usize>,
+    blocking: Blocking,
+}
+
 /// The cohort side, shared by every pass.
 pub struct Context<'a> {
     cohort: &'a Cohort,
@@ -205,27 +215,46 @@ impl<'a> Context<'a> {
     pub fn compare(&self, source: &FuzzySource, excluded: &[bool], fit: bool) -> Compared {
         let children = self.cohort.children.len();
         let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
-        // A leftover record with the valid ID of someone in the population (not in the
-        // cohort) belongs to that person; one with a valid ID from a province the register
-        // does not cover belongs to a child from elsewhere (a child who moved keeps the
-        // ID, and a typo seldom lands in the province digits and passes the check).
+        let takes_part = self.record_pool(source);
+        let record_pool: Vec<usize> = (0..source.len).filter(|&j| takes_part[j]).collect();
+        self.with_sides(source, (&child_pool, &record_pool), |children, records| {
+            compare_sides(children, records, self.fuzzy, (fit, source.passes))
+        })
+    }
+
+    /// Per record of `source`: whether it takes part, neither used nor carrying the valid
+    /// ID of someone else. A leftover record with the valid ID of someone in the population
+    /// (not in the cohort) belongs to that person; one with a valid ID from a province the
+    /// register does not cover belongs to a child from elsewhere (a child who moved keeps
+    /// the ID, and a typo seldom lands in the province digits and passes the check).
+    fn record_pool(&self, source: &FuzzySource) -> Vec<bool> {
         let population = &self.registers.population;
         let someone_elses = |id: &IdNumber| {
             id.class.is_usable() && (population.has_id(id) || !population.covers_province(&id.text))
         };
-        let record_pool: Vec<usize> = (0..source.len)
+        (0..source.len)
             .into_par_iter()
-            .filter(|&j| !source.used[j] && !someone_elses((source.view)(j).id))
-            .collect();
+            .map(|j| !source.used[j] && !someone_elses((source.view)(j).id))
+            .collect()
+    }
+
+    /// Calls `work` with the children's side and `source`'s, with these pools.
+    fn with_sides<R>(
+        &self,
+        source: &FuzzySource,
+        (child_pool, record_pool): (&[usize], &[usize]),
+        work: impl FnOnce(&Side, &Side) -> R,
+    ) -> R {
         let child_view = |i| self.child_view(i);
-        compare_sides(
+        let child_key = |i| self.child_key(i);
+        work(
             &Side {
                 views: Views {
-                    len: children,
+                    len: self.cohort.children.len(),
                     view: &child_view,
                 },
-                pool: &child_pool,
-                key: &|i| self.child_key(i),
+                pool: child_pool,
+                key: &child_key,
                 universe: &[],
             },
             &Side {
@@ -233,13 +262,55 @@ impl<'a> Context<'a> {
                     len: source.len,
                     view: &source.view,
                 },
-                pool: &record_pool,
+                pool: record_pool,
                 key: &source.key,
                 universe: &source.universe,
             },
-            self.fuzzy,
-            (fit, source.passes),
         )
+    }
+
+    /// The blocks of every child against the records of `source` neither used nor with a
+    /// usable ID, uncapped: the widest the second-registration pass can be, whatever the
+    /// thresholds, kept so that the pass itself (and `sanku rescore`) keys nothing again.
+    pub fn second_blocks(&self, source: &FuzzySource) -> SecondBlocks {
+        let records: Vec<usize> = (0..source.len)
+            .into_par_iter()
+            .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
+            .collect();
+        let children: Vec<usize> = (0..self.cohort.children.len()).collect();
+        let blocking = self.with_sides(source, (&children, &records), |children, records| {
+            block_sides(children, records, u64::MAX, source.passes)
+        });
+        SecondBlocks { records, blocking }
+    }
+
+    /// As [`Context::link_fuzzily`], with the pairs found in `blocks` (made by
+    /// [`Context::second_blocks`] for a source that used no more records than `source`):
+    /// the same outcome, without keying the children again.
+    pub fn link_within(
+        &self,
+        source: &FuzzySource,
+        excluded: &[bool],
+        blocks: &SecondBlocks,
+        (per_child, fitted): (PerChild, Option<&Params>),
+    ) -> FuzzyOutcome {
+        let takes_part = self.record_pool(source);
+        let right: Vec<bool> = blocks.records.iter().map(|&j| takes_part[j]).collect();
+        // Every record taking part must be among the blocked ones; were one not, the
+        // blocks would miss its pairs, so the pass is blocked afresh.
+        if right.iter().filter(|&&r| r).count() != takes_part.iter().filter(|&&r| r).count() {
+            return self.link_fuzzily(source, excluded, (per_child, fitted));
+        }
+        let left: Vec<bool> = excluded.iter().map(|&e| !e).collect();
+        let children: Vec<usize> = (0..self.cohort.children.len()).collect();
+        let blocking = blocks
+            .blocking
+            .restricted(&left, &right, self.fuzzy.block_cap);
+        let compared =
+            self.with_sides(source, (&children, &blocks.records), |children, records| {
+                compare_blocked(children, records, self.fuzzy, (fitted.is_none(), blocking))
+            });
+        self.decide(&compared, source, (per_child, fitted))
     }
 
     fn child_key(&self, i: usize) -> String {

@@ -177,3 +177,82 @@ fn pathological_blocks_are_capped_and_counted() {
     assert_eq!(pairs.len(), 400);
     assert_eq!(stats[0].largest_block, 400);
 }
+
+/// Pairs with the passes that found them, in the full sides' indices, and the figures.
+fn walked(
+    mut blocking: Blocking,
+    left: &[usize],
+    right: &[usize],
+) -> (Vec<(u32, u32, u8)>, Vec<PassStats>) {
+    let mut found: Vec<(u32, u32, u8)> = blocking
+        .pairs()
+        .map(|(a, b, by)| (left[a as usize] as u32, right[b as usize] as u32, by))
+        .collect();
+    found.sort_unstable();
+    let mut counts = PairCounts::default();
+    found.iter().for_each(|p| tally(&mut counts, p.2));
+    blocking.set_pair_counts(counts);
+    (found, blocking.stats)
+}
+
+#[test]
+fn a_blocking_restricted_to_parts_of_both_sides_is_that_of_the_parts() {
+    // Random records over a few names, days and IDs (some one edit apart), so that every
+    // pass has blocks, some over the cap once restricted and some not.
+    let mut rng = crate::rng::Rng::new(11);
+    let names = ["张伟", "王芳", "李娜", "張偉", "刘洋"];
+    let mut make = |n: usize| -> Vec<Owned> {
+        (0..n)
+            .map(|_| {
+                let id_number = match rng.below(4) {
+                    0 => parse_id("").unwrap(),
+                    k => id(&format!("5301022015030112{k}")),
+                };
+                let birth = match rng.below(5) {
+                    0 => None,
+                    k => Date::new(2015, 3, k as u8),
+                };
+                let division = if rng.below(2) == 0 {
+                    "530102"
+                } else {
+                    "530103"
+                };
+                owned(id_number, names[rng.below(5) as usize], birth, division)
+            })
+            .collect()
+    };
+    let (left, right) = (make(60), make(25));
+    let all = |n: usize| (0..n).collect::<Vec<usize>>();
+    let wide = Blocking::new(views(&left), views(&right), u64::MAX);
+    for (seed, cap) in [(1, 12), (2, 40), (3, u64::MAX)] {
+        let mut pick = crate::rng::Rng::new(seed);
+        let left_in: Vec<bool> = (0..left.len()).map(|_| pick.below(3) > 0).collect();
+        let right_in: Vec<bool> = (0..right.len()).map(|_| pick.below(2) > 0).collect();
+        let part = |from: &[Owned], taken: &[bool]| -> (Vec<Owned>, Vec<usize>) {
+            let at: Vec<usize> = (0..from.len()).filter(|&i| taken[i]).collect();
+            let kept = at
+                .iter()
+                .map(|&i| {
+                    let o = &from[i];
+                    Owned(o.0.clone(), o.1.clone(), o.2, o.3.clone())
+                })
+                .collect();
+            (kept, at)
+        };
+        let ((l, l_at), (r, r_at)) = (part(&left, &left_in), part(&right, &right_in));
+        let fresh = walked(Blocking::new(views(&l), views(&r), cap), &l_at, &r_at);
+        let restricted = walked(
+            wide.restricted(&left_in, &right_in, cap),
+            &all(left.len()),
+            &all(right.len()),
+        );
+        assert!(!fresh.0.is_empty(), "cap {cap}: the parts share blocks");
+        let capped: u64 = fresh.1.iter().map(|s| s.capped_blocks).sum();
+        assert_eq!(
+            capped > 0,
+            cap != u64::MAX,
+            "cap {cap}: capped blocks {capped}"
+        );
+        assert_eq!(restricted, fresh, "cap {cap}");
+    }
+}
