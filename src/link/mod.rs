@@ -126,7 +126,7 @@ pub fn link(
     in_school: &InSchool,
 ) -> (Links, LinkState) {
     let exact = link_exactly(cohort, registers, fuzzy, in_school);
-    let names = Names::fold(cohort, registers, &exact);
+    let names = Names::fold(cohort, registers, &exact, true);
     let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
     let students = {
         let source = passes::student_source(registers, &names.students, &exact);
@@ -137,7 +137,7 @@ pub fn link(
         )
     };
     let poverty = {
-        let source = passes::poverty_source(registers, &names.poverty, &exact);
+        let source = passes::poverty_source(registers, &names.poverty, &exact, true);
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
     let second = cx.second_blocks(&passes::student_source(registers, &names.students, &exact));
@@ -162,7 +162,7 @@ pub fn relink(
     fuzzy: &FuzzyOptions,
     in_school: &InSchool,
 ) -> Links {
-    let names = Names::fold(cohort, registers, &state.exact);
+    let names = Names::fold(cohort, registers, &state.exact, false);
     let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
     decide(state, &cx, &names, (cohort, registers), in_school)
 }
@@ -241,7 +241,9 @@ struct Names {
 }
 
 impl Names {
-    fn fold(cohort: &Cohort, registers: &Registers, exact: &Links) -> Names {
+    /// The names a linkage needs; deciding pairs already compared (`to_compare` false)
+    /// needs none of the poverty members' (the poverty pass's pairs are kept).
+    fn fold(cohort: &Cohort, registers: &Registers, exact: &Links, to_compare: bool) -> Names {
         let unlinked = |list: &[&[Link]], n: usize| {
             let mut free = vec![true; n];
             for l in list.iter().flat_map(|l| l.iter()) {
@@ -256,7 +258,7 @@ impl Names {
         Names {
             children: passes::simplified_names(&cohort.children, |c| &c.name, |_| true),
             students: student_names,
-            poverty: passes::simplified_names(poverty, |p| &p.name, |j| free[j]),
+            poverty: passes::simplified_names(poverty, |p| &p.name, |j| to_compare && free[j]),
             aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
                 passes::simplified_names(&a.rows, |a| &a.name, |_| true)
             }),
@@ -360,7 +362,7 @@ fn decide(
     // The poverty members the exact pass leaves are few and rarely anyone's: too few true
     // matches to fit on, so they are weighed with the student records' weights.
     let poverty = &registers.poverty.rows;
-    let source = passes::poverty_source(registers, &names.poverty, &state.exact);
+    let source = passes::poverty_source(registers, &names.poverty, &state.exact, false);
     let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let (outcome, _) = cx.fuzzy_pass(
         (&state.poverty, &source),

@@ -113,11 +113,14 @@ pub fn student_source<'a>(
     }
 }
 
-/// Poverty members for fuzzy linkage, keyed by ID number and household.
+/// Poverty members for fuzzy linkage, keyed by ID number and household. Only a source
+/// `to_compare` sets aside the members of no cohort child (below); deciding pairs already
+/// compared needs only the keys.
 pub fn poverty_source<'a>(
     registers: &'a Registers,
     names: &'a [Text],
     links: &Links,
+    to_compare: bool,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
     let masked = masks(members.len(), &links.doubted_poverty);
@@ -130,7 +133,7 @@ pub fn poverty_source<'a>(
         .par_iter()
         .zip(&masked)
         .map(|(m, &masked)| {
-            m.id.class.is_usable() && !masked && !registers.population.has_id(&m.id)
+            to_compare && m.id.class.is_usable() && !masked && !registers.population.has_id(&m.id)
         })
         .collect();
     for l in &links.poverty {
