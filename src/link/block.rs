@@ -284,30 +284,19 @@ impl PassIndex {
         for (block, (&a, &o)) in anchor_count.iter().zip(&other_count).enumerate() {
             let size = a * o;
             let in_block = std::iter::from_fn(|| hits.next_if(|&(b, _)| b as usize == block));
-            if size == 0 || size > cap {
-                stats.capped_blocks += u64::from(size > cap);
+            if !stats.keeps(size, cap) {
                 in_block.for_each(drop);
                 continue;
             }
-            stats.largest_block = stats.largest_block.max(size);
             kept[block] = Some(member_offsets.len() as u32 - 1);
             members.extend(in_block.map(|(_, o)| o));
             member_offsets.push(members.len() as u32);
         }
-        let mut offsets = Vec::with_capacity(anchor_offsets.len());
-        let mut blocks = Vec::new();
-        offsets.push(0);
-        for w in anchor_offsets.windows(2) {
-            blocks.extend(
-                anchor_blocks[w[0] as usize..w[1] as usize]
-                    .iter()
-                    .filter_map(|&b| kept[b as usize]),
-            );
-            offsets.push(blocks.len() as u32);
-        }
+        let (anchor_offsets, anchor_blocks) =
+            kept_blocks_of_anchors((&anchor_offsets, &anchor_blocks), &kept, |_| true);
         PassIndex {
-            anchor_offsets: offsets,
-            anchor_blocks: blocks,
+            anchor_offsets,
+            anchor_blocks,
             member_offsets,
             members,
         }
@@ -344,28 +333,17 @@ impl PassIndex {
                     .filter(|&&o| other_in[o as usize]),
             );
             let size = a * (members.len() - start) as u64;
-            if size == 0 || size > cap {
-                stats.capped_blocks += u64::from(size > cap);
+            if !stats.keeps(size, cap) {
                 members.truncate(start);
                 continue;
             }
-            stats.largest_block = stats.largest_block.max(size);
             kept[b] = Some(member_offsets.len() as u32 - 1);
             member_offsets.push(members.len() as u32);
         }
-        let mut anchor_offsets = Vec::with_capacity(anchors + 1);
-        let mut anchor_blocks = Vec::new();
-        anchor_offsets.push(0);
-        for (a, &taking_part) in anchor_in.iter().enumerate().take(anchors) {
-            if taking_part {
-                anchor_blocks.extend(
-                    self.blocks_of(a as u32)
-                        .iter()
-                        .filter_map(|&b| kept[b as usize]),
-                );
-            }
-            anchor_offsets.push(anchor_blocks.len() as u32);
-        }
+        let (anchor_offsets, anchor_blocks) =
+            kept_blocks_of_anchors((&self.anchor_offsets, &self.anchor_blocks), &kept, |a| {
+                anchor_in[a]
+            });
         PassIndex {
             anchor_offsets,
             anchor_blocks,
@@ -382,6 +360,42 @@ impl PassIndex {
     fn members_of(&self, block: u32) -> &[u32] {
         let b = block as usize;
         &self.members[self.member_offsets[b] as usize..self.member_offsets[b + 1] as usize]
+    }
+}
+
+/// Each anchor's blocks that were kept, renumbered (`kept`), as offsets into a flat list;
+/// an anchor not `taking_part` has none.
+fn kept_blocks_of_anchors(
+    (offsets, blocks): (&[u32], &[u32]),
+    kept: &[Option<u32>],
+    taking_part: impl Fn(usize) -> bool,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut kept_offsets = Vec::with_capacity(offsets.len());
+    let mut kept_blocks = Vec::new();
+    kept_offsets.push(0);
+    for (a, w) in offsets.windows(2).enumerate() {
+        if taking_part(a) {
+            kept_blocks.extend(
+                blocks[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .filter_map(|&b| kept[b as usize]),
+            );
+        }
+        kept_offsets.push(kept_blocks.len() as u32);
+    }
+    (kept_offsets, kept_blocks)
+}
+
+impl PassStats {
+    /// Whether a block of `size` pairs is kept: it has pairs and is within the cap. A block
+    /// over the cap is counted, a kept one may be the largest.
+    fn keeps(&mut self, size: u64, cap: u64) -> bool {
+        if size == 0 || size > cap {
+            self.capped_blocks += u64::from(size > cap);
+            return false;
+        }
+        self.largest_block = self.largest_block.max(size);
+        true
     }
 }
 
