@@ -3,7 +3,8 @@
 # repository), measures the floor — polars reading every input file whole and counting
 # its rows (examples/scan_floor.rs) — then times `sanku run` on 1 and 2 threads and prints
 # a table: rows, wall time, peak memory, and the run's time as a multiple of the floor
-# measured in the same invocation. Ends with `sanku evaluate` on the last run.
+# measured in the same invocation; then a rescore of the last run at other thresholds and
+# the diff of the two, as shares of that run's time. Ends with `sanku evaluate` on it.
 #
 #   benches/end_to_end.sh            200 k and 2 M people
 #   benches/end_to_end.sh --quick    20 k people (cheap enough for CI)
@@ -55,5 +56,14 @@ for n in $sizes; do
         ratio=$(awk -v a="$wall" -v b="$floor" 'BEGIN { printf "%.1f", a / b }')
         row "$n" "$rows" "sanku run, $t thread(s)" "$wall" ${stats#* } "$ratio"
     done
-    "$bin" evaluate --truth "$dir/truth" "$data/run-$n-t${threads##* }" | sed "s/^/    /"
+    # A rescore of the last run at other thresholds, and the diff of the two, as shares of
+    # that run's time.
+    last="$data/run-$n-t${threads##* }"
+    run_wall=$wall
+    share() { awk -v a="$1" -v b="$run_wall" 'BEGIN { printf "%.0f%% run", 100 * a / b }'; }
+    measure "$bin" rescore "$last" --accept 11 --review 8 --out "$last-rescored" --quiet
+    row "$n" "$rows" "rescore at 11/8" "${stats% *}" ${stats#* } "$(share "${stats% *}")"
+    measure "$bin" diff "$last" "$last-rescored"
+    row "$n" "$rows" "diff run, rescore" "${stats% *}" ${stats#* } "$(share "${stats% *}")"
+    "$bin" evaluate --truth "$dir/truth" "$last" | sed "s/^/    /"
 done
