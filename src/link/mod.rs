@@ -106,9 +106,9 @@ impl Links {
 }
 
 /// What linkage keeps for `sanku rescore`: the exact links, made before any fuzzy linkage,
-/// every pair the first student pass and the poverty pass compared, and the blocks of the
-/// second-registration pass at their widest. None of it depends on the thresholds or on m
-/// and u.
+/// every pair the first student pass and the poverty pass compared, the blocks of the
+/// second-registration pass at their widest, and the children's folded names. None of it
+/// depends on the thresholds or on m and u.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinkState {
     pub exact: Links,
@@ -116,6 +116,9 @@ pub struct LinkState {
     pub poverty: fuzzy::Compared,
     /// The second-registration pass's blocks at their widest.
     pub second: passes::SecondBlocks,
+    /// Every child's name folded to simplified characters, in cohort order.
+    #[serde(deserialize_with = "crate::binary::exact_vec")]
+    pub child_names: Vec<crate::normalize::Text>,
 }
 
 /// Links the registers to the cohort; also returns what a rescore starts from.
@@ -126,8 +129,9 @@ pub fn link(
     in_school: &InSchool,
 ) -> (Links, LinkState) {
     let exact = link_exactly(cohort, registers, fuzzy, in_school);
-    let names = Names::fold(cohort, registers, &exact, true);
-    let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
+    let names = Names::fold(registers, &exact, true);
+    let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
+    let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let students = {
         let source = passes::student_source(registers, &names.students, &exact);
         cx.compare(
@@ -146,10 +150,16 @@ pub fn link(
         students,
         poverty,
         second,
+        child_names: Vec::new(),
     };
+    let links = decide(&state, &cx, &names, (cohort, registers), in_school);
+    drop(cx);
     (
-        decide(&state, &cx, &names, (cohort, registers), in_school),
-        state,
+        links,
+        LinkState {
+            child_names,
+            ..state
+        },
     )
 }
 
@@ -162,8 +172,8 @@ pub fn relink(
     fuzzy: &FuzzyOptions,
     in_school: &InSchool,
 ) -> Links {
-    let names = Names::fold(cohort, registers, &state.exact, false);
-    let cx = passes::Context::new(cohort, &names.children, registers, fuzzy);
+    let names = Names::fold(registers, &state.exact, false);
+    let cx = passes::Context::new(cohort, &state.child_names, registers, fuzzy);
     decide(state, &cx, &names, (cohort, registers), in_school)
 }
 
@@ -231,10 +241,9 @@ fn link_exactly(
     links
 }
 
-/// Names folded to simplified characters: every child's, and those of the records no exact
-/// link used.
+/// Names folded to simplified characters: those of the records no exact link used (the
+/// children's are in the [`LinkState`]).
 struct Names {
-    children: Vec<crate::normalize::Text>,
     students: Vec<crate::normalize::Text>,
     poverty: Vec<crate::normalize::Text>,
     aid: Vec<crate::normalize::Text>,
@@ -243,7 +252,7 @@ struct Names {
 impl Names {
     /// The names a linkage needs; deciding pairs already compared (`to_compare` false)
     /// needs none of the poverty members' (the poverty pass's pairs are kept).
-    fn fold(cohort: &Cohort, registers: &Registers, exact: &Links, to_compare: bool) -> Names {
+    fn fold(registers: &Registers, exact: &Links, to_compare: bool) -> Names {
         let unlinked = |list: &[&[Link]], n: usize| {
             let mut free = vec![true; n];
             for l in list.iter().flat_map(|l| l.iter()) {
@@ -256,7 +265,6 @@ impl Names {
         let student_names = passes::simplified_names(students, |s| &s.name, |j| free[j]);
         let free = unlinked(&[&exact.poverty], poverty.len());
         Names {
-            children: passes::simplified_names(&cohort.children, |c| &c.name, |_| true),
             students: student_names,
             poverty: passes::simplified_names(poverty, |p| &p.name, |j| to_compare && free[j]),
             aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
