@@ -132,23 +132,25 @@ impl Kind {
 /// A character's lower case, when it has a single one (ASCII at once).
 fn lower(c: char) -> char {
     if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    let mut lower = c.to_lowercase();
-    match (lower.next(), lower.next()) {
-        (Some(l), None) => l,
-        _ => c,
+        c.to_ascii_lowercase()
+    } else {
+        single(c, c.to_lowercase())
     }
 }
 
 /// A character's upper case, when it has a single one.
 fn upper(c: char) -> char {
     if c.is_ascii() {
-        return c.to_ascii_uppercase();
+        c.to_ascii_uppercase()
+    } else {
+        single(c, c.to_uppercase())
     }
-    let mut upper = c.to_uppercase();
-    match (upper.next(), upper.next()) {
-        (Some(u), None) => u,
+}
+
+/// The one character a case mapping gives, or `c` when it gives several.
+fn single(c: char, mut mapped: impl Iterator<Item = char>) -> char {
+    match (mapped.next(), mapped.next()) {
+        (Some(m), None) => m,
         _ => c,
     }
 }
