@@ -5,85 +5,106 @@
 //! spreadsheet's rounding), fuzzy linkage on name, birth date and sex with the student
 //! records' weights, links only (no review band: a payment in doubt counts for no one).
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::assign::PerChild;
 use super::block::BIRTH_DATE_SURNAME_PASS;
 use super::identity::{ROUNDED_PENALTY, child_weight};
-use super::passes::{self, Context, FuzzySource, NO_ID};
+use super::passes::{self, Context, FuzzySource, KeptBlocks, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
 use crate::link::compare::{CompareField, CompareView, DateLevel, IdLevel, NameLevel};
-use crate::normalize::{Registers, Text};
+use crate::normalize::{Aid, Registers, Student, Text};
 
-/// Links every payment it can: by student number, by ID (the exact pass's), fuzzily.
-pub(super) fn link_aid(
-    links: &mut Links,
-    cx: &Context,
-    names: &[Text],
-    (cohort, registers): (&Cohort, &Registers),
-) {
-    let Some(aid) = &registers.aid else {
-        return;
-    };
-    let students = &registers.students.rows;
-    // Student number → child; a number two children's records carry names no one.
-    let mut by_number: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-    for l in links.students.iter().chain(&links.extra_students) {
-        let no = students[l.record].student_no.as_str();
-        let entry = by_number.entry(no).or_insert(Some(l.child));
-        if *entry != Some(l.child) {
-            *entry = None;
-        }
-    }
-    // An ID agreement is verified as the other registers' are: a payment whose name,
-    // birth date and sex contradict the child its ID points to (a sibling's ID, or a
-    // spreadsheet's rounding that is another child's) is not that child's, and goes to
-    // fuzzy linkage without its ID.
-    let mut by_id: Vec<Option<usize>> = vec![None; aid.rows.len()];
-    let mut doubted = vec![false; aid.rows.len()];
-    for l in &links.aid {
-        let (c, a) = (&cohort.children[l.child], &aid.rows[l.record]);
+/// What the exact pass settles of the payments, whatever the thresholds.
+struct ById {
+    /// Per payment: the child its ID names, verified.
+    child: Vec<Option<usize>>,
+    /// Per payment: whether its ID was doubted.
+    doubted: Vec<bool>,
+}
+
+/// An ID agreement is verified as the other registers' are: a payment whose name, birth
+/// date and sex contradict the child its ID points to (a sibling's ID, or a spreadsheet's
+/// rounding that is another child's) is not that child's, and goes to fuzzy linkage
+/// without its ID. `exact` are the exact pass's links.
+fn by_id(exact: &Links, id_doubt: f64, (cohort, aid): (&Cohort, &[Aid])) -> ById {
+    let mut child: Vec<Option<usize>> = vec![None; aid.len()];
+    let mut doubted = vec![false; aid.len()];
+    for l in &exact.aid {
+        let (c, a) = (&cohort.children[l.child], &aid[l.record]);
         let rounded = if a.id.maybe_rounded() {
             ROUNDED_PENALTY
         } else {
             0.0
         };
         let weight = child_weight((&c.name, c.birth, c.sex), (&a.name, a.birth, a.sex));
-        if weight - rounded >= cx.id_doubt() {
-            by_id[l.record] = Some(l.child);
+        if weight - rounded >= id_doubt {
+            child[l.record] = Some(l.child);
         } else {
             doubted[l.record] = true;
         }
     }
-    let mut linked: Vec<Link> = aid
-        .rows
-        .iter()
-        .enumerate()
-        .filter_map(|(j, a)| {
-            let by_no = by_number.get(a.student_no.as_str()).copied().flatten();
-            by_no.or(by_id[j]).map(|child| exact_link(child, j))
-        })
-        .collect();
+    ById { child, doubted }
+}
 
-    // Left for fuzzy linkage: payments without a usable ID, and those whose valid ID ends
-    // in 000 (a spreadsheet may have rounded it and the check passed). Any other valid ID
-    // that is no child's is someone else's, however alike namesakes' names and birth dates
-    // are.
-    let mut used: Vec<bool> = aid
-        .rows
-        .iter()
-        .zip(&doubted)
+/// Per payment: whether it is set aside from fuzzy linkage whatever else links it: a
+/// payment with a valid ID that is no child's is someone else's, however alike namesakes'
+/// names and birth dates are. Left for fuzzy linkage are payments without a usable ID,
+/// and those whose valid ID ends in 000 (a spreadsheet may have rounded it and the check
+/// passed).
+fn set_aside(aid: &[Aid], by_id: &ById) -> Vec<bool> {
+    aid.iter()
+        .zip(&by_id.doubted)
         .map(|(a, &doubted)| a.id.class.is_usable() && !a.id.maybe_rounded() && !doubted)
-        .collect();
-    for l in &linked {
-        used[l.record] = true;
-    }
-    let source = FuzzySource {
-        len: aid.rows.len(),
-        universe: (0..aid.rows.len()).collect(),
+        .collect()
+}
+
+/// The payments the fuzzy pass may ever see, whatever the thresholds: neither set aside
+/// nor linked by a verified ID (the student numbers' links, which follow the student
+/// passes, only take more away). Empty without an aid register.
+pub(super) fn open(
+    exact: &Links,
+    id_doubt: f64,
+    (cohort, registers): (&Cohort, &Registers),
+) -> Vec<usize> {
+    let Some(aid) = &registers.aid else {
+        return Vec::new();
+    };
+    let by_id = by_id(exact, id_doubt, (cohort, &aid.rows));
+    let aside = set_aside(&aid.rows, &by_id);
+    (0..aid.rows.len())
+        .filter(|&j| !aside[j] && by_id.child[j].is_none())
+        .collect()
+}
+
+/// The fuzzy pass's blocks at their widest: every child against every payment in `open`.
+pub(super) fn kept_blocks(
+    cx: &Context,
+    names: &[Text],
+    exact: &Links,
+    open: Vec<usize>,
+    registers: &Registers,
+) -> Option<KeptBlocks> {
+    let aid = registers.aid.as_ref()?;
+    let by_id = by_id(exact, cx.id_doubt(), (cx.cohort(), &aid.rows));
+    let source = source(&aid.rows, names, by_id.doubted, vec![false; aid.rows.len()]);
+    Some(cx.kept_blocks(&source, open))
+}
+
+/// The payments as a fuzzy source.
+fn source<'a>(
+    aid: &'a [Aid],
+    names: &'a [Text],
+    doubted: Vec<bool>,
+    used: Vec<bool>,
+) -> FuzzySource<'a> {
+    FuzzySource {
+        len: aid.len(),
+        universe: (0..aid.len()).collect(),
         view: Box::new(move |j| {
-            let a = &aid.rows[j];
+            let a = &aid[j];
             CompareView {
                 id: if doubted[j] { &NO_ID } else { &a.id },
                 name: if names[j].is_empty() {
@@ -97,7 +118,7 @@ pub(super) fn link_aid(
             }
         }),
         key: Box::new(move |j| {
-            let a = &aid.rows[j];
+            let a = &aid[j];
             format!("{}|{}|{}|{}", a.student_no, a.id.text, a.name, a.line)
         }),
         used,
@@ -106,10 +127,78 @@ pub(super) fn link_aid(
         // not by the name and ID passes, which would key every child's name and ID, nor by
         // birth date alone, whose blocks hold a province's children born that day.
         passes: BIRTH_DATE_SURNAME_PASS,
+    }
+}
+
+/// Per payment: the child whose linked student record carries its student number; a number
+/// two children's records carry names no one.
+fn by_number(aid: &[Aid], students: &[Student], links: &Links) -> Vec<Option<usize>> {
+    // The payments' numbers, each distinct one in a slot, looked up from every student
+    // link (the links outnumber the payments: the map is kept to the payments' size).
+    let mut slots: FxHashMap<&str, u32> =
+        FxHashMap::with_capacity_and_hasher(aid.len(), Default::default());
+    let slot_of: Vec<u32> = aid
+        .iter()
+        .map(|a| {
+            let next = slots.len() as u32;
+            *slots.entry(a.student_no.as_str()).or_insert(next)
+        })
+        .collect();
+    let hits: Vec<(u32, usize)> = links
+        .students
+        .par_iter()
+        .chain(links.extra_students.par_iter())
+        .filter_map(|l| {
+            let no = students[l.record].student_no.as_str();
+            slots.get(no).map(|&slot| (slot, l.child))
+        })
+        .collect();
+    // Per slot: unseen, one child, or several (None).
+    let mut child: Vec<Option<Option<usize>>> = vec![None; slots.len()];
+    for (slot, c) in hits {
+        let entry = &mut child[slot as usize];
+        match entry {
+            None => *entry = Some(Some(c)),
+            Some(Some(seen)) if *seen != c => *entry = Some(None),
+            Some(_) => {}
+        }
+    }
+    slot_of
+        .iter()
+        .map(|&s| child[s as usize].flatten())
+        .collect()
+}
+
+/// Links every payment it can: by student number, by ID (the exact pass's), fuzzily,
+/// within `blocks` (from [`kept_blocks`]).
+pub(super) fn link_aid(
+    links: &mut Links,
+    cx: &Context,
+    (names, blocks): (&[Text], Option<&KeptBlocks>),
+    (cohort, registers): (&Cohort, &Registers),
+) {
+    let (Some(aid), Some(blocks)) = (&registers.aid, blocks) else {
+        return;
     };
+    let by_number = by_number(&aid.rows, &registers.students.rows, links);
+    // `links.aid` holds the exact pass's links still.
+    let by_id = by_id(links, cx.id_doubt(), (cohort, &aid.rows));
+    let mut linked: Vec<Link> = (0..aid.rows.len())
+        .filter_map(|j| {
+            by_number[j]
+                .or(by_id.child[j])
+                .map(|child| exact_link(child, j))
+        })
+        .collect();
+    let mut used = set_aside(&aid.rows, &by_id);
+    for l in &linked {
+        used[l.record] = true;
+    }
+    let source = source(&aid.rows, names, by_id.doubted, used);
     let everyone = vec![false; cohort.children.len()];
     let params = links.student_fuzzy.as_ref().map(|o| &o.params);
-    let outcome = cx.link_fuzzily(&source, &everyone, (PerChild::Many, params));
+    let outcome = cx.link_within(&source, &everyone, blocks, (PerChild::Many, params));
+
     // A valid ID ending in 000 links only to the child it is a rounding of.
     let id_field = CompareField::IdNumber.at();
     let different = IdLevel::Different.index();

@@ -114,8 +114,11 @@ pub struct LinkState {
     pub exact: Links,
     pub students: fuzzy::Compared,
     pub poverty: fuzzy::Compared,
-    /// The second-registration pass's blocks at their widest.
-    pub second: passes::SecondBlocks,
+    /// The second-registration pass's blocks at their widest: every record unused by the
+    /// exact pass and without a usable ID.
+    pub second: passes::KeptBlocks,
+    /// The aid pass's blocks at their widest (see `aid::open`), with an aid register.
+    pub aid: Option<passes::KeptBlocks>,
     /// Every child's name folded to simplified characters, in cohort order.
     #[serde(deserialize_with = "crate::binary::exact_vec")]
     pub child_names: Vec<crate::normalize::Text>,
@@ -129,7 +132,8 @@ pub fn link(
     in_school: &InSchool,
 ) -> (Links, LinkState) {
     let exact = link_exactly(cohort, registers, fuzzy, in_school);
-    let names = Names::fold(registers, &exact, true);
+    let aid_open = aid::open(&exact, fuzzy.id_doubt, (cohort, registers));
+    let names = Names::fold(registers, &exact, true, &aid_open);
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let students = {
@@ -144,12 +148,22 @@ pub fn link(
         let source = passes::poverty_source(registers, &names.poverty, &exact, true);
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
-    let second = cx.second_blocks(&passes::student_source(registers, &names.students, &exact));
+    let second = {
+        use rayon::prelude::*;
+        let source = passes::student_source(registers, &names.students, &exact);
+        let records = (0..source.len)
+            .into_par_iter()
+            .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
+            .collect();
+        cx.kept_blocks(&source, records)
+    };
+    let aid = aid::kept_blocks(&cx, &names.aid, &exact, aid_open, registers);
     let state = LinkState {
         exact,
         students,
         poverty,
         second,
+        aid,
         child_names: Vec::new(),
     };
     let links = decide(&state, &cx, &names, (cohort, registers), in_school);
@@ -172,7 +186,8 @@ pub fn relink(
     fuzzy: &FuzzyOptions,
     in_school: &InSchool,
 ) -> Links {
-    let names = Names::fold(registers, &state.exact, false);
+    let aid_open = state.aid.as_ref().map_or(&[][..], |b| &b.records);
+    let names = Names::fold(registers, &state.exact, false, aid_open);
     let cx = passes::Context::new(cohort, &state.child_names, registers, fuzzy);
     decide(state, &cx, &names, (cohort, registers), in_school)
 }
@@ -251,8 +266,9 @@ struct Names {
 
 impl Names {
     /// The names a linkage needs; deciding pairs already compared (`to_compare` false)
-    /// needs none of the poverty members' (the poverty pass's pairs are kept).
-    fn fold(registers: &Registers, exact: &Links, to_compare: bool) -> Names {
+    /// needs none of the poverty members' (the poverty pass's pairs are kept), and of the
+    /// aid payments only those the fuzzy pass may see (`aid_open`, sorted).
+    fn fold(registers: &Registers, exact: &Links, to_compare: bool, aid_open: &[usize]) -> Names {
         let unlinked = |list: &[&[Link]], n: usize| {
             let mut free = vec![true; n];
             for l in list.iter().flat_map(|l| l.iter()) {
@@ -268,7 +284,11 @@ impl Names {
             students: student_names,
             poverty: passes::simplified_names(poverty, |p| &p.name, |j| to_compare && free[j]),
             aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
-                passes::simplified_names(&a.rows, |a| &a.name, |_| true)
+                passes::simplified_names(
+                    &a.rows,
+                    |a| &a.name,
+                    |j| aid_open.binary_search(&j).is_ok(),
+                )
             }),
         }
     }
@@ -388,7 +408,12 @@ fn decide(
             (p.household_no.clone(), p.name.clone(), p.id.text.clone())
         },
     );
-    aid::link_aid(&mut links, cx, &names.aid, (cohort, registers));
+    aid::link_aid(
+        &mut links,
+        cx,
+        (&names.aid, state.aid.as_ref()),
+        (cohort, registers),
+    );
     links
 }
 

@@ -161,12 +161,12 @@ pub fn poverty_source<'a>(
     }
 }
 
-/// The blocks of the second-registration pass at their widest (see
-/// [`Context::second_blocks`]): the records blocked, and the blocks, by index into them.
+/// The blocks of a pass at its widest (see [`Context::kept_blocks`]): the records blocked,
+/// and the blocks, by index into them.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct SecondBlocks {
+pub struct KeptBlocks {
     #[serde(deserialize_with = "crate::binary::exact_vec")]
-    records: Vec<usize>,
+    pub records: Vec<usize>,
     blocking: Blocking,
 }
 
@@ -194,6 +194,10 @@ impl<'a> Context<'a> {
             fuzzy,
             name_shares: Arc::new(name_shares(names)),
         }
+    }
+
+    pub fn cohort(&self) -> &'a Cohort {
+        self.cohort
     }
 
     /// Below this many bits an ID agreement is doubted.
@@ -272,29 +276,25 @@ impl<'a> Context<'a> {
         )
     }
 
-    /// The blocks of every child against the records of `source` neither used nor with a
-    /// usable ID, uncapped: the widest the second-registration pass can be, whatever the
-    /// thresholds, kept so that the pass itself (and `sanku rescore`) keys nothing again.
-    pub fn second_blocks(&self, source: &FuzzySource) -> SecondBlocks {
-        let records: Vec<usize> = (0..source.len)
-            .into_par_iter()
-            .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
-            .collect();
+    /// The blocks of every child against `records` of `source`, uncapped: the widest a pass
+    /// whose pool follows the thresholds can be (`records` holding every record it may
+    /// see), kept so that the pass itself (and `sanku rescore`) keys nothing again.
+    pub fn kept_blocks(&self, source: &FuzzySource, records: Vec<usize>) -> KeptBlocks {
         let children: Vec<usize> = (0..self.cohort.children.len()).collect();
         let blocking = self.with_sides(source, (&children, &records), |children, records| {
             block_sides(children, records, u64::MAX, source.passes)
         });
-        SecondBlocks { records, blocking }
+        KeptBlocks { records, blocking }
     }
 
     /// As [`Context::link_fuzzily`], with the pairs found in `blocks` (made by
-    /// [`Context::second_blocks`] for a source that used no more records than `source`):
+    /// [`Context::kept_blocks`] with every record `source` leaves in its pool):
     /// the same outcome, without keying the children again.
     pub fn link_within(
         &self,
         source: &FuzzySource,
         excluded: &[bool],
-        blocks: &SecondBlocks,
+        blocks: &KeptBlocks,
         (per_child, fitted): (PerChild, Option<&Params>),
     ) -> FuzzyOutcome {
         let takes_part = self.record_pool(source);
