@@ -112,7 +112,16 @@ pub fn verify(
     ledger: &Ledger,
     in_school: &InSchool,
 ) -> Findings {
-    let unmatched = unmatched::find(registers, links);
+    // The three checks over every record, side by side.
+    let (unmatched, (conflicts, duplicates)) = rayon::join(
+        || unmatched::find(registers, links),
+        || {
+            rayon::join(
+                || conflicts::find(cohort, registers, links),
+                || duplicates(registers, links, in_school),
+            )
+        },
+    );
     let poor_not_enrolled = ledger
         .rows
         .iter()
@@ -134,14 +143,14 @@ pub fn verify(
     });
     Findings {
         registry_only: unmatched.students,
-        conflicts: conflicts::find(cohort, registers, links),
+        conflicts,
         id_owners: links
             .doubted_students
             .iter()
             .map(|&d| ("students", d))
             .chain(links.doubted_poverty.iter().map(|&d| ("poverty", d)))
             .collect(),
-        duplicates: duplicates(registers, links, in_school),
+        duplicates,
         poverty_unmatched: unmatched.poverty,
         exemptions_unmatched: unmatched.exemptions,
         poor_not_enrolled,
