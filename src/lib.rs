@@ -189,7 +189,9 @@ pub(crate) fn finish_run(
     let total = run.summary.total();
     let students = run.registers.students.rows.len() as u64;
     guard::results(&settings.guards, total.cohort, total.enrolled, students).into_result()?;
-    timer.stage("output", || output::write_run(out.path(), &run))?;
+    timer.stage("output", || {
+        output::write_run(out.path(), &run, &out.finish(settings))
+    })?;
     match &state {
         Keep::Nothing => {}
         Keep::Write(links) => timer.stage("state", || {
@@ -340,20 +342,26 @@ impl Out {
         self.dir.path()
     }
 
-    /// Pseudonymises the files when asked, writes what is made from them (a run's
-    /// workbook and report; `check` has none) and puts the run in place.
-    fn commit(self, run: Option<&RunSettings>) -> anyhow::Result<()> {
-        if let Some(p) = &self.pseudonymizer {
-            p.apply(self.dir.path())?;
+    /// How a run with `settings` makes its files final.
+    fn finish<'a>(&'a self, settings: &'a RunSettings) -> output::Finish<'a> {
+        output::Finish {
+            pseudonymizer: self.pseudonymizer.as_ref(),
+            lang: settings.lang,
+            as_of: settings.as_of,
+            thresholds: &settings.fuzzy.thresholds,
         }
-        if let Some(settings) = run {
-            output::translate::translate(self.dir.path(), settings.lang)?;
-            output::write_derived(
-                self.dir.path(),
-                settings.as_of,
-                &settings.fuzzy.thresholds,
-                settings.lang,
-            )?;
+    }
+
+    /// Makes the files final (a run's as `finish` says; `check`'s pseudonymised when
+    /// asked) and puts the run in place.
+    fn commit(self, run: Option<&RunSettings>) -> anyhow::Result<()> {
+        match run {
+            Some(settings) => self.finish(settings).rest(self.dir.path())?,
+            None => {
+                if let Some(p) = &self.pseudonymizer {
+                    p.apply(self.dir.path(), &[])?;
+                }
+            }
         }
         self.dir.commit()
     }

@@ -27,9 +27,11 @@ pub(crate) mod xlsx;
 use std::path::Path;
 
 use crate::run::Run;
+use crate::schema::files;
 
-/// Writes every file of a run into `dir` (the manifest, written last, aside).
-pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
+/// Writes every file of a run into `dir` (the manifest, written last, aside); the ledger
+/// and the closed cases are made final (`finish`) at once, with their workbooks.
+pub fn write_run(dir: &Path, run: &Run, finish: &Finish) -> anyhow::Result<()> {
     let Run {
         registers,
         cohort,
@@ -41,7 +43,9 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
         as_of,
     } = run;
     // The two parquet files of every link and candidate on one core, the rest on the
-    // other: each file is written whole by one writer, so the order does not matter.
+    // other: each file is written whole by one writer, so the order does not matter. The
+    // workbooks, made from the final ledger and closed cases, take as long as the parquet
+    // files.
     let (parquet, rest) = rayon::join(
         || -> anyhow::Result<()> {
             links::write_links(dir, cohort, registers, links)?;
@@ -50,6 +54,7 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
         || -> anyhow::Result<()> {
             ledger::write_ledger(dir, ledger, &history.staff_columns)?;
             cases::write_cases(dir, history, summary, *as_of)?;
+            finish.workbooks(dir)?;
             summary::write_summary(dir, summary)?;
             review::write_review(dir, cohort, registers, links)?;
             checks::write_checks(dir, cohort, registers, links, ledger, findings)?;
@@ -60,28 +65,68 @@ pub fn write_run(dir: &Path, run: &Run) -> anyhow::Result<()> {
     parquet.and(rest)
 }
 
-/// Writes what is made from a run's final files (after pseudonymisation): ledger.xlsx,
-/// dated `as_of`, and report.html.
-pub fn write_derived(
-    dir: &Path,
-    as_of: crate::normalize::date::Date,
-    thresholds: &crate::link::assign::Thresholds,
-    lang: crate::vocab::Lang,
-) -> anyhow::Result<()> {
-    use crate::schema::files;
-    let (ledger, closed) = match lang {
-        crate::vocab::Lang::En => ("ledger", "closed"),
-        crate::vocab::Lang::Zh => ("疑似失学辍学台账", "已销号"),
-    };
-    xlsx::write_workbook(dir, files::LEDGER_CSV, files::LEDGER_XLSX, ledger, as_of)?;
-    xlsx::write_workbook(dir, files::CLOSED_CSV, files::CLOSED_XLSX, closed, as_of)?;
-    report::write_report(
-        dir,
-        &report::ReportContext {
-            as_of: as_of.to_string(),
-            accept: thresholds.accept,
-            review: thresholds.review,
-            lang,
-        },
-    )
+/// How a run's files are made final once written: pseudonymised when asked, then put in
+/// the run's language; then the workbooks and the report are made from them.
+pub struct Finish<'a> {
+    pub pseudonymizer: Option<&'a pseudonym::Pseudonymizer>,
+    pub lang: crate::vocab::Lang,
+    pub as_of: crate::normalize::date::Date,
+    pub thresholds: &'a crate::link::assign::Thresholds,
+}
+
+impl Finish<'_> {
+    /// The files made final as soon as they are written, with their workbooks, beside the
+    /// parquet files: the ledger and the closed cases.
+    const EARLY: [&'static str; 2] = [files::LEDGER_CSV, files::CLOSED_CSV];
+
+    /// Makes `dir/name` final.
+    fn file(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        if let Some(p) = self.pseudonymizer {
+            p.apply_file(dir, name)?;
+        }
+        translate::translate_file(dir, name, self.lang)
+    }
+
+    /// Makes the ledger and the closed cases final and writes their workbooks, dated
+    /// `as_of`.
+    fn workbooks(&self, dir: &Path) -> anyhow::Result<()> {
+        for name in Self::EARLY {
+            self.file(dir, name)?;
+        }
+        let (ledger, closed) = match self.lang {
+            crate::vocab::Lang::En => ("ledger", "closed"),
+            crate::vocab::Lang::Zh => ("疑似失学辍学台账", "已销号"),
+        };
+        xlsx::write_workbook(
+            dir,
+            files::LEDGER_CSV,
+            files::LEDGER_XLSX,
+            ledger,
+            self.as_of,
+        )?;
+        xlsx::write_workbook(
+            dir,
+            files::CLOSED_CSV,
+            files::CLOSED_XLSX,
+            closed,
+            self.as_of,
+        )
+    }
+
+    /// Makes every other file final and writes the report.
+    pub fn rest(&self, dir: &Path) -> anyhow::Result<()> {
+        if let Some(p) = self.pseudonymizer {
+            p.apply(dir, &Self::EARLY)?;
+        }
+        translate::translate(dir, self.lang, &Self::EARLY)?;
+        report::write_report(
+            dir,
+            &report::ReportContext {
+                as_of: self.as_of.to_string(),
+                accept: self.thresholds.accept,
+                review: self.thresholds.review,
+                lang: self.lang,
+            },
+        )
+    }
 }

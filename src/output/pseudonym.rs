@@ -98,19 +98,27 @@ impl Pseudonymizer {
         format!("P{}", crate::text::hex(&digest[..16]))
     }
 
-    /// Rewrites every CSV and Parquet file under `dir`.
-    pub fn apply(&self, dir: &Path) -> anyhow::Result<()> {
-        visit_files(dir, &mut |dir, name| {
-            let path = dir.join(name);
-            if name.ends_with(".csv") {
-                self.rewrite_csv(dir, name)
-                    .with_context(|| format!("pseudonymising {}", path.display()))?;
-            } else if name.ends_with(".parquet") {
-                self.rewrite_parquet(dir, name)
-                    .with_context(|| format!("pseudonymising {}", path.display()))?;
+    /// Rewrites every CSV and Parquet file under `root` but those `done` names.
+    pub fn apply(&self, root: &Path, done: &[&str]) -> anyhow::Result<()> {
+        visit_files(root, &mut |dir, name| {
+            if dir == root && done.contains(&name) {
+                return Ok(());
             }
-            Ok(())
+            self.apply_file(dir, name)
         })
+    }
+
+    /// Rewrites `dir/name` if it is a CSV or Parquet file.
+    pub fn apply_file(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        let path = dir.join(name);
+        if name.ends_with(".csv") {
+            self.rewrite_csv(dir, name)
+                .with_context(|| format!("pseudonymising {}", path.display()))?;
+        } else if name.ends_with(".parquet") {
+            self.rewrite_parquet(dir, name)
+                .with_context(|| format!("pseudonymising {}", path.display()))?;
+        }
+        Ok(())
     }
 
     fn cell(&self, treatment: Treatment, field: Option<&str>, value: &str) -> String {

@@ -9,27 +9,36 @@ use anyhow::Context;
 use super::csv::{rewrite_csv, visit_files};
 use crate::vocab::{Lang, column, word};
 
-/// Rewrites the CSV files under `dir` in `lang` (nothing to do for English).
-pub fn translate(dir: &Path, lang: Lang) -> anyhow::Result<()> {
+/// Rewrites the CSV files under `root` in `lang` (nothing to do for English), but those
+/// `done` names.
+pub fn translate(root: &Path, lang: Lang, done: &[&str]) -> anyhow::Result<()> {
     if lang == Lang::En {
         return Ok(());
     }
-    visit_files(dir, &mut |dir, name| {
-        if !name.ends_with(".csv") {
+    visit_files(root, &mut |dir, name| {
+        if dir == root && done.contains(&name) {
             return Ok(());
         }
-        rewrite_csv(
-            dir,
-            name,
-            &|h| column(h, lang).to_string(),
-            &|header, record| {
-                record
-                    .iter()
-                    .zip(header)
-                    .map(|(value, h)| word(h, value, lang).to_string())
-                    .collect()
-            },
-        )
-        .with_context(|| format!("translating {}", dir.join(name).display()))
+        translate_file(dir, name, lang)
     })
+}
+
+/// Rewrites `dir/name` in `lang` if it is a CSV file.
+pub fn translate_file(dir: &Path, name: &str, lang: Lang) -> anyhow::Result<()> {
+    if lang == Lang::En || !name.ends_with(".csv") {
+        return Ok(());
+    }
+    rewrite_csv(
+        dir,
+        name,
+        &|h| column(h, lang).to_string(),
+        &|header, record| {
+            record
+                .iter()
+                .zip(header)
+                .map(|(value, h)| word(h, value, lang).to_string())
+                .collect()
+        },
+    )
+    .with_context(|| format!("translating {}", dir.join(name).display()))
 }
