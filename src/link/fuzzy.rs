@@ -85,24 +85,68 @@ pub struct FuzzyOutcome {
 impl FuzzyOutcome {
     /// The name-frequency share used for a child's exact name agreement.
     pub fn name_share(&self, name: &str) -> Option<f64> {
-        self.name_shares.get(simplified(name).as_str()).copied()
+        self.name_shares.get(simplified(name).as_str())
     }
 }
 
-/// Share of cohort children carrying each simplified name.
-pub type NameShares = FxHashMap<Text, f64>;
+/// Share of cohort children carrying each simplified name, in maps each holding the names
+/// of one range of hashes (so that they are counted on every core).
+#[derive(Debug, Default)]
+pub struct NameShares {
+    shards: Vec<FxHashMap<Text, f64>>,
+}
+
+/// How many maps the name shares are spread over: a fixed number, whatever the threads.
+const NAME_SHARDS: u64 = 8;
+
+/// The map of a name's hash (bits that hash tables do not index by).
+fn name_shard(hash: u64) -> usize {
+    ((hash >> 32) % NAME_SHARDS) as usize
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
+}
+
+impl NameShares {
+    /// The share of children named `name` (folded), if any is.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.shards[name_shard(name_hash(name))].get(name).copied()
+    }
+}
 
 /// The name shares of children's simplified names.
 pub fn name_shares(names: &[Text]) -> NameShares {
-    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
-    for name in names {
-        *counts.entry(name.as_str()).or_default() += 1;
-    }
+    let shards: Vec<u8> = names
+        .par_iter()
+        .map(|n| name_shard(name_hash(n)) as u8)
+        .collect();
     let total = names.len().max(1) as f64;
-    counts
-        .into_iter()
-        .map(|(name, n)| (Text::from(name), n as f64 / total))
-        .collect()
+    let shards = (0..NAME_SHARDS as usize)
+        .into_par_iter()
+        .map(|k| {
+            // Counted as floats: exact far beyond any cohort's size.
+            let mut counts: FxHashMap<Text, f64> = FxHashMap::default();
+            for (name, _) in names
+                .iter()
+                .zip(&shards)
+                .filter(|(_, s)| usize::from(**s) == k)
+            {
+                match counts.get_mut(name.as_str()) {
+                    Some(n) => *n += 1.0,
+                    None => {
+                        counts.insert(name.clone(), 1.0);
+                    }
+                }
+            }
+            for n in counts.values_mut() {
+                *n /= total;
+            }
+            counts
+        })
+        .collect();
+    NameShares { shards }
 }
 
 /// One side of fuzzy linkage: every record's comparison view, the records taking part, and

@@ -328,7 +328,7 @@ impl<'a> Context<'a> {
         source: &FuzzySource,
         (per_child, fitted): (PerChild, Option<&Params>),
     ) -> FuzzyOutcome {
-        let name_share = |i: usize| self.name_shares.get(self.names[i].as_str()).copied();
+        let name_share = |i: usize| self.name_shares.get(self.names[i].as_str());
         decide(
             compared,
             (&|i| self.child_key(i), &source.key, &name_share),
