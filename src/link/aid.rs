@@ -63,34 +63,41 @@ fn set_aside(aid: &[Aid], by_id: &ById) -> Vec<bool> {
 
 /// The payments the fuzzy pass may ever see, whatever the thresholds: neither set aside
 /// nor linked by a verified ID (the student numbers' links, which follow the student
-/// passes, only take more away). Empty without an aid register.
-pub(super) fn open(
-    exact: &Links,
-    id_doubt: f64,
-    (cohort, registers): (&Cohort, &Registers),
-) -> Vec<usize> {
-    let Some(aid) = &registers.aid else {
-        return Vec::new();
-    };
-    let by_id = by_id(exact, id_doubt, (cohort, &aid.rows));
-    let aside = set_aside(&aid.rows, &by_id);
-    (0..aid.rows.len())
-        .filter(|&j| !aside[j] && by_id.child[j].is_none())
-        .collect()
+/// passes, only take more away).
+pub(super) struct Open<'a> {
+    aid: &'a [Aid],
+    by_id: ById,
+    /// Sorted.
+    pub records: Vec<usize>,
 }
 
-/// The fuzzy pass's blocks at their widest: every child against every payment in `open`.
-pub(super) fn kept_blocks(
-    cx: &Context,
-    names: &[Text],
+/// The payments the fuzzy pass may ever see; none without an aid register.
+pub(super) fn open<'a>(
     exact: &Links,
-    open: Vec<usize>,
-    registers: &Registers,
-) -> Option<KeptBlocks> {
-    let aid = registers.aid.as_ref()?;
-    let by_id = by_id(exact, cx.id_doubt(), (cx.cohort(), &aid.rows));
-    let source = source(&aid.rows, names, by_id.doubted, vec![false; aid.rows.len()]);
-    Some(cx.kept_blocks(&source, open))
+    id_doubt: f64,
+    (cohort, registers): (&Cohort, &'a Registers),
+) -> Option<Open<'a>> {
+    let aid = &registers.aid.as_ref()?.rows;
+    let by_id = by_id(exact, id_doubt, (cohort, aid));
+    let aside = set_aside(aid, &by_id);
+    let records = (0..aid.len())
+        .filter(|&j| !aside[j] && by_id.child[j].is_none())
+        .collect();
+    Some(Open {
+        aid,
+        by_id,
+        records,
+    })
+}
+
+impl Open<'_> {
+    /// The fuzzy pass's blocks at their widest: every child against every open payment,
+    /// whose `names` are folded.
+    pub(super) fn blocks(self, cx: &Context, names: &[Text]) -> KeptBlocks {
+        let unused = vec![false; self.aid.len()];
+        let source = source(self.aid, names, self.by_id.doubted, unused);
+        cx.kept_blocks(&source, self.records)
+    }
 }
 
 /// The payments as a fuzzy source.

@@ -133,7 +133,8 @@ pub fn link(
 ) -> (Links, LinkState) {
     let exact = link_exactly(cohort, registers, fuzzy, in_school);
     let aid_open = aid::open(&exact, fuzzy.id_doubt, (cohort, registers));
-    let names = Names::fold(registers, &exact, true, &aid_open);
+    let aid_records = aid_open.as_ref().map_or(&[][..], |o| &o.records);
+    let names = Names::fold(registers, &exact, true, aid_records);
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let students = {
@@ -157,7 +158,7 @@ pub fn link(
             .collect();
         cx.kept_blocks(&source, records)
     };
-    let aid = aid::kept_blocks(&cx, &names.aid, &exact, aid_open, registers);
+    let aid = aid_open.map(|o| o.blocks(&cx, &names.aid));
     let state = LinkState {
         exact,
         students,

@@ -196,10 +196,6 @@ impl<'a> Context<'a> {
         }
     }
 
-    pub fn cohort(&self) -> &'a Cohort {
-        self.cohort
-    }
-
     /// Below this many bits an ID agreement is doubted.
     pub fn id_doubt(&self) -> f64 {
         self.fuzzy.id_doubt
