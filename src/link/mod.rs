@@ -150,13 +150,8 @@ pub fn link(
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
     let second = {
-        use rayon::prelude::*;
         let source = passes::student_source(registers, &names.students, &exact);
-        let records = (0..source.len)
-            .into_par_iter()
-            .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
-            .collect();
-        cx.kept_blocks(&source, records)
+        cx.kept_blocks(&source, passes::unused_without_id(&source))
     };
     let aid = aid_open.map(|o| o.blocks(&cx, &names.aid));
     let state = LinkState {

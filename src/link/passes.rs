@@ -56,6 +56,15 @@ pub fn simplified_names<T: Sync>(
         .collect()
 }
 
+/// The records of `source` neither used nor carrying a usable ID: every record the
+/// second-registration pass may ever see, whatever the thresholds.
+pub fn unused_without_id(source: &FuzzySource) -> Vec<usize> {
+    (0..source.len)
+        .into_par_iter()
+        .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
+        .collect()
+}
+
 /// What fuzzy linkage needs of one source: its records as comparison views (made on
 /// demand), a stable key per record for tie breaks, and which records are already used (or
 /// set aside).
