@@ -1,8 +1,8 @@
 //! Aid payments to children. The student aid system takes its students from the student
 //! register by student number, so a payment's student number names the child whose record
 //! carries it, however that record was linked (exactly or fuzzily); failing that, the
-//! payment's ID number; failing both, for a payment whose ID is unusable (or may be a
-//! spreadsheet's rounding), fuzzy linkage on name, birth date and sex with the student
+//! payment's ID number; failing both, for a payment whose ID is unusable, belongs to no one
+//! in the population (a typo), or may be a spreadsheet's rounding, fuzzy linkage on name, birth date and sex with the student
 //! records' weights, links only (no review band: a payment in doubt counts for no one).
 
 use rayon::prelude::*;
@@ -15,6 +15,7 @@ use super::passes::{self, Context, FuzzySource, KeptBlocks, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
 use crate::link::compare::{CompareField, CompareView, DateLevel, IdLevel, NameLevel};
+use crate::normalize::population::Population;
 use crate::normalize::{Aid, Registers, Student, Text};
 
 /// What the exact pass settles of the payments, whatever the thresholds.
@@ -50,15 +51,22 @@ fn by_id(exact: &Links, id_doubt: f64, (cohort, aid): (&Cohort, &[Aid])) -> ById
 }
 
 /// Per payment: whether it is set aside from fuzzy linkage whatever else links it: a
-/// payment with a valid ID that is no child's is someone else's, however alike namesakes'
-/// names and birth dates are. Left for fuzzy linkage are payments without a usable ID,
-/// and those whose valid ID ends in 000 (a spreadsheet may have rounded it and the check
-/// passed).
-fn set_aside(aid: &[Aid], by_id: &ById) -> Vec<bool> {
-    aid.iter()
+/// payment with the valid ID of someone in the `population` who is no child of the cohort
+/// is that person's, however alike namesakes' names and birth dates are. Left for fuzzy
+/// linkage are payments without a usable ID, those whose valid ID belongs to no one (a
+/// typo whose check a form recomputed), and those whose valid ID ends in 000 (a
+/// spreadsheet may have rounded it and the check passed).
+fn set_aside(aid: &[Aid], by_id: &ById, population: &Population) -> Vec<bool> {
+    aid.par_iter()
         .zip(&by_id.doubted)
-        .map(|(a, &doubted)| a.id.class.is_usable() && !a.id.maybe_rounded() && !doubted)
+        .map(|(a, &doubted)| !a.id.maybe_rounded() && !doubted && population.has_id(&a.id))
         .collect()
+}
+
+/// Whether payment `a`'s ID is valid and may be a spreadsheet's rounding: it links only to
+/// the child it is a rounding of.
+fn rounded_valid(a: &Aid) -> bool {
+    a.id.class.is_usable() && a.id.maybe_rounded()
 }
 
 /// The payments the fuzzy pass may ever see, whatever the thresholds: neither set aside
@@ -79,7 +87,7 @@ pub(super) fn open<'a>(
 ) -> Option<Open<'a>> {
     let aid = &registers.aid.as_ref()?.rows;
     let by_id = by_id(exact, id_doubt, (cohort, aid));
-    let aside = set_aside(aid, &by_id);
+    let aside = set_aside(aid, &by_id, &registers.population);
     let records = (0..aid.len())
         .filter(|&j| !aside[j] && by_id.child[j].is_none())
         .collect();
@@ -114,6 +122,7 @@ fn source<'a>(
             let a = &aid[j];
             CompareView {
                 id: if doubted[j] { &NO_ID } else { &a.id },
+                id_owned: false,
                 name: if names[j].is_empty() {
                     &a.name
                 } else {
@@ -197,7 +206,7 @@ pub(super) fn link_aid(
                 .map(|child| exact_link(child, j))
         })
         .collect();
-    let mut used = set_aside(&aid.rows, &by_id);
+    let mut used = set_aside(&aid.rows, &by_id, &registers.population);
     for l in &linked {
         used[l.record] = true;
     }
@@ -213,7 +222,7 @@ pub(super) fn link_aid(
         outcome
             .links
             .iter()
-            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+            .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
             .map(passes::fuzzy_link_of),
     );
     linked.sort_by_key(|l| (l.child, l.record));
@@ -223,7 +232,7 @@ pub(super) fn link_aid(
     let mut review: Vec<Link> = outcome
         .review
         .iter()
-        .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+        .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
         .map(passes::fuzzy_link_of)
         .collect();
     // A payment that neither links nor goes to review, yet carries a child's name and
@@ -239,7 +248,7 @@ pub(super) fn link_aid(
             .filter(|p| !decided.contains(&p.record))
             .filter(|p| p.levels[name] == NameLevel::Exact.index())
             .filter(|p| p.levels[birth] == DateLevel::Exact.index())
-            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
+            .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
             .map(passes::fuzzy_link_of),
     );
     review.sort_by_key(|l| (l.child, l.record));

@@ -115,7 +115,7 @@ pub struct LinkState {
     pub students: fuzzy::Compared,
     pub poverty: fuzzy::Compared,
     /// The second-registration pass's blocks at their widest: every record unused by the
-    /// exact pass and without a usable ID.
+    /// exact pass and without the ID of someone in the population.
     pub second: passes::KeptBlocks,
     /// The aid pass's blocks at their widest (see `aid::open`), with an aid register.
     pub aid: Option<passes::KeptBlocks>,
@@ -146,12 +146,15 @@ pub fn link(
         )
     };
     let poverty = {
-        let source = passes::poverty_source(registers, &names.poverty, &exact, true);
+        let source = passes::poverty_source(registers, &names.poverty, &exact);
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
     let second = {
         let source = passes::student_source(registers, &names.students, &exact);
-        cx.kept_blocks(&source, passes::unused_without_id(&source))
+        cx.kept_blocks(
+            &source,
+            passes::unused_unowned(&source, &registers.population),
+        )
     };
     let aid = aid_open.map(|o| o.blocks(&cx, &names.aid));
     let state = LinkState {
@@ -349,15 +352,13 @@ fn decide(
     links.extra_students.extend(further);
     drop(source);
 
-    // A record still unlinked and without a usable ID may be a second registration of a
-    // child already enrolled: it is weighed against the enrolled children with the
-    // weights just fitted, and a link makes it a further record of that child.
+    // A record still unlinked and without the ID of someone in the population (none, a
+    // damaged one, or a typo, valid or not) may be a second registration of a child
+    // already enrolled: it is weighed against the enrolled children with the weights just
+    // fitted, and a link makes it a further record of that child.
     let mut source = passes::student_source(registers, &names.students, &links);
     for p in &outcome.review {
         source.used[p.record] = true;
-    }
-    for (j, used) in source.used.iter_mut().enumerate() {
-        *used |= (source.view)(j).id.class.is_usable();
     }
     let not_enrolled: Vec<bool> = enrolled(&links.students, cohort, registers, in_school)
         .iter()
@@ -386,7 +387,7 @@ fn decide(
     // The poverty members the exact pass leaves are few and rarely anyone's: too few true
     // matches to fit on, so they are weighed with the student records' weights.
     let poverty = &registers.poverty.rows;
-    let source = passes::poverty_source(registers, &names.poverty, &state.exact, false);
+    let source = passes::poverty_source(registers, &names.poverty, &state.exact);
     let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let (outcome, _) = cx.fuzzy_pass(
         (&state.poverty, &source),

@@ -19,6 +19,7 @@ use super::{Link, Links, Method};
 use crate::cohort::Cohort;
 use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::simplified;
+use crate::normalize::population::Population;
 use crate::normalize::{Registers, Text};
 
 /// What a record whose ID was doubted shows fuzzy linkage: no ID at all.
@@ -56,12 +57,13 @@ pub fn simplified_names<T: Sync>(
         .collect()
 }
 
-/// The records of `source` neither used nor carrying a usable ID: every record the
-/// second-registration pass may ever see, whatever the thresholds.
-pub fn unused_without_id(source: &FuzzySource) -> Vec<usize> {
+/// The records of `source` neither used nor carrying the ID of someone in the
+/// `population`: every record the second-registration pass may ever see, whatever the
+/// thresholds.
+pub fn unused_unowned(source: &FuzzySource, population: &Population) -> Vec<usize> {
     (0..source.len)
         .into_par_iter()
-        .filter(|&j| !source.used[j] && !(source.view)(j).id.class.is_usable())
+        .filter(|&j| !source.used[j] && !population.has_id((source.view)(j).id))
         .collect()
 }
 
@@ -110,6 +112,7 @@ pub fn student_source<'a>(
             let s = &students[j];
             CompareView {
                 id: if masked[j] { &NO_ID } else { &s.id },
+                id_owned: false,
                 name: matching_name(&names[j], &s.name),
                 birth: s.birth,
                 sex: s.sex,
@@ -122,29 +125,15 @@ pub fn student_source<'a>(
     }
 }
 
-/// Poverty members for fuzzy linkage, keyed by ID number and household. Only a source
-/// `to_compare` sets aside the members of no cohort child (below); deciding pairs already
-/// compared needs only the keys.
+/// Poverty members for fuzzy linkage, keyed by ID number and household.
 pub fn poverty_source<'a>(
     registers: &'a Registers,
     names: &'a [Text],
     links: &Links,
-    to_compare: bool,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
     let masked = masks(members.len(), &links.doubted_poverty);
-    // A member whose valid ID no one in the population carries is a person the population
-    // register lacks (a population gap, listed in poverty_unmatched.csv), not a cohort
-    // child whose namesake, born the same day in the same county, the member happens to
-    // be: the check character catches every single mistyped digit and swap, so a valid ID
-    // is not a child's ID mistyped. Such members are not compared.
-    let mut used: Vec<bool> = members
-        .par_iter()
-        .zip(&masked)
-        .map(|(m, &masked)| {
-            to_compare && m.id.class.is_usable() && !masked && !registers.population.has_id(&m.id)
-        })
-        .collect();
+    let mut used = vec![false; members.len()];
     for l in &links.poverty {
         used[l.record] = true;
     }
@@ -155,6 +144,7 @@ pub fn poverty_source<'a>(
             let m = &members[j];
             CompareView {
                 id: if masked[j] { &NO_ID } else { &m.id },
+                id_owned: false,
                 name: matching_name(&names[j], &m.name),
                 birth: m.birth,
                 sex: m.sex,
@@ -214,6 +204,7 @@ impl<'a> Context<'a> {
         let c = &self.cohort.children[i];
         CompareView {
             id: &c.id,
+            id_owned: true,
             name: &self.names[i],
             birth: Some(c.birth),
             sex: c.sex,
@@ -234,19 +225,17 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Per record of `source`: whether it takes part, neither used nor carrying the valid
-    /// ID of someone else. A leftover record with the valid ID of someone in the population
-    /// (not in the cohort) belongs to that person; one with a valid ID from a province the
-    /// register does not cover belongs to a child from elsewhere (a child who moved keeps
-    /// the ID, and a typo seldom lands in the province digits and passes the check).
+    /// Per record of `source`: whether it takes part, neither used nor carrying the ID of
+    /// someone in the population. A leftover record with the ID of someone in the
+    /// population (not in the cohort) belongs to that person. A valid ID that belongs to no
+    /// one is a typo like any other (a digit typed wrong and the check recomputed by a form,
+    /// two errors that cancel, sometimes in the province digits): the record takes part,
+    /// and its ID is compared by its edits.
     fn record_pool(&self, source: &FuzzySource) -> Vec<bool> {
         let population = &self.registers.population;
-        let someone_elses = |id: &IdNumber| {
-            id.class.is_usable() && (population.has_id(id) || !population.covers_province(&id.text))
-        };
         (0..source.len)
             .into_par_iter()
-            .map(|j| !source.used[j] && !someone_elses((source.view)(j).id))
+            .map(|j| !source.used[j] && !population.has_id((source.view)(j).id))
             .collect()
     }
 

@@ -5,9 +5,15 @@
 //! the registration is in school when any of its rows is), and the others follow it.
 //!
 //! A student number groups rows only when it looks like a number (six characters or more,
-//! not one character repeated), and a row joins a registration only when it names the same
-//! person (the same name after folding, or the same ID), so that a placeholder number or a
-//! clerk's reuse never merges two children.
+//! not one character repeated), and a row joins a registration only when it is plausibly
+//! the same child: the same name after folding, or the same birth date. A row under the
+//! same number whose name and birth date both differ is another child (a sibling's ID, and
+//! the number made from it, typed on a brother's row) and stands alone, however alike
+//! their IDs: the ID is the very thing that was copied.
+//!
+//! Rows that repeat another row of their registration field for field (an extract that
+//! exported a row twice) are counted, not reported; a registration in school at two
+//! schools is (`in_school_elsewhere`).
 
 use std::hash::{Hash, Hasher};
 
@@ -15,7 +21,6 @@ use rayon::prelude::*;
 use rustc_hash::FxHasher;
 
 use crate::normalize::Student;
-use crate::normalize::id::IdNumber;
 use crate::normalize::name_key::simplified;
 use crate::normalize::values::StudentStatus;
 
@@ -26,6 +31,11 @@ pub struct Registrations {
     follows: Vec<u64>,
     /// (standing row, following row) of every row that follows another, sorted.
     followers: Vec<(u32, u32)>,
+    /// Followers that repeat an earlier row of their registration field for field.
+    repeated: usize,
+    /// (standing row, follower) of each registration in school at another school too: the
+    /// first in-school follower at each school the standing row is not at, sorted.
+    elsewhere: Vec<(u32, u32)>,
 }
 
 impl Registrations {
@@ -64,7 +74,13 @@ impl Registrations {
         for &(_, row) in &followers {
             follows[row as usize / 64] |= 1 << (row % 64);
         }
-        Registrations { follows, followers }
+        let (repeated, elsewhere) = look_within(students, &followers, &in_school);
+        Registrations {
+            follows,
+            followers,
+            repeated,
+            elsewhere,
+        }
     }
 
     /// Whether row `j` stands for its registration.
@@ -87,6 +103,93 @@ impl Registrations {
     pub fn followers(&self) -> usize {
         self.followers.len()
     }
+
+    /// Rows that repeat an earlier row of their registration field for field.
+    pub fn repeated(&self) -> usize {
+        self.repeated
+    }
+
+    /// The in-school rows of registration `j` at schools other than its standing row's:
+    /// one number in school at two schools (a ghost enrolment, 人籍分离).
+    pub fn in_school_elsewhere(&self, j: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.elsewhere.partition_point(|&(r, _)| (r as usize) < j);
+        self.elsewhere[start..]
+            .iter()
+            .take_while(move |&&(r, _)| r as usize == j)
+            .map(|&(_, row)| row as usize)
+    }
+}
+
+/// Of the `followers` (sorted by standing row, each registration's in preference order):
+/// how many repeat an earlier row of their registration field for field, and the
+/// (standing row, follower) of the first in-school row at each other school of an
+/// in-school registration.
+fn look_within(
+    students: &[Student],
+    followers: &[(u32, u32)],
+    in_school: &impl Fn(StudentStatus) -> bool,
+) -> (usize, Vec<(u32, u32)>) {
+    let mut repeated = 0;
+    let mut elsewhere = Vec::new();
+    for group in followers.chunk_by(|a, b| a.0 == b.0) {
+        let rep = group[0].0;
+        let mut rows = vec![rep];
+        let mut schools = vec![&students[rep as usize].school_code];
+        for &(_, j) in group {
+            let s = &students[j as usize];
+            if rows.iter().any(|&r| same_fields(&students[r as usize], s)) {
+                repeated += 1;
+                continue;
+            }
+            rows.push(j);
+            let at_school = in_school(s.status) && !s.school_code.is_empty();
+            if at_school
+                && in_school(students[rep as usize].status)
+                && !schools.contains(&&s.school_code)
+            {
+                schools.push(&s.school_code);
+                elsewhere.push((rep, j));
+            }
+        }
+    }
+    (repeated, elsewhere)
+}
+
+/// Whether two rows are the same row exported twice: every field alike but the line.
+fn same_fields(a: &Student, b: &Student) -> bool {
+    let Student {
+        line: _,
+        student_no,
+        id,
+        name,
+        sex,
+        birth,
+        school_code,
+        school_division,
+        grade,
+        status,
+    } = a;
+    (
+        student_no,
+        &id.text,
+        name,
+        sex,
+        birth,
+        school_code,
+        school_division,
+        grade,
+        status,
+    ) == (
+        &b.student_no,
+        &b.id.text,
+        &b.name,
+        &b.sex,
+        &b.birth,
+        &b.school_code,
+        &b.school_division,
+        &b.grade,
+        &b.status,
+    )
 }
 
 /// Whether a student number is specific enough to group rows by.
@@ -112,8 +215,8 @@ fn preference<'s>(s: &'s Student, in_school: &impl Fn(StudentStatus) -> bool) ->
     )
 }
 
-/// Rows (one student number, best first) that follow an earlier row naming the same person:
-/// (standing row, follower).
+/// Rows (one student number, best first) that follow an earlier row plausibly of the same
+/// child: (standing row, follower).
 fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
     let mut standing: Vec<(u32, String)> = Vec::new();
     let mut out = Vec::new();
@@ -122,7 +225,7 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
         let name = simplified(&s.name);
         let same = standing.iter().find(|(r, rname)| {
             let rep = &students[*r as usize];
-            rep.student_no == s.student_no && (*rname == name || same_usable_id(&rep.id, &s.id))
+            rep.student_no == s.student_no && (*rname == name || same_birth(rep, s))
         });
         match same {
             Some(&(rep, _)) => out.push((rep, j)),
@@ -132,8 +235,9 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
-fn same_usable_id(a: &IdNumber, b: &IdNumber) -> bool {
-    a.class.is_usable() && a.text == b.text
+/// Whether two rows give the same birth date.
+fn same_birth(a: &Student, b: &Student) -> bool {
+    a.birth.is_some() && a.birth == b.birth
 }
 
 #[cfg(test)]

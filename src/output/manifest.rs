@@ -117,6 +117,10 @@ pub struct LinkCounts {
     pub exemptions: usize,
     pub poverty: usize,
     pub student_rows_following_their_registration: usize,
+    /// Of those, rows that repeat another of their registration field for field (a row
+    /// exported twice): counted here, not reported as duplicate registrations.
+    #[serde(default)]
+    pub student_rows_repeated: usize,
     pub students: usize,
     pub students_further: usize,
 }
@@ -188,6 +192,7 @@ impl RunResults {
                 students: links.students.len(),
                 students_further: links.extra_students.len(),
                 student_rows_following_their_registration: links.registrations.followers(),
+                student_rows_repeated: links.registrations.repeated(),
                 doubted_ids: links.doubted_students.len() + links.doubted_poverty.len(),
                 poverty: links.poverty.len(),
                 exemptions: links.exemptions.len(),

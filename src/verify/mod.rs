@@ -5,7 +5,8 @@
 //!   members and exemptions, each split by where its ID number points;
 //! - conflicts: a linked record whose name, birth date or sex disagrees with the
 //!   population row;
-//! - duplicate registrations: a child linked to two or more in-school records;
+//! - duplicate registrations: a child linked to two or more in-school records, or to one
+//!   registration in school at two schools;
 //! - the priority list: school-age poor children who are not enrolled.
 
 pub(crate) mod conflicts;
@@ -179,16 +180,22 @@ fn unaided(ledger: &Ledger, cohort: &Cohort, in_review: bool) -> Vec<usize> {
         .collect()
 }
 
-/// Children linked to two or more in-school records, each with those links sorted by
-/// student number; children in cohort order.
+/// Children linked to two or more in-school records (two registrations, or one in school
+/// at two schools), each with those links sorted by student number and school; children
+/// in cohort order.
 fn duplicates(registers: &Registers, links: &Links, in_school: &InSchool) -> Vec<Vec<Link>> {
     let students = &registers.students.rows;
+    // Each in-school registration, and the rows of one at other schools: one number in
+    // school at two schools is a duplicate registration too.
     let mut in_school: Vec<Link> = links
         .students
         .iter()
         .chain(&links.extra_students)
         .filter(|l| in_school.contains(students[l.record].status))
-        .copied()
+        .flat_map(|&l| {
+            let elsewhere = links.registrations.in_school_elsewhere(l.record);
+            std::iter::once(l).chain(elsewhere.map(move |record| Link { record, ..l }))
+        })
         .collect();
     // By child, then (only where a child has several) by student number.
     in_school.sort_by_key(|l| l.child);
@@ -198,9 +205,8 @@ fn duplicates(registers: &Registers, links: &Links, in_school: &InSchool) -> Vec
         .map(|group| {
             let mut group = group.to_vec();
             group.sort_by(|a, b| {
-                students[a.record]
-                    .student_no
-                    .cmp(&students[b.record].student_no)
+                let (x, y) = (&students[a.record], &students[b.record]);
+                (&x.student_no, &x.school_code).cmp(&(&y.student_no, &y.school_code))
             });
             group
         })

@@ -225,3 +225,103 @@ fn a_birth_year_typed_one_off_still_links() {
         "year_off_by_one",
     );
 }
+
+#[test]
+fn a_siblings_id_and_the_number_made_from_it_on_a_brothers_row_flag_neither() {
+    let sister = id("53010220120505004");
+    let brother = id("53010220150808005");
+    let wd = run_with(
+        &format!(
+            "{sister},欧阳雨桐,女,2012-05-05,530102,正常\n{brother},欧阳浩然,男,2015-08-08,530102,正常\n"
+        ),
+        &format!(
+            "G{sister},{sister},欧阳雨桐,女,2012-05-05,2153010201,530102,8年级,在读\n\
+             G{sister},{sister},欧阳浩然,男,2015-08-08,2153010203,530102,5年级,在读\n"
+        ),
+    );
+    assert_eq!(flagged(&wd, &sister), None, "the sister was flagged");
+    assert_eq!(flagged(&wd, &brother), None, "the brother was flagged");
+    assert!(
+        !wd.read("out/checks/duplicate_registrations.csv")
+            .contains(&sister),
+        "two children under one number are not one child in two schools"
+    );
+    let conflicts = wd.read("out/checks/conflicts.csv");
+    assert!(
+        conflicts
+            .lines()
+            .any(|l| l.starts_with(&sister) && l.contains(",id_owner")),
+        "{conflicts}"
+    );
+}
+
+/// `child`'s first 17 digits with the digit at `at` replaced by `digit`, and the check
+/// recomputed: a valid number that belongs to no one.
+fn rechecked(child: &str, at: usize, digit: char) -> String {
+    let mut first17: Vec<char> = child[..17].chars().collect();
+    first17[at] = digit;
+    id(&first17.into_iter().collect::<String>())
+}
+
+#[test]
+fn a_valid_id_that_belongs_to_no_one_is_a_typo_like_any_other() {
+    let child = id("53010220140311006");
+    let elsewhere = id("53010220130624008");
+    // A birth-date digit typed wrong, the check recomputed by a form; and a province digit
+    // typed wrong (52: a province the population does not cover), the check recomputed.
+    let typo = rechecked(&child, 12, '2');
+    let province = rechecked(&elsewhere, 1, '2');
+    let wd = run_with(
+        &format!(
+            "{child},欧阳嘉懿,女,2014-03-11,530102,正常\n{elsewhere},欧阳梓萱,女,2013-06-24,530102,正常\n"
+        ),
+        &format!(
+            "JVALID00000001,{typo},欧阳嘉懿,女,2014-03-11,2153010201,530102,6年级,在读\n\
+             JVALID00000002,{province},欧阳梓萱,女,2013-06-24,2153010201,530102,7年级,在读\n"
+        ),
+    );
+    assert_eq!(flagged(&wd, &child), None, "flagged though enrolled");
+    assert_eq!(flagged(&wd, &elsewhere), None, "flagged though enrolled");
+    for key in ["JVALID00000001", "JVALID00000002"] {
+        let explain = wd.expect_code(&["explain", "out", key], 0);
+        let text = String::from_utf8_lossy(&explain.stdout);
+        assert!(text.contains("typo"), "{text}");
+    }
+    assert!(!wd.read("out/checks/registry_only.csv").contains("JVALID"));
+}
+
+#[test]
+fn one_number_in_school_at_two_schools_is_a_duplicate_registration() {
+    let child = id("53010220130919007");
+    let row = |school: &str| {
+        format!("G{child},{child},欧阳俊熙,男,2013-09-19,{school},530102,7年级,在读\n")
+    };
+    let base = run_with("", "");
+    let wd = run_with(
+        &format!("{child},欧阳俊熙,男,2013-09-19,530102,正常\n"),
+        &format!(
+            "{}{}{}",
+            row("2153010201"),
+            row("2153010201"),
+            row("2153010215")
+        ),
+    );
+    assert_eq!(flagged(&wd, &child), None);
+    let listed: Vec<String> = wd
+        .read("out/checks/duplicate_registrations.csv")
+        .lines()
+        .filter(|l| l.starts_with(&child))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed[0].contains("2153010201") && listed[1].contains("2153010215"));
+    assert!(listed.iter().all(|l| l.contains(&format!(",2,G{child},"))));
+    // The row exported twice is counted, not reported.
+    let repeated = |wd: &Workdir| {
+        let m: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+        m["results"]["links"]["student_rows_repeated"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(repeated(&wd), repeated(&base) + 1);
+}

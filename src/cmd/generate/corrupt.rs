@@ -22,6 +22,10 @@ pub enum ErrorKind {
     IdParent,
     /// A brother's or sister's ID (not a twin's) typed into the child's record.
     IdSibling,
+    /// A mistyped ID whose check character still validates: the check recomputed by a form
+    /// that insists after a digit or a swap went wrong (sometimes in the province's code),
+    /// or two digit errors that cancel.
+    IdValidTypo,
     NameHomophone,
     NameTraditional,
     /// The name typed in pinyin letters (`ZHANG WEI`, `Zhang Wei`).
@@ -42,7 +46,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::IdSubstitution,
         ErrorKind::IdTransposition,
         ErrorKind::IdMissing,
@@ -50,6 +54,7 @@ impl ErrorKind {
         ErrorKind::IdDamaged,
         ErrorKind::IdParent,
         ErrorKind::IdSibling,
+        ErrorKind::IdValidTypo,
         ErrorKind::NameHomophone,
         ErrorKind::NameTraditional,
         ErrorKind::NamePinyin,
@@ -72,6 +77,7 @@ impl ErrorKind {
             ErrorKind::IdDamaged => "id_damaged",
             ErrorKind::IdParent => "id_parent",
             ErrorKind::IdSibling => "id_sibling",
+            ErrorKind::IdValidTypo => "id_valid_typo",
             ErrorKind::NameHomophone => "name_homophone",
             ErrorKind::NameTraditional => "name_traditional",
             ErrorKind::NamePinyin => "name_pinyin",
@@ -114,6 +120,7 @@ impl ErrorKind {
             ErrorKind::IdSubstitution
                 | ErrorKind::IdTransposition
                 | ErrorKind::IdTypoHomophone
+                | ErrorKind::IdValidTypo
                 | ErrorKind::IdParent
                 | ErrorKind::IdSibling
         )
@@ -129,6 +136,7 @@ impl ErrorKind {
             ErrorKind::IdDamaged => 0.01,
             ErrorKind::IdParent => 0.003,
             ErrorKind::IdSibling => 0.002,
+            ErrorKind::IdValidTypo => 0.003,
             ErrorKind::NameHomophone => 0.005,
             ErrorKind::NameTraditional => 0.003,
             ErrorKind::NamePinyin => 0.002,
@@ -204,6 +212,58 @@ fn substitute_digit(rng: &mut Rng, f: &mut RecordFields) {
     f.id = String::from_utf8(digits).expect("ASCII");
 }
 
+/// Mistypes the ID so that its check character still validates: one digit or one swap of
+/// two adjacent digits (a fifth of the time in the province's two digits) with the check
+/// recomputed, or two digits whose errors cancel; false when no such number is found.
+fn valid_typo(rng: &mut Rng, f: &mut RecordFields) -> bool {
+    use crate::normalize::id::{IdClass, check_char, parse_id};
+    let first17: Vec<u8> = f.id.bytes().take(17).collect();
+    if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let digit = |rng: &mut Rng, old: u8| b'0' + ((old - b'0' + 1 + rng.below(9) as u8) % 10);
+    for _ in 0..50 {
+        let mut d = first17.clone();
+        let recomputed = match rng.below(5) {
+            0 => {
+                let at = rng.below(2) as usize;
+                d[at] = digit(rng, d[at]);
+                true
+            }
+            1 | 2 => {
+                let at = rng.below(17) as usize;
+                d[at] = digit(rng, d[at]);
+                true
+            }
+            3 => {
+                let at = rng.below(16) as usize;
+                d.swap(at, at + 1);
+                true
+            }
+            _ => {
+                let (a, b) = (rng.below(17) as usize, rng.below(17) as usize);
+                if a.abs_diff(b) < 2 {
+                    continue;
+                }
+                d[a] = digit(rng, d[a]);
+                d[b] = digit(rng, d[b]);
+                false
+            }
+        };
+        let check = if recomputed {
+            check_char(&d)
+        } else {
+            f.id.as_bytes()[17]
+        };
+        let id = format!("{}{}", String::from_utf8(d).expect("ASCII"), check as char);
+        if id != f.id && parse_id(&id).is_ok_and(|i| i.class == IdClass::Valid) {
+            f.id = id;
+            return true;
+        }
+    }
+    false
+}
+
 /// Applies `kind`; false when it cannot apply to these fields (e.g. no homophone).
 pub fn corrupt(book: &NameBook, rng: &mut Rng, kind: ErrorKind, f: &mut RecordFields) -> bool {
     let name = |f: &mut RecordFields, changed: Option<String>| match changed {
@@ -222,6 +282,7 @@ pub fn corrupt(book: &NameBook, rng: &mut Rng, kind: ErrorKind, f: &mut RecordFi
     };
     match kind {
         ErrorKind::IdSubstitution => substitute_digit(rng, f),
+        ErrorKind::IdValidTypo => return valid_typo(rng, f),
         ErrorKind::IdTypoHomophone => {
             let homophone = homophone_variant(rng, &f.name);
             if !name(f, homophone) {
@@ -346,6 +407,27 @@ mod tests {
             assert!(corrupt(&book, &mut rng, kind, &mut f), "{kind:?}");
             assert_ne!(f, before, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn a_valid_typo_validates_and_is_another_number() {
+        use crate::normalize::id::{IdClass, parse_id};
+        let mut rng = Rng::new(5);
+        let (mut province, mut cancelled) = (0, 0);
+        for _ in 0..400 {
+            let mut f = fields();
+            assert!(corrupt(
+                &NameBook::default(),
+                &mut rng,
+                ErrorKind::IdValidTypo,
+                &mut f
+            ));
+            assert_ne!(f.id, fields().id);
+            assert_eq!(parse_id(&f.id).unwrap().class, IdClass::Valid);
+            province += usize::from(f.id[..2] != fields().id[..2]);
+            cancelled += usize::from(f.id[17..] == fields().id[17..]);
+        }
+        assert!(province > 40 && cancelled > 20, "{province} {cancelled}");
     }
 
     #[test]

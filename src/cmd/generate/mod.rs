@@ -251,7 +251,7 @@ impl Sinks {
                 "errors.csv",
                 &["source", "record_key", "population_id", "kind"],
             )?,
-            duplicates: fact("duplicates.csv", &["population_id", "student_no"])?,
+            duplicates: fact("duplicates.csv", &["population_id", "student_no", "kind"])?,
             registry_only: fact("registry_only.csv", &["student_no", "kind"])?,
             exemption_truth: fact("exemptions.csv", &["id_number", "valid"])?,
             conflicts: fact("conflicts.csv", &["population_id", "register", "field"])?,

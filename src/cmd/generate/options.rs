@@ -87,6 +87,10 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
             defaults.poverty_households,
         )?,
         errors,
+        history: super::HistoryRates {
+            two_schools: defaults.history.two_schools * scale,
+            ..defaults.history.clone()
+        },
         ..defaults
     };
     if args.night == 0 || args.night_days == 0 {

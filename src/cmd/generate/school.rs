@@ -68,6 +68,9 @@ pub struct HistoryRates {
     pub transferred: f64,
     /// The current row exported twice.
     pub repeated: f64,
+    /// The current in-school row under the same number at another school too: one number
+    /// in school at two schools (a ghost enrolment, 人籍分离).
+    pub two_schools: f64,
 }
 
 impl Default for HistoryRates {
@@ -76,6 +79,7 @@ impl Default for HistoryRates {
             graduated: 0.6,
             transferred: 0.03,
             repeated: 0.003,
+            two_schools: 0.002,
         }
     }
 }
@@ -196,7 +200,7 @@ impl World<'_> {
             let extra_status = if dropped { status } else { "在读" };
             let extra = self.student(m, id, &county, extra_status, s, Record::Local)?;
             if counted {
-                s.duplicates.row(&[id, &extra])?;
+                s.duplicates.row(&[id, &extra, "second_registration"])?;
             }
         }
         let schooling = match (dropped, status) {
@@ -250,8 +254,10 @@ impl World<'_> {
             Record::Local => self.local_number(county),
             _ if !self.rng.chance(0.9) => self.local_number(county),
             _ => match injected {
+                // A sibling's ID makes the sibling's number: two children under one number
+                // when the sibling is registered too. A parent's is refused (an adult's ID).
                 Some(kind) if kind.made_at_registration() && self.rng.chance(0.5) => {
-                    if kind.conflicting_field().is_some() {
+                    if kind == corrupt::ErrorKind::IdParent {
                         self.local_number(county)
                     } else {
                         format!("G{}", fields.id)
@@ -305,7 +311,15 @@ impl World<'_> {
                 rows.push(("转出", at, grade.max(2) - 1, school_no));
             }
             if self.rng.chance(h.repeated) {
-                rows.push((status, school_county, grade, school_no));
+                rows.push((status, school_county.clone(), grade, school_no));
+            }
+            let in_school = matches!(status, "在读" | "送教上门");
+            if in_school && self.child_rng(id, 5).chance(h.two_schools) {
+                let at = (school_no + 1 + self.child_rng(id, 6).below(19)) % 20;
+                rows.push((status, school_county, grade, at));
+                if counted {
+                    s.duplicates.row(&[id, &no, "two_schools"])?;
+                }
             }
         }
         // The record of a child who has left tonight's cohort is weighed against no one:

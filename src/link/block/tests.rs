@@ -13,6 +13,7 @@ struct Owned(IdNumber, String, Option<Date>, String);
 fn record(o: &Owned) -> CompareView<'_> {
     CompareView {
         id: &o.0,
+        id_owned: false,
         name: &o.1,
         birth: o.2,
         sex: Sex::Unknown,
