@@ -8,7 +8,7 @@ use std::path::Path;
 use calamine::{Reader, open_workbook_auto};
 
 use crate::error::bad_input;
-use crate::load::encoding::{Encoding, detect};
+use crate::load::csv::read_csv_text;
 use crate::load::excel::{cell_text, is_workbook};
 
 /// Rows searched for the header row (staff may add a title above it).
@@ -94,20 +94,7 @@ fn read_workbook(path: &Path, shown: &str) -> anyhow::Result<Vec<(String, Vec<Ve
 }
 
 fn read_text(path: &Path, shown: &str) -> anyhow::Result<Vec<Vec<String>>> {
-    let bytes = std::fs::read(path).map_err(|e| bad_input(format!("{shown}: cannot read: {e}")))?;
-    let (encoding, bom) = detect(&bytes, true).unwrap_or((Encoding::Utf8, 0));
-    let text = encoding.decode_strict(&bytes[bom..]).ok_or_else(|| {
-        bad_input(format!(
-            "{shown}: not readable as {}; save it again as CSV UTF-8 or as a workbook",
-            encoding.key()
-        ))
-    })?;
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches('\t').count() > first.matches(',').count() {
-        b'\t'
-    } else {
-        b','
-    };
+    let (text, delimiter) = read_csv_text(path)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

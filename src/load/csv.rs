@@ -285,6 +285,25 @@ fn find_header<R: Read>(
     }
 }
 
+/// A whole small CSV file as text, with its delimiter: a file sanku wrote as it wrote it
+/// or as a spreadsheet saved it again — UTF-8 with or without a byte-order mark, GB18030,
+/// UTF-16 tab-separated "Unicode text", any line ends. Bytes not valid in the encoding
+/// found are bad input naming the file.
+pub fn read_csv_text(path: &std::path::Path) -> anyhow::Result<(String, u8)> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| bad_input(format!("{shown}: cannot read: {e}")))?;
+    let (encoding, bom) = detect(&bytes, true).unwrap_or((Encoding::Utf8, 0));
+    let text = encoding.decode_strict(&bytes[bom..]).ok_or_else(|| {
+        bad_input(format!(
+            "{shown}: not readable as {}; save it again as CSV UTF-8",
+            encoding.key()
+        ))
+    })?;
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = sniff_delimiter(first_line.as_bytes(), Encoding::Utf8);
+    Ok((text, delimiter))
+}
+
 pub(crate) fn bom_length(head: &[u8], encoding: Encoding) -> usize {
     match encoding {
         Encoding::Utf8 if head.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,

@@ -2,7 +2,6 @@
 //! text cell that a spreadsheet would run as a formula (= + - @, tab, carriage return)
 //! escaped with a leading apostrophe. Numbers are left alone.
 
-use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
@@ -127,11 +126,15 @@ pub fn rewrite_csv(
     write_csv(dir, name, &renamed, rows)
 }
 
-/// Reads the named columns of a CSV file written by sanku (BOM and formula escapes removed).
+/// Reads the named columns of a CSV file written by sanku, as written or as a spreadsheet
+/// saved it again (any encoding the registers are read in, comma or tab, columns added or
+/// moved); BOM and formula escapes removed, sanku's Chinese words in English.
 pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
-    let file =
-        File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut reader = csv::Reader::from_reader(file);
+    let (text, delimiter) = crate::load::csv::read_csv_text(path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
