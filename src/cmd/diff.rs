@@ -1,6 +1,7 @@
 //! `sanku diff RUN_A RUN_B`: the children whose class changed between two runs (other
 //! thresholds, another config, another night) — flagged and why, exempt, enrolled — as a
-//! list, or counted per county. Reads each run's ledger.csv and links.parquet only.
+//! list, or counted per county. Reads each run's manifest.json, ledger.parquet and
+//! links.parquet only, never the ledger.csv staff edit.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +12,9 @@ use std::path::Path;
 use crate::divisions;
 use polars::prelude::{col, lit};
 
-use crate::load::parquet::read_columns_where;
-use crate::output::csv::read_columns;
+use crate::error::bad_input;
+use crate::load::parquet::{read_columns_where, read_text_rows};
+use crate::output::manifest::read_manifest;
 use crate::schema::files;
 
 /// What a run decided for a child.
@@ -132,8 +134,8 @@ fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
             *entry = Class::Exempt;
         }
     }
-    let ledger = read_columns(
-        &run.join(files::LEDGER_CSV),
+    let ledger = read_text_rows(
+        &run.join(files::LEDGER_PARQUET),
         &["id_number", "name", "division_code", "reason"],
     )?;
     for row in ledger {
@@ -196,6 +198,19 @@ fn cell(text: &str) -> String {
 /// The diff as CSV: one row per changed child, or (`by_county`) one row per county with
 /// the flagged counts before and after and the moves. Also returns a one-line summary.
 pub fn diff(a: &Path, b: &Path, by_county: bool) -> anyhow::Result<(String, String)> {
+    // A token never equals an ID number: a plain and a pseudonymised run would differ in
+    // every child.
+    let pseudonymized = |run: &Path| read_manifest(run).map(|m| m.settings.pseudonymized);
+    let (pseudo_a, pseudo_b) = (pseudonymized(a)?, pseudonymized(b)?);
+    if pseudo_a != pseudo_b {
+        let (pseudo, plain) = if pseudo_a { (a, b) } else { (b, a) };
+        return Err(bad_input(format!(
+            "{}: a pseudonymised run, and {} a plain one: their children cannot be matched; \
+             diff two plain runs, or two pseudonymised with the same key",
+            pseudo.join(files::MANIFEST_JSON).display(),
+            plain.display()
+        )));
+    }
     let mut keys = Keys::default();
     let (run_a, run_b) = (read_run(a, &mut keys)?, read_run(b, &mut keys)?);
     let changed = changes(&run_a, &run_b, &keys);

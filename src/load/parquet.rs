@@ -139,3 +139,48 @@ pub fn read_columns_where(
     }
     frame.collect().map_err(bad)
 }
+
+/// The named columns of a Parquet file that sanku wrote, row by row, each cell as text as
+/// its CSV twin shows it (a flag as `1` or `0`, a missing value empty). A missing file or
+/// column is bad input naming it.
+pub fn read_text_rows(
+    path: &std::path::Path,
+    columns: &[&str],
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let frame = read_frame(path)?;
+    let mut cells = Vec::with_capacity(columns.len());
+    for name in columns {
+        let column = frame.column(name).map_err(|_| {
+            bad_input(format!(
+                "{}: no column `{name}`; written by an older sanku? run it again",
+                path.display()
+            ))
+        })?;
+        let unreadable = |e: PolarsError| unreadable(&path.display().to_string(), &e);
+        let text: Vec<String> = match column.dtype() {
+            DataType::Boolean => column
+                .bool()
+                .map_err(unreadable)?
+                .iter()
+                .map(|v| v.map_or("", |b| if b { "1" } else { "0" }).to_string())
+                .collect(),
+            _ => column
+                .cast(&DataType::String)
+                .map_err(unreadable)?
+                .str()
+                .map_err(unreadable)?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect(),
+        };
+        cells.push(text.into_iter());
+    }
+    Ok((0..frame.height())
+        .map(|_| {
+            cells
+                .iter_mut()
+                .map(|c| c.next().unwrap_or_default())
+                .collect()
+        })
+        .collect())
+}

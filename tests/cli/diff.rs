@@ -1,6 +1,6 @@
 //! `sanku diff`: the children whose class changed between two runs.
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Workdir, assert_same_text, fixtures};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -115,4 +115,54 @@ fn pseudonymised_runs_diff_as_plain_ones_do_token_for_id() {
     };
     assert_eq!(classes(&plain), classes(&pseudo));
     assert!(stdout(&pseudo).lines().skip(1).all(|l| l.starts_with('P')));
+    // A token never equals an ID number: a plain run against a pseudonymised one is
+    // refused, naming the pseudonymised run's manifest, not listed as every child changed.
+    for (x, y) in [("a", "pb"), ("pa", "b")] {
+        let out = wd.expect_code(&["diff", x, y], 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("manifest.json") && stderr.contains("pseudonymised"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn ledgers_staff_saved_from_excel_diff_as_the_runs_wrote_them() {
+    let wd = Workdir::new();
+    let data = fixtures().join("synthetic-small");
+    let data = data.to_str().unwrap();
+    wd.expect_code(&["run", data, "--out", "a", "-q"], 0);
+    let stricter = ["--accept", "22", "--review", "15"];
+    let mut args = vec!["run", data, "--out", "b", "-q"];
+    args.extend(stricter);
+    wd.expect_code(&args, 0);
+    let diff = |more: &[&str]| {
+        let mut args = vec!["diff", "a", "b"];
+        args.extend(more);
+        wd.expect_code(&args, 0)
+    };
+    let (list, counts) = (diff(&[]), diff(&["--by-county"]));
+    assert!(
+        stdout(&list).lines().count() > 1,
+        "the runs differ in no child"
+    );
+
+    // County staff work both ledgers in Excel and save them over ledger.csv.
+    for run in ["a", "b"] {
+        wd.save_as_excel(&format!("{run}/ledger.csv"), true);
+    }
+    let saved = std::fs::read(wd.path("a/ledger.csv")).unwrap();
+    assert!(std::str::from_utf8(&saved).is_err(), "saved in GB18030");
+    let (list_after, counts_after) = (diff(&[]), diff(&["--by-county"]));
+    assert_same_text("diff", &stdout(&list), &stdout(&list_after));
+    assert_same_text("diff --by-county", &stdout(&counts), &stdout(&counts_after));
+    assert_eq!(list.stderr, list_after.stderr, "the same summary line");
+
+    // A directory without ledger.parquet (only a check, or the file removed) is named.
+    std::fs::remove_file(wd.path("b/ledger.parquet")).unwrap();
+    let out = wd.expect_code(&["diff", "a", "b"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ledger.parquet"), "{stderr}");
 }

@@ -58,6 +58,58 @@ impl Workdir {
         encoding_rs::GB18030.decode(&bytes).0.into_owned()
     }
 
+    /// Saves CSV file `rel` of a run as county staff do in Excel on Chinese Windows: a
+    /// column 走访情况 added with notes, rows sorted by name (descending), dates shown as
+    /// 2026/9/1, GB18030 without a byte-order mark, CRLF line ends; with `damage_numbers`
+    /// every number of more than 11 digits (ID numbers, division codes) as Excel shows it,
+    /// 5.30102E+17.
+    pub fn save_as_excel(&self, rel: &str, damage_numbers: bool) {
+        let bytes = fs::read(self.path(rel)).unwrap();
+        let text = std::str::from_utf8(&bytes).expect("a file sanku wrote, in UTF-8");
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+        let mut header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        header.push("走访情况".into());
+        let excel_cell = |cell: &str| -> String {
+            let digits = cell.bytes().all(|b| b.is_ascii_digit());
+            if damage_numbers && digits && cell.len() > 11 {
+                return format!("{}.{}E+{}", &cell[..1], &cell[1..6], cell.len() - 1);
+            }
+            let date: Vec<&str> = cell.split('-').collect();
+            if cell.len() == 10 && date.len() == 3 && date.iter().all(|p| p.parse::<u32>().is_ok())
+            {
+                let n = |p: &str| p.parse::<u32>().unwrap();
+                return format!("{}/{}/{}", date[0], n(date[1]), n(date[2]));
+            }
+            cell.to_string()
+        };
+        let mut rows: Vec<Vec<String>> = reader
+            .records()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut row: Vec<String> = r.unwrap().iter().map(excel_cell).collect();
+                row.push(
+                    if i % 2 == 0 {
+                        "已走访，家长称在外打工"
+                    } else {
+                        "未联系上"
+                    }
+                    .into(),
+                );
+                row
+            })
+            .collect();
+        rows.sort_by(|a, b| b[2..].cmp(&a[2..]));
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        writer.write_record(&header).unwrap();
+        for row in &rows {
+            writer.write_record(row).unwrap();
+        }
+        let saved = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        fs::write(self.path(rel), encoding_rs::GB18030.encode(&saved).0).unwrap();
+    }
+
     pub fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }
