@@ -1,7 +1,9 @@
 //! `sanku explain RUN_DIR KEY`: why a child (by ID number), a student record (by student
 //! number) or a poverty member (by its record key) was or was not linked — its exact links
 //! if any, and every fuzzy candidate with each field's level and weight, the total, and the
-//! decision, as a waterfall.
+//! decision, as a waterfall. Reads the run's manifest.json, ledger.parquet, links.parquet
+//! and candidates.parquet, and for a closed case closed.csv in whatever encoding a
+//! spreadsheet saved it; never the ledger.csv staff edit.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,11 +12,13 @@ use polars::prelude::{DataFrame, col, lit};
 
 use crate::error::bad_input;
 use crate::link::weights::FIELDS;
-use crate::load::parquet::read_frame_where;
+use crate::load::parquet::{read_frame_where, read_text_rows};
 use crate::mask::mask_id;
-use crate::normalize::id::parse_id;
+use crate::normalize::date::Date;
+use crate::normalize::id::{IdClass, parse_id};
 use crate::output::csv::read_columns;
 use crate::output::manifest::read_manifest;
+use crate::output::pseudonym::is_token;
 use crate::schema::files;
 
 /// The explanation, as text for a terminal.
@@ -38,6 +42,14 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         .filter(|id| id.class.is_usable())
         .map_or_else(|| key.trim().to_string(), |id| id.text.to_string());
     let key = cleaned.as_str();
+    let manifest = read_manifest(run)?;
+    if case.is_empty() && manifest.settings.pseudonymized && !is_token(key) {
+        return Err(bad_input(format!(
+            "{}: a pseudonymised run names children and records by token (P and 32 hex \
+             digits); give the token from its files, or a case number",
+            run.join(files::MANIFEST_JSON).display()
+        )));
+    }
     let about = |child_column: &str| {
         Some(
             col(child_column)
@@ -47,7 +59,6 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
     let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
     let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
-    let manifest = read_manifest(run)?;
     let thresholds = manifest
         .results
         .map(|r| r.fuzzy_options.thresholds)
@@ -74,8 +85,8 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
 
     let mut out = case;
-    let ledger = read_columns(
-        &run.join(files::LEDGER_CSV),
+    let ledger = read_text_rows(
+        &run.join(files::LEDGER_PARQUET),
         &["id_number", "reason", "poor", "record_status"],
     )?;
     let flagged = ledger.iter().find(|row| row[0] == key);
@@ -227,8 +238,8 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
     if !is_case {
         return Ok(None);
     }
-    let ledger = read_columns(
-        &run.join(files::LEDGER_CSV),
+    let ledger = read_text_rows(
+        &run.join(files::LEDGER_PARQUET),
         &["case_id", "id_number", "change", "first_flagged", "reason"],
     )?;
     if let Some(row) = ledger.iter().find(|r| r[0] == key) {
@@ -238,6 +249,8 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
         );
         return Ok(Some((line, row[1].clone())));
     }
+    // closed.csv has no Parquet twin: read as a spreadsheet may have saved it, its dates
+    // as sanku writes them, and its ID number only when the spreadsheet left it whole.
     let closed = run.join(files::CLOSED_CSV);
     if closed.is_file() {
         let rows = read_columns(
@@ -256,11 +269,18 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
             for extra in [&row[3], &row[4]].into_iter().filter(|v| !v.is_empty()) {
                 why += &format!(", {extra}");
             }
-            let line = format!(
-                "case {key}: closed tonight ({why}), flagged since {}\n",
-                row[5]
-            );
-            return Ok(Some((line, row[1].clone())));
+            let id = &row[1];
+            if parse_id(id).is_ok_and(|id| id.class == IdClass::Damaged) {
+                return Err(bad_input(format!(
+                    "{}: case {key}: the ID number {} is damaged, as a spreadsheet saves a long \
+                     number; explain the child by the ID number in closed.xlsx",
+                    closed.display(),
+                    mask_id(id)
+                )));
+            }
+            let since = Date::parse(&row[5]).map_or_else(|| row[5].clone(), |d| d.to_string());
+            let line = format!("case {key}: closed tonight ({why}), flagged since {since}\n");
+            return Ok(Some((line, id.clone())));
         }
     }
     Err(bad_input(format!(

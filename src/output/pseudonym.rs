@@ -46,7 +46,7 @@ fn treatment(column: &str) -> Treatment {
 }
 
 /// Whether `value` is a token: `P` and 32 lowercase hex digits.
-fn is_token(value: &str) -> bool {
+pub(crate) fn is_token(value: &str) -> bool {
     value.len() == 33
         && value.starts_with('P')
         && value[1..]

@@ -1,6 +1,10 @@
 //! `sanku explain`: the waterfall of a fuzzy link, and clear answers for the rest.
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Workdir, assert_same_text, fixtures};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 #[test]
 fn explains_a_fuzzy_link_field_by_field() {
@@ -101,5 +105,107 @@ fn explain_says_first_that_a_child_is_flagged_and_cleans_the_key() {
     assert!(
         text.starts_with("530102201203150117: enrolled — student record G5301020001, linked exactly on the ID number"),
         "{text}"
+    );
+}
+
+#[test]
+fn ledgers_staff_saved_from_excel_explain_as_the_run_wrote_them() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    // 冯雪's ID number is corrected in the population register: her old case closes
+    // tonight and a new one opens.
+    let (old, new) = wd.correct_an_id_number();
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "night-2",
+            "-q",
+            "--previous",
+            "night-1",
+        ],
+        0,
+    );
+    let case_of = |file: &str, id: &str| -> String {
+        let text = wd.read(&format!("night-2/{file}"));
+        let row = text.lines().find(|l| l.contains(id)).unwrap();
+        row.split(',')
+            .find(|c| c.starts_with("C2026"))
+            .unwrap()
+            .to_string()
+    };
+    let (closed_case, open_case) = (case_of("closed.csv", old), case_of("ledger.csv", &new));
+    let keys = [
+        closed_case.as_str(),
+        open_case.as_str(),
+        // 林涛, flagged and poor; 吴倩, asked for with a lowercase x; 张伟, enrolled.
+        "530111201808080912",
+        "53010220200831028x",
+        "530102201203150117",
+        new.as_str(),
+    ];
+    let explain = |key: &str| stdout(&wd.expect_code(&["explain", "night-2", key], 0));
+    let before: Vec<String> = keys.iter().map(|k| explain(k)).collect();
+    assert!(
+        before[0].starts_with(&format!(
+            "case {closed_case}: closed tonight (no_longer_in_population"
+        )),
+        "{}",
+        before[0]
+    );
+    assert!(before[2].contains("flagged in the ledger (status_dropped_out, poor"));
+
+    // Staff save the ledger from Excel (ID numbers and division codes destroyed) and
+    // closed.csv with the ID column kept as text: every answer is the same.
+    let closed = wd.read("night-2/closed.csv");
+    wd.save_as_excel("night-2/ledger.csv", true);
+    wd.save_as_excel("night-2/closed.csv", false);
+    for (key, said) in keys.iter().zip(&before) {
+        assert_same_text(&format!("explain {key}"), said, &explain(key));
+    }
+
+    // closed.csv has no Parquet twin: a closed case whose ID number the spreadsheet
+    // destroyed is refused, naming the file, never the number.
+    wd.write("night-2/closed.csv", closed);
+    wd.save_as_excel("night-2/closed.csv", true);
+    let out = wd.expect_code(&["explain", "night-2", &closed_case], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("closed.csv") && stderr.contains("damaged") && !stderr.contains(old),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pseudonymised_run_asked_for_an_id_number_says_it_names_children_by_token() {
+    let wd = Workdir::with_fixture("demo");
+    wd.write("key", "0123456789abcdef0123456789abcdef");
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "run",
+            "-q",
+            "--pseudonymize",
+            "key",
+        ],
+        0,
+    );
+    let out = wd.expect_code(&["explain", "run", "530111201808080912"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("manifest.json") && stderr.contains("token"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("530111201808080912"), "{stderr}");
+    // The token from its ledger explains the child.
+    let ledger = wd.read("run/ledger.csv");
+    let token = ledger.lines().nth(1).unwrap().split(',').next().unwrap();
+    let said = stdout(&wd.expect_code(&["explain", "run", token], 0));
+    assert!(
+        said.starts_with(&format!("{token}: flagged in the ledger")),
+        "{said}"
     );
 }

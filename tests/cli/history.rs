@@ -236,20 +236,7 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
     let wd = Workdir::with_fixture("demo");
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
     // 冯雪's ID number is corrected in the population register (another order code).
-    let old = "530102201403011824";
-    let first17 = "53010220140301192";
-    let new = format!(
-        "{first17}{}",
-        sanku::normalize::id::check_char(first17.as_bytes()) as char
-    );
-    let population = wd.read_gb18030("input/population.csv");
-    assert!(population.contains(old));
-    wd.write(
-        "input/population.csv",
-        encoding_rs::GB18030
-            .encode(&population.replace(old, &new))
-            .0,
-    );
+    let (old, new) = wd.correct_an_id_number();
     second_night(&wd);
     let ledger = wd.read("night-2/ledger.csv");
     let row = ledger

@@ -58,6 +58,27 @@ impl Workdir {
         encoding_rs::GB18030.decode(&bytes).0.into_owned()
     }
 
+    /// Corrects 冯雪's ID number in the demo population register of `input/` (another order
+    /// code): the next night closes her case and opens another. Returns the old and the new
+    /// number.
+    pub fn correct_an_id_number(&self) -> (&'static str, String) {
+        let old = "530102201403011824";
+        let first17 = "53010220140301192";
+        let new = format!(
+            "{first17}{}",
+            sanku::normalize::id::check_char(first17.as_bytes()) as char
+        );
+        let population = self.read_gb18030("input/population.csv");
+        assert!(population.contains(old));
+        self.write(
+            "input/population.csv",
+            encoding_rs::GB18030
+                .encode(&population.replace(old, &new))
+                .0,
+        );
+        (old, new)
+    }
+
     /// Saves CSV file `rel` of a run as county staff do in Excel on Chinese Windows: a
     /// column 走访情况 added with notes, rows sorted by name (descending), dates shown as
     /// 2026/9/1, GB18030 without a byte-order mark, CRLF line ends; with `damage_numbers`
