@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Workdir, assert_same_text, fixtures};
 
 const GENERATE: [&str; 11] = [
     "generate",
@@ -121,6 +121,56 @@ fn evaluate_rejects_bad_paths_and_mismatched_truth() {
         &["evaluate", "--truth", truth.to_str().unwrap(), "no-run"],
         2,
     );
+}
+
+#[test]
+fn a_run_whose_ledger_and_checks_staff_saved_from_excel_scores_the_same() {
+    let wd = Workdir::new();
+    let data = fixtures().join("synthetic-small");
+    let data = data.to_str().unwrap();
+    let truth = format!("{data}/truth");
+    wd.expect_code(&["run", data, "--out", "run", "-q"], 0);
+    let evaluate =
+        |run: &str, code: i32| wd.expect_code(&["evaluate", "--truth", &truth, run], code);
+    let printed = String::from_utf8_lossy(&evaluate("run", 0).stdout).into_owned();
+    let written = wd.read("run/evaluation.json");
+
+    // Staff save the ledger from Excel (ID numbers destroyed) and two checks with their
+    // ID column kept as text: the same scores.
+    let poor_not_enrolled = wd.read("run/checks/poor_not_enrolled.csv");
+    wd.save_as_excel("run/ledger.csv", true);
+    wd.save_as_excel("run/checks/poor_not_enrolled.csv", false);
+    wd.save_as_excel("run/checks/conflicts.csv", false);
+    let again = String::from_utf8_lossy(&evaluate("run", 0).stdout).into_owned();
+    assert_same_text("evaluate", &printed, &again);
+    assert_same_text("evaluation.json", &written, &wd.read("run/evaluation.json"));
+
+    // A check whose ID numbers a spreadsheet destroyed is refused, naming it.
+    wd.write("run/checks/poor_not_enrolled.csv", poor_not_enrolled);
+    wd.save_as_excel("run/checks/poor_not_enrolled.csv", true);
+    let stderr = String::from_utf8_lossy(&evaluate("run", 2).stderr).into_owned();
+    assert!(stderr.contains("poor_not_enrolled.csv"), "{stderr}");
+
+    // A pseudonymised run's tokens match no ID of the truth: refused, not scored 0.
+    wd.write("key", "0123456789abcdef0123456789abcdef");
+    wd.expect_code(
+        &[
+            "run",
+            data,
+            "--out",
+            "pseudo",
+            "-q",
+            "--pseudonymize",
+            "key",
+        ],
+        0,
+    );
+    let stderr = String::from_utf8_lossy(&evaluate("pseudo", 2).stderr).into_owned();
+    assert!(
+        stderr.contains("manifest.json") && stderr.contains("pseudonymised"),
+        "{stderr}"
+    );
+    assert!(!wd.path("pseudo/evaluation.json").exists());
 }
 
 #[test]

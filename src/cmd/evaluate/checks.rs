@@ -1,10 +1,15 @@
 //! Scores of the mutual-verification checks (checks/*.csv, and the ledger's transfer and
-//! exemption reasons) against the generator's truth.
+//! exemption reasons) against the generator's truth. The checks are read as a spreadsheet
+//! may have saved them, the ledger from ledger.parquet.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use super::{Score, read_csv};
+use crate::error::bad_input;
+use crate::load::parquet::read_text_rows;
+use crate::normalize::id::{IdClass, parse_id};
+use crate::schema::files;
 
 /// One score per check, by check name.
 pub fn score_checks(
@@ -15,7 +20,27 @@ pub fn score_checks(
     let set = |path: &Path, columns: &[&str]| -> anyhow::Result<HashSet<Vec<String>>> {
         Ok(read_csv(path, columns)?.into_iter().collect())
     };
-    let found = |file: &str, columns: &[&str]| set(&run.join("checks").join(file), columns);
+    // A check saved from a spreadsheet may have lost its ID numbers (5.30102E+17): refused,
+    // not scored as misses.
+    let found = |file: &str, columns: &[&str]| -> anyhow::Result<HashSet<Vec<String>>> {
+        let path = run.join(files::CHECKS_DIR).join(file);
+        let rows = set(&path, columns)?;
+        let damaged = columns
+            .iter()
+            .position(|c| *c == "id_number")
+            .is_some_and(|at| {
+                rows.iter()
+                    .any(|r| parse_id(&r[at]).is_ok_and(|id| id.class == IdClass::Damaged))
+            });
+        if damaged {
+            return Err(bad_input(format!(
+                "{}: ID numbers damaged, as a spreadsheet saves long numbers; \
+                 evaluate the run as it wrote the file",
+                path.display()
+            )));
+        }
+        Ok(rows)
+    };
     let known = |file: &str, columns: &[&str]| set(&truth.join(file), columns);
     // The generator names a record's origin by what happened; the run by where its ID points.
     let origin = |rows: HashSet<Vec<String>>| -> HashSet<Vec<String>> {
@@ -38,7 +63,7 @@ pub fn score_checks(
         &truth.join("dropouts.csv"),
         &["id_number", "poor", "reason"],
     )?;
-    let ledger = read_csv(&run.join("ledger.csv"), &["id_number", "reason"])?;
+    let ledger = read_text_rows(&run.join(files::LEDGER_PARQUET), &["id_number", "reason"])?;
     let reason = |r: &'static str| {
         (
             ids(&ledger, &move |row: &[String]| row[1] == r),
@@ -166,7 +191,10 @@ pub fn score_checks(
                 known("aid_unmatched.csv", &["id_number"])?,
             ),
         );
-        let aided = read_csv(&run.join("ledger.csv"), &["id_number", "aided_this_term"])?;
+        let aided = read_text_rows(
+            &run.join(files::LEDGER_PARQUET),
+            &["id_number", "aided_this_term"],
+        )?;
         let out: HashSet<&String> = dropouts.iter().map(|r| &r[0]).collect();
         add(
             "aided_flagged",

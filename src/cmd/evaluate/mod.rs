@@ -1,7 +1,8 @@
 //! `sanku evaluate --truth DIR RUN_DIR`: scores a run against generated ground truth —
 //! precision, recall and F1 of the flagged set, the flagged-poor subset, student links,
 //! poverty links and every verification check — and breaks the misses down by injected
-//! error kind.
+//! error kind. Reads the run's manifest.json, ledger.parquet, links.parquet and checks/
+//! (in whatever encoding a spreadsheet saved them); never the ledger.csv staff edit.
 
 mod checks;
 
@@ -11,10 +12,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::bad_input;
-use crate::load::parquet::read_frame;
+use crate::load::parquet::{read_frame, read_text_rows};
 use crate::output::atomic::write_atomic;
 pub(crate) use crate::output::csv::read_columns as read_csv;
 use crate::output::manifest::read_manifest;
+use crate::schema::files;
 
 /// Precision, recall and F1 of one predicted set against its truth.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,7 +76,7 @@ pub struct Evaluation {
 pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
     check_match(truth, run)?;
     let dropouts = read_csv(&truth.join("dropouts.csv"), &["id_number", "poor"])?;
-    let ledger = read_csv(&run.join("ledger.csv"), &["id_number", "poor"])?;
+    let ledger = read_text_rows(&run.join(files::LEDGER_PARQUET), &["id_number", "poor"])?;
     let true_flags: HashSet<String> = dropouts.iter().map(|r| r[0].clone()).collect();
     let true_poor: HashSet<String> = dropouts
         .iter()
@@ -88,7 +90,7 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
         .map(|r| r[0].clone())
         .collect();
 
-    let links = read_links(&run.join("links.parquet"))?;
+    let links = read_links(&run.join(files::LINKS_PARQUET))?;
     let pairs = |source: &str| -> HashSet<(String, String)> {
         links
             .iter()
@@ -206,6 +208,13 @@ fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
     };
     let facts = read_json(truth.join("generated.json"))?;
     let manifest = read_manifest(run)?;
+    if manifest.settings.pseudonymized {
+        return Err(bad_input(format!(
+            "{}: a pseudonymised run, whose tokens match no ID number of the truth; \
+             evaluate a run made without --pseudonymize",
+            run.join(files::MANIFEST_JSON).display()
+        )));
+    }
     let run_as_of = &manifest.settings.as_of;
     let run_population: u64 = manifest
         .inputs
