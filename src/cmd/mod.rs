@@ -1,4 +1,7 @@
-//! Subcommands other than the nightly run. Each reuses the pipeline's stages.
+//! Subcommands other than the nightly run. Each reuses the pipeline's stages. Those that
+//! read a run directory (`diff`, `explain`, `evaluate`, `rescore`) read what staff never
+//! edit — its Parquet files, manifest.json and rescore.state — and never ledger.csv, which
+//! county staff open, annotate, re-sort and save again from Excel.
 
 pub mod diff;
 pub mod evaluate;

@@ -231,3 +231,22 @@ fn what_a_rescore_cannot_do_is_exit_2_saying_why() {
     // The run it refused to replace is whole.
     assert_eq!(files(&wd, "base").len(), files(&wd, "bare").len() + 1);
 }
+
+#[test]
+fn a_ledger_staff_saved_from_excel_rescores_to_the_files_the_run_wrote() {
+    let wd = Workdir::with_fixture("synthetic-small");
+    wd.expect_code(&["run", "input", "--out", "base", "-q"], 0);
+    let written = files(&wd, "base");
+    // County staff work the run's ledger in Excel and save it over ledger.csv.
+    wd.save_as_excel("base/ledger.csv", true);
+    assert_ne!(files(&wd, "base")["ledger.csv"], written["ledger.csv"]);
+    wd.expect_code(&["rescore", "base", "--out", "re", "-q"], 0);
+    let rescored = files(&wd, "re");
+    assert_eq!(
+        written.keys().collect::<Vec<_>>(),
+        rescored.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &written {
+        assert!(bytes == &rescored[name], "{name} differs from the run's");
+    }
+}
