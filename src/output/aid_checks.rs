@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::csv::write_csv;
-use super::table::{Field, header, sorted_cells, text};
+use super::table::{DeclaredColumn, Field, declared, header, sorted_cells, text};
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::normalize::{Aid, Person, Registers, Student};
@@ -25,26 +25,29 @@ struct WithoutAid<'a> {
 fn without_aid<'a>() -> [Field<WithoutAid<'a>>; 12] {
     type R<'a> = WithoutAid<'a>;
     [
-        text!(R, "division_code", |r: &R| r.child.division.to_string()),
-        text!(R, "division_name", |r: &R| crate::divisions::full_name(
-            &r.child.division
-        )),
-        text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
-        text!(R, "name", |r: &R| r.child.name.to_string()),
-        text!(R, "sex", |r: &R| r.child.sex.key().to_string()),
-        text!(R, "birth_date", |r: &R| r.child.birth.to_string()),
-        text!(R, "age", |r: &R| r.age.to_string()),
-        text!(R, "household_no", |r: &R| r.household_no.to_string()),
-        text!(R, "student_no", |r: &R| r
+        text!(R, "division_code", Code, |r: &R| r
+            .child
+            .division
+            .to_string()),
+        text!(R, "division_name", Code, |r: &R| {
+            crate::divisions::full_name(&r.child.division)
+        }),
+        text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", Name, |r: &R| r.child.name.to_string()),
+        text!(R, "sex", Code, |r: &R| r.child.sex.key().to_string()),
+        text!(R, "birth_date", Date, |r: &R| r.child.birth.to_string()),
+        text!(R, "age", Count, |r: &R| r.age.to_string()),
+        text!(R, "household_no", Id, |r: &R| r.household_no.to_string()),
+        text!(R, "student_no", Id, |r: &R| r
             .student
             .map_or(String::new(), |s| s.student_no.to_string())),
-        text!(R, "school_code", |r: &R| r
+        text!(R, "school_code", Code, |r: &R| r
             .student
             .map_or(String::new(), |s| s.school_code.to_string())),
-        text!(R, "grade", |r: &R| r
+        text!(R, "grade", Code, |r: &R| r
             .student
             .map_or(String::new(), |s| s.grade.to_string())),
-        text!(R, "other_terms", |r: &R| r.other_terms.clone()),
+        text!(R, "other_terms", Code, |r: &R| r.other_terms.clone()),
     ]
 }
 
@@ -57,17 +60,48 @@ struct Payment<'a> {
 fn unmatched<'a>() -> Vec<Field<Payment<'a>>> {
     type R<'a> = Payment<'a>;
     vec![
-        text!(R, "id_number", |r: &R| r.aid.id.text.to_string()),
-        text!(R, "id_class", |r: &R| r.aid.id.class.key().to_string()),
-        text!(R, "student_no", |r: &R| r.aid.student_no.to_string()),
-        text!(R, "name", |r: &R| r.aid.name.to_string()),
-        text!(R, "programme", |r: &R| r.aid.programme.to_string()),
-        text!(R, "amount", |r: &R| r.aid.amount.to_string()),
-        text!(R, "term", |r: &R| r
+        text!(R, "id_number", Id, |r: &R| r.aid.id.text.to_string()),
+        text!(R, "id_class", Code, |r: &R| r
+            .aid
+            .id
+            .class
+            .key()
+            .to_string()),
+        text!(R, "student_no", Id, |r: &R| r.aid.student_no.to_string()),
+        text!(R, "name", Name, |r: &R| r.aid.name.to_string()),
+        text!(R, "programme", Code, |r: &R| r.aid.programme.to_string()),
+        text!(R, "amount", Count, |r: &R| r.aid.amount.to_string()),
+        text!(R, "term", Code, |r: &R| r
             .aid
             .term
             .map_or(String::new(), |t| t.to_string())),
-        text!(R, "line", |r: &R| r.aid.line.to_string()),
+        text!(R, "line", Count, |r: &R| r.aid.line.to_string()),
+    ]
+}
+
+/// A payment in review: the unmatched columns, and the ID numbers of the children it may
+/// belong to.
+fn in_review<'a>() -> Vec<Field<Payment<'a>>> {
+    let mut columns = unmatched();
+    columns.push(text!(Payment, "may_belong_to", Ids, |r: &Payment| r
+        .may_belong_to
+        .clone()));
+    columns
+}
+
+/// The files of `checks/` this module writes, with their columns.
+pub(super) fn declared_files() -> Vec<(&'static str, Vec<DeclaredColumn>)> {
+    vec![
+        (
+            files::POOR_ENROLLED_WITHOUT_AID_CSV,
+            declared(&without_aid()),
+        ),
+        (
+            files::POOR_ENROLLED_AID_IN_REVIEW_CSV,
+            declared(&without_aid()),
+        ),
+        (files::AID_UNMATCHED_CSV, declared(&unmatched())),
+        (files::AID_IN_REVIEW_CSV, declared(&in_review())),
     ]
 }
 
@@ -132,10 +166,6 @@ pub fn write_aid_checks(
 
     // Payments linked to no child: in review for some (checks/aid_in_review.csv, with the
     // ID numbers of the children they may belong to), or for none (aid_unmatched.csv).
-    let mut review = unmatched();
-    review.push(text!(Payment, "may_belong_to", |r: &Payment| r
-        .may_belong_to
-        .clone()));
     let mut may_belong_to: rustc_hash::FxHashMap<usize, Vec<&str>> = Default::default();
     for l in &links.aid_review {
         let id = cohort.children[l.child].id.text.as_str();
@@ -147,7 +177,11 @@ pub fn write_aid_checks(
             &findings.aid_unmatched,
             unmatched(),
         ),
-        (files::AID_IN_REVIEW_CSV, &findings.aid_in_review, review),
+        (
+            files::AID_IN_REVIEW_CSV,
+            &findings.aid_in_review,
+            in_review(),
+        ),
     ] {
         let rows: Vec<Payment> = match &registers.aid {
             None => Vec::new(),

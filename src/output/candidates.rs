@@ -10,12 +10,35 @@ use rayon::prelude::*;
 
 use super::atomic::write_parquet_batches;
 use super::links::record_key;
+use super::table::{DeclaredColumn, Sensitivity, names};
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::fuzzy::FuzzyOutcome;
 use crate::link::weights::{FIELDS, LEVELS};
 use crate::normalize::Registers;
 use crate::schema::files;
+
+/// The columns of candidates.parquet: the pair, then each compared field's level and weight
+/// in the order of [`FIELDS`].
+pub(super) const CANDIDATES: [DeclaredColumn; 14] = {
+    use Sensitivity::{Code, Count, Id};
+    [
+        DeclaredColumn::new("source", Code),
+        DeclaredColumn::new("id_number", Id),
+        DeclaredColumn::new("record_key", Id),
+        DeclaredColumn::new("weight", Count),
+        DeclaredColumn::new("name_level", Code),
+        DeclaredColumn::new("name_weight", Count),
+        DeclaredColumn::new("birth_date_level", Code),
+        DeclaredColumn::new("birth_date_weight", Count),
+        DeclaredColumn::new("id_number_level", Code),
+        DeclaredColumn::new("id_number_weight", Count),
+        DeclaredColumn::new("sex_level", Code),
+        DeclaredColumn::new("sex_weight", Count),
+        DeclaredColumn::new("division_level", Code),
+        DeclaredColumn::new("division_weight", Count),
+    ]
+};
 
 /// Writes candidates.parquet.
 pub fn write_candidates(
@@ -39,6 +62,9 @@ pub fn write_candidates(
         (source(a), pair(a).child, key(a), a).cmp(&(source(b), pair(b).child, key(b), b))
     });
 
+    let declared = names(&CANDIDATES);
+    let [source_name, id_number, record_key_name, weight] =
+        [declared[0], declared[1], declared[2], declared[3]];
     write_parquet_batches(dir, files::CANDIDATES_PARQUET, rows.len(), |range| {
         let rows = &rows[range];
         // Each field's weight per pair; a child's name share is looked up once per child.
@@ -57,31 +83,48 @@ pub fn write_candidates(
             weights.push(outcome.params.contributions(&p.levels, s).map(|c| c.weight));
         }
         let mut columns = vec![
-            Column::new("source".into(), rows.iter().map(source).collect::<Vec<_>>()),
             Column::new(
-                "id_number".into(),
+                source_name.into(),
+                rows.iter().map(source).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                id_number.into(),
                 rows.iter()
                     .map(|r| cohort.children[pair(r).child].id.text.as_str())
                     .collect::<Vec<_>>(),
             ),
             Column::new(
-                "record_key".into(),
+                record_key_name.into(),
                 rows.iter().map(|r| key(r).into_owned()).collect::<Vec<_>>(),
             ),
             Column::new(
-                "weight".into(),
+                weight.into(),
                 rows.iter().map(|r| pair(r).weight).collect::<Vec<f64>>(),
             ),
         ];
-        for (f, field) in FIELDS.iter().enumerate() {
+        for f in 0..FIELDS.len() {
             let levels: Vec<&str> = rows
                 .iter()
                 .map(|r| LEVELS[f][usize::from(pair(r).levels[f])])
                 .collect();
-            columns.push(Column::new(format!("{field}_level").into(), levels));
+            columns.push(Column::new(declared[4 + 2 * f].into(), levels));
             let field_weights: Vec<f64> = weights.iter().map(|w| w[f]).collect();
-            columns.push(Column::new(format!("{field}_weight").into(), field_weights));
+            columns.push(Column::new(declared[5 + 2 * f].into(), field_weights));
         }
         Ok(DataFrame::new(rows.len(), columns)?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_columns_follow_the_compared_fields() {
+        let levels: Vec<String> = FIELDS
+            .iter()
+            .flat_map(|f| [format!("{f}_level"), format!("{f}_weight")])
+            .collect();
+        assert_eq!(names(&CANDIDATES)[4..], levels);
+    }
 }

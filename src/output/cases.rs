@@ -5,73 +5,84 @@
 use std::path::Path;
 
 use super::csv::write_csv;
-use super::table::{Field, csv_cells, header, text};
+use super::table::{DeclaredColumn, Field, Sensitivity, csv_cells, header, names, text};
 use crate::history::{ClosedCase, History};
 use crate::normalize::date::Date;
 use crate::schema::files;
 use crate::summary::{Level, Summary, SummaryRow};
 
 /// The columns of closed.csv, before the staff's.
-const CLOSED: [Field<ClosedCase>; 13] = [
-    text!(ClosedCase, "case_id", |r: &ClosedCase| r
+pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
+    text!(ClosedCase, "case_id", Code, |r: &ClosedCase| r
         .case
         .case_id
         .clone()),
-    text!(ClosedCase, "id_number", |r: &ClosedCase| r
+    text!(ClosedCase, "id_number", Id, |r: &ClosedCase| r
         .case
         .id_number
         .clone()),
-    text!(ClosedCase, "name", |r: &ClosedCase| r.case.name.clone()),
-    text!(ClosedCase, "sex", |r: &ClosedCase| r.case.sex.clone()),
-    text!(ClosedCase, "birth_date", |r: &ClosedCase| r
+    text!(ClosedCase, "name", Name, |r: &ClosedCase| r
+        .case
+        .name
+        .clone()),
+    text!(ClosedCase, "sex", Code, |r: &ClosedCase| r.case.sex.clone()),
+    text!(ClosedCase, "birth_date", Date, |r: &ClosedCase| r
         .case
         .birth_date
         .clone()),
-    text!(ClosedCase, "division_code", |r: &ClosedCase| r
+    text!(ClosedCase, "division_code", Code, |r: &ClosedCase| r
         .case
         .division_code
         .clone()),
-    text!(ClosedCase, "division_name", |r: &ClosedCase| {
+    text!(ClosedCase, "division_name", Code, |r: &ClosedCase| {
         crate::divisions::full_name(&r.case.division_code)
     }),
-    text!(ClosedCase, "first_flagged", |r: &ClosedCase| r
+    text!(ClosedCase, "first_flagged", Date, |r: &ClosedCase| r
         .case
         .first_flagged
         .clone()),
-    text!(ClosedCase, "last_reason", |r: &ClosedCase| r
+    text!(ClosedCase, "last_reason", Code, |r: &ClosedCase| r
         .case
         .reason
         .clone()),
-    text!(ClosedCase, "closed_reason", |r: &ClosedCase| r
+    text!(ClosedCase, "closed_reason", Code, |r: &ClosedCase| r
         .closure
         .key()
         .to_string()),
-    text!(ClosedCase, "detail", |r: &ClosedCase| r.detail.clone()),
-    text!(ClosedCase, "school_code", |r: &ClosedCase| r
+    text!(ClosedCase, "detail", Code, |r: &ClosedCase| r
+        .detail
+        .clone()),
+    text!(ClosedCase, "school_code", Code, |r: &ClosedCase| r
         .school_code
         .clone()),
-    text!(ClosedCase, "student_no", |r: &ClosedCase| r
+    text!(ClosedCase, "student_no", Id, |r: &ClosedCase| r
         .student_no
         .clone()),
 ];
 
-/// The columns of history.csv.
-pub const TREND_COLUMNS: [&str; 14] = [
-    "as_of",
-    "level",
-    "division_code",
-    "division_name",
-    "cohort",
-    "enrolled",
-    "flagged",
-    "flagged_poor",
-    "exempt",
-    "previous_flagged",
-    "new",
-    "returned",
-    "closed",
-    "coverage_rate",
-];
+/// The columns of history.csv: counts per night and county.
+pub(super) const TREND: [DeclaredColumn; 14] = {
+    use Sensitivity::{Code, Count, Date};
+    [
+        DeclaredColumn::new("as_of", Date),
+        DeclaredColumn::new("level", Code),
+        DeclaredColumn::new("division_code", Code),
+        DeclaredColumn::new("division_name", Code),
+        DeclaredColumn::new("cohort", Count),
+        DeclaredColumn::new("enrolled", Count),
+        DeclaredColumn::new("flagged", Count),
+        DeclaredColumn::new("flagged_poor", Count),
+        DeclaredColumn::new("exempt", Count),
+        DeclaredColumn::new("previous_flagged", Count),
+        DeclaredColumn::new("new", Count),
+        DeclaredColumn::new("returned", Count),
+        DeclaredColumn::new("closed", Count),
+        DeclaredColumn::new("coverage_rate", Count),
+    ]
+};
+
+/// The names of history.csv's columns.
+pub const TREND_COLUMNS: [&str; 14] = names(&TREND);
 
 /// Writes closed.csv (with a header only when nothing closed) and history.csv.
 pub fn write_cases(

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::atomic::create_subdir;
 use super::csv::write_csv;
 use super::links::linked_record;
-use super::table::{Field, csv_cells, header, sorted_cells, text};
+use super::table::{DeclaredColumn, Field, csv_cells, declared, header, sorted_cells, text};
 use crate::classify::{Ledger, LedgerRow};
 use crate::cohort::Cohort;
 use crate::link::Links;
@@ -34,16 +34,23 @@ struct RegistryOnly<'a> {
 macro_rules! school_columns {
     ($row:ty) => {
         [
-            text!($row, "school_code", |r: &$row| r.s.school_code.to_string()),
-            text!($row, "school_division", |r: &$row| r
+            text!($row, "school_code", Code, |r: &$row| r
+                .s
+                .school_code
+                .to_string()),
+            text!($row, "school_division", Code, |r: &$row| r
                 .s
                 .school_division
                 .to_string()),
-            text!($row, "school_division_name", |r: &$row| {
+            text!($row, "school_division_name", Code, |r: &$row| {
                 crate::divisions::full_name(&r.s.school_division)
             }),
-            text!($row, "grade", |r: &$row| r.s.grade.to_string()),
-            text!($row, "status", |r: &$row| r.s.status.key().to_string()),
+            text!($row, "grade", Code, |r: &$row| r.s.grade.to_string()),
+            text!($row, "status", Code, |r: &$row| r
+                .s
+                .status
+                .key()
+                .to_string()),
         ]
     };
 }
@@ -51,13 +58,13 @@ macro_rules! school_columns {
 fn registry_only<'a>() -> Vec<Field<RegistryOnly<'a>>> {
     type R<'a> = RegistryOnly<'a>;
     let mut columns = vec![
-        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
-        text!(R, "id_number", |r: &R| r.s.id.text.to_string()),
-        text!(R, "id_class", |r: &R| r.s.id.class.key().to_string()),
-        text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
-        text!(R, "name", |r: &R| r.s.name.to_string()),
-        text!(R, "sex", |r: &R| r.s.sex.key().to_string()),
-        text!(R, "birth_date", |r: &R| date(r.s.birth)),
+        text!(R, "origin", Code, |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", Id, |r: &R| r.s.id.text.to_string()),
+        text!(R, "id_class", Code, |r: &R| r.s.id.class.key().to_string()),
+        text!(R, "student_no", Id, |r: &R| r.s.student_no.to_string()),
+        text!(R, "name", Name, |r: &R| r.s.name.to_string()),
+        text!(R, "sex", Code, |r: &R| r.s.sex.key().to_string()),
+        text!(R, "birth_date", Date, |r: &R| date(r.s.birth)),
     ];
     columns.extend(school_columns!(R));
     columns
@@ -77,22 +84,28 @@ struct Conflict {
 }
 
 const CONFLICTS: [Field<Conflict>; 10] = [
-    text!(Conflict, "id_number", |r: &Conflict| r.id_number.clone()),
-    text!(Conflict, "name", |r: &Conflict| r.name.clone()),
-    text!(Conflict, "division_code", |r: &Conflict| r
+    text!(Conflict, "id_number", Id, |r: &Conflict| r
+        .id_number
+        .clone()),
+    text!(Conflict, "name", Name, |r: &Conflict| r.name.clone()),
+    text!(Conflict, "division_code", Code, |r: &Conflict| r
         .division_code
         .clone()),
-    text!(Conflict, "division_name", |r: &Conflict| {
+    text!(Conflict, "division_name", Code, |r: &Conflict| {
         crate::divisions::full_name(&r.division_code)
     }),
-    text!(Conflict, "register", |r: &Conflict| r.register.clone()),
-    text!(Conflict, "record_key", |r: &Conflict| r.record_key.clone()),
-    text!(Conflict, "method", |r: &Conflict| r.method.clone()),
-    text!(Conflict, "field", |r: &Conflict| r.field.clone()),
-    text!(Conflict, "population_value", |r: &Conflict| r
+    text!(Conflict, "register", Code, |r: &Conflict| r
+        .register
+        .clone()),
+    text!(Conflict, "record_key", Id, |r: &Conflict| r
+        .record_key
+        .clone()),
+    text!(Conflict, "method", Code, |r: &Conflict| r.method.clone()),
+    text!(Conflict, "field", Code, |r: &Conflict| r.field.clone()),
+    text!(Conflict, "population_value", FieldValue, |r: &Conflict| r
         .population_value
         .clone()),
-    text!(Conflict, "register_value", |r: &Conflict| r
+    text!(Conflict, "register_value", FieldValue, |r: &Conflict| r
         .register_value
         .clone()),
 ];
@@ -108,17 +121,20 @@ struct Duplicate<'a> {
 fn duplicates<'a>() -> Vec<Field<Duplicate<'a>>> {
     type R<'a> = Duplicate<'a>;
     let mut columns = vec![
-        text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
-        text!(R, "name", |r: &R| r.child.name.to_string()),
-        text!(R, "division_code", |r: &R| r.child.division.to_string()),
-        text!(R, "division_name", |r: &R| crate::divisions::full_name(
-            &r.child.division
-        )),
-        text!(R, "records", |r: &R| r.records.to_string()),
-        text!(R, "student_no", |r: &R| r.s.student_no.to_string()),
+        text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", Name, |r: &R| r.child.name.to_string()),
+        text!(R, "division_code", Code, |r: &R| r
+            .child
+            .division
+            .to_string()),
+        text!(R, "division_name", Code, |r: &R| {
+            crate::divisions::full_name(&r.child.division)
+        }),
+        text!(R, "records", Count, |r: &R| r.records.to_string()),
+        text!(R, "student_no", Id, |r: &R| r.s.student_no.to_string()),
     ];
     columns.extend(school_columns!(R));
-    columns.push(text!(R, "method", |r: &R| r.method.to_string()));
+    columns.push(text!(R, "method", Code, |r: &R| r.method.to_string()));
     columns
 }
 
@@ -131,19 +147,22 @@ struct PovertyUnmatched<'a> {
 fn poverty_unmatched<'a>() -> [Field<PovertyUnmatched<'a>>; 11] {
     type R<'a> = PovertyUnmatched<'a>;
     [
-        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
-        text!(R, "id_number", |r: &R| r.m.id.text.to_string()),
-        text!(R, "id_class", |r: &R| r.m.id.class.key().to_string()),
-        text!(R, "household_no", |r: &R| r.m.household_no.to_string()),
-        text!(R, "name", |r: &R| r.m.name.to_string()),
-        text!(R, "sex", |r: &R| r.m.sex.key().to_string()),
-        text!(R, "birth_date", |r: &R| date(r.m.birth)),
-        text!(R, "division_code", |r: &R| r.m.division.to_string()),
-        text!(R, "division_name", |r: &R| crate::divisions::full_name(
-            &r.m.division
-        )),
-        text!(R, "relation", |r: &R| r.m.relation.to_string()),
-        text!(R, "poverty_status", |r: &R| r.m.poverty_status.to_string()),
+        text!(R, "origin", Code, |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", Id, |r: &R| r.m.id.text.to_string()),
+        text!(R, "id_class", Code, |r: &R| r.m.id.class.key().to_string()),
+        text!(R, "household_no", Id, |r: &R| r.m.household_no.to_string()),
+        text!(R, "name", Name, |r: &R| r.m.name.to_string()),
+        text!(R, "sex", Code, |r: &R| r.m.sex.key().to_string()),
+        text!(R, "birth_date", Date, |r: &R| date(r.m.birth)),
+        text!(R, "division_code", Code, |r: &R| r.m.division.to_string()),
+        text!(R, "division_name", Code, |r: &R| {
+            crate::divisions::full_name(&r.m.division)
+        }),
+        text!(R, "relation", Code, |r: &R| r.m.relation.to_string()),
+        text!(R, "poverty_status", Code, |r: &R| r
+            .m
+            .poverty_status
+            .to_string()),
     ]
 }
 
@@ -156,24 +175,30 @@ struct PoorNotEnrolled<'a> {
 fn poor_not_enrolled<'a>() -> [Field<PoorNotEnrolled<'a>>; 12] {
     type R<'a> = PoorNotEnrolled<'a>;
     [
-        text!(R, "division_code", |r: &R| r.row.division_code.clone()),
-        text!(R, "division_name", |r: &R| crate::divisions::full_name(
-            &r.row.division_code
-        )),
-        text!(R, "id_number", |r: &R| r.row.id_number.clone()),
-        text!(R, "name", |r: &R| r.row.name.clone()),
-        text!(R, "sex", |r: &R| r.row.sex.to_string()),
-        text!(R, "birth_date", |r: &R| r.row.birth_date.to_string()),
-        text!(R, "age", |r: &R| r.row.age.to_string()),
-        text!(R, "household_no", |r: &R| r.row.household_no.clone()),
-        text!(R, "relation", |r: &R| r
+        text!(R, "division_code", Code, |r: &R| r
+            .row
+            .division_code
+            .clone()),
+        text!(R, "division_name", Code, |r: &R| {
+            crate::divisions::full_name(&r.row.division_code)
+        }),
+        text!(R, "id_number", Id, |r: &R| r.row.id_number.clone()),
+        text!(R, "name", Name, |r: &R| r.row.name.clone()),
+        text!(R, "sex", Code, |r: &R| r.row.sex.to_string()),
+        text!(R, "birth_date", Date, |r: &R| r.row.birth_date.to_string()),
+        text!(R, "age", Count, |r: &R| r.row.age.to_string()),
+        text!(R, "household_no", Id, |r: &R| r.row.household_no.clone()),
+        text!(R, "relation", Code, |r: &R| r
             .member
             .map_or(String::new(), |m| m.relation.to_string())),
-        text!(R, "poverty_status", |r: &R| r
+        text!(R, "poverty_status", Code, |r: &R| r
             .member
             .map_or(String::new(), |m| m.poverty_status.to_string())),
-        text!(R, "reason", |r: &R| r.row.reason.clone()),
-        text!(R, "record_status", |r: &R| r.row.record_status.to_string()),
+        text!(R, "reason", Code, |r: &R| r.row.reason.clone()),
+        text!(R, "record_status", Code, |r: &R| r
+            .row
+            .record_status
+            .to_string()),
     ]
 }
 
@@ -186,12 +211,29 @@ struct ExemptionUnmatched<'a> {
 fn exemptions_unmatched<'a>() -> [Field<ExemptionUnmatched<'a>>; 6] {
     type R<'a> = ExemptionUnmatched<'a>;
     [
-        text!(R, "origin", |r: &R| r.u.origin.key().to_string()),
-        text!(R, "id_number", |r: &R| r.e.id.text.to_string()),
-        text!(R, "id_class", |r: &R| r.e.id.class.key().to_string()),
-        text!(R, "reason", |r: &R| r.e.reason.to_string()),
-        text!(R, "valid_until", |r: &R| date(r.e.valid_until)),
-        text!(R, "line", |r: &R| r.e.line.to_string()),
+        text!(R, "origin", Code, |r: &R| r.u.origin.key().to_string()),
+        text!(R, "id_number", Id, |r: &R| r.e.id.text.to_string()),
+        text!(R, "id_class", Code, |r: &R| r.e.id.class.key().to_string()),
+        text!(R, "reason", Code, |r: &R| r.e.reason.to_string()),
+        text!(R, "valid_until", Date, |r: &R| date(r.e.valid_until)),
+        text!(R, "line", Count, |r: &R| r.e.line.to_string()),
+    ]
+}
+
+/// The files of `checks/` this module writes (the aid register's aside), with their
+/// columns.
+pub(super) fn declared_files() -> Vec<(&'static str, Vec<DeclaredColumn>)> {
+    vec![
+        (files::REGISTRY_ONLY_CSV, declared(&registry_only())),
+        (files::CONFLICTS_CSV, declared(&CONFLICTS)),
+        (files::DUPLICATE_REGISTRATIONS_CSV, declared(&duplicates())),
+        (files::POVERTY_UNMATCHED_CSV, declared(&poverty_unmatched())),
+        (files::POOR_NOT_ENROLLED_CSV, declared(&poor_not_enrolled())),
+        (
+            files::EXEMPTIONS_UNMATCHED_CSV,
+            declared(&exemptions_unmatched()),
+        ),
+        (files::DISABLED_FLAGGED_CSV, declared(&disabled_flagged())),
     ]
 }
 
@@ -336,9 +378,12 @@ fn disabled_flagged() -> Vec<Field<LedgerRow>> {
         "disability_category",
         "disability_level",
     ]);
-    columns.push(text!(LedgerRow, "certificate_date", |r: &LedgerRow| date(
-        r.disability.as_ref().and_then(|d| d.certificate_date)
-    )));
+    columns.push(text!(
+        LedgerRow,
+        "certificate_date",
+        Date,
+        |r: &LedgerRow| date(r.disability.as_ref().and_then(|d| d.certificate_date))
+    ));
     columns.extend(super::ledger::columns(&["reason", "poor"]));
     columns
 }

@@ -2,6 +2,7 @@
 //! text cell that a spreadsheet would run as a formula (= + - @, tab, carriage return)
 //! escaped with a leading apostrophe. Numbers are left alone.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
@@ -124,6 +125,19 @@ pub fn rewrite_csv(
     let renamed: Vec<String> = names.iter().map(|h| header(h)).collect();
     let renamed: Vec<&str> = renamed.iter().map(String::as_str).collect();
     write_csv(dir, name, &renamed, rows)
+}
+
+/// The header of `path`, a CSV file sanku wrote (BOM removed).
+pub fn read_header(path: &Path) -> anyhow::Result<Vec<String>> {
+    let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::Reader::from_reader(file);
+    let header = reader
+        .headers()
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{FEFF}').to_string())
+        .collect())
 }
 
 /// Reads the named columns of a CSV file written by sanku, as written or as a spreadsheet

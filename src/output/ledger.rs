@@ -6,77 +6,93 @@ use polars::prelude::Column;
 
 use super::atomic::write_parquet;
 use super::csv::write_csv;
-use super::table::{Cell, Field, Kind, csv_cells, frame, header, text};
+use super::table::{Cell, Field, Kind, Sensitivity, csv_cells, frame, header, text};
 use crate::classify::{Ledger, LedgerRow};
 use crate::schema::files;
 
 /// The ledger's columns (docs/usage.md).
-const LEDGER: [Field<LedgerRow>; 21] = [
-    text!(LedgerRow, "id_number", |r: &LedgerRow| r.id_number.clone()),
-    text!(LedgerRow, "name", |r: &LedgerRow| r.name.clone()),
-    text!(LedgerRow, "sex", |r: &LedgerRow| r.sex.to_string()),
-    text!(LedgerRow, "birth_date", |r: &LedgerRow| r
+pub(super) const LEDGER: [Field<LedgerRow>; 21] = [
+    text!(LedgerRow, "id_number", Id, |r: &LedgerRow| r
+        .id_number
+        .clone()),
+    text!(LedgerRow, "name", Name, |r: &LedgerRow| r.name.clone()),
+    text!(LedgerRow, "sex", Code, |r: &LedgerRow| r.sex.to_string()),
+    text!(LedgerRow, "birth_date", Date, |r: &LedgerRow| r
         .birth_date
         .to_string()),
     Field {
         name: "age",
         kind: Kind::Int,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Int(r.age),
     },
-    text!(LedgerRow, "division_code", |r: &LedgerRow| r
+    text!(LedgerRow, "division_code", Code, |r: &LedgerRow| r
         .division_code
         .clone()),
-    text!(LedgerRow, "division_name", |r: &LedgerRow| {
+    text!(LedgerRow, "division_name", Code, |r: &LedgerRow| {
         crate::divisions::full_name(&r.division_code)
     }),
     Field {
         name: "poor",
         kind: Kind::Flag,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.poor),
     },
-    text!(LedgerRow, "reason", |r: &LedgerRow| r.reason.clone()),
-    text!(LedgerRow, "household_no", |r: &LedgerRow| r
+    text!(LedgerRow, "reason", Code, |r: &LedgerRow| r.reason.clone()),
+    text!(LedgerRow, "household_no", Id, |r: &LedgerRow| r
         .household_no
         .clone()),
-    text!(LedgerRow, "record_status", |r: &LedgerRow| r
+    text!(LedgerRow, "record_status", Code, |r: &LedgerRow| r
         .record_status
         .to_string()),
-    text!(LedgerRow, "best_candidate", |r: &LedgerRow| r
+    text!(LedgerRow, "best_candidate", Id, |r: &LedgerRow| r
         .best_candidate
         .clone()),
     Field {
         name: "best_weight",
         kind: Kind::Weight,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Weight(r.best_weight),
     },
-    text!(LedgerRow, "case_id", |r: &LedgerRow| r.case.case_id.clone()),
-    text!(LedgerRow, "change", |r: &LedgerRow| r
+    text!(LedgerRow, "case_id", Code, |r: &LedgerRow| r
+        .case
+        .case_id
+        .clone()),
+    text!(LedgerRow, "change", Code, |r: &LedgerRow| r
         .case
         .change
         .key()
         .to_string()),
-    text!(LedgerRow, "first_flagged", |r: &LedgerRow| r
+    text!(LedgerRow, "first_flagged", Date, |r: &LedgerRow| r
         .case
         .first_flagged
         .clone()),
-    text!(LedgerRow, "previous_reason", |r: &LedgerRow| r
+    text!(LedgerRow, "previous_reason", Code, |r: &LedgerRow| r
         .case
         .previous_reason
         .clone()),
     Field {
         name: "disabled",
         kind: Kind::Flag,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.disability.is_some()),
     },
     text!(
         LedgerRow,
         "disability_category",
+        Code,
         LedgerRow::disability_category
     ),
-    text!(LedgerRow, "disability_level", LedgerRow::disability_level),
+    text!(
+        LedgerRow,
+        "disability_level",
+        Code,
+        LedgerRow::disability_level
+    ),
     Field {
         name: "aided_this_term",
         kind: Kind::Flag,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.aided),
     },
 ];

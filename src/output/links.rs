@@ -9,10 +9,20 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::atomic::write_parquet_batches;
+use super::table::{DeclaredColumn, Sensitivity, names};
 use crate::cohort::Cohort;
 use crate::link::{Link, Links};
 use crate::normalize::Registers;
 use crate::schema::files;
+
+/// The columns of links.parquet.
+pub(super) const LINKS: [DeclaredColumn; 5] = [
+    DeclaredColumn::new("source", Sensitivity::Code),
+    DeclaredColumn::new("population_id", Sensitivity::Id),
+    DeclaredColumn::new("record_key", Sensitivity::Id),
+    DeclaredColumn::new("method", Sensitivity::Code),
+    DeclaredColumn::new("weight", Sensitivity::Count),
+];
 
 /// What the outputs show of one record of a fuzzily linked source.
 pub struct LinkedRecord<'a> {
@@ -93,6 +103,7 @@ pub fn write_links(
         ("students", &links.students, &student_no),
     ];
     let total = sources.iter().map(|(_, list, _)| list.len()).sum();
+    let [source, population_id, record_key, method, weight] = names(&LINKS);
     write_parquet_batches(dir, files::LINKS_PARQUET, total, |range| {
         let rows = rows_in(&sources, range);
         debug_assert!(rows.is_sorted_by_key(|(s, l, _)| (*s, l.child)));
@@ -100,26 +111,23 @@ pub fn write_links(
         Ok(DataFrame::new(
             rows.len(),
             vec![
+                Column::new(source.into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
                 Column::new(
-                    "source".into(),
-                    rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "population_id".into(),
+                    population_id.into(),
                     rows.iter()
                         .map(|r| cohort.children[r.1.child].id.text.as_str())
                         .collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    "record_key".into(),
+                    record_key.into(),
                     keys.iter().map(|k| k.as_ref()).collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    "method".into(),
+                    method.into(),
                     rows.iter().map(|r| r.1.method.key()).collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    "weight".into(),
+                    weight.into(),
                     rows.iter()
                         .map(|r| r.1.weight)
                         .collect::<Vec<Option<f64>>>(),

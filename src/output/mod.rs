@@ -8,6 +8,7 @@ pub(crate) mod atomic;
 pub(crate) mod candidates;
 pub(crate) mod cases;
 pub(crate) mod checks;
+pub(crate) mod contents;
 pub(crate) mod csv;
 pub(crate) mod ledger;
 pub(crate) mod links;

@@ -6,44 +6,27 @@
 //! values other than sex, birth date and division) is dropped.
 //!
 //! It rewrites the staging directory's files before the run is swapped into place, column
-//! by column, so no writer can forget it; a column it does not know is kept, and the test
-//! of the whole run directory catches any that would leak.
+//! by column, so no writer can forget it. What becomes of a column is what the column
+//! declares it holds (see `contents` and `table::Sensitivity`); a file or a column with no
+//! declaration stops the run rather than be shared as it is.
 
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow, bail};
 use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
 use super::atomic::write_parquet;
-use super::csv::{rewrite_csv, visit_files};
+use super::contents::{self, Content};
+use super::csv::{read_header, rewrite_csv, visit_files};
+use super::table::Sensitivity;
 use crate::error::bad_input;
 use crate::load::parquet::read_frame;
 
 /// The shortest key accepted, in bytes.
 const MIN_KEY_BYTES: usize = 16;
-
-/// What becomes of a column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Treatment {
-    Keep,
-    Token,
-    Drop,
-    /// Conflicting values: kept for fields that identify no one, else dropped.
-    ByField,
-}
-
-fn treatment(column: &str) -> Treatment {
-    match column {
-        "id_number" | "population_id" | "record_key" | "record_id" | "student_no"
-        | "household_no" | "best_candidate" => Treatment::Token,
-        "name" | "record_name" | "value" => Treatment::Drop,
-        "population_value" | "register_value" => Treatment::ByField,
-        _ => Treatment::Keep,
-    }
-}
 
 /// Whether `value` is a token: `P` and 32 lowercase hex digits.
 pub(crate) fn is_token(value: &str) -> bool {
@@ -98,80 +81,127 @@ impl Pseudonymizer {
         format!("P{}", crate::text::hex(&digest[..16]))
     }
 
-    /// Rewrites every CSV and Parquet file under `root` but those `done` names.
+    /// Rewrites every file under `root` but those `done` names (paths inside `root`).
     pub fn apply(&self, root: &Path, done: &[&str]) -> anyhow::Result<()> {
         visit_files(root, &mut |dir, name| {
-            if dir == root && done.contains(&name) {
+            let sub = dir.strip_prefix(root)?;
+            let path = if sub.as_os_str().is_empty() {
+                name.to_string()
+            } else {
+                format!("{}/{name}", sub.display())
+            };
+            if done.contains(&path.as_str()) {
                 return Ok(());
             }
-            self.apply_file(dir, name)
+            self.apply_file(root, &path)
         })
     }
 
-    /// Rewrites `dir/name` if it is a CSV or Parquet file.
-    pub fn apply_file(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        let path = dir.join(name);
-        if name.ends_with(".csv") {
-            self.rewrite_csv(dir, name)
-                .with_context(|| format!("pseudonymising {}", path.display()))?;
-        } else if name.ends_with(".parquet") {
-            self.rewrite_parquet(dir, name)
-                .with_context(|| format!("pseudonymising {}", path.display()))?;
-        }
-        Ok(())
-    }
-
-    fn cell(&self, treatment: Treatment, field: Option<&str>, value: &str) -> String {
-        match treatment {
-            Treatment::Keep => value.to_string(),
-            Treatment::Token => self.token(value),
-            Treatment::Drop => String::new(),
-            Treatment::ByField if field.is_some_and(|f| SHOWN_FIELDS.contains(&f)) => {
-                value.to_string()
+    /// Rewrites the file at `path` inside the run directory `root` as its declaration
+    /// says: each column of a table by what it holds; nothing else is rewritten.
+    pub fn apply_file(&self, root: &Path, path: &str) -> anyhow::Result<()> {
+        let full = root.join(path);
+        let content = contents::of(path).ok_or_else(|| {
+            anyhow!(
+                "pseudonymising {}: no declaration says what the file holds",
+                full.display()
+            )
+        })?;
+        match content {
+            Content::Table { .. } if path.ends_with(".csv") => self.rewrite_csv(&full, &content),
+            Content::Table { .. } if path.ends_with(".parquet") => {
+                self.rewrite_parquet(&full, &content)
             }
-            Treatment::ByField => String::new(),
+            Content::Table { .. } => Err(anyhow!("a table neither CSV nor Parquet")),
+            Content::MadeFromFinal | Content::Record => Ok(()),
+            Content::Registers => Err(anyhow!("it holds the registers whole")),
+        }
+        .with_context(|| format!("pseudonymising {}", full.display()))
+    }
+
+    fn cell(&self, sensitivity: Sensitivity, field: Option<&str>, value: &str) -> String {
+        use Sensitivity::*;
+        match sensitivity {
+            Code | Count | Date => value.to_string(),
+            Id => self.token(value),
+            Ids => value
+                .split(';')
+                .map(|v| self.token(v))
+                .collect::<Vec<_>>()
+                .join(";"),
+            Name | FreeText => String::new(),
+            FieldValue if field.is_some_and(|f| SHOWN_FIELDS.contains(&f)) => value.to_string(),
+            FieldValue => String::new(),
         }
     }
 
-    fn rewrite_csv(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        rewrite_csv(dir, name, &|h| h.to_string(), &|header, record| {
-            let field = header
-                .iter()
-                .position(|h| h == "field")
-                .and_then(|i| record.get(i));
+    fn rewrite_csv(&self, path: &Path, content: &Content) -> anyhow::Result<()> {
+        let header = read_header(path)?;
+        let sensitivities = declared(content, &header)?;
+        let field = header.iter().position(|h| h == "field");
+        let (dir, name) = split(path);
+        rewrite_csv(dir, name, &|h| h.to_string(), &|_, record| {
+            let field = field.and_then(|i| record.get(i));
             record
                 .iter()
-                .zip(header)
-                .map(|(value, h)| self.cell(treatment(h), field, value))
+                .zip(&sensitivities)
+                .map(|(value, &s)| self.cell(s, field, value))
                 .collect()
         })
     }
 
-    fn rewrite_parquet(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        let mut frame = read_frame(&dir.join(name))?;
+    fn rewrite_parquet(&self, path: &Path, content: &Content) -> anyhow::Result<()> {
+        let frame = read_frame(path)?;
         let names: Vec<String> = frame
             .get_column_names()
             .iter()
             .map(|n| n.to_string())
             .collect();
+        let sensitivities = declared(content, &names)?;
         let mut columns: Vec<Column> = Vec::with_capacity(names.len());
-        for column_name in &names {
-            let column = frame.column(column_name)?;
-            let t = treatment(column_name);
-            if t == Treatment::Keep || column.dtype() != &DataType::String {
+        for (column, &s) in frame.columns().iter().zip(&sensitivities) {
+            if s.kept() {
                 columns.push(column.clone());
                 continue;
+            }
+            if column.dtype() != &DataType::String {
+                bail!(
+                    "column `{}` is declared {s:?} but holds no text",
+                    column.name()
+                );
             }
             let values: Vec<Option<String>> = column
                 .str()?
                 .iter()
-                .map(|v| v.map(|v| self.cell(t, None, v)))
+                .map(|v| v.map(|v| self.cell(s, None, v)))
                 .collect();
-            columns.push(Column::new(column_name.as_str().into(), values));
+            columns.push(Column::new(column.name().clone(), values));
         }
-        frame = DataFrame::new(frame.height(), columns)?;
+        let frame = DataFrame::new(frame.height(), columns)?;
+        let (dir, name) = split(path);
         write_parquet(dir, name, &frame)
     }
+}
+
+/// What each of a table's columns holds, by its declaration; an undeclared column is an
+/// error.
+fn declared(content: &Content, header: &[String]) -> anyhow::Result<Vec<Sensitivity>> {
+    header
+        .iter()
+        .enumerate()
+        .map(|(at, name)| {
+            content
+                .sensitivity(at, name)
+                .ok_or_else(|| anyhow!("column {} (`{name}`) is not declared", at + 1))
+        })
+        .collect()
+}
+
+/// A file's directory and name.
+fn split(path: &Path) -> (&Path, &str) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (dir, name)
 }
 
 #[cfg(test)]
@@ -193,6 +223,28 @@ mod tests {
         assert!(!a.token(id).contains(id));
         assert_eq!(a.token(""), "");
         assert_eq!(a.token(&b.token(id)), b.token(id), "a token stays itself");
+    }
+
+    #[test]
+    fn each_column_is_treated_as_it_declares() {
+        use Sensitivity::*;
+        let p = with_key(b"0123456789abcdef");
+        let (a, b) = ("530102201203150117", "530111201609090157");
+        assert_eq!(
+            p.cell(Ids, None, &format!("{a};{b}")),
+            format!("{};{}", p.token(a), p.token(b))
+        );
+        assert_eq!(p.cell(Ids, None, ""), "");
+        assert_eq!(p.cell(Id, None, a), p.token(a));
+        for s in [Name, FreeText] {
+            assert_eq!(p.cell(s, None, "张伟"), "");
+        }
+        assert_eq!(p.cell(FieldValue, Some("sex"), "male"), "male");
+        assert_eq!(p.cell(FieldValue, Some("id_owner"), "张伟 2012-03-15"), "");
+        assert_eq!(p.cell(FieldValue, None, "张伟"), "");
+        for s in [Code, Count, Date] {
+            assert_eq!(p.cell(s, None, "530102"), "530102");
+        }
     }
 
     #[test]

@@ -4,37 +4,18 @@
 use std::path::Path;
 
 use super::csv::write_csv;
-use super::table::{Cell, Field, Kind, csv_cells, header};
+use super::table::{Field, csv_cells, header, text};
 use crate::reject::Reject;
 use crate::schema::files;
 
-/// The columns of rejects.csv and warnings.csv.
-const REJECTS: [Field<Reject>; 5] = [
-    Field {
-        name: "file",
-        kind: Kind::Text,
-        cell: |r| Cell::Text(r.file.clone()),
-    },
-    Field {
-        name: "line",
-        kind: Kind::Text,
-        cell: |r| Cell::Text(r.line.to_string()),
-    },
-    Field {
-        name: "field",
-        kind: Kind::Text,
-        cell: |r| Cell::Text(r.field.clone()),
-    },
-    Field {
-        name: "reason",
-        kind: Kind::Text,
-        cell: |r| Cell::Text(r.reason.clone()),
-    },
-    Field {
-        name: "value",
-        kind: Kind::Text,
-        cell: |r| Cell::Text(r.value.clone()),
-    },
+/// The columns of rejects.csv and warnings.csv: the value is quoted from the input (masked,
+/// but still a piece of it).
+pub(super) const REJECTS: [Field<Reject>; 5] = [
+    text!(Reject, "file", Code, |r: &Reject| r.file.clone()),
+    text!(Reject, "line", Count, |r: &Reject| r.line.to_string()),
+    text!(Reject, "field", Code, |r: &Reject| r.field.clone()),
+    text!(Reject, "reason", Code, |r: &Reject| r.reason.clone()),
+    text!(Reject, "value", FreeText, |r: &Reject| r.value.clone()),
 ];
 
 /// Writes rejects.csv.

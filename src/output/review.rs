@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::csv::{format_weight, write_csv};
 use super::links::{LinkedRecord, linked_record};
-use super::table::{Field, header, sorted_cells, text};
+use super::table::{DeclaredColumn, Field, declared, header, sorted_cells, text};
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::link::compare::CompareField;
@@ -28,10 +28,10 @@ struct Review<'a> {
 macro_rules! field {
     ($field:expr, $level:literal, $weight:literal) => {
         [
-            text!(Review, $level, |r: &Review| r.parts[$field.at()]
+            text!(Review, $level, Code, |r: &Review| r.parts[$field.at()]
                 .level
                 .to_string()),
-            text!(Review, $weight, |r: &Review| format_weight(Some(
+            text!(Review, $weight, Count, |r: &Review| format_weight(Some(
                 r.parts[$field.at()].weight
             ))),
         ]
@@ -41,13 +41,13 @@ macro_rules! field {
 fn schema<'a>() -> Vec<Field<Review<'a>>> {
     type R<'a> = Review<'a>;
     let mut columns = vec![
-        text!(R, "source", |r: &R| r.source.to_string()),
-        text!(R, "id_number", |r: &R| r.child.id.text.to_string()),
-        text!(R, "name", |r: &R| r.child.name.to_string()),
-        text!(R, "record_key", |r: &R| r.record.key.clone()),
-        text!(R, "record_id", |r: &R| r.record.id.to_string()),
-        text!(R, "record_name", |r: &R| r.record.name.to_string()),
-        text!(R, "weight", |r: &R| format_weight(Some(r.weight))),
+        text!(R, "source", Code, |r: &R| r.source.to_string()),
+        text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", Name, |r: &R| r.child.name.to_string()),
+        text!(R, "record_key", Id, |r: &R| r.record.key.clone()),
+        text!(R, "record_id", Id, |r: &R| r.record.id.to_string()),
+        text!(R, "record_name", Name, |r: &R| r.record.name.to_string()),
+        text!(R, "weight", Count, |r: &R| format_weight(Some(r.weight))),
     ];
     columns.extend(field!(CompareField::Name, "name_level", "name_weight"));
     columns.extend(field!(
@@ -67,6 +67,11 @@ fn schema<'a>() -> Vec<Field<Review<'a>>> {
         "division_weight"
     ));
     columns
+}
+
+/// The columns of review.csv.
+pub(super) fn declared_columns() -> Vec<DeclaredColumn> {
+    declared(&schema())
 }
 
 /// Writes review.csv.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::atomic::write_atomic;
 use super::csv::write_csv;
-use super::table::{Cell, Field, Kind, csv_cells, header};
+use super::table::{Cell, Field, Kind, Sensitivity, csv_cells, header};
 use crate::schema::files;
 use crate::summary::{Summary, SummaryRow};
 
@@ -14,31 +14,36 @@ macro_rules! count {
         Field {
             name: $name,
             kind: Kind::Text,
+            sensitivity: Sensitivity::Count,
             cell: |r: &SummaryRow| Cell::Text(r.counts.$field.to_string()),
         }
     };
 }
 
 /// The columns of summary.csv.
-const SUMMARY: [Field<SummaryRow>; 20] = [
+pub(super) const SUMMARY: [Field<SummaryRow>; 20] = [
     Field {
         name: "level",
         kind: Kind::Text,
+        sensitivity: Sensitivity::Code,
         cell: |r| Cell::Text(r.level.key().to_string()),
     },
     Field {
         name: "division_code",
         kind: Kind::Text,
+        sensitivity: Sensitivity::Code,
         cell: |r| Cell::Text(r.division_code.clone()),
     },
     Field {
         name: "division_name",
         kind: Kind::Text,
+        sensitivity: Sensitivity::Code,
         cell: |r| Cell::Text(crate::divisions::name(&r.division_code).to_string()),
     },
     Field {
         name: "monitored",
         kind: Kind::Flag,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.monitored),
     },
     count!("cohort", cohort),
@@ -59,6 +64,7 @@ const SUMMARY: [Field<SummaryRow>; 20] = [
     Field {
         name: "coverage_rate",
         kind: Kind::Text,
+        sensitivity: Sensitivity::Count,
         cell: |r| Cell::Text(r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}"))),
     },
 ];

@@ -1,6 +1,7 @@
-//! An output file as a schema: one list of (column, cell) drives the CSV header and
-//! cells and the Parquet columns and their types, so that a column and its value can
-//! never drift apart.
+//! An output file as a schema: one list of (column, sensitivity, cell) drives the CSV
+//! header and cells, the Parquet columns and their types, and what a pseudonymised run
+//! makes of each column, so that a column, its value and its treatment can never drift
+//! apart. A column cannot be declared without its sensitivity: `Field` has no default.
 
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
@@ -37,10 +38,70 @@ pub enum Kind {
     Weight,
 }
 
-/// A column: its name, its type and how a row gives its cell.
+/// What a column holds, and so what a pseudonymised run (`--pseudonymize`) makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// Identifies a person, a household or a record: an ID, student or household number,
+    /// a record key. Replaced by its token.
+    Id,
+    /// Identifiers joined by `;`: each replaced by its own token.
+    Ids,
+    /// A person's name, or text holding one. Dropped.
+    Name,
+    /// Text no list bounds: a value quoted from an input, the staff's notes. Dropped.
+    FreeText,
+    /// A register's value of the field the row's `field` column names: kept for sex,
+    /// birth date and division, dropped for any other field.
+    FieldValue,
+    /// A date: kept.
+    Date,
+    /// A code or a word of a known list: division, sex, status, reason, method, level,
+    /// case number, input file name. Kept.
+    Code,
+    /// A count, an age, a line number, a flag, a weight or a rate. Kept.
+    Count,
+}
+
+impl Sensitivity {
+    /// Whether a pseudonymised run keeps the column as it is.
+    pub const fn kept(self) -> bool {
+        matches!(
+            self,
+            Sensitivity::Date | Sensitivity::Code | Sensitivity::Count
+        )
+    }
+}
+
+/// A column declared without its cell (a file not written through a [`Field`] list, or a
+/// schema seen from outside): its name and what it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeclaredColumn {
+    pub name: &'static str,
+    pub sensitivity: Sensitivity,
+}
+
+impl DeclaredColumn {
+    pub const fn new(name: &'static str, sensitivity: Sensitivity) -> DeclaredColumn {
+        DeclaredColumn { name, sensitivity }
+    }
+}
+
+/// The names of declared columns, in a constant.
+pub const fn names<const N: usize>(columns: &[DeclaredColumn; N]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = columns[i].name;
+        i += 1;
+    }
+    names
+}
+
+/// A column: its name, its type, what it holds and how a row gives its cell.
 pub struct Field<R> {
     pub name: &'static str,
     pub kind: Kind,
+    pub sensitivity: Sensitivity,
     pub cell: fn(&R) -> Cell,
 }
 
@@ -52,12 +113,14 @@ impl<R> Clone for Field<R> {
 
 impl<R> Copy for Field<R> {}
 
-/// A text column of rows of type `$row`: `text!(Row, "name", |r: &Row| value)`.
+/// A text column of rows of type `$row` holding a [`Sensitivity`]:
+/// `text!(Row, "name", Name, |r: &Row| value)`.
 macro_rules! text {
-    ($row:ty, $name:literal, $value:expr) => {
+    ($row:ty, $name:literal, $sensitivity:ident, $value:expr) => {
         $crate::output::table::Field {
             name: $name,
             kind: $crate::output::table::Kind::Text,
+            sensitivity: $crate::output::table::Sensitivity::$sensitivity,
             cell: |r: &$row| $crate::output::table::Cell::Text(($value)(r)),
         }
     };
@@ -67,6 +130,17 @@ pub(crate) use text;
 /// The names of a schema's columns, for the CSV header.
 pub fn header<R>(schema: &[Field<R>]) -> Vec<&'static str> {
     schema.iter().map(|f| f.name).collect()
+}
+
+/// A schema's columns with what each holds, without their cells.
+pub fn declared<R>(schema: &[Field<R>]) -> Vec<DeclaredColumn> {
+    schema
+        .iter()
+        .map(|f| DeclaredColumn {
+            name: f.name,
+            sensitivity: f.sensitivity,
+        })
+        .collect()
 }
 
 /// A row's cells as CSV text.
