@@ -335,10 +335,10 @@ fn without_an_aid_register_no_child_is_listed_as_unaided() {
     assert_eq!(summary["rows"][0]["poor_enrolled"], 2);
 }
 
-#[test]
-fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() {
-    let wd = Workdir::with_fixture("demo");
-    // A second 杨磊, born the same day, poor and enrolled, in another county.
+/// Adds a second 杨磊 to the demo, born the same day, poor and enrolled, in another county,
+/// and a payment with neither ID nor student number for 杨磊 born that day, which may be
+/// either's; returns the second 杨磊's ID number.
+pub fn add_a_payment_two_namesakes_may_own(wd: &Workdir) -> String {
     let first17 = "53010220160909003";
     let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
     let id = format!("{first17}{check}");
@@ -346,16 +346,11 @@ fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() 
         "input/population.csv",
         &format!("{id},杨磊,男,2016-09-09,530102,正常\n"),
     );
-    let append = |file: &str, line: &str| {
-        let mut text = wd.read(file);
-        text.push_str(line);
-        wd.write(file, text);
-    };
-    append(
+    wd.append(
         "input/poverty.csv",
         &format!("H530102009,{id},杨磊,男,之子,530102,脱贫不稳定户\n"),
     );
-    append(
+    wd.append(
         "input/students.csv",
         &format!("G{id},{id},杨磊,男,2016-09-09,2153000001,530102,四年级,在读\n"),
     );
@@ -368,6 +363,13 @@ fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() 
          530111201609090157,杨磊,男,2016-09-09,G5301110004,营养改善计划,400,2026秋\n\
          ,杨磊,男,2016-09-09,,营养改善计划,400,2026秋\n",
     );
+    id
+}
+
+#[test]
+fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() {
+    let wd = Workdir::with_fixture("demo");
+    let id = add_a_payment_two_namesakes_may_own(&wd);
     // At the default thresholds the pair weighs below review and links no one; still, it
     // carries his name and birth date exactly, so he is not called unaided.
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
@@ -392,7 +394,7 @@ fn a_payment_either_of_two_namesakes_may_own_leaves_neither_listed_as_unaided() 
     let review = wd.read("out/checks/poor_enrolled_aid_in_review.csv");
     assert!(review.contains(&id), "{review}");
     // With the second payment carrying his ID, he is paid, and neither list holds him.
-    append(
+    wd.append(
         "input/aid.csv",
         &format!("{id},杨磊,男,2016-09-09,,营养改善计划,400,2026秋\n"),
     );

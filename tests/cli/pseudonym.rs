@@ -1,13 +1,17 @@
-//! `--pseudonymize KEYFILE`: no ID number or name of any input survives anywhere in the
-//! run directory, and the same child has the same token in every run with the same key.
+//! `--pseudonymize KEYFILE`: no ID, student or household number or name of any input
+//! survives anywhere in the run directory — checked on a run whose every file holds rows —
+//! and the same child has the same token in every run with the same key.
 
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
-use crate::workdir::Workdir;
+use calamine::Reader;
 
-/// Every text in the run directory: CSV and JSON files as they are, Parquet files cell by
-/// cell (their pages are compressed).
+use crate::workdir::{CHECK_FILES, Workdir};
+
+/// Every text in the run directory: CSV, JSON and HTML files as they are, Parquet files
+/// cell by cell (their pages are compressed), workbooks part by part (zip archives).
 fn run_texts(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).unwrap() {
@@ -25,6 +29,14 @@ fn run_texts(dir: &Path) -> Vec<(String, String)> {
                     out.push((format!("{name}:{}", column.name()), cells.join("\n")));
                 }
             }
+        } else if name.ends_with(".xlsx") {
+            let mut zip = zip::ZipArchive::new(fs::File::open(&path).unwrap()).unwrap();
+            for i in 0..zip.len() {
+                let mut part = zip.by_index(i).unwrap();
+                let mut xml = String::new();
+                part.read_to_string(&mut xml).unwrap();
+                out.push((format!("{name}:{}", part.name()), xml));
+            }
         } else {
             out.push((
                 name,
@@ -35,8 +47,8 @@ fn run_texts(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The ID numbers (and the ID inside G student numbers) and names of every input row,
-/// found by their columns' headers.
+/// The ID, student, household and certificate numbers (and the digits inside G student
+/// numbers) and names of every input row, found by their columns' headers.
 fn personal_values(input: &Path) -> Vec<String> {
     let mut values = Vec::new();
     for file in [
@@ -44,6 +56,8 @@ fn personal_values(input: &Path) -> Vec<String> {
         "students.csv",
         "poverty.csv",
         "exemptions.csv",
+        "disability.csv",
+        "aid.csv",
     ] {
         let bytes = fs::read(input.join(file)).unwrap();
         let text = match std::str::from_utf8(&bytes) {
@@ -54,7 +68,7 @@ fn personal_values(input: &Path) -> Vec<String> {
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
         let personal: Vec<usize> = (0..header.len())
             .filter(|&i| {
-                ["姓名", "身份", "证件号", "学籍号"]
+                ["姓名", "身份", "证件号", "学籍号", "户编号", "证号"]
                     .iter()
                     .any(|w| header[i].contains(w))
             })
@@ -81,15 +95,259 @@ fn personal_values(input: &Path) -> Vec<String> {
 fn personal_found(wd: &Workdir, run: &str) -> Vec<(String, String)> {
     let personal = personal_values(&wd.path("input"));
     assert!(personal.len() > 20, "{personal:?}");
+    found_in(&wd.path(run), &personal)
+}
+
+/// Every (value, file) of `values` found in the run directory `dir`.
+fn found_in(dir: &Path, values: &[String]) -> Vec<(String, String)> {
     let mut found = Vec::new();
-    for (file, text) in run_texts(&wd.path(run)) {
-        for value in &personal {
+    for (file, text) in run_texts(dir) {
+        for value in values {
             if text.contains(value.as_str()) {
                 found.push((value.clone(), file.clone()));
             }
         }
     }
     found
+}
+
+/// The columns of a plain run's CSV files that hold identifiers and names as normalised
+/// (canonical ID numbers, simplified names), and `may_belong_to`'s list.
+const PERSONAL_COLUMNS: [&str; 7] = [
+    "id_number",
+    "name",
+    "student_no",
+    "household_no",
+    "record_id",
+    "record_name",
+    "may_belong_to",
+];
+
+/// The identifiers and names a plain run directory's CSV files show: each ID of a list,
+/// names of two characters or more, numbers of eight or more (so that no count or hex
+/// digits of a token match one by chance).
+fn personal_in_run(dir: &Path) -> Vec<String> {
+    let mut values = Vec::new();
+    for (file, text) in run_texts(dir) {
+        if !file.ends_with(".csv") {
+            continue;
+        }
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        for record in reader.records() {
+            let record = record.unwrap();
+            for (cell, name) in record.iter().zip(&header) {
+                if !PERSONAL_COLUMNS.contains(&name.as_str()) {
+                    continue;
+                }
+                for value in cell.split(';') {
+                    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+                    let long_enough = if digits > 0 {
+                        value.len() >= 8
+                    } else {
+                        value.chars().count() >= 2
+                    };
+                    if long_enough {
+                        values.push(value.to_string());
+                    }
+                }
+            }
+        }
+    }
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// Every file of a run directory with a previous night and every register given.
+fn run_files() -> Vec<&'static str> {
+    let mut files = vec![
+        "candidates.parquet",
+        "closed.csv",
+        "closed.xlsx",
+        "history.csv",
+        "ledger.csv",
+        "ledger.parquet",
+        "ledger.xlsx",
+        "links.parquet",
+        "manifest.json",
+        "rejects.csv",
+        "report.html",
+        "review.csv",
+        "summary.csv",
+        "summary.json",
+        "warnings.csv",
+    ];
+    files.extend(CHECK_FILES);
+    files.sort_unstable();
+    files
+}
+
+/// The files under `dir`, by their paths inside it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            files.extend(
+                files_under(&entry.path())
+                    .into_iter()
+                    .map(|f| format!("{name}/{f}")),
+            );
+        } else {
+            files.push(name);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Asserts that the run directory `run` holds exactly [`run_files`], each with rows.
+fn assert_every_file_filled(wd: &Workdir, run: &str) {
+    let dir = wd.path(run);
+    assert_eq!(files_under(&dir), run_files(), "{run}: its files");
+    for file in run_files() {
+        let path = dir.join(file);
+        let rows = if file.ends_with(".csv") {
+            wd.read(&format!("{run}/{file}")).lines().count() - 1
+        } else if file.ends_with(".parquet") {
+            sanku::load::parquet::read_frame(&path).unwrap().height()
+        } else if file.ends_with(".xlsx") {
+            let mut book = calamine::open_workbook_auto(&path).unwrap();
+            let first = book.sheet_names()[0].clone();
+            book.worksheet_range(&first).unwrap().height() - 1
+        } else {
+            fs::metadata(&path).unwrap().len() as usize
+        };
+        assert!(rows > 0, "{run}/{file} is empty");
+    }
+}
+
+/// Runs a second night into `run`, carrying on `previous`, with `extra` options.
+fn second_night(wd: &Workdir, run: &str, previous: &str, extra: &[&str]) {
+    let mut args = vec!["run", "input", "--out", run, "-q", "--previous", previous];
+    args.extend(extra);
+    wd.expect_code(&args, 0);
+}
+
+#[test]
+fn a_pseudonymised_run_with_every_file_filled_holds_no_identifier_or_name() {
+    // The demo gives every register and a row to every file (rejects, warnings, review
+    // pairs, conflicts, duplicates, disabled children, payments unmatched); a payment two
+    // namesakes may own fills the aid checks in review, and a second night the closed
+    // cases.
+    let wd = Workdir::with_fixture("demo");
+    wd.write("key", [7u8; 32]);
+    let namesake = crate::demo::add_a_payment_two_namesakes_may_own(&wd);
+    // A payment to no one (an ID no child holds, a student number no record has).
+    wd.append(
+        "input/aid.csv",
+        "530102201299990000,王小明,男,2012-09-09,G5301029999,国家助学金,500,2026秋\n",
+    );
+    let pseudo = ["--pseudonymize", "key"];
+    wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
+    wd.expect_code(
+        &[
+            "run",
+            "input",
+            "--out",
+            "p-night-1",
+            "-q",
+            pseudo[0],
+            pseudo[1],
+        ],
+        0,
+    );
+    // A worked ledger: every case with a note naming the child.
+    let ledger = wd.read("night-1/ledger.csv");
+    let mut worked = String::new();
+    for (i, line) in ledger.lines().enumerate() {
+        let note = if i == 0 {
+            "备注".to_string()
+        } else {
+            format!("家访 {}", line.split(',').nth(1).unwrap())
+        };
+        worked.push_str(&format!("{line},{note}\n"));
+    }
+    wd.write("worked.csv", worked);
+    // 王芳, flagged last night, is enrolled tonight: her case closes.
+    wd.append(
+        "input/students.csv",
+        "G5301020099,530102201411200326,王芳,女,2014-11-20,2153000001,530102,六年级,在读\n",
+    );
+    let worked = ["--worked", "worked.csv"];
+    second_night(
+        &wd,
+        "night-2",
+        "night-1",
+        &[&worked[..], &["--no-state"]].concat(),
+    );
+    let runs: [(&str, &str, Vec<&str>); 3] = [
+        ("p-night-2", "p-night-1", pseudo.to_vec()),
+        (
+            "p-night-2-plain-previous",
+            "night-1",
+            [pseudo, worked].concat(),
+        ),
+        (
+            "p-night-2-zh",
+            "p-night-1",
+            [&pseudo[..], &["--lang", "zh"]].concat(),
+        ),
+    ];
+    for (run, previous, extra) in &runs {
+        second_night(&wd, run, previous, extra);
+    }
+
+    assert_every_file_filled(&wd, "night-2");
+    let mut personal = personal_values(&wd.path("input"));
+    personal.extend(personal_in_run(&wd.path("night-2")));
+    personal.sort();
+    personal.dedup();
+    for value in [
+        namesake.as_str(),
+        "G5301020099",
+        "H530102009",
+        "530102201411200326",
+    ] {
+        assert!(personal.iter().any(|p| p == value), "{value} is looked for");
+    }
+    assert!(!found_in(&wd.path("night-2"), &personal).is_empty());
+    assert!(wd.read("night-2/closed.csv").contains("家访 王芳"));
+    for (run, _, _) in &runs {
+        assert_every_file_filled(&wd, run);
+        let found = found_in(&wd.path(run), &personal);
+        assert!(found.is_empty(), "{run}: {found:?}");
+        assert!(!wd.read(&format!("{run}/closed.csv")).contains("家访"));
+    }
+    // Each child a payment may belong to is a token of its own, the one the child has in
+    // the other files.
+    let payments = wd.read("p-night-2/checks/aid_in_review.csv");
+    let tokens: Vec<String> = payments
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .split(';')
+        .map(String::from)
+        .collect();
+    assert_eq!(tokens.len(), 2, "{payments}");
+    let elsewhere: Vec<(String, String)> = run_texts(&wd.path("p-night-2"))
+        .into_iter()
+        .filter(|(file, _)| !file.ends_with("aid_in_review.csv"))
+        .collect();
+    for token in &tokens {
+        assert!(token.starts_with('P') && token.len() == 33, "{payments}");
+        assert!(
+            elsewhere
+                .iter()
+                .any(|(_, text)| text.contains(token.as_str())),
+            "{token}"
+        );
+    }
 }
 
 #[test]

@@ -44,6 +44,13 @@ impl Workdir {
         fs::write(path, contents).unwrap();
     }
 
+    /// Appends `lines` to a UTF-8 file of the work dir.
+    pub fn append(&self, rel: &str, lines: &str) {
+        let mut text = self.read(rel);
+        text.push_str(lines);
+        self.write(rel, text);
+    }
+
     /// Appends `lines` to a GB18030 file of the work dir.
     pub fn append_gb18030(&self, rel: &str, lines: &str) {
         let path = self.path(rel);
