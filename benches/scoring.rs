@@ -41,9 +41,11 @@ fn people(n: u32, salt: u32) -> Vec<Person> {
         .collect()
 }
 
-fn view(p: &Person) -> CompareView<'_> {
+/// A person's view; `owned` when its ID is a person's of the population (the cohort side).
+fn view(p: &Person, owned: bool) -> CompareView<'_> {
     CompareView {
         id: &p.id,
+        id_owned: owned,
         name: &p.name,
         birth: Some(p.birth),
         sex: p.sex,
@@ -73,7 +75,9 @@ fn bench_scoring(c: &mut Criterion) {
         b.iter(|| {
             left.iter()
                 .zip(&right)
-                .map(|(a, r)| params.weight(&compare(&view(a), &view(r)).levels(), None))
+                .map(|(a, r)| {
+                    params.weight(&compare(&view(a, true), &view(r, false)).levels(), None)
+                })
                 .sum::<f64>()
         })
     });
