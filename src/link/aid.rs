@@ -63,12 +63,6 @@ fn set_aside(aid: &[Aid], by_id: &ById, population: &Population) -> Vec<bool> {
         .collect()
 }
 
-/// Whether payment `a`'s ID is valid and may be a spreadsheet's rounding: it links only to
-/// the child it is a rounding of.
-fn rounded_valid(a: &Aid) -> bool {
-    a.id.class.is_usable() && a.id.maybe_rounded()
-}
-
 /// The payments the fuzzy pass may ever see, whatever the thresholds: neither set aside
 /// nor linked by a verified ID (the student numbers' links, which follow the student
 /// passes, only take more away).
@@ -215,14 +209,16 @@ pub(super) fn link_aid(
     let params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let outcome = cx.link_within(&source, &everyone, blocks, (PerChild::Many, params));
 
-    // A valid ID ending in 000 links only to the child it is a rounding of.
+    // A valid ID (one ending in 000, one that belongs to no one) links only to a child it
+    // is a rounding or a typo of: the payments carry no division to tell a namesake born
+    // the same day elsewhere from the child.
     let id_field = CompareField::IdNumber.at();
     let different = IdLevel::Different.index();
     linked.extend(
         outcome
             .links
             .iter()
-            .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
+            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
             .map(passes::fuzzy_link_of),
     );
     linked.sort_by_key(|l| (l.child, l.record));
@@ -232,7 +228,7 @@ pub(super) fn link_aid(
     let mut review: Vec<Link> = outcome
         .review
         .iter()
-        .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
+        .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
         .map(passes::fuzzy_link_of)
         .collect();
     // A payment that neither links nor goes to review, yet carries a child's name and
@@ -248,7 +244,7 @@ pub(super) fn link_aid(
             .filter(|p| !decided.contains(&p.record))
             .filter(|p| p.levels[name] == NameLevel::Exact.index())
             .filter(|p| p.levels[birth] == DateLevel::Exact.index())
-            .filter(|p| !rounded_valid(&aid.rows[p.record]) || p.levels[id_field] != different)
+            .filter(|p| !aid.rows[p.record].id.class.is_usable() || p.levels[id_field] != different)
             .map(passes::fuzzy_link_of),
     );
     review.sort_by_key(|l| (l.child, l.record));

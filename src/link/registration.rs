@@ -6,7 +6,8 @@
 //!
 //! A student number groups rows only when it looks like a number (six characters or more,
 //! not one character repeated), and a row joins a registration only when it is plausibly
-//! the same child: the same name after folding, or the same birth date. A row under the
+//! the same child: the same name after folding, or the same birth date (unless the two rows
+//! carry two different usable IDs: twins under a copied number). A row under the
 //! same number whose name and birth date both differ is another child (a sibling's ID, and
 //! the number made from it, typed on a brother's row) and stands alone, however alike
 //! their IDs: the ID is the very thing that was copied.
@@ -134,7 +135,11 @@ fn look_within(
     for group in followers.chunk_by(|a, b| a.0 == b.0) {
         let rep = group[0].0;
         let mut rows = vec![rep];
-        let mut schools = vec![&students[rep as usize].school_code];
+        let standing = &students[rep as usize];
+        // A registration whose standing row names no school is in school nowhere in
+        // particular: no second school can be told from it.
+        let known = in_school(standing.status) && !standing.school_code.is_empty();
+        let mut schools = vec![&standing.school_code];
         for &(_, j) in group {
             let s = &students[j as usize];
             if rows.iter().any(|&r| same_fields(&students[r as usize], s)) {
@@ -143,10 +148,7 @@ fn look_within(
             }
             rows.push(j);
             let at_school = in_school(s.status) && !s.school_code.is_empty();
-            if at_school
-                && in_school(students[rep as usize].status)
-                && !schools.contains(&&s.school_code)
-            {
+            if at_school && known && !schools.contains(&&s.school_code) {
                 schools.push(&s.school_code);
                 elsewhere.push((rep, j));
             }
@@ -206,11 +208,18 @@ fn number_hash(student_no: &str) -> u64 {
 }
 
 /// The order in which a registration's rows stand for it: in school first, then by status,
-/// then by content, so that the choice never depends on row order.
+/// then a row naming its school, then by content, so that the choice never depends on row
+/// order.
 fn preference<'s>(s: &'s Student, in_school: &impl Fn(StudentStatus) -> bool) -> impl Ord + 's {
     (
         (!in_school(s.status), s.status),
-        (&s.school_code, &s.grade, &s.id.text, &s.name),
+        (
+            s.school_code.is_empty(),
+            &s.school_code,
+            &s.grade,
+            &s.id.text,
+            &s.name,
+        ),
         (s.birth, s.sex, &s.school_division),
     )
 }
@@ -235,9 +244,11 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
-/// Whether two rows give the same birth date.
+/// Whether two rows give the same birth date, and not two different usable IDs: twins (or
+/// any two children born the same day) under one copied number each keep their own ID.
 fn same_birth(a: &Student, b: &Student) -> bool {
-    a.birth.is_some() && a.birth == b.birth
+    let two_ids = a.id.class.is_usable() && b.id.class.is_usable() && a.id.text != b.id.text;
+    a.birth.is_some() && a.birth == b.birth && !two_ids
 }
 
 #[cfg(test)]
@@ -300,5 +311,57 @@ mod tests {
         ];
         let r = Registrations::new(&rows, in_school);
         assert!((0..4).all(|j| r.stands(j)));
+    }
+
+    fn born(mut s: Student, y: i32, m: u8, d: u8) -> Student {
+        s.birth = crate::normalize::date::Date::new(y, m, d);
+        s
+    }
+
+    #[test]
+    fn twins_under_a_copied_number_stand_alone_and_a_renamed_child_joins() {
+        use StudentStatus::*;
+        let no = "G530102201305050029";
+        let rows = vec![
+            born(
+                row(2, no, "张伟", "530102201305050029", InSchool),
+                2013,
+                5,
+                5,
+            ),
+            born(
+                row(3, no, "张强", "530102201305050010", InSchool),
+                2013,
+                5,
+                5,
+            ),
+            born(row(4, no, "张子轩", "", Graduated), 2013, 5, 5),
+        ];
+        let r = Registrations::new(&rows, in_school);
+        // The twin with an ID of his own stands alone; the renamed row (no ID, same birth
+        // date) follows.
+        assert!(r.stands(0) && r.stands(1) && !r.stands(2));
+    }
+
+    #[test]
+    fn a_second_school_is_found_and_a_repeated_row_or_a_blank_school_is_not() {
+        use StudentStatus::*;
+        let no = "G530102201305050029";
+        let at = |line, school: &str| {
+            let mut s = row(line, no, "张伟", "", InSchool);
+            s.school_code = school.into();
+            s
+        };
+        let rows = vec![at(2, "S1"), at(3, "S1"), at(4, "S2"), at(5, "")];
+        let r = Registrations::new(&rows, in_school);
+        assert_eq!(r.repeated(), 1);
+        let elsewhere: Vec<u64> = r.in_school_elsewhere(0).map(|j| rows[j].line).collect();
+        assert_eq!(elsewhere, [4], "standing row 2 at S1, row 4 at S2");
+        // A row naming no school neither stands before one that does nor is a second
+        // school.
+        let rows = vec![at(2, ""), at(3, "S2")];
+        let r = Registrations::new(&rows, in_school);
+        assert!(r.stands(1) && !r.stands(0));
+        assert_eq!(r.in_school_elsewhere(1).count(), 0);
     }
 }

@@ -49,7 +49,7 @@ pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
         .closure
         .key()
         .to_string()),
-    text!(ClosedCase, "detail", Code, |r: &ClosedCase| r
+    text!(ClosedCase, "detail", FreeText, |r: &ClosedCase| r
         .detail
         .clone()),
     text!(ClosedCase, "school_code", Code, |r: &ClosedCase| r

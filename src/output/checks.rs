@@ -214,7 +214,7 @@ fn exemptions_unmatched<'a>() -> [Field<ExemptionUnmatched<'a>>; 6] {
         text!(R, "origin", Code, |r: &R| r.u.origin.key().to_string()),
         text!(R, "id_number", Id, |r: &R| r.e.id.text.to_string()),
         text!(R, "id_class", Code, |r: &R| r.e.id.class.key().to_string()),
-        text!(R, "reason", Code, |r: &R| r.e.reason.to_string()),
+        text!(R, "reason", FreeText, |r: &R| r.e.reason.to_string()),
         text!(R, "valid_until", Date, |r: &R| date(r.e.valid_until)),
         text!(R, "line", Count, |r: &R| r.e.line.to_string()),
     ]

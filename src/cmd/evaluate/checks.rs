@@ -107,22 +107,29 @@ pub fn score_checks(
             known("duplicates.csv", &["population_id"])?,
         ),
     );
-    // One number in school at two schools: a child listed with one student number twice.
-    let listed = read_csv(
-        &run.join("checks").join("duplicate_registrations.csv"),
-        &["id_number", "student_no"],
-    )?;
-    let mut seen = HashSet::new();
-    let two_schools: HashSet<Vec<String>> = listed
-        .into_iter()
-        .filter(|r| !seen.insert(r.clone()))
-        .map(|r| vec![r[0].clone()])
-        .collect();
-    let kinds = read_csv(&truth.join("duplicates.csv"), &["population_id", "kind"])?;
-    add(
-        "duplicate_registrations_two_schools",
-        (two_schools, ids(&kinds, &|r| r[1] == "two_schools")),
-    );
+    // One number in school at two schools: a child listed with one student number twice
+    // (scored against a truth that tells the kinds of duplicates apart).
+    let duplicates = truth.join("duplicates.csv");
+    if crate::output::csv::read_header(&duplicates)?
+        .iter()
+        .any(|h| h == "kind")
+    {
+        let listed = read_csv(
+            &run.join("checks").join("duplicate_registrations.csv"),
+            &["id_number", "student_no"],
+        )?;
+        let mut seen = HashSet::new();
+        let two_schools: HashSet<Vec<String>> = listed
+            .into_iter()
+            .filter(|r| !seen.insert(r.clone()))
+            .map(|r| vec![r[0].clone()])
+            .collect();
+        let kinds = read_csv(&duplicates, &["population_id", "kind"])?;
+        add(
+            "duplicate_registrations_two_schools",
+            (two_schools, ids(&kinds, &|r| r[1] == "two_schools")),
+        );
+    }
     add(
         "poverty_unmatched",
         (
