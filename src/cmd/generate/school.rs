@@ -325,7 +325,9 @@ impl World<'_> {
         // The record of a child who has left tonight's cohort is weighed against no one:
         // with a broken ID it stands alone in the register unless the ID can be repaired
         // to its owner's, so either answer is right (`evaluate` scores it neither way).
-        let usable = crate::normalize::id::parse_id(&fields.id).is_ok_and(|i| i.class.is_usable());
+        // A valid typo belongs to no one: as broken as an invalid ID.
+        let usable = crate::normalize::id::parse_id(&fields.id).is_ok_and(|i| i.class.is_usable())
+            && injected != Some(corrupt::ErrorKind::IdValidTypo);
         if !counted && !usable {
             s.registry_only.row(&[&no, "left_cohort"])?;
         }

@@ -45,11 +45,10 @@ pub fn compare_ids((a, a_owned): (&IdNumber, bool), (b, b_owned): (&IdNumber, bo
         };
     }
     // Both validate, and one is no one's: a typo whose check a form recomputed, or two
-    // digit errors that cancel, in the address or birth date. In the order code such an
-    // edit is a classmate's number as often as a typo, and further off the number is
-    // another person's (a child the population register lacks, born the same day in the
-    // same county): both are `different`, so that a namesake never links on the parts the
-    // birth-date and division fields already count.
+    // digit errors that cancel. In the order code such an edit is a classmate's number as
+    // often as a typo (`same_birth_and_place`); further off, the number is another person's
+    // (a child the population register lacks), and a pair showing it is no candidate
+    // (`fuzzy::compare_blocked`).
     let typo = if x[17] == y[17] {
         two_subs(x, y)
     } else {
@@ -57,7 +56,7 @@ pub fn compare_ids((a, a_owned): (&IdNumber, bool), (b, b_owned): (&IdNumber, bo
     };
     if typo && !same_birth_and_place {
         IdLevel::Typo
-    } else if damaged && same_birth_and_place {
+    } else if (typo || damaged) && same_birth_and_place {
         IdLevel::SameBirthAndPlace
     } else {
         IdLevel::Different
@@ -168,11 +167,11 @@ mod tests {
             IdLevel::Different
         );
         // An order-code digit changed and rechecked is a classmate's number as often as a
-        // typo: no evidence for the child, as another person's number is.
+        // typo: the same birth and place, no more.
         let order = id("53010220150301125");
         assert_eq!(
             compare_ids(owned(&child), nobodys(&order)),
-            IdLevel::Different
+            IdLevel::SameBirthAndPlace
         );
         // Two order-code digits off and the check recomputed: no typo, another person's (a
         // child the population register lacks, born the same day in the same county).
