@@ -130,10 +130,12 @@ pub struct Verifier<'a> {
 }
 
 impl Verifier<'_> {
-    /// The cohort child record `record` links to exactly, by the first of `ids` its name,
-    /// birth date and sex do not contradict (none when no usable ID belongs to anyone in the
-    /// population, or one belongs, uncontradicted, to someone outside the cohort); and the
-    /// first owner it does contradict, met before that.
+    /// The cohort child record `record` links to exactly: of the owners of `ids` its name,
+    /// birth date and sex do not contradict, the one they agree with best (the first on a
+    /// tie) — none when no usable ID belongs to anyone in the population, or when the best
+    /// is someone outside the cohort. A registration's ID column and its student number
+    /// may carry two numbers, one mistyped into another real child's; each is evidence.
+    /// Also the first owner it does contradict, met before that one.
     pub fn verdict<B: std::borrow::Borrow<IdNumber>>(
         &self,
         record: usize,
@@ -141,6 +143,8 @@ impl Verifier<'_> {
         said: (&str, Option<Date>, Sex),
     ) -> Verdict {
         let mut doubted = None;
+        // (child or none for someone outside the cohort, weight), best so far.
+        let mut best: Option<(Option<usize>, f64)> = None;
         for id in ids {
             let id = id.borrow();
             if !id.class.is_usable() {
@@ -156,15 +160,9 @@ impl Verifier<'_> {
             let (owner, weight) = if let Some(child) = self.index.child_of(id) {
                 let c = &self.cohort.children[child];
                 let weight = child_weight((&c.name, c.birth, c.sex), said) - rounded;
-                if weight >= self.doubt {
-                    return (Some(child), doubted);
-                }
                 (Owner::Child(child), weight)
             } else if self.registers.population.has_id(id) {
                 let weight = id_weight(id, (said.1, said.2)) - rounded;
-                if weight >= self.doubt {
-                    return (None, doubted);
-                }
                 match outside(id) {
                     Some(owner) => (owner, weight),
                     None => continue,
@@ -172,13 +170,23 @@ impl Verifier<'_> {
             } else {
                 continue;
             };
-            doubted.get_or_insert(Doubted {
-                record,
-                owner,
-                weight,
-            });
+            if weight >= self.doubt {
+                let child = match owner {
+                    Owner::Child(child) => Some(child),
+                    Owner::Outside(_) => None,
+                };
+                if best.is_none_or(|(_, w)| weight > w) {
+                    best = Some((child, weight));
+                }
+            } else if best.is_none() {
+                doubted.get_or_insert(Doubted {
+                    record,
+                    owner,
+                    weight,
+                });
+            }
         }
-        (None, doubted)
+        (best.and_then(|(child, _)| child), doubted)
     }
 }
 

@@ -267,17 +267,27 @@ fn rechecked(child: &str, at: usize, digit: char) -> String {
 fn a_valid_id_that_belongs_to_no_one_is_a_typo_like_any_other() {
     let child = id("53010220140311006");
     let elsewhere = id("53010220130624008");
+    let dropout = id("53010220120707001");
     // A birth-date digit typed wrong, the check recomputed by a form; and a province digit
     // typed wrong (52: a province the population does not cover), the check recomputed.
     let typo = rechecked(&child, 12, '2');
     let province = rechecked(&elsewhere, 1, '2');
+    // A child of the neighbouring county born the dropout's day with the same order code,
+    // missing from the population register: one digit from the dropout's number, another
+    // name.
+    let neighbour = rechecked(&dropout, 5, '3');
     let wd = run_with(
         &format!(
-            "{child},欧阳嘉懿,女,2014-03-11,530102,正常\n{elsewhere},欧阳梓萱,女,2013-06-24,530102,正常\n"
+            "{child},欧阳嘉懿,女,2014-03-11,530102,正常
+{elsewhere},欧阳梓萱,女,2013-06-24,530102,正常
+             {dropout},欧阳明轩,男,2012-07-07,530102,正常
+"
         ),
         &format!(
-            "JVALID00000001,{typo},欧阳嘉懿,女,2014-03-11,2153010201,530102,6年级,在读\n\
-             JVALID00000002,{province},欧阳梓萱,女,2013-06-24,2153010201,530102,7年级,在读\n"
+            "JVALID00000001,{typo},欧阳嘉懿,女,2014-03-11,2153010201,530102,6年级,在读
+             JVALID00000002,{province},欧阳梓萱,女,2013-06-24,2153010201,530102,7年级,在读
+             JVALID00000003,{neighbour},司马文博,男,2012-07-07,2153010301,530103,8年级,在读
+"
         ),
     );
     assert_eq!(flagged(&wd, &child), None, "flagged though enrolled");
@@ -285,9 +295,13 @@ fn a_valid_id_that_belongs_to_no_one_is_a_typo_like_any_other() {
     for key in ["JVALID00000001", "JVALID00000002"] {
         let explain = wd.expect_code(&["explain", "out", key], 0);
         let text = String::from_utf8_lossy(&explain.stdout);
-        assert!(text.contains("typo"), "{text}");
+        assert!(text.contains("linked (fuzzy"), "{text}");
     }
-    assert!(!wd.read("out/checks/registry_only.csv").contains("JVALID"));
+    let row = flagged(&wd, &dropout).expect("the neighbour's record took the dropout");
+    assert!(row.contains(",no_record,"), "{row}");
+    let registry_only = wd.read("out/checks/registry_only.csv");
+    assert!(!registry_only.contains("JVALID00000001") && !registry_only.contains("JVALID00000002"));
+    assert!(registry_only.contains("JVALID00000003"), "{registry_only}");
 }
 
 #[test]

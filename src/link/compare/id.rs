@@ -45,19 +45,21 @@ pub fn compare_ids((a, a_owned): (&IdNumber, bool), (b, b_owned): (&IdNumber, bo
         };
     }
     // Both validate, and one is no one's: a typo whose check a form recomputed, or two
-    // digit errors that cancel. In the order code such an edit is a classmate's number as
-    // often as a typo (`same_birth_and_place`); further off, the number is another person's
-    // (a child the population register lacks), and a pair showing it is no candidate
-    // (`fuzzy::compare_blocked`).
+    // digit errors that cancel. That says nothing for the child: children born the same
+    // day in neighbouring counties often share the order code, so such a number is
+    // another real child's as often as a typo (`missing`, no evidence either way; an
+    // order-code edit `same_birth_and_place`). Further off, the number is another
+    // person's (a child the population register lacks), and a pair showing it is no
+    // candidate (`fuzzy::compare_blocked`).
     let typo = if x[17] == y[17] {
         two_subs(x, y)
     } else {
         one_typo(&x[..17], &y[..17])
     };
-    if typo && !same_birth_and_place {
-        IdLevel::Typo
-    } else if (typo || damaged) && same_birth_and_place {
+    if (typo || damaged) && same_birth_and_place {
         IdLevel::SameBirthAndPlace
+    } else if typo {
+        IdLevel::Missing
     } else {
         IdLevel::Different
     }
@@ -113,24 +115,30 @@ mod tests {
     }
 
     #[test]
-    fn a_valid_number_that_is_no_ones_is_a_typo_like_any_other() {
+    fn a_valid_number_that_is_no_ones_is_compared_by_its_edits() {
+        // One typo from the child's number (the check recomputed, or two errors that
+        // cancel) is a candidate whose ID says nothing either way: a neighbouring county's
+        // child born that day with the same order code has such a number as often.
         let child = id("53010220150301123");
         // A digit of the birth date mistyped, the check recomputed by a form.
         let rechecked = id("53010220150307123");
         assert_eq!(rechecked.class, IdClass::Valid);
         assert_eq!(
             compare_ids(owned(&child), nobodys(&rechecked)),
-            IdLevel::Typo
+            IdLevel::Missing
         );
-        // Another province's code, by one digit: still a typo of this child's number.
+        // Another province's code, by one digit.
         let province = id("52010220150301123");
         assert_eq!(
             compare_ids(owned(&child), nobodys(&province)),
-            IdLevel::Typo
+            IdLevel::Missing
         );
         // Two adjacent digits swapped, the check recomputed.
         let swapped = id("53001220150301123");
-        assert_eq!(compare_ids(owned(&child), nobodys(&swapped)), IdLevel::Typo);
+        assert_eq!(
+            compare_ids(owned(&child), nobodys(&swapped)),
+            IdLevel::Missing
+        );
         // Two digit errors that cancel: the check is the child's and validates.
         let first17 = &child.text.as_bytes()[..17];
         let cancel = (2..6)
@@ -156,7 +164,10 @@ mod tests {
             })
             .unwrap();
         assert_eq!(cancel.class, IdClass::Valid);
-        assert_eq!(compare_ids(owned(&child), nobodys(&cancel)), IdLevel::Typo);
+        assert_eq!(
+            compare_ids(owned(&child), nobodys(&cancel)),
+            IdLevel::Missing
+        );
         // Only a number that is a person's says "another person".
         assert_eq!(
             compare_ids(owned(&child), owned(&rechecked)),
