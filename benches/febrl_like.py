@@ -12,7 +12,13 @@ replaced by another from the pool, and given name and surname swapped in 2 % of
 records. Left and right files are shuffled. The truth is in the ids: rec-N-org and
 rec-N-dup-0 are the same person.
 
+With `--per-person MAX`, one file for `sanku link --dedupe` instead: `records.csv`, each
+person's original and 0 to MAX-1 duplicates (as many people with each number), every
+duplicate corrupted from the original on its own as above, as FEBRL's deduplication sets
+are made; rec-N-org and rec-N-dup-K are the same person, and the file is shuffled.
+
   benches/febrl_like.py --febrl DIR --size 500000 --seed 1 --out OUT
+  benches/febrl_like.py --febrl DIR --size 100000 --per-person 5 --seed 1 --out OUT
 """
 import argparse
 import csv
@@ -97,6 +103,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--febrl", required=True, help="the folder with dataset4a.csv and dataset4b.csv")
     ap.add_argument("--size", type=int, default=500_000, help="originals (and duplicates)")
+    ap.add_argument("--per-person", type=int, default=0, metavar="MAX",
+                    help="one file of SIZE people with 1 to MAX records each, for --dedupe")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
@@ -123,9 +131,14 @@ def main():
             if rng.random() < empty / 5000:
                 record[field] = ""
         left.append({"rec_id": f"rec-{n}-org"} | record)
-        right.append({"rec_id": f"rec-{n}-dup-0"} | corrupt(record, pool, rng))
+        if args.per_person:
+            for k in range(rng.randrange(args.per_person)):
+                left.append({"rec_id": f"rec-{n}-dup-{k}"} | corrupt(record, pool, rng))
+        else:
+            right.append({"rec_id": f"rec-{n}-dup-0"} | corrupt(record, pool, rng))
     os.makedirs(args.out, exist_ok=True)
-    for name, rows in (("left.csv", left), ("right.csv", right)):
+    files = [("records.csv", left)] if args.per_person else [("left.csv", left), ("right.csv", right)]
+    for name, rows in files:
         rng.shuffle(rows)
         with open(os.path.join(args.out, name), "w", newline="") as f:
             w = csv.writer(f)
