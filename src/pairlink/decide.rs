@@ -3,12 +3,14 @@
 //! nothing and is left to scoring). Then, linking two files, scored pairs are assigned
 //! one-to-one by the registers' assignment (best weight first, ties within the margin to
 //! review, ties broken by record keys, never by position). Deduplicating one file,
-//! every pair at or above the accept threshold joins its two records' clusters.
+//! every pair at or above the accept threshold joins its two records' clusters, which are
+//! split where two of their records are not alike ([`super::cluster`]).
 
 use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
+use super::cluster::{Join, cluster};
 use super::{LinkSpec, Side, Sides};
 use crate::link::assign::{PerChild, Scored, Thresholds, assign};
 
@@ -17,6 +19,10 @@ use crate::link::assign::{PerChild, Scored, Thresholds, assign};
 pub struct Decision {
     pub links: Vec<usize>,
     pub review: Vec<usize>,
+    /// Deduplicating, each record's cluster (named by its first record in key order) and
+    /// how many clusters were split; empty linking two files.
+    pub clusters: Vec<u32>,
+    pub splits: u64,
 }
 
 /// The exact-key value of record `r`, or `None` when a key field is empty.
@@ -86,12 +92,9 @@ fn record_order(side: &Side, a: usize, b: usize) -> Ordering {
         .then(side.lines[a].cmp(&side.lines[b]))
 }
 
-/// Decides the scored pairs.
+/// Decides the scored pairs of two files.
 pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) -> Decision {
     let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-    if sides.dedupe {
-        return dedupe(spec, sides.left.len(), pairs, weights);
-    }
     // Only pairs in the review band or above take part; most candidates are far below.
     let kept: Vec<usize> = (0..pairs.len())
         .filter(|&i| weights[i] >= spec.review)
@@ -119,52 +122,72 @@ pub fn decide(spec: &LinkSpec, sides: &Sides, pairs: &[u64], weights: &[f64]) ->
     Decision {
         links: assignment.links.iter().map(|&i| kept[i]).collect(),
         review: assignment.review.iter().map(|&i| kept[i]).collect(),
+        ..Decision::default()
     }
 }
 
-/// Decides the pairs of one file. A pair at or above the accept threshold links when it
-/// is, within the tie margin, the best pair of both its records; otherwise it goes to
-/// review. Copies of one record are each other's best; a twin (everything equal but one
-/// character of the name) is less like either copy than they are like each other, so it
-/// joins neither's cluster by way of them.
-fn dedupe(spec: &LinkSpec, records: usize, pairs: &[u64], weights: &[f64]) -> Decision {
-    let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-    let mut best = vec![f64::NEG_INFINITY; records];
-    for (&p, &w) in pairs.iter().zip(weights) {
-        let (a, b) = split(p);
-        best[a] = best[a].max(w);
-        best[b] = best[b].max(w);
+/// Decides the pairs of one file. Every pair at or above the accept threshold and every
+/// exact link joins two records' clusters; two records are alike when they share an exact
+/// key or weigh at least the review threshold with each other (`weigh`, on every field,
+/// whether or not blocking paired them). The links are the joining pairs whose records
+/// stay in one cluster; review, the pairs at or above the review threshold whose records
+/// end in two (an accepted pair cut by a split among them).
+pub fn dedupe(
+    spec: &LinkSpec,
+    side: &Side,
+    exact: &[(u32, u32)],
+    pairs: &[u64],
+    weights: &[f64],
+    weigh: impl Fn(u32, u32) -> f64 + Sync,
+) -> Decision {
+    let split = |p: u64| ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
+    // Exact links join each record of a key to the key's first record.
+    let mut key_group = vec![u32::MAX; side.len()];
+    for &(first, r) in exact {
+        key_group[first as usize] = first;
+        key_group[r as usize] = first;
     }
+    let mut joins: Vec<Join> = exact
+        .iter()
+        .map(|&(a, b)| Join {
+            a,
+            b,
+            weight: f64::INFINITY,
+        })
+        .collect();
+    joins.extend(
+        pairs
+            .iter()
+            .zip(weights)
+            .filter(|&(_, &w)| w >= spec.accept)
+            .map(|(&p, &weight)| {
+                let (a, b) = split(p);
+                Join { a, b, weight }
+            }),
+    );
+    let mut rank = vec![0u32; side.len()];
+    for (i, r) in side.key_order().into_iter().enumerate() {
+        rank[r as usize] = i as u32;
+    }
+    let alike = |a: u32, b: u32| {
+        let group = key_group[a as usize];
+        (group != u32::MAX && group == key_group[b as usize])
+            || weigh(a.min(b), a.max(b)) >= spec.review
+    };
+    let clusters = cluster(side.len(), &joins, &rank, alike);
     let mut decision = Decision::default();
     for (i, (&p, &w)) in pairs.iter().zip(weights).enumerate() {
         let (a, b) = split(p);
-        let best_of_both = w >= best[a] - spec.tie_margin && w >= best[b] - spec.tie_margin;
-        if w >= spec.accept && best_of_both {
+        let together = clusters.of[a as usize] == clusters.of[b as usize];
+        if together && w >= spec.accept {
             decision.links.push(i);
-        } else if w >= spec.review {
+        } else if !together && w >= spec.review {
             decision.review.push(i);
         }
     }
+    decision.clusters = clusters.of;
+    decision.splits = clusters.splits;
     decision
-}
-
-/// Clusters of a deduplicated file: each record's cluster, named by the smallest record
-/// index in it, from the exact links and the linked pairs.
-pub fn clusters(records: usize, links: impl IntoIterator<Item = (u32, u32)>) -> Vec<u32> {
-    let mut parent: Vec<u32> = (0..records as u32).collect();
-    fn root(parent: &mut [u32], mut r: u32) -> u32 {
-        while parent[r as usize] != r {
-            parent[r as usize] = parent[parent[r as usize] as usize];
-            r = parent[r as usize];
-        }
-        r
-    }
-    for (a, b) in links {
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        let (low, high) = (ra.min(rb), ra.max(rb));
-        parent[high as usize] = low;
-    }
-    (0..records as u32).map(|r| root(&mut parent, r)).collect()
 }
 
 #[cfg(test)]
@@ -200,14 +223,5 @@ mod tests {
         };
         let (links, _) = exact_links(&spec, &sides);
         assert_eq!(links, vec![(0, 2), (0, 3)]);
-    }
-
-    #[test]
-    fn clusters_join_chains_and_are_named_by_their_first_record() {
-        assert_eq!(
-            clusters(6, [(4, 2), (2, 5), (0, 1)]),
-            vec![0, 0, 2, 3, 2, 2]
-        );
-        assert_eq!(clusters(3, []), vec![0, 1, 2]);
     }
 }

@@ -2,11 +2,12 @@
 //! A link config names the fields and how each is compared ([`kinds`]), optional exact
 //! keys, blocking rules and thresholds. Stages: prepare each side's values, link exact
 //! keys ([`decide`]), block ([`block`]), compare and weigh with u from random pairs, m by
-//! EM and term-frequency adjustment ([`score`]), assign one-to-one or cluster
-//! ([`decide`]). Output does not depend on the number of threads or the order of rows:
+//! EM and term-frequency adjustment ([`score`]), assign one-to-one ([`decide`]) or
+//! cluster ([`cluster`]). Output does not depend on the number of threads or the order of rows:
 //! pairs are sorted, and ties are broken by record keys.
 
 pub mod block;
+pub mod cluster;
 pub mod decide;
 pub mod kinds;
 pub mod packed;

@@ -1,8 +1,8 @@
 //! The stages of `sanku link` after reading, in order, each timed.
 
 use super::block::{BlockCounts, candidate_pairs};
-use super::decide::{Decision, decide, exact_links};
-use super::score::{Model, Shares, compare_pairs, fit, random_levels, weigh};
+use super::decide::{Decision, decide, dedupe, exact_links};
+use super::score::{Model, Shares, compare_pairs, fit, random_levels, weigh, weigh_records};
 use super::{LinkSpec, Side, Sides};
 use crate::load::any::AnyTable;
 use crate::timer::Timer;
@@ -64,8 +64,16 @@ pub fn link_tables(spec: LinkSpec, tables: &[AnyTable], timer: &mut Timer) -> Li
         fit(&spec, &levels, &random)
     });
     let (weights, decision) = timer.stage("decide", || {
-        let weights = weigh(&model, &Shares::new(&spec, &sides), &pairs, &levels);
-        let decision = decide(&spec, &sides, &pairs, &weights);
+        let shares = Shares::new(&spec, &sides);
+        let weights = weigh(&model, &shares, &pairs, &levels);
+        let decision = if sides.dedupe {
+            let weigh = |a: u32, b: u32| {
+                weigh_records(&spec, &sides, &model, &shares, a as usize, b as usize)
+            };
+            dedupe(&spec, sides.left, &exact, &pairs, &weights, weigh)
+        } else {
+            decide(&spec, &sides, &pairs, &weights)
+        };
         (weights, decision)
     });
     Linked {

@@ -185,6 +185,25 @@ pub fn field_weight(model: &Model, shares: &Shares, f: usize, level: u8, left: u
     }
 }
 
+/// The weight of records `l` and `r` compared now, on every field: what [`weigh`] gives
+/// them as a candidate pair, to the last bit.
+pub fn weigh_records(
+    spec: &LinkSpec,
+    sides: &Sides,
+    model: &Model,
+    shares: &Shares,
+    l: usize,
+    r: usize,
+) -> f64 {
+    let mut levels = vec![0u8; spec.fields.len()];
+    compare_records(spec, sides, l, r, &mut levels);
+    let mut w = model.prior;
+    for (f, &level) in levels.iter().enumerate() {
+        w += field_weight(model, shares, f, level, l);
+    }
+    w
+}
+
 /// Each pair's weight: the prior plus every field's, summed in field order. The same
 /// values as [`field_weight`], from a flat table; a term-frequency field's share is looked
 /// up only when it agrees exactly.
