@@ -14,7 +14,6 @@ use super::atomic::{write_atomic, write_parquet, write_parquet_batches};
 use super::csv::write_csv;
 use crate::load::InputInfo;
 use crate::pairlink::block::BlockCounts;
-use crate::pairlink::decide::clusters;
 use crate::pairlink::run::Linked;
 use crate::pairlink::score::{Shares, field_weight};
 use crate::pairlink::{LinkSpec, Sides};
@@ -38,11 +37,17 @@ struct Row<'a> {
 }
 
 fn rows<'a>(linked: &'a Linked, sides: &Sides<'a>, chosen: &[usize], exact: bool) -> Vec<Row<'a>> {
+    // Deduplicating, a pair's smaller key is on the left, whatever the order of the rows.
     let key = |p: u64| {
-        (
+        let pair = (
             sides.left.keys[(p >> 32) as usize].as_str(),
             sides.right.keys[(p & 0xffff_ffff) as usize].as_str(),
-        )
+        );
+        if sides.dedupe && pair.1 < pair.0 {
+            (pair.1, pair.0)
+        } else {
+            pair
+        }
     };
     let mut rows: Vec<Row> = chosen
         .iter()
@@ -124,6 +129,14 @@ pub fn write_link(
             candidates_written: kept_candidates(linked).len(),
             links,
             review: linked.decision.review.len(),
+            clusters: sides.dedupe.then(|| {
+                let (clusters, records) = cluster_counts(&linked.decision.clusters);
+                ClusterCounts {
+                    clusters,
+                    records,
+                    splits: linked.decision.splits,
+                }
+            }),
         },
         lambda: linked.model.lambda,
         prior: linked.model.prior,
@@ -336,35 +349,34 @@ fn kind_key(kind: crate::pairlink::kinds::Kind) -> String {
 }
 
 /// clusters.csv: every record in a cluster of two or more, the cluster named by its
-/// smallest record key.
+/// first record in key order (its smallest key), sorted by cluster and record.
 fn write_clusters(dir: &Path, linked: &Linked, sides: &Sides) -> anyhow::Result<()> {
-    let split = |p: u64| ((p >> 32) as u32, (p & 0xffff_ffff) as u32);
-    let edges = linked.exact.iter().copied().chain(
-        linked
-            .decision
-            .links
-            .iter()
-            .map(|&i| split(linked.pairs[i])),
-    );
-    let roots = clusters(sides.left.len(), edges);
+    let of = &linked.decision.clusters;
+    let size = cluster_sizes(of);
     let keys = &sides.left.keys;
-    let mut name = std::collections::HashMap::new();
-    let mut size = std::collections::HashMap::new();
-    for (r, &root) in roots.iter().enumerate() {
-        let entry = name.entry(root).or_insert(keys[r].as_str());
-        if keys[r].as_str() < *entry {
-            *entry = keys[r].as_str();
-        }
-        *size.entry(root).or_insert(0usize) += 1;
-    }
-    let mut rows: Vec<[String; 2]> = roots
-        .iter()
-        .enumerate()
-        .filter(|(_, root)| size[*root] > 1)
-        .map(|(r, root)| [name[root].to_string(), keys[r].to_string()])
+    let mut rows: Vec<[&str; 2]> = (0..of.len())
+        .filter(|&r| size[of[r] as usize] > 1)
+        .map(|r| [keys[of[r] as usize].as_str(), keys[r].as_str()])
         .collect();
-    rows.sort();
+    rows.sort_unstable();
+    let rows = rows.into_iter().map(|row| row.map(str::to_string));
     write_csv(dir, files::CLUSTERS_CSV, &["cluster", "record_id"], rows)
+}
+
+/// How many records each cluster has, by the record that names it.
+fn cluster_sizes(clusters: &[u32]) -> Vec<u32> {
+    let mut size = vec![0u32; clusters.len()];
+    for &c in clusters {
+        size[c as usize] += 1;
+    }
+    size
+}
+
+/// The clusters of two or more records, and the records in them.
+fn cluster_counts(clusters: &[u32]) -> (usize, usize) {
+    let size = cluster_sizes(clusters);
+    let many = size.iter().filter(|&&n| n > 1);
+    (many.clone().count(), many.map(|&n| n as usize).sum())
 }
 
 #[derive(Serialize)]
@@ -379,6 +391,17 @@ struct Counts<'a> {
     candidates_written: usize,
     links: usize,
     review: usize,
+    /// Deduplicating: clusters of two or more records, the records in them, and how many
+    /// times a cluster was split because two of its records were not alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clusters: Option<ClusterCounts>,
+}
+
+#[derive(Serialize)]
+struct ClusterCounts {
+    clusters: usize,
+    records: usize,
+    splits: u64,
 }
 
 #[derive(Serialize)]
