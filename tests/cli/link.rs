@@ -141,6 +141,77 @@ fn dedupe_clusters_the_records_of_one_file() {
     let mut health = wd.read("input/health.csv");
     health.push_str("H20,王芳,2013-7-21,女,城关小学\nH21,刘洋,2012-06-30,男,城关小学\nH22,王芳,2013.07.21,女,城关小学\n");
     wd.write("input/health.csv", health);
+    dedupe(&wd, "input/health.csv", "out", "2");
+    let clusters = wd.read("out/clusters.csv");
+    let rows = cluster_rows(&clusters);
+    // The twin 刘海 (H06) is told from a mistyped copy of 刘洋 only by the weight of one
+    // character off in the name: on sixteen records it clears the accept threshold, and
+    // the twin joins the cluster of 刘洋's two records.
+    assert_eq!(
+        rows,
+        vec![
+            "H02,H02", "H02,H20", "H02,H22", "H05,H05", "H05,H06", "H05,H21"
+        ],
+        "{clusters}"
+    );
+}
+
+/// The `cluster, record_id` rows of a deduplication's clusters.csv.
+fn cluster_rows(text: &str) -> Vec<String> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+/// A register of 120 children, 24 of them registered twice: a date written another way, a
+/// school left empty, a birth-date digit mistyped, a homophone in the given name.
+fn register() -> String {
+    const SURNAMES: [&str; 10] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"];
+    const GIVEN: [(&str, &str); 12] = [
+        ("伟", "玮"),
+        ("丽", "莉"),
+        ("军", "君"),
+        ("敏", "民"),
+        ("芳", "方"),
+        ("强", "墙"),
+        ("磊", "蕾"),
+        ("洋", "阳"),
+        ("艳", "燕"),
+        ("杰", "洁"),
+        ("涛", "韬"),
+        ("明", "鸣"),
+    ];
+    const SCHOOLS: [&str; 4] = ["城关小学", "河西小学", "东关小学", "南街小学"];
+    let mut csv = String::from("id,name,birth,sex,school\n");
+    for i in 0..120usize {
+        let (given, homophone) = GIVEN[i / 10];
+        let name = format!("{}{given}", SURNAMES[i % 10]);
+        let (y, m, d) = (2010 + i % 5, 1 + (i * 5) % 12, 1 + (i * 11) % 27);
+        let (sex, school) = (["男", "女"][i % 2], SCHOOLS[(i / 3) % 4]);
+        csv.push_str(&format!(
+            "P{i:03},{name},{y}-{m:02}-{d:02},{sex},{school}\n"
+        ));
+        let copy = match i % 5 {
+            0 => format!("{name},{y}/{m}/{d},{sex},{school}"),
+            1 => format!("{name},{y}-{m:02}-{d:02},{sex},"),
+            2 => format!("{name},{y}-{m:02}-{:02},{sex},{school}", d + 1),
+            3 => format!(
+                "{}{homophone},{y}{m:02}{d:02},{sex},{school}",
+                SURNAMES[i % 10]
+            ),
+            _ => continue,
+        };
+        if i % 4 == 0 {
+            csv.push_str(&format!("Q{i:03},{copy}\n"));
+        }
+    }
+    csv
+}
+
+/// Deduplicates `input` as `out` on the name, birth date, sex and school.
+fn dedupe(wd: &Workdir, input: &str, out: &str, threads: &str) {
     wd.write(
         "input/dedupe.toml",
         "[left]\nid = \"id\"\n[[field]]\nname = \"name\"\nkind = \"chinese_name\"\n\
@@ -149,31 +220,77 @@ fn dedupe_clusters_the_records_of_one_file() {
     );
     let args = [
         "link",
-        "input/health.csv",
+        input,
         "--dedupe",
         "--config",
         "input/dedupe.toml",
         "--out",
-        "out",
+        out,
+        "--threads",
+        threads,
     ];
     wd.expect_code(&args, 0);
-    let clusters = wd.read("out/clusters.csv");
-    let rows: Vec<&str> = clusters
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .collect();
+}
+
+#[test]
+fn dedupe_gathers_five_records_of_one_person_into_one_cluster() {
+    let wd = Workdir::new();
+    // 何静 five times: a traditional form, a school left empty, a homophone, a birth-date
+    // typo. H33 (何晶, 18 March) and H34 (何静, 19 March) share no blocking key and are
+    // never compared as a candidate pair: they meet through the others.
+    let mut csv = register();
+    csv.push_str(
+        "H34,何静,2013-03-19,女,河西小学\nH30,何静,2013-03-18,女,河西小学\n\
+         H33,何晶,2013-03-18,女,河西小学\nH32,何静,2013.3.18,女,\n\
+         H31,何靜,2013/3/18,女,河西小学\n",
+    );
+    wd.write("input/register.csv", &csv);
+    dedupe(&wd, "input/register.csv", "out", "2");
+    let rows = cluster_rows(&wd.read("out/clusters.csv"));
+    let he: Vec<&String> = rows.iter().filter(|r| r.starts_with("H3")).collect();
     assert_eq!(
-        rows,
-        vec!["H02,H02", "H02,H20", "H02,H22", "H05,H05", "H05,H21"],
-        "{clusters}"
+        he,
+        ["H30,H30", "H30,H31", "H30,H32", "H30,H33", "H30,H34"],
+        "{rows:?}"
     );
-    // The twin 刘海 is not 刘洋's duplicate.
+    // Every register child registered twice is one cluster of two, and nobody else is.
+    let twice: Vec<String> = rows
+        .iter()
+        .filter(|r| r.starts_with('P'))
+        .cloned()
+        .collect();
+    let expected: Vec<String> = (0..120)
+        .filter(|i| i % 4 == 0 && i % 5 != 4)
+        .flat_map(|i| [format!("P{i:03},P{i:03}"), format!("P{i:03},Q{i:03}")])
+        .collect();
+    assert_eq!(twice, expected);
+    let compared = pairs(&wd.read("out/review.csv"))
+        .into_iter()
+        .chain(pairs(&wd.read("out/links.csv")));
     assert!(
-        !pairs(&wd.read("out/links.csv"))
-            .iter()
-            .any(|(a, b)| a == "H06" || b == "H06")
+        !compared
+            .into_iter()
+            .any(|(a, b)| (a == "H33" && b == "H34") || (a == "H34" && b == "H33")),
+        "H33 and H34 are joined only through the others"
     );
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["counts"]["clusters"]["records"],
+        rows.len(),
+        "{manifest}"
+    );
+    // The same clusters whatever the order of the rows and the number of threads.
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines[1..].reverse();
+    wd.write("input/register.csv", lines.join("\n") + "\n");
+    dedupe(&wd, "input/register.csv", "reversed", "1");
+    for file in ["clusters.csv", "links.csv", "review.csv"] {
+        assert_same_text(
+            file,
+            &wd.read(&format!("out/{file}")),
+            &wd.read(&format!("reversed/{file}")),
+        );
+    }
 }
 
 #[test]
