@@ -47,7 +47,11 @@ pub const fn name_bits(level: NameLevel) -> f64 {
         NameLevel::Exact => 8.0,
         NameLevel::SamePinyin => 7.0,
         NameLevel::SameGivenName | NameLevel::OneCharOff | NameLevel::Similar => 1.0,
-        NameLevel::Different => -8.0,
+        // Not the fitted −8: a name with nothing in common outweighs a birth date and sex
+        // that agree. One mistyped digit of an ID (its check recomputed) lands on a child
+        // born the same day in the neighbouring county as often as not (order codes are
+        // low and handed out in sequence), and that child shares both.
+        NameLevel::Different => -15.0,
     }
 }
 
