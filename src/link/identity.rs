@@ -18,6 +18,7 @@ use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex}
 use crate::cohort::Cohort;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdNumber, id_code};
+use crate::normalize::name_key::simplified;
 use crate::normalize::values::Sex;
 use crate::normalize::{Person, Registers};
 
@@ -47,11 +48,7 @@ pub const fn name_bits(level: NameLevel) -> f64 {
         NameLevel::Exact => 8.0,
         NameLevel::SamePinyin => 7.0,
         NameLevel::SameGivenName | NameLevel::OneCharOff | NameLevel::Similar => 1.0,
-        // Not the fitted −8: a name with nothing in common outweighs a birth date and sex
-        // that agree. One mistyped digit of an ID (its check recomputed) lands on a child
-        // born the same day in the neighbouring county as often as not (order codes are
-        // low and handed out in sequence), and that child shares both.
-        NameLevel::Different => -15.0,
+        NameLevel::Different => -8.0,
     }
 }
 
@@ -73,6 +70,9 @@ pub const fn sex_bits(level: SexLevel) -> f64 {
         SexLevel::Missing => 0.0,
     }
 }
+
+/// The bits of a different name with another surname, in verification.
+pub const OTHER_SURNAME_BITS: f64 = -15.0;
 
 /// Bits taken off a valid ID number ending in 000: as likely a spreadsheet's rounding of
 /// another number (whose child was born the same day) as a real one.
@@ -104,8 +104,18 @@ pub struct Doubted {
 /// The verification weight of a record's name, birth date and sex against a cohort child's.
 pub fn child_weight(child: (&str, Date, Sex), record: (&str, Option<Date>, Sex)) -> f64 {
     let name = super::compare::compare_names(child.0, record.0);
-    name_bits(name)
-        + birth_bits(compare_dates(Some(child.1), record.1))
+    // A name with nothing in common, not even the surname, outweighs a birth date and sex
+    // that agree: one mistyped digit of an ID whose check a form recomputed lands on a
+    // child born the same day in the neighbouring county as often as not (order codes are
+    // low and handed out in sequence), and that child shares both. A changed given name
+    // (改名) keeps the surname.
+    let surname = |n: &str| simplified(n).chars().next();
+    let bits = if name == NameLevel::Different && surname(child.0) != surname(record.0) {
+        OTHER_SURNAME_BITS
+    } else {
+        name_bits(name)
+    };
+    bits + birth_bits(compare_dates(Some(child.1), record.1))
         + sex_bits(compare_sex(child.2, record.2))
 }
 
@@ -267,6 +277,8 @@ mod tests {
         assert!(child_weight(child, ("张玮", Some(d(2014, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
         assert!(child_weight(child, ("张伟", Some(d(2014, 5, 7)), Sex::Male)) > DEFAULT_ID_DOUBT);
         assert!(child_weight(child, ("张子轩", Some(d(2014, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
+        // Another child born the same day (another surname, another name).
+        assert!(child_weight(child, ("李秀英", Some(d(2014, 5, 6)), Sex::Male)) < DEFAULT_ID_DOUBT);
         // A birth-date typo on the right name.
         assert!(child_weight(child, ("张伟", Some(d(2015, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
     }
