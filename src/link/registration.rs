@@ -159,39 +159,10 @@ fn look_within(
 
 /// Whether two rows are the same row exported twice: every field alike but the line.
 fn same_fields(a: &Student, b: &Student) -> bool {
-    let Student {
-        line: _,
-        student_no,
-        id,
-        name,
-        sex,
-        birth,
-        school_code,
-        school_division,
-        grade,
-        status,
-    } = a;
-    (
-        student_no,
-        &id.text,
-        name,
-        sex,
-        birth,
-        school_code,
-        school_division,
-        grade,
-        status,
-    ) == (
-        &b.student_no,
-        &b.id.text,
-        &b.name,
-        &b.sex,
-        &b.birth,
-        &b.school_code,
-        &b.school_division,
-        &b.grade,
-        &b.status,
-    )
+    Student {
+        line: b.line,
+        ..a.clone()
+    } == *b
 }
 
 /// Whether a student number is specific enough to group rows by.
