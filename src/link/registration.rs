@@ -6,8 +6,9 @@
 //!
 //! A student number groups rows only when it looks like a number (six characters or more,
 //! not one character repeated), and a row joins a registration only when it is plausibly
-//! the same child: the same name after folding, or the same birth date (unless the two rows
-//! carry two different usable IDs: twins under a copied number). A row under the
+//! the same child: the same name after folding, or the same surname and birth date (a
+//! changed given name; unless the two rows carry two different usable IDs: twins under a
+//! copied number). A row under the
 //! same number whose name and birth date both differ is another child (a sibling's ID, and
 //! the number made from it, typed on a brother's row) and stands alone, however alike
 //! their IDs: the ID is the very thing that was copied.
@@ -205,7 +206,9 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
         let name = simplified(&s.name);
         let same = standing.iter().find(|(r, rname)| {
             let rep = &students[*r as usize];
-            rep.student_no == s.student_no && (*rname == name || same_birth(rep, s))
+            let same_surname = rname.chars().next() == name.chars().next();
+            rep.student_no == s.student_no
+                && (*rname == name || (same_surname && same_birth(rep, s)))
         });
         match same {
             Some(&(rep, _)) => out.push((rep, j)),
@@ -307,11 +310,19 @@ mod tests {
                 5,
             ),
             born(row(4, no, "张子轩", "", Graduated), 2013, 5, 5),
+            // Another surname, the same day, the same ID: a neighbouring county's child
+            // whose number a typo (check recomputed) gave to this one.
+            born(
+                row(5, no, "王倩", "530102201305050029", InSchool),
+                2013,
+                5,
+                5,
+            ),
         ];
         let r = Registrations::new(&rows, in_school);
         // The twin with an ID of his own stands alone; the renamed row (no ID, same birth
-        // date) follows.
-        assert!(r.stands(0) && r.stands(1) && !r.stands(2));
+        // date and surname) follows; the other surname stands alone.
+        assert!(r.stands(0) && r.stands(1) && !r.stands(2) && r.stands(3));
     }
 
     #[test]
