@@ -21,7 +21,7 @@ use crate::normalize::name_key::{given_name, same_pinyin, simplified};
 use crate::normalize::values::Sex;
 
 mod id;
-pub use id::compare_ids;
+pub use id::{compare_ids, within_one_typo};
 
 /// Declares a level enum together with its level names, in one list: the names are the
 /// variants' keys in output files and in the config, strongest first.

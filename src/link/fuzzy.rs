@@ -13,7 +13,7 @@ use super::assign::{PerChild, Scored, Thresholds, assign};
 use super::block::{
     BIRTH_DATE_PASS, Blocking, DEFAULT_BLOCK_CAP, NAME_PASS, PairCounts, PassStats, tally,
 };
-use super::compare::{IdLevel, Views, compare};
+use super::compare::{IdLevel, Views, compare, within_one_typo};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
 use crate::normalize::Text;
@@ -241,8 +241,8 @@ pub fn compare_blocked(
         .fold(Walked::default, |mut w, (a, b, found_by)| {
             tally(&mut w.by_pass, found_by);
             let (child, record) = (child_pool[a as usize], record_pool[b as usize]);
-            let record_view = record_views.get(record);
-            let comparison = compare(&child_views.get(child), &record_view);
+            let (child_view, record_view) = (child_views.get(child), record_views.get(record));
+            let comparison = compare(&child_view, &record_view);
             let levels = comparison.levels();
             if found_by & BIRTH_DATE_PASS != 0 {
                 *w.by_birth.entry(levels).or_default() += 1;
@@ -254,7 +254,10 @@ pub fn compare_blocked(
             // another person's (a child the population register lacks, one from elsewhere):
             // however alike their names and birthdays, the pair is no candidate.
             let nobodys = record_view.id.class.is_usable() && !record_view.id_owned;
-            if comparison.id == IdLevel::Different && nobodys {
+            if comparison.id == IdLevel::Different
+                && nobodys
+                && !within_one_typo(child_view.id, record_view.id)
+            {
                 return w;
             }
             w.pairs.push(ComparedPair {

@@ -47,21 +47,32 @@ pub fn compare_ids((a, a_owned): (&IdNumber, bool), (b, b_owned): (&IdNumber, bo
     // Both validate, and one is no one's: a typo whose check a form recomputed, or two
     // digit errors that cancel. That says nothing for the child: children born the same
     // day in neighbouring counties often share the order code, so such a number is
-    // another real child's as often as a typo (`missing`, no evidence either way; an
-    // order-code edit `same_birth_and_place`). Further off, the number is another
-    // person's (a child the population register lacks), and a pair showing it is no
-    // candidate (`fuzzy::compare_blocked`).
-    let typo = if x[17] == y[17] {
-        two_subs(x, y)
-    } else {
-        one_typo(&x[..17], &y[..17])
-    };
-    if (typo || damaged) && same_birth_and_place {
+    // another real child's as often as a typo (`missing`, no evidence either way). In the
+    // order code it is a classmate's, or a child the population register lacks born that
+    // day in that county, more often than a typo (`different`; the name, birth date and
+    // division still carry a true typo). Further off, the number is another person's, and
+    // a pair showing it is no candidate (`fuzzy::compare_blocked`).
+    if damaged && same_birth_and_place {
         IdLevel::SameBirthAndPlace
-    } else if typo {
+    } else if within_one_typo(a, b) && !same_birth_and_place {
         IdLevel::Missing
     } else {
         IdLevel::Different
+    }
+}
+
+/// Whether two valid numbers are one typo apart: one substitution or adjacent swap among
+/// the first 17 characters with the check recomputed, or two substituted digits with the
+/// same check (two errors that cancel).
+pub fn within_one_typo(a: &IdNumber, b: &IdNumber) -> bool {
+    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
+    if x.len() != 18 || y.len() != 18 || x == y {
+        return false;
+    }
+    if x[17] == y[17] {
+        two_subs(x, y)
+    } else {
+        one_typo(&x[..17], &y[..17])
     }
 }
 
@@ -177,13 +188,15 @@ mod tests {
             compare_ids(owned(&child), owned(&province)),
             IdLevel::Different
         );
-        // An order-code digit changed and rechecked is a classmate's number as often as a
-        // typo: the same birth and place, no more.
+        // An order-code digit changed and rechecked is a classmate's number, or that of a
+        // child the population lacks born that day in that county, more often than a
+        // typo: evidence against, yet still a candidate.
         let order = id("53010220150301125");
         assert_eq!(
             compare_ids(owned(&child), nobodys(&order)),
-            IdLevel::SameBirthAndPlace
+            IdLevel::Different
         );
+        assert!(within_one_typo(&child, &order));
         // Two order-code digits off and the check recomputed: no typo, another person's (a
         // child the population register lacks, born the same day in the same county).
         let gap = id("53010220150301147");
