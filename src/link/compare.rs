@@ -89,11 +89,10 @@ levels!(DateLevel {
 
 levels!(IdLevel {
     Exact = "exact",
-    /// One side is no one's number (it fails its check, or it belongs to no one in the
-    /// population), and it is one typo from the other: one substitution or adjacent
-    /// transposition among the first 17 characters with the same check character; or, for
-    /// a number whose check validates, one typo in the address or birth date whose check
-    /// a form recomputed, or two substituted digits there whose errors cancel.
+    /// One side fails its check and is one typo from the other: one substitution or
+    /// adjacent transposition among the first 17 characters, the same check character. (A
+    /// valid number that belongs to no one and is one typo from the other is `missing`:
+    /// see `id.rs`.)
     Typo = "typo",
     /// Same address and birth date (first 14 characters), different order code, one side
     /// failing its check (or a spreadsheet's rounding of the other).
