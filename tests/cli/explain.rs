@@ -115,18 +115,7 @@ fn ledgers_staff_saved_from_excel_explain_as_the_run_wrote_them() {
     // 冯雪's ID number is corrected in the population register: her old case closes
     // tonight and a new one opens.
     let (old, new) = wd.correct_an_id_number();
-    wd.expect_code(
-        &[
-            "run",
-            "input",
-            "--out",
-            "night-2",
-            "-q",
-            "--previous",
-            "night-1",
-        ],
-        0,
-    );
+    crate::history::second_night(&wd);
     let case_of = |file: &str, id: &str| -> String {
         let text = wd.read(&format!("night-2/{file}"));
         let row = text.lines().find(|l| l.contains(id)).unwrap();

@@ -8,7 +8,7 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// Runs the second night into `night-2/`, carrying on `night-1/`.
-fn second_night(wd: &Workdir) {
+pub(crate) fn second_night(wd: &Workdir) {
     wd.expect_code(
         &[
             "run",
