@@ -125,6 +125,7 @@ fn source<'a>(
                 birth: a.birth,
                 sex: a.sex,
                 division: "",
+                pinyin: None,
             }
         }),
         key: Box::new(move |j| {

@@ -3,9 +3,10 @@
 //!
 //! Passes: same birth date; same toneless pinyin name (any reading), birth year and sex, and
 //! the same with birth month and day instead of year (a year typed one off); ID
-//! number within one substitution or one adjacent transposition (deletion-neighbourhood
-//! keys over the first 17 characters); and same simplified name and county for records
-//! with no birth date (the cohort side always has one). A block whose pairs would exceed
+//! number within one substitution or one adjacent transposition over the first 17
+//! characters (looked up, see `id_edits`); and same simplified name and county for records
+//! with no birth date (the cohort side always has one); for a record whose valid number is
+//! no one's, birth date and first character instead of birth date alone. A block whose pairs would exceed
 //! the cap is skipped and counted, so one pathological key (a common name in a big county)
 //! cannot exhaust memory.
 //!
@@ -80,13 +81,21 @@ pub const DEFAULT_BLOCK_CAP: u64 = 250_000;
 /// pushed as 64-bit hashes: a collision only adds a pair that scoring then rejects.
 type KeyFn = fn(&CompareView, bool, &mut Vec<u64>);
 
-const PASSES: [(&str, KeyFn); 6] = [
-    ("birth_date", birth_date_keys),
-    ("pinyin_name_year", pinyin_year_keys),
-    ("id_one_edit", id_edit_keys),
-    ("name_county_no_birth", name_county_keys),
-    ("pinyin_name_month_day", pinyin_month_day_keys),
-    ("birth_date_surname", birth_date_surname_keys),
+/// How a pass finds its blocks: by hashed keys both sides share, or (the ID pass) by
+/// looking up each anchor's number's neighbours among the other side's (`id_edits`).
+#[derive(Clone, Copy)]
+enum Keys {
+    Hashed(KeyFn),
+    IdEdits,
+}
+
+const PASSES: [(&str, Keys); 6] = [
+    ("birth_date", Keys::Hashed(birth_date_keys)),
+    ("pinyin_name_year", Keys::Hashed(pinyin_year_keys)),
+    ("id_one_edit", Keys::IdEdits),
+    ("name_county_no_birth", Keys::Hashed(name_county_keys)),
+    ("pinyin_name_month_day", Keys::Hashed(pinyin_month_day_keys)),
+    ("birth_date_surname", Keys::Hashed(birth_date_surname_keys)),
 ];
 
 impl Blocking {
@@ -125,7 +134,12 @@ impl Blocking {
             let index = if others.len == 0 || passes >> bit & 1 == 0 {
                 PassIndex::empty(anchors.len)
             } else {
-                PassIndex::new(keys, anchors, others, left_anchors, cap, &mut stats)
+                match keys {
+                    Keys::Hashed(keys) => {
+                        PassIndex::new(keys, anchors, others, left_anchors, cap, &mut stats)
+                    }
+                    Keys::IdEdits => id_edits::index(anchors, others, cap, &mut stats),
+                }
             };
             blocking.passes.push(index);
             blocking.stats.push(stats);
@@ -253,7 +267,7 @@ impl PassIndex {
             return PassIndex::empty(anchors.len);
         }
         // The other side probes in parallel, through a bit filter that fits in cache: most
-        // of its keys (33 ID-edit keys a record) meet no block.
+        // of its keys meet no block.
         let filter = KeyFilter::new(index.keys());
         let mut hits: Vec<(u32, u32)> = (0..others.len)
             .into_par_iter()
@@ -272,6 +286,23 @@ impl PassIndex {
             .flatten_iter()
             .collect();
         hits.par_sort_unstable();
+        PassIndex::of_hits(
+            (&anchor_offsets, &anchor_blocks),
+            &anchor_count,
+            hits,
+            (cap, stats),
+        )
+    }
+
+    /// The index of blocks found: each anchor's blocks (offsets into a flat list), the
+    /// anchors in each block, and each block's other members (`hits`, sorted by block);
+    /// blocks without pairs or over the cap are dropped and the rest renumbered in order.
+    fn of_hits(
+        (anchor_offsets, anchor_blocks): (&[u32], &[u32]),
+        anchor_count: &[u64],
+        hits: Vec<(u32, u32)>,
+        (cap, stats): (u64, &mut PassStats),
+    ) -> PassIndex {
         let mut other_count = vec![0u64; anchor_count.len()];
         for &(block, _) in &hits {
             other_count[block as usize] += 1;
@@ -293,7 +324,7 @@ impl PassIndex {
             member_offsets.push(members.len() as u32);
         }
         let (anchor_offsets, anchor_blocks) =
-            kept_blocks_of_anchors((&anchor_offsets, &anchor_blocks), &kept, |_| true);
+            kept_blocks_of_anchors((anchor_offsets, anchor_blocks), &kept, |_| true);
         PassIndex {
             anchor_offsets,
             anchor_blocks,
@@ -441,10 +472,27 @@ fn key_hash(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
-fn birth_date_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
-    if let Some(d) = r.birth {
+/// The birth date; a record whose valid number belongs to no one, the birth date with the
+/// name's first character (the cohort side carries both keys). Such a record pairs only
+/// with a child its number is one typo of (the ID pass finds those) or a rounding of, or
+/// whose name it shares: the rest of a province's children born that day are pairs its
+/// number rules out (`fuzzy::compare_blocked`), tens of millions of them in a province
+/// where many pupils come from elsewhere.
+fn birth_date_keys(r: &CompareView, left: bool, out: &mut Vec<u64>) {
+    let Some(d) = r.birth else { return };
+    let by_number = !left && found_by_number(r);
+    if left || !by_number {
         out.push(key_hash(&[b"b", &d.day_number().to_le_bytes()]));
     }
+    if left || by_number {
+        birth_date_surname_keys(r, left, out);
+    }
+}
+
+/// Whether a record's valid number belongs to no one in the population (and is no
+/// spreadsheet's rounding, which keeps only the address and birth date).
+fn found_by_number(r: &CompareView) -> bool {
+    r.id.class.is_usable() && !r.id_owned && !r.id.maybe_rounded()
 }
 
 /// The birth date and the name's first character (the surname's, for most names).
@@ -479,41 +527,19 @@ fn pinyin_sex_keys(r: &CompareView, parts: &[&[u8]], out: &mut Vec<u64>) {
         Sex::Unknown => &[Sex::Male, Sex::Female],
         known => &[known][..],
     };
+    let mut made = Vec::new();
+    let names = match r.pinyin {
+        Some(keys) => keys,
+        None => {
+            pinyin_key_hashes(r.name, 0, &mut made);
+            &made
+        }
+    };
     for &sex in sexes {
         let mut all: Vec<&[u8]> = parts.to_vec();
         all.push(sex.key().as_bytes());
-        pinyin_key_hashes(r.name, key_hash(&all), out);
-    }
-}
-
-/// One key per substituted position (the position blanked) and per adjacent pair (the
-/// two characters in sorted order), over the first 17 characters. Each is a polynomial
-/// hash of the body with one term changed, so all 33 cost a few multiplications.
-fn id_edit_keys(r: &CompareView, _left: bool, out: &mut Vec<u64>) {
-    const P: u64 = 0x0000_0100_0000_01B3;
-    const BLANK: u8 = b'*';
-    let text = r.id.text.as_bytes();
-    if !r.id.has_parts() {
-        return;
-    }
-    let mut powers = [1u64; 17];
-    for i in 1..17 {
-        powers[i] = powers[i - 1].wrapping_mul(P);
-    }
-    let term = |i: usize, b: u8| u64::from(b).wrapping_mul(powers[i]);
-    let whole = (0..17).fold(0u64, |h, i| h.wrapping_add(term(i, text[i])));
-    for (i, &b) in text[..17].iter().enumerate() {
-        let key = whole.wrapping_sub(term(i, b)).wrapping_add(term(i, BLANK));
-        out.push(finish(key, i as u64));
-    }
-    for i in 0..16 {
-        let (lo, hi) = (text[i].min(text[i + 1]), text[i].max(text[i + 1]));
-        let key = whole
-            .wrapping_sub(term(i, text[i]))
-            .wrapping_sub(term(i + 1, text[i + 1]))
-            .wrapping_add(term(i, lo))
-            .wrapping_add(term(i + 1, hi));
-        out.push(finish(key, 17 + i as u64));
+        let seed = key_hash(&all);
+        out.extend(names.iter().map(|&name| finish(name ^ seed, 64)));
     }
 }
 
@@ -537,5 +563,6 @@ fn name_county_keys(r: &CompareView, left: bool, out: &mut Vec<u64>) {
     ]));
 }
 
+mod id_edits;
 #[cfg(test)]
 mod tests;

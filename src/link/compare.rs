@@ -150,6 +150,9 @@ pub struct CompareView<'a> {
     pub birth: Option<Date>,
     pub sex: Sex,
     pub division: &'a str,
+    /// The name's pinyin keys (`name_key::pinyin_key_hashes` seeded with 0), when made
+    /// once for a side that blocking keys pass after pass (a province's children).
+    pub pinyin: Option<&'a [u64]>,
 }
 
 /// One side's comparison views, made on demand from the records they borrow, so that a

@@ -13,7 +13,7 @@ use super::assign::{PerChild, Scored, Thresholds, assign};
 use super::block::{
     BIRTH_DATE_PASS, Blocking, DEFAULT_BLOCK_CAP, NAME_PASS, PairCounts, PassStats, tally,
 };
-use super::compare::{IdLevel, Views, compare, within_one_typo};
+use super::compare::{CompareView, IdLevel, Views, compare, compare_ids, within_one_typo};
 use super::priors::{MIN_EM_PAIRS, Overrides, default_m};
 use super::weights::{Levels, MSource, Params, estimate_u, fit_m};
 use crate::normalize::Text;
@@ -242,6 +242,9 @@ pub fn compare_blocked(
             tally(&mut w.by_pass, found_by);
             let (child, record) = (child_pool[a as usize], record_pool[b as usize]);
             let (child_view, record_view) = (child_views.get(child), record_views.get(record));
+            if another_persons(&child_view, &record_view) {
+                return w;
+            }
             let comparison = compare(&child_view, &record_view);
             let levels = comparison.levels();
             if found_by & BIRTH_DATE_PASS != 0 {
@@ -249,16 +252,6 @@ pub fn compare_blocked(
             }
             if found_by & NAME_PASS != 0 {
                 *w.by_name.entry(levels).or_default() += 1;
-            }
-            // A valid number that belongs to no one and is no typo of the child's is
-            // another person's (a child the population register lacks, one from elsewhere):
-            // however alike their names and birthdays, the pair is no candidate.
-            let nobodys = record_view.id.class.is_usable() && !record_view.id_owned;
-            if comparison.id == IdLevel::Different
-                && nobodys
-                && !within_one_typo(child_view.id, record_view.id)
-            {
-                return w;
             }
             w.pairs.push(ComparedPair {
                 child: child as u32,
@@ -290,6 +283,18 @@ pub fn compare_blocked(
         blocking: blocking.stats,
         sides: (child_views.len as u64, record_views.len as u64),
     }
+}
+
+/// Whether the record's number says it is another person's than the child: a valid
+/// number that belongs to no one and is no typo of the child's (a child the population
+/// register lacks, one from elsewhere). However alike their names and birthdays, the pair
+/// is no candidate, and it tells the weights nothing.
+fn another_persons(child: &CompareView, record: &CompareView) -> bool {
+    record.id.class.is_usable()
+        && !record.id_owned
+        && compare_ids((child.id, child.id_owned), (record.id, record.id_owned))
+            == IdLevel::Different
+        && !within_one_typo(child.id, record.id)
 }
 
 /// A side's stable key of a record, by index, for tie breaks.

@@ -18,7 +18,7 @@ use super::weights::Params;
 use super::{Link, Links, Method};
 use crate::cohort::Cohort;
 use crate::normalize::id::{IdClass, IdNumber};
-use crate::normalize::name_key::simplified;
+use crate::normalize::name_key::{pinyin_key_hashes, simplified};
 use crate::normalize::population::Population;
 use crate::normalize::{Registers, Text};
 
@@ -117,6 +117,7 @@ pub fn student_source<'a>(
                 birth: s.birth,
                 sex: s.sex,
                 division: &s.school_division,
+                pinyin: None,
             }
         }),
         key: Box::new(move |j| students[j].student_no.to_string()),
@@ -149,6 +150,7 @@ pub fn poverty_source<'a>(
                 birth: m.birth,
                 sex: m.sex,
                 division: &m.division,
+                pinyin: None,
             }
         }),
         key: Box::new(move |j| {
@@ -176,6 +178,48 @@ pub struct Context<'a> {
     registers: &'a Registers,
     fuzzy: &'a FuzzyOptions,
     name_shares: Arc<NameShares>,
+    /// Every child's pinyin keys, made once when a pass first keys the children: the
+    /// poverty pass and the second-registration pass each key a province's children.
+    pinyin: std::sync::OnceLock<PinyinKeys>,
+}
+
+/// Each child's name's pinyin keys (see `name_key::pinyin_key_hashes`), as offsets into
+/// one list.
+struct PinyinKeys {
+    offsets: Vec<u32>,
+    keys: Vec<u64>,
+}
+
+impl PinyinKeys {
+    fn of(names: &[Text]) -> PinyinKeys {
+        // By chunks, each one list and its lengths, so that no child allocates its own.
+        let chunks: Vec<(Vec<u32>, Vec<u64>)> = names
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let (mut lengths, mut keys) = (Vec::with_capacity(chunk.len()), Vec::new());
+                for name in chunk {
+                    let start = keys.len();
+                    pinyin_key_hashes(name, 0, &mut keys);
+                    lengths.push((keys.len() - start) as u32);
+                }
+                (lengths, keys)
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(names.len() + 1);
+        offsets.push(0u32);
+        let mut all = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
+        for (lengths, keys) in chunks {
+            for n in lengths {
+                offsets.push(offsets[offsets.len() - 1] + n);
+            }
+            all.extend(keys);
+        }
+        PinyinKeys { offsets, keys: all }
+    }
+
+    fn get(&self, i: usize) -> &[u64] {
+        &self.keys[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
 }
 
 impl<'a> Context<'a> {
@@ -192,6 +236,7 @@ impl<'a> Context<'a> {
             registers,
             fuzzy,
             name_shares: Arc::new(name_shares(names)),
+            pinyin: std::sync::OnceLock::new(),
         }
     }
 
@@ -200,7 +245,7 @@ impl<'a> Context<'a> {
         self.fuzzy.id_doubt
     }
 
-    fn child_view(&self, i: usize) -> CompareView<'a> {
+    fn child_view(&self, i: usize) -> CompareView<'_> {
         let c = &self.cohort.children[i];
         CompareView {
             id: &c.id,
@@ -209,7 +254,12 @@ impl<'a> Context<'a> {
             birth: Some(c.birth),
             sex: c.sex,
             division: &c.division,
+            pinyin: Some(self.pinyin_keys().get(i)),
         }
+    }
+
+    fn pinyin_keys(&self) -> &PinyinKeys {
+        self.pinyin.get_or_init(|| PinyinKeys::of(self.names))
     }
 
     /// Compares the children not `excluded` with the records of `source` neither used nor

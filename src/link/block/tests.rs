@@ -8,23 +8,31 @@ fn id(first17: &str) -> IdNumber {
     parse_id(&format!("{first17}{c}")).unwrap()
 }
 
+#[derive(Clone)]
 struct Owned(IdNumber, String, Option<Date>, String);
 
-fn record(o: &Owned) -> CompareView<'_> {
+/// A view whose number is a person's (as the cohort side's are) or not (`owned`).
+fn record(o: &Owned, owned: bool) -> CompareView<'_> {
     CompareView {
         id: &o.0,
-        id_owned: false,
+        id_owned: owned,
         name: &o.1,
         birth: o.2,
         sex: Sex::Unknown,
         division: &o.3,
+        pinyin: None,
     }
 }
 
-/// Views of test records (the closure is leaked: tests only).
+/// Views of test records whose numbers are people's (the closure is leaked: tests only).
 fn views<'o>(records: &'o [Owned]) -> Views<'o, 'o> {
+    views_owned(records, true)
+}
+
+/// Views of test records, their numbers people's or no one's.
+fn views_owned<'o>(records: &'o [Owned], owned: bool) -> Views<'o, 'o> {
     let view: &(dyn Fn(usize) -> CompareView<'o> + Sync) =
-        Box::leak(Box::new(move |i: usize| record(&records[i])));
+        Box::leak(Box::new(move |i: usize| record(&records[i], owned)));
     Views {
         len: records.len(),
         view,
@@ -256,4 +264,87 @@ fn a_blocking_restricted_to_parts_of_both_sides_is_that_of_the_parts() {
         );
         assert_eq!(restricted, fresh, "cap {cap}");
     }
+}
+
+/// Whether two numbers' first 17 characters are equal, or one substitution or one swap of
+/// adjacent characters apart.
+fn one_edit(a: &IdNumber, b: &IdNumber) -> bool {
+    let (x, y) = (&a.text.as_bytes()[..17], &b.text.as_bytes()[..17]);
+    let diffs: Vec<usize> = (0..17).filter(|&i| x[i] != y[i]).collect();
+    match diffs.as_slice() {
+        [] | [_] => true,
+        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+        _ => false,
+    }
+}
+
+#[test]
+fn the_id_pass_finds_every_pair_one_edit_apart_and_no_other_whichever_way_it_looks_up() {
+    // Numbers from a small alphabet, so that many are one edit apart; checks of all kinds.
+    let mut rng = crate::rng::Rng::new(7);
+    let number = |rng: &mut crate::rng::Rng| {
+        let body: String = (0..17)
+            .map(|i| {
+                if i < 14 {
+                    '1'
+                } else {
+                    (b'0' + rng.below(3) as u8) as char
+                }
+            })
+            .collect();
+        let check = (b'0' + rng.below(10) as u8) as char;
+        owned(parse_id(&format!("{body}{check}")).unwrap(), "", None, "")
+    };
+    let few: Vec<Owned> = (0..2).map(|_| number(&mut rng)).collect();
+    let many: Vec<Owned> = (0..400).map(|_| number(&mut rng)).collect();
+    let some: Vec<Owned> = (0..60).map(|_| number(&mut rng)).collect();
+    const ID_PASS: u8 = 1 << 2;
+    for (left, right) in [(&few, &many), (&many, &few), (&some, &many)] {
+        let blocking = Blocking::with_passes(views(left), views(right), u64::MAX, ID_PASS);
+        let mut found: Vec<(u32, u32)> = blocking.pairs().map(|(a, b, _)| (a, b)).collect();
+        found.sort_unstable();
+        let mut expected = Vec::new();
+        for (a, l) in left.iter().enumerate() {
+            for (b, r) in right.iter().enumerate() {
+                if one_edit(&l.0, &r.0) {
+                    expected.push((a as u32, b as u32));
+                }
+            }
+        }
+        assert!(!expected.is_empty());
+        assert_eq!(found, expected);
+    }
+}
+
+#[test]
+fn a_record_whose_valid_number_is_no_ones_meets_same_day_children_of_its_first_character() {
+    let birth = Date::new(2015, 3, 1);
+    let children = vec![
+        owned(id("53010220150301123"), "张伟", birth, "530102"),
+        owned(id("53010220150301145"), "李娜", birth, "530102"),
+    ];
+    // Another province's pupil born that day, a 张, whose number is no one's here.
+    let pupil = vec![owned(id("44010620150301331"), "张强", birth, "440106")];
+    let pairs = |records: &[Owned]| -> Vec<(u32, u32, u8)> {
+        let records: &'static [Owned] = Box::leak(records.to_vec().into_boxed_slice());
+        let children: &'static [Owned] = Box::leak(children.clone().into_boxed_slice());
+        let mut p: Vec<_> = Blocking::new(views(children), views_owned(records, false), 100)
+            .pairs()
+            .collect();
+        p.sort_unstable();
+        p
+    };
+    assert_eq!(pairs(&pupil), vec![(0, 0, BIRTH_DATE_PASS)]);
+    // A number that fails its check is a typo of someone's: every child born that day.
+    let typo = vec![owned(
+        parse_id("440106201503013311").unwrap(),
+        "张强",
+        birth,
+        "440106",
+    )];
+    assert_eq!(typo[0].0.class, crate::normalize::id::IdClass::BadCheck);
+    assert_eq!(
+        pairs(&typo),
+        vec![(0, 0, BIRTH_DATE_PASS), (1, 0, BIRTH_DATE_PASS)]
+    );
 }
