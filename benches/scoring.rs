@@ -50,6 +50,7 @@ fn view(p: &Person, owned: bool) -> CompareView<'_> {
         birth: Some(p.birth),
         sex: p.sex,
         division: &p.division,
+        pinyin: None,
     }
 }
 
