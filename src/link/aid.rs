@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::assign::PerChild;
 use super::block::BIRTH_DATE_SURNAME_PASS;
-use super::identity::{ROUNDED_PENALTY, child_weight};
+use super::identity::{ROUNDED_PENALTY, child_weight, someone_elses};
 use super::passes::{self, Context, FuzzySource, KeptBlocks, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::cohort::Cohort;
@@ -30,9 +30,19 @@ struct ById {
 /// date and sex contradict the child its ID points to (a sibling's ID, or a spreadsheet's
 /// rounding that is another child's) is not that child's, and goes to fuzzy linkage
 /// without its ID. `exact` are the exact pass's links.
-fn by_id(exact: &Links, id_doubt: f64, (cohort, aid): (&Cohort, &[Aid])) -> ById {
+fn by_id(
+    exact: &Links,
+    id_doubt: f64,
+    (cohort, registers, aid): (&Cohort, &Registers, &[Aid]),
+) -> ById {
     let mut child: Vec<Option<usize>> = vec![None; aid.len()];
-    let mut doubted = vec![false; aid.len()];
+    // A valid number of no one's that says it is someone else's (a parent's) is doubted too.
+    let mut doubted: Vec<bool> = aid
+        .par_iter()
+        .map(|a| {
+            someone_elses(&a.id, (a.birth, a.sex), id_doubt) && !registers.population.has_id(&a.id)
+        })
+        .collect();
     for l in &exact.aid {
         let (c, a) = (&cohort.children[l.child], &aid[l.record]);
         let rounded = if a.id.maybe_rounded() {
@@ -80,7 +90,7 @@ pub(super) fn open<'a>(
     (cohort, registers): (&Cohort, &'a Registers),
 ) -> Option<Open<'a>> {
     let aid = &registers.aid.as_ref()?.rows;
-    let by_id = by_id(exact, id_doubt, (cohort, aid));
+    let by_id = by_id(exact, id_doubt, (cohort, registers, aid));
     let aside = set_aside(aid, &by_id, &registers.population);
     let records = (0..aid.len())
         .filter(|&j| !aside[j] && by_id.child[j].is_none())
@@ -193,7 +203,7 @@ pub(super) fn link_aid(
     };
     let by_number = by_number(&aid.rows, &registers.students.rows, links);
     // `links.aid` holds the exact pass's links still.
-    let by_id = by_id(links, cx.id_doubt(), (cohort, &aid.rows));
+    let by_id = by_id(links, cx.id_doubt(), (cohort, registers, &aid.rows));
     let mut linked: Vec<Link> = (0..aid.rows.len())
         .filter_map(|j| {
             by_number[j]

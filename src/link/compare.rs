@@ -16,7 +16,7 @@
 
 use crate::normalize::date::Date;
 use crate::normalize::id::IdNumber;
-use crate::normalize::name::MAX_NAME_CHARS;
+use crate::normalize::name::{MAX_NAME_CHARS, NAME_SEPARATOR};
 use crate::normalize::name_key::{given_name, same_pinyin, simplified};
 use crate::normalize::values::Sex;
 
@@ -205,6 +205,16 @@ pub fn compare_simplified_names(sa: &str, sb: &str) -> NameLevel {
     if same_pinyin(sa, sb) {
         return NameLevel::SamePinyin;
     }
+    // Two names in the Uyghur manner (given name · father's name) whose fathers' names have
+    // nothing in common are two children, however alike their given names: a school has
+    // several 米热古丽 and 阿依古丽, and their shared given name is most of the name.
+    if let (Some((_, fa)), Some((_, fb))) = (
+        sa.rsplit_once(NAME_SEPARATOR),
+        sb.rsplit_once(NAME_SEPARATOR),
+    ) && compare_simplified_names(fa, fb) == NameLevel::Different
+    {
+        return NameLevel::Different;
+    }
     if given_name(sa).is_some_and(|g| Some(g) == given_name(sb)) {
         return NameLevel::SameGivenName;
     }
@@ -307,6 +317,24 @@ mod tests {
         assert_eq!(compare_names("曾伟", "层伟"), NameLevel::SamePinyin);
         assert_eq!(compare_names("张伟", "张强"), NameLevel::OneCharOff);
         assert_eq!(compare_names("张伟", "李伟"), NameLevel::SameGivenName);
+        // One given name, two fathers: two Uyghur children.
+        assert_eq!(
+            compare_names("帕尔哈提·吾斯曼", "帕尔哈提·玉苏甫"),
+            NameLevel::Different
+        );
+        assert_eq!(
+            compare_names("艾合买提·帕尔哈提", "艾合买提·托合提"),
+            NameLevel::Different
+        );
+        // One father's name spelt two ways, or one character off, is still alike.
+        assert_ne!(
+            compare_names("阿依古丽·买买提", "阿依古丽·麦麦提"),
+            NameLevel::Different
+        );
+        assert_ne!(
+            compare_names("阿依古丽·吐尔逊", "阿依古丽·吐尔洪"),
+            NameLevel::Different
+        );
         assert_eq!(
             compare_names("欧阳子涵", "李子涵"),
             NameLevel::SameGivenName

@@ -18,7 +18,7 @@ use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex}
 use crate::cohort::Cohort;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdNumber, id_code};
-use crate::normalize::name_key::simplified;
+use crate::normalize::name_key::{family_initial, simplified};
 use crate::normalize::values::Sex;
 use crate::normalize::{Person, Registers};
 
@@ -109,8 +109,9 @@ pub fn child_weight(child: (&str, Date, Sex), record: (&str, Option<Date>, Sex))
     // child born the same day in the neighbouring county as often as not (order codes are
     // low and handed out in sequence), and that child shares both. A changed given name
     // (改名) keeps the surname.
-    let surname = |n: &str| simplified(n).chars().next();
-    let bits = if name == NameLevel::Different && surname(child.0) != surname(record.0) {
+    let bits = if name == NameLevel::Different
+        && family_initial(&simplified(child.0)) != family_initial(&simplified(record.0))
+    {
         OTHER_SURNAME_BITS
     } else {
         name_bits(name)
@@ -128,6 +129,15 @@ pub fn id_weight(id: &IdNumber, record: (Option<Date>, Sex)) -> f64 {
         None => Sex::Unknown,
     };
     birth_bits(compare_dates(id.birth_date(), record.0)) + sex_bits(compare_sex(sex, record.1))
+}
+
+/// Whether a record's valid number is, by the birth date and sex it carries, someone
+/// else's than the record's: a parent's, or a sibling's (registered in another province,
+/// so no one's in this population). Such a number says nothing of whose the record is,
+/// and the record is compared without it, as one whose number was doubted. A number that
+/// agrees with the record's birth date and sex is the record's own, or a typo of it.
+pub fn someone_elses(id: &IdNumber, record: (Option<Date>, Sex), doubt: f64) -> bool {
+    id.class.is_usable() && id_weight(id, record) < doubt
 }
 
 /// The owner code of a usable ID outside the cohort.
@@ -281,6 +291,45 @@ mod tests {
         assert!(child_weight(child, ("李秀英", Some(d(2014, 5, 6)), Sex::Male)) < DEFAULT_ID_DOUBT);
         // A birth-date typo on the right name.
         assert!(child_weight(child, ("张伟", Some(d(2015, 5, 6)), Sex::Male)) > DEFAULT_ID_DOUBT);
+    }
+
+    #[test]
+    fn two_uyghur_children_of_one_given_name_are_told_by_the_fathers_name() {
+        let child = ("米热古丽·库尔班", d(2016, 3, 24), Sex::Female);
+        // Another girl born that day, of another father.
+        let other = ("米热古丽·艾力", Some(d(2016, 3, 24)), Sex::Female);
+        assert!(child_weight(child, other) < DEFAULT_ID_DOUBT);
+        // A sister's given name under the same father's name is a changed name, as a Han
+        // child's given name under the same surname.
+        let sister = ("阿依古丽·库尔班", Some(d(2016, 3, 24)), Sex::Female);
+        assert!(child_weight(child, sister) > DEFAULT_ID_DOUBT);
+    }
+
+    #[test]
+    fn a_number_no_one_holds_is_someone_elses_when_its_birth_date_is_not_the_records() {
+        let first17 = "53010219860203002";
+        let parents = parse_id(&format!(
+            "{first17}{}",
+            check_char(first17.as_bytes()) as char
+        ))
+        .unwrap();
+        let pupil = (Some(d(2014, 5, 6)), Sex::Male);
+        assert!(someone_elses(&parents, pupil, DEFAULT_ID_DOUBT));
+        // The mother's own record, and a record that gives no birth date.
+        assert!(!someone_elses(
+            &parents,
+            (Some(d(1986, 2, 3)), Sex::Female),
+            DEFAULT_ID_DOUBT
+        ));
+        assert!(!someone_elses(
+            &parents,
+            (None, Sex::Unknown),
+            DEFAULT_ID_DOUBT
+        ));
+        // A number that fails its check is a typo, not someone's.
+        let typo = parse_id(&format!("{first17}0")).unwrap();
+        assert_eq!(typo.class, crate::normalize::id::IdClass::BadCheck);
+        assert!(!someone_elses(&typo, pupil, DEFAULT_ID_DOUBT));
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub fn link(
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let students = {
-        let source = passes::student_source(registers, &names.students, &exact);
+        let source = passes::student_source(registers, &names.students, &exact, fuzzy.id_doubt);
         cx.compare(
             &source,
             &enrolled(&exact.students, cohort, registers, in_school),
@@ -146,11 +146,11 @@ pub fn link(
         )
     };
     let poverty = {
-        let source = passes::poverty_source(registers, &names.poverty, &exact);
+        let source = passes::poverty_source(registers, &names.poverty, &exact, fuzzy.id_doubt);
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
     let second = {
-        let source = passes::student_source(registers, &names.students, &exact);
+        let source = passes::student_source(registers, &names.students, &exact, fuzzy.id_doubt);
         cx.kept_blocks(
             &source,
             passes::unused_unowned(&source, &registers.population),
@@ -334,7 +334,7 @@ fn decide(
     // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
     // a fuzzy link to such a record makes it the child's record, the exact one a further
     // record. A child may take several registrations; an in-school one stands first.
-    let source = passes::student_source(registers, &names.students, &links);
+    let source = passes::student_source(registers, &names.students, &links, cx.id_doubt());
     let rank = |l: &Link| {
         (
             !in_school.contains(students[l.record].status),
@@ -356,7 +356,7 @@ fn decide(
     // damaged one, or a typo, valid or not) may be a second registration of a child
     // already enrolled: it is weighed against the enrolled children with the weights just
     // fitted, and a link makes it a further record of that child.
-    let mut source = passes::student_source(registers, &names.students, &links);
+    let mut source = passes::student_source(registers, &names.students, &links, cx.id_doubt());
     for p in &outcome.review {
         source.used[p.record] = true;
     }
@@ -364,11 +364,18 @@ fn decide(
         .iter()
         .map(|e| !e)
         .collect();
-    let second = cx.link_within(
+    // A valid number that belongs to no one and is one order-code digit from an enrolled
+    // child's (`different`) is, on a record born that day in that county, a neighbour's (a
+    // child the population register lacks) far more often than the enrolled child's second
+    // registration under a mistyped number: such a pair is not weighed.
+    let id_field = compare::CompareField::IdNumber.at();
+    let different = compare::IdLevel::Different.index();
+    let second = cx.link_within_where(
         &source,
         &not_enrolled,
         &state.second,
         (PerChild::Many, Some(&outcome.params)),
+        |p| p.levels[id_field] != different || !students[p.record as usize].id.class.is_usable(),
     );
     links
         .extra_students
@@ -387,7 +394,7 @@ fn decide(
     // The poverty members the exact pass leaves are few and rarely anyone's: too few true
     // matches to fit on, so they are weighed with the student records' weights.
     let poverty = &registers.poverty.rows;
-    let source = passes::poverty_source(registers, &names.poverty, &state.exact);
+    let source = passes::poverty_source(registers, &names.poverty, &state.exact, cx.id_doubt());
     let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
     let (outcome, _) = cx.fuzzy_pass(
         (&state.poverty, &source),

@@ -11,15 +11,18 @@ use super::assign::PerChild;
 use super::block::ALL_PASSES;
 use super::block::Blocking;
 use super::fuzzy::{
-    Compared, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, block_sides,
+    Compared, ComparedPair, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, block_sides,
     compare_blocked, compare_sides, decide, name_shares,
 };
+use super::identity::someone_elses;
 use super::weights::Params;
 use super::{Link, Links, Method};
 use crate::cohort::Cohort;
+use crate::normalize::date::Date;
 use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::{pinyin_key_hashes, simplified};
 use crate::normalize::population::Population;
+use crate::normalize::values::Sex;
 use crate::normalize::{Registers, Text};
 
 /// What a record whose ID was doubted shows fuzzy linkage: no ID at all.
@@ -28,9 +31,23 @@ pub(super) static NO_ID: IdNumber = IdNumber {
     class: IdClass::Empty,
 };
 
-/// Per record: whether its ID was doubted (someone else's), so fuzzy linkage ignores it.
-fn masks(len: usize, doubted: &[super::identity::Doubted]) -> Vec<bool> {
-    let mut masked = vec![false; len];
+/// Per record: whether fuzzy linkage sees it without its ID: the ID was doubted (someone
+/// else's), or it is a valid number that belongs to no one and says it is someone else's
+/// (see [`super::identity::someone_elses`]). `fields` gives a record's ID, birth date and
+/// sex.
+fn masks<T: Sync>(
+    rows: &[T],
+    doubted: &[super::identity::Doubted],
+    (population, doubt): (&Population, f64),
+    fields: impl Fn(&T) -> (&IdNumber, Option<Date>, Sex) + Sync,
+) -> Vec<bool> {
+    let mut masked: Vec<bool> = rows
+        .par_iter()
+        .map(|r| {
+            let (id, birth, sex) = fields(r);
+            someone_elses(id, (birth, sex), doubt) && !population.has_id(id)
+        })
+        .collect();
     for d in doubted {
         masked[d.record] = true;
     }
@@ -94,6 +111,7 @@ pub fn student_source<'a>(
     registers: &'a Registers,
     names: &'a [Text],
     links: &Links,
+    doubt: f64,
 ) -> FuzzySource<'a> {
     let students = &registers.students.rows;
     let mut used: Vec<bool> = (0..students.len())
@@ -102,7 +120,12 @@ pub fn student_source<'a>(
     for l in links.students.iter().chain(&links.extra_students) {
         used[l.record] = true;
     }
-    let masked = masks(students.len(), &links.doubted_students);
+    let masked = masks(
+        students,
+        &links.doubted_students,
+        (&registers.population, doubt),
+        |s| (&s.id, s.birth, s.sex),
+    );
     FuzzySource {
         len: students.len(),
         universe: (0..students.len())
@@ -131,9 +154,15 @@ pub fn poverty_source<'a>(
     registers: &'a Registers,
     names: &'a [Text],
     links: &Links,
+    doubt: f64,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
-    let masked = masks(members.len(), &links.doubted_poverty);
+    let masked = masks(
+        members,
+        &links.doubted_poverty,
+        (&registers.population, doubt),
+        |m| (&m.id, m.birth, m.sex),
+    );
     let mut used = vec![false; members.len()];
     for l in &links.poverty {
         used[l.record] = true;
@@ -331,9 +360,10 @@ impl<'a> Context<'a> {
         KeptBlocks { records, blocking }
     }
 
-    /// As [`Context::link_fuzzily`], with the pairs found in `blocks` (made by
-    /// [`Context::kept_blocks`] with every record `source` leaves in its pool):
-    /// the same outcome, without keying the children again.
+    /// Fuzzy linkage among the children not `excluded` and the records of `source`
+    /// (compared, then weighed and assigned), with the pairs found in `blocks` (made by
+    /// [`Context::kept_blocks`] with every record `source` leaves in its pool): the outcome
+    /// of blocking afresh, without keying the children again.
     pub fn link_within(
         &self,
         source: &FuzzySource,
@@ -341,22 +371,37 @@ impl<'a> Context<'a> {
         blocks: &KeptBlocks,
         (per_child, fitted): (PerChild, Option<&Params>),
     ) -> FuzzyOutcome {
+        self.link_within_where(source, excluded, blocks, (per_child, fitted), |_| true)
+    }
+
+    /// As [`Context::link_within`], weighing only the compared pairs `keep` keeps.
+    pub fn link_within_where(
+        &self,
+        source: &FuzzySource,
+        excluded: &[bool],
+        blocks: &KeptBlocks,
+        (per_child, fitted): (PerChild, Option<&Params>),
+        keep: impl Fn(&ComparedPair) -> bool,
+    ) -> FuzzyOutcome {
         let takes_part = self.record_pool(source);
         let right: Vec<bool> = blocks.records.iter().map(|&j| takes_part[j]).collect();
         // Every record taking part must be among the blocked ones; were one not, the
         // blocks would miss its pairs, so the pass is blocked afresh.
         if right.iter().filter(|&&r| r).count() != takes_part.iter().filter(|&&r| r).count() {
-            return self.link_fuzzily(source, excluded, (per_child, fitted));
+            let mut compared = self.compare(source, excluded, fitted.is_none());
+            compared.pairs.retain(&keep);
+            return self.decide(&compared, source, (per_child, fitted));
         }
         let left: Vec<bool> = excluded.iter().map(|&e| !e).collect();
         let children: Vec<usize> = (0..self.cohort.children.len()).collect();
         let blocking = blocks
             .blocking
             .restricted(&left, &right, self.fuzzy.block_cap);
-        let compared =
+        let mut compared =
             self.with_sides(source, (&children, &blocks.records), |children, records| {
                 compare_blocked(children, records, self.fuzzy, (fitted.is_none(), blocking))
             });
+        compared.pairs.retain(keep);
         self.decide(&compared, source, (per_child, fitted))
     }
 
@@ -380,18 +425,6 @@ impl<'a> Context<'a> {
             self.fuzzy,
             (per_child, fitted),
         )
-    }
-
-    /// Fuzzy linkage among the children not `excluded` and the records of `source`: compared,
-    /// then weighed and assigned.
-    pub fn link_fuzzily(
-        &self,
-        source: &FuzzySource,
-        excluded: &[bool],
-        (per_child, fitted): (PerChild, Option<&Params>),
-    ) -> FuzzyOutcome {
-        let compared = self.compare(source, excluded, fitted.is_none());
-        self.decide(&compared, source, (per_child, fitted))
     }
 
     /// Decides one source's compared pairs, and adds the links to `list` (kept sorted by

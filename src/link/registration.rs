@@ -6,7 +6,8 @@
 //!
 //! A student number groups rows only when it looks like a number (six characters or more,
 //! not one character repeated), and a row joins a registration only when it is plausibly
-//! the same child: the same name after folding, or the same surname and birth date (a
+//! the same child: the same name after folding, or the same surname (a Uyghur name's
+//! father's name) and birth date (a
 //! changed given name; unless the two rows carry two different usable IDs: twins under a
 //! copied number). A row under the
 //! same number whose name and birth date both differ is another child (a sibling's ID, and
@@ -23,7 +24,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHasher;
 
 use crate::normalize::Student;
-use crate::normalize::name_key::simplified;
+use crate::normalize::name_key::{family_initial, simplified};
 use crate::normalize::values::StudentStatus;
 
 /// Which row stands for each student row's registration.
@@ -206,7 +207,7 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
         let name = simplified(&s.name);
         let same = standing.iter().find(|(r, rname)| {
             let rep = &students[*r as usize];
-            let same_surname = rname.chars().next() == name.chars().next();
+            let same_surname = family_initial(rname) == family_initial(&name);
             rep.student_no == s.student_no
                 && (*rname == name || (same_surname && same_birth(rep, s)))
         });
@@ -290,6 +291,24 @@ mod tests {
     fn born(mut s: Student, y: i32, m: u8, d: u8) -> Student {
         s.birth = crate::normalize::date::Date::new(y, m, d);
         s
+    }
+
+    #[test]
+    fn two_uyghur_children_of_one_birthday_under_one_number_are_told_by_the_fathers_name() {
+        use StudentStatus::*;
+        let no = "G650202201203290024";
+        let rows = vec![
+            born(row(2, no, "阿米娜·吐尔逊", "", InSchool), 2012, 3, 29),
+            born(row(3, no, "阿依古丽·塔依尔", "", InSchool), 2012, 3, 29),
+            // A changed given name under the same father's name joins.
+            born(row(4, no, "阿依努尔·吐尔逊", "", Graduated), 2012, 3, 29),
+        ];
+        let r = Registrations::new(&rows, in_school);
+        let stands: Vec<u64> = (0..3)
+            .filter(|&j| r.stands(j))
+            .map(|j| rows[j].line)
+            .collect();
+        assert_eq!(stands, vec![2, 3]);
     }
 
     #[test]

@@ -16,6 +16,16 @@ const COMPOUND_SURNAMES: [&str; 44] = [
     "单于", "乐正", "漆雕", "公良", "梁丘", "司空", "司寇", "第五",
 ];
 
+/// The first character of the part of a name relatives share: the surname of a Han name;
+/// of a name in the Uyghur manner (given name · father's name), the father's name, which
+/// siblings share, while two children of one given name (阿依古丽, 米热古丽) are many.
+pub fn family_initial(name: &str) -> Option<char> {
+    match name.rsplit_once(super::name::NAME_SEPARATOR) {
+        Some((_, father)) => father.chars().next(),
+        None => name.chars().next(),
+    }
+}
+
 /// The given name of a Han name (the name without its surname, one character or a
 /// compound surname's two); `None` for a name with a separator or too short to have one.
 pub fn given_name(name: &str) -> Option<&str> {
