@@ -480,7 +480,8 @@ fn key_hash(parts: &[&[u8]]) -> u64 {
 /// where many pupils come from elsewhere.
 fn birth_date_keys(r: &CompareView, left: bool, out: &mut Vec<u64>) {
     let Some(d) = r.birth else { return };
-    let by_number = !left && found_by_number(r);
+    // A record without a name has no first character to narrow its day by.
+    let by_number = !left && found_by_number(r) && !r.name.is_empty();
     if left || !by_number {
         out.push(key_hash(&[b"b", &d.day_number().to_le_bytes()]));
     }

@@ -16,8 +16,10 @@
 
 use crate::normalize::date::Date;
 use crate::normalize::id::IdNumber;
-use crate::normalize::name::{MAX_NAME_CHARS, NAME_SEPARATOR};
-use crate::normalize::name_key::{given_name, same_pinyin, simplified};
+use crate::normalize::name::MAX_NAME_CHARS;
+use crate::normalize::name_key::{
+    fathers_name, given_name, same_pinyin, simplified, unlike_fathers,
+};
 use crate::normalize::values::Sex;
 
 mod id;
@@ -208,10 +210,10 @@ pub fn compare_simplified_names(sa: &str, sb: &str) -> NameLevel {
     // Two names in the Uyghur manner (given name · father's name) whose fathers' names have
     // nothing in common are two children, however alike their given names: a school has
     // several 米热古丽 and 阿依古丽, and their shared given name is most of the name.
-    if let (Some((_, fa)), Some((_, fb))) = (
-        sa.rsplit_once(NAME_SEPARATOR),
-        sb.rsplit_once(NAME_SEPARATOR),
-    ) && compare_simplified_names(fa, fb) == NameLevel::Different
+    // (A father's name transliterated two ways, 吐尔逊 and 图尔荪, is one name.)
+    if let (Some(fa), Some(fb)) = (fathers_name(sa), fathers_name(sb))
+        && compare_simplified_names(fa, fb) == NameLevel::Different
+        && unlike_fathers(fa, fb)
     {
         return NameLevel::Different;
     }
@@ -326,11 +328,17 @@ mod tests {
             compare_names("艾合买提·帕尔哈提", "艾合买提·托合提"),
             NameLevel::Different
         );
-        // One father's name spelt two ways, or one character off, is still alike.
-        assert_ne!(
-            compare_names("阿依古丽·买买提", "阿依古丽·麦麦提"),
-            NameLevel::Different
-        );
+        // One father's name spelt two ways, or one character off, is still alike; so is
+        // a name with the grandfather's name added.
+        for (a, b) in [
+            ("阿依古丽·买买提", "阿依古丽·麦麦提"),
+            ("米热古丽·吐尔逊", "米热古丽·图尔荪"),
+            ("帕尔哈提·玉苏甫", "帕尔哈提·尤素福"),
+            ("米热古丽·艾力", "米热古丽·阿里"),
+            ("阿依古丽·吐尔逊·买买提", "阿依古丽·吐尔逊"),
+        ] {
+            assert_ne!(compare_names(a, b), NameLevel::Different, "{a} {b}");
+        }
         assert_ne!(
             compare_names("阿依古丽·吐尔逊", "阿依古丽·吐尔洪"),
             NameLevel::Different

@@ -18,7 +18,7 @@ use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex}
 use crate::cohort::Cohort;
 use crate::normalize::date::Date;
 use crate::normalize::id::{IdNumber, id_code};
-use crate::normalize::name_key::{family_initial, simplified};
+use crate::normalize::name_key::{same_family, simplified};
 use crate::normalize::values::Sex;
 use crate::normalize::{Person, Registers};
 
@@ -110,7 +110,7 @@ pub fn child_weight(child: (&str, Date, Sex), record: (&str, Option<Date>, Sex))
     // low and handed out in sequence), and that child shares both. A changed given name
     // (改名) keeps the surname.
     let bits = if name == NameLevel::Different
-        && family_initial(&simplified(child.0)) != family_initial(&simplified(record.0))
+        && !same_family(&simplified(child.0), &simplified(record.0))
     {
         OTHER_SURNAME_BITS
     } else {
@@ -137,7 +137,14 @@ pub fn id_weight(id: &IdNumber, record: (Option<Date>, Sex)) -> f64 {
 /// and the record is compared without it, as one whose number was doubted. A number that
 /// agrees with the record's birth date and sex is the record's own, or a typo of it.
 pub fn someone_elses(id: &IdNumber, record: (Option<Date>, Sex), doubt: f64) -> bool {
-    id.class.is_usable() && id_weight(id, record) < doubt
+    // Born another year: a parent, a sibling. A birth date typed wrong within the year is
+    // more often the record's than a sibling's, and the number, the pupil's own, keeps the
+    // record off children it is no typo of.
+    let another_year = id
+        .birth_date()
+        .zip(record.0)
+        .is_some_and(|(own, said)| own.year != said.year);
+    id.class.is_usable() && another_year && id_weight(id, record) < doubt
 }
 
 /// The owner code of a usable ID outside the cohort.
@@ -299,10 +306,14 @@ mod tests {
         // Another girl born that day, of another father.
         let other = ("米热古丽·艾力", Some(d(2016, 3, 24)), Sex::Female);
         assert!(child_weight(child, other) < DEFAULT_ID_DOUBT);
-        // A sister's given name under the same father's name is a changed name, as a Han
-        // child's given name under the same surname.
-        let sister = ("阿依古丽·库尔班", Some(d(2016, 3, 24)), Sex::Female);
-        assert!(child_weight(child, sister) > DEFAULT_ID_DOUBT);
+        // Another given name under the same father's name (spelt another way) is a changed
+        // name, as a Han child's given name under the same surname.
+        let renamed = ("祖丽胡玛尔·图尔班", Some(d(2016, 3, 24)), Sex::Female);
+        assert_eq!(
+            super::super::compare::compare_names(child.0, renamed.0),
+            NameLevel::Different
+        );
+        assert!(child_weight(child, renamed) > DEFAULT_ID_DOUBT);
     }
 
     #[test]
@@ -324,6 +335,12 @@ mod tests {
         assert!(!someone_elses(
             &parents,
             (None, Sex::Unknown),
+            DEFAULT_ID_DOUBT
+        ));
+        // A birth date typed wrong within the year says the number is still the record's.
+        assert!(!someone_elses(
+            &parents,
+            (Some(d(1986, 9, 13)), Sex::Female),
             DEFAULT_ID_DOUBT
         ));
         // A number that fails its check is a typo, not someone's.

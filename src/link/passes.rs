@@ -283,18 +283,23 @@ impl<'a> Context<'a> {
             birth: Some(c.birth),
             sex: c.sex,
             division: &c.division,
-            pinyin: Some(self.pinyin_keys().get(i)),
+            pinyin: self.pinyin.get().map(|keys| keys.get(i)),
         }
     }
 
-    fn pinyin_keys(&self) -> &PinyinKeys {
-        self.pinyin.get_or_init(|| PinyinKeys::of(self.names))
+    /// Makes every child's pinyin keys before a pass keys the children: here, outside any
+    /// parallel work (made on first use inside it, a worker waiting on its own
+    /// initialisation could wait forever). Deciding pairs already kept (`sanku rescore`)
+    /// keys no child and makes none.
+    fn key_children(&self) {
+        self.pinyin.get_or_init(|| PinyinKeys::of(self.names));
     }
 
     /// Compares the children not `excluded` with the records of `source` neither used nor
     /// carrying the valid ID of someone in the population; with the random pairs for u
     /// when the weights are to be fitted (`fit`).
     pub fn compare(&self, source: &FuzzySource, excluded: &[bool], fit: bool) -> Compared {
+        self.key_children();
         let children = self.cohort.children.len();
         let child_pool: Vec<usize> = (0..children).filter(|&i| !excluded[i]).collect();
         let takes_part = self.record_pool(source);
@@ -353,6 +358,7 @@ impl<'a> Context<'a> {
     /// whose pool follows the thresholds can be (`records` holding every record it may
     /// see), kept so that the pass itself (and `sanku rescore`) keys nothing again.
     pub fn kept_blocks(&self, source: &FuzzySource, records: Vec<usize>) -> KeptBlocks {
+        self.key_children();
         let children: Vec<usize> = (0..self.cohort.children.len()).collect();
         let blocking = self.with_sides(source, (&children, &records), |children, records| {
             block_sides(children, records, u64::MAX, source.passes)

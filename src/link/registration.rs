@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHasher;
 
 use crate::normalize::Student;
-use crate::normalize::name_key::{family_initial, simplified};
+use crate::normalize::name_key::{same_family, simplified};
 use crate::normalize::values::StudentStatus;
 
 /// Which row stands for each student row's registration.
@@ -207,7 +207,7 @@ fn follow(students: &[Student], rows: &[u32]) -> Vec<(u32, u32)> {
         let name = simplified(&s.name);
         let same = standing.iter().find(|(r, rname)| {
             let rep = &students[*r as usize];
-            let same_surname = family_initial(rname) == family_initial(&name);
+            let same_surname = same_family(rname, &name);
             rep.student_no == s.student_no
                 && (*rname == name || (same_surname && same_birth(rep, s)))
         });

@@ -16,14 +16,49 @@ const COMPOUND_SURNAMES: [&str; 44] = [
     "单于", "乐正", "漆雕", "公良", "梁丘", "司空", "司寇", "第五",
 ];
 
-/// The first character of the part of a name relatives share: the surname of a Han name;
-/// of a name in the Uyghur manner (given name · father's name), the father's name, which
-/// siblings share, while two children of one given name (阿依古丽, 米热古丽) are many.
-pub fn family_initial(name: &str) -> Option<char> {
-    match name.rsplit_once(super::name::NAME_SEPARATOR) {
-        Some((_, father)) => father.chars().next(),
-        None => name.chars().next(),
+/// Two fathers' names whose sounds are less alike than this (Jaro-Winkler over their
+/// toneless pinyin) cannot be one name transliterated twice: 吐尔逊 and 图尔荪 (0.94),
+/// 玉苏甫 and 尤素福 (0.96), 艾力 and 阿里 (0.83) are one name; 艾力 and 库尔班 (0),
+/// 玉苏甫 and 吾斯曼 (0.54), 阿布来提 and 阿布都 (0.79) are two.
+const LIKE_FATHERS: f64 = 0.8;
+
+/// Of a name in the Uyghur manner (given name · father's name, perhaps · grandfather's
+/// name), the father's name.
+pub fn fathers_name(name: &str) -> Option<&str> {
+    name.split(super::name::NAME_SEPARATOR)
+        .nth(1)
+        .filter(|father| !father.is_empty())
+}
+
+/// Whether two fathers' names cannot be one name spelt two ways: their sounds are far
+/// apart.
+pub fn unlike_fathers(a: &str, b: &str) -> bool {
+    a != b && strsim::jaro_winkler(&sound(a), &sound(b)) < LIKE_FATHERS
+}
+
+/// Whether two names (folded to simplified) share the part relatives share: the surname's
+/// first character; of two names in the Uyghur manner, the father's name (spelt alike or
+/// two ways), which siblings share, while a class holds several 米热古丽 and 阿依古丽.
+pub fn same_family(a: &str, b: &str) -> bool {
+    match (fathers_name(a), fathers_name(b)) {
+        (Some(fa), Some(fb)) => !unlike_fathers(fa, fb),
+        _ => a.chars().next() == b.chars().next(),
     }
+}
+
+/// A name's sound: each character's first toneless pinyin reading (any other character as
+/// itself, lower-cased), run together.
+fn sound(name: &str) -> String {
+    name.chars()
+        .filter(|&c| c != super::name::NAME_SEPARATOR)
+        .map(|c| match c.to_pinyin_multi() {
+            Some(multi) => multi
+                .into_iter()
+                .next()
+                .map_or(String::new(), |p| p.plain().to_string()),
+            None => c.to_lowercase().collect(),
+        })
+        .collect()
 }
 
 /// The given name of a Han name (the name without its surname, one character or a

@@ -62,3 +62,43 @@ fn a_second_registration_under_a_mistyped_id_is_found() {
     );
     assert!(!wd.read("out/checks/registry_only.csv").contains("STWICE"));
 }
+
+/// `first17` with its check character.
+fn with_check(first17: &str) -> String {
+    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
+#[test]
+fn a_valid_number_one_order_digit_off_is_a_neighbours_not_a_second_registration() {
+    // Born that day in that county under the next order code, the number valid and no
+    // one's in the population: a child the register lacks, however alike the name.
+    let neighbour = with_check("53010220130505008");
+    let wd = run_with(&format!(
+        "STWICE0001,{TWICE},欧阳子墨,男,2013-05-05,2153010201,530102,7年级,在读\n\
+         SNEXT00001,{neighbour},欧阳子墨,男,2013-05-05,2153010203,530102,7年级,在读\n"
+    ));
+    let duplicates = wd.read("out/checks/duplicate_registrations.csv");
+    assert!(!duplicates.contains(TWICE), "{duplicates}");
+    let registry_only = wd.read("out/checks/registry_only.csv");
+    assert!(registry_only.contains("SNEXT00001"), "{registry_only}");
+}
+
+#[test]
+fn a_parents_number_that_no_one_holds_keeps_no_child_off_its_record() {
+    // The mother's number (born 1986, registered elsewhere) typed on the pupil's only
+    // record: it says nothing of whose the record is, and the name, birth date and school
+    // find the child.
+    let mother = with_check("44010619860203002");
+    let wd = run_with(&format!(
+        "SMOVED0001,{mother},欧阳明轩,男,2014-03-03,2153010201,530102,6年级,在读\n"
+    ));
+    let ledger = wd.read("out/ledger.csv");
+    assert!(
+        !ledger.contains(MOVED),
+        "flagged though enrolled:\n{ledger}"
+    );
+    let out = wd.expect_code(&["explain", "out", MOVED], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("linked (fuzzy with weight"), "{text}");
+}

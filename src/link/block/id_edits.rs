@@ -68,7 +68,11 @@ const MOST_NEIGHBOURS: usize = 1 + 17 * 9 + 16;
 /// children) are looked up by their neighbours as the other side streams past; otherwise
 /// the other side's numbers are grouped and each anchor looks up its neighbours there.
 pub(super) fn index(anchors: Views, others: Views, cap: u64, stats: &mut PassStats) -> PassIndex {
-    if anchors.len.saturating_mul(MOST_NEIGHBOURS) < others.len {
+    let numbered = (0..anchors.len)
+        .into_par_iter()
+        .filter(|&a| anchors.get(a).id.has_parts())
+        .count();
+    if numbered.saturating_mul(MOST_NEIGHBOURS) < others.len {
         by_neighbours(anchors, others, cap, stats)
     } else {
         by_bodies(anchors, others, cap, stats)
