@@ -17,7 +17,7 @@ use super::Link;
 use super::compare::{DateLevel, NameLevel, SexLevel, compare_dates, compare_sex};
 use crate::cohort::Cohort;
 use crate::normalize::date::Date;
-use crate::normalize::id::{IdNumber, id_code};
+use crate::normalize::id::{IdNumber, check_char, id_code};
 use crate::normalize::name_key::{same_family, simplified};
 use crate::normalize::values::Sex;
 use crate::normalize::{Person, Registers};
@@ -188,7 +188,7 @@ impl Verifier<'_> {
             } else {
                 0.0
             };
-            let (owner, weight) = if let Some(child) = self.index.child_of(id) {
+            let (owner, mut weight) = if let Some(child) = self.index.child_of(id) {
                 let c = &self.cohort.children[child];
                 let weight = child_weight((&c.name, c.birth, c.sex), said) - rounded;
                 (Owner::Child(child), weight)
@@ -201,6 +201,9 @@ impl Verifier<'_> {
             } else {
                 continue;
             };
+            if id.maybe_rounded() && self.rounded_from_another(id, owner, said.0) {
+                weight -= ROUNDED_FROM_ANOTHER;
+            }
             if weight >= self.doubt {
                 let child = match owner {
                     Owner::Child(child) => Some(child),
@@ -220,6 +223,50 @@ impl Verifier<'_> {
         (best.and_then(|(child, _)| child), doubted)
     }
 }
+
+impl Verifier<'_> {
+    /// Whether `id` (a valid number ending in 000) is, by the record's `name`, the rounding
+    /// of another cohort child's number rather than its `owner`'s own: a cohort child whose
+    /// number a spreadsheet rounds to it bears the record's name (the same, or the same
+    /// pinyin), and the owner does not (one outside the cohort is not known by name).
+    fn rounded_from_another(&self, id: &IdNumber, owner: Owner, name: &str) -> bool {
+        let agrees = |other: &str| {
+            matches!(
+                super::compare::compare_names(other, name),
+                NameLevel::Exact | NameLevel::SamePinyin
+            )
+        };
+        if name.is_empty()
+            || matches!(owner, Owner::Child(child) if agrees(&self.cohort.children[child].name))
+        {
+            return false;
+        }
+        let Ok(value) = id.text.parse::<u64>() else {
+            return false;
+        };
+        // A spreadsheet rounds to 15 significant digits (numbers within half a thousand
+        // below or above) or cuts the rest off (up to a thousand above); those with a
+        // valid check are someone's possible numbers.
+        (value.saturating_sub(500)..value + 1000).any(|n| {
+            let text = format!("{n:018}");
+            let bytes = text.as_bytes();
+            if text.len() != 18 || check_char(&bytes[..17]) != bytes[17] || text == id.text {
+                return false;
+            }
+            crate::normalize::id::parse_id(&text)
+                .ok()
+                .and_then(|other| self.index.child_of(&other))
+                .is_some_and(|c| {
+                    let other = &self.cohort.children[c].name;
+                    !other.is_empty() && agrees(other)
+                })
+        })
+    }
+}
+
+/// Bits taken off a valid number ending in 000 whose owner the record's name does not
+/// fit, when another cohort child whose number rounds to it bears that name.
+pub const ROUNDED_FROM_ANOTHER: f64 = 20.0;
 
 /// The child a record links to exactly, and the owner of an ID it contradicts.
 pub type Verdict = (Option<usize>, Option<Doubted>);
