@@ -364,18 +364,21 @@ fn decide(
         .iter()
         .map(|e| !e)
         .collect();
-    // A valid number that belongs to no one and is one order-code digit from an enrolled
-    // child's (`different`) is, on a record born that day in that county, a neighbour's (a
-    // child the population register lacks) far more often than the enrolled child's second
-    // registration under a mistyped number: such a pair is not weighed.
+    // A valid number that belongs to no one and is one typo from an enrolled child's is,
+    // on a record of an alike name, a neighbour's (a child the population register lacks,
+    // born that day in that county or a year or a county off) far more often than the
+    // enrolled child's second registration under a mistyped number: such a pair is not
+    // weighed, unless the number is the rounding of the child's.
     let id_field = compare::CompareField::IdNumber.at();
-    let different = compare::IdLevel::Different.index();
+    let rounding = compare::IdLevel::SameBirthAndPlace.index();
     let second = cx.link_within_where(
         &source,
         &not_enrolled,
         &state.second,
         (PerChild::Many, Some(&outcome.params)),
-        |p| p.levels[id_field] != different || !students[p.record as usize].id.class.is_usable(),
+        |p| {
+            p.levels[id_field] == rounding || !(source.view)(p.record as usize).id.class.is_usable()
+        },
     );
     links
         .extra_students
