@@ -131,7 +131,7 @@ pub fn classify(
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
-    as_of: Date,
+    run_date: Date,
     in_school: &InSchool,
 ) -> Ledger {
     let n = cohort.children.len();
@@ -161,7 +161,7 @@ pub fn classify(
     // usually of one term); one whose term is unreadable counts in none.
     let this_term = |list: &[crate::link::Link]| {
         registers.aid.as_ref().map(|aid| {
-            let term = crate::normalize::term::Term::of(as_of);
+            let term = crate::normalize::term::Term::of(run_date);
             let mut marked = vec![false; n];
             for link in list {
                 let a = &aid.rows[link.record];
@@ -181,7 +181,7 @@ pub fn classify(
     let mut rows = Vec::new();
     for (i, child) in cohort.children.iter().enumerate() {
         let status = student[i].map(|s| s.status);
-        let valid_exemption = exemption[i].filter(|e| e.valid_until.is_none_or(|d| d >= as_of));
+        let valid_exemption = exemption[i].filter(|e| e.valid_until.is_none_or(|d| d >= run_date));
         let outcome = match (status, valid_exemption) {
             (Some(s), _) if in_school.contains(s) => Outcome::Enrolled,
             (_, Some(e)) => Outcome::Exempt {

@@ -298,9 +298,16 @@ pub struct InputArgs {
     #[arg(long, value_name = "DIR", default_value = "sanku-out")]
     pub out: PathBuf,
 
-    /// As-of date, YYYY-MM-DD (default: September 1 of the current school year).
+    /// The cohort's reference date, YYYY-MM-DD (default: September 1 of the run date's
+    /// school year): who is of school age.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+
+    /// The night this run stands for, YYYY-MM-DD (default: today): dates its new cases
+    /// and its row of history.csv, decides which exemptions are still valid and which term
+    /// aid is for, and picks the run `--previous` carries on (one of an earlier run date).
+    #[arg(long, value_name = "DATE", env = "SANKU_RUN_DATE")]
+    pub run_date: Option<String>,
 
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]

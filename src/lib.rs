@@ -52,7 +52,10 @@ use crate::timer::Timer;
 /// state keeps it, so that `sanku rescore` finishes a run as the run itself would have.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RunSettings {
+    /// The cohort's reference date.
     pub as_of: normalize::date::Date,
+    /// The night the run stands for.
+    pub run_date: normalize::date::Date,
     pub in_school: normalize::values::InSchool,
     pub monitored_counties: Vec<String>,
     pub guards: guard::GuardRule,
@@ -73,6 +76,17 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         Some(_) => timer.stage("previous", || read_previous(config, &out))?,
         None => None,
     };
+    // `--previous` given and nothing to carry on: the folder of the nightly runs is empty.
+    let first_night = config
+        .previous
+        .as_ref()
+        .filter(|_| previous.is_none())
+        .map(|folder| {
+            format!(
+                "first night: no earlier run in {}, every case is new",
+                folder.display()
+            )
+        });
     with_threads(config.threads, move || {
         let progress = Progress::new(config.quiet);
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
@@ -99,7 +113,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         } else {
             Keep::Nothing
         };
-        finish_run(&config.run_settings(), out, linked, state, timer)
+        let mut report = finish_run(&config.run_settings(), out, linked, state, timer)?;
+        report.history = report.history.or(first_night);
+        Ok(report)
     })
 }
 
@@ -142,7 +158,7 @@ pub(crate) fn finish_run(
             &cohort,
             &registers,
             &links,
-            settings.as_of,
+            settings.run_date,
             &settings.in_school,
         )
     });
@@ -161,7 +177,7 @@ pub(crate) fn finish_run(
             &links,
             &mut ledger,
             &history::Tonight {
-                as_of: settings.as_of,
+                run_date: settings.run_date,
                 carry_notes: out.pseudonymizer.is_none(),
                 key: &key,
             },
@@ -184,7 +200,7 @@ pub(crate) fn finish_run(
         findings,
         history,
         summary,
-        as_of: settings.as_of,
+        run_date: settings.run_date,
     };
     let total = run.summary.total();
     let students = run.registers.students.rows.len() as u64;
@@ -268,20 +284,31 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
 }
 
 /// Reads the previous run (`--previous`) before any work, so that a wrong one stops the
-/// run at once. A pseudonymised previous run is read only with the same kind of run.
+/// run at once: it must exist, be another directory than `--out`, stand for an earlier
+/// night, and have been pseudonymised (or not) as this run is, under the same key.
 fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::Previous>> {
     let Some(given) = &config.previous else {
         return Ok(None);
     };
+    if !given.exists() {
+        return Err(error::bad_input(format!(
+            "--previous {}: no such directory; give the previous night's run directory, or the folder of the nightly runs",
+            given.display()
+        )));
+    }
     if std::fs::canonicalize(given).ok() == std::fs::canonicalize(&config.out).ok() {
         return Err(error::bad_input(format!(
             "--previous {} is also --out; give each night its own run directory",
             given.display()
         )));
     }
-    // A folder of nightly runs: the latest before tonight, other than --out.
+    // A folder of nightly runs: the latest before tonight, other than --out. The folder
+    // tonight's run goes into, holding no run yet, makes tonight the first night.
     let dir = &if given.is_dir() && !given.join(schema::files::MANIFEST_JSON).is_file() {
-        history::previous::latest_run(given, config.as_of, &config.out)?
+        if is_first_night(given, config)? {
+            return Ok(None);
+        }
+        history::previous::latest_run(given, config.run_date, &config.out)?
     } else {
         given.clone()
     };
@@ -291,12 +318,11 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
         &output::ledger::column_names(),
         &output::cases::TREND_COLUMNS,
     )?;
-    if previous.as_of > config.as_of {
-        return Err(error::bad_input(format!(
-            "--previous {} is of {}, after this run's as-of date {}; give an earlier night",
-            dir.display(),
-            previous.as_of,
-            config.as_of
+    if previous.run_date >= config.run_date {
+        return Err(error::bad_input(not_an_earlier_night(
+            dir,
+            previous.run_date,
+            config,
         )));
     }
     if previous.pseudonymized && out.pseudonymizer.is_none() {
@@ -305,7 +331,73 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
             dir.display()
         )));
     }
+    if previous.pseudonymized && previous.key_fingerprint != config.key_fingerprint {
+        return Err(error::bad_input(format!(
+            "--previous {}: pseudonymised under {}; carry it on with the key it was made with (its fingerprint is in its manifest.json)",
+            dir.display(),
+            match previous.key_fingerprint {
+                Some(_) => "another key than --pseudonymize's",
+                None =>
+                    "a key whose fingerprint it does not record (a run made before key fingerprints)",
+            }
+        )));
+    }
     Ok(Some(previous))
+}
+
+/// Whether `--previous FOLDER` makes tonight the first night: the folder is the one
+/// `--out` lies in (`--out runs/DATE --previous runs`, as a schedule runs every night) and
+/// holds no run directory but `--out`. Any other folder without runs is a mistake.
+fn is_first_night(folder: &std::path::Path, config: &Config) -> anyhow::Result<bool> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let out_parent = config.out.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            p
+        }
+    });
+    if out_parent.and_then(canonical).is_none()
+        || out_parent.and_then(canonical) != canonical(folder)
+    {
+        return Ok(false);
+    }
+    let out = canonical(&config.out);
+    let runs = std::fs::read_dir(folder)
+        .map_err(|e| {
+            error::bad_input(format!("--previous {}: cannot read: {e}", folder.display()))
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(schema::files::MANIFEST_JSON).is_file())
+        .filter(|p| out.is_none() || canonical(p) != out)
+        .count();
+    Ok(runs == 0)
+}
+
+/// Why `--previous` (the run `dir` of `run_date`) cannot be carried on tonight, and which
+/// run to give instead: a rerun never rewrites a night's history.
+fn not_an_earlier_night(
+    dir: &std::path::Path,
+    run_date: normalize::date::Date,
+    config: &Config,
+) -> String {
+    let tonight = config.run_date;
+    let when = if run_date == tonight {
+        "the same night as this run".to_string()
+    } else {
+        format!("after this run's night {tonight}")
+    };
+    let instead = dir
+        .parent()
+        .and_then(|parent| history::previous::latest_before(parent, tonight, &config.out).ok()?)
+        .map_or_else(
+            || "give the run of an earlier night".to_string(),
+            |p| format!("give the run of an earlier night: {}", p.display()),
+        );
+    format!(
+        "--previous {} is the run of {run_date}, {when} (--run-date {tonight}); {instead}",
+        dir.display()
+    )
 }
 
 /// The guards on what was read: a tripped one stops the run before anything is written.
@@ -347,7 +439,7 @@ impl Out {
         output::Finish {
             pseudonymizer: self.pseudonymizer.as_ref(),
             lang: settings.lang,
-            as_of: settings.as_of,
+            run_date: settings.run_date,
             thresholds: &settings.fuzzy.thresholds,
         }
     }

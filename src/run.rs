@@ -19,7 +19,8 @@ pub struct Run {
     pub findings: Findings,
     pub history: History,
     pub summary: Summary,
-    pub as_of: Date,
+    /// The night of the run.
+    pub run_date: Date,
 }
 
 impl Run {
@@ -38,7 +39,7 @@ impl Run {
             history: self.summary.history.as_ref().map(|h| {
                 let mut line = format!(
                     "since {}: {} new, {} still out, {} returned, {} closed",
-                    h.previous_as_of,
+                    h.previous_run_date,
                     h.new,
                     h.still_out + h.reason_changed,
                     h.returned,
@@ -48,6 +49,28 @@ impl Run {
                     line += &format!(
                         " ({} cases had no row in the worked ledgers: judged on tonight's registers, no notes carried)",
                         h.cases_missing_from_worked
+                    );
+                }
+                if h.worked_rows_untied > 0 {
+                    line += &format!(
+                        "; {} worked-ledger rows with notes tied to no case (see worked_untied.csv)",
+                        h.worked_rows_untied
+                    );
+                }
+                if !h.returned_files_skipped.is_empty() {
+                    let names: Vec<String> = h
+                        .returned_files_skipped
+                        .iter()
+                        .map(|f| {
+                            std::path::Path::new(&f.file)
+                                .file_name()
+                                .map_or(f.file.clone(), |n| n.to_string_lossy().into_owned())
+                        })
+                        .collect();
+                    line += &format!(
+                        "; {} files in returned/ skipped, not ledgers: {}",
+                        names.len(),
+                        names.join(", ")
                     );
                 }
                 line

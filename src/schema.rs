@@ -280,6 +280,7 @@ pub mod files {
     pub const CLOSED_CSV: &str = "closed.csv";
     pub const CLOSED_XLSX: &str = "closed.xlsx";
     pub const HISTORY_CSV: &str = "history.csv";
+    pub const WORKED_UNTIED_CSV: &str = "worked_untied.csv";
     /// The folder of a run directory where staff put the ledgers they worked.
     pub const RETURNED_DIR: &str = "returned";
     pub const LINKS_PARQUET: &str = "links.parquet";

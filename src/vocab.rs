@@ -67,8 +67,11 @@ const COLUMNS: &[(&str, &str)] = &[
     ("returned", "劝返复学"),
     ("closed", "销号"),
     ("coverage_rate", "入学率"),
-    ("as_of", "统计日期"),
+    ("run_date", "统计日期"),
+    // history.csv before run dates: its nights were named by their as-of dates.
+    ("as_of", "基准日期"),
     ("file", "文件"),
+    ("staff_notes", "台账填写内容"),
     ("line", "行号"),
     ("field", "字段"),
     ("value", "原值"),

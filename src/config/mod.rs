@@ -33,14 +33,19 @@ pub struct Config {
     /// The registers, how to read them and the words they use.
     pub inputs: Inputs,
     pub out: PathBuf,
+    /// The cohort's reference date: who is of school age.
     pub as_of: Date,
+    /// The night the run stands for: its cases' dates, its history row, the exemptions
+    /// still valid and the current term.
+    pub run_date: Date,
     pub cohort: CohortRule,
     /// Student statuses that count as enrolled.
     pub in_school: InSchool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// The key file of a pseudonymised run.
+    /// The key file of a pseudonymised run, and the key's fingerprint.
     pub pseudonymize: Option<PathBuf>,
+    pub key_fingerprint: Option<String>,
     pub quiet: bool,
     pub verbose: u8,
     /// The config file, if any, and the SHA-256 of its bytes.
@@ -119,12 +124,20 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
 
-        let as_of = match args.as_of.as_deref().or(file.as_of.as_deref()) {
-            Some(text) => Date::parse(text).ok_or_else(|| {
-                bad_input(format!("as-of date `{text}` is not a date (YYYY-MM-DD)"))
-            })?,
-            None => default_as_of(),
+        let run_date = match args.run_date.as_deref() {
+            Some(text) => run_day(text, "--run-date")?,
+            None => today(),
         };
+        let as_of = match (args.as_of.as_deref(), file.as_of.as_deref()) {
+            (Some(text), _) => run_day(text, "--as-of")?,
+            (None, Some(text)) => run_day(text, "config: as_of")?,
+            (None, None) => school_year_start(run_date),
+        };
+        let key_fingerprint = args
+            .pseudonymize
+            .as_deref()
+            .map(|key| crate::output::pseudonym::Pseudonymizer::load(key).map(|p| p.fingerprint()))
+            .transpose()?;
         let cohort = cohort_rule(&file.cohort)?;
         let mut vocabulary = Vocabulary::default();
         extend_vocabulary(&mut vocabulary, &file)?;
@@ -218,10 +231,12 @@ impl Config {
             },
             out: args.out.clone(),
             as_of,
+            run_date,
             cohort,
             in_school,
             threads: threads(args.threads)?,
             pseudonymize: args.pseudonymize.clone(),
+            key_fingerprint,
             quiet: args.quiet,
             verbose: args.verbose,
             fuzzy: fuzzy_options(accept, review, &file.linkage)?,
@@ -239,6 +254,7 @@ impl Config {
     pub fn run_settings(&self) -> RunSettings {
         RunSettings {
             as_of: self.as_of,
+            run_date: self.run_date,
             in_school: self.in_school.clone(),
             monitored_counties: self.monitored_counties.clone(),
             guards: self.guards.clone(),
@@ -252,6 +268,7 @@ impl Config {
     pub fn settings(&self) -> Settings {
         Settings {
             as_of: self.as_of.to_string(),
+            run_date: Some(self.run_date.to_string()),
             cohort: self.cohort,
             in_school_statuses: self
                 .in_school
@@ -263,6 +280,7 @@ impl Config {
             config_file: self.file.as_ref().map(|(p, _)| p.display().to_string()),
             config_sha256: self.file.as_ref().map(|(_, h)| h.clone()),
             pseudonymized: self.pseudonymize.is_some(),
+            key_fingerprint: self.key_fingerprint.clone(),
             lang: self.lang.key().to_string(),
             previous: self.previous.as_ref().map(|p| p.display().to_string()),
         }
@@ -308,13 +326,37 @@ pub fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
     }
 }
 
-fn default_as_of() -> Date {
+/// The years a run's dates may fall in: the workbooks and the cases' numbers write four
+/// digits.
+const RUN_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// A date given for the run (`what` names where), checked before any work.
+fn run_day(text: &str, what: &str) -> anyhow::Result<Date> {
+    let date = Date::parse(text)
+        .ok_or_else(|| bad_input(format!("{what} `{text}` is not a date (YYYY-MM-DD)")))?;
+    if !RUN_YEARS.contains(&date.year) {
+        return Err(bad_input(format!(
+            "{what} `{text}`: the year must lie between {} and {}",
+            RUN_YEARS.start(),
+            RUN_YEARS.end()
+        )));
+    }
+    Ok(date)
+}
+
+/// Today, by the machine's clock in its time zone.
+fn today() -> Date {
     use chrono::Datelike;
     let today = chrono::Local::now().date_naive();
-    let year = if today.month() >= 9 {
-        today.year()
+    Date::new(today.year(), today.month() as u8, today.day() as u8).expect("a calendar day")
+}
+
+/// September 1 of the school year `day` falls in.
+fn school_year_start(day: Date) -> Date {
+    let year = if day.month >= 9 {
+        day.year
     } else {
-        today.year() - 1
+        day.year - 1
     };
     Date::new(year, 9, 1).expect("September 1 exists")
 }

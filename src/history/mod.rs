@@ -22,7 +22,7 @@ use crate::link::Links;
 use crate::normalize::Registers;
 use crate::normalize::date::Date;
 use crate::normalize::id::parse_id;
-pub use previous::Previous;
+pub use previous::{Previous, SkippedFile, UntiedRow};
 
 /// Why a case of the previous ledger is closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,7 +69,8 @@ pub struct ClosedCase {
 pub struct HistoryFacts {
     /// The previous run directory, as given.
     pub previous_run: String,
-    pub previous_as_of: String,
+    /// The previous run's run date.
+    pub previous_run_date: String,
     pub previous_cases: u64,
     pub new: u64,
     pub still_out: u64,
@@ -87,6 +88,8 @@ pub struct HistoryFacts {
     /// Rows of worked ledgers tied to no previous case (neither case_id nor ID number
     /// known) although they hold notes.
     pub worked_rows_untied: u64,
+    /// Files in the previous run's `returned/` that are not ledgers: skipped, with why.
+    pub returned_files_skipped: Vec<SkippedFile>,
     /// Notes given differently for one case in two worked ledgers (the later one kept).
     pub conflicting_notes: u64,
     /// Staff columns not carried: a pseudonymised run carries no free text.
@@ -115,11 +118,14 @@ pub struct History {
     pub facts: Option<HistoryFacts>,
     /// The previous history.csv's rows, in the order of `output::cases::TREND_COLUMNS`.
     pub trend: Vec<Vec<String>>,
+    /// Rows of worked ledgers with notes tied to no case (worked_untied.csv).
+    pub untied: Vec<UntiedRow>,
 }
 
 /// Tonight's run, as history sees it.
 pub struct Tonight<'a> {
-    pub as_of: Date,
+    /// The night of this run: new cases are numbered and dated by it.
+    pub run_date: Date,
     /// Whether the staff's columns are carried (not in a pseudonymised run).
     pub carry_notes: bool,
     /// Turns an ID number into what the previous ledger holds for it (itself, or its
@@ -137,7 +143,7 @@ pub fn track(
     tonight: &Tonight,
 ) -> History {
     let Tonight {
-        as_of,
+        run_date,
         carry_notes,
         key,
     } = *tonight;
@@ -154,7 +160,7 @@ pub fn track(
         .map(|(i, c)| (c.id_number.as_str(), i))
         .collect();
     let mut seen = vec![false; prev.cases.len()];
-    let mut next = prev.next_sequence(as_of);
+    let mut next = prev.next_sequence(run_date);
     let mut facts = HistoryFacts::default();
     let county = |division: &str| county_of(division).to_string();
     for row in &mut ledger.rows {
@@ -173,12 +179,12 @@ pub fn track(
                 };
                 Case {
                     case_id: if c.case_id.is_empty() {
-                        new_case_id(as_of, &mut next)
+                        new_case_id(run_date, &mut next)
                     } else {
                         c.case_id.clone()
                     },
                     first_flagged: if c.first_flagged.is_empty() {
-                        prev.as_of.to_string()
+                        prev.run_date.to_string()
                     } else {
                         c.first_flagged.clone()
                     },
@@ -196,8 +202,8 @@ pub fn track(
                 let entry = history.by_county.entry(county(&row.division_code));
                 entry.or_default().new += 1;
                 Case {
-                    case_id: new_case_id(as_of, &mut next),
-                    first_flagged: as_of.to_string(),
+                    case_id: new_case_id(run_date, &mut next),
+                    first_flagged: run_date.to_string(),
                     change: Change::New,
                     previous_reason: String::new(),
                     notes: vec![String::new(); history.staff_columns.len()],
@@ -238,12 +244,14 @@ pub fn track(
     }
     if let Some(p) = previous {
         facts.previous_run = p.dir.display().to_string();
-        facts.previous_as_of = p.as_of.to_string();
+        facts.previous_run_date = p.run_date.to_string();
         facts.previous_cases = p.cases.len() as u64;
         facts.worked_files = p.worked_files.clone();
         facts.staff_columns = p.staff_columns.clone();
         facts.cases_missing_from_worked = p.missing_from_worked;
-        facts.worked_rows_untied = p.untied_rows;
+        facts.worked_rows_untied = p.untied.len() as u64;
+        facts.returned_files_skipped = p.skipped_files.clone();
+        history.untied = p.untied.clone();
         facts.conflicting_notes = p.conflicting_notes;
         facts.notes_dropped = !carry_notes && !p.staff_columns.is_empty();
         history.trend = p.trend.clone();
@@ -278,9 +286,9 @@ fn point_to_new_cases(closed: &mut [ClosedCase], ledger: &Ledger) {
     }
 }
 
-/// A new case number: `C`, the as-of date, a six-digit sequence number.
-fn new_case_id(as_of: Date, next: &mut u64) -> String {
-    let id = format!("C{}-{:06}", as_of.compact(), *next);
+/// A new case number: `C`, the run date, a six-digit sequence number.
+fn new_case_id(run_date: Date, next: &mut u64) -> String {
+    let id = format!("C{}-{:06}", run_date.compact(), *next);
     *next += 1;
     id
 }

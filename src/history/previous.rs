@@ -1,4 +1,4 @@
-//! The previous run, read for `--previous`: its as-of date from manifest.json, its cases
+//! The previous run, read for `--previous`: its run date and key from manifest.json, its cases
 //! from ledger.parquet (which staff never edit), the case numbers of its closed.csv, its
 //! history.csv, and the staff's columns from the worked ledgers — the run's own
 //! ledger.csv and ledger.xlsx as edited in place, and any `--worked` file.
@@ -30,13 +30,38 @@ pub struct PreviousCase {
     pub first_flagged: String,
 }
 
+/// A row of a worked ledger that holds notes and ties to no case: neither its case number
+/// nor its ID number (which a spreadsheet may have mangled) is a case of the previous run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UntiedRow {
+    /// The file (and sheet) and its row number there.
+    pub file: String,
+    pub line: u64,
+    /// The row's case number, ID number and name as written.
+    pub case_id: String,
+    pub id_number: String,
+    pub name: String,
+    /// The staff's columns the row fills: `column: value`, joined by `; `.
+    pub notes: String,
+}
+
+/// A file in a run directory's `returned/` folder that is not a ledger.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub why: String,
+}
+
 /// What is carried from the previous run.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Previous {
     /// The directory, as given.
     pub dir: PathBuf,
-    pub as_of: Date,
+    /// The night it stood for (its as-of date, for a run made before run dates).
+    pub run_date: Date,
     pub pseudonymized: bool,
+    /// The fingerprint of its pseudonymisation key.
+    pub key_fingerprint: Option<String>,
     pub cases: Vec<PreviousCase>,
     /// Columns staff added, in the order first met.
     pub staff_columns: Vec<String>,
@@ -45,7 +70,10 @@ pub struct Previous {
     /// The worked ledgers that carried staff columns.
     pub worked_files: Vec<String>,
     pub missing_from_worked: u64,
-    pub untied_rows: u64,
+    /// Rows of worked ledgers that hold notes and tie to no case.
+    pub untied: Vec<UntiedRow>,
+    /// Files in `returned/` that are not ledgers, each with why: skipped.
+    pub skipped_files: Vec<SkippedFile>,
     pub conflicting_notes: u64,
     /// The highest sequence number used per case-number prefix (`C20261130`).
     sequences: FxHashMap<String, u64>,
@@ -58,14 +86,16 @@ impl Previous {
     pub fn empty() -> Previous {
         Previous {
             dir: PathBuf::new(),
-            as_of: Date::new(1970, 1, 1).expect("a date"),
+            run_date: Date::new(1970, 1, 1).expect("a date"),
             pseudonymized: false,
+            key_fingerprint: None,
             cases: Vec::new(),
             staff_columns: Vec::new(),
             notes: Vec::new(),
             worked_files: Vec::new(),
             missing_from_worked: 0,
-            untied_rows: 0,
+            untied: Vec::new(),
+            skipped_files: Vec::new(),
             conflicting_notes: 0,
             sequences: FxHashMap::default(),
             trend: Vec::new(),
@@ -87,11 +117,12 @@ impl Previous {
                 "--previous {shown}: not a directory; give the previous night's run directory"
             )));
         }
-        let (as_of, pseudonymized) = read_manifest(dir)?;
+        let stamp = read_manifest(dir)?;
         let mut previous = Previous {
             dir: dir.to_path_buf(),
-            as_of,
-            pseudonymized,
+            run_date: stamp.run_date,
+            pseudonymized: stamp.pseudonymized,
+            key_fingerprint: stamp.key_fingerprint,
             cases: read_cases(&dir.join(files::LEDGER_PARQUET))?,
             ..Previous::empty()
         };
@@ -116,15 +147,33 @@ impl Previous {
             }
         }
         previous.trend = read_trend(&dir.join(files::HISTORY_CSV), trend_columns)?;
-        let mut views: Vec<PathBuf> = [files::LEDGER_CSV, files::LEDGER_XLSX]
+        let views: Vec<PathBuf> = [files::LEDGER_CSV, files::LEDGER_XLSX]
             .iter()
             .map(|f| dir.join(f))
             .filter(|p| p.is_file())
             .collect();
-        views.extend(returned_files(&dir.join(files::RETURNED_DIR))?);
-        views.extend(worked.iter().cloned());
         let mut present = vec![false; previous.cases.len()];
         for path in &views {
+            for sheet in read_sheets(path, &|h| is_ledger_header(h))? {
+                previous.take_notes(&sheet, ledger_columns, &mut present);
+            }
+        }
+        // A stray file handed back with the ledgers (a salary sheet, a 说明.txt) is skipped
+        // and listed; a file named with --worked was meant as a ledger and must be one.
+        for path in returned_files(&dir.join(files::RETURNED_DIR))? {
+            match returned_sheets(&path) {
+                Ok(sheets) => {
+                    for sheet in sheets {
+                        previous.take_notes(&sheet, ledger_columns, &mut present);
+                    }
+                }
+                Err(why) => previous.skipped_files.push(SkippedFile {
+                    file: path.display().to_string(),
+                    why,
+                }),
+            }
+        }
+        for path in worked {
             for sheet in read_sheets(path, &|h| is_ledger_header(h))? {
                 previous.take_notes(&sheet, ledger_columns, &mut present);
             }
@@ -135,9 +184,9 @@ impl Previous {
         Ok(previous)
     }
 
-    /// The next sequence number of a case opened on `as_of`.
-    pub fn next_sequence(&self, as_of: Date) -> u64 {
-        let prefix = format!("C{}", as_of.compact());
+    /// The next sequence number of a case opened on `run_date`.
+    pub fn next_sequence(&self, run_date: Date) -> u64 {
+        let prefix = format!("C{}", run_date.compact());
         self.sequences.get(&prefix).copied().unwrap_or(0) + 1
     }
 
@@ -152,7 +201,7 @@ impl Previous {
     /// number, else by ID number.
     fn take_notes(&mut self, sheet: &Sheet, known: &[&str], present: &mut [bool]) {
         let at = |name: &str| sheet.header.iter().position(|h| h == name);
-        let (case_col, id_col) = (at("case_id"), at("id_number"));
+        let (case_col, id_col, name_col) = (at("case_id"), at("id_number"), at("name"));
         // (sheet column, staff column) of each column sanku does not write.
         let mut staff = Vec::new();
         for (c, name) in sheet.header.iter().enumerate() {
@@ -203,16 +252,35 @@ impl Previous {
                 .unwrap_or_default()
         };
         let mut taken: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
-        for (_, cells) in &sheet.rows {
+        for (line, cells) in &sheet.rows {
             let case = by_case
                 .get(cell(cells, case_col).as_str())
                 .or_else(|| by_id.get(cell(cells, id_col).as_str()))
                 .copied();
             let Some(case) = case else {
-                let has_notes = staff
+                let notes: Vec<String> = staff
                     .iter()
-                    .any(|&(c, _)| cells.get(c).is_some_and(|v| !v.trim().is_empty()));
-                self.untied_rows += u64::from(has_notes);
+                    .filter_map(|&(c, index)| {
+                        let value = cells.get(c).map_or("", |v| v.trim());
+                        (!value.is_empty())
+                            .then(|| format!("{}: {value}", self.staff_columns[index]))
+                    })
+                    .collect();
+                if !notes.is_empty() {
+                    let written = |c: Option<usize>| {
+                        c.and_then(|c| cells.get(c))
+                            .map_or("", |v| clean_cell(v))
+                            .to_string()
+                    };
+                    self.untied.push(UntiedRow {
+                        file: sheet.name.clone(),
+                        line: *line,
+                        case_id: written(case_col),
+                        id_number: written(id_col),
+                        name: written(name_col),
+                        notes: notes.join("; "),
+                    });
+                }
                 continue;
             };
             present[case] = true;
@@ -243,14 +311,25 @@ impl Previous {
 }
 
 /// The run directory to carry on when `--previous` names the folder of the nightly runs
-/// rather than one run: the one of the latest as-of date before `as_of` (by name among
+/// rather than one run: the one of the latest run date before `run_date` (by name among
 /// equals), other than `out`. None there is bad input: on the first night, leave out
 /// `--previous`.
-pub fn latest_run(parent: &Path, as_of: Date, out: &Path) -> anyhow::Result<PathBuf> {
+pub fn latest_run(parent: &Path, run_date: Date, out: &Path) -> anyhow::Result<PathBuf> {
     let shown = parent.display();
+    latest_before(parent, run_date, out)?.ok_or_else(|| {
+        bad_input(format!(
+            "--previous {shown}: neither a run directory nor a folder holding one from before {run_date}; \
+             on the first night leave out --previous"
+        ))
+    })
+}
+
+/// The run directory in `parent` of the latest run date before `run_date`, other than
+/// `out`, if any.
+pub fn latest_before(parent: &Path, run_date: Date, out: &Path) -> anyhow::Result<Option<PathBuf>> {
     let out = std::fs::canonicalize(out).ok();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(parent)
-        .map_err(|e| bad_input(format!("--previous {shown}: cannot read: {e}")))?
+        .map_err(|e| bad_input(format!("--previous {}: cannot read: {e}", parent.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir() && p.join(files::MANIFEST_JSON).is_file())
         .filter(|p| {
@@ -262,24 +341,26 @@ pub fn latest_run(parent: &Path, as_of: Date, out: &Path) -> anyhow::Result<Path
     entries.sort();
     let mut best: Option<(Date, PathBuf)> = None;
     for path in entries {
-        if let Ok((date, _)) = read_manifest(&path)
-            && date < as_of
-            && best.as_ref().is_none_or(|(d, _)| date >= *d)
+        if let Ok(stamp) = read_manifest(&path)
+            && stamp.run_date < run_date
+            && best.as_ref().is_none_or(|(d, _)| stamp.run_date >= *d)
         {
-            best = Some((date, path));
+            best = Some((stamp.run_date, path));
         }
     }
-    best.map(|(_, p)| p).ok_or_else(|| {
-        bad_input(format!(
-            "--previous {shown}: neither a run directory nor a folder holding one from before {as_of}; \
-             on the first night leave out --previous"
-        ))
-    })
+    Ok(best.map(|(_, p)| p))
 }
 
-/// The as-of date of a run directory's manifest.json, and whether the run was
-/// pseudonymised.
-fn read_manifest(dir: &Path) -> anyhow::Result<(Date, bool)> {
+/// What a run directory's manifest.json says of the run, for carrying it on.
+pub struct RunStamp {
+    /// Its run date; a run made before run dates stood for its as-of date.
+    pub run_date: Date,
+    pub pseudonymized: bool,
+    pub key_fingerprint: Option<String>,
+}
+
+/// Reads a run directory's manifest.json.
+pub fn read_manifest(dir: &Path) -> anyhow::Result<RunStamp> {
     let path = dir.join(files::MANIFEST_JSON);
     let shown = path.display();
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -296,27 +377,52 @@ fn read_manifest(dir: &Path) -> anyhow::Result<(Date, bool)> {
             dir.display()
         )));
     }
-    let as_of = manifest["settings"]["as_of"]
+    let settings = &manifest["settings"];
+    let run_date = settings["run_date"]
         .as_str()
+        .or(settings["as_of"].as_str())
         .and_then(Date::parse)
-        .ok_or_else(|| bad_input(format!("{shown}: no as-of date")))?;
-    Ok((as_of, manifest["settings"]["pseudonymized"] == true))
+        .ok_or_else(|| bad_input(format!("{shown}: no run date")))?;
+    Ok(RunStamp {
+        run_date,
+        pseudonymized: settings["pseudonymized"] == true,
+        key_fingerprint: settings["key_fingerprint"].as_str().map(str::to_string),
+    })
 }
 
-/// The ledgers staff put in a run directory's `returned/` folder, by name: workbooks and
-/// CSV files, not hidden, not Excel's `~$` lock files.
+/// The files staff put in a run directory's `returned/` folder, by name: not hidden, not
+/// Excel's `~$` lock files, not folders.
 fn returned_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Ok(Vec::new());
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
         .filter(|p| {
-            crate::load::is_table_file(p, &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "tsv"])
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                !n.starts_with('.') && !n.starts_with("~$")
+            })
         })
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The ledger sheets of a file in `returned/`, or why it is not a ledger.
+fn returned_sheets(path: &Path) -> Result<Vec<Sheet>, String> {
+    if !crate::load::is_table_file(path, &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "tsv"]) {
+        return Err("not a workbook or CSV file".to_string());
+    }
+    read_sheets(path, &|h| is_ledger_header(h)).map_err(|e| {
+        let message = e.to_string();
+        let prefix = format!("{}: ", path.display());
+        message
+            .strip_prefix(&prefix)
+            .unwrap_or(&message)
+            .to_string()
+    })
 }
 
 /// A header row of a ledger: it names the case number or the ID number.
@@ -384,10 +490,15 @@ fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>>
         return Ok(Vec::new());
     }
     let mut rows = Vec::new();
-    for sheet in read_sheets(path, &|h| h.iter().any(|c| c == "as_of"))? {
+    let night = |h: &String| h == "run_date" || h == "as_of";
+    for sheet in read_sheets(path, &|h| h.iter().any(night))? {
+        // A history.csv written before run dates names its nights in `as_of`.
         let index: Vec<Option<usize>> = columns
             .iter()
-            .map(|c| sheet.header.iter().position(|h| h == c))
+            .map(|c| {
+                let at = sheet.header.iter().position(|h| h == c);
+                at.or_else(|| (*c == "run_date").then(|| sheet.header.iter().position(night))?)
+            })
             .collect();
         rows.extend(sheet.rows.iter().map(|(_, cells)| {
             index

@@ -1,12 +1,13 @@
 //! closed.csv, the cases of the previous ledger closed tonight and why, with the staff's
 //! columns; and history.csv, one row per run and county, the previous run's rows kept and
-//! tonight's appended, so that a centre can chart how the list shrinks over months.
+//! tonight's appended, so that a centre can chart how the list shrinks over months; and
+//! worked_untied.csv, the rows of worked ledgers whose notes tie to no case.
 
 use std::path::Path;
 
 use super::csv::write_csv;
 use super::table::{DeclaredColumn, Field, Sensitivity, csv_cells, header, names, text};
-use crate::history::{ClosedCase, History};
+use crate::history::{ClosedCase, History, UntiedRow};
 use crate::normalize::date::Date;
 use crate::schema::files;
 use crate::summary::{Level, Summary, SummaryRow};
@@ -60,11 +61,33 @@ pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
         .clone()),
 ];
 
+/// The columns of worked_untied.csv: the rows of worked ledgers that hold notes and tie to
+/// no case, with where they are, for staff to tie by hand.
+pub(super) const UNTIED: [Field<UntiedRow>; 6] = [
+    text!(UntiedRow, "file", Code, |r: &UntiedRow| r.file.clone()),
+    Field {
+        name: "line",
+        kind: super::table::Kind::Int,
+        sensitivity: Sensitivity::Count,
+        cell: |r: &UntiedRow| super::table::Cell::Int(i32::try_from(r.line).unwrap_or(i32::MAX)),
+    },
+    text!(UntiedRow, "case_id", Code, |r: &UntiedRow| r
+        .case_id
+        .clone()),
+    text!(UntiedRow, "id_number", Id, |r: &UntiedRow| r
+        .id_number
+        .clone()),
+    text!(UntiedRow, "name", Name, |r: &UntiedRow| r.name.clone()),
+    text!(UntiedRow, "staff_notes", FreeText, |r: &UntiedRow| r
+        .notes
+        .clone()),
+];
+
 /// The columns of history.csv: counts per night and county.
 pub(super) const TREND: [DeclaredColumn; 14] = {
     use Sensitivity::{Code, Count, Date};
     [
-        DeclaredColumn::new("as_of", Date),
+        DeclaredColumn::new("run_date", Date),
         DeclaredColumn::new("level", Code),
         DeclaredColumn::new("division_code", Code),
         DeclaredColumn::new("division_name", Code),
@@ -84,12 +107,13 @@ pub(super) const TREND: [DeclaredColumn; 14] = {
 /// The names of history.csv's columns.
 pub const TREND_COLUMNS: [&str; 14] = names(&TREND);
 
-/// Writes closed.csv (with a header only when nothing closed) and history.csv.
+/// Writes closed.csv (with a header only when nothing closed), worked_untied.csv (the
+/// same) and history.csv.
 pub fn write_cases(
     dir: &Path,
     history: &History,
     summary: &Summary,
-    as_of: Date,
+    run_date: Date,
 ) -> anyhow::Result<()> {
     let mut names = header(&CLOSED);
     names.extend(history.staff_columns.iter().map(String::as_str));
@@ -104,24 +128,30 @@ pub fn write_cases(
             cells
         }),
     )?;
-    let as_of = as_of.to_string();
+    write_csv(
+        dir,
+        files::WORKED_UNTIED_CSV,
+        &header(&UNTIED),
+        history.untied.iter().map(|row| csv_cells(&UNTIED, row)),
+    )?;
+    let night = run_date.to_string();
     // A rerun of the same night replaces that night's rows.
-    let kept = history.trend.iter().filter(|r| r.first() != Some(&as_of));
+    let kept = history.trend.iter().filter(|r| r.first() != Some(&night));
     let tonight = summary
         .rows
         .iter()
         .filter(|r| matches!(r.level, Level::All | Level::County))
-        .map(|r| trend_row(&as_of, r));
+        .map(|r| trend_row(&night, r));
     let mut rows: Vec<Vec<String>> = kept.cloned().chain(tonight).collect();
     // By night, then the total before the counties, as the summary orders them.
     rows.sort_by(|a, b| (&a[0], a[1] != "all", &a[2]).cmp(&(&b[0], b[1] != "all", &b[2])));
     write_csv(dir, files::HISTORY_CSV, &TREND_COLUMNS, rows)
 }
 
-fn trend_row(as_of: &str, r: &SummaryRow) -> Vec<String> {
+fn trend_row(night: &str, r: &SummaryRow) -> Vec<String> {
     let c = &r.counts;
     vec![
-        as_of.to_string(),
+        night.to_string(),
         r.level.key().to_string(),
         r.division_code.clone(),
         crate::divisions::name(&r.division_code).to_string(),

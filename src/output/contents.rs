@@ -61,6 +61,10 @@ pub fn every_file() -> Vec<(String, Content)> {
         (files::LEDGER_PARQUET, staff(declared(&ledger::LEDGER))),
         (files::CLOSED_CSV, staff(declared(&cases::CLOSED))),
         (files::HISTORY_CSV, Content::table(cases::TREND.to_vec())),
+        (
+            files::WORKED_UNTIED_CSV,
+            Content::table(declared(&cases::UNTIED)),
+        ),
         (files::LINKS_PARQUET, Content::table(links::LINKS.to_vec())),
         (
             files::CANDIDATES_PARQUET,

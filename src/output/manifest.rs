@@ -60,7 +60,12 @@ pub struct Manifest {
 /// The settings that decide the output.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
+    /// The cohort's reference date.
     pub as_of: String,
+    /// The night the run stands for; absent from runs made before run dates, whose as-of
+    /// date served as both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_date: Option<String>,
     pub cohort: CohortRule,
     pub config_file: Option<String>,
     pub config_sha256: Option<String>,
@@ -68,6 +73,10 @@ pub struct Settings {
     pub monitored_counties: Vec<String>,
     #[serde(default)]
     pub pseudonymized: bool,
+    /// A pseudonymised run's key fingerprint: HMAC-SHA256 under the key of a fixed text,
+    /// which tells two keys apart and reveals nothing of either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
     /// The language of the CSV files, workbooks and report (`en`, `zh`).
     #[serde(default)]
     pub lang: String,

@@ -41,7 +41,7 @@ pub fn write_run(dir: &Path, run: &Run, finish: &Finish) -> anyhow::Result<()> {
         findings,
         history,
         summary,
-        as_of,
+        run_date,
     } = run;
     // The two parquet files of every link and candidate on one core, the rest on the
     // other: each file is written whole by one writer, so the order does not matter. The
@@ -54,7 +54,7 @@ pub fn write_run(dir: &Path, run: &Run, finish: &Finish) -> anyhow::Result<()> {
         },
         || -> anyhow::Result<()> {
             ledger::write_ledger(dir, ledger, &history.staff_columns)?;
-            cases::write_cases(dir, history, summary, *as_of)?;
+            cases::write_cases(dir, history, summary, *run_date)?;
             finish.workbooks(dir)?;
             summary::write_summary(dir, summary)?;
             review::write_review(dir, cohort, registers, links)?;
@@ -71,7 +71,8 @@ pub fn write_run(dir: &Path, run: &Run, finish: &Finish) -> anyhow::Result<()> {
 pub struct Finish<'a> {
     pub pseudonymizer: Option<&'a pseudonym::Pseudonymizer>,
     pub lang: crate::vocab::Lang,
-    pub as_of: crate::normalize::date::Date,
+    /// The night of the run: the workbooks' creation date and the report's.
+    pub run_date: crate::normalize::date::Date,
     pub thresholds: &'a crate::link::assign::Thresholds,
 }
 
@@ -89,7 +90,7 @@ impl Finish<'_> {
     }
 
     /// Makes the ledger and the closed cases final and writes their workbooks, dated
-    /// `as_of`.
+    /// `run_date`.
     fn workbooks(&self, dir: &Path) -> anyhow::Result<()> {
         for name in Self::EARLY {
             self.file(dir, name)?;
@@ -103,14 +104,14 @@ impl Finish<'_> {
             files::LEDGER_CSV,
             files::LEDGER_XLSX,
             ledger,
-            self.as_of,
+            self.run_date,
         )?;
         xlsx::write_workbook(
             dir,
             files::CLOSED_CSV,
             files::CLOSED_XLSX,
             closed,
-            self.as_of,
+            self.run_date,
         )
     }
 
@@ -123,7 +124,7 @@ impl Finish<'_> {
         report::write_report(
             dir,
             &report::ReportContext {
-                as_of: self.as_of.to_string(),
+                run_date: self.run_date.to_string(),
                 accept: self.thresholds.accept,
                 review: self.thresholds.review,
                 lang: self.lang,

@@ -69,6 +69,14 @@ impl Pseudonymizer {
 
     /// The token of an identifier: `P` and the first 128 bits of its HMAC-SHA256, in hex;
     /// an empty value stays empty.
+    /// The key's fingerprint, kept in the manifest so that a run carried on under another
+    /// key is refused: HMAC-SHA256 of a fixed text under the key, never the key.
+    pub fn fingerprint(&self) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(b"sanku key fingerprint");
+        format!("K{}", crate::text::hex(&mac.finalize().into_bytes()[..16]))
+    }
+
     pub fn token(&self, value: &str) -> String {
         // A token is kept: a case carried from a pseudonymised night is named by its token
         // already, and no identifier looks like one.

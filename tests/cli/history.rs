@@ -18,6 +18,8 @@ pub(crate) fn second_night(wd: &Workdir) {
             "-q",
             "--previous",
             "night-1",
+            "--run-date",
+            "2026-09-02",
         ],
         0,
     );
@@ -42,7 +44,7 @@ fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
     let cases = [
         (vec!["--worked", "notes.xlsx"], "--worked needs --previous"),
-        (vec!["--previous", "nowhere"], "nowhere"),
+        (vec!["--previous", "nowhere"], "nowhere: no such directory"),
         (vec!["--previous", "input"], "neither a run directory"),
         (vec!["--previous", "night-2"], "also --out"),
         (
@@ -58,8 +60,12 @@ fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
             "case_id",
         ),
         (
-            vec!["--previous", "night-1", "--as-of", "2020-09-01"],
-            "after this run",
+            vec!["--previous", "night-1", "--run-date", "2026-08-31"],
+            "after this run's night 2026-08-31",
+        ),
+        (
+            vec!["--previous", "night-1", "--run-date", "2026-09-01"],
+            "the same night as this run",
         ),
     ];
     wd.write("bad.xlsx", "not a workbook");
@@ -68,6 +74,9 @@ fn a_wrong_previous_run_or_worked_ledger_is_exit_2_naming_it() {
     for (extra, names) in cases {
         let mut args = vec!["run", "input", "--out", "night-2", "-q"];
         args.extend(extra.iter().copied());
+        if !extra.contains(&"--run-date") {
+            args.extend(["--run-date", "2026-09-02"]);
+        }
         let out = wd.expect_code(&args, 2);
         assert!(stderr(&out).contains(names), "{extra:?}: {}", stderr(&out));
     }
@@ -87,20 +96,40 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
     first.extend(pseudo);
     wd.expect_code(&first, 0);
     let out = wd.expect_code(
-        &["run", "input", "--out", "p2", "-q", "--previous", "p1"],
+        &[
+            "run",
+            "input",
+            "--out",
+            "p2",
+            "-q",
+            "--previous",
+            "p1",
+            "--run-date",
+            "2026-09-02",
+        ],
         2,
     );
     assert!(stderr(&out).contains("--pseudonymize"), "{}", stderr(&out));
-    let mut second = vec!["run", "input", "--out", "p2", "-q", "--previous", "p1"];
+    let mut second = vec![
+        "run",
+        "input",
+        "--out",
+        "p2",
+        "-q",
+        "--previous",
+        "p1",
+        "--run-date",
+        "2026-09-02",
+    ];
     second.extend(pseudo);
     wd.expect_code(&second, 0);
     let ledger = wd.read("p2/ledger.csv");
     let rows = ledger.lines().count() - 1;
     assert!(rows > 0);
     assert_eq!(ledger.matches(",still_out,").count(), rows, "{ledger}");
-    // Under another key no token matches: every case is new and every old one closed as
-    // no longer in the population (tokens of another key name no one).
-    wd.expect_code(
+    // Under another key no token would match: every case would close and open again.
+    // Refused, naming why; nothing written.
+    let out = wd.expect_code(
         &[
             "run",
             "input",
@@ -109,29 +138,27 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
             "-q",
             "--previous",
             "p1",
+            "--run-date",
+            "2026-09-02",
             "--pseudonymize",
             "other-key",
         ],
-        0,
+        2,
     );
-    assert_eq!(wd.read("p3/ledger.csv").matches(",new,").count(), rows);
-    // The closed cases are named by the tokens they had, not tokens of tokens.
-    let ids = |file: &str| -> Vec<String> {
-        let mut ids: Vec<String> = wd
-            .read(file)
-            .lines()
-            .skip(1)
-            .map(|l| {
-                l.split(',')
-                    .find(|c| c.starts_with('P') && c.len() == 33)
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
-        ids.sort();
-        ids
+    assert!(stderr(&out).contains("another key"), "{}", stderr(&out));
+    assert!(!wd.path("p3").exists(), "nothing written");
+    // The manifest keeps the key's fingerprint, the same for the same key, never the key.
+    let fingerprint = |run: &str| -> String {
+        let manifest: serde_json::Value =
+            serde_json::from_str(&wd.read(&format!("{run}/manifest.json"))).unwrap();
+        manifest["settings"]["key_fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
-    assert_eq!(ids("p3/closed.csv"), ids("p1/ledger.csv"));
+    assert_eq!(fingerprint("p1"), fingerprint("p2"));
+    assert_eq!(fingerprint("p1").len(), 33);
+    assert!(!wd.read("p1/manifest.json").contains("0123456789abcdef"));
 }
 
 #[test]
@@ -161,6 +188,8 @@ fn a_worked_ledger_gives_the_same_night_in_any_row_order_and_keeps_disagreeing_n
                 "-q",
                 "--previous",
                 "night-1",
+                "--run-date",
+                "2026-09-02",
                 "--worked",
                 worked,
             ],
@@ -185,8 +214,8 @@ fn a_worked_ledger_gives_the_same_night_in_any_row_order_and_keeps_disagreeing_n
 #[test]
 fn a_folder_of_nightly_runs_carries_on_the_latest_before_tonight() {
     let wd = Workdir::with_fixture("demo");
-    let night = |as_of: &str, extra: &[&str]| {
-        let mut args = vec!["run", "input", "--as-of", as_of, "-q"];
+    let night = |run_date: &str, extra: &[&str]| {
+        let mut args = vec!["run", "input", "--run-date", run_date, "-q"];
         args.extend(extra);
         wd.expect_code(&args, 0)
     };
@@ -199,7 +228,7 @@ fn a_folder_of_nightly_runs_carries_on_the_latest_before_tonight() {
     );
     let summary: serde_json::Value =
         serde_json::from_str(&wd.read("runs/2026-09-04/summary.json")).unwrap();
-    assert_eq!(summary["history"]["previous_as_of"], "2026-09-03");
+    assert_eq!(summary["history"]["previous_run_date"], "2026-09-03");
     assert!(
         summary["history"]["previous_run"]
             .as_str()
@@ -213,7 +242,7 @@ fn a_folder_of_nightly_runs_carries_on_the_latest_before_tonight() {
     );
     let summary: serde_json::Value =
         serde_json::from_str(&wd.read("runs/2026-09-03/summary.json")).unwrap();
-    assert_eq!(summary["history"]["previous_as_of"], "2026-09-01");
+    assert_eq!(summary["history"]["previous_run_date"], "2026-09-01");
     // The first night has nothing to carry on.
     std::fs::create_dir_all(wd.path("empty")).unwrap();
     let out = wd.expect_code(
@@ -319,6 +348,8 @@ fn ledgers_handed_back_into_the_run_directory_are_read_and_never_lost() {
             "-q",
             "--previous",
             "night-1",
+            "--run-date",
+            "2026-09-02",
             "--worked",
             "nothing-here",
         ],

@@ -133,6 +133,8 @@ fn a_chinese_night_carries_on_into_an_english_one_and_the_config_chooses_the_lan
             "en",
             "--previous",
             "night-1",
+            "--run-date",
+            "2026-09-02",
         ],
         0,
     );

@@ -18,6 +18,7 @@ mod registrations;
 mod regression;
 mod report;
 mod rescore;
+mod schedule;
 mod synthetic;
 mod twins;
 mod workbook;

@@ -132,6 +132,8 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
             &night_dir(1).display().to_string(),
             "--out",
             "run-1",
+            "--run-date",
+            "2026-08-30",
             "-q",
         ],
         0,
@@ -159,6 +161,8 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
             "run-2",
             "--previous",
             "run-1",
+            "--run-date",
+            "2026-08-31",
             "-q",
         ],
         0,
@@ -228,6 +232,8 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
             "run-3",
             "--previous",
             "run-2",
+            "--run-date",
+            "2026-09-01",
             "--worked",
             "worked-2.csv",
             "-q",
@@ -263,7 +269,7 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     // history.csv holds the three nights; its totals are the ledgers'.
     let history = table(&wd.read("run-3/history.csv"));
     let totals: Vec<_> = history.iter().filter(|r| r["level"] == "all").collect();
-    let nights: Vec<&str> = totals.iter().map(|r| r["as_of"].as_str()).collect();
+    let nights: Vec<&str> = totals.iter().map(|r| r["run_date"].as_str()).collect();
     assert_eq!(nights, ["2026-08-30", "2026-08-31", "2026-09-01"]);
     for (total, ledger) in totals.iter().zip([&night1, &night2, &night3]) {
         assert_eq!(total["flagged"], ledger.len().to_string());
@@ -376,7 +382,18 @@ fn a_later_night_with_errors_scores_as_well_as_the_first() {
             0,
         );
     }
-    wd.expect_code(&["run", "reg-1", "--out", "run-1", "-q"], 0);
+    wd.expect_code(
+        &[
+            "run",
+            "reg-1",
+            "--out",
+            "run-1",
+            "--run-date",
+            "2026-08-30",
+            "-q",
+        ],
+        0,
+    );
     wd.expect_code(
         &[
             "run",
@@ -385,6 +402,8 @@ fn a_later_night_with_errors_scores_as_well_as_the_first() {
             "run-2",
             "--previous",
             "run-1",
+            "--run-date",
+            "2026-08-31",
             "-q",
         ],
         0,

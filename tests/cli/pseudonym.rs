@@ -177,6 +177,7 @@ fn run_files() -> Vec<&'static str> {
         "summary.csv",
         "summary.json",
         "warnings.csv",
+        "worked_untied.csv",
     ];
     files.extend(CHECK_FILES);
     files.sort_unstable();
@@ -226,7 +227,17 @@ fn assert_every_file_filled(wd: &Workdir, run: &str) {
 
 /// Runs a second night into `run`, carrying on `previous`, with `extra` options.
 fn second_night(wd: &Workdir, run: &str, previous: &str, extra: &[&str]) {
-    let mut args = vec!["run", "input", "--out", run, "-q", "--previous", previous];
+    let mut args = vec![
+        "run",
+        "input",
+        "--out",
+        run,
+        "-q",
+        "--previous",
+        previous,
+        "--run-date",
+        "2026-09-02",
+    ];
     args.extend(extra);
     wd.expect_code(&args, 0);
 }
@@ -270,7 +281,21 @@ fn a_pseudonymised_run_with_every_file_filled_holds_no_identifier_or_name() {
         };
         worked.push_str(&format!("{line},{note}\n"));
     }
+    // A row whose notes tie to no case: 张伟 is enrolled, his ID number is no case's.
+    let width = ledger.lines().next().unwrap().split(',').count();
+    let untied = format!(
+        "530102201203150117,张伟{},家访 张伟\n",
+        ",".repeat(width - 2)
+    );
+    worked.push_str(&untied);
     wd.write("worked.csv", worked);
+    // Handed back into the pseudonymised night too: the header of its ledger, then the row.
+    let p_ledger = wd.read("p-night-1/ledger.csv");
+    let p_header = p_ledger.lines().next().unwrap();
+    wd.write(
+        "p-night-1/returned/county.csv",
+        format!("{p_header},备注\n{untied}"),
+    );
     // 王芳, flagged last night, is enrolled tonight: her case closes.
     wd.append(
         "input/students.csv",

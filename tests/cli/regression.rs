@@ -446,6 +446,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_run_or_the_new_one() {
         copy("previous", "out");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sanku"))
             .args([&new_run[..], &["out"]].concat())
+            .env("SANKU_RUN_DATE", crate::workdir::TODAY)
             .current_dir(wd.path("."))
             .spawn()
             .unwrap();

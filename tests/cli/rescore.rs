@@ -168,7 +168,10 @@ fn a_carried_on_night_rescores_like_a_full_night() {
         args.extend(more);
         wd.expect_code(&args, 0);
     };
-    night("night-1", &["--as-of", "2026-08-20"]);
+    night(
+        "night-1",
+        &["--as-of", "2026-08-20", "--run-date", "2026-08-20"],
+    );
     night("night-2", &["--previous", "night-1"]);
     night("night-2-full", &["--previous", "night-1", "--accept", "10"]);
     // The previous night's cases were kept with night 2: gone now, they are not needed.

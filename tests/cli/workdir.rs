@@ -142,10 +142,12 @@ impl Workdir {
         fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }
 
-    /// Runs `sanku` with `args` inside the work dir.
+    /// Runs `sanku` with `args` inside the work dir, on a fixed clock: today is
+    /// [`TODAY`] unless `--run-date` says otherwise.
     pub fn sanku(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_sanku"))
             .args(args)
+            .env("SANKU_RUN_DATE", TODAY)
             .current_dir(self.dir.path())
             .output()
             .expect("running sanku")
@@ -164,6 +166,10 @@ impl Workdir {
         out
     }
 }
+
+/// The day the tests' runs take for today (`SANKU_RUN_DATE`): the fixtures' as-of date, so
+/// that a test's outputs do not depend on the day it runs.
+pub const TODAY: &str = "2026-09-01";
 
 /// The checks files of a run directory; the last three name input lines.
 pub const CHECK_FILES: [&str; 11] = [

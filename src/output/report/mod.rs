@@ -37,7 +37,8 @@ const SUMMARY_COLUMNS: [&str; 11] = [
 
 /// What the report needs besides the run's files.
 pub struct ReportContext {
-    pub as_of: String,
+    /// The night of the run.
+    pub run_date: String,
     pub accept: f64,
     pub review: f64,
     pub lang: Lang,
@@ -56,7 +57,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     let summary = read_columns(&dir.join(files::SUMMARY_CSV), &SUMMARY_COLUMNS)?;
     let trend = read_columns(
         &dir.join(files::HISTORY_CSV),
-        &["as_of", "level", "flagged", "new", "returned", "closed"],
+        &["run_date", "level", "flagged", "new", "returned", "closed"],
     )?;
     let ledger = read_columns(&dir.join(files::LEDGER_CSV), &["age", "reason"])?;
     let weights = read_columns_where(
@@ -90,7 +91,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         "<h1>{}</h1>",
         fill(
             t("Children out of school — as of {}"),
-            &[&escape(&context.as_of)]
+            &[&escape(&context.run_date)]
         )
     )?;
     if let Some(all) = summary.iter().find(|r| r[0] == "all") {
@@ -283,7 +284,7 @@ fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
         "<h2>{}</h2><div class=\"cards\" id=\"change\">",
         fill(
             t("Since {}"),
-            &[&escape(history["previous_as_of"].as_str().unwrap_or(""))]
+            &[&escape(history["previous_run_date"].as_str().unwrap_or(""))]
         )
     );
     for (label, value) in [
@@ -308,6 +309,41 @@ fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
                     "{} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it."
                 ),
                 &[&missing.to_string()]
+            )
+        );
+    }
+    let untied = n("worked_rows_untied");
+    if untied > 0 {
+        let _ = write!(
+            html,
+            "<p class=\"note\" id=\"untied\">{}</p>",
+            fill(
+                t(
+                    "{} rows of the ledgers handed back hold notes but tie to no case (no case number, and an ID number no case has): listed in worked_untied.csv for staff to tie by hand."
+                ),
+                &[&untied.to_string()]
+            )
+        );
+    }
+    if let Some(skipped) = history["returned_files_skipped"].as_array()
+        && !skipped.is_empty()
+    {
+        let names: Vec<String> = skipped
+            .iter()
+            .filter_map(|f| f["file"].as_str())
+            .map(|f| {
+                let name = std::path::Path::new(f)
+                    .file_name()
+                    .map_or(f.into(), |n| n.to_string_lossy());
+                escape(&name)
+            })
+            .collect();
+        let _ = write!(
+            html,
+            "<p class=\"note\" id=\"skipped\">{}</p>",
+            fill(
+                t("{} files in returned/ are not ledgers and were skipped: {}."),
+                &[&names.len().to_string(), &names.join(", ")]
             )
         );
     }
@@ -378,7 +414,7 @@ mod tests {
         write_csv(
             dir,
             files::HISTORY_CSV,
-            &["as_of", "level", "flagged", "new", "returned", "closed"],
+            &["run_date", "level", "flagged", "new", "returned", "closed"],
             nights,
         )
         .unwrap();
@@ -390,13 +426,13 @@ mod tests {
         crate::output::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
         let json = serde_json::json!({
             "checks": {"registry_only": 12, "conflicts": 3},
-            "history": {"previous_as_of": "2026-12-30", "new": 50, "still_out": 850, "returned": 40},
+            "history": {"previous_run_date": "2026-12-30", "new": 50, "still_out": 850, "returned": 40},
         });
         std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
 
         for lang in [Lang::En, Lang::Zh] {
             let context = ReportContext {
-                as_of: "2026-12-31".into(),
+                run_date: "2026-12-31".into(),
                 accept: 13.0,
                 review: 10.0,
                 lang,

@@ -38,6 +38,14 @@ const PHRASES: &[(&str, &str)] = &[
     ("flagged poor", "其中建档立卡"),
     ("exempt", "缓学免学"),
     ("Since {}", "与 {} 相比"),
+    (
+        "{} rows of the ledgers handed back hold notes but tie to no case (no case number, and an ID number no case has): listed in worked_untied.csv for staff to tie by hand.",
+        "交回的台账中有 {} 行填写了内容，但既无案件编号、身份证号也对不上任何案件：已列入 worked_untied.csv，请人工核对。",
+    ),
+    (
+        "{} files in returned/ are not ledgers and were skipped: {}.",
+        "returned/ 中有 {} 个文件不是台账，已跳过：{}。",
+    ),
     ("new", "新增"),
     ("still out", "仍未入学"),
     ("returned to school", "劝返复学"),
