@@ -59,16 +59,16 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
     let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
     let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
-    let thresholds = manifest
-        .results
-        .map(|r| r.fuzzy_options.thresholds)
-        .ok_or_else(|| {
-            bad_input(format!(
-                "{}: the manifest of a `check`, not of a run",
-                run.display()
-            ))
-        })?;
-    let (accept, review) = (thresholds.accept, thresholds.review);
+    let results = manifest.results.ok_or_else(|| {
+        bad_input(format!(
+            "{}: the manifest of a `check`, not of a run",
+            run.display()
+        ))
+    })?;
+    let (accept, review) = (
+        results.fuzzy_options.thresholds.accept,
+        results.fuzzy_options.thresholds.review,
+    );
 
     let text = |frame: &DataFrame, column: &str, row: usize| -> String {
         frame
@@ -87,7 +87,15 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     let mut out = case;
     let ledger = read_text_rows(
         &run.join(files::LEDGER_PARQUET),
-        &["id_number", "reason", "poor", "record_status"],
+        &[
+            "id_number",
+            "reason",
+            "poor",
+            "record_status",
+            "sex",
+            "birth_date",
+            "division_code",
+        ],
     )?;
     let flagged = ledger.iter().find(|row| row[0] == key);
     let exempt = (0..links.height()).any(|r| {
@@ -165,15 +173,37 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
                 out,
                 "the child is in no link, candidate or ledger row tonight"
             )?;
+            if let Ok(why) = super::explain_absent::outside_cohort(run, key, &results) {
+                out.push_str(&why);
+            }
             return Ok(out);
         }
         if flagged.is_none() && !exempt {
-            return Err(bad_input(format!(
-                "{}: in no link, fuzzy candidate or ledger row of this run",
-                mask_id(key)
-            )));
+            return super::explain_absent::outside_cohort(run, key, &results);
         }
-        writeln!(out, "{key}: no link and no fuzzy candidate in this run")?;
+        if flagged.is_none() {
+            writeln!(out, "{key}: no link and no fuzzy candidate in this run")?;
+        }
+    }
+    // A flagged child with no student record to show: say what was looked for.
+    let of_students = |source: String| source == "students";
+    if let Some(row) = flagged
+        && !rows
+            .iter()
+            .any(|&r| of_students(text(&candidates, "source", r)))
+        && !link_rows
+            .iter()
+            .any(|&r| of_students(text(&links, "source", r)))
+    {
+        out.push_str(&super::explain_absent::no_candidate(
+            key,
+            &super::explain_absent::Flagged {
+                sex: &row[4],
+                birth_date: &row[5],
+                division_code: &row[6],
+            },
+            &results,
+        ));
     }
     for r in rows {
         let (source, child, record) = (

@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod evaluate;
 pub mod explain;
+mod explain_absent;
 pub mod explain_link;
 pub mod generate;
 pub mod link;

@@ -198,3 +198,70 @@ fn a_pseudonymised_run_asked_for_an_id_number_says_it_names_children_by_token() 
         "{said}"
     );
 }
+
+#[test]
+fn a_flagged_child_no_student_record_resembles_is_explained_with_the_keys_tried() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "run", "-q"], 0);
+    // 陈静 is flagged (no_record); her poverty row and disability certificate link, no
+    // student record comes near her.
+    let out = wd.expect_code(&["explain", "run", "530111201501300247"], 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("530111201501300247: no student record resembles it"),
+        "{text}"
+    );
+    for key in [
+        "id_number ",
+        "birth_date             none was born on 2015-01-30",
+        "pinyin_name_year       none has the sound of its name, born in 2015, female",
+        "pinyin_name_month_day  none has the sound of its name, born on 01-30 of any year, female",
+        "name_county_no_birth   none without a birth date has its name in county 530111",
+        "below the candidate floor (0 bits)",
+    ] {
+        assert!(text.contains(key), "{key}: {text}");
+    }
+    // A flagged child with a candidate shows it, and no such line.
+    let text = stdout(&wd.expect_code(&["explain", "run", "530102201302140512"], 0));
+    assert!(text.contains("candidate: child"), "{text}");
+    assert!(!text.contains("resembles"), "{text}");
+}
+
+#[test]
+fn a_child_outside_the_cohort_is_explained_by_its_age_or_its_status() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "--out", "run", "-q"], 0);
+    wd.expect_code(
+        &["run", "input", "--out", "no-state", "-q", "--no-state"],
+        0,
+    );
+    let said = |run: &str, id: &str| stdout(&wd.expect_code(&["explain", run, id], 0));
+    // 周杰, born the day before the window opens.
+    assert!(
+        said("run", "530402201008310193").contains(
+            "not in the cohort — born 2010-08-31 by its ID number, 16 on 2026-08-31, not of school age (school age: born 2010-09-01 … 2020-08-31)"
+        )
+    );
+    // 高峰 moved out, 何敏 died: the population row's status, from rescore.state.
+    assert!(
+        said("run", "530111201409091112")
+            .contains("not in the cohort — its population row's status is moved_out")
+    );
+    assert!(
+        said("run", "530102201305051021")
+            .contains("not in the cohort — its population row's status is deceased")
+    );
+    // Without rescore.state the run cannot tell which, and says so.
+    let text = said("no-state", "530111201409091112");
+    assert!(
+        text.contains("of school age") && text.contains("kept no rescore.state to tell which"),
+        "{text}"
+    );
+    // A valid number of school age that no population row holds.
+    let first17 = "53011120140101002";
+    let id = format!(
+        "{first17}{}",
+        sanku::normalize::id::check_char(first17.as_bytes()) as char
+    );
+    assert!(said("run", &id).contains("no population row holds this ID number"));
+}
