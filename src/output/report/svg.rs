@@ -42,7 +42,8 @@ pub(super) fn bar_chart(bars: &[Bar]) -> String {
     svg
 }
 
-/// A histogram of weights in one-bit bins, with the review and accept thresholds drawn.
+/// A histogram of weights in one-bit bins, with the review and accept thresholds drawn
+/// and labelled above the bars (see [`place_labels`]).
 pub(super) fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -> String {
     let t = |en: &'static str| phrase(lang, en);
     if weights.is_empty() {
@@ -50,6 +51,7 @@ pub(super) fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -
     }
     const WIDTH: f64 = 700.0;
     const HEIGHT: f64 = 200.0;
+    const TOP: f64 = 36.0;
     let low = weights
         .iter()
         .copied()
@@ -71,10 +73,10 @@ pub(super) fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -
     }
     let max = *counts.iter().max().unwrap_or(&1) as f64;
     let x = |w: f64| 40.0 + WIDTH * (w - low) / (high - low);
+    let edge = WIDTH + 80.0;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\">",
-        WIDTH + 80.0,
-        HEIGHT + 40.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{edge}\" height=\"{}\" role=\"img\">",
+        TOP + HEIGHT + 40.0
     );
     for (i, &n) in counts.iter().enumerate() {
         // Square-root scale: the few pairs near the thresholds stay visible.
@@ -83,7 +85,7 @@ pub(super) fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -
             svg,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#4a78b5\"><title>{}</title></rect>",
             x(low + i as f64),
-            HEIGHT - h,
+            TOP + HEIGHT - h,
             (WIDTH / bins as f64 - 1.0).max(1.0),
             fill(
                 t("{} to {} bits: {} pairs"),
@@ -95,30 +97,113 @@ pub(super) fn histogram(weights: &[f64], review: f64, accept: f64, lang: Lang) -
             )
         );
     }
-    for (w, label, colour) in [
-        (review, t("review"), "#d08a00"),
-        (accept, t("accept"), "#b03030"),
-    ] {
+    let thresholds = [
+        (review, format!("{} {review}", t("review")), "#d08a00"),
+        (accept, format!("{} {accept}", t("accept")), "#b03030"),
+    ];
+    let places = place_labels(
+        [
+            (x(review), text_width(&thresholds[0].1)),
+            (x(accept), text_width(&thresholds[1].1)),
+        ],
+        edge,
+    );
+    for (w, _, colour) in &thresholds {
         let _ = write!(
             svg,
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{HEIGHT}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{1:.1}\" y=\"12\" fill=\"{colour}\">{label} {w}</text>",
-            x(w),
-            x(w) + 4.0
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{1}\" stroke=\"{colour}\" stroke-width=\"2\"/>",
+            x(*w),
+            TOP + HEIGHT
+        );
+    }
+    // The labels over both lines, each on a white halo.
+    for ((w, label, colour), place) in thresholds.iter().zip(places) {
+        let (from, to) = place.span(x(*w), text_width(label));
+        let _ = write!(
+            svg,
+            "<text class=\"threshold\" x=\"{:.1}\" y=\"{}\" text-anchor=\"{}\" fill=\"{colour}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            if place.right { from } else { to },
+            LABEL_ROWS[place.row],
+            if place.right { "start" } else { "end" },
+            escape(label)
         );
     }
     let _ = write!(
         svg,
-        "<text x=\"40\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
-        HEIGHT + 20.0,
+        "<text x=\"40\" y=\"{0}\">{1}</text><text x=\"{2}\" y=\"{0}\" text-anchor=\"end\">{3}</text></svg>",
+        TOP + HEIGHT + 20.0,
         fill(t("{} bits"), &[&low.to_string()]),
         WIDTH + 40.0,
-        HEIGHT + 20.0,
         fill(
             t("{} bits ({} pairs, square-root scale)"),
             &[&high.to_string(), &weights.len().to_string()]
         )
     );
     svg
+}
+
+/// The histogram's room for the thresholds' labels above the bars: two rows.
+const LABEL_ROWS: [f64; 2] = [13.0, 29.0];
+/// Space between a threshold's line and its label.
+const LABEL_GAP: f64 = 4.0;
+
+/// How wide `text` is drawn at the charts' 12 px, generously: a Latin letter or digit at
+/// most 7.6 px, a Chinese character 12.5 px.
+pub(super) fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 7.6 } else { 12.5 })
+        .sum()
+}
+
+/// Where a threshold's label sits: right or left of its line, on one of the label rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LabelPlace {
+    right: bool,
+    row: usize,
+}
+
+impl LabelPlace {
+    /// The label's extent along x beside a line at `x`.
+    fn span(self, x: f64, width: f64) -> (f64, f64) {
+        if self.right {
+            (x + LABEL_GAP, x + LABEL_GAP + width)
+        } else {
+            (x - LABEL_GAP - width, x - LABEL_GAP)
+        }
+    }
+}
+
+/// Places the labels of two threshold lines, each `(x, label width)`, within `0..edge`
+/// so that they never overlap: both on the right of their lines while they fit, then
+/// back to back (the first on the left, the second on the right), then on two rows. A
+/// label crosses the other line only when nothing else fits.
+fn place_labels(lines: [(f64, f64); 2], edge: f64) -> [LabelPlace; 2] {
+    let place = |right, row| LabelPlace { right, row };
+    let mut candidates = Vec::with_capacity(8);
+    for rows in [(0, 0), (0, 1)] {
+        for (first, second) in [(true, true), (false, true), (false, false), (true, false)] {
+            candidates.push([place(first, rows.0), place(second, rows.1)]);
+        }
+    }
+    let spans = |p: [LabelPlace; 2]| {
+        [
+            p[0].span(lines[0].0, lines[0].1),
+            p[1].span(lines[1].0, lines[1].1),
+        ]
+    };
+    let fits = |p: [LabelPlace; 2], may_cross: bool| {
+        let s = spans(p);
+        let inside = s.iter().all(|&(a, b)| a >= 0.0 && b <= edge);
+        let apart =
+            p[0].row != p[1].row || s[0].1 + LABEL_GAP <= s[1].0 || s[1].1 + LABEL_GAP <= s[0].0;
+        let crosses = |(a, b): (f64, f64), x: f64| a < x && x < b;
+        let clear = may_cross || !(crosses(s[0], lines[1].0) || crosses(s[1], lines[0].0));
+        inside && apart && clear
+    };
+    [false, true]
+        .into_iter()
+        .find_map(|may_cross| candidates.iter().copied().find(|&p| fits(p, may_cross)))
+        .unwrap_or([place(true, 0), place(true, 1)])
 }
 
 /// Flagged children per night (history.csv's totals): a line with a point per night.
@@ -172,4 +257,96 @@ pub(super) fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
         max
     );
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `<text>` elements of `svg` whose opening tag holds `class="{class}"`: their
+    /// x, y, anchor and text.
+    fn texts(svg: &str, class: &str) -> Vec<(f64, f64, String, String)> {
+        let attribute = |tag: &str, name: &str| -> String {
+            let Some(at) = tag.find(&format!(" {name}=\"")) else {
+                return "start".into();
+            };
+            let start = at + name.len() + 3;
+            tag[start..start + tag[start..].find('"').unwrap()].to_string()
+        };
+        svg.split("<text ")
+            .skip(1)
+            .filter(|part| part.starts_with(&format!("class=\"{class}\"")))
+            .map(|part| {
+                let (tag, rest) = part.split_once('>').unwrap();
+                (
+                    attribute(tag, "x").parse().unwrap(),
+                    attribute(tag, "y").parse().unwrap(),
+                    attribute(tag, "text-anchor"),
+                    rest[..rest.find("</text>").unwrap()].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The x extent of a drawn text.
+    fn extent((x, _, anchor, text): &(f64, f64, String, String)) -> (f64, f64) {
+        let width = text_width(text);
+        match anchor.as_str() {
+            "end" => (x - width, *x),
+            "middle" => (x - width / 2.0, x + width / 2.0),
+            _ => (*x, x + width),
+        }
+    }
+
+    #[test]
+    fn the_threshold_labels_never_overlap_however_close_the_thresholds() {
+        // Weights over a wide range, and weights that put a threshold at either edge.
+        let wide: Vec<f64> = (0..400).map(|i| f64::from(i % 50) - 20.0).collect();
+        let from_review: Vec<f64> = (0..100).map(|i| 10.0 + f64::from(i % 3)).collect();
+        let to_accept: Vec<f64> = (0..100).map(|i| f64::from(i % 20) - 9.0).collect();
+        for weights in [&wide, &from_review, &to_accept] {
+            for (review, accept) in [
+                (10.0, 16.0),
+                (10.0, 13.0),
+                (10.0, 11.0),
+                (10.0, 10.5),
+                (10.0, 10.0),
+            ] {
+                for lang in [Lang::En, Lang::Zh] {
+                    let svg = histogram(weights, review, accept, lang);
+                    let labels = texts(&svg, "threshold");
+                    assert_eq!(labels.len(), 2, "{svg}");
+                    let case = format!("{review}/{accept} {lang:?} over {:?}", &weights[..3]);
+                    let (a, b) = (extent(&labels[0]), extent(&labels[1]));
+                    for (from, to) in [a, b] {
+                        assert!(
+                            from >= 0.0 && to <= 780.0,
+                            "{case}: a label outside the chart"
+                        );
+                    }
+                    if labels[0].1 == labels[1].1 {
+                        assert!(a.1 <= b.0 || b.1 <= a.0, "{case}: {a:?} and {b:?} overlap");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn labels_far_apart_stay_right_of_their_lines_and_close_ones_go_back_to_back() {
+        let weights: Vec<f64> = (0..400).map(|i| f64::from(i % 50) - 20.0).collect();
+        let svg = histogram(&weights, 0.0, 20.0, Lang::En);
+        let labels = texts(&svg, "threshold");
+        assert_eq!(labels[0].2, "start");
+        assert_eq!(labels[1].2, "start");
+        assert_eq!(labels[0].1, labels[1].1);
+        let svg = histogram(&weights, 10.0, 11.0, Lang::En);
+        let labels = texts(&svg, "threshold");
+        assert_eq!(
+            (labels[0].2.as_str(), labels[1].2.as_str()),
+            ("end", "start")
+        );
+        assert_eq!(labels[0].3, "review 10");
+        assert_eq!(labels[1].3, "accept 11");
+    }
 }
