@@ -206,10 +206,16 @@ fn place_labels(lines: [(f64, f64); 2], edge: f64) -> [LabelPlace; 2] {
         .unwrap_or([place(true, 0), place(true, 1)])
 }
 
-/// Flagged children per night (history.csv's totals): a line with a point per night.
+/// Flagged children per night (history.csv's totals): a line with a point per night, a
+/// value axis with ruled ticks, the dates of the first, last and a few nights between, and
+/// the first and last night's counts beside their points.
 pub(super) fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
-    const WIDTH: f64 = 700.0;
-    const HEIGHT: f64 = 180.0;
+    const LEFT: f64 = 64.0;
+    const WIDTH: f64 = 680.0;
+    const TOP: f64 = 22.0;
+    const HEIGHT: f64 = 170.0;
+    /// Dates written under the axis, at most.
+    const DATES: usize = 6;
     if nights.len() < 2 {
         return format!(
             "<p class=\"note\">{}</p>",
@@ -220,18 +226,53 @@ pub(super) fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
         );
     }
     let flagged: Vec<f64> = nights.iter().map(|r| r[2].parse().unwrap_or(0.0)).collect();
-    let max = flagged.iter().copied().fold(1.0, f64::max);
-    let x = |i: usize| 50.0 + WIDTH * i as f64 / (nights.len() - 1) as f64;
-    let y = |v: f64| 10.0 + HEIGHT * (1.0 - v / max);
+    let ticks = value_ticks(
+        flagged.iter().copied().fold(f64::INFINITY, f64::min),
+        flagged.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (bottom, top) = (ticks[0], ticks[ticks.len() - 1]);
+    let last = nights.len() - 1;
+    let x = |i: usize| LEFT + WIDTH * i as f64 / last as f64;
+    let y = |v: f64| TOP + HEIGHT * (top - v) / (top - bottom);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\">",
+        LEFT + WIDTH + 70.0,
+        TOP + HEIGHT + 30.0
+    );
+    for &v in &ticks {
+        let at = y(v);
+        let _ = write!(
+            svg,
+            "<line x1=\"{LEFT}\" x2=\"{right}\" y1=\"{at:.1}\" y2=\"{at:.1}\" stroke=\"#ddd\"/><text class=\"tick\" x=\"{label}\" y=\"{:.1}\" text-anchor=\"end\">{v}</text>",
+            at + 4.0,
+            right = LEFT + WIDTH,
+            label = LEFT - 6.0,
+        );
+    }
+    // Evenly spread, rounded to the nearest night.
+    let spaces = DATES.min(nights.len()) - 1;
+    let dated: std::collections::BTreeSet<usize> = (0..=spaces)
+        .map(|k| (k * last + spaces / 2) / spaces)
+        .collect();
+    for &i in &dated {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#999\"/><text class=\"date\" x=\"{0:.1}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>",
+            x(i),
+            TOP + HEIGHT,
+            TOP + HEIGHT + 4.0,
+            TOP + HEIGHT + 18.0,
+            escape(&nights[i][0])
+        );
+    }
     let points: Vec<String> = flagged
         .iter()
         .enumerate()
         .map(|(i, &v)| format!("{:.1},{:.1}", x(i), y(v)))
         .collect();
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\"><polyline points=\"{}\" fill=\"none\" stroke=\"#4a78b5\" stroke-width=\"2\"/>",
-        WIDTH + 100.0,
-        HEIGHT + 50.0,
+    let _ = write!(
+        svg,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#4a78b5\" stroke-width=\"2\"/>",
         points.join(" ")
     );
     for (i, r) in nights.iter().enumerate() {
@@ -246,17 +287,43 @@ pub(super) fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
             )
         );
     }
+    // The first night's count above its point, tonight's to the right of its own.
     let _ = write!(
         svg,
-        "<text x=\"50\" y=\"{0}\">{1}</text><text x=\"{2}\" y=\"{0}\" text-anchor=\"end\">{3}</text><text x=\"0\" y=\"{4:.1}\">{5}</text></svg>",
-        HEIGHT + 30.0,
-        escape(&nights[0][0]),
-        WIDTH + 50.0,
-        escape(&nights[nights.len() - 1][0]),
-        y(max) + 4.0,
-        max
+        "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text><text class=\"value\" x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text></svg>",
+        x(0) + 6.0,
+        y(flagged[0]) - 8.0,
+        escape(&nights[0][2]),
+        x(last) + 8.0,
+        y(flagged[last]) + 4.0,
+        escape(&nights[last][2])
     );
     svg
+}
+
+/// The ruled values of an axis showing counts from `min` to `max`: round steps (1, 2, 2.5
+/// or 5 times a power of ten, whole children, three to six of them) from a multiple of the step at or below
+/// the lower end to one at or above `max`. The axis starts at zero unless the counts all
+/// lie above half the largest, where zero would flatten the line.
+fn value_ticks(min: f64, max: f64) -> Vec<f64> {
+    let max = max.max(0.0);
+    let (mut low, mut high) = (if min > max / 2.0 { min } else { 0.0 }, max);
+    if high - low < 1.0 {
+        low = (low - 1.0).max(0.0);
+        high = low + 2.0;
+    }
+    let raw = (high - low) / 5.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .filter(|s| s.fract() == 0.0 || *s < 1.0)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * power)
+        .max(1.0);
+    let first = (low / step).floor() as i64;
+    let last = (high / step).ceil() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 #[cfg(test)]
@@ -348,5 +415,56 @@ mod tests {
         );
         assert_eq!(labels[0].3, "review 10");
         assert_eq!(labels[1].3, "accept 11");
+    }
+
+    #[test]
+    fn the_trend_is_labelled_with_its_values_and_dates() {
+        let nights: Vec<Vec<String>> = [900, 950, 870, 910, 905, 890, 880, 930]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                vec![
+                    format!("2026-09-{:02}", i + 1),
+                    "all".into(),
+                    n.to_string(),
+                    "5".into(),
+                    "4".into(),
+                    "6".into(),
+                ]
+            })
+            .collect();
+        let rows: Vec<&Vec<String>> = nights.iter().collect();
+        let svg = trend_chart(&rows, Lang::En);
+        // Ruled every 20 from below the fewest (870) to above the most (950).
+        let ticks: Vec<String> = texts(&svg, "tick").into_iter().map(|t| t.3).collect();
+        assert_eq!(ticks, ["860", "880", "900", "920", "940", "960"]);
+        // The first and last nights dated, and at most six dates in all.
+        let dates: Vec<String> = texts(&svg, "date").into_iter().map(|t| t.3).collect();
+        assert_eq!(dates.first().unwrap(), "2026-09-01");
+        assert_eq!(dates.last().unwrap(), "2026-09-08");
+        assert!(dates.len() <= 6 && dates.len() >= 4, "{dates:?}");
+        // The first and the last night's counts beside their points.
+        let values: Vec<String> = texts(&svg, "value").into_iter().map(|t| t.3).collect();
+        assert_eq!(values, ["900", "930"]);
+        // No label runs into another along the date axis.
+        let spans: Vec<(f64, f64)> = texts(&svg, "date").iter().map(extent).collect();
+        for pair in spans.windows(2) {
+            assert!(pair[0].1 < pair[1].0, "{spans:?}");
+        }
+    }
+
+    #[test]
+    fn an_axis_of_counts_starts_at_zero_unless_that_flattens_the_line() {
+        assert_eq!(
+            value_ticks(10.0, 95.0),
+            [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        assert_eq!(
+            value_ticks(12_000.0, 12_400.0),
+            [12_000.0, 12_100.0, 12_200.0, 12_300.0, 12_400.0]
+        );
+        // A flat line still has an axis, in whole children.
+        assert_eq!(value_ticks(3.0, 3.0), [2.0, 3.0, 4.0]);
+        assert_eq!(value_ticks(0.0, 0.0), [0.0, 1.0, 2.0]);
     }
 }
