@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::atomic::write_atomic;
 use super::csv::read_columns;
+use crate::divisions::{self, UNKNOWN_DIVISION};
 use crate::load::parquet::read_columns_where;
 use crate::schema::files;
 use crate::vocab::{Lang, word};
@@ -142,7 +143,12 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         .iter()
         .take(CHART_COUNTIES)
         .map(|r| Bar {
-            label: format!("{}{} {}", if r[3] == "1" { "★ " } else { "" }, r[1], r[2]),
+            label: format!(
+                "{}{} {}",
+                if r[3] == "1" { "★ " } else { "" },
+                r[1],
+                county_name(&r[1], &r[2], lang)
+            ),
             value: 100.0 * flagged_rate(r),
             note: fill(
                 t("{}% ({} flagged, {} poor)"),
@@ -178,7 +184,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td></tr>",
             escape(&r[1]),
-            escape(&r[2]),
+            escape(&county_name(&r[1], &r[2], lang)),
             if r[3] == "1" { "★" } else { "" },
             r[4],
             r[5],
@@ -338,6 +344,21 @@ fn checks_table(checks: &BTreeMap<String, serde_json::Value>, lang: Lang) -> Str
     }
     html.push_str("</tbody></table>");
     html
+}
+
+/// A county's name as the report shows it: its name in the division table, or for a
+/// code the table lacks, the prefecture or province it lies in.
+fn county_name(code: &str, name: &str, lang: Lang) -> String {
+    if !name.is_empty() {
+        return name.to_string();
+    }
+    if code == UNKNOWN_DIVISION {
+        return phrase(lang, "division unknown").to_string();
+    }
+    match divisions::parent_name(code) {
+        "" => phrase(lang, "county not in the division table").to_string(),
+        parent => fill(phrase(lang, "unlisted county of {}"), &[parent]),
+    }
 }
 
 /// Text for HTML.
@@ -539,5 +560,32 @@ mod tests {
                 < at("of which without a valid ID number")
         );
         assert_eq!(en.matches("<tr class=\"part\">").count(), 4);
+    }
+
+    #[test]
+    fn a_county_the_division_table_lacks_is_named_by_its_prefecture() {
+        let dir = tempfile::tempdir().unwrap();
+        small_run(
+            dir.path(),
+            &[
+                ("520199", ""),
+                ("520102", "南明区"),
+                ("999999", ""),
+                ("unknown", ""),
+            ],
+            serde_json::json!({}),
+        );
+        let (_, en) = report_section(dir.path(), Lang::En, "counties");
+        assert!(
+            en.contains("<td>520199</td><td>unlisted county of 贵阳市</td>"),
+            "{en}"
+        );
+        assert!(en.contains(">520199 unlisted county of 贵阳市</text>"));
+        assert!(en.contains("<td>520102</td><td>南明区</td>"));
+        assert!(en.contains("<td>999999</td><td>county not in the division table</td>"));
+        assert!(en.contains("<td>unknown</td><td>division unknown</td>"));
+        let (_, zh) = report_section(dir.path(), Lang::Zh, "counties");
+        assert!(zh.contains("<td>520199</td><td>贵阳市下辖县（区划表未收录）</td>"));
+        assert!(zh.contains("<td>unknown</td><td>户籍地不详</td>"));
     }
 }

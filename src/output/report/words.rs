@@ -229,6 +229,9 @@ const PHRASES: &[(&str, &str)] = &[
         "Aid payments in review (they may belong to a child)",
         "待核对的资助记录（可能属于某名儿童）",
     ),
+    ("division unknown", "户籍地不详"),
+    ("unlisted county of {}", "{}下辖县（区划表未收录）"),
+    ("county not in the division table", "区划表未收录的县"),
 ];
 
 #[cfg(test)]
