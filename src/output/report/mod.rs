@@ -271,7 +271,7 @@ body{font-family:sans-serif;margin:2em;color:#222;max-width:70em}\
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:.8em 1.2em}\
 .value{font-size:1.6em;font-weight:bold}.label,.note{color:#666}\
 table{border-collapse:collapse;margin-top:1em}td,th{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:right}\
-td:nth-child(2),th:nth-child(2){text-align:left}svg text{font-size:12px}\
+td:nth-child(2),th:nth-child(2){text-align:left}td:nth-child(2){white-space:nowrap}svg text{font-size:12px}\
 table.checks td:first-child{text-align:left}table.checks td:nth-child(2){text-align:right}table.checks .part td:first-child{padding-left:2em;color:#555}\
 </style></head><body>\n";
 

@@ -7,16 +7,21 @@ use super::words::{fill, phrase};
 use super::{Bar, escape};
 use crate::vocab::Lang;
 
-/// Horizontal bars, longest to scale, each with its label and note.
+/// Horizontal bars, longest to scale, each with its label and note. The labels' column is
+/// as wide as the widest label, and at least 260 px.
 pub(super) fn bar_chart(bars: &[Bar]) -> String {
-    const LABEL: f64 = 260.0;
     const WIDTH: f64 = 420.0;
     const ROW: f64 = 20.0;
+    let label_width = bars
+        .iter()
+        .map(|b| text_width(&b.label))
+        .fold(0.0, f64::max);
+    let label = (label_width + 12.0).max(260.0).ceil();
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
     let height = ROW * bars.len() as f64 + 4.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\">",
-        LABEL + WIDTH + 200.0
+        label + WIDTH + 200.0
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = ROW * i as f64;
@@ -27,13 +32,13 @@ pub(super) fn bar_chart(bars: &[Bar]) -> String {
         };
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL}\" y=\"{}\" width=\"{length:.1}\" height=\"{}\" fill=\"#4a78b5\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            LABEL - 6.0,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{label}\" y=\"{}\" width=\"{length:.1}\" height=\"{}\" fill=\"#4a78b5\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            label - 6.0,
             y + 14.0,
             escape(&bar.label),
             y + 3.0,
             ROW - 6.0,
-            LABEL + length + 6.0,
+            label + length + 6.0,
             y + 14.0,
             escape(&bar.note)
         );
@@ -290,7 +295,7 @@ pub(super) fn trend_chart(nights: &[&Vec<String>], lang: Lang) -> String {
     // The first night's count above its point, tonight's to the right of its own.
     let _ = write!(
         svg,
-        "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text><text class=\"value\" x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text></svg>",
+        "<text class=\"point\" x=\"{:.1}\" y=\"{:.1}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text><text class=\"point\" x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text></svg>",
         x(0) + 6.0,
         y(flagged[0]) - 8.0,
         escape(&nights[0][2]),
@@ -444,12 +449,34 @@ mod tests {
         assert_eq!(dates.last().unwrap(), "2026-09-08");
         assert!(dates.len() <= 6 && dates.len() >= 4, "{dates:?}");
         // The first and the last night's counts beside their points.
-        let values: Vec<String> = texts(&svg, "value").into_iter().map(|t| t.3).collect();
+        let values: Vec<String> = texts(&svg, "point").into_iter().map(|t| t.3).collect();
         assert_eq!(values, ["900", "930"]);
         // No label runs into another along the date axis.
         let spans: Vec<(f64, f64)> = texts(&svg, "date").iter().map(extent).collect();
         for pair in spans.windows(2) {
             assert!(pair[0].1 < pair[1].0, "{spans:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_county_label_is_not_cut_off_on_the_left() {
+        let bars: Vec<Bar> = [
+            "650304 新疆维吾尔自治区下辖县（区划表未收录）",
+            "530111 官渡区",
+        ]
+        .iter()
+        .map(|label| Bar {
+            label: label.to_string(),
+            value: 2.0,
+            note: "2".into(),
+        })
+        .collect();
+        let svg = bar_chart(&bars);
+        for bar in &bars {
+            let end = svg.find(&format!(">{}</text>", bar.label)).unwrap();
+            let tag = &svg[svg[..end].rfind("<text x=\"").unwrap() + 9..end];
+            let x: f64 = tag[..tag.find('"').unwrap()].parse().unwrap();
+            assert!(x - text_width(&bar.label) >= 0.0, "{}", bar.label);
         }
     }
 
