@@ -55,16 +55,39 @@ pub fn full_name(code: &str) -> String {
     let mut parts: Vec<&str> = Vec::with_capacity(3);
     for level in [province.as_str(), prefecture.as_str(), county.as_str()] {
         if let Some(&n) = table().get(level) {
-            if !matches!(
-                n,
-                "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
-            ) && parts.last() != Some(&n)
-            {
+            if !is_placeholder(n) && parts.last() != Some(&n) {
                 parts.push(n);
             }
         }
     }
     parts.join(" ")
+}
+
+/// The name of the nearest division above a county that the table holds, for a county
+/// it lacks: its prefecture (贵阳市 for 520199), or its province where the prefecture is
+/// missing or a placeholder (北京市 for 110199); empty when neither is held.
+pub fn parent_name(code: &str) -> &'static str {
+    let Some(county) = six(code) else {
+        return "";
+    };
+    [
+        format!("{}00", &county[..4]),
+        format!("{}0000", &county[..2]),
+    ]
+    .iter()
+    .filter(|level| **level != county)
+    .filter_map(|level| table().get(level.as_str()).copied())
+    .find(|n| !is_placeholder(n))
+    .unwrap_or("")
+}
+
+/// The names the table gives a level that stands for no place of its own: the
+/// municipalities' 市辖区 and 县, the provinces' directly administered counties.
+fn is_placeholder(name: &str) -> bool {
+    matches!(
+        name,
+        "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
+    )
 }
 
 /// The code used for children whose division is unknown.
@@ -100,5 +123,20 @@ mod tests {
         assert_eq!(full_name(""), "");
         // A county the table lacks keeps the levels it has.
         assert_eq!(full_name("530199"), "云南省 昆明市");
+    }
+
+    #[test]
+    fn a_county_the_table_lacks_is_placed_under_its_prefecture_or_province() {
+        assert_eq!(name("520199"), "");
+        assert_eq!(parent_name("520199"), "贵阳市");
+        assert_eq!(parent_name("520199001"), "贵阳市");
+        // 110100 is the placeholder 市辖区: the municipality names it.
+        assert_eq!(parent_name("110199"), "北京市");
+        // A prefecture the table lacks too: its province.
+        assert_eq!(parent_name("529999"), "贵州省");
+        assert_eq!(parent_name("999999"), "");
+        assert_eq!(parent_name("unknown"), "");
+        // A prefecture's own code has its province above it.
+        assert_eq!(parent_name("520100"), "贵州省");
     }
 }

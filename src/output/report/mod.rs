@@ -8,11 +8,12 @@ use std::path::Path;
 
 use super::atomic::write_atomic;
 use super::csv::read_columns;
+use crate::divisions::{self, UNKNOWN_DIVISION};
 use crate::load::parquet::read_columns_where;
 use crate::schema::files;
 use crate::vocab::{Lang, word};
 use svg::{bar_chart, histogram, trend_chart};
-use words::{fill, phrase};
+use words::{CHECKS, fill, phrase};
 
 mod svg;
 mod words;
@@ -143,7 +144,12 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         .iter()
         .take(CHART_COUNTIES)
         .map(|r| Bar {
-            label: format!("{}{} {}", if r[3] == "1" { "★ " } else { "" }, r[1], r[2]),
+            label: format!(
+                "{}{} {}",
+                if r[3] == "1" { "★ " } else { "" },
+                r[1],
+                county_name(&r[1], &r[2], lang)
+            ),
             value: 100.0 * flagged_rate(r),
             note: fill(
                 t("{}% ({} flagged, {} poor)"),
@@ -179,7 +185,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td></tr>",
             escape(&r[1]),
-            escape(&r[2]),
+            escape(&county_name(&r[1], &r[2], lang)),
             if r[3] == "1" { "★" } else { "" },
             r[4],
             r[5],
@@ -247,13 +253,13 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     )?;
     writeln!(
         html,
-        "<section id=\"checks\"><h2>{}</h2><table><tbody>",
-        t("Checks")
+        "<section id=\"checks\"><h2>{}</h2><p class=\"note\">{}</p>{}</section></body></html>",
+        t("Checks"),
+        t(
+            "Findings of the registers checking each other; their rows are in the run's checks folder."
+        ),
+        checks_table(&checks, lang)
     )?;
-    for (name, value) in &checks {
-        writeln!(html, "<tr><td>{}</td><td>{value}</td></tr>", escape(name))?;
-    }
-    writeln!(html, "</tbody></table></section></body></html>")?;
     write_atomic(dir, files::REPORT_HTML, |out| {
         std::io::Write::write_all(out, html.as_bytes())?;
         Ok(())
@@ -266,7 +272,8 @@ body{font-family:sans-serif;margin:2em;color:#222;max-width:70em}\
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:.8em 1.2em}\
 .value{font-size:1.6em;font-weight:bold}.label,.note{color:#666}\
 table{border-collapse:collapse;margin-top:1em}td,th{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:right}\
-td:nth-child(2),th:nth-child(2){text-align:left}svg text{font-size:12px}\
+td:nth-child(2),th:nth-child(2){text-align:left}td:nth-child(2){white-space:nowrap}svg text{font-size:12px}\
+table.checks td:first-child{text-align:left}table.checks td:nth-child(2){text-align:right}table.checks .part td:first-child{padding-left:2em;color:#555}\
 </style></head><body>\n";
 
 /// The change since the previous run, from summary.json's `history`.
@@ -348,6 +355,46 @@ fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
         );
     }
     html
+}
+
+/// The checks' counts, each under its words in `lang`, in the order of [`CHECKS`]; a
+/// count the report has no words for (from a newer run) keeps its key, after the rest.
+fn checks_table(checks: &BTreeMap<String, serde_json::Value>, lang: Lang) -> String {
+    let mut html = String::from("<table class=\"checks\"><tbody>");
+    let known = CHECKS.iter().filter_map(|&(key, part, en)| {
+        checks
+            .get(key)
+            .map(|value| (phrase(lang, en).to_string(), part, value))
+    });
+    let unknown = checks
+        .iter()
+        .filter(|(key, _)| CHECKS.iter().all(|(k, _, _)| k != key))
+        .map(|(key, value)| (key.clone(), false, value));
+    for (label, part, value) in known.chain(unknown) {
+        let _ = writeln!(
+            html,
+            "<tr{}><td>{}</td><td>{value}</td></tr>",
+            if part { " class=\"part\"" } else { "" },
+            escape(&label)
+        );
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+/// A county's name as the report shows it: its name in the division table, or for a
+/// code the table lacks, the prefecture or province it lies in.
+fn county_name(code: &str, name: &str, lang: Lang) -> String {
+    if !name.is_empty() {
+        return name.to_string();
+    }
+    if code == UNKNOWN_DIVISION {
+        return phrase(lang, "division unknown").to_string();
+    }
+    match divisions::parent_name(code) {
+        "" => phrase(lang, "county not in the division table").to_string(),
+        parent => fill(phrase(lang, "unlisted county of {}"), &[parent]),
+    }
 }
 
 /// Text for HTML.
@@ -449,5 +496,132 @@ mod tests {
             // Nothing fetched: no script, no link, no image source.
             assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
         }
+    }
+
+    /// A run directory with the files the report reads: the total and `counties`
+    /// (code, name) in summary.csv, one night of history, a few ledger rows and weights,
+    /// and `checks` in summary.json.
+    fn small_run(dir: &Path, counties: &[(&str, &str)], checks: serde_json::Value) {
+        let row = |level: &str, code: &str, name: &str| -> Vec<String> {
+            [
+                level, code, name, "0", "1000", "950", "40", "12", "10", "40", "0",
+            ]
+            .map(String::from)
+            .to_vec()
+        };
+        let rows = std::iter::once(row("all", "", "")).chain(
+            counties
+                .iter()
+                .map(|(code, name)| row("county", code, name)),
+        );
+        write_csv(dir, files::SUMMARY_CSV, &SUMMARY_COLUMNS, rows).unwrap();
+        write_csv(
+            dir,
+            files::HISTORY_CSV,
+            &["as_of", "level", "flagged", "new", "returned", "closed"],
+            [["2026-09-01", "all", "40", "40", "0", "0"]
+                .map(String::from)
+                .to_vec()],
+        )
+        .unwrap();
+        let ledger = (0..40).map(|i| vec![(6 + i % 10).to_string(), "no_record".into()]);
+        write_csv(dir, files::LEDGER_CSV, &["age", "reason"], ledger).unwrap();
+        let weights: Vec<f64> = (0..200).map(|i| f64::from(i % 30) - 8.0).collect();
+        let frame =
+            DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
+        crate::output::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
+        let json = serde_json::json!({"checks": checks, "history": null});
+        std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
+    }
+
+    /// The report of `dir` in `lang`, and the part of it between `<section id="{id}"` and
+    /// its end.
+    fn report_section(dir: &Path, lang: Lang, id: &str) -> (String, String) {
+        let context = ReportContext {
+            as_of: "2026-09-01".into(),
+            accept: 13.0,
+            review: 10.0,
+            lang,
+        };
+        write_report(dir, &context).unwrap();
+        let html = std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap();
+        let start = html.find(&format!("<section id=\"{id}\"")).unwrap();
+        let section = html[start..start + html[start..].find("</section>").unwrap()].to_string();
+        (html, section)
+    }
+
+    #[test]
+    fn the_chinese_checks_table_names_every_check_in_chinese() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every count summary.json holds, each a different number.
+        let keys: Vec<String> = serde_json::to_value(crate::verify::CheckCounts::default())
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let checks: serde_json::Map<String, serde_json::Value> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), serde_json::json!(101 + i)))
+            .collect();
+        small_run(dir.path(), &[("530111", "官渡区")], checks.into());
+        let (_, zh) = report_section(dir.path(), Lang::Zh, "checks");
+        let (_, en) = report_section(dir.path(), Lang::En, "checks");
+        for (i, key) in keys.iter().enumerate() {
+            assert!(
+                !zh.contains(key.as_str()),
+                "{key} in the Chinese checks table"
+            );
+            assert!(
+                !en.contains(key.as_str()),
+                "{key} in the English checks table"
+            );
+            let (_, _, label) = CHECKS.iter().find(|(k, _, _)| k == key).unwrap();
+            for (html, label) in [(&zh, phrase(Lang::Zh, label)), (&en, *label)] {
+                let row = format!(">{}</td><td>{}</td></tr>", escape(label), 101 + i);
+                assert!(html.contains(&row), "no {row}");
+            }
+        }
+        // Nothing in the Chinese table is a word in snake_case.
+        let snake = zh
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|w| w.contains('_'));
+        assert_eq!(snake, None);
+        // The parts of a check sit under it: registry_only, then its three origins.
+        let at = |label: &str| en.find(&format!(">{label}<")).unwrap();
+        assert!(
+            at("Student records linking to no population row")
+                < at("of which without a valid ID number")
+        );
+        assert_eq!(en.matches("<tr class=\"part\">").count(), 4);
+    }
+
+    #[test]
+    fn a_county_the_division_table_lacks_is_named_by_its_prefecture() {
+        let dir = tempfile::tempdir().unwrap();
+        small_run(
+            dir.path(),
+            &[
+                ("520199", ""),
+                ("520102", "南明区"),
+                ("999999", ""),
+                ("unknown", ""),
+            ],
+            serde_json::json!({}),
+        );
+        let (_, en) = report_section(dir.path(), Lang::En, "counties");
+        assert!(
+            en.contains("<td>520199</td><td>unlisted county of 贵阳市</td>"),
+            "{en}"
+        );
+        assert!(en.contains(">520199 unlisted county of 贵阳市</text>"));
+        assert!(en.contains("<td>520102</td><td>南明区</td>"));
+        assert!(en.contains("<td>999999</td><td>county not in the division table</td>"));
+        assert!(en.contains("<td>unknown</td><td>division unknown</td>"));
+        let (_, zh) = report_section(dir.path(), Lang::Zh, "counties");
+        assert!(zh.contains("<td>520199</td><td>贵阳市下辖县（区划表未收录）</td>"));
+        assert!(zh.contains("<td>unknown</td><td>户籍地不详</td>"));
     }
 }

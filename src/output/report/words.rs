@@ -25,6 +25,87 @@ pub(super) fn phrase(lang: Lang, en: &'static str) -> &'static str {
         .map_or(en, |(_, zh)| zh)
 }
 
+/// What each of summary.json's checks counts, in English (in Chinese by [`PHRASES`]), in
+/// the order the report lists them; `true` for a part of the check above it.
+pub(super) const CHECKS: &[(&str, bool, &str)] = &[
+    (
+        "registry_only",
+        false,
+        "Student records linking to no population row",
+    ),
+    (
+        "registry_only_outside_divisions",
+        true,
+        "of which from a province the population register does not cover",
+    ),
+    (
+        "registry_only_population_gap",
+        true,
+        "of which from a covered province: missing from the population register",
+    ),
+    (
+        "registry_only_invalid_id",
+        true,
+        "of which without a valid ID number",
+    ),
+    (
+        "conflicts",
+        false,
+        "Fields on which a linked record disagrees with the population register",
+    ),
+    (
+        "conflicts_id_owner",
+        true,
+        "of which records carrying someone else's ID number",
+    ),
+    (
+        "duplicate_registrations",
+        false,
+        "Children registered in school more than once",
+    ),
+    (
+        "poverty_unmatched",
+        false,
+        "Poverty members linking to no population row",
+    ),
+    (
+        "poor_not_enrolled",
+        false,
+        "Poor children flagged (the priority list)",
+    ),
+    (
+        "transferred_without_arrival",
+        false,
+        "Flagged as transferred out without arriving at a school",
+    ),
+    (
+        "exemptions_unmatched",
+        false,
+        "Exemptions matching no one in the population",
+    ),
+    (
+        "disabled_flagged",
+        false,
+        "Flagged children holding a disability certificate",
+    ),
+    (
+        "poor_enrolled_without_aid",
+        false,
+        "Poor enrolled children without aid this term",
+    ),
+    (
+        "poor_enrolled_aid_in_review",
+        false,
+        "Poor enrolled children whose aid is in review",
+    ),
+    ("aid_unmatched", false, "Aid payments linked to no child"),
+    (
+        "aid_in_review",
+        false,
+        "Aid payments in review (they may belong to a child)",
+    ),
+];
+
 /// The report's phrases in Chinese.
 const PHRASES: &[(&str, &str)] = &[
     (
@@ -94,4 +175,102 @@ const PHRASES: &[(&str, &str)] = &[
         "{} 比特（{} 对，平方根刻度）",
     ),
     ("Checks", "核查"),
+    (
+        "Findings of the registers checking each other; their rows are in the run's checks folder.",
+        "各库互相核对发现的问题；明细见本次运行的 checks 文件夹。",
+    ),
+    (
+        "Student records linking to no population row",
+        "人口库中无对应的学籍记录",
+    ),
+    (
+        "of which from a province the population register does not cover",
+        "其中：外省户籍",
+    ),
+    (
+        "of which from a covered province: missing from the population register",
+        "其中：本地户籍但人口库缺失",
+    ),
+    ("of which without a valid ID number", "其中：身份证号无效"),
+    (
+        "Fields on which a linked record disagrees with the population register",
+        "关联记录与人口库信息不一致（按字段计）",
+    ),
+    (
+        "of which records carrying someone else's ID number",
+        "其中：记录使用他人身份证号",
+    ),
+    (
+        "Children registered in school more than once",
+        "重复在籍的儿童",
+    ),
+    (
+        "Poverty members linking to no population row",
+        "人口库中无对应的建档立卡人员",
+    ),
+    (
+        "Poor children flagged (the priority list)",
+        "建档立卡疑似失学辍学儿童（优先核查）",
+    ),
+    (
+        "Flagged as transferred out without arriving at a school",
+        "转出未转入的疑似失学辍学儿童",
+    ),
+    (
+        "Exemptions matching no one in the population",
+        "人口库中无对应的缓学免学记录",
+    ),
+    (
+        "Flagged children holding a disability certificate",
+        "持残疾人证的疑似失学辍学儿童",
+    ),
+    (
+        "Poor enrolled children without aid this term",
+        "本学期未获资助的建档立卡在籍儿童",
+    ),
+    (
+        "Poor enrolled children whose aid is in review",
+        "资助记录待核对的建档立卡在籍儿童",
+    ),
+    ("Aid payments linked to no child", "未匹配到儿童的资助记录"),
+    (
+        "Aid payments in review (they may belong to a child)",
+        "待核对的资助记录（可能属于某名儿童）",
+    ),
+    ("division unknown", "户籍地不详"),
+    ("unlisted county of {}", "{}下辖县（区划表未收录）"),
+    ("county not in the division table", "区划表未收录的县"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every count summary.json's `checks` holds has its words in both languages, and no
+    /// word stands for a check that is no more.
+    #[test]
+    fn every_check_has_an_english_and_a_chinese_label() {
+        let counts = serde_json::to_value(crate::verify::CheckCounts::default()).unwrap();
+        let keys: Vec<&String> = counts.as_object().unwrap().keys().collect();
+        for key in &keys {
+            let (_, _, en) = CHECKS
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .unwrap_or_else(|| panic!("no label for the check {key}"));
+            assert_ne!(phrase(Lang::Zh, en), *en, "no Chinese for the check {key}");
+        }
+        for (key, _, _) in CHECKS {
+            assert!(keys.iter().any(|k| k == key), "{key} is no check");
+        }
+    }
+
+    #[test]
+    fn each_english_phrase_has_one_chinese_one() {
+        for (i, (en, _)) in PHRASES.iter().enumerate() {
+            assert!(
+                PHRASES[i + 1..].iter().all(|(other, _)| other != en),
+                "{en} twice"
+            );
+        }
+    }
+}
