@@ -518,7 +518,7 @@ mod tests {
         write_csv(
             dir,
             files::HISTORY_CSV,
-            &["as_of", "level", "flagged", "new", "returned", "closed"],
+            &["run_date", "level", "flagged", "new", "returned", "closed"],
             [["2026-09-01", "all", "40", "40", "0", "0"]
                 .map(String::from)
                 .to_vec()],
@@ -538,7 +538,7 @@ mod tests {
     /// its end.
     fn report_section(dir: &Path, lang: Lang, id: &str) -> (String, String) {
         let context = ReportContext {
-            as_of: "2026-09-01".into(),
+            run_date: "2026-09-01".into(),
             accept: 13.0,
             review: 10.0,
             lang,
