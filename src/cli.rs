@@ -40,6 +40,19 @@ pub enum Command {
     /// Link any two files (or deduplicate one) with the registers' engine, as a link
     /// config (link.toml) describes their fields, blocking and thresholds.
     Link(LinkArgs),
+    /// Write a shell completion script to standard output.
+    ///
+    /// bash: `sanku completions bash > ~/.local/share/bash-completion/completions/sanku`;
+    /// zsh: `sanku completions zsh > _sanku` in a folder of $fpath; fish: `sanku
+    /// completions fish > ~/.config/fish/completions/sanku.fish`; PowerShell: `sanku
+    /// completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions(CompletionsArgs),
+    /// Write the manual page of sanku or of one of its commands (roff) to standard output,
+    /// or every page to a folder.
+    ///
+    /// `sanku man run | man -l -` shows the page of `sanku run`; `sanku man --out DIR`
+    /// writes sanku.1, sanku-run.1, sanku-check.1 … into DIR (for /usr/local/share/man/man1).
+    Man(ManArgs),
 }
 
 /// Threads and logging, for the commands that run without a config's inputs.
@@ -142,6 +155,25 @@ pub struct ExplainArgs {
 
     /// A child's ID number, a student number or a case number (C20261130-000012).
     pub key: String,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete sanku's commands and options in.
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to write (run, check, rescore …); none: sanku's own page.
+    #[arg(conflicts_with = "out")]
+    pub command: Option<String>,
+
+    /// Write every page (sanku.1 and one per command) into DIR, created if absent.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `generate`.
