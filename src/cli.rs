@@ -20,6 +20,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the comparison: load, normalise, find the cohort, link, classify, write the run.
+    ///
+    /// Night after night, --previous names the last run (or the folder of the runs). County
+    /// staff add their columns (责任人, 跟进情况 …) to that run's ledger.xlsx and hand the
+    /// worked ledgers back in its returned/ folder (PREV_RUN_DIR/returned/: workbooks or
+    /// CSV files, one per county is fine), or save them in place, or give them with --worked;
+    /// tonight's ledger carries their columns by case. A run never replaces a run
+    /// directory whose returned/ folder holds files (exit 2).
     Run(RunArgs),
     /// Validate the config and the inputs: write rejects.csv and manifest.json, link nothing.
     Check(InputArgs),
@@ -268,13 +275,16 @@ pub struct RunArgs {
 
     /// The previous night's run directory, or the folder of the nightly runs (the latest
     /// before tonight is taken): each flagged child keeps its case number, date first
-    /// flagged and the staff's columns; cases no longer flagged go to closed.csv.
+    /// flagged and the staff's columns; cases no longer flagged go to closed.csv. The
+    /// staff's columns are read from its ledger.csv and ledger.xlsx, the ledgers handed
+    /// back in its returned/ folder, then the --worked files.
     #[arg(long, value_name = "PREV_RUN_DIR")]
     pub previous: Option<PathBuf>,
 
     /// A ledger worked by staff (.xlsx or .csv, as saved by Excel or WPS), a folder of
     /// them or a quoted pattern, whose added columns are carried by case; repeatable. The
-    /// previous run's own ledger.xlsx and ledger.csv are read too.
+    /// previous run's own ledger.csv, ledger.xlsx and returned/ folder are read first;
+    /// where two files give a case's column differently, the later file's value is kept.
     #[arg(long, value_name = "FILE")]
     pub worked: Vec<PathBuf>,
 

@@ -26,6 +26,18 @@ fn stdout_of(out: &std::process::Output) -> String {
 }
 
 #[test]
+fn run_help_says_where_staff_hand_back_worked_ledgers() {
+    let wd = Workdir::new();
+    let help = stdout_of(&wd.expect_code(&["run", "--help"], 0));
+    assert!(help.contains("returned/"), "{help}");
+    let previous = help.find("--previous").expect("--previous in the help");
+    assert!(help[previous..].contains("returned/"), "{help}");
+    // The short help keeps to one line per option.
+    let short = stdout_of(&wd.expect_code(&["run", "-h"], 0));
+    assert!(short.contains("--previous"), "{short}");
+}
+
+#[test]
 fn completions_name_every_command_and_the_run_options_in_every_shell() {
     let wd = Workdir::new();
     for shell in SHELLS {
