@@ -20,6 +20,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the comparison: load, normalise, find the cohort, link, classify, write the run.
+    ///
+    /// Night after night, --previous names the last run (or the folder of the runs). County
+    /// staff add their columns (责任人, 跟进情况 …) to that run's ledger.xlsx and hand the
+    /// worked ledgers back in its returned/ folder (PREV_RUN_DIR/returned/: workbooks or
+    /// CSV files, one per county is fine), or save them in place, or give them with --worked;
+    /// tonight's ledger carries their columns by case. A run never replaces a run
+    /// directory whose returned/ folder holds files (exit 2).
     Run(RunArgs),
     /// Validate the config and the inputs: write rejects.csv and manifest.json, link nothing.
     Check(InputArgs),
@@ -40,6 +47,19 @@ pub enum Command {
     /// Link any two files (or deduplicate one) with the registers' engine, as a link
     /// config (link.toml) describes their fields, blocking and thresholds.
     Link(LinkArgs),
+    /// Write a shell completion script to standard output.
+    ///
+    /// bash: `sanku completions bash > ~/.local/share/bash-completion/completions/sanku`;
+    /// zsh: `sanku completions zsh > _sanku` in a folder of $fpath; fish: `sanku
+    /// completions fish > ~/.config/fish/completions/sanku.fish`; PowerShell: `sanku
+    /// completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions(CompletionsArgs),
+    /// Write the manual page of sanku or of one of its commands (roff) to standard output,
+    /// or every page to a folder.
+    ///
+    /// `sanku man run | man -l -` shows the page of `sanku run`; `sanku man --out DIR`
+    /// writes sanku.1, sanku-run.1, sanku-check.1 … into DIR (for /usr/local/share/man/man1).
+    Man(ManArgs),
 }
 
 /// Threads and logging, for the commands that run without a config's inputs.
@@ -144,6 +164,25 @@ pub struct ExplainArgs {
     pub key: String,
 }
 
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete sanku's commands and options in.
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to write (run, check, rescore …); none: sanku's own page.
+    #[arg(conflicts_with = "out")]
+    pub command: Option<String>,
+
+    /// Write every page (sanku.1 and one per command) into DIR, created if absent.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// Options of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -236,13 +275,16 @@ pub struct RunArgs {
 
     /// The previous night's run directory, or the folder of the nightly runs (the latest
     /// before tonight is taken): each flagged child keeps its case number, date first
-    /// flagged and the staff's columns; cases no longer flagged go to closed.csv.
+    /// flagged and the staff's columns; cases no longer flagged go to closed.csv. The
+    /// staff's columns are read from its ledger.csv and ledger.xlsx, the ledgers handed
+    /// back in its returned/ folder, then the --worked files.
     #[arg(long, value_name = "PREV_RUN_DIR")]
     pub previous: Option<PathBuf>,
 
     /// A ledger worked by staff (.xlsx or .csv, as saved by Excel or WPS), a folder of
     /// them or a quoted pattern, whose added columns are carried by case; repeatable. The
-    /// previous run's own ledger.xlsx and ledger.csv are read too.
+    /// previous run's own ledger.csv, ledger.xlsx and returned/ folder are read first;
+    /// where two files give a case's column differently, the later file's value is kept.
     #[arg(long, value_name = "FILE")]
     pub worked: Vec<PathBuf>,
 

@@ -75,6 +75,14 @@ fn main() {
                 eprintln!("sanku: {summary}");
                 write_stdout(&text)
             }),
+        Command::Completions(args) => write_stdout(&sanku::cmd::shell::completions(args.shell)),
+        Command::Man(args) => match &args.out {
+            Some(dir) => sanku::cmd::shell::write_man_pages(dir).map(|written| {
+                eprintln!("sanku: {} man pages written to {}", written.len(), dir.display());
+            }),
+            None => sanku::cmd::shell::man_page(args.command.as_deref())
+                .and_then(|page| write_stdout(&page.roff)),
+        },
     };
     let code = match result {
         Ok(()) => ExitCode::Ok,

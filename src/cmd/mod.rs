@@ -1,7 +1,8 @@
 //! Subcommands other than the nightly run. Each reuses the pipeline's stages. Those that
 //! read a run directory (`diff`, `explain`, `evaluate`, `rescore`) read what staff never
 //! edit — its Parquet files, manifest.json and rescore.state — and never ledger.csv, which
-//! county staff open, annotate, re-sort and save again from Excel.
+//! county staff open, annotate, re-sort and save again from Excel. `completions` and `man`
+//! read nothing: they write what the command line's definition says.
 
 pub mod diff;
 pub mod evaluate;
@@ -11,6 +12,7 @@ pub mod explain_link;
 pub mod generate;
 pub mod link;
 pub mod rescore;
+pub mod shell;
 
 /// Asks the kernel for no transparent huge pages in this process. The allocator asks for
 /// huge pages on its arenas and hands freed memory back in 64 KB pieces; with huge pages

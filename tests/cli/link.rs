@@ -346,7 +346,7 @@ fn bad_input_exits_2_naming_the_file_and_the_column() {
 }
 
 /// FEBRL4 (5 000 × 5 000 records, one true duplicate each), when `SANKU_FEBRL4` names a
-/// folder holding it (`scripts/fetch-febrl4.sh` fetches it; `.ci/run` does).
+/// folder holding it (`scripts/test.sh` fetches it and sets it).
 #[test]
 fn febrl4_is_linked_with_f1_of_at_least_0_9995() {
     let Some(dir) = std::env::var_os("SANKU_FEBRL4").map(PathBuf::from) else {

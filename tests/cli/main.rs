@@ -7,6 +7,7 @@ mod errors;
 mod explain;
 mod extracts;
 mod guards;
+mod help;
 mod history;
 mod lang;
 mod link;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test suite, as a fresh clone runs it: fetches the FEBRL4 linkage benchmark once
+# (into $HOME/.cache/sanku/febrl4, or the folder SANKU_FEBRL4 names) for the test that
+# scores `sanku link` on it, then builds and runs every test with the lock file as
+# committed. Further arguments go to `cargo test`.
+#
+#   scripts/test.sh [CARGO_TEST_ARGS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cargo >/dev/null || {
+  echo "test: cargo is needed (a Rust toolchain, https://rustup.rs)" >&2
+  exit 2
+}
+SANKU_FEBRL4="$(scripts/fetch-febrl4.sh "${SANKU_FEBRL4:-${HOME}/.cache/sanku/febrl4}")"
+export SANKU_FEBRL4
+exec cargo test --locked "$@"
