@@ -76,17 +76,6 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         Some(_) => timer.stage("previous", || read_previous(config, &out))?,
         None => None,
     };
-    // `--previous` given and nothing to carry on: the folder of the nightly runs is empty.
-    let first_night = config
-        .previous
-        .as_ref()
-        .filter(|_| previous.is_none())
-        .map(|folder| {
-            format!(
-                "first night: no earlier run in {}, every case is new",
-                folder.display()
-            )
-        });
     with_threads(config.threads, move || {
         let progress = Progress::new(config.quiet);
         let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
@@ -113,9 +102,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         } else {
             Keep::Nothing
         };
-        let mut report = finish_run(&config.run_settings(), out, linked, state, timer)?;
-        report.history = report.history.or(first_night);
-        Ok(report)
+        finish_run(&config.run_settings(), out, linked, state, timer)
     })
 }
 
@@ -239,6 +226,7 @@ pub(crate) fn finish_run(
         timer.stages(),
     );
     manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
+    manifest.ledger_sha256 = output::manifest::ledger_hashes(out.path());
     output::manifest::write_manifest(out.path(), &manifest)?;
     out.commit(Some(settings))?;
     let mut report = run.report(timer.elapsed());
@@ -302,12 +290,8 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
             given.display()
         )));
     }
-    // A folder of nightly runs: the latest before tonight, other than --out. The folder
-    // tonight's run goes into, holding no run yet, makes tonight the first night.
+    // A folder of nightly runs: the latest before tonight, other than --out.
     let dir = &if given.is_dir() && !given.join(schema::files::MANIFEST_JSON).is_file() {
-        if is_first_night(given, config)? {
-            return Ok(None);
-        }
         history::previous::latest_run(given, config.run_date, &config.out)?
     } else {
         given.clone()
@@ -332,46 +316,18 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
         )));
     }
     if previous.pseudonymized && previous.key_fingerprint != config.key_fingerprint {
-        return Err(error::bad_input(format!(
-            "--previous {}: pseudonymised under {}; carry it on with the key it was made with (its fingerprint is in its manifest.json)",
-            dir.display(),
-            match previous.key_fingerprint {
-                Some(_) => "another key than --pseudonymize's",
-                None =>
-                    "a key whose fingerprint it does not record (a run made before key fingerprints)",
-            }
-        )));
+        return Err(error::bad_input(match previous.key_fingerprint {
+            Some(_) => format!(
+                "--previous {}: pseudonymised under another key than --pseudonymize's (the key fingerprints in the manifests differ); carry it on with the key it was made with",
+                dir.display()
+            ),
+            None => format!(
+                "--previous {}: pseudonymised before runs recorded their key's fingerprint, so its key cannot be checked; start a new series from a run without --previous",
+                dir.display()
+            ),
+        }));
     }
     Ok(Some(previous))
-}
-
-/// Whether `--previous FOLDER` makes tonight the first night: the folder is the one
-/// `--out` lies in (`--out runs/DATE --previous runs`, as a schedule runs every night) and
-/// holds no run directory but `--out`. Any other folder without runs is a mistake.
-fn is_first_night(folder: &std::path::Path, config: &Config) -> anyhow::Result<bool> {
-    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    let out_parent = config.out.parent().map(|p| {
-        if p.as_os_str().is_empty() {
-            std::path::Path::new(".")
-        } else {
-            p
-        }
-    });
-    if out_parent.and_then(canonical).is_none()
-        || out_parent.and_then(canonical) != canonical(folder)
-    {
-        return Ok(false);
-    }
-    let out = canonical(&config.out);
-    let runs = std::fs::read_dir(folder)
-        .map_err(|e| {
-            error::bad_input(format!("--previous {}: cannot read: {e}", folder.display()))
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join(schema::files::MANIFEST_JSON).is_file())
-        .filter(|p| out.is_none() || canonical(p) != out)
-        .count();
-    Ok(runs == 0)
 }
 
 /// Why `--previous` (the run `dir` of `run_date`) cannot be carried on tonight, and which

@@ -28,6 +28,7 @@ impl Run {
     pub fn report(&self, seconds: f64) -> RunReport {
         let total = self.summary.total();
         RunReport {
+            run_date: self.run_date,
             cohort: total.cohort,
             enrolled: total.enrolled,
             flagged: total.flagged,
@@ -58,19 +59,10 @@ impl Run {
                     );
                 }
                 if !h.returned_files_skipped.is_empty() {
-                    let names: Vec<String> = h
-                        .returned_files_skipped
-                        .iter()
-                        .map(|f| {
-                            std::path::Path::new(&f.file)
-                                .file_name()
-                                .map_or(f.file.clone(), |n| n.to_string_lossy().into_owned())
-                        })
-                        .collect();
                     line += &format!(
-                        "; {} files in returned/ skipped, not ledgers: {}",
-                        names.len(),
-                        names.join(", ")
+                        "; {} files in returned/ skipped, not ledgers ({}; named in summary.json)",
+                        h.returned_files_skipped.len(),
+                        skipped_kinds(&h.returned_files_skipped)
                     );
                 }
                 line
@@ -82,6 +74,8 @@ impl Run {
 /// What a finished run reports on its closing line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunReport {
+    /// The night the run stands for.
+    pub run_date: Date,
     pub cohort: u64,
     pub enrolled: u64,
     pub flagged: u64,
@@ -99,7 +93,8 @@ impl std::fmt::Display for RunReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "cohort {}, enrolled {}, flagged {} ({} poor), exempt {}, rejected rows {}, {:.2}s",
+            "night of {}: cohort {}, enrolled {}, flagged {} ({} poor), exempt {}, rejected rows {}, {:.2}s",
+            self.run_date,
             self.cohort,
             self.enrolled,
             self.flagged,
@@ -116,4 +111,21 @@ impl std::fmt::Display for RunReport {
         }
         Ok(())
     }
+}
+
+/// The kinds of the files skipped in `returned/`, with how many of each (`2 × .txt, .pdf`):
+/// a log line never shows a file's name.
+pub fn skipped_kinds(skipped: &[crate::history::SkippedFile]) -> String {
+    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    for f in skipped {
+        *kinds.entry(f.kind()).or_default() += 1;
+    }
+    kinds
+        .into_iter()
+        .map(|(kind, n)| match n {
+            1 => kind,
+            n => format!("{n} × {kind}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

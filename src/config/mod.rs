@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod dates;
 mod file;
 mod linkage;
 pub mod pairlink;
@@ -85,6 +86,9 @@ impl Config {
             config.lang = lang(args.lang.as_deref(), "--lang")?;
         }
         config.previous.clone_from(&args.previous);
+        if config.previous.is_some() {
+            dates::check_out_name(&config.out, config.run_date)?;
+        }
         config.keep_state = !args.no_state;
         // Ledgers handed back: files, a folder of them, or a quoted pattern.
         if !args.worked.is_empty() {
@@ -125,13 +129,13 @@ impl Config {
             .unwrap_or_default();
 
         let run_date = match args.run_date.as_deref() {
-            Some(text) => run_day(text, "--run-date")?,
-            None => today(),
+            Some(text) => dates::run_day(text, "--run-date (or SANKU_RUN_DATE)")?,
+            None => dates::today(),
         };
         let as_of = match (args.as_of.as_deref(), file.as_of.as_deref()) {
-            (Some(text), _) => run_day(text, "--as-of")?,
-            (None, Some(text)) => run_day(text, "config: as_of")?,
-            (None, None) => school_year_start(run_date),
+            (Some(text), _) => dates::run_day(text, "--as-of")?,
+            (None, Some(text)) => dates::run_day(text, "config: as_of")?,
+            (None, None) => dates::school_year_start(run_date),
         };
         let key_fingerprint = args
             .pseudonymize
@@ -324,41 +328,6 @@ pub fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
         ))),
         n => Ok(n),
     }
-}
-
-/// The years a run's dates may fall in: the workbooks and the cases' numbers write four
-/// digits.
-const RUN_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
-
-/// A date given for the run (`what` names where), checked before any work.
-fn run_day(text: &str, what: &str) -> anyhow::Result<Date> {
-    let date = Date::parse(text)
-        .ok_or_else(|| bad_input(format!("{what} `{text}` is not a date (YYYY-MM-DD)")))?;
-    if !RUN_YEARS.contains(&date.year) {
-        return Err(bad_input(format!(
-            "{what} `{text}`: the year must lie between {} and {}",
-            RUN_YEARS.start(),
-            RUN_YEARS.end()
-        )));
-    }
-    Ok(date)
-}
-
-/// Today, by the machine's clock in its time zone.
-fn today() -> Date {
-    use chrono::Datelike;
-    let today = chrono::Local::now().date_naive();
-    Date::new(today.year(), today.month() as u8, today.day() as u8).expect("a calendar day")
-}
-
-/// September 1 of the school year `day` falls in.
-fn school_year_start(day: Date) -> Date {
-    let year = if day.month >= 9 {
-        day.year
-    } else {
-        day.year - 1
-    };
-    Date::new(year, 9, 1).expect("September 1 exists")
 }
 
 /// Six-digit county codes, sorted and without repeats.

@@ -250,8 +250,22 @@ pub fn track(
         facts.staff_columns = p.staff_columns.clone();
         facts.cases_missing_from_worked = p.missing_from_worked;
         facts.worked_rows_untied = p.untied.len() as u64;
-        facts.returned_files_skipped = p.skipped_files.clone();
-        history.untied = p.untied.clone();
+        // A pseudonymised run names no file (staff name files after children) and lists no
+        // untied row: it carries no notes, so there is nothing to tie.
+        facts.returned_files_skipped = p
+            .skipped_files
+            .iter()
+            .map(|f| match carry_notes {
+                true => f.clone(),
+                false => SkippedFile {
+                    file: f.kind(),
+                    why: f.why.clone(),
+                },
+            })
+            .collect();
+        if carry_notes {
+            history.untied = p.untied.clone();
+        }
         facts.conflicting_notes = p.conflicting_notes;
         facts.notes_dropped = !carry_notes && !p.staff_columns.is_empty();
         history.trend = p.trend.clone();

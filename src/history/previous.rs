@@ -52,6 +52,18 @@ pub struct SkippedFile {
     pub why: String,
 }
 
+impl SkippedFile {
+    /// The kind of file, for a log line or a report, which never show a file's name (staff
+    /// name files after children): its extension, or `folder`.
+    pub fn kind(&self) -> String {
+        match Path::new(&self.file).extension() {
+            _ if self.why.starts_with("a folder") => "folder".to_string(),
+            Some(e) => format!(".{}", e.to_string_lossy().to_lowercase()),
+            None => "no extension".to_string(),
+        }
+    }
+}
+
 /// What is carried from the previous run.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Previous {
@@ -161,6 +173,13 @@ impl Previous {
         // A stray file handed back with the ledgers (a salary sheet, a 说明.txt) is skipped
         // and listed; a file named with --worked was meant as a ledger and must be one.
         for path in returned_files(&dir.join(files::RETURNED_DIR))? {
+            if path.is_dir() {
+                previous.skipped_files.push(SkippedFile {
+                    file: path.display().to_string(),
+                    why: "a folder: put the ledgers in returned/ itself".to_string(),
+                });
+                continue;
+            }
             match returned_sheets(&path) {
                 Ok(sheets) => {
                     for sheet in sheets {
@@ -339,16 +358,36 @@ pub fn latest_before(parent: &Path, run_date: Date, out: &Path) -> anyhow::Resul
         .filter(|p| out.is_none() || std::fs::canonicalize(p).ok() != out)
         .collect();
     entries.sort();
-    let mut best: Option<(Date, PathBuf)> = None;
+    let mut best: Option<(Date, Vec<PathBuf>)> = None;
     for path in entries {
-        if let Ok(stamp) = read_manifest(&path)
-            && stamp.run_date < run_date
-            && best.as_ref().is_none_or(|(d, _)| stamp.run_date >= *d)
-        {
-            best = Some((stamp.run_date, path));
+        let Ok(stamp) = read_manifest(&path) else {
+            continue;
+        };
+        if stamp.run_date >= run_date {
+            continue;
+        }
+        match &mut best {
+            Some((d, paths)) if stamp.run_date == *d => paths.push(path),
+            Some((d, _)) if stamp.run_date < *d => {}
+            _ => best = Some((stamp.run_date, vec![path])),
         }
     }
-    Ok(best.map(|(_, p)| p))
+    match best {
+        None => Ok(None),
+        Some((_, mut paths)) if paths.len() == 1 => Ok(paths.pop()),
+        // Two runs of one night (a copy kept aside, a rerun into another folder): which
+        // one staff worked is not for sanku to guess.
+        Some((date, paths)) => Err(bad_input(format!(
+            "--previous {}: {} runs of the night {date} ({}); give the one to carry on",
+            parent.display(),
+            paths.len(),
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// What a run directory's manifest.json says of the run, for carrying it on.
@@ -390,15 +429,14 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<RunStamp> {
     })
 }
 
-/// The files staff put in a run directory's `returned/` folder, by name: not hidden, not
-/// Excel's `~$` lock files, not folders.
+/// The files (and folders) staff put in a run directory's `returned/` folder, by name: not
+/// hidden, not Excel's `~$` lock files.
 fn returned_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Ok(Vec::new());
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
         .filter(|p| {
             p.file_name().is_some_and(|n| {
                 let n = n.to_string_lossy();

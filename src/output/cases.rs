@@ -64,7 +64,8 @@ pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
 /// The columns of worked_untied.csv: the rows of worked ledgers that hold notes and tie to
 /// no case, with where they are, for staff to tie by hand.
 pub(super) const UNTIED: [Field<UntiedRow>; 6] = [
-    text!(UntiedRow, "file", Code, |r: &UntiedRow| r.file.clone()),
+    // As staff wrote them: a file or sheet name, or a case number cell, may name a child.
+    text!(UntiedRow, "file", FreeText, |r: &UntiedRow| r.file.clone()),
     Field {
         name: "line",
         kind: super::table::Kind::Int,

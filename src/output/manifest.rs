@@ -55,6 +55,26 @@ pub struct Manifest {
     /// The run directory a `rescore` started from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescored_from: Option<String>,
+    /// The SHA-256 of ledger.csv and ledger.xlsx as the run wrote them: a rerun into the
+    /// directory refuses to replace a ledger staff edited in place.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ledger_sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// The SHA-256 of the ledgers staff may edit in place in `dir` (ledger.csv, ledger.xlsx),
+/// those present.
+pub fn ledger_hashes(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    use sha2::Digest;
+    [files::LEDGER_CSV, files::LEDGER_XLSX]
+        .into_iter()
+        .filter_map(|name| {
+            let bytes = std::fs::read(dir.join(name)).ok()?;
+            Some((
+                name.to_string(),
+                crate::text::hex(&sha2::Sha256::digest(&bytes)),
+            ))
+        })
+        .collect()
 }
 
 /// The settings that decide the output.
@@ -178,6 +198,7 @@ impl Manifest {
             results,
             stages: stages.to_vec(),
             rescored_from: None,
+            ledger_sha256: Default::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The nightly job as a data centre schedules it: the crontab line of docs/usage.md typed
-//! as cron runs it, night after night on a fixed clock; reruns, wrong previous runs and
+//! The nightly job as a data centre schedules it: the first night's command and the
+//! crontab line of docs/usage.md typed as the shell gets them, night after night on a fixed
+//! clock; reruns, wrong previous runs and
 //! dates refused; hand-backs that hold stray files or notes tied to no case.
 
 use std::collections::BTreeMap;
@@ -37,10 +38,15 @@ fn json(wd: &Workdir, file: &str) -> serde_json::Value {
     serde_json::from_str(&wd.read(file)).unwrap()
 }
 
-/// The crontab line of docs/usage.md's nightly operation, as cron hands it to the shell:
-/// the five schedule fields off and `\%` read as `%`.
-fn documented_crontab_command() -> String {
+/// The first night's command and the crontab line of docs/usage.md's nightly operation,
+/// as the shell gets them: the crontab's five schedule fields off and `\%` read as `%`, as
+/// cron does.
+fn documented_commands() -> (String, String) {
     let usage = fs::read_to_string(fixtures().join("../docs/usage.md")).unwrap();
+    let first = usage
+        .lines()
+        .find(|l| l.starts_with("cd /data/sanku && "))
+        .expect("docs/usage.md shows the first night's command");
     let line = usage
         .lines()
         .find(|l| l.starts_with("0 2 * * * "))
@@ -50,7 +56,7 @@ fn documented_crontab_command() -> String {
         !command.ends_with('\\'),
         "a crontab entry is one line: cron knows no continuation lines"
     );
-    command.replace("\\%", "%")
+    (first.to_string(), command.replace("\\%", "%"))
 }
 
 /// The demo registers without his one student record: 张伟 is out of school that night.
@@ -58,7 +64,7 @@ const ZHANG_WEI_RECORD: &str = "G5301020001,";
 const ZHANG_WEI_ID: &str = "530102201203150117";
 
 #[test]
-fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() {
+fn the_documented_crontab_runs_three_nights_after_the_first_and_a_rerun_of_the_last() {
     let wd = Workdir::new();
     let root = wd.path("data/sanku");
     let demo = fixtures().join("demo");
@@ -71,13 +77,14 @@ fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() 
         .collect();
     fs::create_dir_all(&root).unwrap();
     fs::write(root.join("sanku.toml"), config).unwrap();
-    let nights = ["2026-11-28", "2026-11-29", "2026-11-30"];
+    // The first night by hand, then three nights by cron; 张伟 is out on the third.
+    let nights = ["2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30"];
     for (i, night) in nights.iter().enumerate() {
         let extract = root.join("extracts").join(night);
         fs::create_dir_all(&extract).unwrap();
         for file in ["population.csv", "students.csv", "poverty.csv", "aid.csv"] {
             let mut bytes = fs::read(demo.join(file)).unwrap();
-            if i == 1 && file == "students.csv" {
+            if i == 2 && file == "students.csv" {
                 let text = String::from_utf8(bytes).unwrap();
                 bytes = text
                     .lines()
@@ -89,8 +96,8 @@ fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() 
             fs::write(extract.join(file), bytes).unwrap();
         }
     }
-    // The clock: `date` and sanku both read the night from SANKU_RUN_DATE; `mail` keeps
-    // what it would send.
+    // The clock: `date +%F` says $TODAY; sanku's own clock is not used, the command gives
+    // --run-date. `mail` keeps what it would send.
     let bin = wd.path("bin");
     fs::create_dir_all(&bin).unwrap();
     let script = |name: &str, body: &str| {
@@ -101,18 +108,20 @@ fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() 
     };
     script(
         "date",
-        "if [ \"$1\" = +%F ]; then echo \"$SANKU_RUN_DATE\"; else exec /bin/date \"$@\"; fi",
+        "if [ \"$1\" = +%F ]; then echo \"$TODAY\"; else exec /bin/date \"$@\"; fi",
     );
     script("mail", &format!("cat >> {}", wd.path("mailed").display()));
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sanku"), bin.join("sanku")).unwrap();
-    let command = documented_crontab_command().replace("/data/sanku", &root.display().to_string());
+    let (first, cron_line) = documented_commands();
+    let here = |command: &str| command.replace("/data/sanku", &root.display().to_string());
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let cron = |night: &str| {
+    let shell = |command: &str, night: &str| {
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(&command)
+            .arg(here(command))
             .env("PATH", &path)
-            .env("SANKU_RUN_DATE", night)
+            .env("TODAY", night)
+            .env_remove("SANKU_RUN_DATE")
             .current_dir(wd.path("."))
             .output()
             .unwrap();
@@ -124,42 +133,44 @@ fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() 
         );
     };
     let run = |night: &str, file: &str| format!("data/sanku/runs/{night}/{file}");
+    shell(&first, nights[0]);
+    for night in &nights[1..] {
+        shell(&cron_line, night);
+    }
     for night in nights {
-        cron(night);
         let manifest = json(&wd, &run(night, "manifest.json"));
         assert_eq!(manifest["settings"]["run_date"], night);
         assert_eq!(manifest["settings"]["as_of"], "2026-09-01");
     }
 
-    // Night 1 opened every case; night 2 carried them on and opened 张伟's.
+    // Night 1 opened every case; each night after carried on the one before.
     assert!(json(&wd, &run(nights[0], "summary.json"))["history"].is_null());
     let first = table(&wd.read(&run(nights[0], "ledger.csv")));
     assert!(!first.is_empty());
-    assert!(first.iter().all(|r| r["case_id"].starts_with("C20261128-")
+    assert!(first.iter().all(|r| r["case_id"].starts_with("C20261127-")
         && r["first_flagged"] == nights[0]
         && r["id_number"] != ZHANG_WEI_ID));
-    let summary = json(&wd, &run(nights[1], "summary.json"));
-    assert_eq!(summary["history"]["previous_run_date"], nights[0]);
-    assert!(
-        summary["history"]["previous_run"]
-            .as_str()
-            .unwrap()
-            .ends_with(nights[0])
-    );
-    let second = table(&wd.read(&run(nights[1], "ledger.csv")));
-    assert_eq!(second.len(), first.len() + 1);
-    for row in &second {
+    for pair in nights.windows(2) {
+        let summary = json(&wd, &run(pair[1], "summary.json"));
+        assert_eq!(summary["history"]["previous_run_date"], pair[0]);
+        let previous = summary["history"]["previous_run"].as_str().unwrap();
+        assert!(previous.ends_with(pair[0]), "{previous}");
+    }
+    // Night 3 opened 张伟's case and kept the others with their first night.
+    let third = table(&wd.read(&run(nights[2], "ledger.csv")));
+    assert_eq!(third.len(), first.len() + 1);
+    for row in &third {
         if row["id_number"] == ZHANG_WEI_ID {
             assert_eq!(row["change"], "new");
             assert_eq!(row["case_id"], "C20261129-000001");
-            assert_eq!(row["first_flagged"], nights[1]);
+            assert_eq!(row["first_flagged"], nights[2]);
         } else {
             assert_eq!(row["change"], "still_out", "{row:?}");
             assert_eq!(row["first_flagged"], nights[0]);
         }
     }
-    // Night 3: his record is back, his case closes as returned; history has three nights.
-    let closed = table(&wd.read(&run(nights[2], "closed.csv")));
+    // Night 4: his record is back, his case closes as returned; history has every night.
+    let closed = table(&wd.read(&run(nights[3], "closed.csv")));
     assert_eq!(closed.len(), 1, "{closed:?}");
     assert_eq!(closed[0]["case_id"], "C20261129-000001");
     assert_eq!(closed[0]["closed_reason"], "returned");
@@ -170,56 +181,112 @@ fn the_documented_crontab_runs_three_nights_in_a_row_and_a_rerun_of_the_third() 
             .map(|r| r["run_date"].clone())
             .collect()
     };
-    assert_eq!(totals(nights[2]), nights);
+    assert_eq!(totals(nights[3]), nights);
 
     // Tonight again, into tonight's directory: carried on from last night, as before.
-    let ledger = wd.read(&run(nights[2], "ledger.csv"));
-    cron(nights[2]);
-    let summary = json(&wd, &run(nights[2], "summary.json"));
-    assert!(
-        summary["history"]["previous_run"]
-            .as_str()
-            .unwrap()
-            .ends_with(nights[1])
-    );
-    assert_eq!(wd.read(&run(nights[2], "ledger.csv")), ledger);
-    assert_eq!(totals(nights[2]), nights);
+    let ledger = wd.read(&run(nights[3], "ledger.csv"));
+    shell(&cron_line, nights[3]);
+    let summary = json(&wd, &run(nights[3], "summary.json"));
+    let previous = summary["history"]["previous_run"].as_str().unwrap();
+    assert!(previous.ends_with(nights[2]), "{previous}");
+    assert_eq!(wd.read(&run(nights[3], "ledger.csv")), ledger);
+    assert_eq!(totals(nights[3]), nights);
 }
 
 #[test]
-fn the_first_night_of_a_schedule_needs_no_earlier_run_but_another_empty_folder_is_refused() {
+fn a_folder_without_an_earlier_run_or_with_two_runs_of_one_night_is_refused() {
     let wd = Workdir::with_fixture("demo");
+    let run = |run_date: &str, out: &str, extra: &[&str], code: i32| {
+        let mut args = vec!["run", "input", "-q", "--run-date", run_date, "--out", out];
+        args.extend(extra);
+        stderr(&wd.expect_code(&args, code))
+    };
+    // The first night is run without --previous; a folder with nothing to carry on stops.
+    let said = run("2026-09-01", "runs/2026-09-01", &["--previous", "runs"], 2);
+    assert!(
+        said.contains("on the first night leave out --previous"),
+        "{said}"
+    );
+    assert!(!wd.path("runs/2026-09-01").exists());
+    run("2026-09-01", "runs/2026-09-01", &[], 0);
+    // A copy of night 1 kept aside: which one staff worked is not guessed.
+    fs::create_dir_all(wd.path("runs/2026-09-01.bak")).unwrap();
+    for entry in fs::read_dir(wd.path("runs/2026-09-01")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            fs::copy(
+                entry.path(),
+                wd.path("runs/2026-09-01.bak").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+    }
+    let said = run("2026-09-02", "runs/2026-09-02", &["--previous", "runs"], 2);
+    assert!(
+        said.contains("2 runs of the night 2026-09-01")
+            && said.contains("runs/2026-09-01.bak")
+            && said.contains("give the one to carry on"),
+        "{said}"
+    );
+    run(
+        "2026-09-02",
+        "runs/2026-09-02",
+        &["--previous", "runs/2026-09-01"],
+        0,
+    );
+}
+
+#[test]
+fn a_night_s_out_named_for_another_night_than_the_run_date_is_refused() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "-q", "--out", "runs/2026-09-01"], 0);
     let out = wd.expect_code(
         &[
             "run",
             "input",
+            "-q",
+            "--run-date",
+            "2026-09-03",
             "--out",
-            "runs/2026-09-01",
+            "runs/2026-09-02",
             "--previous",
             "runs",
         ],
-        0,
+        2,
     );
     assert!(
-        stderr(&out).contains("first night: no earlier run in runs, every case is new"),
+        stderr(&out).contains(
+            "--out runs/2026-09-02 is named for the night 2026-09-02, but the run date is 2026-09-03; give --run-date 2026-09-02"
+        ),
         "{}",
         stderr(&out)
     );
-    assert!(json(&wd, "runs/2026-09-01/summary.json")["history"].is_null());
-    fs::create_dir_all(wd.path("empty")).unwrap();
-    let out = wd.expect_code(
-        &[
-            "run",
-            "input",
-            "--out",
-            "elsewhere",
-            "-q",
-            "--previous",
-            "empty",
-        ],
-        2,
+}
+
+#[test]
+fn a_rerun_never_replaces_a_ledger_staff_edited_in_place() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "-q", "--out", "night-1"], 0);
+    // Rerunning an untouched night is fine.
+    wd.expect_code(&["run", "input", "-q", "--out", "night-1"], 0);
+    let ledger = wd.read("night-1/ledger.csv");
+    let worked: String = ledger
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}\n", if i == 0 { "责任人" } else { "王五" }))
+        .collect();
+    wd.write("night-1/ledger.csv", &worked);
+    let out = wd.expect_code(&["run", "input", "-q", "--out", "night-1"], 2);
+    assert!(
+        stderr(&out).contains("its ledger.csv was edited since the run wrote it"),
+        "{}",
+        stderr(&out)
     );
-    assert!(stderr(&out).contains("first night"), "{}", stderr(&out));
+    assert_eq!(
+        wd.read("night-1/ledger.csv"),
+        worked,
+        "the worked ledger kept"
+    );
 }
 
 #[test]
@@ -357,10 +424,18 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
     salaries
         .save(wd.path("night-1/returned/工资表.xlsx"))
         .unwrap();
+    // A county's folder, and a note named after the child it is about.
+    wd.write("night-1/returned/五华区/ledger.csv", "case_id,劝返措施\n");
+    wd.write("night-1/returned/530111201501300247陈静.txt", "家访记录\n");
     let closing = second_night(&wd);
     assert!(
-        closing
-            .contains("3 files in returned/ skipped, not ledgers: scan.pdf, 工资表.xlsx, 说明.txt"),
+        closing.contains(
+            "5 files in returned/ skipped, not ledgers (.pdf, 2 × .txt, .xlsx, folder; named in summary.json)"
+        ),
+        "{closing}"
+    );
+    assert!(
+        !closing.contains("530111201501300247") && !closing.contains("陈静"),
         "{closing}"
     );
     let summary = json(&wd, "night-2/summary.json");
@@ -371,10 +446,23 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
         .iter()
         .map(|f| f["file"].as_str().unwrap().rsplit('/').next().unwrap())
         .collect();
-    assert_eq!(names, ["scan.pdf", "工资表.xlsx", "说明.txt"]);
-    assert_eq!(skipped[0]["why"], "not a workbook or CSV file");
+    assert_eq!(
+        names,
+        [
+            "530111201501300247陈静.txt",
+            "scan.pdf",
+            "五华区",
+            "工资表.xlsx",
+            "说明.txt"
+        ]
+    );
+    assert_eq!(skipped[1]["why"], "not a workbook or CSV file");
+    assert_eq!(
+        skipped[2]["why"],
+        "a folder: put the ledgers in returned/ itself"
+    );
     assert!(
-        skipped[2]["why"]
+        skipped[4]["why"]
             .as_str()
             .unwrap()
             .contains("no sheet has a case_id"),
@@ -385,7 +473,8 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
     let row = ledger.iter().find(|r| &r["case_id"] == case).unwrap();
     assert_eq!(row["劝返措施"], "已家访");
     let report = wd.read("night-2/report.html");
-    assert!(report.contains("id=\"skipped\"") && report.contains("工资表.xlsx"));
+    assert!(report.contains("id=\"skipped\"") && report.contains("2 × .txt"));
+    assert!(!report.contains("陈静") && !report.contains("工资表"));
 }
 
 #[test]

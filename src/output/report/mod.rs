@@ -12,9 +12,11 @@ use crate::divisions::{self, UNKNOWN_DIVISION};
 use crate::load::parquet::read_columns_where;
 use crate::schema::files;
 use crate::vocab::{Lang, word};
+use change::change_cards;
 use svg::{bar_chart, histogram, trend_chart};
 use words::{CHECKS, fill, phrase};
 
+mod change;
 mod svg;
 mod words;
 
@@ -275,87 +277,6 @@ table{border-collapse:collapse;margin-top:1em}td,th{border-bottom:1px solid #ddd
 td:nth-child(2),th:nth-child(2){text-align:left}td:nth-child(2){white-space:nowrap}svg text{font-size:12px}\
 table.checks td:first-child{text-align:left}table.checks td:nth-child(2){text-align:right}table.checks .part td:first-child{padding-left:2em;color:#555}\
 </style></head><body>\n";
-
-/// The change since the previous run, from summary.json's `history`.
-fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
-    let t = |en: &'static str| phrase(lang, en);
-    if history.is_null() {
-        return format!(
-            "<p class=\"note\">{}</p>",
-            t("No previous run was given (--previous): every case is new tonight.")
-        );
-    }
-    let n = |key: &str| history[key].as_u64().unwrap_or(0);
-    let closed = n("returned") + n("exempted") + n("left_cohort") + n("no_longer_in_population");
-    let mut html = format!(
-        "<h2>{}</h2><div class=\"cards\" id=\"change\">",
-        fill(
-            t("Since {}"),
-            &[&escape(history["previous_run_date"].as_str().unwrap_or(""))]
-        )
-    );
-    for (label, value) in [
-        (t("new"), n("new")),
-        (t("still out"), n("still_out") + n("reason_changed")),
-        (t("returned to school"), n("returned")),
-        (t("closed in all"), closed),
-    ] {
-        let _ = write!(
-            html,
-            "<div class=\"card\"><div class=\"value\">{value}</div><div class=\"label\">{label}</div></div>"
-        );
-    }
-    html.push_str("</div>");
-    let missing = n("cases_missing_from_worked");
-    if missing > 0 {
-        let _ = write!(
-            html,
-            "<p class=\"note\">{}</p>",
-            fill(
-                t(
-                    "{} cases had no row in the ledgers staff handed back (deleted or filtered out there): they were judged on tonight's registers alone, none closed for it."
-                ),
-                &[&missing.to_string()]
-            )
-        );
-    }
-    let untied = n("worked_rows_untied");
-    if untied > 0 {
-        let _ = write!(
-            html,
-            "<p class=\"note\" id=\"untied\">{}</p>",
-            fill(
-                t(
-                    "{} rows of the ledgers handed back hold notes but tie to no case (no case number, and an ID number no case has): listed in worked_untied.csv for staff to tie by hand."
-                ),
-                &[&untied.to_string()]
-            )
-        );
-    }
-    if let Some(skipped) = history["returned_files_skipped"].as_array()
-        && !skipped.is_empty()
-    {
-        let names: Vec<String> = skipped
-            .iter()
-            .filter_map(|f| f["file"].as_str())
-            .map(|f| {
-                let name = std::path::Path::new(f)
-                    .file_name()
-                    .map_or(f.into(), |n| n.to_string_lossy());
-                escape(&name)
-            })
-            .collect();
-        let _ = write!(
-            html,
-            "<p class=\"note\" id=\"skipped\">{}</p>",
-            fill(
-                t("{} files in returned/ are not ledgers and were skipped: {}."),
-                &[&names.len().to_string(), &names.join(", ")]
-            )
-        );
-    }
-    html
-}
 
 /// The checks' counts, each under its words in `lang`, in the order of [`CHECKS`]; a
 /// count the report has no words for (from a newer run) keeps its key, after the rest.
