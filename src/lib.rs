@@ -429,6 +429,7 @@ fn prepare_out(config: &Config) -> anyhow::Result<Out> {
         .values()
         .flat_map(|s| s.files.iter().map(std::path::PathBuf::as_path))
         .collect();
+    output::manifest::check_ledgers_unedited(&config.out)?;
     let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
     Ok(Out {
         dir,

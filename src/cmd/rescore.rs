@@ -18,6 +18,7 @@ pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
     let threads = config::threads(args.job.threads)?;
     let state_file = args.run.join(files::RESCORE_STATE);
     // The run read is an input: --out must not be it, nor hold it.
+    crate::output::manifest::check_ledgers_unedited(&args.out)?;
     let dir = RunDir::prepare(&args.out, &[&state_file])?;
     let mut timer = Timer::new(args.job.verbose > 0);
     let state = timer.stage("state", || output::state::read(&args.run))?;

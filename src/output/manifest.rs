@@ -61,6 +61,29 @@ pub struct Manifest {
     pub ledger_sha256: std::collections::BTreeMap<String, String>,
 }
 
+/// Refuses to replace a run whose ledger.csv or ledger.xlsx staff edited in place (they
+/// differ from what the run wrote, by the manifest's hashes): a rerun would lose the notes.
+pub fn check_ledgers_unedited(out: &Path) -> anyhow::Result<()> {
+    if !out.join(files::MANIFEST_JSON).is_file() {
+        return Ok(());
+    }
+    let Ok(manifest) = read_manifest(out) else {
+        return Ok(());
+    };
+    let now = ledger_hashes(out);
+    for (name, written) in &manifest.ledger_sha256 {
+        if now.get(name).is_some_and(|hash| hash != written) {
+            return Err(bad_input(format!(
+                "--out {}: its {name} was edited since the run wrote it (a ledger staff \
+                 worked in place), which a run replacing the directory would lose; copy it \
+                 elsewhere and give it with --worked, or choose another --out",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The SHA-256 of the ledgers staff may edit in place in `dir` (ledger.csv, ledger.xlsx),
 /// those present.
 pub fn ledger_hashes(dir: &Path) -> std::collections::BTreeMap<String, String> {

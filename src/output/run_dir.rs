@@ -168,10 +168,7 @@ fn check_is_run(out: &Path) -> anyhow::Result<()> {
             files::RETURNED_DIR
         )));
     }
-    if out.join(files::MANIFEST_JSON).is_file() {
-        return check_ledgers_unedited(out);
-    }
-    if entries.next().is_none() {
+    if entries.next().is_none() || out.join(files::MANIFEST_JSON).is_file() {
         return Ok(());
     }
     Err(bad_input(format!(
@@ -180,26 +177,6 @@ fn check_is_run(out: &Path) -> anyhow::Result<()> {
         out.display(),
         files::MANIFEST_JSON
     )))
-}
-
-/// Refuses to replace a run whose ledger.csv or ledger.xlsx staff edited in place (they
-/// differ from what the run wrote, by the manifest's hashes): a rerun would lose the notes.
-fn check_ledgers_unedited(out: &Path) -> anyhow::Result<()> {
-    let Ok(manifest) = super::manifest::read_manifest(out) else {
-        return Ok(());
-    };
-    let now = super::manifest::ledger_hashes(out);
-    for (name, written) in &manifest.ledger_sha256 {
-        if now.get(name).is_some_and(|hash| hash != written) {
-            return Err(bad_input(format!(
-                "--out {}: its {name} was edited since the run wrote it (a ledger staff \
-                 worked in place), which a run replacing the directory would lose; copy it \
-                 elsewhere and give it with --worked, or choose another --out",
-                out.display()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// `parent/.NAME.sanku-KIND-PID`.
