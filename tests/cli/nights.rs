@@ -12,7 +12,7 @@ use calamine::{Reader, open_workbook_auto};
 use crate::workdir::{Workdir, fixtures};
 
 /// A CSV file sanku wrote, as rows of named cells.
-fn table(text: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn table(text: &str) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     reader

@@ -6,32 +6,11 @@
 use std::collections::BTreeMap;
 use std::fs;
 
+use crate::nights::table;
 use crate::workdir::{Workdir, fixtures};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A CSV file of the run directory as rows keyed by column.
-fn table(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
 }
 
 fn json(wd: &Workdir, file: &str) -> serde_json::Value {
