@@ -60,7 +60,7 @@ impl Run {
                 }
                 if !h.returned_files_skipped.is_empty() {
                     line += &format!(
-                        "; {} files in returned/ skipped, not ledgers ({}; named in summary.json)",
+                        "; {} files in returned/ skipped, not ledgers ({}; listed in summary.json)",
                         h.returned_files_skipped.len(),
                         skipped_kinds(&h.returned_files_skipped)
                     );

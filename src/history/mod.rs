@@ -255,14 +255,12 @@ pub fn track(
         facts.returned_files_skipped = p
             .skipped_files
             .iter()
-            .map(|f| match carry_notes {
-                true => f.clone(),
-                false => SkippedFile {
-                    file: f.kind(),
-                    why: f.why.clone(),
-                },
-            })
+            .map(|f| if carry_notes { f.clone() } else { f.by_kind() })
             .collect();
+        // Untied notes are listed (and counted) only where notes are carried.
+        if !carry_notes {
+            facts.worked_rows_untied = 0;
+        }
         if carry_notes {
             history.untied = p.untied.clone();
         }

@@ -72,7 +72,7 @@ pub(super) const UNTIED: [Field<UntiedRow>; 6] = [
         sensitivity: Sensitivity::Count,
         cell: |r: &UntiedRow| super::table::Cell::Int(i32::try_from(r.line).unwrap_or(i32::MAX)),
     },
-    text!(UntiedRow, "case_id", Code, |r: &UntiedRow| r
+    text!(UntiedRow, "case_id", FreeText, |r: &UntiedRow| r
         .case_id
         .clone()),
     text!(UntiedRow, "id_number", Id, |r: &UntiedRow| r

@@ -75,8 +75,8 @@ pub fn check_ledgers_unedited(out: &Path) -> anyhow::Result<()> {
         if now.get(name).is_some_and(|hash| hash != written) {
             return Err(bad_input(format!(
                 "--out {}: its {name} was edited since the run wrote it (a ledger staff \
-                 worked in place), which a run replacing the directory would lose; copy it \
-                 elsewhere and give it with --worked, or choose another --out",
+                 worked in place), which a run replacing the directory would lose; move it \
+                 out of the directory (and give it with --worked), or choose another --out",
                 out.display()
             )));
         }

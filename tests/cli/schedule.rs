@@ -406,10 +406,11 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
     // A county's folder, and a note named after the child it is about.
     wd.write("night-1/returned/五华区/ledger.csv", "case_id,劝返措施\n");
     wd.write("night-1/returned/530111201501300247陈静.txt", "家访记录\n");
+    wd.write("night-1/returned/家访记录.陈静", "家访记录\n");
     let closing = second_night(&wd);
     assert!(
         closing.contains(
-            "5 files in returned/ skipped, not ledgers (.pdf, 2 × .txt, .xlsx, folder; named in summary.json)"
+            "6 files in returned/ skipped, not ledgers (.pdf, 2 × .txt, .xlsx, folder, other; listed in summary.json)"
         ),
         "{closing}"
     );
@@ -431,6 +432,7 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
             "530111201501300247陈静.txt",
             "scan.pdf",
             "五华区",
+            "家访记录.陈静",
             "工资表.xlsx",
             "说明.txt"
         ]
@@ -441,7 +443,7 @@ fn a_stray_file_in_returned_is_skipped_and_listed_and_the_night_goes_on() {
         "a folder: put the ledgers in returned/ itself"
     );
     assert!(
-        skipped[4]["why"]
+        skipped[5]["why"]
             .as_str()
             .unwrap()
             .contains("no sheet has a case_id"),

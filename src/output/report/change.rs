@@ -76,7 +76,7 @@ pub(super) fn change_cards(history: &serde_json::Value, lang: Lang) -> String {
             "<p class=\"note\" id=\"skipped\">{}</p>",
             fill(
                 t(
-                    "{} files in returned/ are not ledgers and were skipped ({}; named in summary.json)."
+                    "{} files in returned/ are not ledgers and were skipped ({}; listed in summary.json)."
                 ),
                 &[
                     &skipped.len().to_string(),

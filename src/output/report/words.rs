@@ -124,8 +124,8 @@ const PHRASES: &[(&str, &str)] = &[
         "交回的台账中有 {} 行填写了内容，但既无案件编号、身份证号也对不上任何案件：已列入 worked_untied.csv，请人工核对。",
     ),
     (
-        "{} files in returned/ are not ledgers and were skipped ({}; named in summary.json).",
-        "returned/ 中有 {} 个文件不是台账，已跳过（{}；文件名见 summary.json）。",
+        "{} files in returned/ are not ledgers and were skipped ({}; listed in summary.json).",
+        "returned/ 中有 {} 个文件不是台账，已跳过（{}；详见 summary.json）。",
     ),
     ("new", "新增"),
     ("still out", "仍未入学"),
