@@ -9,6 +9,7 @@
 //! nothing: the cases come from the previous run's own ledger.parquet, never from what
 //! came back.
 
+mod handback;
 pub mod previous;
 mod worked;
 
@@ -22,7 +23,8 @@ use crate::link::Links;
 use crate::normalize::Registers;
 use crate::normalize::date::Date;
 use crate::normalize::id::parse_id;
-pub use previous::{Previous, SkippedFile, UntiedRow};
+pub use handback::{SkippedFile, UntiedRow};
+pub use previous::Previous;
 
 /// Why a case of the previous ledger is closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
