@@ -245,6 +245,7 @@ fn missing_columns(inputs: &[InputInfo]) -> Vec<String> {
 /// `sanku check`: loads and normalises every input, writes rejects and the manifest's
 /// input section, links nothing. Returns the number of rejected rows.
 pub fn check(config: &Config) -> anyhow::Result<u64> {
+    output::manifest::check_not_a_run(&config.out)?;
     let out = prepare_out(config)?;
     with_threads(config.threads, || {
         let progress = Progress::new(config.quiet);

@@ -84,6 +84,19 @@ pub fn check_ledgers_unedited(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses to let `sanku check` replace a run directory: a night's ledger and cases would
+/// be lost, and the next night's `--previous` would pass over a directory holding a check.
+pub fn check_not_a_run(out: &Path) -> anyhow::Result<()> {
+    match read_manifest(out) {
+        Ok(manifest) if manifest.command != "check" => Err(bad_input(format!(
+            "--out {} holds a `sanku {}` directory, which `sanku check` would replace; give check its own --out",
+            out.display(),
+            manifest.command
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The SHA-256 of the ledgers staff may edit in place in `dir` (ledger.csv, ledger.xlsx),
 /// those present.
 pub fn ledger_hashes(dir: &Path) -> std::collections::BTreeMap<String, String> {

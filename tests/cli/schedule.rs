@@ -491,3 +491,19 @@ fn notes_tied_to_no_case_go_to_worked_untied_csv_with_file_and_row() {
     assert_eq!(summary["history"]["worked_rows_untied"], 1);
     assert!(wd.read("night-2/report.html").contains("id=\"untied\""));
 }
+
+#[test]
+fn a_check_never_replaces_a_night_s_run_directory() {
+    let wd = Workdir::with_fixture("demo");
+    wd.expect_code(&["run", "input", "-q", "--out", "runs/2026-09-01"], 0);
+    let out = wd.expect_code(&["check", "input", "-q", "--out", "runs/2026-09-01"], 2);
+    assert!(
+        stderr(&out).contains("holds a `sanku run` directory, which `sanku check` would replace"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(wd.path("runs/2026-09-01/ledger.csv").is_file());
+    // A check replaces a check.
+    wd.expect_code(&["check", "input", "-q", "--out", "checked"], 0);
+    wd.expect_code(&["check", "input", "-q", "--out", "checked"], 0);
+}
