@@ -507,3 +507,22 @@ fn a_check_never_replaces_a_night_s_run_directory() {
     wd.expect_code(&["check", "input", "-q", "--out", "checked"], 0);
     wd.expect_code(&["check", "input", "-q", "--out", "checked"], 0);
 }
+
+#[test]
+fn an_exemption_is_valid_up_to_its_end_by_the_run_date_not_the_as_of_date() {
+    // 宋佳's exemption runs to 2026-06-30; the demo's as-of date is 2026-09-01.
+    let wd = Workdir::with_fixture("demo");
+    let reason = |run_date: &str| -> Option<String> {
+        let out = format!("run-{run_date}");
+        wd.expect_code(
+            &["run", "input", "-q", "--run-date", run_date, "--out", &out],
+            0,
+        );
+        table(&wd.read(&format!("{out}/ledger.csv")))
+            .into_iter()
+            .find(|r| r["id_number"] == "530111201901011321")
+            .map(|r| r["reason"].clone())
+    };
+    assert_eq!(reason("2026-06-30"), None, "exempt on its last day");
+    assert_eq!(reason("2026-07-01").as_deref(), Some("exemption_expired"));
+}
