@@ -3,7 +3,8 @@
 # (deploy/spark/national.py and its test): a Python venv with the pyspark pinned by hash in
 # deploy/spark/requirements.txt, in $SANKU_SPARK_VENV (default $HOME/.cache/sanku/spark-venv),
 # remade when that file changes. Checks for Java 17 or later and, where it is missing,
-# installs Debian's openjdk-17-jre-headless (as root, or with sudo without a password);
+# installs Debian's openjdk-17-jre-headless (or -21- where there is no 17) as root, or
+# with sudo without a password;
 # installs python3-venv the same way when Python lacks venv. Prints the path of the venv's
 # spark-submit on stdout — a wrapper that runs the driver and the executors with the venv's
 # Python — and everything else on stderr. Exit 2 when Java 17 or Python 3.10 cannot be had.
@@ -29,21 +30,19 @@ spark_java() {
   if [[ -n ${JAVA_HOME:-} ]]; then echo "$JAVA_HOME/bin/java"; else command -v java || true; fi
 }
 
-# Runs apt-get as root, or through sudo without a password; fails when neither can.
-apt_get() {
-  if [[ $(id -u) == 0 ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    sudo DEBIAN_FRONTEND=noninteractive apt-get "$@"
-  else
-    return 1
-  fi
-}
-
+# Installs Debian packages with apt-get, as root or through sudo without a password;
+# fails, saying nothing, where it cannot.
 apt_install() {
+  local sudo=()
   command -v apt-get >/dev/null || return 1
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null && sudo -n true 2>/dev/null || return 1
+    sudo=(sudo)
+  fi
   say "installing $* with apt-get"
-  apt_get update -qq >&2 && apt_get install -y -qq --no-install-recommends "$@" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "$@" >&2
 }
 
 # Prints the JAVA_HOME Spark must be given, or nothing when the Java it finds is 17+.
@@ -71,7 +70,9 @@ find_java17() {
 }
 
 if ! java_home=$(find_java17); then
-  if apt_install openjdk-17-jre-headless && java_home=$(find_java17); then
+  # Debian releases after 12 may carry only Java 21, which Spark 4.2 runs on too.
+  if { apt_install openjdk-17-jre-headless || apt_install openjdk-21-jre-headless; } &&
+    java_home=$(find_java17); then
     :
   else
     say "Spark needs Java 17 or later: none was found (JAVA_HOME, PATH, /usr/lib/jvm) and" \
