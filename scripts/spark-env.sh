@@ -3,11 +3,11 @@
 # (deploy/spark/national.py and its test): a Python venv with the pyspark pinned by hash in
 # deploy/spark/requirements.txt, in $SANKU_SPARK_VENV (default $HOME/.cache/sanku/spark-venv),
 # remade when that file changes. Checks for Java 17 or later and, where it is missing,
-# installs Debian's openjdk-17-jre-headless (or -21- where there is no 17) as root, or
-# with sudo without a password;
-# installs python3-venv the same way when Python lacks venv. Prints the path of the venv's
-# spark-submit on stdout — a wrapper that runs the driver and the executors with the venv's
-# Python — and everything else on stderr. Exit 2 when Java 17 or Python 3.10 cannot be had.
+# installs Debian's openjdk-17-jre-headless (openjdk-21-jre-headless where there is no
+# 17), as root or with sudo without a password; installs python3-venv the same way when
+# Python lacks venv. Prints the path of the venv's spark-submit on stdout — a wrapper
+# that runs the driver and the executors with the venv's Python — and everything else on
+# stderr. Exit 2 when Java 17 or Python 3.10 cannot be had.
 #
 #   SPARK_SUBMIT=$(scripts/spark-env.sh)
 #   "$SPARK_SUBMIT" --master 'local[2]' deploy/spark/national.py --registers ROOT --out OUT
