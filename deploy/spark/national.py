@@ -213,7 +213,7 @@ def run_logged(command: list[str], label: str) -> tuple[int, str]:
     lines."""
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
     with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace",
+                          stderr=subprocess.STDOUT, encoding="utf-8", errors="replace",
                           preexec_fn=_parent_death_signal()) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -226,11 +226,13 @@ def run_logged(command: list[str], label: str) -> tuple[int, str]:
 
 
 def file_sha256(path: str) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
 def how_it_ended(code: int) -> str:
+    """How a process that returned `code` ended, in words ("exited 1", "was killed ...")."""
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -269,7 +271,7 @@ def run_province(options: Options, province: str) -> tuple:
 
 def retrying_master(master: str, max_failures: int) -> str:
     """Local mode tries a failed task only once unless its master says otherwise
-    (`local[N,F]`): `local` and `local[N]` become `local[N,F]` with F the cluster's
+    (`local[N,F]`): `local` and `local[N]` become `local[N,F]`, with F taken from
     spark.task.maxFailures, so that a local run retries as a cluster does."""
     match = LOCAL_MASTER.match(master)
     if match is None:
@@ -285,7 +287,7 @@ def spark_context(options: Options) -> SparkContext:
     conf = SparkConf()
     conf.setIfMissing("spark.app.name", "sanku national comparison")
     max_failures = int(conf.get("spark.task.maxFailures", "4"))
-    conf.setMaster(retrying_master(conf.get("spark.master"), max_failures))
+    conf.setMaster(retrying_master(conf.get("spark.master", "local[*]"), max_failures))
     # Two attempts of one province at once would write the same run directory.
     conf.set("spark.speculation", "false")
     sc = SparkContext(conf=conf)
@@ -357,10 +359,12 @@ def print_summary(results: list[ProvinceResult],
 
 
 def say(message: str) -> None:
+    """A message of the job's own, on stderr."""
     print(f"national: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str]) -> int:
+    """Runs the job on the arguments after the script's name; returns its exit code."""
     try:
         options = parse_args(argv)
         provinces = list_provinces(options.registers)
@@ -380,11 +384,14 @@ def main(argv: Sequence[str]) -> int:
         try:
             results = map_provinces(sc, options, provinces)
         except Exception as e:  # a task out of attempts, or the job lost
-            messages = task_errors(e) or [str(e).splitlines()[0] if str(e) else repr(e)]
+            messages = task_errors(e)
             for message in messages:
                 say(message)
-            say("the job failed: a province task failed on every attempt "
-                "(spark.task.maxFailures); not reconciling")
+            if messages:
+                say("a province failed on every attempt (spark.task.maxFailures); "
+                    "not reconciling")
+            else:
+                say(f"the job failed: {(str(e) or repr(e)).splitlines()[0]}")
             return EXIT_RUNTIME
         if any(r.exit_code != 0 for r in results):
             print_summary(results, None)
