@@ -51,6 +51,7 @@ fn view(p: &Person, owned: bool) -> CompareView<'_> {
         sex: p.sex,
         division: &p.division,
         pinyin: None,
+        origin: 0,
     }
 }
 

@@ -44,6 +44,10 @@ pub enum Command {
     /// compared (its rescore.state), without reading the registers: the same files as a
     /// full run with those settings.
     Rescore(RescoreArgs),
+    /// Link every province's flagged children against the other provinces' leftover
+    /// records (the runs' residuals.parquet, from `run --residuals`) and write the national
+    /// ledger: the provincial ledgers less the children found in school elsewhere.
+    Reconcile(ReconcileArgs),
     /// Link any two files (or deduplicate one) with the registers' engine, as a link
     /// config (link.toml) describes their fields, blocking and thresholds.
     Link(LinkArgs),
@@ -133,6 +137,31 @@ pub struct RescoreArgs {
     pub config: Option<PathBuf>,
 
     /// Output directory of the rescored run.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// Options of `reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The provinces' run directories, each made with `sanku run --residuals`, one per
+    /// province, of one as-of date and one version of sanku.
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+
+    /// Match weight (bits) at or above which a fuzzy pair links (default: the runs').
+    #[arg(long, value_name = "BITS")]
+    pub accept: Option<f64>,
+
+    /// Match weight (bits) at or above which a fuzzy pair goes to review (default: the
+    /// runs').
+    #[arg(long, value_name = "BITS")]
+    pub review: Option<f64>,
+
+    /// Output directory of the national result, replaced whole.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
@@ -297,6 +326,11 @@ pub struct RunArgs {
     /// starts from). A pseudonymised run never keeps one.
     #[arg(long)]
     pub no_state: bool,
+
+    /// Also write residuals.parquet: the flagged children and the records no child took,
+    /// for `sanku reconcile` across provinces (docs/national.md).
+    #[arg(long)]
+    pub residuals: bool,
 }
 
 /// Options of `check`, and the inputs and output of `run`.

@@ -115,6 +115,7 @@ pub fn ingest(
             exemptions,
             disability,
             aid,
+            origins: None,
         },
     ))
 }

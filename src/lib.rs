@@ -30,6 +30,7 @@ pub mod normalize;
 pub(crate) mod output;
 pub mod pairlink;
 pub mod progress;
+pub mod reconcile;
 pub(crate) mod reject;
 pub mod rng;
 pub mod run;
@@ -64,6 +65,10 @@ pub struct RunSettings {
     #[serde(skip)]
     pub fuzzy: link::fuzzy::FuzzyOptions,
     pub lang: vocab::Lang,
+    /// Whether the run writes residuals.parquet (not kept in the rescore state: a rescore
+    /// writes none).
+    #[serde(skip)]
+    pub residuals: bool,
     /// The manifest's record of the settings.
     pub manifest: output::manifest::Settings,
 }
@@ -195,6 +200,23 @@ pub(crate) fn finish_run(
     timer.stage("output", || {
         output::write_run(out.path(), &run, &out.finish(settings))
     })?;
+    if settings.residuals {
+        timer.stage("residuals", || {
+            let shares = run.links.student_fuzzy.as_ref();
+            let cohort = run.cohort.children.len() as f64;
+            let name_count = |child: &normalize::Person| {
+                shares
+                    .and_then(|o| o.name_share(&child.name))
+                    .map_or(1, |share| (share * cohort).round() as u64)
+            };
+            output::residuals::write_residuals(
+                out.path(),
+                (&run.cohort, &run.registers, &run.links),
+                &run.ledger,
+                &name_count,
+            )
+        })?;
+    }
     match &state {
         Keep::Nothing => {}
         Keep::Write(links) => timer.stage("state", || {

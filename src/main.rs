@@ -65,6 +65,11 @@ fn main() {
                 eprintln!("sanku: rescored {report}; written to {}", args.out.display());
             }
         }),
+        Command::Reconcile(args) => sanku::reconcile::reconcile(args).map(|report| {
+            if !args.job.quiet {
+                eprintln!("sanku: {report}; written to {}", args.out.display());
+            }
+        }),
         Command::Link(args) => sanku::cmd::link::link(args).map(|report| {
             if !args.job.quiet {
                 eprintln!("sanku: {report}; written to {}", args.out.display());

@@ -295,6 +295,7 @@ pub mod files {
     pub const CANDIDATES_PARQUET: &str = "candidates.parquet";
     pub const MANIFEST_JSON: &str = "manifest.json";
     pub const RESCORE_STATE: &str = "rescore.state";
+    pub const RESIDUALS_PARQUET: &str = "residuals.parquet";
     pub const CHECKS_DIR: &str = "checks";
     pub const REGISTRY_ONLY_CSV: &str = "registry_only.csv";
     pub const CONFLICTS_CSV: &str = "conflicts.csv";

@@ -65,6 +65,8 @@ pub struct Config {
     pub lang: Lang,
     /// Whether the run keeps rescore.state for `sanku rescore`.
     pub keep_state: bool,
+    /// Whether the run writes residuals.parquet for the national reconcile.
+    pub residuals: bool,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -90,6 +92,7 @@ impl Config {
             dates::check_out_name(&config.out, config.run_date)?;
         }
         config.keep_state = !args.no_state;
+        config.residuals = args.residuals;
         // Ledgers handed back: files, a folder of them, or a quoted pattern.
         if !args.worked.is_empty() {
             config.worked = expand_all(&"--worked", args.worked.iter().cloned())?;
@@ -250,6 +253,7 @@ impl Config {
             worked: Vec::new(),
             lang: lang(file.output.lang.as_deref(), "[output] lang")?,
             keep_state: true,
+            residuals: false,
             file: file_info,
         })
     }
@@ -264,6 +268,7 @@ impl Config {
             guards: self.guards.clone(),
             fuzzy: self.fuzzy.clone(),
             lang: self.lang,
+            residuals: self.residuals,
             manifest: self.settings(),
         }
     }

@@ -136,6 +136,7 @@ fn source<'a>(
                 sex: a.sex,
                 division: "",
                 pinyin: None,
+                origin: 0,
             }
         }),
         key: Box::new(move |j| {

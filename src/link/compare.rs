@@ -155,6 +155,10 @@ pub struct CompareView<'a> {
     /// The name's pinyin keys (`name_key::pinyin_key_hashes` seeded with 0), when made
     /// once for a side that blocking keys pass after pass (a province's children).
     pub pinyin: Option<&'a [u64]>,
+    /// In a reconcile, the province the row came from (see [`crate::normalize::Origins`]);
+    /// 0 in a run. Two views of one province are never paired: that province linked its
+    /// own.
+    pub origin: u8,
 }
 
 /// One side's comparison views, made on demand from the records they borrow, so that a

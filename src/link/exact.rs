@@ -77,6 +77,7 @@ pub fn link_students(
         })
         .collect();
     let (pairs, doubted) = split_verdicts(verdicts);
+    let pairs = verifier.across(pairs, |o| &o.students);
     links.doubted_students = doubted;
     let preference = |s: &Student| {
         (
@@ -107,6 +108,7 @@ pub fn link_poverty(verifier: &Verifier, members: &[PovertyMember], links: &mut 
         })
         .collect();
     let (pairs, doubted) = split_verdicts(verdicts);
+    let pairs = verifier.across(pairs, |o| &o.poverty);
     links.doubted_poverty = doubted;
     let preference =
         |p: &PovertyMember| (p.household_no.clone(), p.name.clone(), p.relation.clone());

@@ -114,6 +114,17 @@ impl NameShares {
     pub fn get(&self, name: &str) -> Option<f64> {
         self.shards[name_shard(name_hash(name))].get(name).copied()
     }
+
+    /// Shares given with the names (simplified), the first of a name standing: a
+    /// reconcile's, each child's name's share in the country as its province's run found.
+    pub fn given<'n>(names: impl Iterator<Item = (&'n Text, f64)>) -> NameShares {
+        let mut shards = vec![FxHashMap::default(); NAME_SHARDS as usize];
+        for (name, share) in names {
+            let shard: &mut FxHashMap<Text, f64> = &mut shards[name_shard(name_hash(name))];
+            shard.entry(name.clone()).or_insert(share);
+        }
+        NameShares { shards }
+    }
 }
 
 /// The name shares of children's simplified names.
@@ -288,13 +299,15 @@ pub fn compare_blocked(
 /// Whether the record's number says it is another person's than the child: a valid
 /// number that belongs to no one and is no typo of the child's (a child the population
 /// register lacks, one from elsewhere). However alike their names and birthdays, the pair
-/// is no candidate, and it tells the weights nothing.
+/// is no candidate, and it tells the weights nothing. In a reconcile, a child and a record
+/// of one province are no pair either: that province's own run weighed them.
 fn another_persons(child: &CompareView, record: &CompareView) -> bool {
-    record.id.class.is_usable()
-        && !record.id_owned
-        && compare_ids((child.id, child.id_owned), (record.id, record.id_owned))
-            == IdLevel::Different
-        && !within_one_typo(child.id, record.id)
+    (child.origin != 0 && child.origin == record.origin)
+        || record.id.class.is_usable()
+            && !record.id_owned
+            && compare_ids((child.id, child.id_owned), (record.id, record.id_owned))
+                == IdLevel::Different
+            && !within_one_typo(child.id, record.id)
 }
 
 /// A side's stable key of a record, by index, for tie breaks.

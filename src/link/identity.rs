@@ -161,6 +161,19 @@ pub struct Verifier<'a> {
 }
 
 impl Verifier<'_> {
+    /// The exact pairs (child, record) a linkage may make: in a reconcile, only those of
+    /// two provinces (each province linked its own); in a run, all.
+    pub fn across(
+        &self,
+        mut pairs: Vec<(usize, usize)>,
+        records: impl Fn(&crate::normalize::Origins) -> &[u8],
+    ) -> Vec<(usize, usize)> {
+        if let Some(o) = &self.registers.origins {
+            pairs.retain(|&(child, record)| o.children[child] != records(o)[record]);
+        }
+        pairs
+    }
+
     /// The cohort child record `record` links to exactly: of the owners of `ids` its name,
     /// birth date and sex do not contradict, the one they agree with best (the first on a
     /// tie) — none when no usable ID belongs to anyone in the population, or when the best

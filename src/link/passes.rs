@@ -23,7 +23,7 @@ use crate::normalize::id::{IdClass, IdNumber};
 use crate::normalize::name_key::{pinyin_key_hashes, simplified};
 use crate::normalize::population::Population;
 use crate::normalize::values::Sex;
-use crate::normalize::{Registers, Text};
+use crate::normalize::{Origins, Registers, Text};
 
 /// What a record whose ID was doubted shows fuzzy linkage: no ID at all.
 pub(super) static NO_ID: IdNumber = IdNumber {
@@ -114,6 +114,7 @@ pub fn student_source<'a>(
     doubt: f64,
 ) -> FuzzySource<'a> {
     let students = &registers.students.rows;
+    let origins = registers.origins.as_ref();
     let mut used: Vec<bool> = (0..students.len())
         .map(|j| !links.registrations.stands(j))
         .collect();
@@ -141,6 +142,7 @@ pub fn student_source<'a>(
                 sex: s.sex,
                 division: &s.school_division,
                 pinyin: None,
+                origin: Origins::of(origins, |o| &o.students, j),
             }
         }),
         key: Box::new(move |j| students[j].student_no.to_string()),
@@ -157,6 +159,7 @@ pub fn poverty_source<'a>(
     doubt: f64,
 ) -> FuzzySource<'a> {
     let members = &registers.poverty.rows;
+    let origins = registers.origins.as_ref();
     let masked = masks(
         members,
         &links.doubted_poverty,
@@ -180,6 +183,7 @@ pub fn poverty_source<'a>(
                 sex: m.sex,
                 division: &m.division,
                 pinyin: None,
+                origin: Origins::of(origins, |o| &o.poverty, j),
             }
         }),
         key: Box::new(move |j| {
@@ -264,7 +268,10 @@ impl<'a> Context<'a> {
             names,
             registers,
             fuzzy,
-            name_shares: Arc::new(name_shares(names)),
+            name_shares: Arc::new(match &registers.origins {
+                Some(o) => NameShares::given(names.iter().zip(o.name_shares.iter().copied())),
+                None => name_shares(names),
+            }),
             pinyin: std::sync::OnceLock::new(),
         }
     }
@@ -284,6 +291,7 @@ impl<'a> Context<'a> {
             sex: c.sex,
             division: &c.division,
             pinyin: self.pinyin.get().map(|keys| keys.get(i)),
+            origin: Origins::of(self.registers.origins.as_ref(), |o| &o.children, i),
         }
     }
 

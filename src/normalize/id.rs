@@ -38,6 +38,21 @@ impl IdClass {
         }
     }
 
+    /// The class of a key as [`IdClass::key`] writes it.
+    pub fn from_key(key: &str) -> Option<IdClass> {
+        [
+            IdClass::Valid,
+            IdClass::UpgradedLegacy,
+            IdClass::BadCheck,
+            IdClass::BadDate,
+            IdClass::BadLength,
+            IdClass::Damaged,
+            IdClass::Empty,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
+    }
+
     /// Valid numbers, native or upgraded, are the ones exact linkage may use.
     pub const fn is_usable(self) -> bool {
         matches!(self, IdClass::Valid | IdClass::UpgradedLegacy)

@@ -145,6 +145,29 @@ pub struct Registers {
     pub exemptions: Option<Records<Exemption>>,
     pub disability: Option<Records<Disability>>,
     pub aid: Option<Records<Aid>>,
+    /// In a reconcile, the province each child and record came from; `None` in a run.
+    #[serde(skip)]
+    pub origins: Option<Origins>,
+}
+
+/// The province each row of a reconcile came from, as an index from 1 (0 is no province):
+/// the children by cohort index, the student records and the poverty members by row.
+/// Linkage never pairs a child with a record of its own province, whose run weighed them.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    pub children: Vec<u8>,
+    pub students: Vec<u8>,
+    pub poverty: Vec<u8>,
+    /// Each child's name's share among the country's children (by cohort index), in place
+    /// of its share among the reconcile's few.
+    pub name_shares: Vec<f64>,
+}
+
+impl Origins {
+    /// The origin of row `i` of `list`; 0 when there are no origins.
+    pub fn of(origins: Option<&Origins>, list: impl Fn(&Origins) -> &[u8], i: usize) -> u8 {
+        origins.map_or(0, |o| list(o)[i])
+    }
 }
 
 impl Registers {

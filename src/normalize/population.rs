@@ -46,6 +46,26 @@ impl Population {
         id_code(id).is_some_and(|code| self.ids.contains(code))
     }
 
+    /// A population of these school-age people only (a reconcile's flagged children).
+    pub fn of_children(people: Vec<super::Person>) -> Population {
+        let mut codes: Vec<u64> = people.iter().filter_map(|p| id_code(&p.id)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut provinces = vec![false; 100];
+        for p in &people {
+            if let Some(code) = p.division.get(..2).and_then(|c| c.parse::<usize>().ok()) {
+                provinces[code] = true;
+            }
+        }
+        Population {
+            rows_in: people.len() as u64,
+            school_age: people,
+            ids: IdSet::from_sorted(&codes),
+            provinces,
+            ..Population::default()
+        }
+    }
+
     /// Whether any row's division lies in the province of this ID number or division code.
     pub fn covers_province(&self, code: &str) -> bool {
         code.get(..2)

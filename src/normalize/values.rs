@@ -26,6 +26,14 @@ impl Sex {
             Sex::Unknown => "",
         }
     }
+
+    /// The sex of a key as [`Sex::key`] writes it; anything else is unknown.
+    pub fn from_key(key: &str) -> Sex {
+        [Sex::Male, Sex::Female]
+            .into_iter()
+            .find(|s| s.key() == key)
+            .unwrap_or(Sex::Unknown)
+    }
 }
 
 /// A population row's residence status.

@@ -5,7 +5,9 @@
 //! forgotten.
 
 use super::table::{DeclaredColumn, Sensitivity, declared};
-use super::{aid_checks, candidates, cases, checks, ledger, links, rejects, review, summary};
+use super::{
+    aid_checks, candidates, cases, checks, ledger, links, rejects, residuals, review, summary,
+};
 use crate::schema::files;
 
 /// What a file of a run directory holds.
@@ -92,6 +94,10 @@ pub fn every_file() -> Vec<(String, Content)> {
         (files::SUMMARY_JSON, Content::Record),
         (files::MANIFEST_JSON, Content::Record),
         (files::RESCORE_STATE, Content::Registers),
+        (
+            files::RESIDUALS_PARQUET,
+            Content::table(residuals::declared_columns()),
+        ),
     ];
     let checks = checks::declared_files()
         .into_iter()

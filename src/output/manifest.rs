@@ -153,6 +153,9 @@ pub struct RunResults {
     pub links: LinkCounts,
     /// Population rows by why they are in or out of the cohort.
     pub population: CohortCounts,
+    /// The two-digit province code most of the cohort's divisions start with.
+    #[serde(default)]
+    pub province: String,
     pub summary: Counts,
 }
 
@@ -250,6 +253,7 @@ impl RunResults {
                 born_to: cohort.window.born_to.to_string(),
             },
             population: cohort.counts,
+            province: super::residuals::province_of(&cohort.children),
             fuzzy_options: fuzzy.clone(),
             fuzzy_students: links.student_fuzzy.as_ref().map(FuzzyFigures::of),
             fuzzy_student_second: links.student_second_fuzzy.as_ref().map(FuzzyFigures::of),

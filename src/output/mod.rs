@@ -17,6 +17,7 @@ pub(crate) mod pairlink;
 pub(crate) mod pseudonym;
 pub(crate) mod rejects;
 pub(crate) mod report;
+pub(crate) mod residuals;
 pub(crate) mod review;
 pub(crate) mod run_dir;
 pub(crate) mod state;

@@ -252,6 +252,7 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
         exemptions: optional.0?,
         disability: optional.1?,
         aid: optional.2?,
+        origins: None,
     };
     let (cohort, links, previous) = (cohort?, links?, previous?);
     Ok(State {

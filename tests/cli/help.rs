@@ -8,7 +8,7 @@ use crate::workdir::Workdir;
 
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "run",
     "check",
     "generate",
@@ -16,6 +16,7 @@ const COMMANDS: [&str; 10] = [
     "explain",
     "diff",
     "rescore",
+    "reconcile",
     "link",
     "completions",
     "man",

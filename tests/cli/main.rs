@@ -12,6 +12,7 @@ mod history;
 mod lang;
 mod link;
 mod linkage;
+mod national;
 mod nights;
 mod pseudonym;
 mod records;

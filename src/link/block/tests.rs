@@ -21,6 +21,7 @@ fn record(o: &Owned, owned: bool) -> CompareView<'_> {
         sex: Sex::Unknown,
         division: &o.3,
         pinyin: None,
+        origin: 0,
     }
 }
 

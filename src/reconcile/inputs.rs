@@ -1,0 +1,195 @@
+//! The provinces' run directories a reconcile reads: each a `sanku run --residuals` of one
+//! province, all of one as-of date, one version of sanku, one linkage setting and one
+//! treatment of identities (all in clear, or all pseudonymised under one key). Anything
+//! else is bad input naming the directory and what to fix, before anything is written.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::bad_input;
+use crate::load::parquet::read_text_rows;
+use crate::output::manifest::{Manifest, read_manifest};
+use crate::output::residuals;
+use crate::schema::files;
+
+/// One province's run, as the reconcile reads it.
+pub struct ProvinceRun {
+    pub dir: PathBuf,
+    /// The two-digit province code.
+    pub province: String,
+    pub manifest: Manifest,
+    /// The rows of residuals.parquet, cells in [`residuals::column_names`] order.
+    pub rows: Vec<Vec<String>>,
+    pub residuals_sha256: String,
+}
+
+impl ProvinceRun {
+    /// The children of the province's cohort.
+    pub fn cohort_size(&self) -> u64 {
+        self.manifest
+            .results
+            .as_ref()
+            .map_or(0, |r| r.population.in_cohort)
+    }
+}
+
+/// The column positions of residual rows.
+pub struct Columns(Vec<&'static str>);
+
+impl Columns {
+    pub fn new() -> Columns {
+        Columns(residuals::column_names())
+    }
+
+    /// The cell of column `name` in `row`.
+    pub fn get<'r>(&self, row: &'r [String], name: &str) -> &'r str {
+        let at = self.0.iter().position(|n| *n == name).expect("declared");
+        &row[at]
+    }
+}
+
+/// Reads and checks the run directories, ordered by province (so that nothing depends on
+/// the order they were given in).
+pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
+    let mut runs = dirs
+        .iter()
+        .map(|dir| read_run(dir))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    runs.sort_by(|a, b| a.province.cmp(&b.province));
+    for pair in runs.windows(2) {
+        if pair[0].province == pair[1].province {
+            return Err(bad_input(format!(
+                "{} and {} are both runs of province {}; give each province once (its latest run)",
+                pair[0].dir.display(),
+                pair[1].dir.display(),
+                pair[0].province
+            )));
+        }
+    }
+    if let Some(first) = runs.first() {
+        for run in &runs[1..] {
+            agree(first, run)?;
+        }
+    }
+    Ok(runs)
+}
+
+fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
+    let shown = dir.display();
+    if !dir.join(files::MANIFEST_JSON).is_file() {
+        return Err(bad_input(format!(
+            "{shown} is not a sanku run directory (no manifest.json); give the directories `sanku run --residuals` wrote"
+        )));
+    }
+    let manifest = read_manifest(dir)?;
+    if !matches!(manifest.command.as_str(), "run" | "rescore") || manifest.results.is_none() {
+        return Err(bad_input(format!(
+            "{shown} holds a `sanku {}` directory, not a run; give the directories `sanku run --residuals` wrote",
+            manifest.command
+        )));
+    }
+    let path = dir.join(files::RESIDUALS_PARQUET);
+    if !path.is_file() {
+        return Err(bad_input(format!(
+            "{shown}: no {}: the run was made without --residuals; run the province again with --residuals",
+            files::RESIDUALS_PARQUET
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+    let residuals_sha256 = {
+        use sha2::Digest;
+        crate::text::hex(&sha2::Sha256::digest(&bytes))
+    };
+    let rows = read_text_rows(&path, &residuals::column_names())?;
+    let province = manifest
+        .results
+        .as_ref()
+        .map(|r| r.province.clone())
+        .unwrap_or_default();
+    if province.is_empty() {
+        return Err(bad_input(format!(
+            "{shown}: the run names no province (its cohort is empty, or it was made by a sanku without residuals); run the province again with --residuals"
+        )));
+    }
+    Ok(ProvinceRun {
+        dir: dir.to_path_buf(),
+        province,
+        manifest,
+        rows,
+        residuals_sha256,
+    })
+}
+
+/// Refuses two runs the reconcile cannot put side by side.
+fn agree(a: &ProvinceRun, b: &ProvinceRun) -> anyhow::Result<()> {
+    let (ma, mb) = (&a.manifest, &b.manifest);
+    let (sa, sb) = (&ma.settings, &mb.settings);
+    let differ = |what: &str, va: &str, vb: &str, fix: &str| {
+        Err(bad_input(format!(
+            "{} and {} differ in {what} ({va} and {vb}); {fix}",
+            a.dir.display(),
+            b.dir.display()
+        )))
+    };
+    if ma.sanku_version != mb.sanku_version {
+        return differ(
+            "sanku version",
+            &ma.sanku_version,
+            &mb.sanku_version,
+            "run every province with one version of sanku",
+        );
+    }
+    if sa.as_of != sb.as_of {
+        return differ(
+            "as-of date",
+            &sa.as_of,
+            &sb.as_of,
+            "run every province with one --as-of",
+        );
+    }
+    if sa.pseudonymized != sb.pseudonymized {
+        let said = |p: bool| if p { "pseudonymised" } else { "in clear" };
+        return differ(
+            "identities",
+            said(sa.pseudonymized),
+            said(sb.pseudonymized),
+            "run every province in clear, or every one with --pseudonymize and one key",
+        );
+    }
+    if sa.key_fingerprint != sb.key_fingerprint {
+        return differ(
+            "pseudonymisation key",
+            "one key",
+            "another",
+            "pseudonymise every province with the key the reconciling authority holds",
+        );
+    }
+    let checks: [(&str, String, String); 3] = [
+        ("school-age rule", json(&sa.cohort), json(&sb.cohort)),
+        (
+            "in-school statuses",
+            sa.in_school_statuses.join(","),
+            sb.in_school_statuses.join(","),
+        ),
+        ("linkage settings", json(&linkage(ma)), json(&linkage(mb))),
+    ];
+    for (what, va, vb) in checks {
+        if va != vb {
+            return differ(what, &va, &vb, "run every province with one config");
+        }
+    }
+    Ok(())
+}
+
+/// The linkage settings of a run (thresholds, m and u given, blocking).
+pub fn linkage(manifest: &Manifest) -> crate::link::fuzzy::FuzzyOptions {
+    manifest
+        .results
+        .as_ref()
+        .map(|r| r.fuzzy_options.clone())
+        .unwrap_or_default()
+}
+
+/// Settings compared as their JSON.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}

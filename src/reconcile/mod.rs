@@ -1,0 +1,207 @@
+//! `sanku reconcile`: the reduce of the national comparison (SPEC §11). Every province's
+//! flagged children are linked against every other province's leftover records with the
+//! engine of a run (exact, then fuzzy with the same comparison levels, blocking and model),
+//! and the national ledger is the provincial ledgers less the children found in school in
+//! another province.
+//!
+//! ```text
+//! inputs (run dirs → residuals) → pool (registers, cohort) → link → classify → national → write
+//! ```
+
+mod inputs;
+mod national;
+mod pool;
+mod write;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::ReconcileArgs;
+use crate::error::bad_input;
+use crate::normalize::date::Date;
+use crate::normalize::values::{InSchool, StudentStatus};
+use crate::output::run_dir::RunDir;
+use crate::schema::files;
+
+/// What a reconcile reports on its closing line.
+pub struct ReconcileReport {
+    pub provinces: usize,
+    pub flagged_in_provinces: u64,
+    pub enrolled_elsewhere: u64,
+    pub flagged: u64,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for ReconcileReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reconciled {} provinces: flagged {} by their own runs, {} of them in school in another province, {} flagged nationally, {:.2}s",
+            self.provinces,
+            self.flagged_in_provinces,
+            self.enrolled_elsewhere,
+            self.flagged,
+            self.seconds
+        )
+    }
+}
+
+/// The record of a reconcile (manifest.json).
+#[derive(Serialize)]
+struct ReconcileManifest {
+    sanku_version: String,
+    command: &'static str,
+    as_of: String,
+    thresholds: crate::link::assign::Thresholds,
+    threads: usize,
+    runs: Vec<RunRecord>,
+    provinces: Vec<write::ProvinceCounts>,
+    fuzzy_students: Option<crate::link::weights::Params>,
+    seconds: f64,
+}
+
+/// One province's run as the reconcile read it.
+#[derive(Serialize)]
+struct RunRecord {
+    province: String,
+    dir: String,
+    run_date: Option<String>,
+    residuals_sha256: String,
+    residual_rows: usize,
+}
+
+/// Reconciles the provinces' runs into `args.out`.
+pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
+    let started = std::time::Instant::now();
+    let threads = args
+        .job
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let runs = inputs::read_runs(&args.runs)?;
+    let first = runs
+        .first()
+        .ok_or_else(|| bad_input("give the run directories"))?;
+    let settings = &first.manifest.settings;
+    let as_of = Date::parse(&settings.as_of)
+        .ok_or_else(|| bad_input(format!("{}: no as-of date", first.dir.display())))?;
+    let mut fuzzy = inputs::linkage(&first.manifest);
+    if let Some(a) = args.accept {
+        fuzzy.thresholds.accept = a;
+    }
+    if let Some(r) = args.review {
+        fuzzy.thresholds.review = r;
+    }
+    given_u(&runs, &mut fuzzy.fixed);
+    if fuzzy.thresholds.review > fuzzy.thresholds.accept {
+        return Err(bad_input(format!(
+            "--review {} is above --accept {}",
+            fuzzy.thresholds.review, fuzzy.thresholds.accept
+        )));
+    }
+    let in_school = InSchool(
+        settings
+            .in_school_statuses
+            .iter()
+            .filter_map(|s| StudentStatus::from_key(s))
+            .collect(),
+    );
+    let run_date = runs
+        .iter()
+        .filter_map(|r| {
+            r.manifest
+                .settings
+                .run_date
+                .as_deref()
+                .and_then(Date::parse)
+        })
+        .max()
+        .unwrap_or(as_of);
+    let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
+    let out = RunDir::prepare(&args.out, &inputs)?;
+    crate::with_threads(threads, || {
+        let pool = pool::pool(&runs, &settings.cohort, as_of)?;
+        let (links, _) = crate::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school);
+        let there =
+            crate::classify::classify(&pool.cohort, &pool.registers, &links, run_date, &in_school);
+        let national = national::decide(&runs, &pool, &links, &there);
+        let counts = write::counts(&runs, &national);
+        write::write_national(out.path(), &runs, (&pool, &links), &national, &counts)?;
+        let total = counts.last().cloned().unwrap_or_default();
+        let seconds = started.elapsed().as_secs_f64();
+        let manifest = ReconcileManifest {
+            sanku_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: "reconcile",
+            as_of: as_of.to_string(),
+            thresholds: fuzzy.thresholds,
+            threads: rayon::current_num_threads(),
+            runs: runs
+                .iter()
+                .map(|r| RunRecord {
+                    province: r.province.clone(),
+                    dir: display(&r.dir),
+                    run_date: r.manifest.settings.run_date.clone(),
+                    residuals_sha256: r.residuals_sha256.clone(),
+                    residual_rows: r.rows.len(),
+                })
+                .collect(),
+            provinces: counts,
+            fuzzy_students: links.student_fuzzy.as_ref().map(|o| o.params.clone()),
+            seconds,
+        };
+        crate::output::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
+            serde_json::to_writer_pretty(&mut *w, &manifest)?;
+            std::io::Write::write_all(w, b"\n")?;
+            Ok(())
+        })?;
+        out.commit()?;
+        Ok(ReconcileReport {
+            provinces: runs.len(),
+            flagged_in_provinces: total.flagged_in_province,
+            enrolled_elsewhere: total.enrolled_elsewhere,
+            flagged: total.flagged,
+            seconds,
+        })
+    })
+}
+
+/// The provinces' u (how often two different children agree on a field by chance), as
+/// their runs estimated it on their whole cohorts, weighted by cohort, for every level the
+/// config did not fix: the reconcile's children and records are few and rich in true
+/// pairs, so that chance agreement among them says little of the country's. m is still
+/// fitted on the reconcile's own pairs, where a true pair's division differs as a rule.
+fn given_u(runs: &[inputs::ProvinceRun], fixed: &mut crate::link::priors::Overrides) {
+    use crate::link::compare::{FIELDS, LEVELS};
+    let fitted: Vec<(f64, &crate::link::weights::Params)> = runs
+        .iter()
+        .filter_map(|r| {
+            let results = r.manifest.results.as_ref()?;
+            let f = results.fuzzy_students.as_ref()?;
+            Some((r.cohort_size() as f64, &f.parameters))
+        })
+        .collect();
+    let total: f64 = fitted.iter().map(|(n, _)| n).sum();
+    if fitted.is_empty() || total == 0.0 {
+        return;
+    }
+    for (f, field) in FIELDS.iter().enumerate() {
+        let levels = fixed.u.entry(field.to_string()).or_default();
+        for (l, level) in LEVELS[f]
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| **l != "missing")
+        {
+            let mean = fitted
+                .iter()
+                .map(|(n, p)| n * p.u[f].get(l).copied().unwrap_or(0.0))
+                .sum::<f64>()
+                / total;
+            levels.entry(level.to_string()).or_insert(mean);
+        }
+    }
+}
+
+/// A run directory as the manifest records it.
+fn display(dir: &std::path::Path) -> String {
+    PathBuf::from(dir).display().to_string()
+}

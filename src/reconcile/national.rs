@@ -1,0 +1,157 @@
+//! The national result: each province's flagged children less those found in school in
+//! another province, the others' reasons as the whole country's records give them; the
+//! children found elsewhere; and the leftover records now tied to a child of another
+//! province.
+
+use super::inputs::{Columns, ProvinceRun};
+use super::pool::{Pool, Source};
+use crate::classify::{Ledger, Outcome};
+use crate::link::{Link, Links};
+use crate::output::ledger::column_names;
+
+/// A child of one province found in school in another.
+pub struct Elsewhere {
+    /// The child's run and residual row.
+    pub child: Source,
+    /// The student record's run and residual row.
+    pub record: Source,
+    pub method: &'static str,
+    pub weight: Option<f64>,
+}
+
+/// A leftover record of one province tied to a child of another.
+pub struct Identified {
+    pub source: &'static str,
+    pub record: Source,
+    pub child: Source,
+    pub method: &'static str,
+    pub weight: Option<f64>,
+}
+
+/// The national result.
+pub struct National {
+    /// The national ledger: each row's province (run index) and its cells in the ledger's
+    /// columns, provinces in order and rows as the national ledger sorts them.
+    pub ledger: Vec<(usize, Vec<String>)>,
+    pub elsewhere: Vec<Elsewhere>,
+    pub identified: Vec<Identified>,
+}
+
+/// Decides the national ledger from the reconcile's `ledger` (of the pool's cohort) and
+/// `links`.
+pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) -> National {
+    let cols = Columns::new();
+    let names = column_names();
+    let at = |name: &str| {
+        names
+            .iter()
+            .position(|n| *n == name)
+            .expect("ledger column")
+    };
+    let mut by_source = std::collections::HashMap::new();
+    for (i, s) in pool.children.iter().enumerate() {
+        by_source.insert(*s, i);
+    }
+    let reconciled: std::collections::HashMap<usize, &crate::classify::LedgerRow> =
+        there.rows.iter().map(|r| (r.child, r)).collect();
+    let method = |l: &Link| l.method.key();
+    let mut ledger = Vec::new();
+    let mut elsewhere = Vec::new();
+    for (r, run) in runs.iter().enumerate() {
+        for (row, cells) in run.rows.iter().enumerate() {
+            let source = Source { run: r, row };
+            let Some(&child) = by_source.get(&source) else {
+                continue;
+            };
+            if there.outcomes[child] == Outcome::Enrolled {
+                let link = links
+                    .students
+                    .iter()
+                    .find(|l| l.child == child)
+                    .expect("an enrolled child has a record");
+                elsewhere.push(Elsewhere {
+                    child: source,
+                    record: pool.students[link.record],
+                    method: method(link),
+                    weight: link.weight,
+                });
+                continue;
+            }
+            let mut out: Vec<String> = names
+                .iter()
+                .map(|n| cols.get(cells, n).to_string())
+                .collect();
+            if let Some(t) = reconciled.get(&child) {
+                amend(&mut out, t, &at);
+            }
+            ledger.push((r, out));
+        }
+    }
+    let (poor, division, id, name) = (at("poor"), at("division_code"), at("id_number"), at("name"));
+    ledger.sort_by(|(_, a), (_, b)| {
+        (a[poor] != "1", &a[division], &a[id], &a[name]).cmp(&(
+            b[poor] != "1",
+            &b[division],
+            &b[id],
+            &b[name],
+        ))
+    });
+    let mut identified: Vec<Identified> = links
+        .students
+        .iter()
+        .chain(&links.extra_students)
+        .map(|l| Identified {
+            source: "students",
+            record: pool.students[l.record],
+            child: pool.children[l.child],
+            method: method(l),
+            weight: l.weight,
+        })
+        .chain(links.poverty.iter().map(|l| Identified {
+            source: "poverty",
+            record: pool.poverty[l.record],
+            child: pool.children[l.child],
+            method: method(l),
+            weight: l.weight,
+        }))
+        .collect();
+    identified.sort_by_key(|i| (i.record.run, i.source, i.record.row));
+    elsewhere.sort_by_key(|e| (e.child.run, e.child.row));
+    National {
+        ledger,
+        elsewhere,
+        identified,
+    }
+}
+
+/// Amends a province's ledger row by what the other provinces' records say of the child
+/// (`there`, its row in the reconcile's ledger): as one whole-country run would classify
+/// it. A record linked elsewhere whose status is not in school gives the reason where the
+/// province had no record (or only an expired exemption, or only a pair in review); a
+/// pair in review elsewhere makes a child with no record review-only; a poverty member
+/// elsewhere makes the child poor; a better candidate elsewhere becomes its best.
+fn amend(out: &mut [String], there: &crate::classify::LedgerRow, at: &dyn Fn(&str) -> usize) {
+    let (reason, status) = (at("reason"), at("record_status"));
+    let takes = match (out[reason].as_str(), there.reason.as_str()) {
+        (_, "no_record") => false,
+        ("no_record" | "exemption_expired", _) => true,
+        ("review_only", t) => t.starts_with("status_"),
+        _ => false,
+    };
+    if takes {
+        out[reason] = there.reason.clone();
+        out[status] = there.record_status.to_string();
+    }
+    if there.poor && out[at("poor")] != "1" {
+        out[at("poor")] = "1".into();
+        out[at("household_no")] = there.household_no.clone();
+    }
+    let home_weight: Option<f64> = out[at("best_weight")].parse().ok();
+    if let Some(w) = there.best_weight
+        && home_weight.is_none_or(|h| w > h)
+        && out[status].is_empty()
+    {
+        out[at("best_candidate")] = there.best_candidate.clone();
+        out[at("best_weight")] = crate::output::csv::format_weight(Some(w));
+    }
+}

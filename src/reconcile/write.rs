@@ -1,0 +1,294 @@
+//! The national result directory: ledger.csv and ledger.parquet (the provincial ledgers
+//! less the children found in school elsewhere, with a `province` column first), per
+//! province `provinces/CODE/enrolled_elsewhere.csv` and `identified_records.csv`,
+//! summary.csv and summary.json by province, review.csv, links.parquet and
+//! candidates.parquet of the reconcile's own linkage, and manifest.json.
+
+use std::path::Path;
+
+use polars::prelude::{Column, DataFrame};
+use serde::Serialize;
+
+use super::inputs::{Columns, ProvinceRun};
+use super::national::National;
+use super::pool::{Pool, Source};
+use crate::link::Links;
+use crate::output::atomic::{create_subdir, write_atomic, write_parquet};
+use crate::output::csv::{format_weight, write_csv};
+use crate::schema::files;
+
+pub const ENROLLED_ELSEWHERE_CSV: &str = "enrolled_elsewhere.csv";
+pub const IDENTIFIED_RECORDS_CSV: &str = "identified_records.csv";
+
+/// The counts of one province (or of the country, `province` "total").
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProvinceCounts {
+    pub province: String,
+    pub cohort: u64,
+    /// Flagged by the province's own run.
+    pub flagged_in_province: u64,
+    /// Of those, found in school in another province.
+    pub enrolled_elsewhere: u64,
+    /// Flagged in the national ledger.
+    pub flagged: u64,
+    pub flagged_poor: u64,
+    /// Student records no child of the province took.
+    pub records_left: u64,
+    /// Of those, tied to a child of another province.
+    pub records_identified: u64,
+    /// Poverty members no child of the province took, tied to a child of another.
+    pub poverty_identified: u64,
+}
+
+/// Counts by province, then the total.
+pub fn counts(runs: &[ProvinceRun], national: &National) -> Vec<ProvinceCounts> {
+    let cols = Columns::new();
+    let mut rows: Vec<ProvinceCounts> = runs
+        .iter()
+        .map(|run| ProvinceCounts {
+            province: run.province.clone(),
+            cohort: run.cohort_size(),
+            flagged_in_province: kind_count(run, &cols, "child"),
+            records_left: kind_count(run, &cols, "student"),
+            ..Default::default()
+        })
+        .collect();
+    for e in &national.elsewhere {
+        rows[e.child.run].enrolled_elsewhere += 1;
+    }
+    for (run, cells) in &national.ledger {
+        rows[*run].flagged += 1;
+        let poor = crate::output::ledger::column_names()
+            .iter()
+            .position(|n| *n == "poor")
+            .expect("poor");
+        rows[*run].flagged_poor += u64::from(cells[poor] == "1");
+    }
+    for i in &national.identified {
+        match i.source {
+            "students" => rows[i.record.run].records_identified += 1,
+            _ => rows[i.record.run].poverty_identified += 1,
+        }
+    }
+    let mut total = ProvinceCounts {
+        province: "total".into(),
+        ..Default::default()
+    };
+    for r in &rows {
+        total.cohort += r.cohort;
+        total.flagged_in_province += r.flagged_in_province;
+        total.enrolled_elsewhere += r.enrolled_elsewhere;
+        total.flagged += r.flagged;
+        total.flagged_poor += r.flagged_poor;
+        total.records_left += r.records_left;
+        total.records_identified += r.records_identified;
+        total.poverty_identified += r.poverty_identified;
+    }
+    rows.push(total);
+    rows
+}
+
+fn kind_count(run: &ProvinceRun, cols: &Columns, kind: &str) -> u64 {
+    run.rows
+        .iter()
+        .filter(|r| cols.get(r, "kind") == kind)
+        .count() as u64
+}
+
+/// Writes every file of the national result into `dir` but the manifest.
+pub fn write_national(
+    dir: &Path,
+    runs: &[ProvinceRun],
+    (pool, links): (&Pool, &Links),
+    national: &National,
+    counts: &[ProvinceCounts],
+) -> anyhow::Result<()> {
+    write_ledger(dir, runs, national)?;
+    let provinces = dir.join("provinces");
+    create_subdir(&provinces)?;
+    for (r, run) in runs.iter().enumerate() {
+        let sub = provinces.join(&run.province);
+        create_subdir(&sub)?;
+        write_elsewhere(&sub, runs, national, r)?;
+        write_identified(&sub, runs, national, r)?;
+    }
+    write_summary(dir, counts)?;
+    crate::output::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
+    crate::output::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
+    crate::output::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
+}
+
+fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow::Result<()> {
+    let mut names = vec!["province"];
+    names.extend(crate::output::ledger::column_names());
+    let rows: Vec<Vec<String>> = national
+        .ledger
+        .iter()
+        .map(|(run, cells)| {
+            std::iter::once(runs[*run].province.clone())
+                .chain(cells.iter().cloned())
+                .collect()
+        })
+        .collect();
+    write_csv(dir, files::LEDGER_CSV, &names, rows.iter().cloned())?;
+    let columns: Vec<Column> = names
+        .iter()
+        .enumerate()
+        .map(|(at, name)| {
+            let values: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
+            Column::new((*name).into(), values)
+        })
+        .collect();
+    write_parquet(
+        dir,
+        files::LEDGER_PARQUET,
+        &DataFrame::new(rows.len(), columns)?,
+    )
+}
+
+/// A residual row's cell.
+fn cell(runs: &[ProvinceRun], s: Source, name: &str) -> String {
+    Columns::new()
+        .get(&runs[s.run].rows[s.row], name)
+        .to_string()
+}
+
+const ELSEWHERE: [&str; 15] = [
+    "case_id",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "division_code",
+    "reason_in_province",
+    "study_province",
+    "school_code",
+    "school_division_code",
+    "student_no",
+    "record_id_number",
+    "record_status",
+    "method",
+    "weight",
+];
+
+fn write_elsewhere(
+    sub: &Path,
+    runs: &[ProvinceRun],
+    national: &National,
+    run: usize,
+) -> anyhow::Result<()> {
+    let rows = national
+        .elsewhere
+        .iter()
+        .filter(|e| e.child.run == run)
+        .map(|e| {
+            let child = |n| cell(runs, e.child, n);
+            let record = |n| cell(runs, e.record, n);
+            vec![
+                child("case_id"),
+                child("id_number"),
+                child("name"),
+                child("sex"),
+                child("birth_date"),
+                child("division_code"),
+                child("reason"),
+                runs[e.record.run].province.clone(),
+                record("school_code"),
+                record("division_code"),
+                record("student_no"),
+                record("id_number"),
+                record("status"),
+                e.method.to_string(),
+                format_weight(e.weight),
+            ]
+        });
+    write_csv(sub, ENROLLED_ELSEWHERE_CSV, &ELSEWHERE, rows)
+}
+
+const IDENTIFIED: [&str; 14] = [
+    "source",
+    "student_no",
+    "household_no",
+    "id_number",
+    "name",
+    "school_code",
+    "division_code",
+    "record_status",
+    "child_province",
+    "child_id_number",
+    "child_name",
+    "child_division_code",
+    "method",
+    "weight",
+];
+
+fn write_identified(
+    sub: &Path,
+    runs: &[ProvinceRun],
+    national: &National,
+    run: usize,
+) -> anyhow::Result<()> {
+    let rows = national
+        .identified
+        .iter()
+        .filter(|i| i.record.run == run)
+        .map(|i| {
+            let record = |n| cell(runs, i.record, n);
+            let child = |n| cell(runs, i.child, n);
+            vec![
+                i.source.to_string(),
+                record("student_no"),
+                record("household_no"),
+                record("id_number"),
+                record("name"),
+                record("school_code"),
+                record("division_code"),
+                record("status"),
+                runs[i.child.run].province.clone(),
+                child("id_number"),
+                child("name"),
+                child("division_code"),
+                i.method.to_string(),
+                format_weight(i.weight),
+            ]
+        });
+    write_csv(sub, IDENTIFIED_RECORDS_CSV, &IDENTIFIED, rows)
+}
+
+fn write_summary(dir: &Path, counts: &[ProvinceCounts]) -> anyhow::Result<()> {
+    let header = [
+        "province",
+        "cohort",
+        "flagged_in_province",
+        "enrolled_elsewhere",
+        "flagged",
+        "flagged_poor",
+        "records_left",
+        "records_identified",
+        "poverty_identified",
+    ];
+    write_csv(
+        dir,
+        files::SUMMARY_CSV,
+        &header,
+        counts.iter().map(|c| {
+            vec![
+                c.province.clone(),
+                c.cohort.to_string(),
+                c.flagged_in_province.to_string(),
+                c.enrolled_elsewhere.to_string(),
+                c.flagged.to_string(),
+                c.flagged_poor.to_string(),
+                c.records_left.to_string(),
+                c.records_identified.to_string(),
+                c.poverty_identified.to_string(),
+            ]
+        }),
+    )?;
+    write_atomic(dir, files::SUMMARY_JSON, |out| {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "provinces": counts }))?;
+        std::io::Write::write_all(out, b"\n")?;
+        Ok(())
+    })?;
+    Ok(())
+}

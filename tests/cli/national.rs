@@ -1,0 +1,164 @@
+//! The national comparison on two hand-made provinces: 安徽 (34), which sends children to
+//! study in 广东 (44). Each province's run flags its migrants; the reconcile finds them in
+//! school in the other province, exactly by ID or fuzzily under a mistyped one, and the
+//! national ledger keeps only the true dropouts, as one run over both provinces does.
+
+use crate::workdir::Workdir;
+
+const HEAD_POP: &str = "身份证号码,姓名,性别,出生日期,行政区划代码,人员状态\n";
+const HEAD_STU: &str =
+    "全国学籍号,身份证件号,学生姓名,性别,出生日期,学校标识码,学校所在地区划代码,年级,学籍状态\n";
+const HEAD_POV: &str = "户编号,身份证号码,成员姓名,性别,与户主关系,区划代码,脱贫状态\n";
+
+/// 安徽: 王小明 studies in 广东 under his own ID; 李思雨 in 广东 under an ID one digit
+/// off; 赵刚 dropped out; 孙丽 studies at home. 李思雨's household is poor.
+const POP_34: &str = "340102201203150111,王小明,男,2012-03-15,340102,正常
+340102201307080226,李思雨,女,2013-07-08,340102,正常
+340103201411200327,赵刚,男,2014-11-20,340103,正常
+340103201105020133,孙丽,女,2011-05-02,340103,正常
+34010219800101001X,王建国,男,1980-01-01,340102,正常
+";
+const STU_34: &str =
+    "G340103201105020133,340103201105020133,孙丽,女,2011-05-02,2134000001,340103,九年级,在读
+";
+const POV_34: &str = "H340102001,340102198501010024,李红,女,户主,340102,脱贫不稳定户
+H340102001,340102201307080226,李思雨,女,之女,340102,脱贫不稳定户
+";
+
+/// 广东: 陈晨 studies at home; 黄磊 dropped out; the two children of 安徽 study here.
+const POP_44: &str = "44030520120909015X,陈晨,男,2012-09-09,440305,正常
+440305201510100169,黄磊,男,2015-10-10,440305,正常
+440305198202020023,陈大文,男,1982-02-02,440305,正常
+";
+const STU_44: &str =
+    "G44030520120909015X,44030520120909015X,陈晨,男,2012-09-09,2144000001,440305,八年级,在读
+G340102201203150111,340102201203150111,王小明,男,2012-03-15,2144000001,440305,八年级,在读
+L4403050002,340102201307080266,李思雨,女,2013-07-08,2144000001,440305,七年级,在读
+";
+const POV_44: &str = "H440305001,440305198202020023,陈大文,男,户主,440305,脱贫户
+";
+
+fn registers(wd: &Workdir) {
+    for (p, pop, stu, pov) in [
+        ("34", POP_34, STU_34, POV_34),
+        ("44", POP_44, STU_44, POV_44),
+    ] {
+        wd.write(
+            &format!("reg/{p}/population.csv"),
+            format!("{HEAD_POP}{pop}"),
+        );
+        wd.write(&format!("reg/{p}/students.csv"), format!("{HEAD_STU}{stu}"));
+        wd.write(&format!("reg/{p}/poverty.csv"), format!("{HEAD_POV}{pov}"));
+    }
+    // The whole country: both provinces' files as one extract.
+    let country = |head: &str, a: &str, b: &str| format!("{head}{a}{b}");
+    wd.write(
+        "reg/country/population.csv",
+        country(HEAD_POP, POP_34, POP_44),
+    );
+    wd.write(
+        "reg/country/students.csv",
+        country(HEAD_STU, STU_34, STU_44),
+    );
+    wd.write("reg/country/poverty.csv", country(HEAD_POV, POV_34, POV_44));
+}
+
+/// A run with thresholds for registers this small: the few children make every name
+/// common, and the fuzzy pair weighs less than in a province.
+fn run(wd: &Workdir, reg: &str, out: &str, extra: &[&str]) {
+    let mut args = vec!["run", reg, "--out", out, "--quiet", "--force"];
+    args.extend_from_slice(&["--accept", "5", "--review", "4"]);
+    args.extend_from_slice(extra);
+    wd.expect_code(&args, 0);
+}
+
+/// The ledger's ID numbers, with their reasons, as `id:reason`, sorted.
+fn flagged(wd: &Workdir, dir: &str) -> Vec<String> {
+    let text = wd.read(&format!("{dir}/ledger.csv"));
+    let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let at = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (id, reason) = (at("id_number"), at("reason"));
+    let mut out: Vec<String> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            format!("{}:{}", &r[id], &r[reason])
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_reconcile_takes_out_the_children_in_school_in_another_province() {
+    let wd = Workdir::new();
+    registers(&wd);
+    run(&wd, "reg/34", "runs/34", &["--residuals"]);
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    run(&wd, "reg/country", "country", &[]);
+
+    // Each province alone flags the migrants.
+    assert_eq!(
+        flagged(&wd, "runs/34"),
+        [
+            "340102201203150111:no_record",
+            "340102201307080226:no_record",
+            "340103201411200327:no_record"
+        ]
+    );
+    assert_eq!(flagged(&wd, "runs/44"), ["440305201510100169:no_record"]);
+
+    wd.expect_code(
+        &[
+            "reconcile",
+            "runs/44",
+            "runs/34",
+            "--out",
+            "national",
+            "--quiet",
+        ],
+        0,
+    );
+    let national = flagged(&wd, "national");
+    assert_eq!(
+        national,
+        [
+            "340103201411200327:no_record",
+            "440305201510100169:no_record"
+        ]
+    );
+    assert_eq!(
+        national,
+        flagged(&wd, "country"),
+        "one run over both provinces"
+    );
+
+    let elsewhere = wd.read("national/provinces/34/enrolled_elsewhere.csv");
+    let line = |id: &str| {
+        elsewhere
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} not found elsewhere: {elsewhere}"))
+    };
+    assert_eq!(elsewhere.lines().count(), 3, "{elsewhere}");
+    let exact = line("340102201203150111");
+    assert!(
+        exact.contains(",44,") && exact.contains(",exact,"),
+        "{exact}"
+    );
+    let fuzzy = line("340102201307080226");
+    assert!(
+        fuzzy.contains(",L4403050002,") && fuzzy.contains(",fuzzy,"),
+        "{fuzzy}"
+    );
+    let identified = wd.read("national/provinces/44/identified_records.csv");
+    assert_eq!(identified.lines().count(), 3, "{identified}");
+    assert_eq!(
+        wd.read("national/provinces/44/enrolled_elsewhere.csv")
+            .lines()
+            .count(),
+        1,
+        "no child of 广东 studies elsewhere"
+    );
+}
