@@ -69,6 +69,14 @@ pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
         for run in &runs[1..] {
             agree(first, run)?;
         }
+        if first.manifest.settings.pseudonymized {
+            return Err(bad_input(format!(
+                "{} and the others are pseudonymised: their residuals carry tokens and no \
+                 names, which neither exact linkage (on ID numbers) nor fuzzy linkage (on \
+                 names) can use yet; reconcile runs made in clear",
+                first.dir.display()
+            )));
+        }
     }
     Ok(runs)
 }

@@ -162,3 +162,59 @@ fn the_reconcile_takes_out_the_children_in_school_in_another_province() {
         "no child of 广东 studies elsewhere"
     );
 }
+
+#[test]
+fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
+    let wd = Workdir::new();
+    registers(&wd);
+    run(&wd, "reg/34", "runs/34", &["--residuals"]);
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    run(&wd, "reg/44", "plain/44", &[]);
+    run(
+        &wd,
+        "reg/44",
+        "later/44",
+        &["--residuals", "--as-of", "2027-09-01"],
+    );
+    wd.write(
+        "key",
+        "a key the reconciling authority holds, 32 bytes or more",
+    );
+    run(
+        &wd,
+        "reg/44",
+        "pseudo/44",
+        &["--residuals", "--pseudonymize", "key"],
+    );
+    run(
+        &wd,
+        "reg/34",
+        "pseudo/34",
+        &["--residuals", "--pseudonymize", "key"],
+    );
+    for (dirs, said) in [
+        (["runs/34", "reg/44"], "reg/44 is not a sanku run directory"),
+        (
+            ["runs/34", "plain/44"],
+            "plain/44: no residuals.parquet: the run was made without --residuals",
+        ),
+        (["runs/34", "runs/34"], "are both runs of province 34"),
+        (
+            ["runs/34", "later/44"],
+            "differ in as-of date (2026-09-01 and 2027-09-01)",
+        ),
+        (
+            ["runs/34", "pseudo/44"],
+            "differ in identities (in clear and pseudonymised)",
+        ),
+        (["pseudo/34", "pseudo/44"], "are pseudonymised"),
+    ] {
+        let out = wd.expect_code(&["reconcile", dirs[0], dirs[1], "--out", "national"], 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{dirs:?}: {err}");
+        assert!(
+            !wd.path("national").exists(),
+            "{dirs:?}: nothing is written"
+        );
+    }
+}
