@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite, as a fresh clone runs it: fetches the FEBRL4 linkage benchmark once
 # (into $HOME/.cache/sanku/febrl4, or the folder SANKU_FEBRL4 names) for the test that
-# scores `sanku link` on it, then builds and runs every test with the lock file as
+# scores `sanku link` on it; makes the Spark environment once (scripts/spark-env.sh) and
+# runs the Spark job's tests; then builds and runs every test with the lock file as
 # committed. Further arguments go to `cargo test`.
 #
 #   scripts/test.sh [CARGO_TEST_ARGS...]
@@ -13,4 +14,10 @@ command -v cargo >/dev/null || {
 }
 SANKU_FEBRL4="$(scripts/fetch-febrl4.sh "${SANKU_FEBRL4:-${HOME}/.cache/sanku/febrl4}")"
 export SANKU_FEBRL4
+# The national comparison's Spark job: its environment (a venv with the pinned pyspark,
+# Java 17), its own tests on Spark in local mode, then, through SANKU_SPARK_SUBMIT, the
+# test that runs it with sanku on a generated country.
+SANKU_SPARK_SUBMIT="$(scripts/spark-env.sh)"
+export SANKU_SPARK_SUBMIT
+"$(dirname "$SANKU_SPARK_SUBMIT")/python" -m unittest discover -s deploy/spark -p 'test_*.py'
 exec cargo test --locked "$@"

@@ -218,3 +218,48 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
         );
     }
 }
+
+/// The Spark job (deploy/spark/national.py) on the real engine in local mode, when
+/// `SANKU_SPARK_SUBMIT` names spark-submit (scripts/test.sh makes it): each province a
+/// task running this sanku, shipped with `--sanku`, then the reconcile; the national
+/// ledger is the one run over both provinces gives.
+#[test]
+fn the_spark_job_runs_each_province_as_a_task_and_reconciles_them() {
+    let Some(submit) = std::env::var_os("SANKU_SPARK_SUBMIT") else {
+        eprintln!("SANKU_SPARK_SUBMIT is not set: the Spark job was not run");
+        return;
+    };
+    let wd = Workdir::new();
+    registers(&wd);
+    run(&wd, "reg/country", "country", &[]);
+    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
+    let out = std::process::Command::new(submit)
+        .current_dir(wd.path(""))
+        .args(["--master", "local[2]"])
+        .arg(job)
+        .args([
+            "--registers",
+            "reg",
+            "--out",
+            "out",
+            "--run-date",
+            "2026-09-01",
+        ])
+        .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
+        .args(["--", "--force", "--accept", "5", "--review", "4"])
+        .output()
+        .expect("spark-submit runs");
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    assert_eq!(flagged(&wd, "out/provinces/34").len(), 3, "{said}");
+    assert_eq!(
+        flagged(&wd, "out/national"),
+        flagged(&wd, "country"),
+        "{said}"
+    );
+    assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
+}
