@@ -192,6 +192,15 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
         "pseudo/34",
         &["--residuals", "--pseudonymize", "key"],
     );
+    // A run by another version of sanku: its manifest says so.
+    run(&wd, "reg/44", "older/44", &["--residuals"]);
+    let manifest = wd.read("older/44/manifest.json");
+    let version = format!("\"sanku_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(manifest.contains(&version), "{manifest}");
+    wd.write(
+        "older/44/manifest.json",
+        manifest.replace(&version, "\"sanku_version\": \"0.0.1\""),
+    );
     for (dirs, said) in [
         (["runs/34", "reg/44"], "reg/44 is not a sanku run directory"),
         (
@@ -208,6 +217,7 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
             "differ in identities (in clear and pseudonymised)",
         ),
         (["pseudo/34", "pseudo/44"], "are pseudonymised"),
+        (["runs/34", "older/44"], "differ in sanku version"),
     ] {
         let out = wd.expect_code(&["reconcile", dirs[0], dirs[1], "--out", "national"], 2);
         let err = String::from_utf8_lossy(&out.stderr);
