@@ -6,11 +6,9 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame};
-
 use super::atomic::write_parquet;
 use super::ledger::LEDGER;
-use super::table::{DeclaredColumn, Sensitivity, csv_cells, declared};
+use super::table::{DeclaredColumn, Sensitivity, csv_cells, declared, text_frame};
 use crate::cohort::Cohort;
 use crate::link::Links;
 use crate::normalize::id::IdNumber;
@@ -168,16 +166,7 @@ pub fn write_residuals(
         cells.extend(id_cells(&m.id));
         rows.push(Row(cells).cells(&names));
     }
-    let columns: Vec<Column> = names
-        .iter()
-        .enumerate()
-        .map(|(at, name)| {
-            let values: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
-            Column::new((*name).into(), values)
-        })
-        .collect();
-    let frame = DataFrame::new(rows.len(), columns)?;
-    write_parquet(dir, files::RESIDUALS_PARQUET, &frame)
+    write_parquet(dir, files::RESIDUALS_PARQUET, &text_frame(&names, &rows)?)
 }
 
 /// The student rows of every registration no child took whose IDs no one of the

@@ -156,6 +156,19 @@ pub fn sorted_cells<R>(schema: &[Field<R>], rows: &[R], keys: &[&str]) -> Vec<Ve
     cells
 }
 
+/// A frame of text columns `names`, from rows of cells in that order.
+pub fn text_frame(names: &[&str], rows: &[Vec<String>]) -> PolarsResult<DataFrame> {
+    let columns: Vec<Column> = names
+        .iter()
+        .enumerate()
+        .map(|(at, name)| {
+            let values: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
+            Column::new((*name).into(), values)
+        })
+        .collect();
+    DataFrame::new(rows.len(), columns)
+}
+
 /// The rows as a frame, one typed column per field.
 pub fn frame<R>(schema: &[Field<R>], rows: &[R]) -> PolarsResult<DataFrame> {
     let columns = schema

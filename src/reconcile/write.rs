@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame};
 use serde::Serialize;
 
 use super::inputs::{Columns, ProvinceRun};
@@ -15,6 +14,7 @@ use super::pool::{Pool, Source};
 use crate::link::Links;
 use crate::output::atomic::{create_subdir, write_atomic, write_parquet};
 use crate::output::csv::{format_weight, write_csv};
+use crate::output::table::text_frame;
 use crate::schema::files;
 
 pub const ENROLLED_ELSEWHERE_CSV: &str = "enrolled_elsewhere.csv";
@@ -131,19 +131,7 @@ fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow
         })
         .collect();
     write_csv(dir, files::LEDGER_CSV, &names, rows.iter().cloned())?;
-    let columns: Vec<Column> = names
-        .iter()
-        .enumerate()
-        .map(|(at, name)| {
-            let values: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
-            Column::new((*name).into(), values)
-        })
-        .collect();
-    write_parquet(
-        dir,
-        files::LEDGER_PARQUET,
-        &DataFrame::new(rows.len(), columns)?,
-    )
+    write_parquet(dir, files::LEDGER_PARQUET, &text_frame(&names, &rows)?)
 }
 
 /// A residual row's cell.
