@@ -29,18 +29,16 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         if super::explain_link::is_link(&manifest) {
             return super::explain_link::explain_link(run, key.trim(), &manifest);
         }
+        if super::explain_reconcile::is_reconcile(&manifest) {
+            return super::explain_reconcile::explain_reconcile(run, &clean_key(key), &manifest);
+        }
     }
     // A case number stands for its child: the case's state first, then the child's.
     let (case, key) = match case_of(run, key.trim())? {
         Some((line, id)) => (line, id),
         None => (String::new(), key.to_string()),
     };
-    let key = key.as_str();
-    // Cleaned as the inputs are: 530102…x, full-width digits, spaces and hyphens.
-    let cleaned = parse_id(key)
-        .ok()
-        .filter(|id| id.class.is_usable())
-        .map_or_else(|| key.trim().to_string(), |id| id.text.to_string());
+    let cleaned = clean_key(&key);
     let key = cleaned.as_str();
     let manifest = read_manifest(run)?;
     if case.is_empty() && manifest.settings.pseudonymized && !is_token(key) {
@@ -50,6 +48,38 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
             run.join(files::MANIFEST_JSON).display()
         )));
     }
+    let results = manifest.results.ok_or_else(|| {
+        bad_input(format!(
+            "{}: the manifest of a `check`, not of a run",
+            run.display()
+        ))
+    })?;
+    let thresholds = (
+        results.fuzzy_options.thresholds.accept,
+        results.fuzzy_options.thresholds.review,
+    );
+    pairs(run, key, thresholds, Some(&results), case)
+}
+
+/// A key cleaned as the inputs are: 530102…x, full-width digits, spaces and hyphens.
+fn clean_key(key: &str) -> String {
+    parse_id(key)
+        .ok()
+        .filter(|id| id.class.is_usable())
+        .map_or_else(|| key.trim().to_string(), |id| id.text.to_string())
+}
+
+/// What the ledger, links.parquet and candidates.parquet of `run` say of `key`, after
+/// `out`: the ledger row, every link, and every fuzzy candidate as a waterfall against the
+/// thresholds (`accept`, `review`). With a run's `results`, a child in none of them is
+/// told why it is not in the cohort, or what was looked for.
+pub(super) fn pairs(
+    run: &Path,
+    key: &str,
+    (accept, review): (f64, f64),
+    results: Option<&crate::output::manifest::RunResults>,
+    mut out: String,
+) -> anyhow::Result<String> {
     let about = |child_column: &str| {
         Some(
             col(child_column)
@@ -59,16 +89,6 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     };
     let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
     let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
-    let results = manifest.results.ok_or_else(|| {
-        bad_input(format!(
-            "{}: the manifest of a `check`, not of a run",
-            run.display()
-        ))
-    })?;
-    let (accept, review) = (
-        results.fuzzy_options.thresholds.accept,
-        results.fuzzy_options.thresholds.review,
-    );
 
     let text = |frame: &DataFrame, column: &str, row: usize| -> String {
         frame
@@ -84,7 +104,6 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
             .and_then(|c| c.f64().ok().and_then(|s| s.get(row)))
     };
 
-    let mut out = case;
     let ledger = read_text_rows(
         &run.join(files::LEDGER_PARQUET),
         &[
@@ -173,13 +192,21 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
                 out,
                 "the child is in no link, candidate or ledger row tonight"
             )?;
-            if let Ok(why) = super::explain_absent::outside_cohort(run, key, &results) {
+            if let Some(Ok(why)) =
+                results.map(|r| super::explain_absent::outside_cohort(run, key, r))
+            {
                 out.push_str(&why);
             }
             return Ok(out);
         }
         if flagged.is_none() && !exempt {
-            return super::explain_absent::outside_cohort(run, key, &results);
+            return match results {
+                Some(r) => super::explain_absent::outside_cohort(run, key, r),
+                None => {
+                    writeln!(out, "{key}: in no link, candidate or ledger row")?;
+                    Ok(out)
+                }
+            };
         }
         if flagged.is_none() {
             writeln!(out, "{key}: no link and no fuzzy candidate in this run")?;
@@ -187,7 +214,7 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
     }
     // A flagged child with no student record to show: say what was looked for.
     let of_students = |source: String| source == "students";
-    if let Some(row) = flagged
+    if let (Some(row), Some(results)) = (flagged, results)
         && !rows
             .iter()
             .any(|&r| of_students(text(&candidates, "source", r)))
@@ -202,7 +229,7 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
                 birth_date: &row[5],
                 division_code: &row[6],
             },
-            &results,
+            results,
         ));
     }
     for r in rows {

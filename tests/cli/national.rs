@@ -273,3 +273,32 @@ fn the_spark_job_runs_each_province_as_a_task_and_reconciles_them() {
     );
     assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
 }
+
+#[test]
+fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_flagged() {
+    let wd = Workdir::new();
+    registers(&wd);
+    run(&wd, "reg/34", "runs/34", &["--residuals"]);
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    wd.expect_code(&["reconcile", "runs/34", "runs/44", "--out", "national"], 0);
+    let explain = |key: &str| {
+        let out = wd.expect_code(&["explain", "national", key], 0);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let found = explain("340102201307080226");
+    for said in [
+        "flagged by province 34's run (no_record); in school in province 44: student record L4403050002",
+        "linked by name, birth date, sex and division with weight 5.39 (accept 5)",
+        "candidate: child 340102201307080226 — student record L4403050002",
+        "division     different",
+    ] {
+        assert!(found.contains(said), "no `{said}` in\n{found}");
+    }
+    assert_eq!(explain("L4403050002").lines().nth(1), found.lines().nth(1));
+    let flagged = explain("340103201411200327");
+    assert!(
+        flagged.contains("flagged in the ledger (no_record)")
+            && flagged.contains("no leftover record of another province was weighed against it"),
+        "{flagged}"
+    );
+}
