@@ -13,6 +13,7 @@ mod lang;
 mod link;
 mod linkage;
 mod nights;
+mod provinces;
 mod pseudonym;
 mod records;
 mod registrations;
