@@ -190,13 +190,14 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "N")]
     pub population: u64,
 
-    /// Writes a country of K provinces (1 to 31; 1, the default, writes one province's
-    /// registers into DIR): DIR/<code>/ holds each province's registers and truth as
-    /// --provinces 1 writes them, with children who study in another province of the
-    /// country (their population row at home, their student records where they study),
-    /// DIR/truth/ the national truth and DIR/country/ every province's registers as one
-    /// input folder (links, not copies) for a whole-country `sanku run DIR/country`.
-    /// Provinces join in the order 44 广东, 51 四川, 34 安徽, 33 浙江, 41 河南, 52 贵州 …
+    /// Writes a country of K provinces, 1 to 31 (1: one province's registers in DIR).
+    ///
+    /// DIR/<code>/ holds each province's registers and truth as --provinces 1 writes them,
+    /// with children who study in another province of the country (their population row
+    /// at home, their student records where they study); DIR/truth/ the national truth;
+    /// DIR/country/ every province's registers as one input folder (links, not copies) for
+    /// a whole-country `sanku run DIR/country`. --population is per province. Provinces
+    /// join in the order 44 广东, 51 四川, 34 安徽, 33 浙江, 41 河南, 52 贵州 … (docs/usage.md).
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub provinces: usize,
 
