@@ -215,9 +215,20 @@ pub struct ManArgs {
 /// Options of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Number of population rows.
+    /// Number of population rows (of each province, with --provinces).
     #[arg(long, value_name = "N")]
     pub population: u64,
+
+    /// Writes a country of K provinces, 1 to 31 (1: one province's registers in DIR).
+    ///
+    /// DIR/<code>/ holds each province's registers and truth as --provinces 1 writes them,
+    /// with children who study in another province of the country (their population row
+    /// at home, their student records where they study); DIR/truth/ the national truth;
+    /// DIR/country/ every province's registers as one input folder (links, not copies) for
+    /// a whole-country `sanku run DIR/country`. --population is per province. Provinces
+    /// join in the order 44 广东, 51 四川, 34 安徽, 33 浙江, 41 河南, 52 贵州 … (docs/usage.md).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub provinces: usize,
 
     /// Random seed: the same seed and options give byte-identical files.
     #[arg(long, value_name = "S", default_value_t = 1)]

@@ -81,6 +81,20 @@ pub fn parent_name(code: &str) -> &'static str {
     .unwrap_or("")
 }
 
+/// The county codes the table holds under a two-digit province code, in code order: the
+/// districts, counties and county-level cities that issue ID numbers, not the development
+/// zones statistics numbers 71 to 79 within a prefecture.
+pub fn counties_of(province: &str) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = table()
+        .keys()
+        .copied()
+        .filter(|c| c.len() == 6 && c.starts_with(province) && province.len() == 2)
+        .filter(|c| &c[4..] != "00" && !c[4..].starts_with('7'))
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
 /// The names the table gives a level that stands for no place of its own: the
 /// municipalities' 市辖区 and 县, the provinces' directly administered counties.
 fn is_placeholder(name: &str) -> bool {
@@ -113,6 +127,16 @@ mod tests {
         assert_eq!(full_name("110101"), "北京市 东城区");
         assert_eq!(full_name("441900"), "广东省 东莞市");
         assert_eq!(full_name("530100"), "云南省 昆明市");
+    }
+
+    #[test]
+    fn lists_a_provinces_counties_without_development_zones() {
+        let anhui = counties_of("34");
+        assert!(anhui.contains(&"340102") && anhui.contains(&"340181"));
+        assert!(!anhui.contains(&"340176") && !anhui.contains(&"340100"));
+        assert!(anhui.windows(2).all(|w| w[0] < w[1]));
+        assert!(counties_of("81").is_empty());
+        assert!(counties_of("3").is_empty());
     }
 
     #[test]

@@ -49,8 +49,16 @@ fn main() {
         Command::Generate(args) => generate_options(args).and_then(|options| {
             let report = sanku::cmd::generate::generate(&options)?;
             if !args.quiet {
+                let country = if options.provinces > 1 {
+                    format!(
+                        " in {} provinces, {} children studying in another province",
+                        options.provinces, report.migrants
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "sanku: generated {} people, {} student records, {} poverty members, {} exemptions, {} disability certificates; {} true dropouts, {} injected errors",
+                    "sanku: generated {} people, {} student records, {} poverty members, {} exemptions, {} disability certificates; {} true dropouts, {} injected errors{country}",
                     report.population, report.students, report.poverty, report.exemptions, report.disability, report.dropouts, report.errors
                 );
             }

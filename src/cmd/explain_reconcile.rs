@@ -96,7 +96,7 @@ pub fn explain_reconcile(
             )?;
         }
     }
-    let mut out = super::explain::pairs(run, key, (accept, review), None, out)?;
+    let mut out = super::explain_pairs::pairs(run, key, (accept, review), None, out)?;
     if out.contains(": flagged in the ledger") && !out.contains("candidate:") {
         writeln!(
             out,

@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod explain;
 mod explain_absent;
 pub mod explain_link;
+pub mod explain_pairs;
 pub mod explain_reconcile;
 pub mod generate;
 pub mod link;

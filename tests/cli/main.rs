@@ -14,6 +14,7 @@ mod link;
 mod linkage;
 mod national;
 mod nights;
+mod provinces;
 mod pseudonym;
 mod records;
 mod registrations;

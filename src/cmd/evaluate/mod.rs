@@ -116,9 +116,18 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
         .iter()
         .map(|r| (r[0].as_str(), r[2].as_str()))
         .collect();
-    let by_person: HashMap<&str, &str> = errors
+    // A child of a generated country studying in another province: the error of its
+    // record, else `enrolled_elsewhere` (a province's own run cannot see the record).
+    let migrants = match truth.join("migrants.csv") {
+        path if path.is_file() => read_csv(&path, &["id_number", "student_no"])?,
+        _ => Vec::new(),
+    };
+    let elsewhere = migrants
         .iter()
-        .map(|r| (r[1].as_str(), r[2].as_str()))
+        .filter(|r| !r[1].is_empty())
+        .map(|r| (r[0].as_str(), "enrolled_elsewhere"));
+    let by_person: HashMap<&str, &str> = elsewhere
+        .chain(errors.iter().map(|r| (r[1].as_str(), r[2].as_str())))
         .collect();
     let tally = |keys: Vec<&str>, kinds: &HashMap<&str, &str>| -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();

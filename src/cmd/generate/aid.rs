@@ -59,7 +59,7 @@ fn previous(term: Term) -> Term {
 
 impl World<'_> {
     /// A school-age child's aid payments, this term's and maybe last term's; the truth
-    /// when `counted`.
+    /// when `counted`. Returns whether this term's was paid.
     pub(super) fn child_aid(
         &mut self,
         h: &Household,
@@ -67,7 +67,7 @@ impl World<'_> {
         (id, student_no): (&str, Option<String>),
         (schooling, counted): (Schooling, bool),
         s: &mut Sinks,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut rng = self.child_rng(id, 12);
         let enrolled = matches!(schooling, Schooling::Enrolled | Schooling::HomeDelivered);
         let share = match (h.poor, schooling) {
@@ -94,7 +94,7 @@ impl World<'_> {
                 s.poor_enrolled_without_aid.row(&[id])?;
             }
         }
-        Ok(())
+        Ok(paid)
     }
 
     /// One payment row.

@@ -35,6 +35,7 @@ const LEVELS: [&str; 4] = ["一级", "二级", "三级", "四级"];
 
 impl World<'_> {
     /// A school-age child's certificate, if they hold one; its truth when `counted`.
+    /// Returns its category key and level (1 to 4).
     pub(super) fn child_disability(
         &mut self,
         member: &Member,
@@ -42,7 +43,7 @@ impl World<'_> {
         schooling: Schooling,
         counted: bool,
         s: &mut Sinks,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Option<(String, String)>> {
         let mut rng = self.child_rng(id, 11);
         let share = match schooling {
             Schooling::HomeDelivered => 1.0,
@@ -51,7 +52,7 @@ impl World<'_> {
             Schooling::Enrolled => 0.006,
         };
         if !rng.chance(share) {
-            return Ok(());
+            return Ok(None);
         }
         let severe = matches!(schooling, Schooling::HomeDelivered);
         let u = rng.unit();
@@ -69,11 +70,12 @@ impl World<'_> {
             rng.below(4) as usize
         };
         self.certificate(&mut rng, member, id, (digit, word, level), s)?;
+        let key = crate::normalize::disability::category_key(word);
+        let level = (level + 1).to_string();
         if counted {
-            let key = crate::normalize::disability::category_key(word);
-            s.disabled.row(&[id, &key, &(level + 1).to_string()])?;
+            s.disabled.row(&[id, &key, &level])?;
         }
-        Ok(())
+        Ok(Some((key, level)))
     }
 
     /// An adult's or an older child's certificate, if they hold one (no truth: they are in

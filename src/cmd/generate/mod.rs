@@ -7,14 +7,24 @@
 //! members with no population row (children from other provinces, gaps in the population
 //! register), every conflict between registers, and every exemption with whether it is
 //! still valid or matches no one.
+//!
+//! With `--provinces K` it writes a country (`country.rs`): each province's registers and
+//! truth in a folder of their own, children studying across provincial borders
+//! (`migration.rs`, at the rates of `provinces.rs`), the national truth, and the whole
+//! country as one input folder.
 
 mod aid;
+mod child;
 mod corrupt;
+mod country;
 mod disability;
+mod files;
 mod household;
+mod migration;
 pub mod names;
 mod nights;
 mod options;
+mod provinces;
 mod school;
 mod sink;
 mod strangers;
@@ -25,17 +35,18 @@ use anyhow::Context;
 
 use crate::rng::{self, Rng};
 pub use corrupt::ErrorKind;
+use files::Sinks;
 use household::{Household, Member};
+use migration::{Abroad, Place};
 use names::NameBook;
 pub use options::generate_options;
+pub use provinces::MOST as MOST_PROVINCES;
 pub use school::HistoryRates;
 use school::{Kin, Record};
-use sink::{CsvSink, DataSink, ParquetSink};
 
 use crate::load::encoding::Encoding;
 use crate::normalize::date::Date;
 use crate::normalize::id::check_char;
-use crate::schema::SourceKind;
 
 /// Header language of generated files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +127,10 @@ pub struct GenerateOptions {
     /// are drawn for `as_of`, the registers written as they stand on `night_as_of`.
     pub night: u32,
     pub night_as_of: Date,
+    /// Provinces of a generated country (1: one province's registers in `out`, as ever;
+    /// K > 1: `out/<code>/` per province, the national truth and the whole country).
+    /// `population` is per province.
+    pub provinces: usize,
 }
 
 /// What was generated.
@@ -129,6 +144,22 @@ pub struct GenerateReport {
     pub aid: u64,
     pub dropouts: u64,
     pub errors: u64,
+    /// Children studying in another province of a generated country.
+    pub migrants: u64,
+}
+
+impl GenerateReport {
+    fn add(&mut self, other: &GenerateReport) {
+        self.population += other.population;
+        self.students += other.students;
+        self.poverty += other.poverty;
+        self.exemptions += other.exemptions;
+        self.disability += other.disability;
+        self.aid += other.aid;
+        self.dropouts += other.dropouts;
+        self.errors += other.errors;
+        self.migrants += other.migrants;
+    }
 }
 
 /// Provinces of the generated region, with prefectures × counties each.
@@ -138,25 +169,28 @@ const COUNTIES: u32 = 5;
 /// Provinces that migrant students come from.
 const ELSEWHERE: [&str; 3] = ["43", "51", "36"];
 
-/// Writes the registers and their truth into `options.out`.
+/// Writes the registers and their truth into `options.out`: one province's, or a
+/// country's (`options.provinces` > 1).
 pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
+    if options.provinces > 1 {
+        return country::generate_country(options);
+    }
     let dir = &options.out;
     std::fs::create_dir_all(dir.join("truth"))
         .with_context(|| format!("creating {}", dir.display()))?;
     let mut sinks = Sinks::create(options)?;
     let mut world = World::new(options);
-    while world.report.population < options.population {
-        let mut household = world.household();
-        // The last household is cut so that exactly the people asked for are written.
-        let remaining = options.population - world.report.population;
-        household
-            .members
-            .truncate(remaining.try_into().unwrap_or(usize::MAX));
-        world.write(&household, &mut sinks)?;
-    }
+    world.fill(&mut sinks)?;
     sinks.finish()?;
+    write_facts(options, world.report.population)?;
+    Ok(world.report)
+}
+
+/// Writes truth/generated.json and the sanku.toml of a register folder.
+fn write_facts(options: &GenerateOptions, population: u64) -> anyhow::Result<()> {
+    let dir = &options.out;
     let facts = serde_json::json!({
-        "population": world.report.population,
+        "population": population,
         "seed": options.seed,
         "as_of": options.night_as_of.to_string(),
         "night": options.night,
@@ -164,6 +198,11 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
     });
     std::fs::write(dir.join("truth/generated.json"), format!("{facts:#}\n"))
         .with_context(|| format!("writing {}", dir.join("truth/generated.json").display()))?;
+    write_config(options, dir)
+}
+
+/// The sanku.toml of a register folder: the as-of date the registers were made for.
+fn write_config(options: &GenerateOptions, dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::write(
         dir.join("sanku.toml"),
         format!(
@@ -171,130 +210,7 @@ pub fn generate(options: &GenerateOptions) -> anyhow::Result<GenerateReport> {
             options.night_as_of
         ),
     )
-    .with_context(|| format!("writing {}", dir.join("sanku.toml").display()))?;
-    Ok(world.report)
-}
-
-/// All open output files.
-struct Sinks {
-    population: DataSink,
-    students: DataSink,
-    poverty: DataSink,
-    exemptions: DataSink,
-    disability: DataSink,
-    aid: DataSink,
-    dropouts: CsvSink,
-    student_links: CsvSink,
-    poverty_links: CsvSink,
-    errors: CsvSink,
-    duplicates: CsvSink,
-    registry_only: CsvSink,
-    exemption_truth: CsvSink,
-    conflicts: CsvSink,
-    poverty_unmatched: CsvSink,
-    exemptions_unmatched: CsvSink,
-    disabled: CsvSink,
-    aided: CsvSink,
-    poor_enrolled_without_aid: CsvSink,
-    aid_unmatched: CsvSink,
-}
-
-fn headers(source: SourceKind, language: Headers) -> Vec<&'static str> {
-    source
-        .fields()
-        .iter()
-        .map(|(f, _)| match language {
-            Headers::English => f.key(),
-            Headers::Chinese => f
-                .default_headers(source)
-                .first()
-                .copied()
-                .unwrap_or(f.key()),
-        })
-        .collect()
-}
-
-impl Sinks {
-    fn create(o: &GenerateOptions) -> anyhow::Result<Sinks> {
-        let dir = &o.out;
-        let truth = dir.join("truth");
-        let data = |s: SourceKind| -> anyhow::Result<DataSink> {
-            let header = headers(s, o.headers);
-            Ok(if o.parquet {
-                DataSink::Parquet(Box::new(ParquetSink::create(
-                    dir,
-                    &format!("{}.parquet", s.key()),
-                    &header,
-                )?))
-            } else {
-                DataSink::Csv(Box::new(CsvSink::create(
-                    dir,
-                    &format!("{}.csv", s.key()),
-                    o.encoding,
-                    &header,
-                )?))
-            })
-        };
-        let fact =
-            |name: &str, header: &[&str]| CsvSink::create(&truth, name, Encoding::Utf8, header);
-        Ok(Sinks {
-            population: data(SourceKind::Population)?,
-            students: data(SourceKind::Students)?,
-            poverty: data(SourceKind::Poverty)?,
-            exemptions: data(SourceKind::Exemptions)?,
-            disability: data(SourceKind::Disability)?,
-            aid: data(SourceKind::Aid)?,
-            dropouts: fact("dropouts.csv", &["id_number", "poor", "reason"])?,
-            student_links: fact("student_links.csv", &["population_id", "student_no"])?,
-            poverty_links: fact("poverty_links.csv", &["population_id", "record_key"])?,
-            errors: fact(
-                "errors.csv",
-                &["source", "record_key", "population_id", "kind"],
-            )?,
-            duplicates: fact("duplicates.csv", &["population_id", "student_no", "kind"])?,
-            registry_only: fact("registry_only.csv", &["student_no", "kind"])?,
-            exemption_truth: fact("exemptions.csv", &["id_number", "valid"])?,
-            conflicts: fact("conflicts.csv", &["population_id", "register", "field"])?,
-            poverty_unmatched: fact("poverty_unmatched.csv", &["record_key", "kind"])?,
-            exemptions_unmatched: fact("exemptions_unmatched.csv", &["id_number"])?,
-            disabled: fact("disabled.csv", &["id_number", "category", "level"])?,
-            aided: fact("aided.csv", &["id_number"])?,
-            poor_enrolled_without_aid: fact("poor_enrolled_without_aid.csv", &["id_number"])?,
-            aid_unmatched: fact("aid_unmatched.csv", &["id_number"])?,
-        })
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        for sink in [
-            self.population,
-            self.students,
-            self.poverty,
-            self.exemptions,
-            self.disability,
-            self.aid,
-        ] {
-            sink.finish()?;
-        }
-        for sink in [
-            self.dropouts,
-            self.student_links,
-            self.poverty_links,
-            self.errors,
-            self.duplicates,
-            self.registry_only,
-            self.exemption_truth,
-            self.conflicts,
-            self.poverty_unmatched,
-            self.exemptions_unmatched,
-            self.disabled,
-            self.aided,
-            self.poor_enrolled_without_aid,
-            self.aid_unmatched,
-        ] {
-            sink.finish()?;
-        }
-        Ok(())
-    }
+    .with_context(|| format!("writing {}", dir.join("sanku.toml").display()))
 }
 
 /// The generator's state: random streams, ID order counters, sequence numbers.
@@ -305,6 +221,14 @@ struct World<'a> {
     corrupter: corrupt::Corrupter,
     counties: Vec<String>,
     county_weights: Vec<f64>,
+    /// Provinces that students with no population row come from.
+    elsewhere: Vec<&'static str>,
+    /// The province of a generated country being written, and where its children go.
+    place: Option<Place>,
+    /// The child being written studies in another province: there.
+    abroad: Option<Abroad>,
+    /// The reason the child being written is flagged tonight, once its dropout row is out.
+    flagged: Option<&'static str>,
     /// Next order code per (county, birth day, sex).
     orders: std::collections::HashMap<(u32, i64, bool), u16>,
     household_seq: u64,
@@ -313,8 +237,8 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
+    /// The world of a single province's registers: counties of four provinces.
     fn new(options: &'a GenerateOptions) -> World<'a> {
-        let mut rng = Rng::new(options.seed);
         let counties: Vec<String> = PROVINCES
             .iter()
             .flat_map(|p| {
@@ -322,6 +246,18 @@ impl<'a> World<'a> {
                     .flat_map(move |f| (2..2 + COUNTIES).map(move |c| format!("{p}{f:02}{c:02}")))
             })
             .collect();
+        World::over(options, counties, ELSEWHERE.to_vec(), None)
+    }
+
+    /// A world over `counties`, with students from `elsewhere`, maybe one province of a
+    /// country.
+    fn over(
+        options: &'a GenerateOptions,
+        counties: Vec<String>,
+        elsewhere: Vec<&'static str>,
+        place: Option<Place>,
+    ) -> World<'a> {
+        let mut rng = Rng::new(options.seed);
         let weights = counties.iter().map(|_| 0.5 + rng.unit());
         World {
             options,
@@ -329,12 +265,30 @@ impl<'a> World<'a> {
             corrupter: corrupt::Corrupter::new(&options.rates.errors),
             county_weights: rng::cumulative(weights),
             counties,
+            elsewhere,
+            place,
+            abroad: None,
+            flagged: None,
             orders: Default::default(),
             household_seq: 0,
             student_seq: 0,
             report: GenerateReport::default(),
             rng,
         }
+    }
+
+    /// Writes households until the population asked for is written.
+    fn fill(&mut self, sinks: &mut Sinks) -> anyhow::Result<()> {
+        while self.report.population < self.options.population {
+            let mut household = self.household();
+            // The last household is cut so that exactly the people asked for are written.
+            let remaining = self.options.population - self.report.population;
+            household
+                .members
+                .truncate(remaining.try_into().unwrap_or(usize::MAX));
+            self.write(&household, sinks)?;
+        }
+        Ok(())
     }
 
     fn household(&mut self) -> Household {
@@ -380,6 +334,7 @@ impl<'a> World<'a> {
             .iter()
             .map(|m| self.assign_id(h.county, m))
             .collect();
+        let moves = self.moves(h, &household_no, [&window, &tonight]);
         for (k, member) in h.members.iter().enumerate() {
             let id = ids[k].clone();
             let active = member.status == "正常";
@@ -464,20 +419,16 @@ impl<'a> World<'a> {
             if counted && h.poor {
                 s.poverty_links.row(&[&id, &id])?;
             }
-            if in_cohort {
-                let (schooling, no) = self.school_child(h, member, &id, &kin, counted, s)?;
-                self.child_disability(member, &id, schooling, counted, s)?;
-                self.child_aid(h, member, (&id, no), (schooling, counted), s)?;
-            } else if counted {
-                // Aged into the cohort since the first night: drawn apart, so that the
-                // records of everyone else stay as they were.
-                let mut own = self.child_rng(&id, 0);
-                std::mem::swap(&mut self.rng, &mut own);
-                let written = self.school_child(h, member, &id, &kin, counted, s);
-                std::mem::swap(&mut self.rng, &mut own);
-                let (schooling, no) = written?;
-                self.child_disability(member, &id, schooling, counted, s)?;
-                self.child_aid(h, member, (&id, no), (schooling, counted), s)?;
+            if in_cohort || counted {
+                let child = child::Child {
+                    member,
+                    id: &id,
+                    kin: &kin,
+                    name: lagging.as_deref().unwrap_or(&member.name),
+                    residence: &residence,
+                    household_no: &household_no,
+                };
+                self.child(h, &child, (in_cohort, counted), moves[k].as_ref(), s)?;
             } else {
                 self.other_disability(member, &id, s)?;
             }
@@ -519,6 +470,7 @@ mod tests {
             rates: Rates::default(),
             night: 1,
             night_as_of: Date::new(2026, 9, 1).unwrap(),
+            provinces: 1,
         }
     }
 

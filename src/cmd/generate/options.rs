@@ -1,6 +1,6 @@
 //! The validated options of `sanku generate`.
 
-use super::{ErrorKind, GenerateOptions, Headers, Rates};
+use super::{ErrorKind, GenerateOptions, Headers, MOST_PROVINCES, Rates};
 use crate::cli::GenerateArgs;
 use crate::error::bad_input;
 use crate::load::encoding::Encoding;
@@ -96,6 +96,13 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
     if args.night == 0 || args.night_days == 0 {
         return Err(bad_input("--night and --night-days count from 1"));
     }
+    if !(1..=MOST_PROVINCES).contains(&args.provinces) {
+        return Err(bad_input(format!(
+            "--provinces {}: expected 1 to {MOST_PROVINCES} (the mainland's provinces, which \
+             keep the hukou population register)",
+            args.provinces
+        )));
+    }
     Ok(GenerateOptions {
         night: args.night,
         night_as_of: as_of.add_days(i64::from(args.night - 1) * i64::from(args.night_days)),
@@ -107,5 +114,6 @@ pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> 
         encoding,
         parquet,
         rates,
+        provinces: args.provinces,
     })
 }

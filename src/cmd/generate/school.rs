@@ -98,7 +98,7 @@ impl World<'_> {
         s: &mut Sinks,
     ) -> anyhow::Result<(Schooling, Option<String>)> {
         let rates = &self.options.rates;
-        let county = self.counties[h.county as usize].clone();
+        let county = self.study_county(h.county);
         let poor = if h.poor { "1" } else { "0" };
         if self.rng.chance(rates.exemption) {
             let valid = self.rng.chance(0.8);
@@ -111,8 +111,7 @@ impl World<'_> {
             }
             self.report.exemptions += 1;
             if !valid && counted {
-                s.dropouts.row(&[id, poor, "exemption_expired"])?;
-                self.report.dropouts += 1;
+                self.flag(s, id, poor, "exemption_expired")?;
             }
             let schooling = if valid {
                 Schooling::Exempt
@@ -121,8 +120,10 @@ impl World<'_> {
             };
             return Ok((schooling, None));
         }
-        if self.rng.chance(rates.dropout) {
+        if self.rng.chance(self.dropout_rate()) {
             let (status, reason) = match self.rng.below(10) {
+                // A migrant child out of school has no record anywhere.
+                _ if self.abroad.is_some() => (None, "no_record"),
                 0..=4 => (None, "no_record"),
                 5..=7 => (Some("辍学"), "status_dropped_out"),
                 8 => (Some("休学"), "status_suspended"),
@@ -130,8 +131,7 @@ impl World<'_> {
             };
             let out = self.out_tonight(id, true);
             if out && counted {
-                self.report.dropouts += 1;
-                s.dropouts.row(&[id, poor, reason])?;
+                self.flag(s, id, poor, reason)?;
             }
             // A dropout who returned is 在读 again: on the same record, or on a record of
             // their own when they had none.
@@ -186,8 +186,7 @@ impl World<'_> {
                     ("休学", "status_suspended")
                 };
                 if counted {
-                    self.report.dropouts += 1;
-                    s.dropouts.row(&[id, poor, reason])?;
+                    self.flag(s, id, poor, reason)?;
                 }
                 status
             }
@@ -211,10 +210,24 @@ impl World<'_> {
         Ok((schooling, Some(no)))
     }
 
-    /// A local student number (学籍辅号): J, the county, a sequence number.
+    /// A local student number (学籍辅号): J, the county, a sequence number (in a range of
+    /// the home province's own for a child studying in another province).
     fn local_number(&mut self, county: &str) -> String {
         self.student_seq += 1;
-        format!("J{county}{:012}", self.student_seq)
+        format!("J{county}{:012}", self.student_seq + self.number_range())
+    }
+
+    /// Writes a child's row of truth/dropouts.csv: flagged tonight for `reason`.
+    fn flag(
+        &mut self,
+        s: &mut Sinks,
+        id: &str,
+        poor: &str,
+        reason: &'static str,
+    ) -> anyhow::Result<()> {
+        self.report.dropouts += 1;
+        self.flagged = Some(reason);
+        s.dropouts.row(&[id, poor, reason])
     }
 
     /// Writes one registration of a student — its current row and, for a child's main
@@ -290,7 +303,7 @@ impl World<'_> {
         let school_county = if self.rng.chance(0.9) {
             county.to_string()
         } else {
-            self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
+            self.any_county()
         };
         let age = crate::cohort::CohortRule::default()
             .window(self.options.as_of)
@@ -306,8 +319,7 @@ impl World<'_> {
                 rows.push(("毕业", county.to_string(), 6, (school_no + 1) % 20));
             }
             if self.rng.chance(h.transferred) {
-                let other = self.rng.below(self.counties.len() as u64) as usize;
-                let at = self.counties[other].clone();
+                let at = self.any_county();
                 rows.push(("转出", at, grade.max(2) - 1, school_no));
             }
             if self.rng.chance(h.repeated) {
@@ -347,6 +359,9 @@ impl World<'_> {
                 status,
             ])?;
             self.report.students += 1;
+        }
+        if let Some(abroad) = &mut self.abroad {
+            abroad.records.push((no.clone(), fields.id.clone()));
         }
         Ok(no)
     }

@@ -158,6 +158,15 @@ impl DataSink {
         }
     }
 
+    /// Writes the rows a Parquet file holds as a row group now (CSV rows are written as
+    /// they come), so that a file kept open holds little.
+    pub fn end_group(&mut self) -> anyhow::Result<()> {
+        match self {
+            DataSink::Csv(_) => Ok(()),
+            DataSink::Parquet(s) => s.flush(),
+        }
+    }
+
     pub fn finish(self) -> anyhow::Result<()> {
         match self {
             DataSink::Csv(s) => s.finish(),

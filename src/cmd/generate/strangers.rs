@@ -2,8 +2,9 @@
 //! provinces, exemptions for an ID number nobody has.
 
 use super::household::Member;
+use super::provinces;
 use super::school::Record;
-use super::{ELSEWHERE, Sinks, World};
+use super::{Sinks, World};
 use crate::normalize::id::check_char;
 
 impl World<'_> {
@@ -29,14 +30,18 @@ impl World<'_> {
         Ok(())
     }
 
-    /// A student from another province, with no population row.
+    /// A student from another province (outside the country, in a generated country),
+    /// with no population row.
     pub(super) fn migrant(&mut self, s: &mut Sinks) -> anyhow::Result<()> {
-        let province = self.rng.pick_word(&ELSEWHERE);
-        let county = format!(
-            "{province}{:02}{:02}",
-            1 + self.rng.below(5),
-            2 + self.rng.below(5)
-        );
+        let province = self.rng.pick_word(&self.elsewhere);
+        let county = match self.place {
+            None => format!(
+                "{province}{:02}{:02}",
+                1 + self.rng.below(5),
+                2 + self.rng.below(5)
+            ),
+            Some(_) => provinces::elsewhere_county(province, self.rng.next_u64()),
+        };
         let age = 6 + self.rng.below(10) as i64;
         let birth = self
             .options
