@@ -229,51 +229,6 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
     }
 }
 
-/// The Spark job (deploy/spark/national.py) on the real engine in local mode, when
-/// `SANKU_SPARK_SUBMIT` names spark-submit (scripts/test.sh makes it): each province a
-/// task running this sanku, shipped with `--sanku`, then the reconcile; the national
-/// ledger is the one run over both provinces gives.
-#[test]
-fn the_spark_job_runs_each_province_as_a_task_and_reconciles_them() {
-    let Some(submit) = std::env::var_os("SANKU_SPARK_SUBMIT") else {
-        eprintln!("SANKU_SPARK_SUBMIT is not set: the Spark job was not run");
-        return;
-    };
-    let wd = Workdir::new();
-    registers(&wd);
-    run(&wd, "reg/country", "country", &[]);
-    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
-    let out = std::process::Command::new(submit)
-        .current_dir(wd.path(""))
-        .args(["--master", "local[2]"])
-        .arg(job)
-        .args([
-            "--registers",
-            "reg",
-            "--out",
-            "out",
-            "--run-date",
-            "2026-09-01",
-        ])
-        .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
-        .args(["--", "--force", "--accept", "5", "--review", "4"])
-        .output()
-        .expect("spark-submit runs");
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{said}");
-    assert_eq!(flagged(&wd, "out/provinces/34").len(), 3, "{said}");
-    assert_eq!(
-        flagged(&wd, "out/national"),
-        flagged(&wd, "country"),
-        "{said}"
-    );
-    assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
-}
-
 #[test]
 fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_flagged() {
     let wd = Workdir::new();
@@ -301,4 +256,139 @@ fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_fl
             && flagged.contains("no leftover record of another province was weighed against it"),
         "{flagged}"
     );
+}
+
+/// A generated country of three provinces: its registers, each province's run with
+/// residuals, and one run over the whole country.
+fn country(wd: &Workdir) {
+    wd.expect_code(
+        &[
+            "generate",
+            "--provinces",
+            "3",
+            "--population",
+            "20000",
+            "--seed",
+            "11",
+            "--out",
+            "gen",
+            "--quiet",
+        ],
+        0,
+    );
+    wd.expect_code(&["run", "gen/country", "--out", "country", "--quiet"], 0);
+}
+
+/// The ID numbers of the rows of `file` (a CSV with a header) whose `column` is not empty,
+/// or all rows with `column` "".
+fn ids(wd: &Workdir, file: &str, column: &str) -> std::collections::BTreeSet<String> {
+    let text = wd.read(file);
+    let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let at = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let id = at("id_number");
+    let filter = (!column.is_empty()).then(|| at(column));
+    rows.records()
+        .map(|r| r.unwrap())
+        .filter(|r| filter.is_none_or(|c| !r[c].is_empty()))
+        .map(|r| r[id].to_string())
+        .collect()
+}
+
+/// Checks a national result in `national` against the whole-country run and the truth:
+/// the same children with the same reasons, every migrant in school elsewhere out of the
+/// national ledger though its province's own run flagged it.
+fn check_national(wd: &Workdir, national: &str, provinces: &str) {
+    assert_eq!(flagged(wd, national), flagged(wd, "country"));
+    let dropouts = ids(wd, "gen/truth/dropouts.csv", "");
+    let in_school: Vec<String> = ids(wd, "gen/truth/migrants.csv", "student_no")
+        .into_iter()
+        .filter(|id| !dropouts.contains(id))
+        .collect();
+    assert!(
+        in_school.len() > 20,
+        "{} migrants in school",
+        in_school.len()
+    );
+    let national_ids = ids(wd, &format!("{national}/ledger.csv"), "");
+    let mut flagged_at_home = 0;
+    for p in ["34", "44", "51"] {
+        flagged_at_home += ids(wd, &format!("{provinces}/{p}/ledger.csv"), "")
+            .iter()
+            .filter(|id| in_school.contains(id))
+            .count();
+    }
+    assert_eq!(
+        flagged_at_home,
+        in_school.len(),
+        "each province's run flags its migrants"
+    );
+    for id in &in_school {
+        assert!(!national_ids.contains(id), "{id} is in school elsewhere");
+    }
+    assert_eq!(
+        national_ids, dropouts,
+        "the national ledger is the true dropouts"
+    );
+}
+
+#[test]
+fn a_generated_country_reconciled_is_one_run_over_the_country() {
+    let wd = Workdir::new();
+    country(&wd);
+    for p in ["34", "44", "51"] {
+        let (reg, out) = (format!("gen/{p}"), format!("runs/{p}"));
+        wd.expect_code(&["run", &reg, "--out", &out, "--residuals", "--quiet"], 0);
+    }
+    wd.expect_code(
+        &[
+            "reconcile",
+            "runs/51",
+            "runs/34",
+            "runs/44",
+            "--out",
+            "national",
+            "--quiet",
+        ],
+        0,
+    );
+    check_national(&wd, "national", "runs");
+}
+
+/// The Spark job (deploy/spark/national.py) on the real engine in local mode, when
+/// `SANKU_SPARK_SUBMIT` names spark-submit (scripts/test.sh makes it): each province of
+/// a generated country a task running this sanku, shipped with `--sanku`, then the
+/// reconcile; the national ledger is the one run over the country gives.
+#[test]
+fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
+    let Some(submit) = std::env::var_os("SANKU_SPARK_SUBMIT") else {
+        eprintln!("SANKU_SPARK_SUBMIT is not set: the Spark job was not run");
+        return;
+    };
+    let wd = Workdir::new();
+    country(&wd);
+    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
+    let out = std::process::Command::new(submit)
+        .current_dir(wd.path(""))
+        .args(["--master", "local[2]"])
+        .arg(job)
+        .args([
+            "--registers",
+            "gen",
+            "--out",
+            "out",
+            "--run-date",
+            "2026-09-01",
+        ])
+        .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
+        .output()
+        .expect("spark-submit runs");
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    check_national(&wd, "out/national", "out/provinces");
+    assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
 }
