@@ -69,6 +69,8 @@ struct RunRecord {
     run_date: Option<String>,
     residuals_sha256: String,
     residual_rows: usize,
+    /// Rows of the province's population register.
+    population_rows: u64,
 }
 
 /// Reconciles the provinces' runs into `args.out`.
@@ -143,6 +145,13 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
                     run_date: r.manifest.settings.run_date.clone(),
                     residuals_sha256: r.residuals_sha256.clone(),
                     residual_rows: r.rows.len(),
+                    population_rows: r
+                        .manifest
+                        .inputs
+                        .iter()
+                        .filter(|i| i.info.source == "population")
+                        .map(|i| i.rows_in)
+                        .sum(),
                 })
                 .collect(),
             provinces: counts,

@@ -353,6 +353,23 @@ fn a_generated_country_reconciled_is_one_run_over_the_country() {
         0,
     );
     check_national(&wd, "national", "runs");
+
+    // `sanku evaluate` scores the national ledger, and the links across borders.
+    let out = wd.expect_code(&["evaluate", "--truth", "gen/truth", "national"], 0);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let evaluation: serde_json::Value =
+        serde_json::from_str(&wd.read("national/evaluation.json")).unwrap();
+    let dropouts = ids(&wd, "gen/truth/dropouts.csv", "").len() as u64;
+    let flagged = &evaluation["flagged"];
+    assert_eq!(flagged["true_positives"], dropouts, "{said}");
+    assert_eq!(flagged["false_positives"], 0, "{said}");
+    let links = &evaluation["student_links"];
+    assert!(links["true_positives"].as_u64() > Some(20), "{said}");
+    assert_eq!(links["false_positives"], 0, "{said}");
+    // A province's own run scored against its own truth counts its migrants as false flags.
+    let out = wd.expect_code(&["evaluate", "--truth", "gen/34/truth", "runs/34"], 0);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("enrolled_elsewhere"), "{said}");
 }
 
 /// The Spark job (deploy/spark/national.py) on the real engine in local mode, when
