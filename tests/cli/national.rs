@@ -409,3 +409,63 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
     check_national(&wd, "out/national", "out/provinces");
     assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
 }
+
+/// The ```` ``` ```` block of docs/usage.md after the line that starts with `lead`, as
+/// its lines.
+fn usage_block(lead: &str) -> String {
+    let usage = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/usage.md"),
+    )
+    .unwrap();
+    let from = usage
+        .find(lead)
+        .unwrap_or_else(|| panic!("no `{lead}` in usage.md"));
+    let rest = &usage[from..];
+    let start = rest.find("```\n").expect("a block") + 4;
+    let end = start + rest[start..].find("```").expect("a closed block");
+    rest[start..end].to_string()
+}
+
+/// The documented national comparison on the documented generated country, typed as
+/// docs/usage.md gives it, with the figures it states.
+#[test]
+fn the_documented_national_comparison_gives_the_figures_it_states() {
+    let wd = Workdir::new();
+    let bin = wd.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sanku"), bin.join("sanku")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let script = format!(
+        "set -e\n{}{}",
+        usage_block("### A generated country: `--provinces K`"),
+        usage_block("**The national comparison**")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(wd.path(""))
+        .env("PATH", &path)
+        .env("SANKU_RUN_DATE", "2026-09-01")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{script}\n{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("flagged 242 by their own runs, 69 of them in school in another province, 173 flagged nationally"),
+        "{stderr}"
+    );
+    let score = |set: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(set))
+            .unwrap_or_else(|| panic!("no {set} in {stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(score("flagged"), "1.0000 1.0000 1.0000 173 0 0");
+    assert_eq!(score("student_links"), "1.0000 1.0000 1.0000 69 0 0");
+}
