@@ -64,11 +64,10 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
                 continue;
             };
             if there.outcomes[child] == Outcome::Enrolled {
-                let link = links
-                    .students
-                    .iter()
-                    .find(|l| l.child == child)
-                    .expect("an enrolled child has a record");
+                // Sorted by child: each child's standing link.
+                let at = links.students.partition_point(|l| l.child < child);
+                let link = &links.students[at];
+                debug_assert_eq!(link.child, child, "an enrolled child has a record");
                 elsewhere.push(Elsewhere {
                     child: source,
                     record: pool.students[link.record],
