@@ -144,10 +144,11 @@ pub fn pairs(
         if flagged.is_none() && !exempt {
             return match results {
                 Some(r) => super::explain_absent::outside_cohort(run, key, r),
-                None => {
-                    writeln!(out, "{key}: in no link, candidate or ledger row")?;
-                    Ok(out)
-                }
+                None => Err(crate::error::bad_input(format!(
+                    "{}: no child, record or case {} in its ledger, links or candidates",
+                    run.display(),
+                    crate::mask::mask_id(key)
+                ))),
             };
         }
         if flagged.is_none() {

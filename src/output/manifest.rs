@@ -313,9 +313,18 @@ pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {
         ))
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        bad_input(format!(
-            "{}: not a manifest this version of sanku reads: {e}",
-            path.display()
-        ))
+        let command = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["command"].as_str().map(str::to_string));
+        match command.as_deref() {
+            Some("reconcile") => bad_input(format!(
+                "{}: a `sanku reconcile` directory (the national result), not a run; give a run directory",
+                run.display()
+            )),
+            _ => bad_input(format!(
+                "{}: not a manifest this version of sanku reads: {e}",
+                path.display()
+            )),
+        }
     })
 }

@@ -29,11 +29,16 @@ const HEAD: [DeclaredColumn; 3] = [
 
 /// The columns after the ledger's: what linkage needs beyond it, and the records' fields.
 /// A child's `name_count` is how many children of its province's cohort carry its name
-/// (folded to simplified), which weighs a name's agreement by how common it is.
-const TAIL: [DeclaredColumn; 8] = [
+/// (folded to simplified), which weighs a name's agreement by how common it is. A child
+/// with a record not in school has its record's student number, link method and weight,
+/// so that a record not in school elsewhere is weighed against it as one run would.
+const TAIL: [DeclaredColumn; 11] = [
     DeclaredColumn::new("id_class", Sensitivity::Code),
     DeclaredColumn::new("status", Sensitivity::Code),
     DeclaredColumn::new("name_count", Sensitivity::Count),
+    DeclaredColumn::new("record_student_no", Sensitivity::Id),
+    DeclaredColumn::new("record_method", Sensitivity::Code),
+    DeclaredColumn::new("record_weight", Sensitivity::Count),
     DeclaredColumn::new("student_no", Sensitivity::Id),
     DeclaredColumn::new("school_code", Sensitivity::Code),
     DeclaredColumn::new("grade", Sensitivity::Code),
@@ -115,6 +120,20 @@ pub fn write_residuals(
             .copied()
             .zip(csv_cells(&LEDGER, r))
             .collect();
+        let at = links.students.partition_point(|l| l.child < r.child);
+        if let Some(l) = links.students.get(at).filter(|l| l.child == r.child) {
+            cells.extend([
+                (
+                    "record_student_no",
+                    registers.students.rows[l.record].student_no.to_string(),
+                ),
+                ("record_method", l.method.key().to_string()),
+                (
+                    "record_weight",
+                    l.weight.map(|w| w.to_string()).unwrap_or_default(),
+                ),
+            ]);
+        }
         cells.extend([
             ("kind", CHILD.to_string()),
             ("province", province.clone()),

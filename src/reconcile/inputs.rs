@@ -54,6 +54,11 @@ pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
         .iter()
         .map(|dir| read_run(dir))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if runs.len() < 2 {
+        return Err(bad_input(
+            "give the run directories of at least two provinces: one province has no one to reconcile with",
+        ));
+    }
     runs.sort_by(|a, b| a.province.cmp(&b.province));
     for pair in runs.windows(2) {
         if pair[0].province == pair[1].province {
@@ -116,6 +121,14 @@ fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
     if province.is_empty() {
         return Err(bad_input(format!(
             "{shown}: the run names no province (its cohort is empty, or it was made by a sanku without residuals); run the province again with --residuals"
+        )));
+    }
+    // The code names a folder of the output: two digits, and the residuals' own.
+    let cols = Columns::new();
+    let two_digits = province.len() == 2 && province.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits || rows.iter().any(|r| cols.get(r, "province") != province) {
+        return Err(bad_input(format!(
+            "{shown}: its manifest's province and its residuals' disagree or are not a two-digit code; run the province again with --residuals"
         )));
     }
     Ok(ProvinceRun {

@@ -58,6 +58,8 @@ struct ReconcileManifest {
     runs: Vec<RunRecord>,
     provinces: Vec<write::ProvinceCounts>,
     fuzzy_students: Option<crate::link::weights::Params>,
+    /// Seconds per stage.
+    stages: Vec<crate::timer::StageRecord>,
     seconds: f64,
 }
 
@@ -119,16 +121,25 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
         })
         .max()
         .unwrap_or(as_of);
-    let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
-    let out = RunDir::prepare(&args.out, &inputs)?;
-    crate::with_threads(threads, || {
-        let pool = pool::pool(&runs, &settings.cohort, as_of)?;
-        let (links, _) = crate::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school);
-        let there =
-            crate::classify::classify(&pool.cohort, &pool.registers, &links, run_date, &in_school);
-        let national = national::decide(&runs, &pool, &links, &there);
-        let counts = write::counts(&runs, &national);
-        write::write_national(out.path(), &runs, (&pool, &links), &national, &counts)?;
+    let mut timer = crate::timer::Timer::new(args.job.verbose > 0);
+    let (timer, runs) = (&mut timer, &runs);
+    crate::with_threads(threads, move || {
+        // Every residual row is read before anything is written.
+        let pool = timer.stage("pool", || pool::pool(runs, &settings.cohort, as_of))?;
+        let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
+        let out = RunDir::prepare(&args.out, &inputs)?;
+        let (links, _) = timer.stage("link", || {
+            crate::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school)
+        });
+        let there = timer.stage("classify", || {
+            crate::classify::classify(&pool.cohort, &pool.registers, &links, run_date, &in_school)
+        });
+        let national = national::decide(runs, &pool, &links, &there);
+        let counts = write::counts(runs, (&pool, &links), &national);
+        check_counts(&counts)?;
+        timer.stage("output", || {
+            write::write_national(out.path(), runs, (&pool, &links), &national, &counts)
+        })?;
         let total = counts.last().cloned().unwrap_or_default();
         let seconds = started.elapsed().as_secs_f64();
         let manifest = ReconcileManifest {
@@ -156,6 +167,7 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
                 .collect(),
             provinces: counts,
             fuzzy_students: links.student_fuzzy.as_ref().map(|o| o.params.clone()),
+            stages: timer.stages().to_vec(),
             seconds,
         };
         crate::output::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
@@ -208,6 +220,22 @@ fn given_u(runs: &[inputs::ProvinceRun], fixed: &mut crate::link::priors::Overri
             levels.entry(level.to_string()).or_insert(mean);
         }
     }
+}
+
+/// Every child a province flagged is either in the national ledger or enrolled elsewhere.
+fn check_counts(counts: &[write::ProvinceCounts]) -> anyhow::Result<()> {
+    for c in counts {
+        if c.flagged + c.enrolled_elsewhere != c.flagged_in_province {
+            anyhow::bail!(
+                "province {}: {} flagged by its run, but {} flagged nationally and {} enrolled elsewhere",
+                c.province,
+                c.flagged_in_province,
+                c.flagged,
+                c.enrolled_elsewhere
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A run directory as the manifest records it.

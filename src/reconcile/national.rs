@@ -28,6 +28,35 @@ pub struct Identified {
     pub weight: Option<f64>,
 }
 
+/// A child's record not in school, at home or elsewhere, as the ranking of a run sees it.
+pub struct Record<'a> {
+    pub method: &'a str,
+    pub weight: Option<f64>,
+    pub student_no: &'a str,
+    pub status: &'a str,
+}
+
+impl Record<'_> {
+    /// Whether a run over the whole country would make this record the child's rather than
+    /// `other`: between two exact links, the status first in the order of statuses (dropped
+    /// out before transferred out), then the student number; else an exact link before a
+    /// fuzzy one, then the greater weight, then the student number.
+    fn ranks_before(&self, other: &Record) -> bool {
+        use crate::normalize::values::StudentStatus;
+        let status = |r: &Record| StudentStatus::from_key(r.status);
+        if self.method == "exact" && other.method == "exact" {
+            return (status(self), self.student_no) < (status(other), other.student_no);
+        }
+        let key = |r: &Record<'_>| {
+            (
+                r.method != "exact",
+                std::cmp::Reverse(r.weight.map(f64::to_bits)),
+            )
+        };
+        (key(self), self.student_no) < (key(other), other.student_no)
+    }
+}
+
 /// The national result.
 pub struct National {
     /// The national ledger: each row's province (run index) and its cells in the ledger's
@@ -81,7 +110,24 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
                 .map(|n| cols.get(cells, n).to_string())
                 .collect();
             if let Some(t) = reconciled.get(&child) {
-                amend(&mut out, t, &at);
+                let home = Record {
+                    method: cols.get(cells, "record_method"),
+                    weight: cols.get(cells, "record_weight").parse().ok(),
+                    student_no: cols.get(cells, "record_student_no"),
+                    status: cols.get(cells, "record_status"),
+                };
+                let at_link = links.students.partition_point(|l| l.child < child);
+                let elsewhere = links
+                    .students
+                    .get(at_link)
+                    .filter(|l| l.child == child)
+                    .map(|l| Record {
+                        method: l.method.key(),
+                        weight: l.weight,
+                        student_no: pool.registers.students.rows[l.record].student_no.as_str(),
+                        status: t.record_status,
+                    });
+                amend(&mut out, t, (&home, elsewhere.as_ref()), &at);
             }
             ledger.push((r, out));
         }
@@ -129,17 +175,28 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
 /// province had no record (or only an expired exemption, or only a pair in review); a
 /// pair in review elsewhere makes a child with no record review-only; a poverty member
 /// elsewhere makes the child poor; a better candidate elsewhere becomes its best.
-fn amend(out: &mut [String], there: &crate::classify::LedgerRow, at: &dyn Fn(&str) -> usize) {
+fn amend(
+    out: &mut [String],
+    there: &crate::classify::LedgerRow,
+    (home, elsewhere): (&Record, Option<&Record>),
+    at: &dyn Fn(&str) -> usize,
+) {
     let (reason, status) = (at("reason"), at("record_status"));
     let takes = match (out[reason].as_str(), there.reason.as_str()) {
         (_, "no_record") => false,
         ("no_record" | "exemption_expired", _) => true,
         ("review_only", t) => t.starts_with("status_"),
+        (h, t) if h.starts_with("status_") && t.starts_with("status_") => {
+            elsewhere.is_some_and(|e| e.ranks_before(home))
+        }
         _ => false,
     };
     if takes {
         out[reason] = there.reason.clone();
         out[status] = there.record_status.to_string();
+        // A child with a record has no best candidate, as in a run.
+        out[at("best_candidate")].clear();
+        out[at("best_weight")].clear();
     }
     if there.poor && out[at("poor")] != "1" {
         out[at("poor")] = "1".into();

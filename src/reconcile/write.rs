@@ -32,16 +32,21 @@ pub struct ProvinceCounts {
     /// Flagged in the national ledger.
     pub flagged: u64,
     pub flagged_poor: u64,
-    /// Student records no child of the province took.
-    pub records_left: u64,
+    /// Student registrations (rows of one student number and one child) no child of the
+    /// province took.
+    pub registrations_left: u64,
     /// Of those, tied to a child of another province.
-    pub records_identified: u64,
+    pub registrations_identified: u64,
     /// Poverty members no child of the province took, tied to a child of another.
     pub poverty_identified: u64,
 }
 
 /// Counts by province, then the total.
-pub fn counts(runs: &[ProvinceRun], national: &National) -> Vec<ProvinceCounts> {
+pub fn counts(
+    runs: &[ProvinceRun],
+    (pool, links): (&Pool, &Links),
+    national: &National,
+) -> Vec<ProvinceCounts> {
     let cols = Columns::new();
     let mut rows: Vec<ProvinceCounts> = runs
         .iter()
@@ -49,10 +54,14 @@ pub fn counts(runs: &[ProvinceRun], national: &National) -> Vec<ProvinceCounts> 
             province: run.province.clone(),
             cohort: run.cohort_size(),
             flagged_in_province: kind_count(run, &cols, "child"),
-            records_left: kind_count(run, &cols, "student"),
             ..Default::default()
         })
         .collect();
+    for (j, source) in pool.students.iter().enumerate() {
+        if links.registrations.stands(j) {
+            rows[source.run].registrations_left += 1;
+        }
+    }
     for e in &national.elsewhere {
         rows[e.child.run].enrolled_elsewhere += 1;
     }
@@ -66,7 +75,7 @@ pub fn counts(runs: &[ProvinceRun], national: &National) -> Vec<ProvinceCounts> 
     }
     for i in &national.identified {
         match i.source {
-            "students" => rows[i.record.run].records_identified += 1,
+            "students" => rows[i.record.run].registrations_identified += 1,
             _ => rows[i.record.run].poverty_identified += 1,
         }
     }
@@ -80,8 +89,8 @@ pub fn counts(runs: &[ProvinceRun], national: &National) -> Vec<ProvinceCounts> 
         total.enrolled_elsewhere += r.enrolled_elsewhere;
         total.flagged += r.flagged;
         total.flagged_poor += r.flagged_poor;
-        total.records_left += r.records_left;
-        total.records_identified += r.records_identified;
+        total.registrations_left += r.registrations_left;
+        total.registrations_identified += r.registrations_identified;
         total.poverty_identified += r.poverty_identified;
     }
     rows.push(total);
@@ -251,8 +260,8 @@ fn write_summary(dir: &Path, counts: &[ProvinceCounts]) -> anyhow::Result<()> {
         "enrolled_elsewhere",
         "flagged",
         "flagged_poor",
-        "records_left",
-        "records_identified",
+        "registrations_left",
+        "registrations_identified",
         "poverty_identified",
     ];
     write_csv(
@@ -267,8 +276,8 @@ fn write_summary(dir: &Path, counts: &[ProvinceCounts]) -> anyhow::Result<()> {
                 c.enrolled_elsewhere.to_string(),
                 c.flagged.to_string(),
                 c.flagged_poor.to_string(),
-                c.records_left.to_string(),
-                c.records_identified.to_string(),
+                c.registrations_left.to_string(),
+                c.registrations_identified.to_string(),
                 c.poverty_identified.to_string(),
             ]
         }),

@@ -201,7 +201,32 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
         "older/44/manifest.json",
         manifest.replace(&version, "\"sanku_version\": \"0.0.1\""),
     );
+    // Default thresholds, where the others' are 5 and 4.
+    wd.expect_code(
+        &[
+            "run",
+            "reg/44",
+            "--out",
+            "strict/44",
+            "--quiet",
+            "--force",
+            "--residuals",
+        ],
+        0,
+    );
+    // A manifest naming a province that is no code (it names a folder of the output).
+    run(&wd, "reg/44", "evil/44", &["--residuals"]);
+    let manifest = wd.read("evil/44/manifest.json");
+    assert!(manifest.contains("\"province\": \"44\""), "{manifest}");
+    wd.write(
+        "evil/44/manifest.json",
+        manifest.replace("\"province\": \"44\"", "\"province\": \"../../evil\""),
+    );
+    let out = wd.expect_code(&["reconcile", "runs/34", "--out", "national"], 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least two provinces"));
     for (dirs, said) in [
+        (["runs/34", "strict/44"], "differ in linkage settings"),
+        (["runs/34", "evil/44"], "not a two-digit code"),
         (["runs/34", "reg/44"], "reg/44 is not a sanku run directory"),
         (
             ["runs/34", "plain/44"],
@@ -226,6 +251,7 @@ fn a_reconcile_refuses_runs_it_cannot_put_side_by_side_and_writes_nothing() {
             !wd.path("national").exists(),
             "{dirs:?}: nothing is written"
         );
+        assert!(!wd.path("evil/enrolled_elsewhere.csv").exists());
     }
 }
 
@@ -379,6 +405,11 @@ fn a_generated_country_reconciled_is_one_run_over_the_country() {
 #[test]
 fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
     let Some(submit) = std::env::var_os("SANKU_SPARK_SUBMIT") else {
+        // CI runs scripts/test.sh, which sets it: there, a job not run is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "SANKU_SPARK_SUBMIT is not set under CI: run scripts/test.sh"
+        );
         eprintln!("SANKU_SPARK_SUBMIT is not set: the Spark job was not run");
         return;
     };
@@ -468,4 +499,49 @@ fn the_documented_national_comparison_gives_the_figures_it_states() {
     };
     assert_eq!(score("flagged"), "1.0000 1.0000 1.0000 173 0 0");
     assert_eq!(score("student_links"), "1.0000 1.0000 1.0000 69 0 0");
+}
+
+/// 周杰 left a school of 安徽 (转出) and dropped out of one in 广东 (辍学): one run over
+/// both provinces takes the record that says most (dropped out before transferred out),
+/// and so does the reconcile, where 安徽 alone says he never arrived.
+#[test]
+fn a_record_not_in_school_elsewhere_is_weighed_against_the_one_at_home() {
+    let wd = Workdir::new();
+    registers(&wd);
+    let id = "340103201206060011";
+    let person = format!("{id},周杰,男,2012-06-06,340103,正常\n");
+    let home = format!("G{id},{id},周杰,男,2012-06-06,2134000001,340103,八年级,转出\n");
+    let there = format!("L4403050009,{id},周杰,男,2012-06-06,2144000001,440305,八年级,辍学\n");
+    for (file, line) in [
+        ("reg/34/population.csv", &person),
+        ("reg/country/population.csv", &person),
+        ("reg/34/students.csv", &home),
+        ("reg/country/students.csv", &home),
+        ("reg/44/students.csv", &there),
+        ("reg/country/students.csv", &there),
+    ] {
+        wd.append(file, line);
+    }
+    run(&wd, "reg/34", "runs/34", &["--residuals"]);
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    run(&wd, "reg/country", "country", &[]);
+    let at_home = format!("{id}:status_transferred_without_arrival");
+    assert!(flagged(&wd, "runs/34").contains(&at_home));
+    wd.expect_code(
+        &[
+            "reconcile",
+            "runs/34",
+            "runs/44",
+            "--out",
+            "national",
+            "--quiet",
+        ],
+        0,
+    );
+    let national = flagged(&wd, "national");
+    assert!(
+        national.contains(&format!("{id}:status_dropped_out")),
+        "{national:?}"
+    );
+    assert_eq!(national, flagged(&wd, "country"));
 }
