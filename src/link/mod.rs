@@ -138,7 +138,7 @@ pub fn link(
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
     let students = {
-        let source = passes::student_source(registers, &names.students, &exact, fuzzy.id_doubt);
+        let source = passes::student_source(registers, names.students(), &exact, fuzzy.id_doubt);
         cx.compare(
             &source,
             &enrolled(&exact.students, cohort, registers, in_school),
@@ -150,7 +150,7 @@ pub fn link(
         cx.compare(&source, &settled(&exact.poverty, cohort), false)
     };
     let second = {
-        let source = passes::student_source(registers, &names.students, &exact, fuzzy.id_doubt);
+        let source = passes::student_source(registers, names.students(), &exact, fuzzy.id_doubt);
         cx.kept_blocks(
             &source,
             passes::unused_unowned(&source, &registers.population),
@@ -259,11 +259,18 @@ fn link_exactly(
 /// children's are in the [`LinkState`]).
 struct Names {
     students: Vec<crate::normalize::Text>,
+    /// The student rows' stand-in IDs (see `passes::stand_ins`).
+    standins: passes::StandIns,
     poverty: Vec<crate::normalize::Text>,
     aid: Vec<crate::normalize::Text>,
 }
 
 impl Names {
+    /// What a student source needs of the names: the folded names and the stand-in IDs.
+    fn students(&self) -> (&[crate::normalize::Text], &passes::StandIns) {
+        (&self.students, &self.standins)
+    }
+
     /// The names a linkage needs; deciding pairs already compared (`to_compare` false)
     /// needs none of the poverty members' (the poverty pass's pairs are kept), and of the
     /// aid payments only those the fuzzy pass may see (`aid_open`, sorted).
@@ -281,6 +288,7 @@ impl Names {
         let free = unlinked(&[&exact.poverty], poverty.len());
         Names {
             students: student_names,
+            standins: passes::stand_ins(students),
             poverty: passes::simplified_names(poverty, |p| &p.name, |j| to_compare && free[j]),
             aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
                 passes::simplified_names(
@@ -334,7 +342,7 @@ fn decide(
     // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
     // a fuzzy link to such a record makes it the child's record, the exact one a further
     // record. A child may take several registrations; an in-school one stands first.
-    let source = passes::student_source(registers, &names.students, &links, cx.id_doubt());
+    let source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
     let rank = |l: &Link| {
         (
             !in_school.contains(students[l.record].status),
@@ -356,7 +364,7 @@ fn decide(
     // damaged one, or a typo, valid or not) may be a second registration of a child
     // already enrolled: it is weighed against the enrolled children with the weights just
     // fitted, and a link makes it a further record of that child.
-    let mut source = passes::student_source(registers, &names.students, &links, cx.id_doubt());
+    let mut source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
     for p in &outcome.review {
         source.used[p.record] = true;
     }

@@ -105,11 +105,27 @@ fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
     if folded.is_empty() { name } else { folded }
 }
 
+/// Per student row whose national student number carries a usable ID other than its ID
+/// column's: that ID (see [`crate::normalize::Student::other_id`]).
+pub type StandIns = rustc_hash::FxHashMap<usize, IdNumber>;
+
+/// The stand-in IDs of the student rows.
+pub fn stand_ins(students: &[crate::normalize::Student]) -> StandIns {
+    students
+        .par_iter()
+        .enumerate()
+        .filter_map(|(j, s)| {
+            let other = s.other_id()?;
+            other.class.is_usable().then_some((j, other))
+        })
+        .collect()
+}
+
 /// Student registrations for fuzzy linkage (the row standing for each), compared against
 /// the school's division.
 pub fn student_source<'a>(
     registers: &'a Registers,
-    names: &'a [Text],
+    (names, standins): (&'a [Text], &'a StandIns),
     links: &Links,
     doubt: f64,
 ) -> FuzzySource<'a> {
@@ -127,6 +143,9 @@ pub fn student_source<'a>(
         (&registers.population, doubt),
         |s| (&s.id, s.birth, s.sex),
     );
+    // A record whose ID column is someone else's (a parent's) but whose national student
+    // number carries a usable ID (G + the child's) shows that one: the child it names,
+    // a child of another province maybe, is no pair for a child of other ID.
     FuzzySource {
         len: students.len(),
         universe: (0..students.len())
@@ -135,7 +154,10 @@ pub fn student_source<'a>(
         view: Box::new(move |j| {
             let s = &students[j];
             CompareView {
-                id: if masked[j] { &NO_ID } else { &s.id },
+                id: match masked[j] {
+                    true => standins.get(&j).unwrap_or(&NO_ID),
+                    false => &s.id,
+                },
                 id_owned: false,
                 name: matching_name(&names[j], &s.name),
                 birth: s.birth,

@@ -545,3 +545,55 @@ fn a_record_not_in_school_elsewhere_is_weighed_against_the_one_at_home() {
     );
     assert_eq!(national, flagged(&wd, "country"));
 }
+
+/// 王敏 of 安徽 studies in 广东 under her father's ID, her national student number carrying
+/// her own; a namesake of 广东, born the same day, studies there too. 广东's run must not
+/// take the migrant's record for a second registration of its own 王敏 (the student number
+/// says whose it is), so that the reconcile finds the migrant in school.
+#[test]
+fn a_record_under_a_parents_id_is_the_child_its_student_number_names() {
+    let wd = Workdir::new();
+    registers(&wd);
+    let (yu, min) = ("340102201608150021", "440305201608150017");
+    let lines = [
+        (
+            "reg/34/population.csv",
+            format!("{yu},王敏,女,2016-08-15,340102,正常\n"),
+        ),
+        (
+            "reg/44/population.csv",
+            format!("{min},王敏,女,2016-08-15,440305,正常\n"),
+        ),
+        (
+            "reg/44/students.csv",
+            format!(
+                "G{min},{min},王敏,女,2016-08-15,2144000001,440305,五年级,在读\n\
+                 G{yu},34010219800101001X,王敏,女,2016-08-15,2144000001,440305,五年级,在读\n"
+            ),
+        ),
+    ];
+    for (file, line) in &lines {
+        wd.append(file, line);
+    }
+    run(&wd, "reg/34", "runs/34", &["--residuals"]);
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    let duplicates = wd.read("runs/44/checks/duplicate_registrations.csv");
+    assert!(!duplicates.contains(&format!("G{yu}")), "{duplicates}");
+    wd.expect_code(
+        &[
+            "reconcile",
+            "runs/34",
+            "runs/44",
+            "--out",
+            "national",
+            "--quiet",
+        ],
+        0,
+    );
+    let elsewhere = wd.read("national/provinces/34/enrolled_elsewhere.csv");
+    let line = elsewhere.lines().find(|l| l.contains(yu));
+    assert!(
+        line.is_some_and(|l| l.contains(&format!(",G{yu},")) && l.contains(",exact,")),
+        "{elsewhere}"
+    );
+}
