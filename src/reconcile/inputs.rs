@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::bad_input;
-use crate::load::parquet::read_text_rows;
+use crate::load::parquet::read_columns_where;
 use crate::output::manifest::{Manifest, read_manifest};
 use crate::output::residuals;
 use crate::schema::files;
@@ -17,8 +17,8 @@ pub struct ProvinceRun {
     /// The two-digit province code.
     pub province: String,
     pub manifest: Manifest,
-    /// The rows of residuals.parquet, cells in [`residuals::column_names`] order.
-    pub rows: Vec<Vec<String>>,
+    /// The rows of residuals.parquet.
+    pub residuals: Residuals,
     pub residuals_sha256: String,
 }
 
@@ -32,18 +32,87 @@ impl ProvinceRun {
     }
 }
 
-/// The column positions of residual rows.
-pub struct Columns(Vec<&'static str>);
+/// A province's residual rows, column by column: each column's cells one after another
+/// in one text, with where each ends, so that a country's residuals cost their text and
+/// four bytes a cell (as rows of strings they cost six times that).
+pub struct Residuals {
+    names: Vec<&'static str>,
+    columns: Vec<TextColumn>,
+    len: usize,
+}
 
-impl Columns {
-    pub fn new() -> Columns {
-        Columns(residuals::column_names())
+struct TextColumn {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Residuals {
+    /// Reads residuals.parquet one column at a time; a missing column is bad input.
+    fn read(path: &Path) -> anyhow::Result<Residuals> {
+        let names = residuals::column_names();
+        let mut columns = Vec::with_capacity(names.len());
+        let mut len = None;
+        for name in &names {
+            let frame = read_columns_where(path, Some(&[name]), None).map_err(|_| {
+                bad_input(format!(
+                    "{}: no column `{name}`, or not a residuals file sanku wrote; run the province again with --residuals",
+                    path.display()
+                ))
+            })?;
+            let cells = frame
+                .column(name)
+                .and_then(|c| c.cast(&polars::prelude::DataType::String))
+                .map_err(|e| bad_input(format!("{}: column `{name}`: {e}", path.display())))?;
+            let mut column = TextColumn {
+                text: String::new(),
+                ends: Vec::with_capacity(cells.len()),
+            };
+            let cells = cells
+                .str()
+                .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+            for cell in cells.iter() {
+                column.text.push_str(cell.unwrap_or(""));
+                let end = u32::try_from(column.text.len()).map_err(|_| {
+                    bad_input(format!(
+                        "{}: column `{name}` holds over 4 GB",
+                        path.display()
+                    ))
+                })?;
+                column.ends.push(end);
+            }
+            if *len.get_or_insert(column.ends.len()) != column.ends.len() {
+                return Err(bad_input(format!(
+                    "{}: columns of unequal length",
+                    path.display()
+                )));
+            }
+            columns.push(column);
+        }
+        Ok(Residuals {
+            names,
+            columns,
+            len: len.unwrap_or(0),
+        })
     }
 
-    /// The cell of column `name` in `row`.
-    pub fn get<'r>(&self, row: &'r [String], name: &str) -> &'r str {
-        let at = self.0.iter().position(|n| *n == name).expect("declared");
-        &row[at]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The cell of column `name` in row `row`.
+    pub fn get(&self, row: usize, name: &str) -> &str {
+        let at = self
+            .names
+            .iter()
+            .position(|n| *n == name)
+            .expect("declared");
+        let column = &self.columns[at];
+        let start = if row == 0 {
+            0
+        } else {
+            column.ends[row - 1] as usize
+        };
+        &column.text[start..column.ends[row] as usize]
     }
 }
 
@@ -112,7 +181,7 @@ fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
         use sha2::Digest;
         crate::text::hex(&sha2::Sha256::digest(&bytes))
     };
-    let rows = read_text_rows(&path, &residuals::column_names())?;
+    let residuals = Residuals::read(&path)?;
     let province = manifest
         .results
         .as_ref()
@@ -124,9 +193,8 @@ fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
         )));
     }
     // The code names a folder of the output: two digits, and the residuals' own.
-    let cols = Columns::new();
     let two_digits = province.len() == 2 && province.bytes().all(|b| b.is_ascii_digit());
-    if !two_digits || rows.iter().any(|r| cols.get(r, "province") != province) {
+    if !two_digits || (0..residuals.len()).any(|r| residuals.get(r, "province") != province) {
         return Err(bad_input(format!(
             "{shown}: its manifest's province and its residuals' disagree or are not a two-digit code; run the province again with --residuals"
         )));
@@ -135,7 +203,7 @@ fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
         dir: dir.to_path_buf(),
         province,
         manifest,
-        rows,
+        residuals,
         residuals_sha256,
     })
 }

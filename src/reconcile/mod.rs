@@ -155,7 +155,7 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
                     dir: display(&r.dir),
                     run_date: r.manifest.settings.run_date.clone(),
                     residuals_sha256: r.residuals_sha256.clone(),
-                    residual_rows: r.rows.len(),
+                    residual_rows: r.residuals.len(),
                     population_rows: r
                         .manifest
                         .inputs

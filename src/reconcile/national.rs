@@ -3,7 +3,7 @@
 //! children found elsewhere; and the leftover records now tied to a child of another
 //! province.
 
-use super::inputs::{Columns, ProvinceRun};
+use super::inputs::ProvinceRun;
 use super::pool::{Pool, Source};
 use crate::classify::{Ledger, Outcome};
 use crate::link::{Link, Links};
@@ -69,7 +69,6 @@ pub struct National {
 /// Decides the national ledger from the reconcile's `ledger` (of the pool's cohort) and
 /// `links`.
 pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) -> National {
-    let cols = Columns::new();
     let names = column_names();
     let at = |name: &str| {
         names
@@ -87,7 +86,8 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
     let mut ledger = Vec::new();
     let mut elsewhere = Vec::new();
     for (r, run) in runs.iter().enumerate() {
-        for (row, cells) in run.rows.iter().enumerate() {
+        let cells = &run.residuals;
+        for row in 0..cells.len() {
             let source = Source { run: r, row };
             let Some(&child) = by_source.get(&source) else {
                 continue;
@@ -107,14 +107,14 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
             }
             let mut out: Vec<String> = names
                 .iter()
-                .map(|n| cols.get(cells, n).to_string())
+                .map(|n| cells.get(row, n).to_string())
                 .collect();
             if let Some(t) = reconciled.get(&child) {
                 let home = Record {
-                    method: cols.get(cells, "record_method"),
-                    weight: cols.get(cells, "record_weight").parse().ok(),
-                    student_no: cols.get(cells, "record_student_no"),
-                    status: cols.get(cells, "record_status"),
+                    method: cells.get(row, "record_method"),
+                    weight: cells.get(row, "record_weight").parse().ok(),
+                    student_no: cells.get(row, "record_student_no"),
+                    status: cells.get(row, "record_status"),
                 };
                 let at_link = links.students.partition_point(|l| l.child < child);
                 let elsewhere = links

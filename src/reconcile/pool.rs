@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::inputs::{Columns, ProvinceRun};
+use super::inputs::{ProvinceRun, Residuals};
 use crate::cohort::{Cohort, CohortRule, select_cohort};
 use crate::error::bad_input;
 use crate::normalize::date::Date;
@@ -39,18 +39,16 @@ pub struct Pool {
 
 /// Builds the pool from `runs` for the cohort `rule` on `as_of`.
 pub fn pool(runs: &[ProvinceRun], rule: &CohortRule, as_of: Date) -> anyhow::Result<Pool> {
-    let cols = Columns::new();
     let (mut people, mut students, mut poverty) = (Vec::new(), Vec::new(), Vec::new());
     let (mut child_sources, mut student_sources, mut poverty_sources) =
         (Vec::new(), Vec::new(), Vec::new());
     for (r, run) in runs.iter().enumerate() {
         let path = run.dir.join(files::RESIDUALS_PARQUET);
-        for (i, row) in run.rows.iter().enumerate() {
+        for i in 0..run.residuals.len() {
             let cell = Cell {
                 path: &path,
                 row: i,
-                cells: row,
-                cols: &cols,
+                table: &run.residuals,
             };
             let source = Source { run: r, row: i };
             match cell.get("kind") {
@@ -83,7 +81,7 @@ pub fn pool(runs: &[ProvinceRun], rule: &CohortRule, as_of: Date) -> anyhow::Res
         children: children.iter().map(province).collect(),
         students: student_sources.iter().map(province).collect(),
         poverty: poverty_sources.iter().map(province).collect(),
-        name_shares: name_shares(runs, &cohort, &children, &cols),
+        name_shares: name_shares(runs, &cohort, &children),
     };
     let records = |rows_in: usize| rows_in as u64;
     let registers = Registers {
@@ -116,12 +114,7 @@ pub fn pool(runs: &[ProvinceRun], rule: &CohortRule, as_of: Date) -> anyhow::Res
 
 /// Each child's name's share among the country's children: the children of its name in
 /// every province that flagged one of that name, over every province's cohort.
-fn name_shares(
-    runs: &[ProvinceRun],
-    cohort: &Cohort,
-    children: &[Source],
-    cols: &Columns,
-) -> Vec<f64> {
+fn name_shares(runs: &[ProvinceRun], cohort: &Cohort, children: &[Source]) -> Vec<f64> {
     use std::collections::BTreeMap;
     let total: u64 = runs.iter().map(ProvinceRun::cohort_size).sum();
     let mut counts: BTreeMap<(String, usize), u64> = BTreeMap::new();
@@ -131,8 +124,9 @@ fn name_shares(
         .map(|c| simplified(&c.name))
         .collect();
     for (name, s) in names.iter().zip(children) {
-        let count = cols
-            .get(&runs[s.run].rows[s.row], "name_count")
+        let count = runs[s.run]
+            .residuals
+            .get(s.row, "name_count")
             .parse()
             .unwrap_or(1);
         counts.insert((name.clone(), s.run), count);
@@ -151,13 +145,12 @@ fn name_shares(
 struct Cell<'a> {
     path: &'a Path,
     row: usize,
-    cells: &'a [String],
-    cols: &'a Columns,
+    table: &'a Residuals,
 }
 
 impl Cell<'_> {
     fn get(&self, name: &str) -> &str {
-        self.cols.get(self.cells, name)
+        self.table.get(self.row, name)
     }
 
     /// Bad input naming the file, the row and the field; the value is never shown whole.

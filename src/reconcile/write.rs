@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::inputs::{Columns, ProvinceRun};
+use super::inputs::ProvinceRun;
 use super::national::National;
 use super::pool::{Pool, Source};
 use crate::link::Links;
@@ -47,13 +47,12 @@ pub fn counts(
     (pool, links): (&Pool, &Links),
     national: &National,
 ) -> Vec<ProvinceCounts> {
-    let cols = Columns::new();
     let mut rows: Vec<ProvinceCounts> = runs
         .iter()
         .map(|run| ProvinceCounts {
             province: run.province.clone(),
             cohort: run.cohort_size(),
-            flagged_in_province: kind_count(run, &cols, "child"),
+            flagged_in_province: kind_count(run, "child"),
             ..Default::default()
         })
         .collect();
@@ -97,10 +96,10 @@ pub fn counts(
     rows
 }
 
-fn kind_count(run: &ProvinceRun, cols: &Columns, kind: &str) -> u64 {
-    run.rows
-        .iter()
-        .filter(|r| cols.get(r, "kind") == kind)
+fn kind_count(run: &ProvinceRun, kind: &str) -> u64 {
+    let residuals = &run.residuals;
+    (0..residuals.len())
+        .filter(|&r| residuals.get(r, "kind") == kind)
         .count() as u64
 }
 
@@ -145,9 +144,7 @@ fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow
 
 /// A residual row's cell.
 fn cell(runs: &[ProvinceRun], s: Source, name: &str) -> String {
-    Columns::new()
-        .get(&runs[s.run].rows[s.row], name)
-        .to_string()
+    runs[s.run].residuals.get(s.row, name).to_string()
 }
 
 const ELSEWHERE: [&str; 15] = [
