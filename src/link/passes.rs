@@ -106,7 +106,8 @@ fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
 }
 
 /// Per student row whose national student number carries a usable ID other than its ID
-/// column's: that ID (see [`crate::normalize::Student::other_id`]).
+/// column's, agreeing with the row's birth date and sex where given: that ID (see
+/// [`crate::normalize::Student::other_id`]).
 pub type StandIns = rustc_hash::FxHashMap<usize, IdNumber>;
 
 /// The stand-in IDs of the student rows.
@@ -116,7 +117,13 @@ pub fn stand_ins(students: &[crate::normalize::Student]) -> StandIns {
         .enumerate()
         .filter_map(|(j, s)| {
             let other = s.other_id()?;
-            other.class.is_usable().then_some((j, other))
+            let agrees = s.birth.is_none_or(|b| other.birth_date() == Some(b))
+                && match s.sex {
+                    Sex::Male => other.is_male() == Some(true),
+                    Sex::Female => other.is_male() == Some(false),
+                    Sex::Unknown => true,
+                };
+            (other.class.is_usable() && agrees).then_some((j, other))
         })
         .collect()
 }

@@ -92,11 +92,10 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
             let Some(&child) = by_source.get(&source) else {
                 continue;
             };
-            if there.outcomes[child] == Outcome::Enrolled {
-                // Sorted by child: each child's standing link.
-                let at = links.students.partition_point(|l| l.child < child);
-                let link = &links.students[at];
-                debug_assert_eq!(link.child, child, "an enrolled child has a record");
+            // Sorted by child: each child's standing link.
+            let first = links.students.partition_point(|l| l.child < child);
+            let standing = links.students.get(first).filter(|l| l.child == child);
+            if let (Outcome::Enrolled, Some(link)) = (&there.outcomes[child], standing) {
                 elsewhere.push(Elsewhere {
                     child: source,
                     record: pool.students[link.record],
@@ -116,17 +115,12 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
                     student_no: cells.get(row, "record_student_no"),
                     status: cells.get(row, "record_status"),
                 };
-                let at_link = links.students.partition_point(|l| l.child < child);
-                let elsewhere = links
-                    .students
-                    .get(at_link)
-                    .filter(|l| l.child == child)
-                    .map(|l| Record {
-                        method: l.method.key(),
-                        weight: l.weight,
-                        student_no: pool.registers.students.rows[l.record].student_no.as_str(),
-                        status: t.record_status,
-                    });
+                let elsewhere = standing.map(|l| Record {
+                    method: l.method.key(),
+                    weight: l.weight,
+                    student_no: pool.registers.students.rows[l.record].student_no.as_str(),
+                    status: t.record_status,
+                });
                 amend(&mut out, t, (&home, elsewhere.as_ref()), &at);
             }
             ledger.push((r, out));
