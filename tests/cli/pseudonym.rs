@@ -173,6 +173,7 @@ fn run_files() -> Vec<&'static str> {
         "manifest.json",
         "rejects.csv",
         "report.html",
+        "residuals.parquet",
         "review.csv",
         "summary.csv",
         "summary.json",
@@ -235,7 +236,8 @@ fn assert_every_file_filled(wd: &Workdir, run: &str) {
     }
 }
 
-/// Runs a second night into `run`, carrying on `previous`, with `extra` options.
+/// Runs a second night into `run`, carrying on `previous`, with `extra` options, and its
+/// residuals for the national reconcile.
 fn second_night(wd: &Workdir, run: &str, previous: &str, extra: &[&str]) {
     let mut args = vec![
         "run",
@@ -247,6 +249,7 @@ fn second_night(wd: &Workdir, run: &str, previous: &str, extra: &[&str]) {
         previous,
         "--run-date",
         "2026-09-02",
+        "--residuals",
     ];
     args.extend(extra);
     wd.expect_code(&args, 0);
