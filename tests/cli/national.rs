@@ -276,6 +276,28 @@ fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_fl
         assert!(found.contains(said), "no `{said}` in\n{found}");
     }
     assert_eq!(explain("L4403050002").lines().nth(1), found.lines().nth(1));
+    // A key in nothing of the reconcile is bad input, named masked.
+    let out = wd.expect_code(&["explain", "national", "340102201901010012"], 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("340102********0012") && !err.contains("340102201901010012"),
+        "{err}"
+    );
+    // A reconcile's directory given where a run's is expected says what it is.
+    let out = wd.expect_code(&["diff", "runs/34", "national"], 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a `sanku reconcile` directory (the national result), not a run"),
+        "{err}"
+    );
+    // The summary counts 广东's leftover registrations and those tied to a child of 安徽.
+    let summary = wd.read("national/summary.csv");
+    let guangdong = summary.lines().find(|l| l.starts_with("44,")).unwrap();
+    assert_eq!(
+        guangdong.split(',').skip(6).take(2).collect::<Vec<_>>(),
+        ["2", "2"],
+        "{summary}"
+    );
     let flagged = explain("340103201411200327");
     assert!(
         flagged.contains("flagged in the ledger (no_record)")
