@@ -179,16 +179,42 @@ fn check_is_run(out: &Path) -> anyhow::Result<()> {
     )))
 }
 
-/// `parent/.NAME.sanku-KIND-PID`.
+/// `parent/.NAME.sanku-KIND@HOST-PID`: the host too, so that on storage several machines
+/// share (the national comparison's tasks), a run never takes another machine's process
+/// for one of its own.
 fn side_path(parent: &Path, name: &std::ffi::OsStr, kind: &str) -> PathBuf {
     let mut side = OsString::from(".");
     side.push(name);
-    side.push(format!(".{kind}-{}", std::process::id()));
+    side.push(format!(".{kind}@{}-{}", host(), std::process::id()));
     parent.join(side)
 }
 
-/// Removes the staging directories of processes that no longer live, and puts back a
-/// previous run left aside by a crash in the middle of a rename-aside swap.
+/// This machine's name, as a staging directory's name carries it: letters, digits, `-`,
+/// `.` and `_` (anything else as `_`).
+fn host() -> String {
+    let name = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '.' | '_' => c,
+            _ => '_',
+        })
+        .collect();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}
+
+/// Removes the staging directories of processes of this machine that no longer live, and
+/// puts back a previous run left aside by a crash in the middle of a rename-aside swap.
+/// Another machine's (on shared storage) are left alone: whether its process lives cannot
+/// be told from here. A name without a host is this machine's (made before hosts were
+/// named).
 fn recover(parent: &Path, name: &std::ffi::OsStr) -> anyhow::Result<()> {
     let prefix = format!(".{}.", name.to_string_lossy());
     let Ok(entries) = fs::read_dir(parent) else {
@@ -206,7 +232,11 @@ fn recover(parent: &Path, name: &std::ffi::OsStr) -> anyhow::Result<()> {
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
-        if (kind != NEW && kind != OLD) || process_lives(pid) {
+        let (kind, here) = match kind.split_once('@') {
+            Some((kind, machine)) => (kind, machine == host()),
+            None => (kind, true),
+        };
+        if (kind != NEW && kind != OLD) || !here || process_lives(pid) {
             continue;
         }
         let path = entry.path();

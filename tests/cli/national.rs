@@ -619,3 +619,26 @@ fn a_record_under_a_parents_id_is_the_child_its_student_number_names() {
         "{elsewhere}"
     );
 }
+
+/// On storage several machines share, a run removes the staging directories its own
+/// machine's dead processes left, never another machine's.
+#[test]
+fn a_run_leaves_another_machines_staging_directory_alone() {
+    let wd = Workdir::new();
+    registers(&wd);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    // A process ID above Linux's largest lives nowhere.
+    let (mine, old_style, theirs) = (
+        format!("runs/.44.sanku-new@{host}-4194999"),
+        "runs/.44.sanku-new-4194999".to_string(),
+        "runs/.44.sanku-new@another-machine-1".to_string(),
+    );
+    for dir in [&mine, &old_style, &theirs] {
+        wd.write(&format!("{dir}/ledger.csv"), "id_number\n");
+    }
+    run(&wd, "reg/44", "runs/44", &["--residuals"]);
+    assert!(!wd.path(&mine).exists() && !wd.path(&old_style).exists());
+    assert!(wd.path(&theirs).join("ledger.csv").is_file());
+}
