@@ -57,25 +57,96 @@ fn referenced(code: &str, module: &Module) -> Vec<Module> {
             if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
                 continue;
             }
-            let tail: String = code[from..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                .collect();
-            let rest: Module = tail
-                .split("::")
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
             // `super` of a::b (a/b.rs or a/b/mod.rs) is a.
             let base = if start == "crate::" {
                 Vec::new()
             } else {
                 module[..module.len().saturating_sub(1)].to_vec()
             };
-            out.push([base, rest].concat());
+            for rest in paths_at(&code[from..]) {
+                out.push([base.clone(), rest].concat());
+            }
         }
     }
     out
+}
+
+/// The paths a reference starting at `text` names: `a::b` one; a group `a::{b, c::{d,
+/// e}}` one per leaf (`a::b`, `a::c::d`, `a::c::e`).
+fn paths_at(text: &str) -> Vec<Module> {
+    let head: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    let prefix: Module = head
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let after = &text[head.len()..];
+    if !head.ends_with("::") && !head.is_empty() || !after.starts_with('{') {
+        return vec![prefix];
+    }
+    // The group's items, split at its top-level commas.
+    let (mut depth, mut items, mut item) = (0, Vec::new(), String::new());
+    for c in after.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                if depth == 1 {
+                    continue;
+                }
+            }
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    items.push(std::mem::take(&mut item));
+                    break;
+                }
+            }
+            ',' if depth == 1 => {
+                items.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(c);
+    }
+    items
+        .iter()
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty() && *i != "self")
+        .flat_map(|i| {
+            let i = match i.contains('{') {
+                true => i,
+                false => i.split(" as ").next().unwrap_or(i).trim(),
+            };
+            paths_at(i)
+                .into_iter()
+                .map(|p| [prefix.clone(), p].concat())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn grouped_imports_are_read_leaf_by_leaf() {
+    let module: Module = vec!["link".into(), "fuzzy".into()];
+    let found = referenced(
+        "use crate::{cohort::Cohort, output::{csv, table::Field as F}};\nuse super::{block, weights::Params};",
+        &module,
+    );
+    let names: Vec<String> = found.iter().map(|m| m.join("::")).collect();
+    assert_eq!(
+        names,
+        [
+            "cohort::Cohort",
+            "output::csv",
+            "output::table::Field",
+            "link::block",
+            "link::weights::Params"
+        ]
+    );
 }
 
 #[test]
