@@ -138,7 +138,13 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
         let counts = write::counts(runs, (&pool, &links), &national);
         check_counts(&counts)?;
         timer.stage("output", || {
-            write::write_national(out.path(), runs, (&pool, &links), &national, &counts)
+            write::write_national(
+                out.path(),
+                runs,
+                (&pool, &links),
+                &national,
+                (&counts, run_date),
+            )
         })?;
         let total = counts.last().cloned().unwrap_or_default();
         let seconds = started.elapsed().as_secs_f64();

@@ -1,4 +1,4 @@
-//! The national result directory: ledger.csv and ledger.parquet (the provincial ledgers
+//! The national result directory: ledger.csv, ledger.parquet and ledger.xlsx (the provincial ledgers
 //! less the children found in school elsewhere, with a `province` column first), per
 //! province `provinces/CODE/enrolled_elsewhere.csv` and `identified_records.csv`,
 //! summary.csv and summary.json by province, review.csv, links.parquet and
@@ -109,9 +109,17 @@ pub fn write_national(
     runs: &[ProvinceRun],
     (pool, links): (&Pool, &Links),
     national: &National,
-    counts: &[ProvinceCounts],
+    (counts, run_date): (&[ProvinceCounts], crate::normalize::date::Date),
 ) -> anyhow::Result<()> {
     write_ledger(dir, runs, national)?;
+    // The workbook staff open: its ID numbers are text, never numbers Excel rounds.
+    crate::output::xlsx::write_workbook(
+        dir,
+        files::LEDGER_CSV,
+        files::LEDGER_XLSX,
+        "national ledger",
+        run_date,
+    )?;
     let provinces = dir.join("provinces");
     create_subdir(&provinces)?;
     for (r, run) in runs.iter().enumerate() {

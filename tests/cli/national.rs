@@ -3,6 +3,8 @@
 //! school in the other province, exactly by ID or fuzzily under a mistyped one, and the
 //! national ledger keeps only the true dropouts, as one run over both provinces does.
 
+use calamine::Reader;
+
 use crate::workdir::Workdir;
 
 const HEAD_POP: &str = "身份证号码,姓名,性别,出生日期,行政区划代码,人员状态\n";
@@ -401,6 +403,13 @@ fn a_generated_country_reconciled_is_one_run_over_the_country() {
         0,
     );
     check_national(&wd, "national", "runs");
+    // The national workbook holds the ledger's rows with their ID numbers as text.
+    let mut book = calamine::open_workbook_auto(wd.path("national/ledger.xlsx")).unwrap();
+    let sheet = book.worksheet_range("national ledger").unwrap();
+    let in_ledger = ids(&wd, "national/ledger.csv", "");
+    assert_eq!(sheet.height() - 1, in_ledger.len());
+    let first = sheet.get((1, 1)).unwrap().to_string();
+    assert!(in_ledger.contains(&first), "{first}");
 
     // `sanku evaluate` scores the national ledger, and the links across borders.
     let out = wd.expect_code(&["evaluate", "--truth", "gen/truth", "national"], 0);
