@@ -475,15 +475,18 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
 /// The ```` ``` ```` block of docs/usage.md after the line that starts with `lead`, as
 /// its lines.
 fn usage_block(lead: &str) -> String {
-    let usage = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/usage.md"),
-    )
-    .unwrap();
-    let from = usage
+    doc_block("docs/usage.md", lead, "```\n")
+}
+
+/// The block opened by `fence` in the doc `file` after the line that starts with `lead`.
+fn doc_block(file: &str, lead: &str, fence: &str) -> String {
+    let doc = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .unwrap();
+    let from = doc
         .find(lead)
-        .unwrap_or_else(|| panic!("no `{lead}` in usage.md"));
-    let rest = &usage[from..];
-    let start = rest.find("```\n").expect("a block") + 4;
+        .unwrap_or_else(|| panic!("no `{lead}` in {file}"));
+    let rest = &doc[from..];
+    let start = rest.find(fence).expect("a block") + fence.len();
     let end = start + rest[start..].find("```").expect("a closed block");
     rest[start..end].to_string()
 }
@@ -650,4 +653,53 @@ fn a_run_leaves_another_machines_staging_directory_alone() {
     run(&wd, "reg/44", "runs/44", &["--residuals"]);
     assert!(!wd.path(&mine).exists() && !wd.path(&old_style).exists());
     assert!(wd.path(&theirs).join("ledger.csv").is_file());
+}
+
+/// docs/national.md's way to run the job on one machine, typed as it is written (with
+/// `scripts/` and `deploy/` of this repository beside the work dir's outputs), when
+/// `SANKU_SPARK_SUBMIT` says the Spark environment is made.
+#[test]
+fn the_documented_local_spark_job_runs_as_written() {
+    if std::env::var_os("SANKU_SPARK_SUBMIT").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "SANKU_SPARK_SUBMIT is not set under CI: run scripts/test.sh"
+        );
+        eprintln!("SANKU_SPARK_SUBMIT is not set: the documented job was not run");
+        return;
+    }
+    let wd = Workdir::new();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = wd.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sanku"), bin.join("sanku")).unwrap();
+    for dir in ["scripts", "deploy"] {
+        std::os::unix::fs::symlink(repo.join(dir), wd.path(dir)).unwrap();
+    }
+    let script = format!(
+        "set -e\n{}",
+        doc_block(
+            "docs/national.md",
+            "## Running it on one machine",
+            "```sh\n"
+        )
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(wd.path(""))
+        .env("PATH", &path)
+        .env("SANKU_RUN_DATE", "2026-09-01")
+        .output()
+        .unwrap();
+    let said = format!(
+        "{script}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    let summary = wd.read("national-out/national/summary.csv");
+    let total = summary.lines().find(|l| l.starts_with("total,")).unwrap();
+    let enrolled_elsewhere: u64 = total.split(',').nth(3).unwrap().parse().unwrap();
+    assert!(enrolled_elsewhere > 100, "{summary}");
 }
