@@ -24,9 +24,5 @@ pub mod shell;
 /// nothing.
 pub fn no_huge_pages() {
     #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process's memory map; it takes
-    // no pointers.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }

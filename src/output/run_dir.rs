@@ -257,9 +257,15 @@ fn process_lives(pid: u32) -> bool {
     }
     #[cfg(unix)]
     {
-        // Signal 0 checks that the process exists without touching it.
-        let alive = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-        alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        // Signal 0 checks that the process exists without touching it; a process of
+        // another user exists too (EPERM).
+        let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+            return false;
+        };
+        match rustix::process::test_kill_process(pid) {
+            Ok(()) => true,
+            Err(e) => e == rustix::io::Errno::PERM,
+        }
     }
     #[cfg(not(unix))]
     {
@@ -269,28 +275,8 @@ fn process_lives(pid: u32) -> bool {
 
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
-    };
-    let (a, b) = (c(a)?, c(b)?);
-    // SAFETY: both paths are NUL-terminated strings that outlive the call.
-    let done = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if done == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -299,10 +285,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 fn exchange_unsupported(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
     #[cfg(target_os = "linux")]
     if matches!(
-        e.raw_os_error(),
-        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+        Errno::from_io_error(e),
+        Some(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP)
     ) {
         return true;
     }
