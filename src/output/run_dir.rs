@@ -259,7 +259,10 @@ fn process_lives(pid: u32) -> bool {
     {
         // Signal 0 checks that the process exists without touching it; a process of
         // another user exists too (EPERM).
-        let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
             return false;
         };
         match rustix::process::test_kill_process(pid) {
