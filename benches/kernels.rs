@@ -3,11 +3,11 @@
 //! `cargo bench --bench kernels`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sanku::normalize::date::Date;
-use sanku::normalize::id::{check_char, parse_id};
-use sanku::normalize::id_set::IdSet;
-use sanku::normalize::name::normalize_name;
-use sanku::rng::Rng;
+use sanku::ground::rng::Rng;
+use sanku::pipeline::normalize::date::Date;
+use sanku::pipeline::normalize::id::{check_char, parse_id};
+use sanku::pipeline::normalize::id_set::IdSet;
+use sanku::pipeline::normalize::name::normalize_name;
 
 /// 10 000 valid IDs spread over addresses, birth dates and order codes.
 fn sample_ids() -> Vec<String> {

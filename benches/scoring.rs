@@ -3,11 +3,11 @@
 //! `cargo bench --bench scoring`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sanku::link::compare::{CompareView, compare};
-use sanku::link::weights::{LEVELS, MSource, Params};
-use sanku::normalize::date::Date;
-use sanku::normalize::id::{IdNumber, check_char, parse_id};
-use sanku::normalize::values::Sex;
+use sanku::pipeline::link::compare::{CompareView, compare};
+use sanku::pipeline::link::weights::{LEVELS, MSource, Params};
+use sanku::pipeline::normalize::date::Date;
+use sanku::pipeline::normalize::id::{IdNumber, check_char, parse_id};
+use sanku::pipeline::normalize::values::Sex;
 
 struct Person {
     id: IdNumber,

@@ -6,7 +6,7 @@ use clap::Parser;
 use sanku::cli::{Cli, Command};
 use sanku::cmd::generate::generate_options;
 use sanku::config::Config;
-use sanku::error::{ExitCode, exit_code_of};
+use sanku::ground::error::{ExitCode, exit_code_of};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -25,7 +25,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => Config::from_run(args).and_then(|config| {
-            let report = sanku::run(&config)?;
+            let report = sanku::cmd::run::run(&config)?;
             if !config.quiet {
                 let rejects = if report.rejected > 0 {
                     format!(" (rejected rows: {})", config.out.join("rejects.csv").display())
@@ -37,7 +37,7 @@ fn main() {
             Ok(())
         }),
         Command::Check(args) => Config::from_check(args).and_then(|config| {
-            let rejected = sanku::check(&config)?;
+            let rejected = sanku::cmd::check::check(&config)?;
             if !config.quiet {
                 eprintln!(
                     "sanku: checked, {rejected} rows rejected (see {})",

@@ -9,13 +9,13 @@ use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::divisions;
+use crate::ground::divisions;
 use polars::prelude::{col, lit};
 
-use crate::error::bad_input;
-use crate::load::parquet::{read_columns_where, read_text_rows};
-use crate::output::manifest::read_manifest;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::{read_columns_where, read_text_rows};
+use crate::pipeline::output::manifest::read_manifest;
 
 /// What a run decided for a child.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,15 +7,15 @@
 
 use std::path::Path;
 
-use crate::error::bad_input;
-use crate::load::parquet::read_text_rows;
-use crate::mask::mask_id;
-use crate::normalize::date::Date;
-use crate::normalize::id::{IdClass, parse_id};
-use crate::output::csv::read_columns;
-use crate::output::manifest::read_manifest;
-use crate::output::pseudonym::is_token;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::mask::mask_id;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::read_text_rows;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::id::{IdClass, parse_id};
+use crate::pipeline::output::csv::read_columns;
+use crate::pipeline::output::manifest::read_manifest;
+use crate::pipeline::output::pseudonym::is_token;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use crate::mask::mask_id;
-use crate::normalize::date::Date;
-use crate::normalize::id::{IdClass, parse_id};
-use crate::output::manifest::RunResults;
-use crate::schema::files;
+use crate::ground::mask::mask_id;
+use crate::ground::schema::files;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::id::{IdClass, parse_id};
+use crate::pipeline::output::manifest::RunResults;
 
 /// The child's values of the ledger that blocking keys on.
 pub struct Flagged<'a> {
@@ -47,7 +47,7 @@ pub fn no_candidate(key: &str, child: &Flagged, results: &RunResults) -> String 
     if !child.division_code.is_empty() {
         keys.push(format!(
             "  name_county_no_birth   none without a birth date has its name in county {}",
-            crate::divisions::county_of(child.division_code)
+            crate::ground::divisions::county_of(child.division_code)
         ));
     }
     format!(
@@ -65,7 +65,7 @@ pub fn outside_cohort(run: &Path, key: &str, results: &RunResults) -> anyhow::Re
     let window = &results.cohort_window;
     let ages = format!("school age: born {} … {}", window.born_from, window.born_to);
     let Some(id) = parse_id(key).ok().filter(|id| id.class == IdClass::Valid) else {
-        return Err(crate::error::bad_input(format!(
+        return Err(crate::ground::error::bad_input(format!(
             "{}: in no link, fuzzy candidate or ledger row of this run, and not a valid ID \
              number to look for in the population",
             mask_id(key)
@@ -97,7 +97,7 @@ pub fn outside_cohort(run: &Path, key: &str, results: &RunResults) -> anyhow::Re
              the run kept no rescore.state to tell which\n"
         ));
     }
-    let state = crate::output::state::read(run)?;
+    let state = crate::pipeline::output::state::read(run)?;
     let why = if let Some((_, status)) = state
         .cohort
         .inactive

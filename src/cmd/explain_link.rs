@@ -7,8 +7,8 @@ use std::path::Path;
 
 use polars::prelude::{DataFrame, col, lit};
 
-use crate::load::parquet::read_frame_where;
-use crate::schema::files;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::read_frame_where;
 
 /// Whether `manifest` (manifest.json's text) is a link's.
 pub fn is_link(manifest: &serde_json::Value) -> bool {

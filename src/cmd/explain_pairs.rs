@@ -7,9 +7,9 @@ use std::path::Path;
 
 use polars::prelude::{DataFrame, col, lit};
 
-use crate::link::weights::FIELDS;
-use crate::load::parquet::{read_frame_where, read_text_rows};
-use crate::schema::files;
+use crate::ground::schema::files;
+use crate::pipeline::link::weights::FIELDS;
+use crate::pipeline::load::parquet::{read_frame_where, read_text_rows};
 
 /// What the ledger, links.parquet and candidates.parquet of `run` say of `key`, after
 /// `out`: the ledger row, every link, and every fuzzy candidate as a waterfall against the
@@ -19,7 +19,7 @@ pub fn pairs(
     run: &Path,
     key: &str,
     (accept, review): (f64, f64),
-    results: Option<&crate::output::manifest::RunResults>,
+    results: Option<&crate::pipeline::output::manifest::RunResults>,
     mut out: String,
 ) -> anyhow::Result<String> {
     let about = |child_column: &str| {
@@ -144,10 +144,10 @@ pub fn pairs(
         if flagged.is_none() && !exempt {
             return match results {
                 Some(r) => super::explain_absent::outside_cohort(run, key, r),
-                None => Err(crate::error::bad_input(format!(
+                None => Err(crate::ground::error::bad_input(format!(
                     "{}: no child, record or case {} in its ledger, links or candidates",
                     run.display(),
-                    crate::mask::mask_id(key)
+                    crate::ground::mask::mask_id(key)
                 ))),
             };
         }

@@ -5,14 +5,16 @@
 use std::fmt;
 
 use crate::cli::LinkArgs;
+use crate::config;
 use crate::config::pairlink::read_link_config;
-use crate::error::bad_input;
-use crate::load::any::read_any;
-use crate::load::display_name;
-use crate::output::run_dir::RunDir;
+use crate::ground::error::bad_input;
+use crate::ground::timer::Timer;
 use crate::pairlink::run::link_tables;
-use crate::timer::Timer;
-use crate::{config, output, with_threads};
+use crate::pipeline::load::any::read_any;
+use crate::pipeline::load::display_name;
+
+use crate::ground::threads::with_threads;
+use crate::pipeline::output::run_dir::RunDir;
 
 /// What the closing line says.
 pub struct LinkReport {
@@ -89,7 +91,7 @@ pub fn link(args: &LinkArgs) -> anyhow::Result<LinkReport> {
         drop(tables);
         let stages = timer.stages().to_vec();
         timer.stage("write", || {
-            output::pairlink::write_link(
+            crate::pairlink::output::write_link(
                 dir.path(),
                 &linked,
                 &inputs,

@@ -4,6 +4,7 @@
 //! county staff open, annotate, re-sort and save again from Excel. `completions` and `man`
 //! read nothing: they write what the command line's definition says.
 
+pub mod check;
 pub mod diff;
 pub mod evaluate;
 pub mod explain;
@@ -14,6 +15,7 @@ pub mod explain_reconcile;
 pub mod generate;
 pub mod link;
 pub mod rescore;
+pub mod run;
 pub mod shell;
 
 /// Asks the kernel for no transparent huge pages in this process. The allocator asks for

@@ -7,18 +7,23 @@
 //! those of a full run with the same settings.
 
 use crate::cli::RescoreArgs;
-use crate::error::bad_input;
-use crate::output::run_dir::RunDir;
-use crate::schema::files;
-use crate::timer::Timer;
-use crate::{Keep, Linked, Out, RunReport, config, finish_run, link, output, with_threads};
+use crate::cmd::run::out::Out;
+use crate::cmd::run::{Keep, Linked, finish_run};
+use crate::config;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::ground::threads::with_threads;
+use crate::ground::timer::Timer;
+use crate::pipeline::outcome::RunReport;
+use crate::pipeline::output::run_dir::RunDir;
+use crate::pipeline::{link, output};
 
 /// Rescores `args.run` into `args.out`.
 pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
     let threads = config::threads(args.job.threads)?;
     let state_file = args.run.join(files::RESCORE_STATE);
     // The run read is an input: --out must not be it, nor hold it.
-    crate::output::manifest::check_ledgers_unedited(&args.out)?;
+    crate::pipeline::output::manifest::check_ledgers_unedited(&args.out)?;
     let dir = RunDir::prepare(&args.out, &[&state_file])?;
     let mut timer = Timer::new(args.job.verbose > 0);
     let state = timer.stage("state", || output::state::read(&args.run))?;

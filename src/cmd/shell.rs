@@ -11,7 +11,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-use crate::error::bad_input;
+use crate::ground::error::bad_input;
 
 /// A manual page: its file name (`sanku-run.1`) and its roff text.
 pub struct ManPage {

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::error::bad_input;
-use crate::normalize::date::Date;
+use crate::ground::error::bad_input;
+use crate::pipeline::normalize::date::Date;
 
 /// The years a run's dates may fall in: the workbooks and the cases' numbers write four
 /// digits.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::bad_input;
-use crate::link::priors::LevelValues;
+use crate::ground::error::bad_input;
+use crate::pipeline::link::priors::LevelValues;
 
 /// The TOML config file.
 #[derive(Debug, Default, Deserialize)]
@@ -130,7 +130,7 @@ pub(crate) fn read_config_file<T: serde::de::DeserializeOwned>(
 ) -> anyhow::Result<(T, String)> {
     let bytes = std::fs::read(path)
         .map_err(|e| bad_input(format!("config {}: cannot read: {e}", path.display())))?;
-    let hash = crate::text::hex(&Sha256::digest(&bytes));
+    let hash = crate::ground::text::hex(&Sha256::digest(&bytes));
     let text = String::from_utf8(bytes)
         .map_err(|_| bad_input(format!("config {}: not UTF-8 text", path.display())))?;
     let parsed = toml::from_str(&text).map_err(|e| {

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::file::{LinkageFile, read_config_file};
-use crate::error::bad_input;
-use crate::link::fuzzy::FuzzyOptions;
-use crate::link::priors::Overrides;
+use crate::ground::error::bad_input;
+use crate::pipeline::link::fuzzy::FuzzyOptions;
+use crate::pipeline::link::priors::Overrides;
 
 pub(super) fn fuzzy_options(
     accept: Option<f64>,

@@ -13,20 +13,22 @@ use file::{CohortFile, ConfigFile, GuardsFile, SourceFile, read_config_file};
 use linkage::fuzzy_options;
 pub use linkage::rescore_linkage;
 
-use crate::RunSettings;
 use crate::cli::{InputArgs, RunArgs};
-use crate::cohort::CohortRule;
-use crate::error::bad_input;
-use crate::guard::GuardRule;
-use crate::ingest::{CHUNK_ROWS, Inputs};
-use crate::link::fuzzy::FuzzyOptions;
-use crate::load::SourceOptions;
-use crate::load::encoding::{Encoding, UndecodableShare};
-use crate::normalize::date::Date;
-use crate::normalize::values::{InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word};
-use crate::output::manifest::Settings;
-use crate::schema::{Field, SourceKind};
-use crate::vocab::Lang;
+use crate::ground::error::bad_input;
+use crate::ground::schema::{Field, SourceKind};
+use crate::ground::vocab::Lang;
+use crate::pipeline::cohort::CohortRule;
+use crate::pipeline::guard::GuardRule;
+use crate::pipeline::ingest::{CHUNK_ROWS, Inputs};
+use crate::pipeline::link::fuzzy::FuzzyOptions;
+use crate::pipeline::load::SourceOptions;
+use crate::pipeline::load::encoding::{Encoding, UndecodableShare};
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::values::{
+    InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word,
+};
+use crate::pipeline::output::manifest::Settings;
+use crate::pipeline::output::settings::RunSettings;
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug)]
@@ -143,7 +145,10 @@ impl Config {
         let key_fingerprint = args
             .pseudonymize
             .as_deref()
-            .map(|key| crate::output::pseudonym::Pseudonymizer::load(key).map(|p| p.fingerprint()))
+            .map(|key| {
+                crate::pipeline::output::pseudonym::Pseudonymizer::load(key)
+                    .map(|p| p.fingerprint())
+            })
             .transpose()?;
         let cohort = cohort_rule(&file.cohort)?;
         let mut vocabulary = Vocabulary::default();
@@ -569,5 +574,5 @@ fn expand_all(
 
 /// A file a register folder holds: a known extension, not hidden, not a lock file.
 fn is_register_file(path: &Path) -> bool {
-    crate::load::is_table_file(path, &EXTENSIONS)
+    crate::pipeline::load::is_table_file(path, &EXTENSIONS)
 }

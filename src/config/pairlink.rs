@@ -7,11 +7,11 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::file::read_config_file;
-use crate::error::bad_input;
-use crate::load::any::AnyOptions;
-use crate::load::encoding::Encoding;
+use crate::ground::error::bad_input;
 use crate::pairlink::kinds::Kind;
 use crate::pairlink::{FieldSpec, KeyPart, LinkSpec, Transform};
+use crate::pipeline::load::any::AnyOptions;
+use crate::pipeline::load::encoding::Encoding;
 
 /// Match weight (log-odds in bits, the prior included) at or above which a pair links:
 /// odds of 15 to 1, a match probability of 0.94.
@@ -340,8 +340,8 @@ mod tests {
         ] {
             let err = parse(&format!("{text}\n{FIELDS}")).unwrap_err();
             assert_eq!(
-                crate::error::exit_code_of(&err),
-                crate::error::ExitCode::BadInput
+                crate::ground::error::exit_code_of(&err),
+                crate::ground::error::ExitCode::BadInput
             );
             assert!(err.to_string().contains(wanted), "{err}");
             assert!(err.to_string().contains("link.toml"), "{err}");

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::cluster::{Join, cluster};
 use super::{LinkSpec, Side, Sides};
-use crate::link::assign::{PerChild, Scored, Thresholds, assign};
+use crate::pipeline::link::assign::{PerChild, Scored, Thresholds, assign};
 
 /// The decisions, as indices into the scored pairs.
 #[derive(Debug, Default, PartialEq)]

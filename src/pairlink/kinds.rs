@@ -8,9 +8,9 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::strings;
-use crate::link::compare::compare_names;
-use crate::normalize::date::Date;
-use crate::normalize::name::normalize_name;
+use crate::pipeline::link::compare::compare_names;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::name::normalize_name;
 
 /// How a field's two values are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn the_chinese_name_levels_are_the_registers() {
-        use crate::link::compare::NameLevel;
+        use crate::pipeline::link::compare::NameLevel;
         assert_eq!(
             &CHINESE_NAME_LEVELS[..NameLevel::KEYS.len()],
             NameLevel::KEYS

@@ -10,6 +10,7 @@ pub mod block;
 pub mod cluster;
 pub mod decide;
 pub mod kinds;
+pub mod output;
 pub mod packed;
 pub mod run;
 pub mod score;
@@ -19,7 +20,7 @@ use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::load::any::{AnyOptions, AnyTable};
+use crate::pipeline::load::any::{AnyOptions, AnyTable};
 use kinds::{Kind, soundex};
 use packed::Packed;
 

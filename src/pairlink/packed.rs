@@ -7,7 +7,7 @@
 
 use super::kinds::{Kind, View, letter_mask};
 use super::{Column, LinkSpec};
-use crate::normalize::id_set::prefetch;
+use crate::pipeline::normalize::id_set::prefetch;
 
 /// Longest text kept per field; longer values are compared on their first bytes.
 const MAX_TEXT: usize = u16::MAX as usize;

@@ -4,8 +4,8 @@ use super::block::{BlockCounts, candidate_pairs};
 use super::decide::{Decision, decide, dedupe, exact_links};
 use super::score::{Model, Shares, compare_pairs, fit, random_levels, weigh, weigh_records};
 use super::{LinkSpec, Side, Sides};
-use crate::load::any::AnyTable;
-use crate::timer::Timer;
+use crate::ground::timer::Timer;
+use crate::pipeline::load::any::AnyTable;
 
 /// Everything a link decided, for the outputs.
 pub struct Linked {

@@ -1,6 +1,6 @@
 //! Comparing and weighing pairs: every candidate pair's level per field; u per level from
 //! random pairs; m and the match share by EM on the candidates' distinct patterns
-//! ([`crate::link::em`]); a pair's weight is log2(λ/(1−λ)) plus each field's log2(m/u),
+//! ([`crate::pipeline::link::em`]); a pair's weight is log2(λ/(1−λ)) plus each field's log2(m/u),
 //! with a missing value weighing nothing, so that it reads as log-odds of a match. Exact
 //! agreement on a term-frequency field weighs log2(m/share of records with that value):
 //! two Smiths agreeing say less than two Zyskowskis.
@@ -10,8 +10,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{LinkSpec, Side, Sides, compare_records};
-use crate::link::em;
-use crate::rng::Rng;
+use crate::ground::rng::Rng;
+use crate::pipeline::link::em;
 
 /// The fitted model, per field and level.
 #[derive(Clone, Debug, PartialEq, Serialize)]

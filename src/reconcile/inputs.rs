@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::bad_input;
-use crate::load::parquet::read_columns_where;
-use crate::output::manifest::{Manifest, read_manifest};
-use crate::output::residuals;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::read_columns_where;
+use crate::pipeline::output::manifest::{Manifest, read_manifest};
+use crate::pipeline::output::residuals;
 
 /// One province's run, as the reconcile reads it.
 pub struct ProvinceRun {
@@ -179,7 +179,7 @@ fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
     let bytes = std::fs::read(&path).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
     let residuals_sha256 = {
         use sha2::Digest;
-        crate::text::hex(&sha2::Sha256::digest(&bytes))
+        crate::ground::text::hex(&sha2::Sha256::digest(&bytes))
     };
     let residuals = Residuals::read(&path)?;
     let province = manifest
@@ -270,7 +270,7 @@ fn agree(a: &ProvinceRun, b: &ProvinceRun) -> anyhow::Result<()> {
 }
 
 /// The linkage settings of a run (thresholds, m and u given, blocking).
-pub fn linkage(manifest: &Manifest) -> crate::link::fuzzy::FuzzyOptions {
+pub fn linkage(manifest: &Manifest) -> crate::pipeline::link::fuzzy::FuzzyOptions {
     manifest
         .results
         .as_ref()

@@ -18,11 +18,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cli::ReconcileArgs;
-use crate::error::bad_input;
-use crate::normalize::date::Date;
-use crate::normalize::values::{InSchool, StudentStatus};
-use crate::output::run_dir::RunDir;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::values::{InSchool, StudentStatus};
+use crate::pipeline::output::run_dir::RunDir;
 
 /// What a reconcile reports on its closing line.
 pub struct ReconcileReport {
@@ -53,13 +53,13 @@ struct ReconcileManifest {
     sanku_version: String,
     command: &'static str,
     as_of: String,
-    thresholds: crate::link::assign::Thresholds,
+    thresholds: crate::pipeline::link::assign::Thresholds,
     threads: usize,
     runs: Vec<RunRecord>,
     provinces: Vec<write::ProvinceCounts>,
-    fuzzy_students: Option<crate::link::weights::Params>,
+    fuzzy_students: Option<crate::pipeline::link::weights::Params>,
     /// Seconds per stage.
-    stages: Vec<crate::timer::StageRecord>,
+    stages: Vec<crate::ground::timer::StageRecord>,
     seconds: f64,
 }
 
@@ -121,18 +121,24 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
         })
         .max()
         .unwrap_or(as_of);
-    let mut timer = crate::timer::Timer::new(args.job.verbose > 0);
+    let mut timer = crate::ground::timer::Timer::new(args.job.verbose > 0);
     let (timer, runs) = (&mut timer, &runs);
-    crate::with_threads(threads, move || {
+    crate::ground::threads::with_threads(threads, move || {
         // Every residual row is read before anything is written.
         let pool = timer.stage("pool", || pool::pool(runs, &settings.cohort, as_of))?;
         let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
         let out = RunDir::prepare(&args.out, &inputs)?;
         let (links, _) = timer.stage("link", || {
-            crate::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school)
+            crate::pipeline::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school)
         });
         let there = timer.stage("classify", || {
-            crate::classify::classify(&pool.cohort, &pool.registers, &links, run_date, &in_school)
+            crate::pipeline::classify::classify(
+                &pool.cohort,
+                &pool.registers,
+                &links,
+                run_date,
+                &in_school,
+            )
         });
         let national = national::decide(runs, &pool, &links, &there);
         let counts = write::counts(runs, (&pool, &links), &national);
@@ -176,7 +182,7 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
             stages: timer.stages().to_vec(),
             seconds,
         };
-        crate::output::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
+        crate::pipeline::output::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
             serde_json::to_writer_pretty(&mut *w, &manifest)?;
             std::io::Write::write_all(w, b"\n")?;
             Ok(())
@@ -197,9 +203,9 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
 /// config did not fix: the reconcile's children and records are few and rich in true
 /// pairs, so that chance agreement among them says little of the country's. m is still
 /// fitted on the reconcile's own pairs, where a true pair's division differs as a rule.
-fn given_u(runs: &[inputs::ProvinceRun], fixed: &mut crate::link::priors::Overrides) {
-    use crate::link::compare::{FIELDS, LEVELS};
-    let fitted: Vec<(f64, &crate::link::weights::Params)> = runs
+fn given_u(runs: &[inputs::ProvinceRun], fixed: &mut crate::pipeline::link::priors::Overrides) {
+    use crate::pipeline::link::compare::{FIELDS, LEVELS};
+    let fitted: Vec<(f64, &crate::pipeline::link::weights::Params)> = runs
         .iter()
         .filter_map(|r| {
             let results = r.manifest.results.as_ref()?;

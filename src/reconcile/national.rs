@@ -5,9 +5,9 @@
 
 use super::inputs::ProvinceRun;
 use super::pool::{Pool, Source};
-use crate::classify::{Ledger, Outcome};
-use crate::link::{Link, Links};
-use crate::output::ledger::column_names;
+use crate::pipeline::classify::{Ledger, Outcome};
+use crate::pipeline::link::{Link, Links};
+use crate::pipeline::output::ledger::column_names;
 
 /// A child of one province found in school in another.
 pub struct Elsewhere {
@@ -42,7 +42,7 @@ impl Record<'_> {
     /// out before transferred out), then the student number; else an exact link before a
     /// fuzzy one, then the greater weight, then the student number.
     fn ranks_before(&self, other: &Record) -> bool {
-        use crate::normalize::values::StudentStatus;
+        use crate::pipeline::normalize::values::StudentStatus;
         let status = |r: &Record| StudentStatus::from_key(r.status);
         if self.method == "exact" && other.method == "exact" {
             return (status(self), self.student_no) < (status(other), other.student_no);
@@ -80,7 +80,7 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
     for (i, s) in pool.children.iter().enumerate() {
         by_source.insert(*s, i);
     }
-    let reconciled: std::collections::HashMap<usize, &crate::classify::LedgerRow> =
+    let reconciled: std::collections::HashMap<usize, &crate::pipeline::classify::LedgerRow> =
         there.rows.iter().map(|r| (r.child, r)).collect();
     let method = |l: &Link| l.method.key();
     let mut ledger = Vec::new();
@@ -171,7 +171,7 @@ pub fn decide(runs: &[ProvinceRun], pool: &Pool, links: &Links, there: &Ledger) 
 /// elsewhere makes the child poor; a better candidate elsewhere becomes its best.
 fn amend(
     out: &mut [String],
-    there: &crate::classify::LedgerRow,
+    there: &crate::pipeline::classify::LedgerRow,
     (home, elsewhere): (&Record, Option<&Record>),
     at: &dyn Fn(&str) -> usize,
 ) {
@@ -202,6 +202,6 @@ fn amend(
         && out[status].is_empty()
     {
         out[at("best_candidate")] = there.best_candidate.clone();
-        out[at("best_weight")] = crate::output::csv::format_weight(Some(w));
+        out[at("best_weight")] = crate::pipeline::output::csv::format_weight(Some(w));
     }
 }

@@ -6,16 +6,18 @@
 use std::path::Path;
 
 use super::inputs::{ProvinceRun, Residuals};
-use crate::cohort::{Cohort, CohortRule, select_cohort};
-use crate::error::bad_input;
-use crate::normalize::date::Date;
-use crate::normalize::id::{IdClass, IdNumber};
-use crate::normalize::name_key::simplified;
-use crate::normalize::population::Population;
-use crate::normalize::values::{PersonStatus, Sex, StudentStatus};
-use crate::normalize::{Origins, Person, PovertyMember, Records, Registers, Student, Text};
-use crate::output::residuals::{CHILD, POVERTY, STUDENT};
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::cohort::{Cohort, CohortRule, select_cohort};
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::id::{IdClass, IdNumber};
+use crate::pipeline::normalize::name_key::simplified;
+use crate::pipeline::normalize::population::Population;
+use crate::pipeline::normalize::values::{PersonStatus, Sex, StudentStatus};
+use crate::pipeline::normalize::{
+    Origins, Person, PovertyMember, Records, Registers, Student, Text,
+};
+use crate::pipeline::output::residuals::{CHILD, POVERTY, STUDENT};
 
 /// Where a row of the reconcile came from: the run (by index, provinces in order) and the
 /// row of its residuals.
@@ -159,7 +161,7 @@ impl Cell<'_> {
             "{} row {}: {field} `{}` is not {expected}; was the file written by sanku run --residuals?",
             self.path.display(),
             self.row + 1,
-            crate::mask::mask_id(value)
+            crate::ground::mask::mask_id(value)
         ))
     }
 

@@ -11,11 +11,11 @@ use serde::Serialize;
 use super::inputs::ProvinceRun;
 use super::national::National;
 use super::pool::{Pool, Source};
-use crate::link::Links;
-use crate::output::atomic::{create_subdir, write_atomic, write_parquet};
-use crate::output::csv::{format_weight, write_csv};
-use crate::output::table::text_frame;
-use crate::schema::files;
+use crate::ground::schema::files;
+use crate::pipeline::link::Links;
+use crate::pipeline::output::atomic::{create_subdir, write_atomic, write_parquet};
+use crate::pipeline::output::csv::{format_weight, write_csv};
+use crate::pipeline::output::table::text_frame;
 
 pub const ENROLLED_ELSEWHERE_CSV: &str = "enrolled_elsewhere.csv";
 pub const IDENTIFIED_RECORDS_CSV: &str = "identified_records.csv";
@@ -66,7 +66,7 @@ pub fn counts(
     }
     for (run, cells) in &national.ledger {
         rows[*run].flagged += 1;
-        let poor = crate::output::ledger::column_names()
+        let poor = crate::pipeline::output::ledger::column_names()
             .iter()
             .position(|n| *n == "poor")
             .expect("poor");
@@ -109,11 +109,11 @@ pub fn write_national(
     runs: &[ProvinceRun],
     (pool, links): (&Pool, &Links),
     national: &National,
-    (counts, run_date): (&[ProvinceCounts], crate::normalize::date::Date),
+    (counts, run_date): (&[ProvinceCounts], crate::pipeline::normalize::date::Date),
 ) -> anyhow::Result<()> {
     write_ledger(dir, runs, national)?;
     // The workbook staff open: its ID numbers are text, never numbers Excel rounds.
-    crate::output::xlsx::write_workbook(
+    crate::pipeline::output::xlsx::write_workbook(
         dir,
         files::LEDGER_CSV,
         files::LEDGER_XLSX,
@@ -129,14 +129,14 @@ pub fn write_national(
         write_identified(&sub, runs, national, r)?;
     }
     write_summary(dir, counts)?;
-    crate::output::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
-    crate::output::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
-    crate::output::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
+    crate::pipeline::output::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
+    crate::pipeline::output::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
+    crate::pipeline::output::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
 }
 
 fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow::Result<()> {
     let mut names = vec!["province"];
-    names.extend(crate::output::ledger::column_names());
+    names.extend(crate::pipeline::output::ledger::column_names());
     let rows: Vec<Vec<String>> = national
         .ledger
         .iter()

@@ -201,7 +201,8 @@ fn a_utf16_tab_separated_export_reads_like_csv() {
 fn parquet_schemas(wd: &Workdir) -> String {
     let mut text = String::new();
     for name in ["ledger.parquet", "links.parquet", "candidates.parquet"] {
-        let frame = sanku::load::parquet::read_frame(&wd.path(&format!("out/{name}"))).unwrap();
+        let frame =
+            sanku::pipeline::load::parquet::read_frame(&wd.path(&format!("out/{name}"))).unwrap();
         for column in frame.get_column_names() {
             let dtype = frame.column(column).unwrap().dtype().to_string();
             text.push_str(&format!("{name}\t{column}\t{dtype}\n"));
@@ -340,7 +341,7 @@ fn without_an_aid_register_no_child_is_listed_as_unaided() {
 /// either's; returns the second 杨磊's ID number.
 pub fn add_a_payment_two_namesakes_may_own(wd: &Workdir) -> String {
     let first17 = "53010220160909003";
-    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
     let id = format!("{first17}{check}");
     wd.append_gb18030(
         "input/population.csv",

@@ -261,7 +261,7 @@ fn a_child_outside_the_cohort_is_explained_by_its_age_or_its_status() {
     let first17 = "53011120140101002";
     let id = format!(
         "{first17}{}",
-        sanku::normalize::id::check_char(first17.as_bytes()) as char
+        sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char
     );
     assert!(said("run", &id).contains("no population row holds this ID number"));
 }

@@ -126,7 +126,7 @@ fn a_poverty_member_with_a_mistyped_id_reaches_review_and_explain() {
 
 /// `first17` with its check character.
 fn with_check(first17: &str) -> String {
-    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
     format!("{first17}{check}")
 }
 

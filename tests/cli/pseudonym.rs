@@ -20,7 +20,7 @@ fn run_texts(dir: &Path) -> Vec<(String, String)> {
         if path.is_dir() {
             out.extend(run_texts(&path));
         } else if name.ends_with(".parquet") {
-            let frame = sanku::load::parquet::read_frame(&path).unwrap();
+            let frame = sanku::pipeline::load::parquet::read_frame(&path).unwrap();
             out.push((name.clone(), format!("{frame:?}")));
             for column_name in frame.get_column_names() {
                 let column = frame.column(column_name).unwrap();
@@ -224,7 +224,9 @@ fn assert_every_file_filled(wd: &Workdir, run: &str) {
         let rows = if file.ends_with(".csv") {
             wd.read(&format!("{run}/{file}")).lines().count() - 1
         } else if file.ends_with(".parquet") {
-            sanku::load::parquet::read_frame(&path).unwrap().height()
+            sanku::pipeline::load::parquet::read_frame(&path)
+                .unwrap()
+                .height()
         } else if file.ends_with(".xlsx") {
             let mut book = calamine::open_workbook_auto(&path).unwrap();
             let first = book.sheet_names()[0].clone();

@@ -65,7 +65,7 @@ fn a_second_registration_under_a_mistyped_id_is_found() {
 
 /// `first17` with its check character.
 fn with_check(first17: &str) -> String {
-    let check = sanku::normalize::id::check_char(first17.as_bytes()) as char;
+    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
     format!("{first17}{check}")
 }
 

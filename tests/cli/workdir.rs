@@ -73,7 +73,7 @@ impl Workdir {
         let first17 = "53010220140301192";
         let new = format!(
             "{first17}{}",
-            sanku::normalize::id::check_char(first17.as_bytes()) as char
+            sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char
         );
         let population = self.read_gb18030("input/population.csv");
         assert!(population.contains(old));

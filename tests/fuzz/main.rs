@@ -10,17 +10,17 @@ use clap::Parser;
 use proptest::prelude::*;
 use sanku::cli::{Cli, Command};
 use sanku::config::Config;
-use sanku::error::{ExitCode, exit_code_of};
-use sanku::load::csv::read_csv_chunks;
-use sanku::load::encoding::{Encoding, decode_field, detect};
-use sanku::load::records::{Next, Splitter};
-use sanku::load::{InputFile, SourceOptions};
-use sanku::mask::mask_id;
-use sanku::normalize::date::Date;
-use sanku::normalize::id::{parse_id, parse_record_id};
-use sanku::normalize::name::normalize_name;
-use sanku::progress::Progress;
-use sanku::schema::SourceKind;
+use sanku::ground::error::{ExitCode, exit_code_of};
+use sanku::ground::mask::mask_id;
+use sanku::ground::progress::Progress;
+use sanku::ground::schema::SourceKind;
+use sanku::pipeline::load::csv::read_csv_chunks;
+use sanku::pipeline::load::encoding::{Encoding, decode_field, detect};
+use sanku::pipeline::load::records::{Next, Splitter};
+use sanku::pipeline::load::{InputFile, SourceOptions};
+use sanku::pipeline::normalize::date::Date;
+use sanku::pipeline::normalize::id::{parse_id, parse_record_id};
+use sanku::pipeline::normalize::name::normalize_name;
 
 /// Bytes that look like a register export often enough to reach deep paths: CSV
 /// punctuation, line ends of every kind, Chinese text in UTF-8 and GBK, ID-like digit
@@ -123,7 +123,10 @@ fn read_population(dir: &Path, bytes: &[u8], chunk_rows: usize) -> Read_ {
         chunk_rows,
         &mut |table| {
             assert!(table.rows_in() as usize <= chunk_rows.max(1));
-            let fields = [sanku::schema::Field::IdNumber, sanku::schema::Field::Name];
+            let fields = [
+                sanku::ground::schema::Field::IdNumber,
+                sanku::ground::schema::Field::Name,
+            ];
             for row in 0..table.len() {
                 let values = fields.iter().map(|&f| table.value(row, f).to_string());
                 kept.push((table.lines[row], values.collect()));

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use super::{Score, read_csv};
-use crate::error::bad_input;
-use crate::load::parquet::read_text_rows;
-use crate::normalize::id::{IdClass, parse_id};
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::read_text_rows;
+use crate::pipeline::normalize::id::{IdClass, parse_id};
 
 /// One score per check, by check name.
 pub fn score_checks(
@@ -110,7 +110,7 @@ pub fn score_checks(
     // One number in school at two schools: a child listed with one student number twice
     // (scored against a truth that tells the kinds of duplicates apart).
     let duplicates = truth.join("duplicates.csv");
-    if crate::output::csv::read_header(&duplicates)?
+    if crate::pipeline::output::csv::read_header(&duplicates)?
         .iter()
         .any(|h| h == "kind")
     {

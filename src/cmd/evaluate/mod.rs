@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::bad_input;
-use crate::load::parquet::{read_frame, read_text_rows};
-use crate::output::atomic::write_atomic;
-pub(crate) use crate::output::csv::read_columns as read_csv;
-use crate::output::manifest::read_manifest;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
+use crate::pipeline::load::parquet::{read_frame, read_text_rows};
+use crate::pipeline::output::atomic::write_atomic;
+pub(crate) use crate::pipeline::output::csv::read_columns as read_csv;
+use crate::pipeline::output::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
 #[derive(Clone, Debug, PartialEq, Serialize)]

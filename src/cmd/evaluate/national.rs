@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::read_csv;
-use crate::error::bad_input;
-use crate::schema::files;
+use crate::ground::error::bad_input;
+use crate::ground::schema::files;
 
 /// The manifest of `run` if it is a reconcile's.
 fn manifest(run: &Path) -> Option<serde_json::Value> {

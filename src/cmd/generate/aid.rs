@@ -12,9 +12,9 @@ use super::corrupt::RecordFields;
 use super::disability::Schooling;
 use super::household::{Household, Member};
 use super::{Sinks, World};
-use crate::normalize::id::check_char;
-use crate::normalize::term::Term;
-use crate::rng::Rng;
+use crate::ground::rng::Rng;
+use crate::pipeline::normalize::id::check_char;
+use crate::pipeline::normalize::term::Term;
 
 /// Programmes and their amount per term (yuan).
 const PROGRAMMES: [(&str, &str); 3] = [

@@ -115,7 +115,7 @@ impl World<'_> {
     ) -> Vec<String> {
         let flag = |b: bool| if b { "1" } else { "0" }.to_string();
         let birth = c.member.birth;
-        let age = crate::cohort::CohortRule::default()
+        let age = crate::pipeline::cohort::CohortRule::default()
             .window(self.options.night_as_of)
             .age(birth);
         let status = match reason {
@@ -132,7 +132,10 @@ impl World<'_> {
             ("birth_date", birth.to_string()),
             ("age", age.to_string()),
             ("division_code", c.residence.to_string()),
-            ("division_name", crate::divisions::full_name(c.residence)),
+            (
+                "division_name",
+                crate::ground::divisions::full_name(c.residence),
+            ),
             ("poor", flag(h.poor)),
             ("reason", reason.to_string()),
             (
@@ -147,7 +150,7 @@ impl World<'_> {
         ]
         .into_iter()
         .collect();
-        crate::output::ledger::column_names()
+        crate::pipeline::output::ledger::column_names()
             .iter()
             .map(|name| cells.get(name).cloned().unwrap_or_default())
             .collect()

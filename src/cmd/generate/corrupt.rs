@@ -6,8 +6,8 @@ use super::names::{
     NameBook, given_changed, homophone_variant, pinyin_written, surname_changed,
     traditional_variant,
 };
-use crate::normalize::date::Date;
-use crate::rng::{Rng, cumulative};
+use crate::ground::rng::{Rng, cumulative};
+use crate::pipeline::normalize::date::Date;
 
 /// A kind of injected error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -216,7 +216,7 @@ fn substitute_digit(rng: &mut Rng, f: &mut RecordFields) {
 /// two adjacent digits (a fifth of the time in the province's two digits) with the check
 /// recomputed, or two digits whose errors cancel; false when no such number is found.
 fn valid_typo(rng: &mut Rng, f: &mut RecordFields) -> bool {
-    use crate::normalize::id::{IdClass, check_char, parse_id};
+    use crate::pipeline::normalize::id::{IdClass, check_char, parse_id};
     let first17: Vec<u8> = f.id.bytes().take(17).collect();
     if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
         return false;
@@ -413,7 +413,7 @@ mod tests {
 
     #[test]
     fn a_valid_typo_validates_and_is_another_number() {
-        use crate::normalize::id::{IdClass, parse_id};
+        use crate::pipeline::normalize::id::{IdClass, parse_id};
         let valid = || RecordFields {
             id: "530102201503011821".to_string(),
             ..fields()

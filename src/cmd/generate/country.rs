@@ -18,9 +18,9 @@ use super::migration::{Destination, Place};
 use super::provinces::{self, Province};
 use super::sink::CsvSink;
 use super::{GenerateOptions, GenerateReport, World};
-use crate::load::encoding::Encoding;
-use crate::rng::Rng;
-use crate::schema::SourceKind;
+use crate::ground::rng::Rng;
+use crate::ground::schema::SourceKind;
+use crate::pipeline::load::encoding::Encoding;
 
 /// The truth files only a country writes, beside those of a single province.
 const COUNTRY_FACTS: [&str; 2] = ["migrants.csv", "ledger.csv"];

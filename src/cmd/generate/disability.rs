@@ -7,7 +7,7 @@
 
 use super::household::Member;
 use super::{Sinks, World};
-use crate::rng::Rng;
+use crate::ground::rng::Rng;
 
 /// How a school-age child stands tonight, as far as the disability register cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl World<'_> {
             rng.below(4) as usize
         };
         self.certificate(&mut rng, member, id, (digit, word, level), s)?;
-        let key = crate::normalize::disability::category_key(word);
+        let key = crate::pipeline::normalize::disability::category_key(word);
         let level = (level + 1).to_string();
         if counted {
             s.disabled.row(&[id, &key, &level])?;

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::GenerateOptions;
 use super::Headers;
 use super::sink::{CsvSink, DataSink, ParquetSink};
-use crate::load::encoding::Encoding;
-use crate::schema::SourceKind;
+use crate::ground::schema::SourceKind;
+use crate::pipeline::load::encoding::Encoding;
 
 /// A truth file: rows go to the file, or are caught while a capture is on.
 pub struct Fact {
@@ -212,7 +212,7 @@ impl Sinks {
         routed: Routed,
     ) -> anyhow::Result<Sinks> {
         let mine = shared[own].take().expect("a province's files, once");
-        let ledger = crate::output::ledger::column_names();
+        let ledger = crate::pipeline::output::ledger::column_names();
         let country = CountrySinks {
             migrants: mine.migrants,
             ledger: CsvSink::create(&o.out.join("truth"), "ledger.csv", Encoding::Utf8, &ledger)?,

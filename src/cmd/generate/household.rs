@@ -5,8 +5,8 @@
 
 use super::GenerateOptions;
 use super::names::NameBook;
-use crate::normalize::date::Date;
-use crate::rng::{Rng, cumulative};
+use crate::ground::rng::{Rng, cumulative};
+use crate::pipeline::normalize::date::Date;
 
 /// A household member as the population register will hold them.
 #[derive(Clone, Debug)]

@@ -20,9 +20,9 @@ use super::World;
 use super::files::cells;
 use super::household::Household;
 use super::provinces::{self, Province};
-use crate::cohort::CohortWindow;
-use crate::normalize::id::{parse_record_id, rounded};
-use crate::normalize::student_no_id;
+use crate::pipeline::cohort::CohortWindow;
+use crate::pipeline::normalize::id::{parse_record_id, rounded};
+use crate::pipeline::normalize::student_no_id;
 
 /// The province of a generated country being written, and where its children may go.
 pub(super) struct Place {
@@ -283,7 +283,7 @@ mod tests {
     #[test]
     fn a_record_there_is_told_apart_by_where_its_id_points() {
         let first17 = "34010220150301182";
-        let check = crate::normalize::id::check_char(first17.as_bytes()) as char;
+        let check = crate::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
         let id = format!("{first17}{check}");
         let wrong = if check == '0' { '1' } else { '0' };
         let bad = format!("{first17}{wrong}");

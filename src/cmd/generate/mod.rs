@@ -33,7 +33,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::rng::{self, Rng};
+use crate::ground::rng::{self, Rng};
 pub use corrupt::ErrorKind;
 use files::Sinks;
 use household::{Household, Member};
@@ -44,9 +44,9 @@ pub use provinces::MOST as MOST_PROVINCES;
 pub use school::HistoryRates;
 use school::{Kin, Record};
 
-use crate::load::encoding::Encoding;
-use crate::normalize::date::Date;
-use crate::normalize::id::check_char;
+use crate::pipeline::load::encoding::Encoding;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::id::check_char;
 
 /// Header language of generated files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -321,8 +321,9 @@ impl<'a> World<'a> {
     fn write(&mut self, h: &Household, s: &mut Sinks) -> anyhow::Result<()> {
         let county_code = self.counties[h.county as usize].clone();
         let household_no = format!("H{county_code}{:08}", self.household_seq);
-        let window = crate::cohort::CohortRule::default().window(self.options.as_of);
-        let tonight = crate::cohort::CohortRule::default().window(self.options.night_as_of);
+        let window = crate::pipeline::cohort::CohortRule::default().window(self.options.as_of);
+        let tonight =
+            crate::pipeline::cohort::CohortRule::default().window(self.options.night_as_of);
         // A household that moved keeps its IDs' birth county; its 户籍 is elsewhere now.
         let residence = if self.rng.chance(self.options.rates.moved_household) {
             self.counties[self.rng.below(self.counties.len() as u64) as usize].clone()
@@ -456,7 +457,7 @@ impl<'a> World<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::id::{IdClass, parse_id};
+    use crate::pipeline::normalize::id::{IdClass, parse_id};
 
     fn options(dir: &std::path::Path, seed: u64) -> GenerateOptions {
         GenerateOptions {

@@ -3,7 +3,7 @@
 //! compound surnames, common given-name characters, and the homophones and traditional
 //! forms that real typing errors produce.
 
-use crate::rng::{Rng, cumulative};
+use crate::ground::rng::{Rng, cumulative};
 
 /// Common surnames with their approximate share of the population, in percent.
 const SURNAMES: &[(&str, f64)] = &[

@@ -3,7 +3,7 @@
 //! else is written as on the first night.
 
 use super::World;
-use crate::rng::Rng;
+use crate::ground::rng::Rng;
 
 impl World<'_> {
     /// A random stream of one child's own, for what changes from night to night.

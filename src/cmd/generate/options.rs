@@ -2,9 +2,9 @@
 
 use super::{ErrorKind, GenerateOptions, Headers, MOST_PROVINCES, Rates};
 use crate::cli::GenerateArgs;
-use crate::error::bad_input;
-use crate::load::encoding::Encoding;
-use crate::normalize::date::Date;
+use crate::ground::error::bad_input;
+use crate::pipeline::load::encoding::Encoding;
+use crate::pipeline::normalize::date::Date;
 
 /// Validates the arguments of `generate`.
 pub fn generate_options(args: &GenerateArgs) -> anyhow::Result<GenerateOptions> {

@@ -31,7 +31,7 @@
 //! drawn (those children stay home), so a province sends the realistic share of its children
 //! to each generated province, and fewer in all than it would to the whole country.
 
-use crate::divisions;
+use crate::ground::divisions;
 
 /// A province: code, name, inflow (万 people registered elsewhere living here), outflow (‰
 /// of its registered people living in another province).

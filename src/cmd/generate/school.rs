@@ -305,7 +305,7 @@ impl World<'_> {
         } else {
             self.any_county()
         };
-        let age = crate::cohort::CohortRule::default()
+        let age = crate::pipeline::cohort::CohortRule::default()
             .window(self.options.as_of)
             .age(m.birth);
         let grade = (age - 5).clamp(1, 12);
@@ -338,7 +338,8 @@ impl World<'_> {
         // with a broken ID it stands alone in the register unless the ID can be repaired
         // to its owner's, so either answer is right (`evaluate` scores it neither way).
         // A valid typo belongs to no one: as broken as an invalid ID.
-        let usable = crate::normalize::id::parse_id(&fields.id).is_ok_and(|i| i.class.is_usable())
+        let usable = crate::pipeline::normalize::id::parse_id(&fields.id)
+            .is_ok_and(|i| i.class.is_usable())
             && injected != Some(corrupt::ErrorKind::IdValidTypo);
         if !counted && !usable {
             s.registry_only.row(&[&no, "left_cohort"])?;

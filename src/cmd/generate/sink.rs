@@ -8,8 +8,8 @@ use std::path::Path;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, Schema};
 
-use crate::load::encoding::Encoding;
-use crate::output::atomic::Pending;
+use crate::pipeline::load::encoding::Encoding;
+use crate::pipeline::output::atomic::Pending;
 
 /// One CSV file being written.
 pub struct CsvSink {

@@ -5,7 +5,7 @@ use super::household::Member;
 use super::provinces;
 use super::school::Record;
 use super::{Sinks, World};
-use crate::normalize::id::check_char;
+use crate::pipeline::normalize::id::check_char;
 
 impl World<'_> {
     /// An exemption for a valid ID number that nobody has: an order code past any the

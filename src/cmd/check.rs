@@ -1,0 +1,40 @@
+//! `sanku check`: the registers read and normalised, rejects and the manifest's input
+//! section written, nothing linked.
+
+use crate::cmd::run::out::prepare_out;
+use crate::cmd::run::{guard_inputs, ingest_registers};
+use crate::config::Config;
+use crate::ground::threads::with_threads;
+use crate::ground::{progress::Progress, timer::Timer};
+use crate::pipeline::output::manifest::Manifest;
+use crate::pipeline::{cohort, guard, output};
+
+/// `sanku check`: loads and normalises every input, writes rejects and the manifest's
+/// input section, links nothing. Returns the number of rejected rows.
+pub fn check(config: &Config) -> anyhow::Result<u64> {
+    output::manifest::check_not_a_run(&config.out)?;
+    let out = prepare_out(config)?;
+    with_threads(config.threads, || {
+        let progress = Progress::new(config.quiet);
+        let mut timer = Timer::new(config.verbose > 0);
+        let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
+        let cohort = cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of);
+        guard_inputs(config, &inputs, &registers, &cohort)?;
+        guard::shared_ids(&config.guards, &registers, &cohort).into_result()?;
+        let rejects = registers.rejects();
+        let dir = out.path();
+        output::rejects::write_rejects(dir, &rejects)?;
+        output::rejects::write_warnings(dir, &registers.warnings())?;
+        let manifest = Manifest::new(
+            "check",
+            config.settings(),
+            &inputs,
+            &registers,
+            None,
+            timer.stages(),
+        );
+        output::manifest::write_manifest(dir, &manifest)?;
+        out.commit(None)?;
+        Ok(rejects.len() as u64)
+    })
+}

@@ -1,0 +1,328 @@
+//! The nightly run: every stage in data-flow order, then the run directory. `finish_run`
+//! is the end of a run from classification on, shared with `sanku rescore`.
+
+pub(crate) mod out;
+
+use crate::cmd::run::out::{Out, prepare_out};
+use crate::config::Config;
+use crate::ground::threads::with_threads;
+use crate::ground::{error, progress::Progress, schema, timer::Timer};
+use crate::pipeline::load::InputInfo;
+use crate::pipeline::normalize::Registers;
+use crate::pipeline::outcome::{Run, RunReport};
+use crate::pipeline::output::manifest::{Manifest, RunResults};
+use crate::pipeline::output::settings::RunSettings;
+use crate::pipeline::{
+    classify, cohort, guard, history, ingest, link, normalize, output, summary, verify,
+};
+
+/// The nightly run: every stage in data-flow order, then the run directory.
+pub fn run(config: &Config) -> anyhow::Result<RunReport> {
+    let out = prepare_out(config)?;
+    let mut timer = Timer::new(config.verbose > 0);
+    let previous = match config.previous {
+        Some(_) => timer.stage("previous", || read_previous(config, &out))?,
+        None => None,
+    };
+    with_threads(config.threads, move || {
+        let progress = Progress::new(config.quiet);
+        let (inputs, mut registers) = ingest_registers(config, &progress, &mut timer)?;
+        let cohort = timer.stage("cohort", || {
+            cohort::select_cohort(&mut registers.population, &config.cohort, config.as_of)
+        });
+        guard_inputs(config, &inputs, &registers, &cohort)?;
+        let spinner = progress.spinner("linking");
+        let (links, state) = timer.stage("link", || {
+            link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
+        });
+        spinner.finish_and_clear();
+        // A pseudonymised run keeps no state: it would hold what the run leaves out.
+        let keep = config.keep_state && out.pseudonymizer.is_none();
+        let linked = Linked {
+            inputs,
+            registers,
+            cohort,
+            links,
+            previous,
+        };
+        let state = if keep {
+            Keep::Write(Box::new(state))
+        } else {
+            Keep::Nothing
+        };
+        finish_run(&config.run_settings(), out, linked, state, timer)
+    })
+}
+
+/// A run linked: the stages before, and what the later ones need.
+pub(crate) struct Linked {
+    pub inputs: Vec<InputInfo>,
+    pub registers: Registers,
+    pub cohort: cohort::Cohort,
+    pub links: link::Links,
+    pub previous: Option<history::Previous>,
+}
+
+/// What a run directory keeps for a later rescore.
+pub(crate) enum Keep {
+    Nothing,
+    /// The state of this run, written.
+    Write(Box<link::LinkState>),
+    /// The state of the run directory a rescore started from, which is this one's too.
+    Share(std::path::PathBuf),
+}
+
+/// The stages after linkage, the run directory and its manifest: the end of `run`, and of
+/// `rescore`.
+pub(crate) fn finish_run(
+    settings: &RunSettings,
+    out: Out,
+    linked: Linked,
+    state: Keep,
+    mut timer: Timer,
+) -> anyhow::Result<RunReport> {
+    let Linked {
+        inputs,
+        registers,
+        cohort,
+        links,
+        previous,
+    } = linked;
+    let mut ledger = timer.stage("classify", || {
+        classify::classify(
+            &cohort,
+            &registers,
+            &links,
+            settings.run_date,
+            &settings.in_school,
+        )
+    });
+    let findings = timer.stage("verify", || {
+        verify::verify(&cohort, &registers, &links, &ledger, &settings.in_school)
+    });
+    let history = timer.stage("history", || {
+        let key = |id: &str| match &out.pseudonymizer {
+            Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
+            _ => id.to_string(),
+        };
+        history::track(
+            previous.as_ref(),
+            &cohort,
+            &registers,
+            &links,
+            &mut ledger,
+            &history::Tonight {
+                run_date: settings.run_date,
+                carry_notes: out.pseudonymizer.is_none(),
+                key: &key,
+            },
+        )
+    });
+    let summary = timer.stage("summary", || {
+        summary::summarize(
+            &cohort,
+            &ledger,
+            &findings,
+            &history,
+            &settings.monitored_counties,
+        )
+    });
+    let run = Run {
+        registers,
+        cohort,
+        links,
+        ledger,
+        findings,
+        history,
+        summary,
+        run_date: settings.run_date,
+    };
+    let total = run.summary.total();
+    let students = run.registers.students.rows.len() as u64;
+    guard::results(&settings.guards, total.cohort, total.enrolled, students).into_result()?;
+    timer.stage("output", || {
+        output::write_run(out.path(), &run, &out.finish(settings))
+    })?;
+    if settings.residuals {
+        timer.stage("residuals", || {
+            let shares = run.links.student_fuzzy.as_ref();
+            let cohort = run.cohort.children.len() as f64;
+            let name_count = |child: &normalize::Person| {
+                shares
+                    .and_then(|o| o.name_share(&child.name))
+                    .map_or(1, |share| (share * cohort).round() as u64)
+            };
+            output::residuals::write_residuals(
+                out.path(),
+                (&run.cohort, &run.registers, &run.links),
+                &run.ledger,
+                &name_count,
+            )
+        })?;
+    }
+    match &state {
+        Keep::Nothing => {}
+        Keep::Write(links) => timer.stage("state", || {
+            output::state::write(
+                out.path(),
+                &output::state::StateRef {
+                    settings,
+                    inputs: &inputs,
+                    registers: &run.registers,
+                    cohort: &run.cohort,
+                    links,
+                    previous: previous.as_ref(),
+                },
+            )
+        })?,
+        Keep::Share(run_dir) => output::state::share(run_dir, out.path())?,
+    }
+    let results = RunResults::of(&run, &settings.fuzzy);
+    let mut manifest = Manifest::new(
+        if out.rescored_from.is_some() {
+            "rescore"
+        } else {
+            "run"
+        },
+        settings.manifest.clone(),
+        &inputs,
+        &run.registers,
+        Some(results),
+        timer.stages(),
+    );
+    manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
+    manifest.ledger_sha256 = output::manifest::ledger_hashes(out.path());
+    output::manifest::write_manifest(out.path(), &manifest)?;
+    out.commit(Some(settings))?;
+    let mut report = run.report(timer.elapsed());
+    report.missing_columns = missing_columns(&inputs);
+    Ok(report)
+}
+
+/// Optional fields no column fed, as `file: field`.
+fn missing_columns(inputs: &[InputInfo]) -> Vec<String> {
+    inputs
+        .iter()
+        .flat_map(|i| i.missing_fields.iter().map(|f| format!("{}: {f}", i.name)))
+        .collect()
+}
+
+/// Reads the previous run (`--previous`) before any work, so that a wrong one stops the
+/// run at once: it must exist, be another directory than `--out`, stand for an earlier
+/// night, and have been pseudonymised (or not) as this run is, under the same key.
+fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::Previous>> {
+    let Some(given) = &config.previous else {
+        return Ok(None);
+    };
+    if !given.exists() {
+        return Err(error::bad_input(format!(
+            "--previous {}: no such directory; give the previous night's run directory, or the folder of the nightly runs",
+            given.display()
+        )));
+    }
+    if std::fs::canonicalize(given).ok() == std::fs::canonicalize(&config.out).ok() {
+        return Err(error::bad_input(format!(
+            "--previous {} is also --out; give each night its own run directory",
+            given.display()
+        )));
+    }
+    // A folder of nightly runs: the latest before tonight, other than --out.
+    let dir = &if given.is_dir() && !given.join(schema::files::MANIFEST_JSON).is_file() {
+        history::previous::latest_run(given, config.run_date, &config.out)?
+    } else {
+        given.clone()
+    };
+    let previous = history::Previous::read(
+        dir,
+        &config.worked,
+        &output::ledger::column_names(),
+        &output::cases::TREND_COLUMNS,
+    )?;
+    if previous.run_date >= config.run_date {
+        return Err(error::bad_input(not_an_earlier_night(
+            dir,
+            previous.run_date,
+            config,
+        )));
+    }
+    if previous.pseudonymized && out.pseudonymizer.is_none() {
+        return Err(error::bad_input(format!(
+            "--previous {}: a pseudonymised run; carry it on with --pseudonymize and the same key",
+            dir.display()
+        )));
+    }
+    if previous.pseudonymized && previous.key_fingerprint != config.key_fingerprint {
+        return Err(error::bad_input(match previous.key_fingerprint {
+            Some(_) => format!(
+                "--previous {}: pseudonymised under another key than --pseudonymize's (the key fingerprints in the manifests differ); carry it on with the key it was made with",
+                dir.display()
+            ),
+            None => format!(
+                "--previous {}: pseudonymised before runs recorded their key's fingerprint, so its key cannot be checked; start a new series from a run without --previous",
+                dir.display()
+            ),
+        }));
+    }
+    Ok(Some(previous))
+}
+
+/// Why `--previous` (the run `dir` of `run_date`) cannot be carried on tonight, and which
+/// run to give instead: a rerun never rewrites a night's history.
+fn not_an_earlier_night(
+    dir: &std::path::Path,
+    run_date: normalize::date::Date,
+    config: &Config,
+) -> String {
+    let tonight = config.run_date;
+    let when = if run_date == tonight {
+        "the same night as this run".to_string()
+    } else {
+        format!("after this run's night {tonight}")
+    };
+    let instead = dir
+        .parent()
+        .and_then(|parent| history::previous::latest_before(parent, tonight, &config.out).ok()?)
+        .map_or_else(
+            || "give the run of an earlier night".to_string(),
+            |p| format!("give the run of an earlier night: {}", p.display()),
+        );
+    format!(
+        "--previous {} is the run of {run_date}, {when} (--run-date {tonight}); {instead}",
+        dir.display()
+    )
+}
+
+/// The guards on what was read: a tripped one stops the run before anything is written.
+pub(crate) fn guard_inputs(
+    config: &Config,
+    inputs: &[InputInfo],
+    registers: &Registers,
+    cohort: &cohort::Cohort,
+) -> anyhow::Result<()> {
+    let records = ingest::input_records(inputs, registers);
+    guard::inputs(
+        &config.guards,
+        &records,
+        registers,
+        cohort,
+        &config.cohort,
+        config.as_of,
+        &config.in_school,
+    )
+    .into_result()
+}
+
+/// Reads and normalises the registers, keeping whole the population rows of school age.
+pub(crate) fn ingest_registers(
+    config: &Config,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> anyhow::Result<(Vec<InputInfo>, Registers)> {
+    let window = config.cohort.window(config.as_of);
+    ingest::ingest(
+        &config.inputs,
+        &|birth| window.contains(birth),
+        progress,
+        timer,
+    )
+}

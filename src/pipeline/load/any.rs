@@ -1,0 +1,371 @@
+//! Any table, for `sanku link`: a CSV file (UTF-8 with or without BOM, GB18030/GBK or
+//! UTF-16; comma or tab) or a workbook sheet, read whole into the columns a link config
+//! names. The header is the first of the first twenty rows that are not blank to hold
+//! every column asked for (titles and notes above it are skipped); columns are found by
+//! their header, ignoring case, spaces, full-width forms and notes in brackets. A row with the
+//! wrong number of fields, a quote never closed or bytes not valid in the encoding is a
+//! reject naming its line; reading goes on.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use super::csv::{bom_length, sniff_delimiter};
+use super::encoding::{DecodingReader, Encoding, decode_field, detect};
+use super::excel::{cell_text, format_of, is_workbook, open_sheet};
+use super::header::fold_header;
+use super::records::{Next, Splitter};
+use super::rows::{RowKind, row_kind};
+use super::table::{InputInfo, TextColumn};
+use super::{InputFile, hash_file};
+use crate::ground::error::bad_input;
+use crate::ground::reject::Reject;
+
+/// How to read a file; unset means detected.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnyOptions {
+    pub encoding: Option<Encoding>,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+}
+
+/// The asked-for columns of one file, as text, trimmed.
+#[derive(Debug)]
+pub struct AnyTable {
+    pub info: InputInfo,
+    /// The asked-for columns, in the order asked.
+    pub columns: Vec<TextColumn>,
+    /// Each kept row's line number (the sheet's row number in a workbook).
+    pub lines: Vec<u64>,
+    pub rejects: Vec<Reject>,
+}
+
+impl AnyTable {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The text of column `c` (an index into the asked-for columns) in `row`.
+    pub fn value(&self, row: usize, c: usize) -> &str {
+        self.columns[c].get(row)
+    }
+}
+
+/// Reads `path` (shown as `name`), keeping the columns headed `wanted`. A wanted column
+/// the header lacks is bad input naming the file, the column and the headers found.
+pub fn read_any(
+    path: &Path,
+    name: &str,
+    wanted: &[String],
+    options: &AnyOptions,
+) -> anyhow::Result<AnyTable> {
+    let file = InputFile {
+        path: path.to_path_buf(),
+        name: name.to_string(),
+        line_base: 0,
+    };
+    let (bytes, sha256) = hash_file(&file)?;
+    let info = InputInfo {
+        source: name.to_string(),
+        path: path.to_path_buf(),
+        name: name.to_string(),
+        bytes,
+        sha256,
+        ..InputInfo::default()
+    };
+    let mut reader = Reader {
+        name,
+        wanted,
+        info,
+        picks: Vec::new(),
+        header: None,
+        table: None,
+        looked: 0,
+        first_miss: None,
+    };
+    if is_workbook(path) {
+        read_workbook(path, options, &mut reader)?;
+    } else {
+        read_csv(path, options, &mut reader)?;
+    }
+    reader.finish()
+}
+
+/// Fills a table row by row once the header is known.
+struct Reader<'a> {
+    name: &'a str,
+    wanted: &'a [String],
+    info: InputInfo,
+    /// The column of each wanted header.
+    picks: Vec<usize>,
+    /// The header's width.
+    header: Option<usize>,
+    table: Option<AnyTable>,
+    /// Rows looked at for the header, and why the first was not it.
+    looked: u32,
+    first_miss: Option<anyhow::Error>,
+}
+
+/// Rows (not blank) in which the header is looked for.
+const HEADER_SEARCH_ROWS: u32 = 20;
+
+impl Reader<'_> {
+    /// Offers one decoded row: the header if none was seen yet, else data.
+    fn offer<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
+        if row_kind(cells) == RowKind::Blank {
+            return Ok(());
+        }
+        let Some(width) = self.header else {
+            // Titles and notes above the header: the first of the first rows that holds
+            // every column asked for is the header; else the first row's error stands.
+            return match self.set_header(line, cells) {
+                Ok(()) => Ok(()),
+                Err(_) if self.first_miss.is_some() && self.looked >= HEADER_SEARCH_ROWS => {
+                    Err(self.first_miss.take().expect("checked"))
+                }
+                Err(e) => {
+                    self.looked += 1;
+                    self.first_miss.get_or_insert(e);
+                    Ok(())
+                }
+            };
+        };
+        let table = self.table.as_mut().expect("set with the header");
+        if cells.len() != width && !is_workbook(&self.info.path) {
+            let reason = format!("expected {width} fields, found {}", cells.len());
+            table
+                .rejects
+                .push(Reject::new(self.name, line, "", reason, ""));
+            return Ok(());
+        }
+        for (column, &i) in table.columns.iter_mut().zip(&self.picks) {
+            column.push(cells.get(i).map_or("", |c| c.as_ref().trim()));
+        }
+        table.lines.push(line);
+        self.info.rows_read += 1;
+        Ok(())
+    }
+
+    fn set_header<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
+        let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+        let folded: Vec<String> = cells.iter().map(|c| fold_header(c)).collect();
+        let (mut picks, mut missing) = (Vec::new(), Vec::new());
+        for want in self.wanted {
+            let key = fold_header(want);
+            match folded.iter().position(|h| *h == key) {
+                Some(i) => picks.push(i),
+                None => missing.push(want.as_str()),
+            }
+        }
+        if !missing.is_empty() {
+            let found: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
+            return Err(bad_input(format!(
+                "{}: line {line}: no column headed {} (the header row has: {})",
+                self.name,
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                found.join(", ")
+            )));
+        }
+        self.picks = picks;
+        for (want, &i) in self.wanted.iter().zip(&self.picks) {
+            self.info
+                .columns
+                .insert(want.clone(), cells[i].trim().to_string());
+        }
+        self.info.rows_above_header = line - 1;
+        self.header = Some(cells.len());
+        self.table = Some(AnyTable {
+            info: InputInfo::default(),
+            columns: vec![TextColumn::default(); self.wanted.len()],
+            lines: Vec::new(),
+            rejects: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn reject(&mut self, line: u64, reason: String) -> anyhow::Result<()> {
+        match self.table.as_mut() {
+            Some(table) => {
+                table
+                    .rejects
+                    .push(Reject::new(self.name, line, "", reason, ""));
+                Ok(())
+            }
+            None => Err(bad_input(format!(
+                "{}: line {line}: the header row cannot be read: {reason}",
+                self.name
+            ))),
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<AnyTable> {
+        let name = self.name;
+        let mut table = match (self.table, self.first_miss) {
+            (Some(table), _) => table,
+            (None, Some(miss)) => return Err(miss),
+            (None, None) => {
+                return Err(bad_input(format!(
+                    "{name}: no header row (the file is empty)"
+                )));
+            }
+        };
+        table.info = self.info;
+        table.info.rows_read += table.rejects.len() as u64;
+        Ok(table)
+    }
+}
+
+fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::Result<()> {
+    let name = reader.name;
+    let mut opened =
+        File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
+    let mut head = Vec::new();
+    (&mut opened)
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(|e| bad_input(format!("{name}: cannot read: {e}")))?;
+    let complete = head.len() < 1 << 20;
+    let (encoding, bom) = match options.encoding {
+        Some(declared) => (declared, bom_length(&head, declared)),
+        None => detect(&head, complete).ok_or_else(|| {
+            bad_input(format!(
+                "{name}: cannot tell the text encoding (neither UTF-8 nor GB18030); \
+                 set `encoding` for this file in the link config"
+            ))
+        })?,
+    };
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&head[bom..], encoding));
+    reader.info.format = "csv".into();
+    reader.info.encoding = Some(encoding.key().into());
+    let stream = Cursor::new(&head[bom..]).chain(opened);
+    let text: Box<dyn Read> = match encoding {
+        Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
+        utf16 => Box::new(DecodingReader::new(stream, utf16)),
+    };
+    let mut splitter = Splitter::new(text, delimiter);
+    let mut cells: Vec<String> = Vec::new();
+    loop {
+        let next = splitter
+            .next_record()
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let line = match next {
+            Next::End => return Ok(()),
+            Next::Broken { line, reason } => {
+                reader.reject(line, reason.reason().to_string())?;
+                continue;
+            }
+            Next::Record { line } => line,
+        };
+        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they
+        // are, split at the delimiters (which are ASCII, so at character boundaries).
+        let plain = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
+            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
+                std::str::from_utf8(splitter.bytes()).ok()
+            }
+            _ => None,
+        };
+        if let Some(all) = plain {
+            let whole = (0..splitter.len()).all(|i| {
+                let range = splitter.range(i);
+                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
+            });
+            if whole {
+                let fields: Vec<&str> = (0..splitter.len())
+                    .map(|i| &all[splitter.range(i)])
+                    .collect();
+                reader.offer(line, &fields)?;
+                continue;
+            }
+        }
+        cells.clear();
+        let mut readable = true;
+        for i in 0..splitter.len() {
+            let mut cell = String::new();
+            readable &= decode_field(encoding, splitter.field(i), &mut cell);
+            cells.push(cell);
+        }
+        if !readable {
+            reader.info.undecodable_rows += 1;
+            let reason = format!("bytes that are not valid {} text", encoding.key());
+            reader.reject(line, reason)?;
+            continue;
+        }
+        reader.offer(line, &cells)?;
+    }
+}
+
+fn read_workbook(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::Result<()> {
+    let (range, sheet) = open_sheet(
+        path,
+        reader.name,
+        options.sheet.as_deref(),
+        "the link config",
+    )?;
+    reader.info.format = format_of(path);
+    reader.info.sheet = Some(sheet);
+    let first_row = u64::from(range.start().map_or(0, |(row, _)| row));
+    for (i, row) in range.rows().enumerate() {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        reader.offer(first_row + i as u64 + 1, &cells)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8], wanted: &[&str]) -> anyhow::Result<AnyTable> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("left.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let wanted: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
+        read_any(&path, "left.csv", &wanted, &AnyOptions::default())
+    }
+
+    #[test]
+    fn columns_are_found_by_header_and_cells_trimmed() {
+        let table = read(
+            b"\n rec_id, Given Name, surname\nr1, ann , lee\nr2,bo,\n",
+            &["surname", "rec_id", "given_name"],
+        );
+        // "given_name" is not "Given Name" folded ("givenname"): named exactly as in the file.
+        let err = table.unwrap_err().to_string();
+        assert!(err.contains("`given_name`"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        let table = read(
+            b"\n rec_id, Given Name, surname\nr1, ann , lee\nr2,bo,\n",
+            &["surname", "rec_id", "given name"],
+        )
+        .unwrap();
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.value(0, 0), "lee");
+        assert_eq!(table.value(0, 2), "ann");
+        assert_eq!(table.value(1, 0), "");
+        assert_eq!(table.lines, vec![3, 4]);
+        assert_eq!(table.info.rows_above_header, 1);
+    }
+
+    #[test]
+    fn gbk_text_is_decoded_and_a_short_row_is_a_reject() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("编号,姓名\n1,张三\n2\n3,李四\n");
+        let table = read(&bytes, &["姓名"]).unwrap();
+        assert_eq!(table.info.encoding.as_deref(), Some("gb18030"));
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.value(1, 0), "李四");
+        assert_eq!(table.rejects.len(), 1);
+        assert_eq!(table.rejects[0].line, 3);
+        assert_eq!(table.info.rows_read, 3);
+    }
+}

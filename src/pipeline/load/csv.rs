@@ -1,0 +1,340 @@
+//! CSV extracts in UTF-8 (with or without BOM), GB18030/GBK or UTF-16: detected or
+//! declared encoding, sniffed or declared delimiter, header mapping, and a reject for every
+//! row that cannot be read — the wrong number of fields, a quote never closed, bytes not
+//! valid in the encoding — with reading going on at the next row. Past the allowed share
+//! of undecodable rows the encoding is taken to be wrong and the file refused.
+
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+
+use super::encoding::{DecodingReader, Encoding, decode_field, detect};
+use super::header::{Header, HeaderSearch, record_columns};
+use super::records::{Next, Splitter};
+use super::rows::{RowKind, row_kind};
+use super::table::{InputInfo, Table};
+use super::{InputFile, SourceOptions};
+use crate::ground::error::bad_input;
+use crate::ground::progress::Progress;
+use crate::ground::reject::Reject;
+use crate::ground::schema::{Field, SourceKind};
+use crate::ground::text::hex;
+
+/// The bytes the encoding and delimiter are judged on.
+const SNIFF_BYTES: usize = 1 << 20;
+
+/// Hashes and counts the bytes that pass through it.
+struct HashingReader<'a, R> {
+    inner: R,
+    hasher: &'a mut Sha256,
+    bar: &'a ProgressBar,
+}
+
+impl<R: Read> Read for HashingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads a CSV file in chunks of at most `chunk_rows` rows, handing each to `on_chunk` as
+/// a [`Table`] (with the rows of that chunk that could not be read as rejects); at least
+/// one chunk, possibly empty. `on_chunk` may hand back an emptied table to fill next, so
+/// that its memory is reused. Returns what the manifest records of the file, with its
+/// SHA-256.
+pub fn read_csv_chunks(
+    source: SourceKind,
+    options: &SourceOptions,
+    file: &InputFile,
+    progress: &Progress,
+    chunk_rows: usize,
+    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<Option<Table>>,
+) -> anyhow::Result<InputInfo> {
+    let (path, name) = (&file.path, file.name.as_str());
+    let opened = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
+    let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress.bytes(bytes, source.key());
+    let mut hasher = Sha256::new();
+    let mut raw = HashingReader {
+        inner: opened,
+        hasher: &mut hasher,
+        bar: &bar,
+    };
+
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut raw)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let complete = head.len() < SNIFF_BYTES;
+    let (encoding, bom) = match options.encoding {
+        Some(declared) => (declared, bom_length(&head, declared)),
+        None => detect(&head, complete).ok_or_else(|| {
+            bad_input(format!(
+                "{name}: cannot tell the text encoding (neither UTF-8 nor GB18030); \
+                 set `encoding` in the [{source}] section of the config"
+            ))
+        })?,
+    };
+    let delimiter = match options.delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&head[bom..], encoding),
+    };
+
+    let stream = Cursor::new(&head[bom..]).chain(raw);
+    let text: Box<dyn Read + '_> = match encoding {
+        Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
+        utf16 => Box::new(DecodingReader::new(stream, utf16)),
+    };
+    let mut splitter = Splitter::new(text, delimiter);
+    let read_error =
+        |e: io::Error| anyhow::Error::new(e).context(format!("reading {}", path.display()));
+
+    let found = find_header(&mut splitter, encoding, source, options, name);
+    let Header {
+        cells: headers,
+        mapping,
+        lines_above: above_header,
+    } = found.map_err(|e| match e.downcast::<io::Error>() {
+        Ok(io) => read_error(io),
+        Err(e) => e,
+    })?;
+    splitter.expect_fields(headers.len());
+    let fields: Vec<_> = mapping.iter().map(|&(f, _)| f).collect();
+
+    let mut info = InputInfo {
+        rows_above_header: above_header,
+        source: source.key().to_string(),
+        path: path.clone(),
+        name: name.to_string(),
+        line_base: file.line_base,
+        format: "csv".into(),
+        encoding: Some(encoding.key().into()),
+        bytes,
+        ..InputInfo::default()
+    };
+    record_columns(&mut info, source, &headers, &mapping);
+    // Rows without a full ID number are looked at whole: they may be blank (bare
+    // delimiters) or a total row.
+    let id_column = mapping
+        .iter()
+        .find(|&&(f, _)| f == Field::IdNumber)
+        .map(|&(_, i)| i);
+    let cell_text = |bytes: &[u8]| match encoding {
+        Encoding::Gb18030 => encoding.decode_lossy(bytes),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let new_chunk = |info: &InputInfo| Table::new(source, info.clone(), name.to_string(), &fields);
+    let mut table = new_chunk(&info);
+    let mut text = String::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(mapping.len());
+    let (mut rows, mut undecodable) = (0u64, 0u64);
+    loop {
+        let next = splitter.next_record().map_err(read_error)?;
+        if next == Next::End {
+            break;
+        }
+        if table.rows_in() as usize >= chunk_rows {
+            let full = std::mem::replace(&mut table, new_chunk(&info));
+            if let Some(reused) = on_chunk(full)? {
+                table = reused;
+            }
+        }
+        let record = matches!(next, Next::Record { .. });
+        if record && id_column.is_none_or(|i| i >= splitter.len() || splitter.field(i).len() < 15) {
+            let cells: Vec<String> = (0..splitter.len())
+                .map(|i| cell_text(splitter.field(i)))
+                .collect();
+            match row_kind(&cells) {
+                RowKind::Blank => continue,
+                RowKind::Total => {
+                    info.total_rows += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        rows += 1;
+        let line = match next {
+            Next::Record { line } => line,
+            Next::Broken { line, reason } => {
+                table
+                    .rejects
+                    .push(Reject::new(name, line, "", reason.reason(), ""));
+                continue;
+            }
+            Next::End => unreachable!("handled above"),
+        };
+        if splitter.len() != headers.len() {
+            let reason = format!(
+                "expected {} fields, found {}",
+                headers.len(),
+                splitter.len()
+            );
+            table.rejects.push(Reject::new(name, line, "", reason, ""));
+            continue;
+        }
+        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they are.
+        let plain = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
+            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
+                std::str::from_utf8(splitter.bytes()).ok()
+            }
+            _ => None,
+        };
+        // Fields joined end to end may form a character that neither holds alone (a lead
+        // byte, a delimiter, a continuation byte): each field must start and end on a
+        // character boundary, or the row is decoded field by field and rejected.
+        let whole = |all: &str| {
+            mapping.iter().all(|&(_, i)| {
+                let range = splitter.range(i);
+                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
+            })
+        };
+        if let Some(all) = plain.filter(|all| whole(all)) {
+            table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
+            continue;
+        }
+        text.clear();
+        ends.clear();
+        let bad = mapping.iter().find(|&&(_, index)| {
+            let ok = decode_field(encoding, splitter.field(index), &mut text);
+            ends.push(text.len());
+            !ok
+        });
+        if let Some(&(field, index)) = bad {
+            undecodable += 1;
+            let raw = String::from_utf8_lossy(splitter.field(index));
+            let reason = format!("bytes that are not valid {} text", encoding.key());
+            table
+                .rejects
+                .push(Reject::new(name, line, field.key(), reason, &raw));
+            continue;
+        }
+        table.push_row(
+            line,
+            ends.iter().scan(0, |start, &end| {
+                let value = &text[*start..end];
+                *start = end;
+                Some(value)
+            }),
+        );
+    }
+    if undecodable > options.max_undecodable.allowed(rows) {
+        return Err(bad_input(format!(
+            "{name}: {undecodable} of {rows} rows hold bytes that are not valid {} text (allowed: {}); is the encoding right? Set `encoding` in the [{source}] section of the config",
+            encoding.key(),
+            options.max_undecodable.allowed(rows)
+        )));
+    }
+    on_chunk(table)?;
+    drop(splitter);
+    bar.finish_and_clear();
+    info.sha256 = hex(&hasher.finalize());
+    info.undecodable_rows = undecodable;
+    Ok(info)
+}
+
+/// The header row: records are decoded and offered to a [`HeaderSearch`] until it finds
+/// the header; a record that cannot be read or decoded is offered as its error.
+fn find_header<R: Read>(
+    splitter: &mut Splitter<R>,
+    encoding: Encoding,
+    source: SourceKind,
+    options: &SourceOptions,
+    name: &str,
+) -> anyhow::Result<Header> {
+    let mut search = HeaderSearch::new(name, source, options);
+    loop {
+        let (line, cells) = match splitter.next_record()? {
+            Next::End => return Err(search.end()),
+            Next::Broken { line, reason } => (
+                line,
+                Err(bad_input(format!(
+                    "{name}: line {line}: the header row cannot be read: {}",
+                    reason.reason()
+                ))),
+            ),
+            Next::Record { line } => {
+                let mut headers = Vec::with_capacity(splitter.len());
+                let mut readable = true;
+                for i in 0..splitter.len() {
+                    let mut text = String::new();
+                    readable &= decode_field(encoding, splitter.field(i), &mut text);
+                    headers.push(text);
+                }
+                let cells = if readable {
+                    Ok(headers)
+                } else {
+                    Err(bad_input(format!(
+                        "{name}: line {line}: the header row is not valid {} text; set `encoding` in the [{source}] section of the config",
+                        encoding.key()
+                    )))
+                };
+                (line, cells)
+            }
+        };
+        if let Some(header) = search.offer(line, cells)? {
+            return Ok(header);
+        }
+    }
+}
+
+/// A whole small CSV file as text, with its delimiter: a file sanku wrote as it wrote it
+/// or as a spreadsheet saved it again — UTF-8 with or without a byte-order mark, GB18030,
+/// UTF-16 tab-separated "Unicode text", any line ends. Bytes not valid in the encoding
+/// found are bad input naming the file.
+pub fn read_csv_text(path: &std::path::Path) -> anyhow::Result<(String, u8)> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| bad_input(format!("{shown}: cannot read: {e}")))?;
+    let (encoding, bom) = detect(&bytes, true).unwrap_or((Encoding::Utf8, 0));
+    let text = encoding.decode_strict(&bytes[bom..]).ok_or_else(|| {
+        bad_input(format!(
+            "{shown}: not readable as {}; save it again as CSV UTF-8",
+            encoding.key()
+        ))
+    })?;
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = sniff_delimiter(first_line.as_bytes(), Encoding::Utf8);
+    Ok((text, delimiter))
+}
+
+pub(crate) fn bom_length(head: &[u8], encoding: Encoding) -> usize {
+    match encoding {
+        Encoding::Utf8 if head.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,
+        Encoding::Utf16Le if head.starts_with(&[0xFF, 0xFE]) => 2,
+        Encoding::Utf16Be if head.starts_with(&[0xFE, 0xFF]) => 2,
+        _ => 0,
+    }
+}
+
+/// Tab when the header line has more tabs than commas (Excel's "Unicode text"), else comma.
+pub(crate) fn sniff_delimiter(head: &[u8], encoding: Encoding) -> u8 {
+    let text = encoding.decode_lossy(head);
+    let first_line = text.lines().next().unwrap_or("");
+    let tabs = first_line.matches('\t').count();
+    let commas = first_line.matches(',').count();
+    if tabs > commas { b'\t' } else { b',' }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_tab_and_comma() {
+        assert_eq!(
+            sniff_delimiter("a\tb\tc\n1,2\t3".as_bytes(), Encoding::Utf8),
+            b'\t'
+        );
+        assert_eq!(
+            sniff_delimiter("身份证号,姓名\n".as_bytes(), Encoding::Utf8),
+            b','
+        );
+    }
+}

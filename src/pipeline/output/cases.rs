@@ -1,0 +1,170 @@
+//! closed.csv, the cases of the previous ledger closed tonight and why, with the staff's
+//! columns; and history.csv, one row per run and county, the previous run's rows kept and
+//! tonight's appended, so that a centre can chart how the list shrinks over months; and
+//! worked_untied.csv, the rows of worked ledgers whose notes tie to no case.
+
+use std::path::Path;
+
+use super::csv::write_csv;
+use super::table::{DeclaredColumn, Field, Sensitivity, csv_cells, header, names, text};
+use crate::ground::schema::files;
+use crate::pipeline::history::{ClosedCase, History, UntiedRow};
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::summary::{Level, Summary, SummaryRow};
+
+/// The columns of closed.csv, before the staff's.
+pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
+    text!(ClosedCase, "case_id", Code, |r: &ClosedCase| r
+        .case
+        .case_id
+        .clone()),
+    text!(ClosedCase, "id_number", Id, |r: &ClosedCase| r
+        .case
+        .id_number
+        .clone()),
+    text!(ClosedCase, "name", Name, |r: &ClosedCase| r
+        .case
+        .name
+        .clone()),
+    text!(ClosedCase, "sex", Code, |r: &ClosedCase| r.case.sex.clone()),
+    text!(ClosedCase, "birth_date", Date, |r: &ClosedCase| r
+        .case
+        .birth_date
+        .clone()),
+    text!(ClosedCase, "division_code", Code, |r: &ClosedCase| r
+        .case
+        .division_code
+        .clone()),
+    text!(ClosedCase, "division_name", Code, |r: &ClosedCase| {
+        crate::ground::divisions::full_name(&r.case.division_code)
+    }),
+    text!(ClosedCase, "first_flagged", Date, |r: &ClosedCase| r
+        .case
+        .first_flagged
+        .clone()),
+    text!(ClosedCase, "last_reason", Code, |r: &ClosedCase| r
+        .case
+        .reason
+        .clone()),
+    text!(ClosedCase, "closed_reason", Code, |r: &ClosedCase| r
+        .closure
+        .key()
+        .to_string()),
+    text!(ClosedCase, "detail", FreeText, |r: &ClosedCase| r
+        .detail
+        .clone()),
+    text!(ClosedCase, "school_code", Code, |r: &ClosedCase| r
+        .school_code
+        .clone()),
+    text!(ClosedCase, "student_no", Id, |r: &ClosedCase| r
+        .student_no
+        .clone()),
+];
+
+/// The columns of worked_untied.csv: the rows of worked ledgers that hold notes and tie to
+/// no case, with where they are, for staff to tie by hand.
+pub(super) const UNTIED: [Field<UntiedRow>; 6] = [
+    // As staff wrote them: a file or sheet name, or a case number cell, may name a child.
+    text!(UntiedRow, "file", FreeText, |r: &UntiedRow| r.file.clone()),
+    Field {
+        name: "line",
+        kind: super::table::Kind::Int,
+        sensitivity: Sensitivity::Count,
+        cell: |r: &UntiedRow| super::table::Cell::Int(i32::try_from(r.line).unwrap_or(i32::MAX)),
+    },
+    text!(UntiedRow, "case_id", FreeText, |r: &UntiedRow| r
+        .case_id
+        .clone()),
+    text!(UntiedRow, "id_number", Id, |r: &UntiedRow| r
+        .id_number
+        .clone()),
+    text!(UntiedRow, "name", Name, |r: &UntiedRow| r.name.clone()),
+    text!(UntiedRow, "staff_notes", FreeText, |r: &UntiedRow| r
+        .notes
+        .clone()),
+];
+
+/// The columns of history.csv: counts per night and county.
+pub(super) const TREND: [DeclaredColumn; 14] = {
+    use Sensitivity::{Code, Count, Date};
+    [
+        DeclaredColumn::new("run_date", Date),
+        DeclaredColumn::new("level", Code),
+        DeclaredColumn::new("division_code", Code),
+        DeclaredColumn::new("division_name", Code),
+        DeclaredColumn::new("cohort", Count),
+        DeclaredColumn::new("enrolled", Count),
+        DeclaredColumn::new("flagged", Count),
+        DeclaredColumn::new("flagged_poor", Count),
+        DeclaredColumn::new("exempt", Count),
+        DeclaredColumn::new("previous_flagged", Count),
+        DeclaredColumn::new("new", Count),
+        DeclaredColumn::new("returned", Count),
+        DeclaredColumn::new("closed", Count),
+        DeclaredColumn::new("coverage_rate", Count),
+    ]
+};
+
+/// The names of history.csv's columns.
+pub const TREND_COLUMNS: [&str; 14] = names(&TREND);
+
+/// Writes closed.csv (with a header only when nothing closed), worked_untied.csv (the
+/// same) and history.csv.
+pub fn write_cases(
+    dir: &Path,
+    history: &History,
+    summary: &Summary,
+    run_date: Date,
+) -> anyhow::Result<()> {
+    let mut names = header(&CLOSED);
+    names.extend(history.staff_columns.iter().map(String::as_str));
+    let width = history.staff_columns.len();
+    write_csv(
+        dir,
+        files::CLOSED_CSV,
+        &names,
+        history.closed.iter().map(|row| {
+            let mut cells = csv_cells(&CLOSED, row);
+            cells.extend((0..width).map(|i| row.notes.get(i).cloned().unwrap_or_default()));
+            cells
+        }),
+    )?;
+    write_csv(
+        dir,
+        files::WORKED_UNTIED_CSV,
+        &header(&UNTIED),
+        history.untied.iter().map(|row| csv_cells(&UNTIED, row)),
+    )?;
+    let night = run_date.to_string();
+    // A rerun of the same night replaces that night's rows.
+    let kept = history.trend.iter().filter(|r| r.first() != Some(&night));
+    let tonight = summary
+        .rows
+        .iter()
+        .filter(|r| matches!(r.level, Level::All | Level::County))
+        .map(|r| trend_row(&night, r));
+    let mut rows: Vec<Vec<String>> = kept.cloned().chain(tonight).collect();
+    // By night, then the total before the counties, as the summary orders them.
+    rows.sort_by(|a, b| (&a[0], a[1] != "all", &a[2]).cmp(&(&b[0], b[1] != "all", &b[2])));
+    write_csv(dir, files::HISTORY_CSV, &TREND_COLUMNS, rows)
+}
+
+fn trend_row(night: &str, r: &SummaryRow) -> Vec<String> {
+    let c = &r.counts;
+    vec![
+        night.to_string(),
+        r.level.key().to_string(),
+        r.division_code.clone(),
+        crate::ground::divisions::name(&r.division_code).to_string(),
+        c.cohort.to_string(),
+        c.enrolled.to_string(),
+        c.flagged.to_string(),
+        c.flagged_poor.to_string(),
+        c.exempt.to_string(),
+        c.previous_flagged.to_string(),
+        c.new.to_string(),
+        c.returned.to_string(),
+        c.closed.to_string(),
+        r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}")),
+    ]
+}

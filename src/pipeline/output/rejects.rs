@@ -1,0 +1,36 @@
+//! rejects.csv: every input row not used; warnings.csv: every row used with a field lost
+//! (an ID number damaged by a spreadsheet). Both sorted by file, line and field.
+
+use std::path::Path;
+
+use super::csv::write_csv;
+use super::table::{Field, csv_cells, header, text};
+use crate::ground::reject::Reject;
+use crate::ground::schema::files;
+
+/// The columns of rejects.csv and warnings.csv: the value is quoted from the input (masked,
+/// but still a piece of it).
+pub(super) const REJECTS: [Field<Reject>; 5] = [
+    text!(Reject, "file", Code, |r: &Reject| r.file.clone()),
+    text!(Reject, "line", Count, |r: &Reject| r.line.to_string()),
+    text!(Reject, "field", Code, |r: &Reject| r.field.clone()),
+    text!(Reject, "reason", Code, |r: &Reject| r.reason.clone()),
+    text!(Reject, "value", FreeText, |r: &Reject| r.value.clone()),
+];
+
+/// Writes rejects.csv.
+pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> anyhow::Result<()> {
+    write_rows(dir, files::REJECTS_CSV, rejects)
+}
+
+/// Writes warnings.csv.
+pub fn write_warnings(dir: &Path, warnings: &[&Reject]) -> anyhow::Result<()> {
+    write_rows(dir, files::WARNINGS_CSV, warnings)
+}
+
+fn write_rows(dir: &Path, file: &str, rejects: &[&Reject]) -> anyhow::Result<()> {
+    let mut sorted = rejects.to_vec();
+    sorted.sort();
+    let rows = sorted.iter().map(|r| csv_cells(&REJECTS, *r));
+    write_csv(dir, file, &header(&REJECTS), rows)
+}

@@ -1,0 +1,203 @@
+//! An output file as a schema: one list of (column, sensitivity, cell) drives the CSV
+//! header and cells, the Parquet columns and their types, and what a pseudonymised run
+//! makes of each column, so that a column, its value and its treatment can never drift
+//! apart. A column cannot be declared without its sensitivity: `Field` has no default.
+
+use polars::prelude::{Column, DataFrame, PolarsResult};
+
+use super::csv::format_weight;
+
+/// One cell, typed as its Parquet column is.
+pub enum Cell {
+    Text(String),
+    Int(i32),
+    /// `1` or `0` in CSV.
+    Flag(bool),
+    /// Bits with two decimals in CSV; empty when there is none.
+    Weight(Option<f64>),
+}
+
+impl Cell {
+    /// The cell as CSV text.
+    pub fn text(self) -> String {
+        match self {
+            Cell::Text(s) => s,
+            Cell::Int(n) => n.to_string(),
+            Cell::Flag(b) => u8::from(b).to_string(),
+            Cell::Weight(w) => format_weight(w),
+        }
+    }
+}
+
+/// The Parquet type of a column.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Text,
+    Int,
+    Flag,
+    Weight,
+}
+
+/// What a column holds, and so what a pseudonymised run (`--pseudonymize`) makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// Identifies a person, a household or a record: an ID, student or household number,
+    /// a record key. Replaced by its token.
+    Id,
+    /// Identifiers joined by `;`: each replaced by its own token.
+    Ids,
+    /// A person's name, or text holding one. Dropped.
+    Name,
+    /// Text no list bounds: a value quoted from an input, the staff's notes. Dropped.
+    FreeText,
+    /// A register's value of the field the row's `field` column names: kept for sex,
+    /// birth date and division, dropped for any other field.
+    FieldValue,
+    /// A date: kept.
+    Date,
+    /// A code or a word of a known list: division, sex, status, reason, method, level,
+    /// case number, input file name. Kept.
+    Code,
+    /// A count, an age, a line number, a flag, a weight or a rate. Kept.
+    Count,
+}
+
+impl Sensitivity {
+    /// Whether a pseudonymised run keeps the column as it is.
+    pub const fn kept(self) -> bool {
+        matches!(
+            self,
+            Sensitivity::Date | Sensitivity::Code | Sensitivity::Count
+        )
+    }
+}
+
+/// A column declared without its cell (a file not written through a [`Field`] list, or a
+/// schema seen from outside): its name and what it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeclaredColumn {
+    pub name: &'static str,
+    pub sensitivity: Sensitivity,
+}
+
+impl DeclaredColumn {
+    pub const fn new(name: &'static str, sensitivity: Sensitivity) -> DeclaredColumn {
+        DeclaredColumn { name, sensitivity }
+    }
+}
+
+/// The names of declared columns, in a constant.
+pub const fn names<const N: usize>(columns: &[DeclaredColumn; N]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = columns[i].name;
+        i += 1;
+    }
+    names
+}
+
+/// A column: its name, its type, what it holds and how a row gives its cell.
+pub struct Field<R> {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub sensitivity: Sensitivity,
+    pub cell: fn(&R) -> Cell,
+}
+
+impl<R> Clone for Field<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Field<R> {}
+
+/// A text column of rows of type `$row` holding a [`Sensitivity`]:
+/// `text!(Row, "name", Name, |r: &Row| value)`.
+macro_rules! text {
+    ($row:ty, $name:literal, $sensitivity:ident, $value:expr) => {
+        $crate::pipeline::output::table::Field {
+            name: $name,
+            kind: $crate::pipeline::output::table::Kind::Text,
+            sensitivity: $crate::pipeline::output::table::Sensitivity::$sensitivity,
+            cell: |r: &$row| $crate::pipeline::output::table::Cell::Text(($value)(r)),
+        }
+    };
+}
+pub(crate) use text;
+
+/// The names of a schema's columns, for the CSV header.
+pub fn header<R>(schema: &[Field<R>]) -> Vec<&'static str> {
+    schema.iter().map(|f| f.name).collect()
+}
+
+/// A schema's columns with what each holds, without their cells.
+pub fn declared<R>(schema: &[Field<R>]) -> Vec<DeclaredColumn> {
+    schema
+        .iter()
+        .map(|f| DeclaredColumn {
+            name: f.name,
+            sensitivity: f.sensitivity,
+        })
+        .collect()
+}
+
+/// A row's cells as CSV text.
+pub fn csv_cells<R>(schema: &[Field<R>], row: &R) -> Vec<String> {
+    schema.iter().map(|f| (f.cell)(row).text()).collect()
+}
+
+/// The rows' cells as CSV text, sorted by the columns named in `keys` (see
+/// [`super::csv::sort_rows`]).
+pub fn sorted_cells<R>(schema: &[Field<R>], rows: &[R], keys: &[&str]) -> Vec<Vec<String>> {
+    let mut cells: Vec<Vec<String>> = rows.iter().map(|r| csv_cells(schema, r)).collect();
+    super::csv::sort_rows(&mut cells, &header(schema), keys);
+    cells
+}
+
+/// A frame of text columns `names`, from rows of cells in that order.
+pub fn text_frame(names: &[&str], rows: &[Vec<String>]) -> PolarsResult<DataFrame> {
+    let columns: Vec<Column> = names
+        .iter()
+        .enumerate()
+        .map(|(at, name)| {
+            let values: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
+            Column::new((*name).into(), values)
+        })
+        .collect();
+    DataFrame::new(rows.len(), columns)
+}
+
+/// The rows as a frame, one typed column per field.
+pub fn frame<R>(schema: &[Field<R>], rows: &[R]) -> PolarsResult<DataFrame> {
+    let columns = schema
+        .iter()
+        .map(|f| {
+            let cells = rows.iter().map(|r| (f.cell)(r));
+            let name = f.name.into();
+            match f.kind {
+                Kind::Text => Column::new(name, cells.map(Cell::text).collect::<Vec<_>>()),
+                Kind::Int => Column::new(
+                    name,
+                    cells
+                        .map(|c| if let Cell::Int(n) = c { n } else { 0 })
+                        .collect::<Vec<i32>>(),
+                ),
+                Kind::Flag => Column::new(
+                    name,
+                    cells
+                        .map(|c| matches!(c, Cell::Flag(true)))
+                        .collect::<Vec<bool>>(),
+                ),
+                Kind::Weight => Column::new(
+                    name,
+                    cells
+                        .map(|c| if let Cell::Weight(w) = c { w } else { None })
+                        .collect::<Vec<Option<f64>>>(),
+                ),
+            }
+        })
+        .collect();
+    DataFrame::new(rows.len(), columns)
+}

@@ -1,0 +1,234 @@
+//! ledger.xlsx: the ledger as a workbook a county clerk opens in Excel without damage. ID
+//! and student numbers are text cells (typed into a number cell, Excel shows 5.30111E+17
+//! and destroys the last digits on save); the header row is frozen and filtered, columns
+//! are as wide as their contents. Ages, flags and weights are number cells on every row
+//! (a flag 0 or 1, a weight with two decimals; no weight, no cell), every other column
+//! text. Written from ledger.csv once the run's files are final (pseudonymised when
+//! asked), so that the two always hold the same rows.
+
+use std::path::Path;
+
+use anyhow::Context;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+
+use super::atomic::write_atomic;
+use super::table::Kind;
+use crate::pipeline::normalize::date::Date;
+
+/// Rows of one sheet below its header: Excel's limit, less the header row.
+const SHEET_ROWS: usize = 1_048_575;
+/// The widest a column is made, in characters.
+const MAX_WIDTH: usize = 40;
+
+/// How a column's cells are written: the kind the ledger's or the closed cases' schema
+/// declares for it (a column of neither, as the staff's, is text).
+fn kind_of(column: &str) -> Kind {
+    let column = crate::ground::vocab::canonical_column(column);
+    let ledger = super::ledger::LEDGER.iter().map(|f| (f.name, f.kind));
+    let closed = super::cases::CLOSED.iter().map(|f| (f.name, f.kind));
+    ledger
+        .chain(closed)
+        .find(|(name, _)| *name == column)
+        .map_or(Kind::Text, |(_, kind)| kind)
+}
+
+/// Writes `dir/xlsx_name` from `dir/csv_name`: one sheet per million rows, the header
+/// repeated on each. The workbook's creation date is `created`, so that the same run
+/// writes the same bytes.
+pub fn write_workbook(
+    dir: &Path,
+    csv_name: &str,
+    xlsx_name: &str,
+    sheet: &str,
+    created: Date,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(dir.join(csv_name))
+        .with_context(|| format!("reading {}", dir.join(csv_name).display()))?;
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text);
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+
+    let mut workbook = Workbook::new();
+    let day = ExcelDateTime::from_ymd(created.year as u16, created.month, created.day.max(1))?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&day));
+    let bold = Format::new().set_bold();
+    let kinds: Vec<Kind> = header.iter().map(|h| kind_of(h)).collect();
+    let pages: Vec<&[csv::StringRecord]> = if rows.is_empty() {
+        vec![&rows[..]]
+    } else {
+        rows.chunks(SHEET_ROWS).collect()
+    };
+    for (page, chunk) in pages.iter().enumerate() {
+        let sheet_name = if pages.len() == 1 {
+            sheet.to_string()
+        } else {
+            format!("{sheet} {}", page + 1)
+        };
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(&sheet_name)?;
+        write_sheet(worksheet, &header, chunk, &kinds, &bold)?;
+    }
+    let buffer = workbook.save_to_buffer()?;
+    write_atomic(dir, xlsx_name, |out| {
+        std::io::Write::write_all(out, &buffer)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn write_sheet(
+    worksheet: &mut Worksheet,
+    header: &[String],
+    rows: &[csv::StringRecord],
+    kinds: &[Kind],
+    bold: &Format,
+) -> anyhow::Result<()> {
+    let weight = Format::new().set_num_format("0.00");
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
+    for (c, name) in header.iter().enumerate() {
+        worksheet.write_string_with_format(0, c as u16, name, bold)?;
+    }
+    for (r, record) in rows.iter().enumerate() {
+        let row = r as u32 + 1;
+        for (c, value) in record.iter().enumerate() {
+            let col = c as u16;
+            if value.is_empty() {
+                continue;
+            }
+            let kind = kinds.get(c).copied().unwrap_or(Kind::Text);
+            match (kind, value.parse::<f64>()) {
+                (Kind::Text, _) => worksheet.write_string(row, col, value)?,
+                (Kind::Weight, Ok(n)) if n.is_finite() => {
+                    worksheet.write_number_with_format(row, col, n, &weight)?
+                }
+                (Kind::Int | Kind::Flag, Ok(n)) if n.is_finite() => {
+                    worksheet.write_number(row, col, n)?
+                }
+                // sanku writes every cell of these columns as a number; one that is not
+                // is kept as it came.
+                _ => worksheet.write_string(row, col, value)?,
+            };
+            if let Some(w) = widths.get_mut(c) {
+                *w = (*w).max(display_width(value));
+            }
+        }
+    }
+    for (c, width) in widths.iter().enumerate() {
+        worksheet.set_column_width(c as u16, (width.min(&MAX_WIDTH) + 2) as f64)?;
+    }
+    worksheet.set_freeze_panes(1, 0)?;
+    if !header.is_empty() {
+        worksheet.autofilter(0, 0, rows.len() as u32, header.len() as u16 - 1)?;
+    }
+    Ok(())
+}
+
+/// Characters as wide as Excel shows them: a Chinese character takes two.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+
+    /// Ledger rows as sanku writes them: flags both 0 and 1, a weight and none, a negative
+    /// weight, an ID number and a household number that a number cell would round.
+    fn ledger_rows() -> Vec<Vec<String>> {
+        let names = super::super::ledger::column_names();
+        let row = |i: usize| -> Vec<String> {
+            names
+                .iter()
+                .map(|&name| match name {
+                    "id_number" => format!("53011120150101{:04}", 1000 + i),
+                    "household_no" => format!("5301110010010{:05}", i),
+                    "best_candidate" if i % 3 != 0 => format!("G5301112015010{i:04}"),
+                    "age" => (6 + i % 10).to_string(),
+                    "poor" | "disabled" | "aided_this_term" => (i % 2).to_string(),
+                    "best_weight" => match i % 3 {
+                        0 => String::new(),
+                        1 => "9.40".into(),
+                        _ => "-3.25".into(),
+                    },
+                    "division_code" => "530111".into(),
+                    "reason" => "no_record".into(),
+                    _ => String::new(),
+                })
+                .collect()
+        };
+        (0..6).map(row).collect()
+    }
+
+    /// The workbook written from `rows` under `header`, read back: its header and rows.
+    fn round_trip(header: &[String], rows: &[Vec<String>]) -> Vec<Vec<Data>> {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::csv::write_csv(
+            dir.path(),
+            "ledger.csv",
+            &header.iter().map(String::as_str).collect::<Vec<_>>(),
+            rows.iter().cloned(),
+        )
+        .unwrap();
+        let day = Date::new(2026, 9, 1).unwrap();
+        write_workbook(dir.path(), "ledger.csv", "ledger.xlsx", "ledger", day).unwrap();
+        let mut book: Xlsx<_> = open_workbook(dir.path().join("ledger.xlsx")).unwrap();
+        let range = book.worksheet_range("ledger").unwrap();
+        range.rows().map(<[Data]>::to_vec).collect()
+    }
+
+    #[test]
+    fn every_column_is_numbers_or_text_on_every_row() {
+        let rows = ledger_rows();
+        for lang in [
+            crate::ground::vocab::Lang::En,
+            crate::ground::vocab::Lang::Zh,
+        ] {
+            let header: Vec<String> = super::super::ledger::column_names()
+                .iter()
+                .map(|c| crate::ground::vocab::column(c, lang).to_string())
+                .collect();
+            let cells = round_trip(&header, &rows);
+            assert_eq!(cells.len(), rows.len() + 1);
+            for (c, name) in super::super::ledger::column_names().iter().enumerate() {
+                for (r, row) in rows.iter().enumerate() {
+                    let (cell, value) = (&cells[r + 1][c], &row[c]);
+                    let expected = match *name {
+                        _ if value.is_empty() => Data::Empty,
+                        "age" | "poor" | "disabled" | "aided_this_term" | "best_weight" => {
+                            Data::Float(value.parse().unwrap())
+                        }
+                        _ => Data::String(value.clone()),
+                    };
+                    assert_eq!(*cell, expected, "{lang:?} {name}, row {r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_staff_column_is_text_whatever_it_holds() {
+        let mut header: Vec<String> = super::super::ledger::column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        header.push("家访次数".into());
+        let rows: Vec<Vec<String>> = ledger_rows()
+            .into_iter()
+            .map(|mut r| {
+                r.push("2".into());
+                r
+            })
+            .collect();
+        let cells = round_trip(&header, &rows);
+        let last = header.len() - 1;
+        assert!(
+            cells[1..]
+                .iter()
+                .all(|r| r[last] == Data::String("2".into()))
+        );
+    }
+}
