@@ -169,6 +169,20 @@ pub struct ReconcileArgs {
     pub job: JobArgs,
 }
 
+impl ReconcileArgs {
+    /// What the reconcile takes from the command line.
+    pub fn options(&self) -> crate::reconcile::Options {
+        crate::reconcile::Options {
+            runs: self.runs.clone(),
+            accept: self.accept,
+            review: self.review,
+            out: self.out.clone(),
+            threads: self.job.threads,
+            verbose: self.job.verbose > 0,
+        }
+    }
+}
+
 /// Options of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {

@@ -73,7 +73,7 @@ fn main() {
                 eprintln!("sanku: rescored {report}; written to {}", args.out.display());
             }
         }),
-        Command::Reconcile(args) => sanku::reconcile::reconcile(args).map(|report| {
+        Command::Reconcile(args) => sanku::reconcile::reconcile(&args.options()).map(|report| {
             if !args.job.quiet {
                 eprintln!("sanku: {report}; written to {}", args.out.display());
             }

@@ -1,6 +1,7 @@
 //! The layout stays easy to see: modules depend on each other one way only (no import
-//! cycle between sibling modules at any level of `src/`), and no source file is longer
-//! than 600 lines.
+//! cycle between sibling modules at any level of `src/`), the layers and the pipeline's
+//! stages import only what is below them (the order docs/architecture.md draws), and no
+//! source file is longer than 600 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -149,6 +150,40 @@ fn grouped_imports_are_read_leaf_by_leaf() {
     );
 }
 
+/// The layers, each from the top down: a module imports only the modules after it in its
+/// list. Every module at a listed level must be in its list.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "the crate",
+        &[
+            "cmd",
+            "config",
+            "cli",
+            "reconcile",
+            "pairlink",
+            "pipeline",
+            "ground",
+        ],
+    ),
+    (
+        "the pipeline, from its last stage to its first",
+        &[
+            "pipeline::output",
+            "pipeline::outcome",
+            "pipeline::summary",
+            "pipeline::history",
+            "pipeline::verify",
+            "pipeline::classify",
+            "pipeline::link",
+            "pipeline::guard",
+            "pipeline::cohort",
+            "pipeline::ingest",
+            "pipeline::normalize",
+            "pipeline::load",
+        ],
+    ),
+];
+
 #[test]
 fn no_import_cycles_and_no_long_files() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -192,6 +227,38 @@ fn no_import_cycles_and_no_long_files() {
     }
     assert!(long.is_empty(), "files over 600 lines: {long:?}");
 
+    // The layer order: every edge between two modules of a list goes down the list.
+    let mut against = Vec::new();
+    for (layer, order) in LAYERS {
+        let order: Vec<Module> = order
+            .iter()
+            .map(|m| m.split("::").map(str::to_string).collect())
+            .collect();
+        let parent = &order[0][..order[0].len() - 1];
+        let unlisted: Vec<String> = modules
+            .keys()
+            .filter(|m| m.len() == parent.len() + 1 && m.starts_with(parent))
+            .filter(|m| !order.contains(m))
+            .map(|m| m.join("::"))
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "modules not placed in {layer}'s order: {unlisted:?}"
+        );
+        for (a, targets) in graph.iter().filter(|(a, _)| order.contains(a)) {
+            let rank = |m: &Module| order.iter().position(|o| o == m);
+            for b in targets {
+                if rank(b).is_some_and(|b| Some(b) < rank(a)) {
+                    against.push(format!("{} → {} ({layer})", a.join("::"), b.join("::")));
+                }
+            }
+        }
+    }
+    assert!(
+        against.is_empty(),
+        "imports against the layer order: {against:#?}"
+    );
+
     // Every edge a → b on a cycle has a path back from b to a.
     let reaches = |from: &Module, to: &Module| -> bool {
         let mut seen = BTreeSet::new();
@@ -219,5 +286,41 @@ fn no_import_cycles_and_no_long_files() {
         graph.len() > 10,
         "the import graph was not read: {} modules",
         graph.len()
+    );
+}
+
+/// `unsafe` only where no safe crate does it, each with a `// SAFETY:` comment just above
+/// that says why it is sound.
+#[test]
+fn every_unsafe_block_says_why_it_is_sound() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let (mut blocks, mut unexplained) = (0, Vec::new());
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if !code.contains("unsafe ") && !code.contains("unsafe{") {
+                continue;
+            }
+            blocks += 1;
+            let above = &lines[n.saturating_sub(4)..n];
+            if !above
+                .iter()
+                .any(|l| l.trim_start().starts_with("// SAFETY:"))
+            {
+                unexplained.push(format!("{}:{}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "unsafe without a SAFETY comment: {unexplained:?}"
+    );
+    assert!(
+        blocks <= 2,
+        "{blocks} unsafe blocks; each one must be unavoidable"
     );
 }

@@ -17,7 +17,6 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::ReconcileArgs;
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::normalize::date::Date;
@@ -75,11 +74,26 @@ struct RunRecord {
     population_rows: u64,
 }
 
+/// What `sanku reconcile` is given.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The provinces' run directories.
+    pub runs: Vec<std::path::PathBuf>,
+    /// Thresholds in place of the runs'.
+    pub accept: Option<f64>,
+    pub review: Option<f64>,
+    /// The national result's directory.
+    pub out: std::path::PathBuf,
+    /// Worker threads (none: one per core).
+    pub threads: Option<usize>,
+    /// Stage timings on stderr.
+    pub verbose: bool,
+}
+
 /// Reconciles the provinces' runs into `args.out`.
-pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
+pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
     let started = std::time::Instant::now();
     let threads = args
-        .job
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let runs = inputs::read_runs(&args.runs)?;
@@ -121,7 +135,7 @@ pub fn reconcile(args: &ReconcileArgs) -> anyhow::Result<ReconcileReport> {
         })
         .max()
         .unwrap_or(as_of);
-    let mut timer = crate::ground::timer::Timer::new(args.job.verbose > 0);
+    let mut timer = crate::ground::timer::Timer::new(args.verbose);
     let (timer, runs) = (&mut timer, &runs);
     crate::ground::threads::with_threads(threads, move || {
         // Every residual row is read before anything is written.
