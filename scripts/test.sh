@@ -20,4 +20,4 @@ export SANKU_FEBRL4
 SANKU_SPARK_SUBMIT="$(scripts/spark-env.sh)"
 export SANKU_SPARK_SUBMIT
 "$(dirname "$SANKU_SPARK_SUBMIT")/python" -m unittest discover -s deploy/spark -p 'test_*.py'
-exec cargo test --locked "$@"
+exec cargo test --workspace --locked "$@"

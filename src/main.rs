@@ -4,9 +4,9 @@
 
 use clap::Parser;
 use sanku::cli::{Cli, Command};
-use sanku::cmd::generate::generate_options;
 use sanku::config::Config;
 use sanku::ground::error::{ExitCode, exit_code_of};
+use sanku_synth::generate::generate_options;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -47,7 +47,7 @@ fn main() {
             Ok(())
         }),
         Command::Generate(args) => generate_options(args).and_then(|options| {
-            let report = sanku::cmd::generate::generate(&options)?;
+            let report = sanku_synth::generate::generate(&options)?;
             if !args.quiet {
                 let country = if options.provinces > 1 {
                     format!(
@@ -64,7 +64,7 @@ fn main() {
             }
             Ok(())
         }),
-        Command::Evaluate(args) => sanku::cmd::evaluate::evaluate(&args.truth, &args.run)
+        Command::Evaluate(args) => sanku_synth::evaluate::evaluate(&args.truth, &args.run)
             .and_then(|evaluation| write_stdout(&evaluation.to_string())),
         Command::Explain(args) => sanku::cmd::explain::explain(&args.run, &args.key)
             .and_then(|text| write_stdout(&text)),

@@ -1,0 +1,28 @@
+//! Subcommands other than the nightly run. Each reuses the pipeline's stages. Those that
+//! read a run directory (`diff`, `explain`, `evaluate`, `rescore`) read what staff never
+//! edit — its Parquet files, manifest.json and rescore.state — and never ledger.csv, which
+//! county staff open, annotate, re-sort and save again from Excel. `completions` and `man`
+//! read nothing: they write what the command line's definition says.
+
+pub mod check;
+pub mod diff;
+pub mod explain;
+mod explain_absent;
+pub mod explain_link;
+pub mod explain_pairs;
+pub mod explain_reconcile;
+pub mod link;
+pub mod rescore;
+pub mod run;
+pub mod shell;
+
+/// Asks the kernel for no transparent huge pages in this process. The allocator asks for
+/// huge pages on its arenas and hands freed memory back in 64 KB pieces; with huge pages
+/// each piece used again cost a fresh 2 MB page zeroed. At 500 k × 500 k `sanku link` spent
+/// up to 4.4 s of 11.4 s zeroing them, and `sanku rescore` at 20 M people 5–8 s of kernel
+/// time in 14 s (2 s without). A kernel without the switch returns an error, which changes
+/// nothing.
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
