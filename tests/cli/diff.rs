@@ -1,17 +1,13 @@
 //! `sanku diff`: the children whose class changed between two runs.
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn ledger_ids(wd: &Workdir, run: &str) -> Vec<String> {
-    wd.read(&format!("{run}/ledger.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
-        .collect()
+    wd.csv(&format!("{run}/ledger.csv")).column("id_number")
 }
 
 #[test]
@@ -33,11 +29,7 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
 
     let out = wd.expect_code(&["diff", "a", "b"], 0);
     let list = stdout(&out);
-    let rows: Vec<Vec<&str>> = list
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let rows = Csv::parse(&list).maps();
     let newly: Vec<&str> = after
         .iter()
         .filter(|id| !before.contains(id))
@@ -47,10 +39,10 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
     for id in &newly {
         let row = rows
             .iter()
-            .find(|r| r[0] == *id)
+            .find(|r| r["id_number"] == *id)
             .expect("a newly flagged child listed");
         assert!(
-            row[5].starts_with("flagged:") && !row[4].starts_with("flagged:"),
+            row["after"].starts_with("flagged:") && !row["before"].starts_with("flagged:"),
             "{row:?}"
         );
     }
@@ -60,17 +52,20 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
         "{summary}"
     );
 
-    let counts = stdout(&wd.expect_code(&["diff", "a", "b", "--by-county"], 0));
-    let column = |i: usize| -> usize {
+    let counts = Csv::parse(&stdout(
+        &wd.expect_code(&["diff", "a", "b", "--by-county"], 0),
+    ));
+    assert!(counts.rows.len() > 1, "{:?}", counts.rows);
+    let column = |name: &str| -> usize {
         counts
-            .lines()
-            .skip(1)
-            .map(|l| l.rsplit(',').nth(6 - i).unwrap().parse::<usize>().unwrap())
+            .column(name)
+            .iter()
+            .map(|n| n.parse::<usize>().unwrap())
             .sum()
     };
-    assert_eq!(column(2), before.len());
-    assert_eq!(column(3), after.len());
-    assert_eq!(column(4), newly.len());
+    assert_eq!(column("flagged_before"), before.len());
+    assert_eq!(column("flagged_after"), after.len());
+    assert_eq!(column("newly_flagged"), newly.len());
 }
 
 #[test]

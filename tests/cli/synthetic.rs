@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
 
 const GENERATE: [&str; 11] = [
     "generate",
@@ -232,14 +232,12 @@ fn generate_rejects_bad_options() {
 fn a_poverty_member_with_a_mistyped_id_still_marks_the_child_poor() {
     // The first poor dropout of the small set (truth/dropouts.csv, poor = 1).
     let wd = Workdir::with_fixture("synthetic-small");
-    let dropouts =
-        fs::read_to_string(fixtures().join("synthetic-small/truth/dropouts.csv")).unwrap();
+    let dropouts = Csv::read(&fixtures().join("synthetic-small/truth/dropouts.csv")).maps();
     let child = dropouts
-        .lines()
-        .find(|l| l.contains(",1,"))
-        .and_then(|l| l.split(',').next())
-        .unwrap()
-        .to_string();
+        .iter()
+        .find(|r| r["poor"] == "1")
+        .map(|r| r["id_number"].clone())
+        .unwrap();
     let child = child.as_str();
     let path = wd.path("input/poverty.csv");
     let text = encoding_rs::GB18030
@@ -256,18 +254,10 @@ fn a_poverty_member_with_a_mistyped_id_still_marks_the_child_poor() {
     )
     .unwrap();
     wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
-    let ledger = wd.read("out/ledger.csv");
+    let ledger = wd.csv("out/ledger.csv").maps();
     let row = ledger
-        .lines()
-        .find(|l| l.starts_with(child))
+        .iter()
+        .find(|r| r["id_number"] == child)
         .expect("the dropout is flagged");
-    let poor = ledger
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .position(|c| c == "poor")
-        .unwrap();
-    assert_eq!(row.split(',').nth(poor), Some("1"), "{row}");
+    assert_eq!(row["poor"], "1", "{row:?}");
 }
