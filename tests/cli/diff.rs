@@ -72,7 +72,11 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
 fn a_folder_that_is_not_a_run_is_bad_input() {
     let wd = Workdir::with_fixture("demo");
     wd.expect_code(&["run", "input", "--out", "a", "-q"], 0);
-    wd.expect_code(&["diff", "a", "input"], 2);
+    wd.expect_error(
+        &["diff", "a", "input"],
+        2,
+        &["input/manifest.json", "is this a run directory?"],
+    );
 }
 
 #[test]

@@ -61,7 +61,11 @@ fn explains_a_fuzzy_link_field_by_field() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    wd.expect_code(&["explain", "nowhere", "S1"], 2);
+    wd.expect_error(
+        &["explain", "nowhere", "S1"],
+        2,
+        &["nowhere/manifest.json", "is this a run directory?"],
+    );
 }
 
 #[test]

@@ -135,5 +135,9 @@ fn a_chinese_night_carries_on_into_an_english_one_and_the_config_chooses_the_lan
         !history.contains("全部") && history.contains(",all,"),
         "{history}"
     );
-    wd.expect_code(&["run", "input", "--out", "x", "--lang", "fr"], 2);
+    wd.expect_error(
+        &["run", "input", "--out", "x", "--lang", "fr"],
+        2,
+        &["--lang `fr`: expected en or zh"],
+    );
 }

@@ -332,8 +332,8 @@ fn bad_input_exits_2_naming_the_file_and_the_column() {
     );
     let mut args = LINK.to_vec();
     args.extend(["out", "--dedupe"]);
-    wd.expect_code(&args, 2);
-    wd.expect_code(
+    wd.expect_error(&args, 2, &["--dedupe reads one file; drop the second"]);
+    wd.expect_error(
         &[
             "link",
             "input/school.csv",
@@ -343,6 +343,7 @@ fn bad_input_exits_2_naming_the_file_and_the_column() {
             "out",
         ],
         2,
+        &["give two files to link, or one with --dedupe"],
     );
     assert!(!wd.path("out").exists(), "nothing is written on bad input");
 }

@@ -427,14 +427,16 @@ fn a_pseudonymised_run_holds_no_id_number_or_name() {
 #[test]
 fn a_missing_or_short_key_exits_2_before_any_work() {
     let wd = Workdir::with_fixture("demo");
-    wd.expect_code(
+    wd.expect_error(
         &["run", "input", "--out", "out", "--pseudonymize", "nowhere"],
         2,
+        &["--pseudonymize nowhere: cannot read the key"],
     );
     wd.write("key", "short");
-    wd.expect_code(
+    wd.expect_error(
         &["run", "input", "--out", "out", "--pseudonymize", "key"],
         2,
+        &["--pseudonymize key: the key has 5 bytes, fewer than 16"],
     );
     assert!(!wd.path("out").exists());
 }

@@ -96,7 +96,14 @@ fn a_failed_run_leaves_the_previous_run_whole_and_no_temp_files() {
     let manifest = wd.read("out/manifest.json");
     let students = wd.read("input/students.csv").replace("学籍状态", "备注");
     wd.write("input/students.csv", students);
-    wd.expect_code(&["run", "input", "--out", "out", "-q"], 2);
+    wd.expect_error(
+        &["run", "input", "--out", "out", "-q"],
+        2,
+        &[
+            "students.csv: no column for `status`",
+            "found headers: 全国学籍号",
+        ],
+    );
     assert_eq!(wd.read("out/ledger.csv"), before);
     assert_eq!(wd.read("out/manifest.json"), manifest);
     assert_eq!(entries(&wd, "."), ["input", "out"]);

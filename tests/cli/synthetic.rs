@@ -117,10 +117,15 @@ fn evaluate_rejects_bad_paths_and_mismatched_truth() {
         2,
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not match the truth"));
-    wd.expect_code(&["evaluate", "--truth", "nowhere", "demo-run"], 2);
-    wd.expect_code(
+    wd.expect_error(
+        &["evaluate", "--truth", "nowhere", "demo-run"],
+        2,
+        &["nowhere/generated.json: cannot read"],
+    );
+    wd.expect_error(
         &["evaluate", "--truth", truth.to_str().unwrap(), "no-run"],
         2,
+        &["no-run/manifest.json", "is this a run directory?"],
     );
 }
 
@@ -214,17 +219,32 @@ fn parquet_registers_score_like_csv_ones() {
 #[test]
 fn generate_rejects_bad_options() {
     let wd = Workdir::new();
-    for bad in [
-        &["--format", "xlsx"][..],
-        &["--error-rate", "id_missing"],
-        &["--error-rate", "typo=0.1"],
-        &["--dropout-rate", "1.5"],
-        &["--headers", "fr"],
-        &["--as-of", "2026-02-30"],
+    for (bad, says) in [
+        (
+            &["--format", "xlsx"][..],
+            "--format `xlsx`: expected csv or parquet",
+        ),
+        (
+            &["--error-rate", "id_missing"],
+            "--error-rate `id_missing`: expected KIND=RATE",
+        ),
+        (
+            &["--error-rate", "typo=0.1"],
+            "--error-rate `typo=0.1`: unknown kind `typo`",
+        ),
+        (
+            &["--dropout-rate", "1.5"],
+            "--dropout-rate 1.5: expected a rate between 0 and 1",
+        ),
+        (&["--headers", "fr"], "--headers `fr`: expected zh or en"),
+        (
+            &["--as-of", "2026-02-30"],
+            "as-of date `2026-02-30` is not a date (YYYY-MM-DD)",
+        ),
     ] {
         let mut args = vec!["generate", "--population", "10", "--out", "g"];
         args.extend(bad);
-        wd.expect_code(&args, 2);
+        wd.expect_error(&args, 2, &[says]);
     }
 }
 

@@ -171,6 +171,20 @@ impl Workdir {
         );
         out
     }
+
+    /// Runs `sanku`, expects exit code `code` and a stderr that contains each of `says`;
+    /// returns the stderr.
+    pub fn expect_error(&self, args: &[&str], code: i32, says: &[&str]) -> String {
+        let out = self.expect_code(args, code);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        for said in says {
+            assert!(
+                stderr.contains(said),
+                "sanku {args:?}: `{said}` not in stderr\n{stderr}"
+            );
+        }
+        stderr
+    }
 }
 
 /// A CSV text parsed with quoting honoured (a cell may hold a comma): its header and its
