@@ -1,6 +1,6 @@
 //! `sanku diff`: the children whose class changed between two runs.
 
-use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures, table};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -103,17 +103,19 @@ fn pseudonymised_runs_diff_as_plain_ones_do_token_for_id() {
         wd.expect_code(&["diff", "pa", "pb"], 0),
     );
     assert_eq!(plain.stderr, pseudo.stderr, "the same counts");
-    let classes = |out: &std::process::Output| -> Vec<String> {
-        let mut rows: Vec<String> = stdout(out)
-            .lines()
-            .skip(1)
-            .map(|l| l.rsplitn(3, ',').take(2).collect::<Vec<_>>().join(","))
+    let classes = |out: &std::process::Output| -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = table(&stdout(out))
+            .into_iter()
+            .map(|r| (r["before"].clone(), r["after"].clone()))
             .collect();
         rows.sort();
         rows
     };
+    assert!(!classes(&plain).is_empty(), "{}", stdout(&plain));
     assert_eq!(classes(&plain), classes(&pseudo));
-    assert!(stdout(&pseudo).lines().skip(1).all(|l| l.starts_with('P')));
+    let tokens = Csv::parse(&stdout(&pseudo)).column("id_number");
+    assert!(!tokens.is_empty());
+    assert!(tokens.iter().all(|t| t.starts_with('P')), "{tokens:?}");
     // A token never equals an ID number: a plain run against a pseudonymised one is
     // refused, naming the pseudonymised run's manifest, not listed as every child changed.
     for (x, y) in [("a", "pb"), ("pa", "b")] {

@@ -129,6 +129,7 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
         truth1,
         "night 1's ledger is the truth's dropouts"
     );
+    assert!(!night1.is_empty(), "night 1 flags no one");
     assert!(night1.iter().all(|r| r["change"] == "new"));
 
     // Staff work night 1's workbook; one row is deleted there.
@@ -163,6 +164,10 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     // Notes follow their case; the deleted row's case stays open or closes on the
     // registers alone, with no notes, and the summary says so.
+    assert!(
+        night2.iter().filter(|r| r["change"] != "new").count() > 1,
+        "night 2 carries no case on"
+    );
     for row in night2.iter().filter(|r| r["change"] != "new") {
         let expected = if row["case_id"] == deleted {
             String::new()
@@ -236,6 +241,10 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     let by_case: BTreeMap<&str, &BTreeMap<String, String>> =
         night2.iter().map(|r| (r["case_id"].as_str(), r)).collect();
+    assert!(
+        night3.iter().any(|r| r["change"] != "new"),
+        "night 3 carries no case on"
+    );
     for row in night3.iter().filter(|r| r["change"] != "new") {
         let before = by_case[row["case_id"].as_str()];
         assert_eq!(
