@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::workdir::{CHECK_FILES, Workdir, assert_same_text, fixtures};
+use crate::workdir::{CHECK_FILES, Csv, Workdir, assert_same_text, fixtures};
 
 fn run_demo() -> Workdir {
     let wd = Workdir::with_fixture("demo");
@@ -150,13 +150,16 @@ fn a_parquet_population_gives_the_same_ledger() {
     let wd = Workdir::with_fixture("demo");
     let bytes = fs::read(wd.path("input/population.csv")).unwrap();
     let text = encoding_rs::GB18030.decode(&bytes).0.into_owned();
-    let mut lines = text.lines();
-    let headers: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    let columns = headers
+    let Csv { header, rows } = Csv::parse(&text);
+    let columns = header
         .iter()
         .enumerate()
-        .map(|(i, h)| Column::new((*h).into(), rows.iter().map(|r| r[i]).collect::<Vec<_>>()))
+        .map(|(i, h)| {
+            Column::new(
+                h.as_str().into(),
+                rows.iter().map(|r| r[i].as_str()).collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let mut frame = DataFrame::new(rows.len(), columns).unwrap();
     let file = fs::File::create(wd.path("input/population.parquet")).unwrap();
@@ -239,24 +242,39 @@ fn disabled_children_are_flagged_with_their_certificate_the_most_severe_first() 
     // disability.csv gives 冯雪 by her certificate number alone (ID, category 5, level 2),
     // 陈静 by certificate number and words (视力残疾, 一级: the words win), 赵敏 (exempt) by
     // her ID, 张伟 (enrolled) with a level that is none, and an adult outside the cohort.
-    let checks = wd.read("out/checks/disabled_flagged.csv");
-    let rows: Vec<Vec<&str>> = checks
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
+    let checks = wd.csv("out/checks/disabled_flagged.csv").maps();
+    let got: Vec<(&str, &str, &str)> = checks
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str(),
+                r["disability_category"].as_str(),
+                r["disability_level"].as_str(),
+            )
+        })
         .collect();
-    let got: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[1], r[7], r[8])).collect();
     assert_eq!(
         got,
         [("陈静", "vision", "1"), ("冯雪", "intellectual", "2")],
-        "{checks}"
+        "{checks:?}"
     );
-    let ledger = wd.read("out/ledger.csv");
-    let disabled: Vec<&str> = ledger
-        .lines()
-        .filter(|l| l.contains(",1,vision,1,") || l.contains(",1,intellectual,2,"))
+    let ledger = wd.csv("out/ledger.csv").maps();
+    let disabled: Vec<(&str, &str, &str)> = ledger
+        .iter()
+        .filter(|r| r["disabled"] == "1")
+        .map(|r| {
+            (
+                r["name"].as_str(),
+                r["disability_category"].as_str(),
+                r["disability_level"].as_str(),
+            )
+        })
         .collect();
-    assert_eq!(disabled.len(), 2, "{ledger}");
+    assert_eq!(
+        disabled,
+        [("陈静", "vision", "1"), ("冯雪", "intellectual", "2")],
+        "{ledger:?}"
+    );
     let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
     let total = summary["rows"]
         .as_array()

@@ -1,17 +1,13 @@
 //! `sanku diff`: the children whose class changed between two runs.
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures, table};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn ledger_ids(wd: &Workdir, run: &str) -> Vec<String> {
-    wd.read(&format!("{run}/ledger.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
-        .collect()
+    wd.csv(&format!("{run}/ledger.csv")).column("id_number")
 }
 
 #[test]
@@ -33,11 +29,7 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
 
     let out = wd.expect_code(&["diff", "a", "b"], 0);
     let list = stdout(&out);
-    let rows: Vec<Vec<&str>> = list
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let rows = Csv::parse(&list).maps();
     let newly: Vec<&str> = after
         .iter()
         .filter(|id| !before.contains(id))
@@ -47,10 +39,10 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
     for id in &newly {
         let row = rows
             .iter()
-            .find(|r| r[0] == *id)
+            .find(|r| r["id_number"] == *id)
             .expect("a newly flagged child listed");
         assert!(
-            row[5].starts_with("flagged:") && !row[4].starts_with("flagged:"),
+            row["after"].starts_with("flagged:") && !row["before"].starts_with("flagged:"),
             "{row:?}"
         );
     }
@@ -60,24 +52,31 @@ fn stricter_thresholds_show_as_children_newly_flagged_and_counts_per_county_add_
         "{summary}"
     );
 
-    let counts = stdout(&wd.expect_code(&["diff", "a", "b", "--by-county"], 0));
-    let column = |i: usize| -> usize {
+    let counts = Csv::parse(&stdout(
+        &wd.expect_code(&["diff", "a", "b", "--by-county"], 0),
+    ));
+    assert!(counts.rows.len() > 1, "{:?}", counts.rows);
+    let column = |name: &str| -> usize {
         counts
-            .lines()
-            .skip(1)
-            .map(|l| l.rsplit(',').nth(6 - i).unwrap().parse::<usize>().unwrap())
+            .column(name)
+            .iter()
+            .map(|n| n.parse::<usize>().unwrap())
             .sum()
     };
-    assert_eq!(column(2), before.len());
-    assert_eq!(column(3), after.len());
-    assert_eq!(column(4), newly.len());
+    assert_eq!(column("flagged_before"), before.len());
+    assert_eq!(column("flagged_after"), after.len());
+    assert_eq!(column("newly_flagged"), newly.len());
 }
 
 #[test]
 fn a_folder_that_is_not_a_run_is_bad_input() {
     let wd = Workdir::with_fixture("demo");
     wd.expect_code(&["run", "input", "--out", "a", "-q"], 0);
-    wd.expect_code(&["diff", "a", "input"], 2);
+    wd.expect_error(
+        &["diff", "a", "input"],
+        2,
+        &["input/manifest.json", "is this a run directory?"],
+    );
 }
 
 #[test]
@@ -104,17 +103,19 @@ fn pseudonymised_runs_diff_as_plain_ones_do_token_for_id() {
         wd.expect_code(&["diff", "pa", "pb"], 0),
     );
     assert_eq!(plain.stderr, pseudo.stderr, "the same counts");
-    let classes = |out: &std::process::Output| -> Vec<String> {
-        let mut rows: Vec<String> = stdout(out)
-            .lines()
-            .skip(1)
-            .map(|l| l.rsplitn(3, ',').take(2).collect::<Vec<_>>().join(","))
+    let classes = |out: &std::process::Output| -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = table(&stdout(out))
+            .into_iter()
+            .map(|r| (r["before"].clone(), r["after"].clone()))
             .collect();
         rows.sort();
         rows
     };
+    assert!(!classes(&plain).is_empty(), "{}", stdout(&plain));
     assert_eq!(classes(&plain), classes(&pseudo));
-    assert!(stdout(&pseudo).lines().skip(1).all(|l| l.starts_with('P')));
+    let tokens = Csv::parse(&stdout(&pseudo)).column("id_number");
+    assert!(!tokens.is_empty());
+    assert!(tokens.iter().all(|t| t.starts_with('P')), "{tokens:?}");
     // A token never equals an ID number: a plain run against a pseudonymised one is
     // refused, naming the pseudonymised run's manifest, not listed as every child changed.
     for (x, y) in [("a", "pb"), ("pa", "b")] {

@@ -90,8 +90,16 @@ fn a_gbk_file_read_as_utf8_names_the_line_and_hides_ids() {
 #[test]
 fn usage_errors_exit_2() {
     let wd = Workdir::new();
-    wd.expect_code(&["run", "--threads", "many"], 2);
-    wd.expect_code(&["frobnicate"], 2);
+    wd.expect_error(
+        &["run", "--threads", "many"],
+        2,
+        &["invalid value 'many' for '--threads <N>'"],
+    );
+    wd.expect_error(
+        &["frobnicate"],
+        2,
+        &["unrecognized subcommand 'frobnicate'"],
+    );
 }
 
 #[test]
@@ -168,5 +176,9 @@ fn check_help_lists_no_linkage_options() {
         run.contains("--accept") && run.contains("--review"),
         "{run}"
     );
-    wd.expect_code(&["check", "--accept", "12"], 2);
+    wd.expect_error(
+        &["check", "--accept", "12"],
+        2,
+        &["unexpected argument '--accept' found", "Usage: sanku check"],
+    );
 }

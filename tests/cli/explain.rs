@@ -1,6 +1,6 @@
 //! `sanku explain`: the waterfall of a fuzzy link, and clear answers for the rest.
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -16,14 +16,13 @@ fn explains_a_fuzzy_link_field_by_field() {
     );
     // A record whose ID was left empty by the generator (truth/errors.csv), under a local
     // student number that carries no ID either.
-    let errors = std::fs::read_to_string(data.join("truth/errors.csv")).unwrap();
-    let record = errors
-        .lines()
-        .filter(|l| l.ends_with(",id_missing"))
-        .filter_map(|l| l.split(',').nth(1))
+    let record = Csv::read(&data.join("truth/errors.csv"))
+        .maps()
+        .into_iter()
+        .filter(|r| r["kind"] == "id_missing")
+        .map(|r| r["record_key"].clone())
         .find(|key| key.starts_with('J'))
-        .unwrap()
-        .to_string();
+        .unwrap();
     let out = wd.expect_code(&["explain", "run", &record], 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("linked (fuzzy with weight"), "{text}");
@@ -62,7 +61,11 @@ fn explains_a_fuzzy_link_field_by_field() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    wd.expect_code(&["explain", "nowhere", "S1"], 2);
+    wd.expect_error(
+        &["explain", "nowhere", "S1"],
+        2,
+        &["nowhere/manifest.json", "is this a run directory?"],
+    );
 }
 
 #[test]
@@ -117,12 +120,12 @@ fn ledgers_staff_saved_from_excel_explain_as_the_run_wrote_them() {
     let (old, new) = wd.correct_an_id_number();
     crate::history::second_night(&wd);
     let case_of = |file: &str, id: &str| -> String {
-        let text = wd.read(&format!("night-2/{file}"));
-        let row = text.lines().find(|l| l.contains(id)).unwrap();
-        row.split(',')
-            .find(|c| c.starts_with("C2026"))
-            .unwrap()
-            .to_string()
+        let rows = wd.csv(&format!("night-2/{file}")).maps();
+        let mut found = rows.iter().filter(|r| r["id_number"] == id);
+        let case = found.next().unwrap()["case_id"].clone();
+        assert!(found.next().is_none(), "{id} twice in {file}");
+        assert!(case.starts_with("C2026"), "{case}");
+        case
     };
     let (closed_case, open_case) = (case_of("closed.csv", old), case_of("ledger.csv", &new));
     let keys = [
@@ -190,8 +193,9 @@ fn a_pseudonymised_run_asked_for_an_id_number_says_it_names_children_by_token() 
     );
     assert!(!stderr.contains("530111201808080912"), "{stderr}");
     // The token from its ledger explains the child.
-    let ledger = wd.read("run/ledger.csv");
-    let token = ledger.lines().nth(1).unwrap().split(',').next().unwrap();
+    let ledger = wd.csv("run/ledger.csv");
+    let token = ledger.column("id_number")[0].clone();
+    let token = token.as_str();
     let said = stdout(&wd.expect_code(&["explain", "run", token], 0));
     assert!(
         said.starts_with(&format!("{token}: flagged in the ledger")),

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
 
 /// Runs sanku on a fixture directory into `out/` of a fresh work dir.
 fn run(fixture: &str) -> Workdir {
@@ -193,21 +193,19 @@ fn ids_stored_as_numbers_are_damaged_not_repaired_and_every_clean_row_stays_in_t
     let inputs = manifest_inputs(&wd);
     let students = input(&inputs, "students");
     assert_eq!(students["rows_rejected"], 0);
-    let warnings = wd.read("out/warnings.csv");
-    let damaged = warnings
-        .lines()
-        .filter(|l| l.starts_with("students.xlsx,") && l.contains("scientific notation"))
+    let damaged = wd
+        .csv("out/warnings.csv")
+        .maps()
+        .iter()
+        .filter(|w| w["file"] == "students.xlsx" && w["reason"].contains("scientific notation"))
         .count();
     // Every ID too long for a spreadsheet number (16 digits or more, no X) lost digits.
     let clean_students = std::fs::read(fixtures().join("synthetic-small/students.csv")).unwrap();
     let clean_students = encoding_rs::GB18030.decode(&clean_students).0.into_owned();
-    let long_numbers = clean_students
-        .lines()
-        .skip(1)
-        .filter(|l| {
-            let id = l.split(',').nth(1).unwrap_or("");
-            id.len() >= 16 && id.bytes().all(|b| b.is_ascii_digit())
-        })
+    let long_numbers = Csv::parse(&clean_students)
+        .column("身份证号")
+        .iter()
+        .filter(|id| id.len() >= 16 && id.bytes().all(|b| b.is_ascii_digit()))
         .count();
     assert!(
         damaged >= long_numbers && long_numbers > 750,
@@ -218,16 +216,19 @@ fn ids_stored_as_numbers_are_damaged_not_repaired_and_every_clean_row_stays_in_t
     // other errors may fail to link, adding a row, never losing one.
     let clean = clean_ledger();
     let ledger = wd.read("out/ledger.csv");
-    // Rows as the child's facts, without the case number (numbered in ledger order, so
-    // an extra row shifts those after it).
-    let facts = |text: &str| -> Vec<String> {
-        text.lines()
-            .map(|l| l.split(',').take(13).collect::<Vec<_>>().join(","))
-            .collect()
+    // Rows as the child's facts, the columns before the case number (numbered in ledger
+    // order, so an extra row shifts those after it).
+    let facts = |text: &str| -> Vec<Vec<String>> {
+        let csv = Csv::parse(text);
+        let case = csv.at("case_id");
+        let mut rows = vec![csv.header[..case].to_vec()];
+        rows.extend(csv.rows.iter().map(|r| r[..case].to_vec()));
+        rows
     };
     let (clean_rows, rows) = (facts(&clean), facts(&ledger));
+    assert!(clean_rows.len() > 1, "the clean ledger flags no one");
     for row in &clean_rows {
-        assert!(rows.contains(row), "missing: {row}");
+        assert!(rows.contains(row), "missing: {row:?}");
     }
     assert!(
         rows.len() - clean_rows.len() <= clean_rows.len() / 20,

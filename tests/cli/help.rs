@@ -65,6 +65,14 @@ fn completions_of_an_unknown_shell_are_a_usage_error() {
     let wd = Workdir::new();
     let out = wd.expect_code(&["completions", "tcsh"], 2);
     assert!(out.stdout.is_empty());
+    wd.expect_error(
+        &["completions", "tcsh"],
+        2,
+        &[
+            "invalid value 'tcsh' for '<SHELL>'",
+            "[possible values: bash, elvish, fish, powershell, zsh]",
+        ],
+    );
 }
 
 /// Runs the bash completion function on `words` (the cursor at the end of the last) and
@@ -205,6 +213,10 @@ fn man_of_an_unknown_command_is_a_usage_error() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
-    wd.expect_code(&["man", "run", "--out", "pages"], 2);
+    wd.expect_error(
+        &["man", "run", "--out", "pages"],
+        2,
+        &["'[COMMAND]' cannot be used with '--out <DIR>'"],
+    );
     assert!(!wd.path("pages").exists());
 }

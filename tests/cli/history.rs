@@ -28,14 +28,9 @@ pub(crate) fn second_night(wd: &Workdir) {
 /// Runs the first night into `night-1/` and returns its case numbers in ledger order.
 fn first_night(wd: &Workdir) -> Vec<String> {
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
-    let ledger = wd.read("night-1/ledger.csv");
-    let header: Vec<&str> = ledger.lines().next().unwrap().split(',').collect();
-    let case_at = header.iter().position(|h| *h == "case_id").unwrap();
-    ledger
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(case_at).unwrap().to_string())
-        .collect()
+    let cases = wd.csv("night-1/ledger.csv").column("case_id");
+    assert!(!cases.is_empty(), "night 1 opens no case");
+    cases
 }
 
 #[test]
@@ -110,10 +105,9 @@ fn a_pseudonymised_night_is_carried_on_only_with_the_same_key() {
     assert!(stderr(&out).contains("--pseudonymize"), "{}", stderr(&out));
     second.extend(pseudo);
     wd.expect_code(&second, 0);
-    let ledger = wd.read("p2/ledger.csv");
-    let rows = ledger.lines().count() - 1;
-    assert!(rows > 0);
-    assert_eq!(ledger.matches(",still_out,").count(), rows, "{ledger}");
+    let changes = wd.csv("p2/ledger.csv").column("change");
+    assert!(!changes.is_empty());
+    assert!(changes.iter().all(|c| c == "still_out"), "{changes:?}");
     // Under another key no token would match: every case would close and open again.
     // Refused, naming why; nothing written.
     let out = wd.expect_code(
@@ -254,25 +248,32 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
     // 冯雪's ID number is corrected in the population register (another order code).
     let (old, new) = wd.correct_an_id_number();
     second_night(&wd);
-    let ledger = wd.read("night-2/ledger.csv");
+    let ledger = wd.csv("night-2/ledger.csv").maps();
     let row = ledger
-        .lines()
-        .find(|l| l.starts_with(&new))
+        .iter()
+        .find(|r| r["id_number"] == new)
         .expect("flagged under the new ID");
-    let case = row.split(',').find(|c| c.starts_with("C2026")).unwrap();
-    assert!(row.contains(",new,"), "{row}");
-    let closed = wd.read("night-2/closed.csv");
+    let case = row["case_id"].as_str();
+    assert!(case.starts_with("C2026"), "{row:?}");
+    assert_eq!(row["change"], "new", "{row:?}");
+    let closed = wd.csv("night-2/closed.csv").maps();
     let closed_row = closed
-        .lines()
-        .find(|l| l.contains(old))
+        .iter()
+        .find(|r| r["id_number"] == old)
         .expect("the old case closed");
-    assert!(
-        closed_row.contains(",no_longer_in_population,")
-            && closed_row.contains(&format!("new_case {case}")),
-        "{closed_row}"
+    assert_eq!(
+        (
+            closed_row["closed_reason"].as_str(),
+            closed_row["detail"].as_str()
+        ),
+        (
+            "no_longer_in_population",
+            format!("new_case {case}").as_str()
+        ),
+        "{closed_row:?}"
     );
     // explain takes a case number: the case, then its child.
-    let old_case = closed_row.split(',').next().unwrap();
+    let old_case = closed_row["case_id"].as_str();
     let said =
         String::from_utf8_lossy(&wd.expect_code(&["explain", "night-2", old_case], 0).stdout)
             .into_owned();
@@ -289,7 +290,11 @@ fn a_case_closed_for_an_id_no_longer_in_the_population_points_to_the_child_under
         "{said}"
     );
     assert!(said.contains("flagged in the ledger"), "{said}");
-    wd.expect_code(&["explain", "night-2", "C20990101-000001"], 2);
+    wd.expect_error(
+        &["explain", "night-2", "C20990101-000001"],
+        2,
+        &["no case C20990101-000001 in its ledger or closed.csv"],
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Csv, Workdir, fixtures};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -27,19 +27,16 @@ fn a_chinese_run_names_columns_and_words_in_chinese_and_holds_the_same_rows() {
         zh.starts_with("\u{feff}身份证号,姓名,性别,出生日期,年龄,"),
         "{zh}"
     );
-    assert_eq!(en.lines().count(), zh.lines().count());
-    let column = |text: &str, i: usize| -> Vec<String> {
-        text.lines()
-            .skip(1)
-            .map(|l| l.split(',').nth(i).unwrap().to_string())
-            .collect()
-    };
+    let (en, zh) = (Csv::parse(&en), Csv::parse(&zh));
+    assert_eq!(en.header.len(), zh.header.len());
+    assert_eq!(en.rows.len(), zh.rows.len());
+    assert!(!en.rows.is_empty(), "no child flagged");
     assert_eq!(
-        column(&en, 0),
-        column(&zh, 0),
+        en.column("id_number"),
+        zh.column("身份证号"),
         "the same children in the same order"
     );
-    for (e, z) in column(&en, 8).iter().zip(column(&zh, 8)) {
+    for (e, z) in en.column("reason").iter().zip(zh.column("原因")) {
         let expected = match e.as_str() {
             "no_record" => "无学籍记录",
             "status_dropped_out" => "辍学",
@@ -51,7 +48,7 @@ fn a_chinese_run_names_columns_and_words_in_chinese_and_holds_the_same_rows() {
         };
         assert_eq!(z, expected);
     }
-    for (e, z) in column(&en, 2).iter().zip(column(&zh, 2)) {
+    for (e, z) in en.column("sex").iter().zip(zh.column("性别")) {
         assert_eq!(z, if e == "male" { "男" } else { "女" });
     }
     assert!(wd.read("zh/summary.csv").contains("\n全部,"));
@@ -67,7 +64,7 @@ fn a_chinese_run_names_columns_and_words_in_chinese_and_holds_the_same_rows() {
     assert_eq!(sheet, "疑似失学辍学台账");
     let range = book.worksheet_range(&sheet).unwrap();
     assert_eq!(range.get((0, 0)), Some(&Data::String("身份证号".into())));
-    let first_id = column(&zh, 0)[0].clone();
+    let first_id = zh.column("身份证号")[0].clone();
     assert_eq!(range.get((1, 0)), Some(&Data::String(first_id)));
 
     let report = wd.read("zh/report.html");
@@ -81,15 +78,7 @@ fn a_chinese_run_names_columns_and_words_in_chinese_and_holds_the_same_rows() {
 #[test]
 fn explain_diff_and_evaluate_read_a_chinese_run_as_an_english_one() {
     let wd = both();
-    let first = wd
-        .read("en/ledger.csv")
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let first = wd.csv("en/ledger.csv").column("id_number")[0].clone();
     for args in [
         vec!["explain", "RUN", first.as_str()],
         vec!["diff", "en", "RUN"],
@@ -146,5 +135,9 @@ fn a_chinese_night_carries_on_into_an_english_one_and_the_config_chooses_the_lan
         !history.contains("全部") && history.contains(",all,"),
         "{history}"
     );
-    wd.expect_code(&["run", "input", "--out", "x", "--lang", "fr"], 2);
+    wd.expect_error(
+        &["run", "input", "--out", "x", "--lang", "fr"],
+        2,
+        &["--lang `fr`: expected en or zh"],
+    );
 }

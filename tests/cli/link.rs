@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::workdir::{Workdir, assert_same_text};
+use crate::workdir::{Workdir, assert_same_text, csv_lines, table};
 
 const LINK: [&str; 6] = [
     "link",
@@ -17,16 +17,9 @@ const LINK: [&str; 6] = [
 
 /// The (left, right) id pairs of a CSV output.
 fn pairs(text: &str) -> BTreeSet<(String, String)> {
-    text.trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let mut cells = l.split(',');
-            (
-                cells.next().unwrap().to_string(),
-                cells.next().unwrap().to_string(),
-            )
-        })
+    table(text)
+        .into_iter()
+        .map(|r| (r["left_id"].clone(), r["right_id"].clone()))
         .collect()
 }
 
@@ -64,7 +57,15 @@ fn links_a_school_list_to_a_health_register() {
     // a person decides, and no one is linked by a guess.
     let review = wd.read("out/review.csv");
     assert_eq!(pairs(&review), set(&[("S01", "H01"), ("S10", "H10")]));
-    assert!(review.contains("S01,H01,") && review.contains(",same_pinyin,exact,exact,exact"));
+    let s01 = table(&review)
+        .into_iter()
+        .find(|r| r["left_id"] == "S01")
+        .unwrap();
+    assert_eq!(
+        ["right_id", "name", "birth", "sex", "school"].map(|c| s01[c].as_str()),
+        ["H01", "same_pinyin", "exact", "exact", "exact"],
+        "{review}"
+    );
     let rejects = wd.read("out/rejects.csv");
     assert!(
         rejects.contains("health.csv,14,,\"expected 5 fields, found 3\""),
@@ -83,11 +84,12 @@ fn links_a_school_list_to_a_health_register() {
         assert!(explain.contains(row), "{explain}");
     }
     // Weights never rise from a stronger level to a weaker one.
-    let birth: Vec<f64> = explain
-        .lines()
-        .filter(|l| l.starts_with("birth,") && !l.contains(",missing,"))
-        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+    let birth: Vec<f64> = table(&explain)
+        .iter()
+        .filter(|r| r["field"] == "birth" && r["level"] != "missing")
+        .map(|r| r["weight"].parse().unwrap())
         .collect();
+    assert!(birth.len() > 2, "{explain}");
     assert!(birth.windows(2).all(|w| w[0] >= w[1]), "{birth:?}");
     // explain names the record's links and candidates, field by field.
     let explain = |key: &str| {
@@ -330,8 +332,8 @@ fn bad_input_exits_2_naming_the_file_and_the_column() {
     );
     let mut args = LINK.to_vec();
     args.extend(["out", "--dedupe"]);
-    wd.expect_code(&args, 2);
-    wd.expect_code(
+    wd.expect_error(&args, 2, &["--dedupe reads one file; drop the second"]);
+    wd.expect_error(
         &[
             "link",
             "input/school.csv",
@@ -341,6 +343,7 @@ fn bad_input_exits_2_naming_the_file_and_the_column() {
             "out",
         ],
         2,
+        &["give two files to link, or one with --dedupe"],
     );
     assert!(!wd.path("out").exists(), "nothing is written on bad input");
 }
@@ -391,8 +394,8 @@ fn a_workbook_links_as_its_csv_does() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet().set_name("名单").unwrap();
     sheet.write_string(0, 0, "某县适龄儿童名单").unwrap();
-    for (r, line) in school.lines().enumerate() {
-        for (c, cell) in line.split(',').enumerate() {
+    for (r, line) in csv_lines(&school).iter().enumerate() {
+        for (c, cell) in line.iter().enumerate() {
             sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
         }
     }

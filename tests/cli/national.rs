@@ -5,7 +5,7 @@
 
 use calamine::Reader;
 
-use crate::workdir::Workdir;
+use crate::workdir::{Workdir, table};
 
 const HEAD_POP: &str = "身份证号码,姓名,性别,出生日期,行政区划代码,人员状态\n";
 const HEAD_STU: &str =
@@ -293,12 +293,15 @@ fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_fl
         "{err}"
     );
     // The summary counts 广东's leftover registrations and those tied to a child of 安徽.
-    let summary = wd.read("national/summary.csv");
-    let guangdong = summary.lines().find(|l| l.starts_with("44,")).unwrap();
+    let summary = table(&wd.read("national/summary.csv"));
+    let guangdong = summary.iter().find(|r| r["province"] == "44").unwrap();
     assert_eq!(
-        guangdong.split(',').skip(6).take(2).collect::<Vec<_>>(),
+        [
+            &guangdong["registrations_left"],
+            &guangdong["registrations_identified"]
+        ],
         ["2", "2"],
-        "{summary}"
+        "{summary:?}"
     );
     let flagged = explain("340103201411200327");
     assert!(
@@ -698,8 +701,8 @@ fn the_documented_local_spark_job_runs_as_written() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{said}");
-    let summary = wd.read("national-out/national/summary.csv");
-    let total = summary.lines().find(|l| l.starts_with("total,")).unwrap();
-    let enrolled_elsewhere: u64 = total.split(',').nth(3).unwrap().parse().unwrap();
-    assert!(enrolled_elsewhere > 100, "{summary}");
+    let summary = table(&wd.read("national-out/national/summary.csv"));
+    let total = summary.iter().find(|r| r["province"] == "total").unwrap();
+    let enrolled_elsewhere: u64 = total["enrolled_elsewhere"].parse().unwrap();
+    assert!(enrolled_elsewhere > 100, "{summary:?}");
 }

@@ -9,32 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use calamine::{Reader, open_workbook_auto};
 
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Csv, Workdir, fixtures, table};
 
-/// A CSV file sanku wrote, as rows of named cells.
-pub(crate) fn table(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-/// The ID numbers of a truth file's first column.
-fn truth_ids(night: u32, file: &str) -> BTreeSet<String> {
-    std::fs::read_to_string(night_dir(night).join("truth").join(file))
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
+/// The ID numbers of a truth file's `column`.
+fn truth_ids(night: u32, file: &str, column: &str) -> BTreeSet<String> {
+    Csv::read(&night_dir(night).join("truth").join(file))
+        .column(column)
+        .into_iter()
         .collect()
 }
 
@@ -139,7 +120,7 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
         0,
     );
     let night1 = table(&wd.read("run-1/ledger.csv"));
-    let truth1 = truth_ids(1, "dropouts.csv");
+    let truth1 = truth_ids(1, "dropouts.csv", "id_number");
     let ids = |rows: &[BTreeMap<String, String>]| -> BTreeSet<String> {
         rows.iter().map(|r| r["id_number"].clone()).collect()
     };
@@ -148,6 +129,7 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
         truth1,
         "night 1's ledger is the truth's dropouts"
     );
+    assert!(!night1.is_empty(), "night 1 flags no one");
     assert!(night1.iter().all(|r| r["change"] == "new"));
 
     // Staff work night 1's workbook; one row is deleted there.
@@ -169,8 +151,8 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     let night2 = table(&wd.read("run-2/ledger.csv"));
     let closed2 = table(&wd.read("run-2/closed.csv"));
-    let truth2 = truth_ids(2, "dropouts.csv");
-    let enrolled2 = truth_ids(2, "student_links.csv");
+    let truth2 = truth_ids(2, "dropouts.csv", "id_number");
+    let enrolled2 = truth_ids(2, "student_links.csv", "population_id");
     check_night(
         &night1,
         &night2,
@@ -182,6 +164,10 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     // Notes follow their case; the deleted row's case stays open or closes on the
     // registers alone, with no notes, and the summary says so.
+    assert!(
+        night2.iter().filter(|r| r["change"] != "new").count() > 1,
+        "night 2 carries no case on"
+    );
     for row in night2.iter().filter(|r| r["change"] != "new") {
         let expected = if row["case_id"] == deleted {
             String::new()
@@ -242,8 +228,8 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     let night3 = table(&wd.read("run-3/ledger.csv"));
     let closed3 = table(&wd.read("run-3/closed.csv"));
-    let truth3 = truth_ids(3, "dropouts.csv");
-    let enrolled3 = truth_ids(3, "student_links.csv");
+    let truth3 = truth_ids(3, "dropouts.csv", "id_number");
+    let enrolled3 = truth_ids(3, "student_links.csv", "population_id");
     check_night(
         &night2,
         &night3,
@@ -255,6 +241,10 @@ fn three_nights_carry_cases_and_notes_and_close_exactly_who_left() {
     );
     let by_case: BTreeMap<&str, &BTreeMap<String, String>> =
         night2.iter().map(|r| (r["case_id"].as_str(), r)).collect();
+    assert!(
+        night3.iter().any(|r| r["change"] != "new"),
+        "night 3 carries no case on"
+    );
     for row in night3.iter().filter(|r| r["change"] != "new") {
         let before = by_case[row["case_id"].as_str()];
         assert_eq!(

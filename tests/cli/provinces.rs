@@ -136,6 +136,7 @@ fn migrants_study_in_another_province_and_every_true_link_names_rows_that_exist(
         .collect();
     // Provinces share no one, and each one's people carry its code.
     for (p, ids) in &people {
+        assert!(!ids.is_empty(), "{p} has no people");
         assert!(ids.iter().all(|id| id.starts_with(p)), "{p}");
         for (q, others) in &people {
             assert!(
@@ -232,6 +233,7 @@ fn migrants_study_in_another_province_and_every_true_link_names_rows_that_exist(
     let mut provinces_links = 0;
     for p in THREE {
         let links = column(&at(format!("{p}/truth/student_links.csv")), "student_no");
+        assert!(!links.is_empty(), "{p} links no record");
         assert!(
             links.iter().all(|no| numbers[p].contains(no)),
             "{p} links a record elsewhere"
@@ -247,6 +249,7 @@ fn migrants_study_in_another_province_and_every_true_link_names_rows_that_exist(
     let dropouts: HashSet<String> = column(&at("truth/dropouts.csv".into()), "id_number")
         .into_iter()
         .collect();
+    assert!(!dropouts.is_empty());
     assert!(dropouts.iter().all(|id| everyone.contains(id)));
     let ledger: HashSet<String> = column(&at("truth/ledger.csv".into()), "id_number")
         .into_iter()

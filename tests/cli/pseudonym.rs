@@ -8,7 +8,7 @@ use std::path::Path;
 
 use calamine::Reader;
 
-use crate::workdir::{CHECK_FILES, Workdir};
+use crate::workdir::{CHECK_FILES, Csv, Workdir, csv_lines, csv_text};
 
 /// Every text in the run directory: CSV, JSON and HTML files as they are, Parquet files
 /// cell by cell (their pages are compressed), workbooks part by part (zip archives).
@@ -64,8 +64,8 @@ fn personal_values(input: &Path) -> Vec<String> {
             Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
             Err(_) => encoding_rs::GB18030.decode(&bytes).0.into_owned(),
         };
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let lines = csv_lines(&text);
+        let (header, lines) = lines.split_first().unwrap();
         let personal: Vec<usize> = (0..header.len())
             .filter(|&i| {
                 ["姓名", "身份", "证件号", "学籍号", "户编号", "证号"]
@@ -74,8 +74,7 @@ fn personal_values(input: &Path) -> Vec<String> {
             })
             .collect();
         assert!(!personal.is_empty(), "{file}: {header:?}");
-        for line in lines {
-            let cells: Vec<&str> = line.split(',').collect();
+        for cells in lines {
             for &i in &personal {
                 let cell = cells
                     .get(i)
@@ -286,30 +285,34 @@ fn a_pseudonymised_run_with_every_file_filled_holds_no_identifier_or_name() {
         0,
     );
     // A worked ledger: every case with a note naming the child.
-    let ledger = wd.read("night-1/ledger.csv");
-    let mut worked = String::new();
-    for (i, line) in ledger.lines().enumerate() {
-        let note = if i == 0 {
-            "备注".to_string()
-        } else {
-            format!("家访 {}", line.split(',').nth(1).unwrap())
-        };
-        worked.push_str(&format!("{line},{note}\n"));
+    let ledger = wd.csv("night-1/ledger.csv");
+    assert!(!ledger.rows.is_empty(), "night 1 flags no one");
+    let name = ledger.at("name");
+    let mut worked = vec![ledger.header.clone()];
+    worked[0].push("备注".into());
+    for row in &ledger.rows {
+        let mut row = row.clone();
+        row.push(format!("家访 {}", row[name]));
+        worked.push(row);
     }
     // A row whose notes tie to no case: 张伟 is enrolled, his ID number is no case's.
-    let width = ledger.lines().next().unwrap().split(',').count();
-    let untied = format!(
-        "530102201203150117,张伟{},家访 张伟\n",
-        ",".repeat(width - 2)
-    );
-    worked.push_str(&untied);
-    wd.write("worked.csv", worked);
+    let untied = |header: &[String]| -> Vec<String> {
+        let mut row = vec![String::new(); header.len()];
+        let at = |column: &str| header.iter().position(|h| h == column).unwrap();
+        row[at("id_number")] = "530102201203150117".into();
+        row[at("name")] = "张伟".into();
+        row[at("备注")] = "家访 张伟".into();
+        row
+    };
+    worked.push(untied(&worked[0]));
+    wd.write("worked.csv", csv_text(&worked));
     // Handed back into the pseudonymised night too: the header of its ledger, then the row.
-    let p_ledger = wd.read("p-night-1/ledger.csv");
-    let p_header = p_ledger.lines().next().unwrap();
+    let mut p_header = wd.csv("p-night-1/ledger.csv").header;
+    p_header.push("备注".into());
+    let p_untied = untied(&p_header);
     wd.write(
         "p-night-1/returned/county.csv",
-        format!("{p_header},备注\n{untied}"),
+        csv_text(&[p_header, p_untied]),
     );
     // 王芳, flagged last night, is enrolled tonight: her case closes.
     wd.append(
@@ -364,16 +367,9 @@ fn a_pseudonymised_run_with_every_file_filled_holds_no_identifier_or_name() {
     // Each child a payment may belong to is a token of its own, the one the child has in
     // the other files.
     let payments = wd.read("p-night-2/checks/aid_in_review.csv");
-    let tokens: Vec<String> = payments
-        .lines()
-        .nth(1)
-        .unwrap()
-        .rsplit(',')
-        .next()
-        .unwrap()
-        .split(';')
-        .map(String::from)
-        .collect();
+    let owners = Csv::parse(&payments).column("may_belong_to");
+    assert_eq!(owners.len(), 1, "{payments}");
+    let tokens: Vec<String> = owners[0].split(';').map(String::from).collect();
     assert_eq!(tokens.len(), 2, "{payments}");
     let elsewhere: Vec<(String, String)> = run_texts(&wd.path("p-night-2"))
         .into_iter()
@@ -424,23 +420,24 @@ fn a_pseudonymised_run_holds_no_id_number_or_name() {
             ],
             0,
         );
-        if plain.lines().count() > 1 {
-            assert_ne!(wd.read("p3/ledger.csv"), pseudo);
-        }
+        assert!(plain.lines().count() > 1, "{fixture}: no child flagged");
+        assert_ne!(wd.read("p3/ledger.csv"), pseudo);
     }
 }
 
 #[test]
 fn a_missing_or_short_key_exits_2_before_any_work() {
     let wd = Workdir::with_fixture("demo");
-    wd.expect_code(
+    wd.expect_error(
         &["run", "input", "--out", "out", "--pseudonymize", "nowhere"],
         2,
+        &["--pseudonymize nowhere: cannot read the key"],
     );
     wd.write("key", "short");
-    wd.expect_code(
+    wd.expect_error(
         &["run", "input", "--out", "out", "--pseudonymize", "key"],
         2,
+        &["--pseudonymize key: the key has 5 bytes, fewer than 16"],
     );
     assert!(!wd.path("out").exists());
 }

@@ -2,6 +2,8 @@
 //! one student number, a parent's or a sibling's ID in a pupil's record, IDs damaged by
 //! Excel, and the national student number as a second copy of the ID.
 
+use std::collections::BTreeMap;
+
 use crate::workdir::Workdir;
 
 /// A valid ID number from its first 17 digits.
@@ -321,15 +323,25 @@ fn one_number_in_school_at_two_schools_is_a_duplicate_registration() {
         ),
     );
     assert_eq!(flagged(&wd, &child), None);
-    let listed: Vec<String> = wd
-        .read("out/checks/duplicate_registrations.csv")
-        .lines()
-        .filter(|l| l.starts_with(&child))
-        .map(str::to_string)
+    let listed: Vec<BTreeMap<String, String>> = wd
+        .csv("out/checks/duplicate_registrations.csv")
+        .maps()
+        .into_iter()
+        .filter(|r| r["id_number"] == child)
         .collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
-    assert!(listed[0].contains("2153010201") && listed[1].contains("2153010215"));
-    assert!(listed.iter().all(|l| l.contains(&format!(",2,G{child},"))));
+    assert_eq!(
+        [&listed[0]["school_code"], &listed[1]["school_code"]],
+        ["2153010201", "2153010215"],
+        "{listed:?}"
+    );
+    let student_no = format!("G{child}");
+    assert!(
+        listed
+            .iter()
+            .all(|r| r["records"] == "2" && r["student_no"] == student_no),
+        "{listed:?}"
+    );
     // The row exported twice is counted, not reported.
     let repeated = |wd: &Workdir| {
         let m: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();

@@ -2,10 +2,11 @@
 //! hostile setting that once lost rows, leaked personal data or mixed two runs, and checks
 //! what sanku does now.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 
-use crate::workdir::Workdir;
+use crate::workdir::{Workdir, csv_lines, csv_text};
 
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -25,25 +26,24 @@ fn accounting(wd: &Workdir, out: &str, source: &str) -> (u64, u64, u64) {
     (n("rows_in"), n("rows_used"), n("rows_rejected"))
 }
 
-/// The rejects.csv lines naming `file`.
-fn rejects_of(wd: &Workdir, out: &str, file: &str) -> Vec<String> {
-    wd.read(&format!("{out}/rejects.csv"))
-        .lines()
-        .filter(|l| l.starts_with(file))
-        .map(str::to_string)
+/// The rows of rejects.csv naming `file`, as maps from column to cell.
+fn rejects_of(wd: &Workdir, out: &str, file: &str) -> Vec<BTreeMap<String, String>> {
+    wd.csv(&format!("{out}/rejects.csv"))
+        .maps()
+        .into_iter()
+        .filter(|r| r["file"] == file)
         .collect()
 }
 
-/// Asserts that `out/rejects.csv` holds a line starting with `start` (file, line and
-/// maybe field) whose text contains `word`.
-fn assert_rejected(wd: &Workdir, out: &str, start: &str, word: &str) {
-    let file = start.split(',').next().unwrap_or_default();
+/// Asserts that `out/rejects.csv` rejects line `line` of `file` in `field` (empty: the
+/// whole line) for a reason that contains `word`.
+fn assert_rejected(wd: &Workdir, out: &str, (file, line, field): (&str, u32, &str), word: &str) {
     let rejects = rejects_of(wd, out, file);
     assert!(
-        rejects
-            .iter()
-            .any(|r| r.starts_with(start) && r.contains(word)),
-        "no reject `{start}…{word}` in {rejects:?}"
+        rejects.iter().any(|r| r["line"] == line.to_string()
+            && r["field"] == field
+            && r["reason"].contains(word)),
+        "no reject of {file} line {line} field `{field}` for `{word}` in {rejects:?}"
     );
 }
 
@@ -96,7 +96,14 @@ fn a_failed_run_leaves_the_previous_run_whole_and_no_temp_files() {
     let manifest = wd.read("out/manifest.json");
     let students = wd.read("input/students.csv").replace("学籍状态", "备注");
     wd.write("input/students.csv", students);
-    wd.expect_code(&["run", "input", "--out", "out", "-q"], 2);
+    wd.expect_error(
+        &["run", "input", "--out", "out", "-q"],
+        2,
+        &[
+            "students.csv: no column for `status`",
+            "found headers: 全国学籍号",
+        ],
+    );
     assert_eq!(wd.read("out/ledger.csv"), before);
     assert_eq!(wd.read("out/manifest.json"), manifest);
     assert_eq!(entries(&wd, "."), ["input", "out"]);
@@ -116,7 +123,7 @@ fn an_unclosed_quote_rejects_its_line_and_keeps_the_rest() {
     let (clean_in, clean_used, _) = accounting(&wd, "clean", "students");
     assert_eq!((rows_in, used + rejected), (clean_in, clean_in));
     assert_eq!(used, clean_used - 1);
-    assert_rejected(&wd, "out", "students.csv,4,", "quote");
+    assert_rejected(&wd, "out", ("students.csv", 4, ""), "quote");
 }
 
 #[test]
@@ -144,7 +151,12 @@ fn one_latin1_byte_does_not_read_a_utf8_file_as_gbk() {
         let (clean_in, clean_used, clean_rejected) = accounting(&wd, "clean", "students");
         (clean_in, clean_used, clean_rejected + 1)
     });
-    assert_rejected(&wd, "out", "students.csv,2,", "not valid utf-8");
+    assert_rejected(
+        &wd,
+        "out",
+        ("students.csv", 2, "student_no"),
+        "not valid utf-8",
+    );
     // The names still read as Chinese: read as GBK, every name would conflict.
     assert!(
         wd.read("out/checks/conflicts.csv").lines().count()
@@ -166,7 +178,7 @@ fn an_undecodable_gbk_byte_rejects_only_its_row() {
         (rows_in, used, rejected),
         (clean_in + 1, clean_used, clean_rejected + 1)
     );
-    assert_rejected(&wd, "out", "population.csv,30,name,", "gb18030");
+    assert_rejected(&wd, "out", ("population.csv", 30, "name"), "gb18030");
     let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
     assert_eq!(manifest["inputs"][0]["undecodable_rows"], 1);
 }
@@ -200,7 +212,12 @@ fn cr_only_line_endings_number_every_line() {
     lines.insert(3, "too,few");
     wd.write("input/students.csv", lines.join("\r") + "\r");
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    assert_rejected(&wd, "out", "students.csv,4,", "expected 9 fields, found 2");
+    assert_rejected(
+        &wd,
+        "out",
+        ("students.csv", 4, ""),
+        "expected 9 fields, found 2",
+    );
     let (rows_in, used, rejected) = accounting(&wd, "out", "students");
     assert_eq!(rows_in, (lines.len() - 1) as u64);
     assert_eq!(used + rejected, rows_in);
@@ -256,8 +273,9 @@ fn a_file_without_its_header_row_prints_no_id_or_name() {
     wd.write("input/students.csv", rows);
     let out = wd.expect_code(&["run", "input", "--out", "out"], 2);
     let err = stderr_of(&out);
-    let first = rows.lines().next().unwrap();
-    for cell in first.split(',').filter(|c| c.chars().count() > 1) {
+    let first = csv_lines(rows).swap_remove(0);
+    assert!(first.len() > 5, "{first:?}");
+    for cell in first.iter().filter(|c| c.chars().count() > 1) {
         assert!(!err.contains(cell), "{cell} printed: {err}");
     }
     assert!(err.contains("looks like data"), "{err}");
@@ -308,17 +326,17 @@ fn names_of_separators_only_or_of_megabytes_are_rejected() {
     ));
     wd.write("input/students.csv", &students);
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    assert_rejected(&wd, "out", "students.csv,23,name,", "separators");
+    assert_rejected(&wd, "out", ("students.csv", 23, "name"), "separators");
     let rejects = rejects_of(&wd, "out", "students.csv");
     for line in [24, 25] {
         let reject = rejects
             .iter()
-            .find(|r| r.starts_with(&format!("students.csv,{line},name,")))
+            .find(|r| r["line"] == line.to_string() && r["field"] == "name")
             .unwrap_or_else(|| panic!("line {line} not rejected: {rejects:?}"));
         // A long name is masked as a name (its first character), not as an ID.
         assert!(
-            reject.contains("longer than") && reject.ends_with(",阿********…"),
-            "{reject}"
+            reject["reason"].contains("longer than") && reject["value"] == "阿********…",
+            "{reject:?}"
         );
     }
 }
@@ -485,7 +503,12 @@ fn a_character_split_by_a_delimiter_rejects_its_row() {
     bytes.extend_from_slice(b"G5301029004,\xCF,\xBC,1,2012-06-01,2153000001,530102,7,x\n");
     fs::write(wd.path("input/students.csv"), bytes).unwrap();
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    assert_rejected(&wd, "out", "students.csv,23,", "not valid utf-8");
+    assert_rejected(
+        &wd,
+        "out",
+        ("students.csv", 23, "id_number"),
+        "not valid utf-8",
+    );
 }
 
 #[test]
@@ -537,34 +560,44 @@ fn a_student_birth_date_of_a_year_and_month_without_an_id_is_compared_at_the_mon
     let text = wd.read_gb18030("input/students.csv");
     // A record with no ID and a local student number (no ID in it either): its birth
     // date can only come from the field.
-    let (line, record) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| {
-            let f: Vec<&str> = l.split(',').collect();
-            f[0].starts_with('J') && f[1].is_empty() && !f[4].is_empty()
+    let lines = csv_lines(&text);
+    assert_eq!(lines.len(), text.lines().count(), "a cell on two lines");
+    let at = |column: &str| lines[0].iter().position(|h| h == column).unwrap();
+    let (number, id, birth) = (at("学籍号"), at("身份证号"), at("出生日期"));
+    let index = lines
+        .iter()
+        .position(|f| {
+            f.len() == lines[0].len()
+                && f[number].starts_with('J')
+                && f[id].is_empty()
+                && !f[birth].is_empty()
         })
-        .map(|(i, l)| (i + 1, l.to_string()))
         .expect("a record without an ID");
-    let fields: Vec<&str> = record.split(',').collect();
-    let (year, month, _) = {
-        let mut p = fields[4].split('-');
-        (p.next().unwrap(), p.next().unwrap(), p.next())
+    // Line numbers count the header as line 1.
+    let line = index + 1;
+    let record = lines[index][number].clone();
+    let (year, month) = {
+        let mut p = lines[index][birth].split('-');
+        (p.next().unwrap(), p.next().unwrap())
     };
     let month_only = format!("{year}年{}月", month.trim_start_matches('0'));
-    let mut changed = fields.clone();
-    changed[4] = &month_only;
-    let text = text.replace(&record, &changed.join(","));
+    let mut changed = lines[index].clone();
+    changed[birth] = month_only.clone();
+    let raw = text.lines().nth(index).unwrap();
+    let text = text.replacen(raw, csv_text(&[changed]).trim_end(), 1);
     wd.write("input/students.csv", encoding_rs::GB18030.encode(&text).0);
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
-    let warnings = wd.read("out/warnings.csv");
+    let warnings = wd.csv("out/warnings.csv").maps();
     assert!(
-        warnings.contains(&format!(
-            "students.csv,{line},birth_date,\"year and month only, and no valid ID number to give the day: compared at the month\",{month_only}"
-        )),
-        "{warnings}"
+        warnings.iter().any(|w| w["file"] == "students.csv"
+            && w["line"] == line.to_string()
+            && w["field"] == "birth_date"
+            && w["reason"]
+                == "year and month only, and no valid ID number to give the day: compared at the month"
+            && w["value"] == month_only),
+        "{warnings:?}"
     );
-    let out = wd.expect_code(&["explain", "out", fields[0]], 0);
+    let out = wd.expect_code(&["explain", "out", &record], 0);
     let explained = String::from_utf8_lossy(&out.stdout);
     assert!(
         explained.contains("birth_date   same_year_month"),

@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 
-use crate::nights::table;
-use crate::workdir::{Workdir, fixtures};
+use crate::workdir::{Workdir, fixtures, table};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::workdir::{Workdir, assert_same_text, fixtures};
+use crate::workdir::{Csv, Workdir, assert_same_text, fixtures};
 
 const GENERATE: [&str; 11] = [
     "generate",
@@ -117,10 +117,15 @@ fn evaluate_rejects_bad_paths_and_mismatched_truth() {
         2,
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not match the truth"));
-    wd.expect_code(&["evaluate", "--truth", "nowhere", "demo-run"], 2);
-    wd.expect_code(
+    wd.expect_error(
+        &["evaluate", "--truth", "nowhere", "demo-run"],
+        2,
+        &["nowhere/generated.json: cannot read"],
+    );
+    wd.expect_error(
         &["evaluate", "--truth", truth.to_str().unwrap(), "no-run"],
         2,
+        &["no-run/manifest.json", "is this a run directory?"],
     );
 }
 
@@ -214,17 +219,32 @@ fn parquet_registers_score_like_csv_ones() {
 #[test]
 fn generate_rejects_bad_options() {
     let wd = Workdir::new();
-    for bad in [
-        &["--format", "xlsx"][..],
-        &["--error-rate", "id_missing"],
-        &["--error-rate", "typo=0.1"],
-        &["--dropout-rate", "1.5"],
-        &["--headers", "fr"],
-        &["--as-of", "2026-02-30"],
+    for (bad, says) in [
+        (
+            &["--format", "xlsx"][..],
+            "--format `xlsx`: expected csv or parquet",
+        ),
+        (
+            &["--error-rate", "id_missing"],
+            "--error-rate `id_missing`: expected KIND=RATE",
+        ),
+        (
+            &["--error-rate", "typo=0.1"],
+            "--error-rate `typo=0.1`: unknown kind `typo`",
+        ),
+        (
+            &["--dropout-rate", "1.5"],
+            "--dropout-rate 1.5: expected a rate between 0 and 1",
+        ),
+        (&["--headers", "fr"], "--headers `fr`: expected zh or en"),
+        (
+            &["--as-of", "2026-02-30"],
+            "as-of date `2026-02-30` is not a date (YYYY-MM-DD)",
+        ),
     ] {
         let mut args = vec!["generate", "--population", "10", "--out", "g"];
         args.extend(bad);
-        wd.expect_code(&args, 2);
+        wd.expect_error(&args, 2, &[says]);
     }
 }
 
@@ -232,14 +252,12 @@ fn generate_rejects_bad_options() {
 fn a_poverty_member_with_a_mistyped_id_still_marks_the_child_poor() {
     // The first poor dropout of the small set (truth/dropouts.csv, poor = 1).
     let wd = Workdir::with_fixture("synthetic-small");
-    let dropouts =
-        fs::read_to_string(fixtures().join("synthetic-small/truth/dropouts.csv")).unwrap();
+    let dropouts = Csv::read(&fixtures().join("synthetic-small/truth/dropouts.csv")).maps();
     let child = dropouts
-        .lines()
-        .find(|l| l.contains(",1,"))
-        .and_then(|l| l.split(',').next())
-        .unwrap()
-        .to_string();
+        .iter()
+        .find(|r| r["poor"] == "1")
+        .map(|r| r["id_number"].clone())
+        .unwrap();
     let child = child.as_str();
     let path = wd.path("input/poverty.csv");
     let text = encoding_rs::GB18030
@@ -256,18 +274,10 @@ fn a_poverty_member_with_a_mistyped_id_still_marks_the_child_poor() {
     )
     .unwrap();
     wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
-    let ledger = wd.read("out/ledger.csv");
+    let ledger = wd.csv("out/ledger.csv").maps();
     let row = ledger
-        .lines()
-        .find(|l| l.starts_with(child))
+        .iter()
+        .find(|r| r["id_number"] == child)
         .expect("the dropout is flagged");
-    let poor = ledger
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .position(|c| c == "poor")
-        .unwrap();
-    assert_eq!(row.split(',').nth(poor), Some("1"), "{row}");
+    assert_eq!(row["poor"], "1", "{row:?}");
 }

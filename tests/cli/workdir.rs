@@ -1,6 +1,7 @@
 //! A temporary working directory with the demo fixtures copied in, and a runner for the
 //! built binary that shows stdout and stderr when an expectation fails.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -142,6 +143,11 @@ impl Workdir {
         fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
     }
 
+    /// CSV file `rel` of the work dir (UTF-8, a byte-order mark or not), parsed.
+    pub fn csv(&self, rel: &str) -> Csv {
+        Csv::parse(&self.read(rel))
+    }
+
     /// Runs `sanku` with `args` inside the work dir, on a fixed clock: today is
     /// [`TODAY`] unless `--run-date` says otherwise.
     pub fn sanku(&self, args: &[&str]) -> Output {
@@ -165,6 +171,110 @@ impl Workdir {
         );
         out
     }
+
+    /// Runs `sanku`, expects exit code `code` and a stderr that contains each of `says`;
+    /// returns the stderr.
+    pub fn expect_error(&self, args: &[&str], code: i32, says: &[&str]) -> String {
+        let out = self.expect_code(args, code);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        for said in says {
+            assert!(
+                stderr.contains(said),
+                "sanku {args:?}: `{said}` not in stderr\n{stderr}"
+            );
+        }
+        stderr
+    }
+}
+
+/// A CSV text parsed with quoting honoured (a cell may hold a comma): its header and its
+/// rows, every row as wide as the header.
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    /// Parses `text`, with or without a byte-order mark; panics on malformed CSV.
+    pub fn parse(text: &str) -> Csv {
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header = reader
+            .headers()
+            .unwrap_or_else(|e| panic!("CSV header: {e}\n{text}"))
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| {
+                r.unwrap_or_else(|e| panic!("CSV row: {e}\n{text}"))
+                    .iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        Csv { header, rows }
+    }
+
+    /// Reads and parses the CSV file at `path`.
+    pub fn read(path: &Path) -> Csv {
+        Csv::parse(&fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path:?}: {e}")))
+    }
+
+    /// The position of column `name`; panics naming the columns there are.
+    pub fn at(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+
+    /// The cells of column `name`, top to bottom.
+    pub fn column(&self, name: &str) -> Vec<String> {
+        let at = self.at(name);
+        self.rows.iter().map(|r| r[at].clone()).collect()
+    }
+
+    /// The rows as maps from column name to cell.
+    pub fn maps(&self) -> Vec<BTreeMap<String, String>> {
+        self.rows
+            .iter()
+            .map(|r| self.header.iter().cloned().zip(r.iter().cloned()).collect())
+            .collect()
+    }
+}
+
+/// Every line of a CSV text (the header too, if it has one) as its cells, quoting
+/// honoured; lines may differ in width.
+pub fn csv_lines(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("CSV line: {e}\n{text}"))
+                .iter()
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+/// `lines` written as CSV text, cells quoted where they must be.
+pub fn csv_text(lines: &[Vec<String>]) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for line in lines {
+        writer.write_record(line).unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+/// A CSV text as rows of named cells.
+pub fn table(text: &str) -> Vec<BTreeMap<String, String>> {
+    Csv::parse(text).maps()
 }
 
 /// The day the tests' runs take for today (`SANKU_RUN_DATE`): the fixtures' as-of date, so
