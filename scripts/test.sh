@@ -3,7 +3,8 @@
 # (into $HOME/.cache/sanku/febrl4, or the folder SANKU_FEBRL4 names) for the test that
 # scores `sanku link` on it; makes the Spark environment once (scripts/spark-env.sh) and
 # runs the Spark job's tests; then builds and runs every test with the lock file as
-# committed. Further arguments go to `cargo test`.
+# committed, including those plain `cargo test` leaves out as ignored because they need
+# FEBRL4 or Spark. Further arguments go to `cargo test` in place of `-- --include-ignored`.
 #
 #   scripts/test.sh [CARGO_TEST_ARGS...]
 set -euo pipefail
@@ -20,4 +21,5 @@ export SANKU_FEBRL4
 SANKU_SPARK_SUBMIT="$(scripts/spark-env.sh)"
 export SANKU_SPARK_SUBMIT
 "$(dirname "$SANKU_SPARK_SUBMIT")/python" -m unittest discover -s deploy/spark -p 'test_*.py'
+[ $# -gt 0 ] || set -- -- --include-ignored
 exec cargo test --workspace --locked "$@"
