@@ -18,10 +18,9 @@ pub mod shell;
 
 /// Asks the kernel for no transparent huge pages in this process. The allocator asks for
 /// huge pages on its arenas and hands freed memory back in 64 KB pieces; with huge pages
-/// each piece used again cost a fresh 2 MB page zeroed. At 500 k × 500 k `sanku link` spent
-/// up to 4.4 s of 11.4 s zeroing them, and `sanku rescore` at 20 M people 5–8 s of kernel
-/// time in 14 s (2 s without). A kernel without the switch returns an error, which changes
-/// nothing.
+/// each piece used again costs a fresh 2 MB page zeroed (what it cost `sanku link` and
+/// `sanku rescore`: docs/performance.md). A kernel without the switch returns an error,
+/// which changes nothing.
 pub fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);

@@ -1,5 +1,6 @@
-//! Stage 5, `classify`: every cohort child is enrolled, exempt or flagged (SPEC §6), and
-//! the flagged ones form the ledger, poor children first, then by division and ID number.
+//! `classify`: every cohort child is enrolled, exempt or flagged (docs/usage.md, "Linkage
+//! and classification"), and the flagged ones form the ledger, poor children first, then by
+//! division and ID number.
 //!
 //! Rules, in order: a linked record whose status counts as in school → enrolled; an
 //! exemption valid on the as-of date → exempt; otherwise flagged, with the reason taken

@@ -1,6 +1,6 @@
-//! Stage 3, `cohort`: the school-age children (SPEC §4). A child is in the cohort when
-//! active and aged `entry_age..=max_age` on the cutoff day (by default August 31 before the
-//! as-of date). Every other population row is counted, by why it is out.
+//! `cohort`: the school-age children (docs/usage.md, "The cohort"). A child is in the
+//! cohort when active and aged `entry_age..=max_age` on the cutoff day (by default August
+//! 31 before the as-of date). Every other population row is counted, by why it is out.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ pub struct CohortWindow {
     pub born_to: Date,
 }
 
-/// The school-age rule (SPEC §4).
+/// The school-age rule (docs/usage.md, "The cohort").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortRule {
     pub entry_age: i32,
@@ -78,8 +78,8 @@ pub struct CohortCounts {
     pub school_age_not_active: u64,
 }
 
-/// The school-age children, sorted by ID number (then every other field) so that the order never
-/// depends on input order.
+/// The school-age children, sorted by ID number (then every other field) so that the order
+/// never depends on input order.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cohort {
     pub window: CohortWindow,
@@ -99,7 +99,8 @@ pub fn select_cohort(population: &mut Population, rule: &CohortRule, as_of: Date
         outside_age: population.rows_used() - population.school_age.len() as u64,
         ..Default::default()
     };
-    // Filtered in place: at province scale a second vector of children would cost gigabytes.
+    // Filtered in place: at province scale a second vector of children would cost
+    // gigabytes.
     let mut children = std::mem::take(&mut population.school_age);
     let mut inactive = Vec::new();
     children.retain(|person| {

@@ -1,7 +1,7 @@
-//! Stage 7, `summary`: counts per county, rolled up to prefecture, province and the whole
-//! run: cohort, enrolled, flagged, flagged poor, flagged review-only, exempt and the coverage rate
-//! enrolled / (cohort − exempt). Monitored counties are marked and listed right after the
-//! total; the counts of every verification check ride along.
+//! `summary`: counts per county, rolled up to prefecture, province and the whole run:
+//! cohort, enrolled, flagged, flagged poor, flagged review-only, exempt and the coverage
+//! rate enrolled / (cohort − exempt). Monitored counties are marked and listed right after
+//! the total; the counts of every verification check ride along.
 
 use std::collections::BTreeMap;
 

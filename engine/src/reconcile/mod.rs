@@ -1,8 +1,8 @@
-//! `sanku reconcile`: the reduce of the national comparison (SPEC §11). Every province's
-//! flagged children are linked against every other province's leftover records with the
-//! engine of a run (exact, then fuzzy with the same comparison levels, blocking and model),
-//! and the national ledger is the provincial ledgers less the children found in school in
-//! another province.
+//! `sanku reconcile`: the reduce of the national comparison (docs/national.md). Every
+//! province's flagged children are linked against every other province's leftover records
+//! with the engine of a run (exact, then fuzzy with the same comparison levels, blocking
+//! and model), and the national ledger is the provincial ledgers less the children found in
+//! school in another province.
 //!
 //! ```text
 //! inputs (run dirs → residuals) → pool (registers, cohort) → link → classify → national → write

@@ -1,4 +1,4 @@
-//! Stage 6, `history`: the ledger as a case list carried from night to night
+//! `history`: the ledger as a case list carried from night to night
 //! (`run --previous PREV_RUN_DIR`). Each flagged child keeps the case number, the date
 //! first flagged and the staff's notes of the previous ledger, or opens a new case; each
 //! case of the previous ledger whose child is not flagged tonight is closed, with why:

@@ -1,5 +1,5 @@
-//! Per-field comparison levels for fuzzy linkage (SPEC §5.2). Each comparison of two values
-//! gives a level, from strongest agreement to disagreement; weights come later. All
+//! Per-field comparison levels for fuzzy linkage (docs/matching.md). Each comparison of two
+//! values gives a level, from strongest agreement to disagreement; weights come later. All
 //! comparisons are symmetric.
 //!
 //! ID numbers are compared by their parts, not by a generic edit distance: a typo (one
@@ -155,9 +155,9 @@ pub struct CompareView<'a> {
     /// The name's pinyin keys (`name_key::pinyin_key_hashes` seeded with 0), when made
     /// once for a side that blocking keys pass after pass (a province's children).
     pub pinyin: Option<&'a [u64]>,
-    /// In a reconcile, the province the row came from (see [`crate::pipeline::normalize::Origins`]);
-    /// 0 in a run. Two views of one province are never paired: that province linked its
-    /// own.
+    /// In a reconcile, the province the row came from (see
+    /// [`crate::pipeline::normalize::Origins`]); 0 in a run. Two views of one province are
+    /// never paired: that province linked its own.
     pub origin: u8,
 }
 

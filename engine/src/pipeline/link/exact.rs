@@ -1,8 +1,8 @@
-//! Exact linkage (SPEC §5.1): a record links to the cohort child with the same usable
-//! (valid or upgraded) ID number, once its name, birth date and sex are found not to
+//! Exact linkage (docs/matching.md): a record links to the cohort child with the same
+//! usable (valid or upgraded) ID number, once its name, birth date and sex are found not to
 //! contradict that child (`identity`). A student registration tries each of its IDs: every
-//! row's ID column, then the student number's copy. When one child has several records in
-//! a source, one is chosen by a fixed preference (for students, an in-school record first)
+//! row's ID column, then the student number's copy. When one child has several records in a
+//! source, one is chosen by a fixed preference (for students, an in-school record first)
 //! and the others are kept aside as duplicates. Choices depend on content only, never on
 //! row order.
 

@@ -1,4 +1,4 @@
-//! Fuzzy linkage (SPEC §5.2–5.3) among what the exact pass left on both sides: blocking,
+//! Fuzzy linkage (docs/matching.md) among what the exact pass left on both sides: blocking,
 //! per-field comparison, Fellegi–Sunter weights with u from random pairs and m by EM, then
 //! one-to-one assignment with a review band. Comparison and scoring run in parallel; the
 //! result does not depend on the thread count or on row order.

@@ -1,7 +1,7 @@
-//! Exact links verified (SPEC §5): an ID agreement is evidence, not proof. Clerks type a
-//! parent's or a sibling's ID into a child's record; such a record's name and birth date
-//! contradict the person the ID belongs to. Before an exact link is made, the record is
-//! weighed against that person on name, birth date and sex with fixed weights (the bits
+//! Exact links verified (docs/matching.md): an ID agreement is evidence, not proof. Clerks
+//! type a parent's or a sibling's ID into a child's record; such a record's name and birth
+//! date contradict the person the ID belongs to. Before an exact link is made, the record
+//! is weighed against that person on name, birth date and sex with fixed weights (the bits
 //! that fitted weights give at two million people, rounded; docs/matching.md); below the
 //! doubt threshold the ID is taken as someone else's: the record is released to the fuzzy
 //! pass without it, and the pair is reported as a conflict (`id_owner`).

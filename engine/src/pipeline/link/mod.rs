@@ -1,4 +1,4 @@
-//! Stage 4, `link`: links student registrations, poverty members, exemptions, disability
+//! `link`: links student registrations, poverty members, exemptions, disability
 //! certificates and aid payments to cohort children: exactly on ID numbers (verified
 //! against name, birth date and sex), then fuzzily (registrations, poverty members, aid
 //! payments) among what the exact pass left on both sides. A registration, member or

@@ -482,8 +482,8 @@ impl<'a> Context<'a> {
     ) -> (FuzzyOutcome, Vec<Link>) {
         let outcome = self.decide(compared, source, (per_child, fitted));
         list.extend(outcome.links.iter().map(fuzzy_link_of));
-        // By child, then by rank among a child's several links (few children have more
-        // than one, and ranking every link cost a second at 20 M).
+        // By child, then by rank among a child's several links: few children have more
+        // than one, so only those are ranked.
         list.sort_by_key(|l| l.child);
         let mut further = Vec::new();
         let mut kept = Vec::with_capacity(list.len());

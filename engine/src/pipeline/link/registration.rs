@@ -1,8 +1,9 @@
-//! Registrations (SPEC §5): a student extract holds several rows under one student number —
-//! the registration's history (毕业 from primary school, 转出 from an earlier school, the 在读
-//! row now), sometimes the same row twice. Those rows are one student and link together, to
-//! one child: one row stands for the registration (an in-school row when there is one, so
-//! the registration is in school when any of its rows is), and the others follow it.
+//! Registrations (docs/matching.md): a student extract holds several rows under one student
+//! number — the registration's history (毕业 from primary school, 转出 from an earlier school,
+//! the 在读 row now), sometimes the same row twice. Those rows are one student and link
+//! together, to one child: one row stands for the registration (an in-school row when there
+//! is one, so the registration is in school when any of its rows is), and the others follow
+//! it.
 //!
 //! A student number groups rows only when it looks like a number (six characters or more,
 //! not one character repeated), and a row joins a registration only when it is plausibly

@@ -1,4 +1,4 @@
-//! Stage 1, `load`: reads each register (CSV, Excel/OpenDocument or Parquet, in one file
+//! `load`: reads each register (CSV, Excel/OpenDocument or Parquet, in one file
 //! or several) into [`Table`]s of mapped text columns, chunk by chunk, with the rows that
 //! could not be read as rejects. Only this module and `output` touch the filesystem.
 

@@ -1,4 +1,4 @@
-//! Stage 2, `normalize`: turns each loaded table into typed records (clean ID numbers with
+//! `normalize`: turns each loaded table into typed records (clean ID numbers with
 //! their class, names, dates, sex, statuses), rejecting the rows that are unusable for any
 //! purpose. A row whose ID is merely invalid (bad check, bad date, bad length) is kept with
 //! its class recorded. Rows are normalised in parallel; results keep the input order.
@@ -275,7 +275,7 @@ fn id_warning(row: &Row, id: &IdNumber) -> Option<Reject> {
 }
 
 /// The ID number a national student number carries: "G" followed by the 18-digit ID
-/// (SPEC §3). "J" and "L" numbers, and anything else, carry none.
+/// (docs/matching.md). "J" and "L" numbers, and anything else, carry none.
 pub fn student_no_id(student_no: &str) -> Option<IdNumber> {
     let digits = student_no.strip_prefix(['G', 'g'])?;
     if digits.len() != 18 {

@@ -1,6 +1,6 @@
-//! checks/*.csv: the findings of mutual verification (SPEC §7), one file per check, each
-//! written from its schema (column, cell) and sorted by named columns. Column meanings are
-//! in docs/usage.md.
+//! checks/*.csv: the findings of mutual verification (docs/usage.md, "Mutual
+//! verification"), one file per check, each written from its schema (column, cell) and
+//! sorted by named columns. Column meanings are in docs/usage.md.
 
 use std::path::Path;
 

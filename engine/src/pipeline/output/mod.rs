@@ -1,4 +1,4 @@
-//! Stage 8, `output`: writes the run directory. The run is written into a staging
+//! `output`: writes the run directory. The run is written into a staging
 //! directory swapped into place whole (see `run_dir`); every file is written privately
 //! (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
 //! manifest is written last.

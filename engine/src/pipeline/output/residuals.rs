@@ -1,8 +1,8 @@
 //! residuals.parquet (`sanku run --residuals`): what a province's run leaves for the
-//! national reconcile (SPEC §11). One row per flagged child, with its ledger row, and one
-//! per student record and poverty member no child of the province took and no one of its
-//! population holds the ID of, each with every field linkage needs. Every cell is text.
-//! docs/national.md lists the columns.
+//! national reconcile (docs/national.md). One row per flagged child, with its ledger row,
+//! and one per student record and poverty member no child of the province took and no one
+//! of its population holds the ID of, each with every field linkage needs. Every cell is
+//! text. docs/national.md lists the columns.
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
-//! Stage 6, `verify`: the three registers check each other (SPEC §7), on the links that
-//! exact and fuzzy linkage made. Findings are not rejects: every row here was used.
+//! `verify`: the three registers check each other (docs/usage.md, "Mutual verification"),
+//! on the links that exact and fuzzy linkage made. Findings are not rejects: every row here
+//! was used.
 //!
 //! - records that link to no population row: student records (registry-only), poverty
 //!   members and exemptions, each split by where its ID number points;
