@@ -85,7 +85,7 @@ pub struct JobArgs {
 /// Options of `link`.
 #[derive(Debug, Args)]
 pub struct LinkArgs {
-    /// The left file (CSV or workbook).
+    /// The left file (CSV, workbook or Parquet).
     pub left: PathBuf,
 
     /// The right file; omitted with --dedupe.

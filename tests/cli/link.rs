@@ -417,3 +417,48 @@ fn a_workbook_links_as_its_csv_does() {
     assert_eq!(manifest["inputs"][0]["sheet"], "名单");
     assert_eq!(manifest["inputs"][0]["rows_above_header"], 1);
 }
+
+#[test]
+fn a_parquet_file_links_as_its_csv_does() {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    let wd = Workdir::with_fixture("link");
+    let mut args = LINK.to_vec();
+    args.push("from-csv");
+    wd.expect_code(&args, 0);
+    // The school list as Parquet, its header the column names.
+    let school = csv_lines(&wd.read_gb18030("input/school.csv"));
+    let (header, rows) = school.split_first().unwrap();
+    assert!(rows.len() >= 12, "the school list has its rows");
+    let columns = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let cells: Vec<&str> = rows.iter().map(|r| r[i].as_str()).collect();
+            Column::new(h.as_str().into(), cells)
+        })
+        .collect();
+    let mut frame = DataFrame::new(rows.len(), columns).unwrap();
+    let file = std::fs::File::create(wd.path("input/school.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut frame).unwrap();
+    let args = [
+        "link",
+        "input/school.parquet",
+        "input/health.csv",
+        "--config",
+        "input/link.toml",
+        "--out",
+        "from-parquet",
+    ];
+    wd.expect_code(&args, 0);
+    for file in ["links.csv", "review.csv"] {
+        assert_same_text(
+            file,
+            &wd.read(&format!("from-csv/{file}")),
+            &wd.read(&format!("from-parquet/{file}")),
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&wd.read("from-parquet/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][0]["format"], "parquet");
+    assert_eq!(manifest["inputs"][0]["rows_above_header"], 0);
+}

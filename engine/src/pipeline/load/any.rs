@@ -1,5 +1,5 @@
 //! Any table, for `sanku link`: a CSV file (UTF-8 with or without BOM, GB18030/GBK or
-//! UTF-16; comma or tab) or a workbook sheet, read whole into the columns a link config
+//! UTF-16; comma or tab), a workbook sheet or a Parquet file, read whole into the columns a link config
 //! names. The header is the first of the first twenty rows that are not blank to hold
 //! every column asked for (titles and notes above it are skipped); columns are found by
 //! their header, ignoring case, spaces, full-width forms and notes in brackets. A row with the
@@ -7,17 +7,16 @@
 //! reject naming its line; reading goes on.
 
 use std::fs::File;
-use std::io::{Cursor, Read};
 use std::path::Path;
 
-use super::csv::{bom_length, sniff_delimiter};
-use super::encoding::{DecodingReader, Encoding, decode_field, detect};
+use super::encoding::Encoding;
 use super::excel::{cell_text, format_of, is_workbook, open_sheet};
 use super::header::fold_header;
-use super::records::{Next, Splitter};
+use super::records::Next;
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, TextColumn};
-use super::{InputFile, hash_file};
+use super::text::{Fields, TextFile, TextOptions, decoded, open_text, record_fields};
+use super::{InputFile, hash_file, is_parquet};
 use crate::ground::error::bad_input;
 use crate::ground::reject::Reject;
 
@@ -89,6 +88,8 @@ pub fn read_any(
     };
     if is_workbook(path) {
         read_workbook(path, options, &mut reader)?;
+    } else if is_parquet(path) {
+        read_parquet(path, &mut reader)?;
     } else {
         read_csv(path, options, &mut reader)?;
     }
@@ -225,35 +226,23 @@ impl Reader<'_> {
 
 fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::Result<()> {
     let name = reader.name;
-    let mut opened =
-        File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
-    let mut head = Vec::new();
-    (&mut opened)
-        .take(1 << 20)
-        .read_to_end(&mut head)
-        .map_err(|e| bad_input(format!("{name}: cannot read: {e}")))?;
-    let complete = head.len() < 1 << 20;
-    let (encoding, bom) = match options.encoding {
-        Some(declared) => (declared, bom_length(&head, declared)),
-        None => detect(&head, complete).ok_or_else(|| {
-            bad_input(format!(
-                "{name}: cannot tell the text encoding (neither UTF-8 nor GB18030); \
-                 set `encoding` for this file in the link config"
-            ))
-        })?,
-    };
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| sniff_delimiter(&head[bom..], encoding));
+    let opened = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;
+    let TextFile {
+        encoding,
+        mut splitter,
+    } = open_text(
+        opened,
+        &TextOptions {
+            encoding: options.encoding,
+            delimiter: options.delimiter,
+            name,
+            fix: "for this file in the link config",
+        },
+        |e| bad_input(format!("{name}: cannot read: {e}")),
+    )?;
     reader.info.format = "csv".into();
     reader.info.encoding = Some(encoding.key().into());
-    let stream = Cursor::new(&head[bom..]).chain(opened);
-    let text: Box<dyn Read> = match encoding {
-        Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
-        utf16 => Box::new(DecodingReader::new(stream, utf16)),
-    };
-    let mut splitter = Splitter::new(text, delimiter);
-    let mut cells: Vec<String> = Vec::new();
+    let (mut text, mut ends) = (String::new(), Vec::new());
     loop {
         let next = splitter
             .next_record()
@@ -266,42 +255,22 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
             }
             Next::Record { line } => line,
         };
-        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they
-        // are, split at the delimiters (which are ASCII, so at character boundaries).
-        let plain = match encoding {
-            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
-            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
-                std::str::from_utf8(splitter.bytes()).ok()
-            }
-            _ => None,
-        };
-        if let Some(all) = plain {
-            let whole = (0..splitter.len()).all(|i| {
-                let range = splitter.range(i);
-                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
-            });
-            if whole {
-                let fields: Vec<&str> = (0..splitter.len())
-                    .map(|i| &all[splitter.range(i)])
-                    .collect();
+        let columns = 0..splitter.len();
+        match record_fields(&splitter, encoding, columns.clone(), &mut text, &mut ends) {
+            Fields::Plain(all) => {
+                let fields: Vec<&str> = columns.map(|i| &all[splitter.range(i)]).collect();
                 reader.offer(line, &fields)?;
-                continue;
+            }
+            Fields::Decoded => {
+                let fields: Vec<&str> = decoded(&text, &ends).collect();
+                reader.offer(line, &fields)?;
+            }
+            Fields::Undecodable(_) => {
+                reader.info.undecodable_rows += 1;
+                let reason = format!("bytes that are not valid {} text", encoding.key());
+                reader.reject(line, reason)?;
             }
         }
-        cells.clear();
-        let mut readable = true;
-        for i in 0..splitter.len() {
-            let mut cell = String::new();
-            readable &= decode_field(encoding, splitter.field(i), &mut cell);
-            cells.push(cell);
-        }
-        if !readable {
-            reader.info.undecodable_rows += 1;
-            let reason = format!("bytes that are not valid {} text", encoding.key());
-            reader.reject(line, reason)?;
-            continue;
-        }
-        reader.offer(line, &cells)?;
     }
 }
 
@@ -318,6 +287,20 @@ fn read_workbook(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyh
     for (i, row) in range.rows().enumerate() {
         let cells: Vec<String> = row.iter().map(cell_text).collect();
         reader.offer(first_row + i as u64 + 1, &cells)?;
+    }
+    Ok(())
+}
+
+/// A Parquet file: its column names are the header (row 0), each row's cells the text of
+/// its values (a missing value empty), rows numbered from 1.
+fn read_parquet(path: &Path, reader: &mut Reader) -> anyhow::Result<()> {
+    let header = super::parquet::column_names(path, reader.name)?;
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    reader.info.format = "parquet".into();
+    reader.offer(1, &header)?;
+    let rows = super::parquet::read_text_rows(path, &names)?;
+    for (i, row) in rows.iter().enumerate() {
+        reader.offer(i as u64 + 1, row)?;
     }
     Ok(())
 }

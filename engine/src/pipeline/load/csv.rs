@@ -5,26 +5,25 @@
 //! of undecodable rows the encoding is taken to be wrong and the file refused.
 
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Read};
 
-use anyhow::Context;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::encoding::{DecodingReader, Encoding, decode_field, detect};
+use super::encoding::{Encoding, decode_field, detect};
 use super::header::{Header, HeaderSearch, record_columns};
 use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
+use super::text::{
+    Fields, TextFile, TextOptions, decoded, open_text, record_fields, sniff_delimiter,
+};
 use super::{InputFile, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::progress::Progress;
 use crate::ground::reject::Reject;
 use crate::ground::schema::{Field, SourceKind};
 use crate::ground::text::hex;
-
-/// The bytes the encoding and delimiter are judged on.
-const SNIFF_BYTES: usize = 1 << 20;
 
 /// Hashes and counts the bytes that pass through it.
 struct HashingReader<'a, R> {
@@ -60,38 +59,25 @@ pub fn read_csv_chunks(
     let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress.bytes(bytes, source.key());
     let mut hasher = Sha256::new();
-    let mut raw = HashingReader {
+    let raw = HashingReader {
         inner: opened,
         hasher: &mut hasher,
         bar: &bar,
     };
 
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut raw)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let complete = head.len() < SNIFF_BYTES;
-    let (encoding, bom) = match options.encoding {
-        Some(declared) => (declared, bom_length(&head, declared)),
-        None => detect(&head, complete).ok_or_else(|| {
-            bad_input(format!(
-                "{name}: cannot tell the text encoding (neither UTF-8 nor GB18030); \
-                 set `encoding` in the [{source}] section of the config"
-            ))
-        })?,
-    };
-    let delimiter = match options.delimiter {
-        Some(d) => d,
-        None => sniff_delimiter(&head[bom..], encoding),
-    };
-
-    let stream = Cursor::new(&head[bom..]).chain(raw);
-    let text: Box<dyn Read + '_> = match encoding {
-        Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
-        utf16 => Box::new(DecodingReader::new(stream, utf16)),
-    };
-    let mut splitter = Splitter::new(text, delimiter);
+    let TextFile {
+        encoding,
+        mut splitter,
+    } = open_text(
+        raw,
+        &TextOptions {
+            encoding: options.encoding,
+            delimiter: options.delimiter,
+            name,
+            fix: &format!("in the [{source}] section of the config"),
+        },
+        |e| anyhow::Error::new(e).context(format!("reading {}", path.display())),
+    )?;
     let read_error =
         |e: io::Error| anyhow::Error::new(e).context(format!("reading {}", path.display()));
 
@@ -179,51 +165,22 @@ pub fn read_csv_chunks(
             table.rejects.push(Reject::new(name, line, "", reason, ""));
             continue;
         }
-        // Most rows are valid UTF-8 (or ASCII) as a whole: their fields are used as they are.
-        let plain = match encoding {
-            Encoding::Utf8 => std::str::from_utf8(splitter.bytes()).ok(),
-            Encoding::Gb18030 if splitter.bytes().is_ascii() => {
-                std::str::from_utf8(splitter.bytes()).ok()
+        let columns = mapping.iter().map(|&(_, i)| i);
+        match record_fields(&splitter, encoding, columns, &mut text, &mut ends) {
+            Fields::Plain(all) => {
+                table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
             }
-            _ => None,
-        };
-        // Fields joined end to end may form a character that neither holds alone (a lead
-        // byte, a delimiter, a continuation byte): each field must start and end on a
-        // character boundary, or the row is decoded field by field and rejected.
-        let whole = |all: &str| {
-            mapping.iter().all(|&(_, i)| {
-                let range = splitter.range(i);
-                all.is_char_boundary(range.start) && all.is_char_boundary(range.end)
-            })
-        };
-        if let Some(all) = plain.filter(|all| whole(all)) {
-            table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
-            continue;
+            Fields::Decoded => table.push_row(line, decoded(&text, &ends)),
+            Fields::Undecodable(at) => {
+                let (field, index) = mapping[at];
+                undecodable += 1;
+                let raw = String::from_utf8_lossy(splitter.field(index));
+                let reason = format!("bytes that are not valid {} text", encoding.key());
+                table
+                    .rejects
+                    .push(Reject::new(name, line, field.key(), reason, &raw));
+            }
         }
-        text.clear();
-        ends.clear();
-        let bad = mapping.iter().find(|&&(_, index)| {
-            let ok = decode_field(encoding, splitter.field(index), &mut text);
-            ends.push(text.len());
-            !ok
-        });
-        if let Some(&(field, index)) = bad {
-            undecodable += 1;
-            let raw = String::from_utf8_lossy(splitter.field(index));
-            let reason = format!("bytes that are not valid {} text", encoding.key());
-            table
-                .rejects
-                .push(Reject::new(name, line, field.key(), reason, &raw));
-            continue;
-        }
-        table.push_row(
-            line,
-            ends.iter().scan(0, |start, &end| {
-                let value = &text[*start..end];
-                *start = end;
-                Some(value)
-            }),
-        );
     }
     if undecodable > options.max_undecodable.allowed(rows) {
         return Err(bad_input(format!(
@@ -302,39 +259,4 @@ pub fn read_csv_text(path: &std::path::Path) -> anyhow::Result<(String, u8)> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = sniff_delimiter(first_line.as_bytes(), Encoding::Utf8);
     Ok((text, delimiter))
-}
-
-pub(crate) fn bom_length(head: &[u8], encoding: Encoding) -> usize {
-    match encoding {
-        Encoding::Utf8 if head.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,
-        Encoding::Utf16Le if head.starts_with(&[0xFF, 0xFE]) => 2,
-        Encoding::Utf16Be if head.starts_with(&[0xFE, 0xFF]) => 2,
-        _ => 0,
-    }
-}
-
-/// Tab when the header line has more tabs than commas (Excel's "Unicode text"), else comma.
-pub(crate) fn sniff_delimiter(head: &[u8], encoding: Encoding) -> u8 {
-    let text = encoding.decode_lossy(head);
-    let first_line = text.lines().next().unwrap_or("");
-    let tabs = first_line.matches('\t').count();
-    let commas = first_line.matches(',').count();
-    if tabs > commas { b'\t' } else { b',' }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_tab_and_comma() {
-        assert_eq!(
-            sniff_delimiter("a\tb\tc\n1,2\t3".as_bytes(), Encoding::Utf8),
-            b'\t'
-        );
-        assert_eq!(
-            sniff_delimiter("身份证号,姓名\n".as_bytes(), Encoding::Utf8),
-            b','
-        );
-    }
 }

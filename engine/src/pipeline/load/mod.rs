@@ -11,6 +11,7 @@ pub mod parquet;
 pub mod records;
 pub(crate) mod rows;
 pub(crate) mod table;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -153,7 +154,8 @@ fn stream_file(
     })
 }
 
-fn is_parquet(path: &Path) -> bool {
+/// Whether `path` names a Parquet file (.parquet, .pq).
+pub(crate) fn is_parquet(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))

@@ -97,6 +97,16 @@ fn unreadable(name: &str, e: &PolarsError) -> anyhow::Error {
     ))
 }
 
+/// The column names of a Parquet file (shown as `name`), as its header.
+pub fn column_names(path: &std::path::Path, name: &str) -> anyhow::Result<Vec<String>> {
+    let unreadable = |e: PolarsError| unreadable(name, &e);
+    let scan_path = PlRefPath::try_from_path(path).map_err(unreadable)?;
+    let mut frame =
+        LazyFrame::scan_parquet(scan_path, ScanArgsParquet::default()).map_err(unreadable)?;
+    let schema = frame.collect_schema().map_err(unreadable)?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
 /// Reads a whole Parquet file that sanku wrote (a run's links or candidates); a missing or
 /// unreadable file is bad input.
 pub fn read_frame(path: &std::path::Path) -> anyhow::Result<DataFrame> {
