@@ -8,8 +8,8 @@ use std::path::Path;
 use calamine::{Reader, open_workbook_auto};
 
 use crate::ground::error::bad_input;
-use crate::pipeline::load::csv::read_csv_text;
 use crate::pipeline::load::excel::{cell_text, is_workbook};
+use crate::pipeline::load::text::read_records;
 
 /// Rows searched for the header row (staff may add a title above it).
 const HEADER_SEARCH_ROWS: usize = 20;
@@ -33,7 +33,7 @@ pub fn read_sheets(
     let tables = if is_workbook(path) {
         read_workbook(path, &shown)?
     } else {
-        vec![(shown.clone(), read_text(path, &shown)?)]
+        vec![(shown.clone(), read_records(path)?)]
     };
     let mut sheets = Vec::new();
     for (name, rows) in tables {
@@ -91,19 +91,4 @@ fn read_workbook(path: &Path, shown: &str) -> anyhow::Result<Vec<(String, Vec<Ve
         tables.push((format!("{shown} [{sheet}]"), rows));
     }
     Ok(tables)
-}
-
-fn read_text(path: &Path, shown: &str) -> anyhow::Result<Vec<Vec<String>>> {
-    let (text, delimiter) = read_csv_text(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad_input(format!("{shown}: line {}: {e}", i + 1)))?;
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok(rows)
 }

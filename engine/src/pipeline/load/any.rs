@@ -236,7 +236,7 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
             encoding: options.encoding,
             delimiter: options.delimiter,
             name,
-            fix: "for this file in the link config",
+            fix: "set `encoding` for this file in the link config",
         },
         |e| bad_input(format!("{name}: cannot read: {e}")),
     )?;

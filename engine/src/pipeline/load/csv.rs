@@ -10,14 +10,12 @@ use std::io::{self, Read};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::encoding::{Encoding, decode_field, detect};
+use super::encoding::{Encoding, decode_field};
 use super::header::{Header, HeaderSearch, record_columns};
 use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
-use super::text::{
-    Fields, TextFile, TextOptions, decoded, open_text, record_fields, sniff_delimiter,
-};
+use super::text::{Fields, TextFile, TextOptions, decoded, open_text, record_fields};
 use super::{InputFile, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::progress::Progress;
@@ -74,7 +72,7 @@ pub fn read_csv_chunks(
             encoding: options.encoding,
             delimiter: options.delimiter,
             name,
-            fix: &format!("in the [{source}] section of the config"),
+            fix: &format!("set `encoding` in the [{source}] section of the config"),
         },
         |e| anyhow::Error::new(e).context(format!("reading {}", path.display())),
     )?;
@@ -240,23 +238,4 @@ fn find_header<R: Read>(
             return Ok(header);
         }
     }
-}
-
-/// A whole small CSV file as text, with its delimiter: a file sanku wrote as it wrote it
-/// or as a spreadsheet saved it again — UTF-8 with or without a byte-order mark, GB18030,
-/// UTF-16 tab-separated "Unicode text", any line ends. Bytes not valid in the encoding
-/// found are bad input naming the file.
-pub fn read_csv_text(path: &std::path::Path) -> anyhow::Result<(String, u8)> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| bad_input(format!("{shown}: cannot read: {e}")))?;
-    let (encoding, bom) = detect(&bytes, true).unwrap_or((Encoding::Utf8, 0));
-    let text = encoding.decode_strict(&bytes[bom..]).ok_or_else(|| {
-        bad_input(format!(
-            "{shown}: not readable as {}; save it again as CSV UTF-8",
-            encoding.key()
-        ))
-    })?;
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = sniff_delimiter(first_line.as_bytes(), Encoding::Utf8);
-    Ok((text, delimiter))
 }

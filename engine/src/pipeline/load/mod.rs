@@ -11,7 +11,7 @@ pub mod parquet;
 pub mod records;
 pub(crate) mod rows;
 pub(crate) mod table;
-pub(crate) mod text;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,10 +5,12 @@
 //! "Unicode text"), UTF-16 decoded on the way, and its records split. A record's fields
 //! come back as text borrowed from the record when they can be, decoded when they must.
 
+use std::fs::File;
 use std::io::{self, Cursor, Read};
+use std::path::Path;
 
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
-use super::records::Splitter;
+use super::records::{Next, Splitter};
 use crate::ground::error::bad_input;
 
 /// The bytes the encoding and delimiter are judged on.
@@ -20,8 +22,8 @@ pub(crate) struct TextFile<'a> {
     pub splitter: Splitter<Box<dyn Read + 'a>>,
 }
 
-/// How a text file is read; unset means detected. `fix` says where a user declares the
-/// encoding (a config section), for the message when it cannot be told.
+/// How a text file is read; unset means detected. `fix` tells the user what to do when the
+/// encoding cannot be told (declare it in a config section, or save the file again).
 pub(crate) struct TextOptions<'a> {
     pub encoding: Option<Encoding>,
     pub delimiter: Option<u8>,
@@ -46,7 +48,7 @@ pub(crate) fn open_text<'a, R: Read + 'a>(
         Some(declared) => (declared, bom_length(&head, declared)),
         None => detect(&head, complete).ok_or_else(|| {
             bad_input(format!(
-                "{}: cannot tell the text encoding (neither UTF-8 nor GB18030); set `encoding` {}",
+                "{}: cannot tell the text encoding (neither UTF-8 nor GB18030); {}",
                 options.name, options.fix
             ))
         })?,
@@ -126,7 +128,59 @@ pub(crate) fn decoded<'t>(text: &'t str, ends: &'t [usize]) -> impl Iterator<Ite
     })
 }
 
-pub(crate) fn bom_length(head: &[u8], encoding: Encoding) -> usize {
+/// Every record of a small text table read whole — a run's own CSV file as written, or as
+/// a spreadsheet saved it again (UTF-8 with or without a byte-order mark, GB18030, UTF-16
+/// tab-separated "Unicode text", any line ends; quoted fields may hold line breaks) — each
+/// decoded. Blank lines are not records. A record that cannot be split or decoded is bad
+/// input naming its line.
+pub fn read_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let shown = path.display().to_string();
+    let cannot_read = |e: io::Error| bad_input(format!("{shown}: cannot read: {e}"));
+    let file = File::open(path).map_err(cannot_read)?;
+    let TextFile {
+        encoding,
+        mut splitter,
+    } = open_text(
+        file,
+        &TextOptions {
+            encoding: None,
+            delimiter: None,
+            name: &shown,
+            fix: "save it again as CSV UTF-8",
+        },
+        cannot_read,
+    )?;
+    let (mut records, mut text, mut ends) = (Vec::new(), String::new(), Vec::new());
+    loop {
+        let line = match splitter.next_record().map_err(cannot_read)? {
+            Next::End => return Ok(records),
+            Next::Broken { line, reason } => {
+                return Err(bad_input(format!(
+                    "{shown}: line {line}: {}",
+                    reason.reason()
+                )));
+            }
+            Next::Record { line } => line,
+        };
+        let columns = 0..splitter.len();
+        records.push(
+            match record_fields(&splitter, encoding, columns.clone(), &mut text, &mut ends) {
+                Fields::Plain(all) => columns
+                    .map(|i| all[splitter.range(i)].to_string())
+                    .collect(),
+                Fields::Decoded => decoded(&text, &ends).map(str::to_string).collect(),
+                Fields::Undecodable(_) => {
+                    return Err(bad_input(format!(
+                        "{shown}: line {line}: not readable as {}; save it again as CSV UTF-8",
+                        encoding.key()
+                    )));
+                }
+            },
+        );
+    }
+}
+
+fn bom_length(head: &[u8], encoding: Encoding) -> usize {
     match encoding {
         Encoding::Utf8 if head.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,
         Encoding::Utf16Le if head.starts_with(&[0xFF, 0xFE]) => 2,
@@ -158,5 +212,40 @@ mod tests {
             sniff_delimiter("身份证号,姓名\n".as_bytes(), Encoding::Utf8),
             b','
         );
+    }
+
+    fn records_of(bytes: &[u8]) -> anyhow::Result<Vec<Vec<String>>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, bytes).unwrap();
+        read_records(&path)
+    }
+
+    #[test]
+    fn a_table_saved_again_as_unicode_text_is_read_whole() {
+        // Excel's "Unicode text": UTF-16LE with a byte-order mark, tab-separated; a note
+        // typed with Alt+Enter; a blank line.
+        let text = "case_id\tnote\r\nC1\t\"两行\n说明\"\r\n\r\nC2\t已返校\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let records = records_of(&bytes).unwrap();
+        assert_eq!(
+            records,
+            [
+                vec!["case_id", "note"],
+                vec!["C1", "两行\n说明"],
+                vec!["C2", "已返校"]
+            ]
+        );
+    }
+
+    #[test]
+    fn gb18030_is_read_and_a_record_not_in_it_names_its_line() {
+        let (gb, _, _) = encoding_rs::GB18030.encode("编号,姓名\n1,张三\n");
+        assert_eq!(records_of(&gb).unwrap()[1], ["1", "张三"]);
+        let mut bad = gb.into_owned();
+        bad.extend_from_slice(b"2,\xFF\xFF\n");
+        let err = records_of(&bad).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("gb18030"), "{err}");
     }
 }

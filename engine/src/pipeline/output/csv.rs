@@ -144,14 +144,10 @@ pub fn read_header(path: &Path) -> anyhow::Result<Vec<String>> {
 /// saved it again (any encoding the registers are read in, comma or tab, columns added or
 /// moved); BOM and formula escapes removed, sanku's Chinese words in English.
 pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
-    let (text, delimiter) = crate::pipeline::load::csv::read_csv_text(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
+    let mut records = crate::pipeline::load::text::read_records(path)?.into_iter();
+    let headers: Vec<String> = records
+        .next()
+        .unwrap_or_default()
         .iter()
         .map(|h| canonical_column(h.trim_start_matches('\u{FEFF}')).to_string())
         .collect();
@@ -164,21 +160,18 @@ pub fn read_columns(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<Str
                 .ok_or_else(|| bad_input(format!("{}: no column `{c}`", path.display())))
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-        rows.push(
+    Ok(records
+        .map(|record| {
             index
                 .iter()
                 .zip(columns)
                 .map(|(&i, column)| {
-                    let value = record.get(i).unwrap_or("").trim_start_matches('\'');
+                    let value = record.get(i).map_or("", |v| v.trim_start_matches('\''));
                     canonical_word(column, value).to_string()
                 })
-                .collect(),
-        );
-    }
-    Ok(rows)
+                .collect()
+        })
+        .collect())
 }
 
 /// A weight as text: two decimals, or empty.
