@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::encoding::Encoding;
 use super::excel::{cell_text, format_of, is_workbook, open_sheet};
-use super::header::fold_header;
+use super::header::{Header, HeaderSearch, Named};
 use super::records::Next;
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, TextColumn};
@@ -83,8 +83,7 @@ pub fn read_any(
         picks: Vec::new(),
         header: None,
         table: None,
-        looked: 0,
-        first_miss: None,
+        search: HeaderSearch::new(name, Named { wanted }),
     };
     if is_workbook(path) {
         read_workbook(path, options, &mut reader)?;
@@ -106,13 +105,9 @@ struct Reader<'a> {
     /// The header's width.
     header: Option<usize>,
     table: Option<AnyTable>,
-    /// Rows looked at for the header, and why the first was not it.
-    looked: u32,
-    first_miss: Option<anyhow::Error>,
+    /// The header, looked for among the first rows (titles and notes above it skipped).
+    search: HeaderSearch<'a, Named<'a>>,
 }
-
-/// Rows (not blank) in which the header is looked for.
-const HEADER_SEARCH_ROWS: u32 = 20;
 
 impl Reader<'_> {
     /// Offers one decoded row: the header if none was seen yet, else data.
@@ -121,19 +116,11 @@ impl Reader<'_> {
             return Ok(());
         }
         let Some(width) = self.header else {
-            // Titles and notes above the header: the first of the first rows that holds
-            // every column asked for is the header; else the first row's error stands.
-            return match self.set_header(line, cells) {
-                Ok(()) => Ok(()),
-                Err(_) if self.first_miss.is_some() && self.looked >= HEADER_SEARCH_ROWS => {
-                    Err(self.first_miss.take().expect("checked"))
-                }
-                Err(e) => {
-                    self.looked += 1;
-                    self.first_miss.get_or_insert(e);
-                    Ok(())
-                }
-            };
+            let cells = cells.iter().map(|c| c.as_ref().to_string()).collect();
+            if let Some(header) = self.search.offer(line, Ok(cells))? {
+                self.set_header(header);
+            }
+            return Ok(());
         };
         let table = self.table.as_mut().expect("set with the header");
         if cells.len() != width && !is_workbook(&self.info.path) {
@@ -151,37 +138,19 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn set_header<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
-        let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
-        let folded: Vec<String> = cells.iter().map(|c| fold_header(c)).collect();
-        let (mut picks, mut missing) = (Vec::new(), Vec::new());
-        for want in self.wanted {
-            let key = fold_header(want);
-            match folded.iter().position(|h| *h == key) {
-                Some(i) => picks.push(i),
-                None => missing.push(want.as_str()),
-            }
-        }
-        if !missing.is_empty() {
-            let found: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
-            return Err(bad_input(format!(
-                "{}: line {line}: no column headed {} (the header row has: {})",
-                self.name,
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                found.join(", ")
-            )));
-        }
-        self.picks = picks;
-        for (want, &i) in self.wanted.iter().zip(&self.picks) {
+    fn set_header(&mut self, header: Header<Vec<usize>>) {
+        let Header {
+            cells,
+            mapping,
+            lines_above,
+        } = header;
+        for (want, &i) in self.wanted.iter().zip(&mapping) {
             self.info
                 .columns
                 .insert(want.clone(), cells[i].trim().to_string());
         }
-        self.info.rows_above_header = line - 1;
+        self.picks = mapping;
+        self.info.rows_above_header = lines_above;
         self.header = Some(cells.len());
         self.table = Some(AnyTable {
             info: InputInfo::default(),
@@ -189,7 +158,6 @@ impl Reader<'_> {
             lines: Vec::new(),
             rejects: Vec::new(),
         });
-        Ok(())
     }
 
     fn reject(&mut self, line: u64, reason: String) -> anyhow::Result<()> {
@@ -200,23 +168,19 @@ impl Reader<'_> {
                     .push(Reject::new(self.name, line, "", reason, ""));
                 Ok(())
             }
-            None => Err(bad_input(format!(
-                "{}: line {line}: the header row cannot be read: {reason}",
-                self.name
-            ))),
+            None => {
+                let unreadable = bad_input(format!(
+                    "{}: line {line}: the header row cannot be read: {reason}",
+                    self.name
+                ));
+                self.search.offer(line, Err(unreadable)).map(|_| ())
+            }
         }
     }
 
-    fn finish(self) -> anyhow::Result<AnyTable> {
-        let name = self.name;
-        let mut table = match (self.table, self.first_miss) {
-            (Some(table), _) => table,
-            (None, Some(miss)) => return Err(miss),
-            (None, None) => {
-                return Err(bad_input(format!(
-                    "{name}: no header row (the file is empty)"
-                )));
-            }
+    fn finish(mut self) -> anyhow::Result<AnyTable> {
+        let Some(mut table) = self.table else {
+            return Err(self.search.end());
         };
         table.info = self.info;
         table.info.rows_read += table.rejects.len() as u64;
@@ -350,5 +314,16 @@ mod tests {
         assert_eq!(table.rejects.len(), 1);
         assert_eq!(table.rejects[0].line, 3);
         assert_eq!(table.info.rows_read, 3);
+    }
+
+    #[test]
+    fn a_title_that_cannot_be_read_is_passed_over_as_the_registers_do() {
+        // A title line with a quote never closed, then the header: the header search goes
+        // on past it, as it does in a register.
+        let table = read(b"\"2026 list\n\nid,name\n1,ann\n", &["name"]).unwrap();
+        assert_eq!(table.info.rows_above_header, 2);
+        assert_eq!(table.value(0, 0), "ann");
+        let none = read(b"x,y\n1,2\n", &["name"]).unwrap_err().to_string();
+        assert!(none.contains("line 1: no column headed `name`"), "{none}");
     }
 }

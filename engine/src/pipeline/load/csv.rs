@@ -11,7 +11,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::encoding::{Encoding, decode_field};
-use super::header::{Header, HeaderSearch, record_columns};
+use super::header::{Aliases, Header, HeaderSearch, record_columns};
 use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
@@ -203,8 +203,8 @@ fn find_header<R: Read>(
     source: SourceKind,
     options: &SourceOptions,
     name: &str,
-) -> anyhow::Result<Header> {
-    let mut search = HeaderSearch::new(name, source, options);
+) -> anyhow::Result<Header<Vec<(Field, usize)>>> {
+    let mut search = HeaderSearch::new(name, Aliases { source, options });
     loop {
         let (line, cells) = match splitter.next_record()? {
             Next::End => return Err(search.end()),

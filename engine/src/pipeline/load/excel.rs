@@ -7,7 +7,7 @@
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-use super::header::{HeaderSearch, record_columns};
+use super::header::{Aliases, HeaderSearch, record_columns};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
 use super::{InputFile, SourceOptions};
@@ -44,7 +44,7 @@ pub fn read_excel_chunks(
         .enumerate()
         .map(|(i, cells)| (first_row + i as u64 + 1, cells));
 
-    let mut search = HeaderSearch::new(name, source, options);
+    let mut search = HeaderSearch::new(name, Aliases { source, options });
     let header = loop {
         let Some((line, cells)) = rows.next() else {
             return Err(search.end());

@@ -97,11 +97,11 @@ pub fn map_headers(
     Ok(mapped)
 }
 
-/// The header row found: its cells, the field each mapped column feeds, and the lines
-/// above it.
-pub(crate) struct Header {
+/// The header row found: its cells, what the policy made of them (for a register, the
+/// field each mapped column feeds), and the lines above it.
+pub(crate) struct Header<M> {
     pub cells: Vec<String>,
-    pub mapping: Vec<(Field, usize)>,
+    pub mapping: M,
     pub lines_above: u64,
 }
 
@@ -109,23 +109,83 @@ pub(crate) struct Header {
 /// blank rows above it are skipped.
 const HEADER_SEARCH_ROWS: u64 = 20;
 
+/// What makes a row the header: the policy maps its cells (or says why they are not the
+/// header), and may name the header's row.
+pub(crate) trait HeaderPolicy {
+    type Mapping;
+    /// Maps the cells of the row at `line`, or says why they are not the header.
+    fn map(&self, name: &str, line: u64, cells: &[String]) -> anyhow::Result<Self::Mapping>;
+    /// The header's line, when the user names it.
+    fn forced_row(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A register's header: every required field maps, by the default header words or the
+/// config's `columns`; `header_row` names its line.
+pub(crate) struct Aliases<'a> {
+    pub source: SourceKind,
+    pub options: &'a SourceOptions,
+}
+
+impl HeaderPolicy for Aliases<'_> {
+    type Mapping = Vec<(Field, usize)>;
+
+    fn map(&self, name: &str, _line: u64, cells: &[String]) -> anyhow::Result<Self::Mapping> {
+        map_headers(name, self.source, cells, &self.options.columns)
+    }
+
+    fn forced_row(&self) -> Option<u64> {
+        self.options.header_row
+    }
+}
+
+/// A header holding every column a link config names (compared folded: case, spaces,
+/// full-width forms and notes in brackets aside); maps to each named column's position.
+pub(crate) struct Named<'a> {
+    pub wanted: &'a [String],
+}
+
+impl HeaderPolicy for Named<'_> {
+    type Mapping = Vec<usize>;
+
+    fn map(&self, name: &str, line: u64, cells: &[String]) -> anyhow::Result<Self::Mapping> {
+        let folded: Vec<String> = cells.iter().map(|c| fold_header(c)).collect();
+        let (mut picks, mut missing) = (Vec::new(), Vec::new());
+        for want in self.wanted {
+            let key = fold_header(want);
+            match folded.iter().position(|h| *h == key) {
+                Some(i) => picks.push(i),
+                None => missing.push(format!("`{want}`")),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(picks);
+        }
+        let found: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
+        Err(bad_input(format!(
+            "{name}: line {line}: no column headed {} (the header row has: {})",
+            missing.join(", "),
+            found.join(", ")
+        )))
+    }
+}
+
 /// Looks for the header row among the first rows of a file, whatever its format: the
-/// first of the first [`HEADER_SEARCH_ROWS`] rows whose cells map every required field,
-/// or the row `header_row` when the config names it. Rows are offered one by one.
-pub(crate) struct HeaderSearch<'a> {
+/// first of the first [`HEADER_SEARCH_ROWS`] rows the policy maps, or the row the policy
+/// names. Rows are offered one by one.
+pub(crate) struct HeaderSearch<'a, P> {
     name: &'a str,
-    source: SourceKind,
-    options: &'a SourceOptions,
+    policy: P,
     first_error: Option<anyhow::Error>,
     looked: u64,
 }
 
-impl<'a> HeaderSearch<'a> {
-    pub fn new(name: &'a str, source: SourceKind, options: &'a SourceOptions) -> Self {
+impl<'a, P: HeaderPolicy> HeaderSearch<'a, P> {
+    pub fn new(name: &'a str, policy: P) -> Self {
         HeaderSearch {
             name,
-            source,
-            options,
+            policy,
             first_error: None,
             looked: 0,
         }
@@ -138,15 +198,16 @@ impl<'a> HeaderSearch<'a> {
         &mut self,
         line: u64,
         cells: anyhow::Result<Vec<String>>,
-    ) -> anyhow::Result<Option<Header>> {
-        let forced = self.options.header_row;
+    ) -> anyhow::Result<Option<Header<P::Mapping>>> {
+        let forced = self.policy.forced_row();
         match forced {
             Some(n) if line < n => return Ok(None),
             Some(n) if line > n => return Err(self.end()),
             _ => {}
         }
         let mapped = cells.and_then(|cells| {
-            map_headers(self.name, self.source, &cells, &self.options.columns)
+            self.policy
+                .map(self.name, line, &cells)
                 .map(|mapping| (cells, mapping))
         });
         match mapped {
@@ -170,7 +231,7 @@ impl<'a> HeaderSearch<'a> {
     /// The error when the rows ran out (or the search gave up) without a header.
     pub fn end(&mut self) -> anyhow::Error {
         self.first_error.take().unwrap_or_else(|| {
-            bad_input(match self.options.header_row {
+            bad_input(match self.policy.forced_row() {
                 Some(n) => format!("{}: the file has no row {n} for `header_row`", self.name),
                 None => format!("{}: the file is empty (no header row)", self.name),
             })
