@@ -162,6 +162,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "cli",
             "reconcile",
             "pairlink",
+            "rundir",
             "pipeline",
             "ground",
         ],
@@ -169,7 +170,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "the pipeline, from its last stage to its first",
         &[
-            "pipeline::output",
             "pipeline::outcome",
             "pipeline::summary",
             "pipeline::history",

@@ -8,9 +8,10 @@
 //! cli, config, cmd      the command line, sanku.toml and one module per command
 //! reconcile             the national comparison over the provinces' run directories
 //! pairlink              `sanku link`: any two files linked by a link config
+//! rundir                the run directory: its files written, and read back
 //! pipeline              the nightly run, its stages in data-flow order:
 //!   load → normalize → ingest → cohort → guard → link → classify → verify → history
-//!   → summary → output; `run` and `check` call them, `rescore` takes over after link
+//!   → summary; `cmd/run` and `cmd/check` call them, `rescore` takes over after link
 //! ground                what every layer shares: fields and file names, words, rejects,
 //!                       masking, errors, progress, timers
 //! ```
@@ -22,3 +23,4 @@ pub mod ground;
 pub mod pairlink;
 pub mod pipeline;
 pub mod reconcile;
+pub mod rundir;

@@ -6,13 +6,14 @@ use crate::cmd::run::{guard_inputs, ingest_registers};
 use crate::config::Config;
 use crate::ground::threads::with_threads;
 use crate::ground::{progress::Progress, timer::Timer};
-use crate::pipeline::output::manifest::Manifest;
-use crate::pipeline::{cohort, guard, output};
+use crate::pipeline::{cohort, guard};
+use crate::rundir;
+use crate::rundir::manifest::Manifest;
 
 /// `sanku check`: loads and normalises every input, writes rejects and the manifest's
 /// input section, links nothing. Returns the number of rejected rows.
 pub fn check(config: &Config) -> anyhow::Result<u64> {
-    output::manifest::check_not_a_run(&config.out)?;
+    rundir::manifest::check_not_a_run(&config.out)?;
     let out = prepare_out(config)?;
     with_threads(config.threads, || {
         let progress = Progress::new(config.quiet);
@@ -23,8 +24,8 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         guard::shared_ids(&config.guards, &registers, &cohort).into_result()?;
         let rejects = registers.rejects();
         let dir = out.path();
-        output::rejects::write_rejects(dir, &rejects)?;
-        output::rejects::write_warnings(dir, &registers.warnings())?;
+        rundir::rejects::write_rejects(dir, &rejects)?;
+        rundir::rejects::write_warnings(dir, &registers.warnings())?;
         let manifest = Manifest::new(
             "check",
             config.settings(),
@@ -33,7 +34,7 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
             None,
             timer.stages(),
         );
-        output::manifest::write_manifest(dir, &manifest)?;
+        rundir::manifest::write_manifest(dir, &manifest)?;
         out.commit(None)?;
         Ok(rejects.len() as u64)
     })

@@ -15,7 +15,7 @@ use polars::prelude::{col, lit};
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::load::parquet::{read_columns_where, read_text_rows};
-use crate::pipeline::output::manifest::read_manifest;
+use crate::rundir::manifest::read_manifest;
 
 /// What a run decided for a child.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use crate::ground::schema::files;
 use crate::pipeline::load::parquet::read_text_rows;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::{IdClass, parse_id};
-use crate::pipeline::output::csv::read_columns;
-use crate::pipeline::output::manifest::read_manifest;
-use crate::pipeline::output::pseudonym::is_token;
+use crate::rundir::csv::read_columns;
+use crate::rundir::manifest::read_manifest;
+use crate::rundir::pseudonym::is_token;
 
 /// The explanation, as text for a terminal.
 pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {

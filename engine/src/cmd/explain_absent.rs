@@ -9,7 +9,7 @@ use crate::ground::mask::mask_id;
 use crate::ground::schema::files;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::{IdClass, parse_id};
-use crate::pipeline::output::manifest::RunResults;
+use crate::rundir::manifest::RunResults;
 
 /// The child's values of the ledger that blocking keys on.
 pub struct Flagged<'a> {
@@ -97,7 +97,7 @@ pub fn outside_cohort(run: &Path, key: &str, results: &RunResults) -> anyhow::Re
              the run kept no rescore.state to tell which\n"
         ));
     }
-    let state = crate::pipeline::output::state::read(run)?;
+    let state = crate::rundir::state::read(run)?;
     let why = if let Some((_, status)) = state
         .cohort
         .inactive

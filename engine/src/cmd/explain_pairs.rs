@@ -19,7 +19,7 @@ pub fn pairs(
     run: &Path,
     key: &str,
     (accept, review): (f64, f64),
-    results: Option<&crate::pipeline::output::manifest::RunResults>,
+    results: Option<&crate::rundir::manifest::RunResults>,
     mut out: String,
 ) -> anyhow::Result<String> {
     let about = |child_column: &str| {

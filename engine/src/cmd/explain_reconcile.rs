@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::ground::error::bad_input;
-use crate::pipeline::output::csv::read_columns;
+use crate::rundir::csv::read_columns;
 
 /// Whether a manifest is a reconcile's.
 pub fn is_reconcile(manifest: &serde_json::Value) -> bool {

@@ -14,7 +14,7 @@ use crate::pipeline::load::any::read_any;
 use crate::pipeline::load::display_name;
 
 use crate::ground::threads::with_threads;
-use crate::pipeline::output::run_dir::RunDir;
+use crate::rundir::staging::RunDir;
 
 /// What the closing line says.
 pub struct LinkReport {

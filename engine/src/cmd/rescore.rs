@@ -14,21 +14,22 @@ use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::ground::threads::with_threads;
 use crate::ground::timer::Timer;
+use crate::pipeline::link;
 use crate::pipeline::outcome::RunReport;
-use crate::pipeline::output::run_dir::RunDir;
-use crate::pipeline::{link, output};
+use crate::rundir;
+use crate::rundir::staging::RunDir;
 
 /// Rescores `args.run` into `args.out`.
 pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
     let threads = config::threads(args.job.threads)?;
     let state_file = args.run.join(files::RESCORE_STATE);
     // The run read is an input: --out must not be it, nor hold it.
-    crate::pipeline::output::manifest::check_ledgers_unedited(&args.out)?;
+    crate::rundir::manifest::check_ledgers_unedited(&args.out)?;
     let dir = RunDir::prepare(&args.out, &[&state_file])?;
     let mut timer = Timer::new(args.job.verbose > 0);
-    let state = timer.stage("state", || output::state::read(&args.run))?;
+    let state = timer.stage("state", || rundir::state::read(&args.run))?;
     let mut settings = state.settings;
-    let made_with = output::manifest::read_manifest(&args.run)?
+    let made_with = rundir::manifest::read_manifest(&args.run)?
         .results
         .ok_or_else(|| bad_input(format!("{} holds no run's results", args.run.display())))?
         .fuzzy_options;

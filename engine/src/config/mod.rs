@@ -27,8 +27,8 @@ use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::values::{
     InSchool, PersonStatus, Sex, StudentStatus, Vocabulary, fold_word,
 };
-use crate::pipeline::output::manifest::Settings;
-use crate::pipeline::output::settings::RunSettings;
+use crate::rundir::manifest::Settings;
+use crate::rundir::settings::RunSettings;
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug)]
@@ -145,10 +145,7 @@ impl Config {
         let key_fingerprint = args
             .pseudonymize
             .as_deref()
-            .map(|key| {
-                crate::pipeline::output::pseudonym::Pseudonymizer::load(key)
-                    .map(|p| p.fingerprint())
-            })
+            .map(|key| crate::rundir::pseudonym::Pseudonymizer::load(key).map(|p| p.fingerprint()))
             .transpose()?;
         let cohort = cohort_rule(&file.cohort)?;
         let mut vocabulary = Vocabulary::default();

@@ -18,8 +18,8 @@ use crate::pairlink::run::Linked;
 use crate::pairlink::score::{Shares, field_weight};
 use crate::pairlink::{LinkSpec, Sides};
 use crate::pipeline::load::InputInfo;
-use crate::pipeline::output::atomic::{write_atomic, write_parquet, write_parquet_batches};
-use crate::pipeline::output::csv::write_csv;
+use crate::rundir::atomic::{write_atomic, write_parquet, write_parquet_batches};
+use crate::rundir::csv::write_csv;
 
 /// A match weight's probability (the weight is log-odds in bits).
 pub fn probability(weight: f64) -> f64 {
@@ -108,7 +108,7 @@ pub fn write_link(
     rest?;
     let mut sorted: Vec<&Reject> = rejects.iter().collect();
     sorted.sort();
-    crate::pipeline::output::rejects::write_rejects(dir, &sorted)?;
+    crate::rundir::rejects::write_rejects(dir, &sorted)?;
     let manifest = LinkManifest {
         sanku_version: env!("CARGO_PKG_VERSION"),
         command: if sides.dedupe {

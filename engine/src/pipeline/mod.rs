@@ -1,7 +1,7 @@
 //! The nightly run. Data flows one way; each stage is a module that takes the previous
 //! stage's type and its own options, never the whole config. `sanku run` and `sanku check`
-//! (in `cmd`) call them in this order; `sanku rescore` takes over after `link`. No stage
-//! imports a later one.
+//! (in `cmd`) call them in this order and hand the outcome to `rundir`; `sanku rescore`
+//! takes over after `link`. No stage imports a later one, or the run directory.
 
 /// Tables from CSV, Parquet and workbook files: text columns and rejected lines.
 pub mod load;
@@ -35,6 +35,3 @@ pub(crate) mod summary;
 
 /// Every stage's result, handed to the output (`Run`) and the closing line.
 pub mod outcome;
-
-/// The run directory.
-pub mod output;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::load::parquet::read_columns_where;
-use crate::pipeline::output::manifest::{Manifest, read_manifest};
-use crate::pipeline::output::residuals;
+use crate::rundir::manifest::{Manifest, read_manifest};
+use crate::rundir::residuals;
 
 /// One province's run, as the reconcile reads it.
 pub struct ProvinceRun {

@@ -21,7 +21,7 @@ use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::values::{InSchool, StudentStatus};
-use crate::pipeline::output::run_dir::RunDir;
+use crate::rundir::staging::RunDir;
 
 /// What a reconcile reports on its closing line.
 pub struct ReconcileReport {
@@ -196,7 +196,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
             stages: timer.stages().to_vec(),
             seconds,
         };
-        crate::pipeline::output::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
+        crate::rundir::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
             serde_json::to_writer_pretty(&mut *w, &manifest)?;
             std::io::Write::write_all(w, b"\n")?;
             Ok(())

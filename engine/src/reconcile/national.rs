@@ -7,7 +7,7 @@ use super::inputs::ProvinceRun;
 use super::pool::{Pool, Source};
 use crate::pipeline::classify::{Ledger, Outcome};
 use crate::pipeline::link::{Link, Links};
-use crate::pipeline::output::ledger::column_names;
+use crate::rundir::ledger::column_names;
 
 /// A child of one province found in school in another.
 pub struct Elsewhere {
@@ -202,6 +202,6 @@ fn amend(
         && out[status].is_empty()
     {
         out[at("best_candidate")] = there.best_candidate.clone();
-        out[at("best_weight")] = crate::pipeline::output::csv::format_weight(Some(w));
+        out[at("best_weight")] = crate::rundir::csv::format_weight(Some(w));
     }
 }

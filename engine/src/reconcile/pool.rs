@@ -17,7 +17,7 @@ use crate::pipeline::normalize::values::{PersonStatus, Sex, StudentStatus};
 use crate::pipeline::normalize::{
     Origins, Person, PovertyMember, Records, Registers, Student, Text,
 };
-use crate::pipeline::output::residuals::{CHILD, POVERTY, STUDENT};
+use crate::rundir::residuals::{CHILD, POVERTY, STUDENT};
 
 /// Where a row of the reconcile came from: the run (by index, provinces in order) and the
 /// row of its residuals.

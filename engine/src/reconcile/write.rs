@@ -13,9 +13,9 @@ use super::national::National;
 use super::pool::{Pool, Source};
 use crate::ground::schema::files;
 use crate::pipeline::link::Links;
-use crate::pipeline::output::atomic::{create_subdir, write_atomic, write_parquet};
-use crate::pipeline::output::csv::{format_weight, write_csv};
-use crate::pipeline::output::table::text_frame;
+use crate::rundir::atomic::{create_subdir, write_atomic, write_parquet};
+use crate::rundir::csv::{format_weight, write_csv};
+use crate::rundir::table::text_frame;
 
 pub const ENROLLED_ELSEWHERE_CSV: &str = "enrolled_elsewhere.csv";
 pub const IDENTIFIED_RECORDS_CSV: &str = "identified_records.csv";
@@ -66,7 +66,7 @@ pub fn counts(
     }
     for (run, cells) in &national.ledger {
         rows[*run].flagged += 1;
-        let poor = crate::pipeline::output::ledger::column_names()
+        let poor = crate::rundir::ledger::column_names()
             .iter()
             .position(|n| *n == "poor")
             .expect("poor");
@@ -113,7 +113,7 @@ pub fn write_national(
 ) -> anyhow::Result<()> {
     write_ledger(dir, runs, national)?;
     // The workbook staff open: its ID numbers are text, never numbers Excel rounds.
-    crate::pipeline::output::xlsx::write_workbook(
+    crate::rundir::xlsx::write_workbook(
         dir,
         files::LEDGER_CSV,
         files::LEDGER_XLSX,
@@ -129,14 +129,14 @@ pub fn write_national(
         write_identified(&sub, runs, national, r)?;
     }
     write_summary(dir, counts)?;
-    crate::pipeline::output::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
-    crate::pipeline::output::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
-    crate::pipeline::output::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
+    crate::rundir::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
+    crate::rundir::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
+    crate::rundir::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
 }
 
 fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow::Result<()> {
     let mut names = vec!["province"];
-    names.extend(crate::pipeline::output::ledger::column_names());
+    names.extend(crate::rundir::ledger::column_names());
     let rows: Vec<Vec<String>> = national
         .ledger
         .iter()

@@ -110,7 +110,7 @@ pub fn score_checks(
     // One number in school at two schools: a child listed with one student number twice
     // (scored against a truth that tells the kinds of duplicates apart).
     let duplicates = truth.join("duplicates.csv");
-    if sanku::pipeline::output::csv::read_header(&duplicates)?
+    if sanku::rundir::csv::read_header(&duplicates)?
         .iter()
         .any(|h| h == "kind")
     {

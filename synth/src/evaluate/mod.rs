@@ -15,9 +15,9 @@ use serde::Serialize;
 use sanku::ground::error::bad_input;
 use sanku::ground::schema::files;
 use sanku::pipeline::load::parquet::{read_frame, read_text_rows};
-use sanku::pipeline::output::atomic::write_atomic;
-pub(crate) use sanku::pipeline::output::csv::read_columns as read_csv;
-use sanku::pipeline::output::manifest::read_manifest;
+use sanku::rundir::atomic::write_atomic;
+pub(crate) use sanku::rundir::csv::read_columns as read_csv;
+use sanku::rundir::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
 #[derive(Clone, Debug, PartialEq, Serialize)]

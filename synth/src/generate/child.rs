@@ -150,7 +150,7 @@ impl World<'_> {
         ]
         .into_iter()
         .collect();
-        sanku::pipeline::output::ledger::column_names()
+        sanku::rundir::ledger::column_names()
             .iter()
             .map(|name| cells.get(name).cloned().unwrap_or_default())
             .collect()

@@ -212,7 +212,7 @@ impl Sinks {
         routed: Routed,
     ) -> anyhow::Result<Sinks> {
         let mine = shared[own].take().expect("a province's files, once");
-        let ledger = sanku::pipeline::output::ledger::column_names();
+        let ledger = sanku::rundir::ledger::column_names();
         let country = CountrySinks {
             migrants: mine.migrants,
             ledger: CsvSink::create(&o.out.join("truth"), "ledger.csv", Encoding::Utf8, &ledger)?,

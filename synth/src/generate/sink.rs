@@ -9,7 +9,7 @@ use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, Schema};
 
 use sanku::pipeline::load::encoding::Encoding;
-use sanku::pipeline::output::atomic::Pending;
+use sanku::rundir::atomic::Pending;
 
 /// One CSV file being written.
 pub struct CsvSink {

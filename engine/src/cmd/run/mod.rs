@@ -10,11 +10,10 @@ use crate::ground::{error, progress::Progress, schema, timer::Timer};
 use crate::pipeline::load::InputInfo;
 use crate::pipeline::normalize::Registers;
 use crate::pipeline::outcome::{Run, RunReport};
-use crate::pipeline::output::manifest::{Manifest, RunResults};
-use crate::pipeline::output::settings::RunSettings;
-use crate::pipeline::{
-    classify, cohort, guard, history, ingest, link, normalize, output, summary, verify,
-};
+use crate::pipeline::{classify, cohort, guard, history, ingest, link, normalize, summary, verify};
+use crate::rundir;
+use crate::rundir::manifest::{Manifest, RunResults};
+use crate::rundir::settings::RunSettings;
 
 /// The nightly run: every stage in data-flow order, then the run directory.
 pub fn run(config: &Config) -> anyhow::Result<RunReport> {
@@ -141,7 +140,7 @@ pub(crate) fn finish_run(
     let students = run.registers.students.rows.len() as u64;
     guard::results(&settings.guards, total.cohort, total.enrolled, students).into_result()?;
     timer.stage("output", || {
-        output::write_run(out.path(), &run, &out.finish(settings))
+        rundir::write_run(out.path(), &run, &out.finish(settings))
     })?;
     if settings.residuals {
         timer.stage("residuals", || {
@@ -152,7 +151,7 @@ pub(crate) fn finish_run(
                     .and_then(|o| o.name_share(&child.name))
                     .map_or(1, |share| (share * cohort).round() as u64)
             };
-            output::residuals::write_residuals(
+            rundir::residuals::write_residuals(
                 out.path(),
                 (&run.cohort, &run.registers, &run.links),
                 &run.ledger,
@@ -163,9 +162,9 @@ pub(crate) fn finish_run(
     match &state {
         Keep::Nothing => {}
         Keep::Write(links) => timer.stage("state", || {
-            output::state::write(
+            rundir::state::write(
                 out.path(),
-                &output::state::StateRef {
+                &rundir::state::StateRef {
                     settings,
                     inputs: &inputs,
                     registers: &run.registers,
@@ -175,7 +174,7 @@ pub(crate) fn finish_run(
                 },
             )
         })?,
-        Keep::Share(run_dir) => output::state::share(run_dir, out.path())?,
+        Keep::Share(run_dir) => rundir::state::share(run_dir, out.path())?,
     }
     let results = RunResults::of(&run, &settings.fuzzy);
     let mut manifest = Manifest::new(
@@ -191,8 +190,8 @@ pub(crate) fn finish_run(
         timer.stages(),
     );
     manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
-    manifest.ledger_sha256 = output::manifest::ledger_hashes(out.path());
-    output::manifest::write_manifest(out.path(), &manifest)?;
+    manifest.ledger_sha256 = rundir::manifest::ledger_hashes(out.path());
+    rundir::manifest::write_manifest(out.path(), &manifest)?;
     out.commit(Some(settings))?;
     let mut report = run.report(timer.elapsed());
     report.missing_columns = missing_columns(&inputs);
@@ -235,8 +234,8 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
     let previous = history::Previous::read(
         dir,
         &config.worked,
-        &output::ledger::column_names(),
-        &output::cases::TREND_COLUMNS,
+        &rundir::ledger::column_names(),
+        &rundir::cases::TREND_COLUMNS,
     )?;
     if previous.run_date >= config.run_date {
         return Err(error::bad_input(not_an_earlier_night(

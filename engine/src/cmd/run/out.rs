@@ -1,14 +1,14 @@
 //! The run directory a run or a rescore is writing.
 
 use crate::config::Config;
-use crate::pipeline::output;
-use crate::pipeline::output::settings::RunSettings;
+use crate::rundir;
+use crate::rundir::settings::RunSettings;
 
 /// A run directory being written, and the pseudonymiser its files pass through before
 /// it is put in place.
 pub(crate) struct Out {
-    pub(crate) dir: output::run_dir::RunDir,
-    pub(crate) pseudonymizer: Option<output::pseudonym::Pseudonymizer>,
+    pub(crate) dir: rundir::staging::RunDir,
+    pub(crate) pseudonymizer: Option<rundir::pseudonym::Pseudonymizer>,
     /// The run directory a rescore started from.
     pub(crate) rescored_from: Option<std::path::PathBuf>,
 }
@@ -19,8 +19,8 @@ impl Out {
     }
 
     /// How a run with `settings` makes its files final.
-    pub(crate) fn finish<'a>(&'a self, settings: &'a RunSettings) -> output::Finish<'a> {
-        output::Finish {
+    pub(crate) fn finish<'a>(&'a self, settings: &'a RunSettings) -> rundir::Finish<'a> {
+        rundir::Finish {
             pseudonymizer: self.pseudonymizer.as_ref(),
             lang: settings.lang,
             run_date: settings.run_date,
@@ -49,7 +49,7 @@ pub(crate) fn prepare_out(config: &Config) -> anyhow::Result<Out> {
     let pseudonymizer = config
         .pseudonymize
         .as_deref()
-        .map(output::pseudonym::Pseudonymizer::load)
+        .map(rundir::pseudonym::Pseudonymizer::load)
         .transpose()?;
     let inputs: Vec<_> = config
         .inputs
@@ -57,8 +57,8 @@ pub(crate) fn prepare_out(config: &Config) -> anyhow::Result<Out> {
         .values()
         .flat_map(|s| s.files.iter().map(std::path::PathBuf::as_path))
         .collect();
-    output::manifest::check_ledgers_unedited(&config.out)?;
-    let dir = output::run_dir::RunDir::prepare(&config.out, &inputs)?;
+    rundir::manifest::check_ledgers_unedited(&config.out)?;
+    let dir = rundir::staging::RunDir::prepare(&config.out, &inputs)?;
     Ok(Out {
         dir,
         pseudonymizer,

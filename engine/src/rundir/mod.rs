@@ -1,7 +1,7 @@
-//! `output`: writes the run directory. The run is written into a staging
-//! directory swapped into place whole (see `run_dir`); every file is written privately
-//! (see `atomic`), sorted by stable keys so that two runs diff cleanly; the
-//! manifest is written last.
+//! The run directory: every file a run writes, and the readers of what a run wrote. The
+//! run is written into a staging directory swapped into place whole (see `staging`); every
+//! file is written privately (see `atomic`), sorted by stable keys so that two runs diff
+//! cleanly; the manifest is written last.
 
 pub(crate) mod aid_checks;
 pub mod atomic;
@@ -18,8 +18,8 @@ pub(crate) mod rejects;
 pub(crate) mod report;
 pub(crate) mod residuals;
 pub(crate) mod review;
-pub(crate) mod run_dir;
 pub(crate) mod settings;
+pub(crate) mod staging;
 pub(crate) mod state;
 pub(crate) mod summary;
 pub(crate) mod table;

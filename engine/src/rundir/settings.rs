@@ -1,7 +1,8 @@
 //! What the stages after linkage and the run directory take from the config.
 
 use crate::ground::vocab;
-use crate::pipeline::{guard, link, normalize, output};
+use crate::pipeline::{guard, link, normalize};
+use crate::rundir;
 
 /// What the stages after linkage and the run directory take from the config. The rescore
 /// state keeps it, so that `sanku rescore` finishes a run as the run itself would have.
@@ -24,5 +25,5 @@ pub struct RunSettings {
     #[serde(skip)]
     pub residuals: bool,
     /// The manifest's record of the settings.
-    pub manifest: output::manifest::Settings,
+    pub manifest: rundir::manifest::Settings,
 }

@@ -329,7 +329,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::output::csv::write_csv;
+    use crate::rundir::csv::write_csv;
     use polars::prelude::{Column, DataFrame};
 
     /// A year of nightly runs over every county of China (about 2 850) stays a page a
@@ -391,8 +391,7 @@ mod tests {
         let weights: Vec<f64> = (0..100_000).map(|i| f64::from(i % 40) - 10.0).collect();
         let frame =
             DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
-        crate::pipeline::output::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame)
-            .unwrap();
+        crate::rundir::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
         let json = serde_json::json!({
             "checks": {"registry_only": 12, "conflicts": 3},
             "history": {"previous_run_date": "2026-12-30", "new": 50, "still_out": 850, "returned": 40},
@@ -451,8 +450,7 @@ mod tests {
         let weights: Vec<f64> = (0..200).map(|i| f64::from(i % 30) - 8.0).collect();
         let frame =
             DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
-        crate::pipeline::output::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame)
-            .unwrap();
+        crate::rundir::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
         let json = serde_json::json!({"checks": checks, "history": null});
         std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
     }

@@ -117,11 +117,11 @@ impl<R> Copy for Field<R> {}
 /// `text!(Row, "name", Name, |r: &Row| value)`.
 macro_rules! text {
     ($row:ty, $name:literal, $sensitivity:ident, $value:expr) => {
-        $crate::pipeline::output::table::Field {
+        $crate::rundir::table::Field {
             name: $name,
-            kind: $crate::pipeline::output::table::Kind::Text,
-            sensitivity: $crate::pipeline::output::table::Sensitivity::$sensitivity,
-            cell: |r: &$row| $crate::pipeline::output::table::Cell::Text(($value)(r)),
+            kind: $crate::rundir::table::Kind::Text,
+            sensitivity: $crate::rundir::table::Sensitivity::$sensitivity,
+            cell: |r: &$row| $crate::rundir::table::Cell::Text(($value)(r)),
         }
     };
 }

@@ -22,7 +22,7 @@ use crate::pipeline::history::Previous;
 use crate::pipeline::link::LinkState;
 use crate::pipeline::load::InputInfo;
 use crate::pipeline::normalize::Registers;
-use crate::pipeline::output::settings::RunSettings;
+use crate::rundir::settings::RunSettings;
 
 /// The first line: the format, and the sanku version that wrote it (a state is read only by
 /// the same version, since its binary layout follows the code's types).

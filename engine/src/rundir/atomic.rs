@@ -15,7 +15,7 @@ use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
 
 /// Creates a subdirectory of a run (owner-only).
 pub fn create_subdir(dir: &Path) -> anyhow::Result<()> {
-    super::run_dir::create_private_dir(dir)
+    super::staging::create_private_dir(dir)
         .with_context(|| format!("creating directory {}", dir.display()))
 }
 
