@@ -13,6 +13,7 @@ pub mod csv;
 pub mod ledger;
 pub(crate) mod links;
 pub mod manifest;
+pub mod previous;
 pub(crate) mod pseudonym;
 pub(crate) mod rejects;
 pub(crate) mod report;

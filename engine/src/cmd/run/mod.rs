@@ -227,16 +227,11 @@ fn read_previous(config: &Config, out: &Out) -> anyhow::Result<Option<history::P
     }
     // A folder of nightly runs: the latest before tonight, other than --out.
     let dir = &if given.is_dir() && !given.join(schema::files::MANIFEST_JSON).is_file() {
-        history::previous::latest_run(given, config.run_date, &config.out)?
+        rundir::previous::latest_run(given, config.run_date, &config.out)?
     } else {
         given.clone()
     };
-    let previous = history::Previous::read(
-        dir,
-        &config.worked,
-        &rundir::ledger::column_names(),
-        &rundir::cases::TREND_COLUMNS,
-    )?;
+    let previous = rundir::previous::read(dir, &config.worked)?;
     if previous.run_date >= config.run_date {
         return Err(error::bad_input(not_an_earlier_night(
             dir,
@@ -280,7 +275,7 @@ fn not_an_earlier_night(
     };
     let instead = dir
         .parent()
-        .and_then(|parent| history::previous::latest_before(parent, tonight, &config.out).ok()?)
+        .and_then(|parent| rundir::previous::latest_before(parent, tonight, &config.out).ok()?)
         .map_or_else(
             || "give the run of an earlier night".to_string(),
             |p| format!("give the run of an earlier night: {}", p.display()),

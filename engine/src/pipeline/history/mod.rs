@@ -11,7 +11,6 @@
 
 mod handback;
 pub mod previous;
-mod worked;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -23,8 +22,8 @@ use crate::pipeline::link::Links;
 use crate::pipeline::normalize::Registers;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::parse_id;
-pub use handback::{SkippedFile, UntiedRow};
-pub use previous::Previous;
+pub use handback::{SkippedFile, UntiedRow, is_ledger_header};
+pub use previous::{Previous, PreviousCase, Sheet, clean_cell};
 
 /// Why a case of the previous ledger is closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

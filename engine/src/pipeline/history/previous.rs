@@ -1,19 +1,13 @@
-//! The previous run, read for `--previous`: its run date and key from manifest.json, its cases
-//! from ledger.parquet (which staff never edit), the case numbers of its closed.csv, its
-//! history.csv, and the staff's columns from the worked ledgers — the run's own
-//! ledger.csv and ledger.xlsx as edited in place, and any `--worked` file.
+//! The previous run, as `rundir::previous` reads it for `--previous`: its run date and key,
+//! its cases, the case numbers it gave, its history, and the staff's columns of the worked
+//! ledgers, tied to the cases here.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap;
 
-use super::handback::{SkippedFile, UntiedRow, is_ledger_header, returned_files, returned_sheets};
-use super::worked::{Sheet, clean_cell, read_sheets};
-use crate::ground::error::bad_input;
-use crate::ground::schema::files;
-use crate::pipeline::load::parquet::read_frame;
+use super::handback::{SkippedFile, UntiedRow};
 use crate::pipeline::normalize::date::Date;
 
 /// A case of the previous ledger, as ledger.parquet holds it.
@@ -81,93 +75,24 @@ impl Previous {
         }
     }
 
-    /// Reads the previous run directory `dir` and the worked ledgers `worked`.
-    /// `ledger_columns` are the columns sanku writes in a ledger (any other is the
-    /// staff's), `trend_columns` those of history.csv.
-    pub fn read(
-        dir: &Path,
-        worked: &[PathBuf],
-        ledger_columns: &[&str],
-        trend_columns: &[&str],
-    ) -> anyhow::Result<Previous> {
-        let shown = dir.display();
-        if !dir.is_dir() {
-            return Err(bad_input(format!(
-                "--previous {shown}: not a directory; give the previous night's run directory"
-            )));
-        }
-        let stamp = read_manifest(dir)?;
-        let mut previous = Previous {
-            dir: dir.to_path_buf(),
-            run_date: stamp.run_date,
-            pseudonymized: stamp.pseudonymized,
-            key_fingerprint: stamp.key_fingerprint,
-            cases: read_cases(&dir.join(files::LEDGER_PARQUET))?,
-            ..Previous::empty()
-        };
-        previous.notes = vec![Vec::new(); previous.cases.len()];
-        let mut case_ids: Vec<String> = previous.cases.iter().map(|c| c.case_id.clone()).collect();
-        let closed = dir.join(files::CLOSED_CSV);
-        if closed.is_file() {
-            for sheet in read_sheets(&closed, &|h| h.iter().any(|c| c == "case_id"))? {
-                let at = sheet.header.iter().position(|c| c == "case_id");
-                case_ids.extend(sheet.rows.iter().filter_map(|(_, cells)| {
-                    at.and_then(|c| cells.get(c))
-                        .map(|v| clean_cell(v).to_string())
-                }));
-            }
-        }
+    /// The previous run's cases as read (`cases`), with a list of notes each.
+    pub fn with_cases(mut self, cases: Vec<PreviousCase>) -> Previous {
+        self.notes = vec![Vec::new(); cases.len()];
+        self.cases = cases;
+        self
+    }
+
+    /// Counts the case numbers the previous run gave (its ledger's and its closed
+    /// cases'), so that tonight's new ones continue their sequences.
+    pub fn count_case_ids(&mut self, case_ids: impl IntoIterator<Item = String>) {
         for id in case_ids {
             if let Some((prefix, seq)) = id.split_once('-')
                 && let Ok(seq) = seq.parse::<u64>()
             {
-                let top = previous.sequences.entry(prefix.to_string()).or_default();
+                let top = self.sequences.entry(prefix.to_string()).or_default();
                 *top = (*top).max(seq);
             }
         }
-        previous.trend = read_trend(&dir.join(files::HISTORY_CSV), trend_columns)?;
-        let views: Vec<PathBuf> = [files::LEDGER_CSV, files::LEDGER_XLSX]
-            .iter()
-            .map(|f| dir.join(f))
-            .filter(|p| p.is_file())
-            .collect();
-        let mut present = vec![false; previous.cases.len()];
-        for path in &views {
-            for sheet in read_sheets(path, &|h| is_ledger_header(h))? {
-                previous.take_notes(&sheet, ledger_columns, &mut present);
-            }
-        }
-        // A stray file handed back with the ledgers (a salary sheet, a 说明.txt) is skipped
-        // and listed; a file named with --worked was meant as a ledger and must be one.
-        for path in returned_files(&dir.join(files::RETURNED_DIR))? {
-            if path.is_dir() {
-                previous.skipped_files.push(SkippedFile {
-                    file: path.display().to_string(),
-                    why: "a folder: put the ledgers in returned/ itself".to_string(),
-                });
-                continue;
-            }
-            match returned_sheets(&path) {
-                Ok(sheets) => {
-                    for sheet in sheets {
-                        previous.take_notes(&sheet, ledger_columns, &mut present);
-                    }
-                }
-                Err(why) => previous.skipped_files.push(SkippedFile {
-                    file: path.display().to_string(),
-                    why,
-                }),
-            }
-        }
-        for path in worked {
-            for sheet in read_sheets(path, &|h| is_ledger_header(h))? {
-                previous.take_notes(&sheet, ledger_columns, &mut present);
-            }
-        }
-        if !previous.worked_files.is_empty() {
-            previous.missing_from_worked = present.iter().filter(|p| !**p).count() as u64;
-        }
-        Ok(previous)
     }
 
     /// The next sequence number of a case opened on `run_date`.
@@ -185,7 +110,7 @@ impl Previous {
 
     /// Takes the staff columns of one worked sheet, tying each row to its case by case
     /// number, else by ID number.
-    fn take_notes(&mut self, sheet: &Sheet, known: &[&str], present: &mut [bool]) {
+    pub fn take_notes(&mut self, sheet: &Sheet, known: &[&str], present: &mut [bool]) {
         let at = |name: &str| sheet.header.iter().position(|h| h == name);
         let (case_col, id_col, name_col) = (at("case_id"), at("id_number"), at("name"));
         // (sheet column, staff column) of each column sanku does not write.
@@ -296,186 +221,17 @@ impl Previous {
     }
 }
 
-/// The run directory to carry on when `--previous` names the folder of the nightly runs
-/// rather than one run: the one of the latest run date before `run_date` (by name among
-/// equals), other than `out`. None there is bad input: on the first night, leave out
-/// `--previous`.
-pub fn latest_run(parent: &Path, run_date: Date, out: &Path) -> anyhow::Result<PathBuf> {
-    let shown = parent.display();
-    latest_before(parent, run_date, out)?.ok_or_else(|| {
-        bad_input(format!(
-            "--previous {shown}: neither a run directory nor a folder holding one from before {run_date}; \
-             on the first night leave out --previous"
-        ))
-    })
+/// One sheet (or the CSV file) of a worked ledger: its header and rows, with each row's
+/// line or sheet row number.
+pub struct Sheet {
+    /// The file and, for a workbook, the sheet: for messages and the summary.
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
 }
 
-/// The run directory in `parent` of the latest run date before `run_date`, other than
-/// `out`, if any.
-pub fn latest_before(parent: &Path, run_date: Date, out: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let out = std::fs::canonicalize(out).ok();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(parent)
-        .map_err(|e| bad_input(format!("--previous {}: cannot read: {e}", parent.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && p.join(files::MANIFEST_JSON).is_file())
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .filter(|p| out.is_none() || std::fs::canonicalize(p).ok() != out)
-        .collect();
-    entries.sort();
-    let mut best: Option<(Date, Vec<PathBuf>)> = None;
-    for path in entries {
-        let Ok(stamp) = read_manifest(&path) else {
-            continue;
-        };
-        if stamp.run_date >= run_date {
-            continue;
-        }
-        match &mut best {
-            Some((d, paths)) if stamp.run_date == *d => paths.push(path),
-            Some((d, _)) if stamp.run_date < *d => {}
-            _ => best = Some((stamp.run_date, vec![path])),
-        }
-    }
-    match best {
-        None => Ok(None),
-        Some((_, mut paths)) if paths.len() == 1 => Ok(paths.pop()),
-        // Two runs of one night (a copy kept aside, a rerun into another folder): which
-        // one staff worked is not for sanku to guess.
-        Some((date, paths)) => Err(bad_input(format!(
-            "--previous {}: {} runs of the night {date} ({}); give the one to carry on",
-            parent.display(),
-            paths.len(),
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
-/// What a run directory's manifest.json says of the run, for carrying it on.
-pub struct RunStamp {
-    /// Its run date; a run made before run dates stood for its as-of date.
-    pub run_date: Date,
-    pub pseudonymized: bool,
-    pub key_fingerprint: Option<String>,
-}
-
-/// Reads a run directory's manifest.json.
-pub fn read_manifest(dir: &Path) -> anyhow::Result<RunStamp> {
-    let path = dir.join(files::MANIFEST_JSON);
-    let shown = path.display();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        bad_input(format!(
-            "--previous {}: cannot read {shown}: {e}; give the previous night's run directory",
-            dir.display()
-        ))
-    })?;
-    let manifest: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| bad_input(format!("{shown}: not a manifest: {e}")))?;
-    if manifest["command"] != "run" {
-        return Err(bad_input(format!(
-            "--previous {}: not written by `sanku run` ({shown})",
-            dir.display()
-        )));
-    }
-    let settings = &manifest["settings"];
-    let run_date = settings["run_date"]
-        .as_str()
-        .or(settings["as_of"].as_str())
-        .and_then(Date::parse)
-        .ok_or_else(|| bad_input(format!("{shown}: no run date")))?;
-    Ok(RunStamp {
-        run_date,
-        pseudonymized: settings["pseudonymized"] == true,
-        key_fingerprint: settings["key_fingerprint"].as_str().map(str::to_string),
-    })
-}
-
-/// The cases of the previous ledger.parquet.
-fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
-    let frame = read_frame(path)?;
-    let column = |name: &str, required: bool| -> anyhow::Result<Vec<String>> {
-        strings(&frame, name).map_or_else(
-            || {
-                if required {
-                    Err(bad_input(format!(
-                        "{}: no column `{name}`; is this a ledger sanku wrote?",
-                        path.display()
-                    )))
-                } else {
-                    Ok(vec![String::new(); frame.height()])
-                }
-            },
-            Ok,
-        )
-    };
-    let ids = column("id_number", true)?;
-    let mut case_id = column("case_id", false)?.into_iter();
-    let mut name = column("name", false)?.into_iter();
-    let mut sex = column("sex", false)?.into_iter();
-    let mut birth = column("birth_date", true)?.into_iter();
-    let mut division = column("division_code", true)?.into_iter();
-    let mut reason = column("reason", true)?.into_iter();
-    let mut first = column("first_flagged", false)?.into_iter();
-    let next = |it: &mut std::vec::IntoIter<String>| it.next().unwrap_or_default();
-    Ok(ids
-        .into_iter()
-        .map(|id_number| PreviousCase {
-            case_id: next(&mut case_id),
-            id_number,
-            name: next(&mut name),
-            sex: next(&mut sex),
-            birth_date: next(&mut birth),
-            division_code: next(&mut division),
-            reason: next(&mut reason),
-            first_flagged: next(&mut first),
-        })
-        .collect())
-}
-
-/// A text column of a frame, nulls as empty strings; `None` when there is no such column.
-fn strings(frame: &DataFrame, name: &str) -> Option<Vec<String>> {
-    let column = frame.column(name).ok()?;
-    let text = column.str().ok()?;
-    Some(
-        text.iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect(),
-    )
-}
-
-/// history.csv's rows in the order of `columns` (a column it lacks is empty); no file, no
-/// rows.
-fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    let mut rows = Vec::new();
-    let night = |h: &String| h == "run_date" || h == "as_of";
-    for sheet in read_sheets(path, &|h| h.iter().any(night))? {
-        // A history.csv written before run dates names its nights in `as_of`.
-        let index: Vec<Option<usize>> = columns
-            .iter()
-            .map(|c| {
-                let at = sheet.header.iter().position(|h| h == c);
-                at.or_else(|| (*c == "run_date").then(|| sheet.header.iter().position(night))?)
-            })
-            .collect();
-        rows.extend(sheet.rows.iter().map(|(_, cells)| {
-            index
-                .iter()
-                .zip(columns)
-                .map(|(i, c)| {
-                    let value = i.and_then(|i| cells.get(i)).map_or("", |v| clean_cell(v));
-                    crate::ground::vocab::canonical_word(c, value).to_string()
-                })
-                .collect::<Vec<String>>()
-        }));
-    }
-    Ok(rows)
+/// A cell without surrounding spaces or the leading `'` that marks text.
+pub fn clean_cell(cell: &str) -> &str {
+    let cell = cell.trim_start_matches('\u{FEFF}').trim();
+    cell.strip_prefix('\'').unwrap_or(cell).trim()
 }

@@ -8,20 +8,12 @@ use std::path::Path;
 use calamine::{Reader, open_workbook_auto};
 
 use crate::ground::error::bad_input;
+use crate::pipeline::history::{Sheet, clean_cell};
 use crate::pipeline::load::excel::{cell_text, is_workbook};
 use crate::pipeline::load::text::read_records;
 
 /// Rows searched for the header row (staff may add a title above it).
 const HEADER_SEARCH_ROWS: usize = 20;
-
-/// One sheet (or the CSV file) of a worked ledger: its header and rows, with each row's
-/// line or sheet row number.
-pub struct Sheet {
-    /// The file and, for a workbook, the sheet: for messages and the summary.
-    pub name: String,
-    pub header: Vec<String>,
-    pub rows: Vec<(u64, Vec<String>)>,
-}
 
 /// Reads every sheet of `path` that has a header row `is_header` accepts; a file with
 /// none is bad input.
@@ -67,12 +59,6 @@ fn clean_header(cells: &[String]) -> Vec<String> {
         .iter()
         .map(|c| crate::ground::vocab::canonical_column(clean_cell(c)).to_string())
         .collect()
-}
-
-/// A cell without surrounding spaces or the leading `'` that marks text.
-pub fn clean_cell(cell: &str) -> &str {
-    let cell = cell.trim_start_matches('\u{FEFF}').trim();
-    cell.strip_prefix('\'').unwrap_or(cell).trim()
 }
 
 fn read_workbook(path: &Path, shown: &str) -> anyhow::Result<Vec<(String, Vec<Vec<String>>)>> {
