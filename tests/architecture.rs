@@ -366,3 +366,27 @@ fn every_unsafe_block_says_why_it_is_sound() {
         "{blocks} unsafe blocks; each one must be unavoidable"
     );
 }
+
+/// The stages compute; only `load` reads files among them (the run directory, `rundir`,
+/// writes and reads back the rest).
+#[test]
+fn no_stage_but_load_touches_a_file() {
+    let pipeline = root().join("engine/src/pipeline");
+    let mut files = Vec::new();
+    source_files(&pipeline, &mut files);
+    assert!(files.len() > 20, "the pipeline's sources were not read");
+    let touching: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(pipeline.join("load")))
+        .filter(|f| {
+            let code = code_of(f);
+            [
+                "std::fs", "fs::", "File::", "read_dir", "calamine", "polars",
+            ]
+            .iter()
+            .any(|word| code.contains(word))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(touching.is_empty(), "stages touching files: {touching:?}");
+}

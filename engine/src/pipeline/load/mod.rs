@@ -1,6 +1,6 @@
 //! `load`: reads each register (CSV, Excel/OpenDocument or Parquet, in one file
 //! or several) into [`Table`]s of mapped text columns, chunk by chunk, with the rows that
-//! could not be read as rejects. Only this module and `output` touch the filesystem.
+//! could not be read as rejects. Only this module and `rundir` touch the filesystem.
 
 pub mod any;
 pub mod csv;
