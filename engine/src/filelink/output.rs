@@ -10,13 +10,13 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::filelink::block::BlockCounts;
+use crate::filelink::run::Linked;
+use crate::filelink::score::{Shares, field_weight};
+use crate::filelink::{LinkSpec, Sides};
 use crate::ground::reject::Reject;
 use crate::ground::schema::files;
 use crate::ground::timer::StageRecord;
-use crate::pairlink::block::BlockCounts;
-use crate::pairlink::run::Linked;
-use crate::pairlink::score::{Shares, field_weight};
-use crate::pairlink::{LinkSpec, Sides};
 use crate::pipeline::load::InputInfo;
 use crate::pipeline::output::atomic::{write_atomic, write_parquet, write_parquet_batches};
 use crate::pipeline::output::csv::write_csv;
@@ -341,7 +341,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
     )
 }
 
-fn kind_key(kind: crate::pairlink::kinds::Kind) -> String {
+fn kind_key(kind: crate::filelink::kinds::Kind) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
