@@ -1,6 +1,6 @@
 //! Comparing and weighing pairs: every candidate pair's level per field; u per level from
 //! random pairs; m and the match share by EM on the candidates' distinct patterns
-//! ([`crate::pipeline::link::em`]); a pair's weight is log2(λ/(1−λ)) plus each field's log2(m/u),
+//! ([`crate::pipeline::link::fs`]); a pair's weight is log2(λ/(1−λ)) plus each field's log2(m/u),
 //! with a missing value weighing nothing, so that it reads as log-odds of a match. Exact
 //! agreement on a term-frequency field weighs log2(m/share of records with that value):
 //! two Smiths agreeing say less than two Zyskowskis.
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{LinkSpec, Side, Sides, compare_records};
 use crate::ground::rng::Rng;
-use crate::pipeline::link::em;
+use crate::pipeline::link::fs;
 
 /// The fitted model, per field and level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,7 +86,7 @@ pub fn random_levels(spec: &LinkSpec, sides: &Sides) -> Vec<u8> {
 pub fn fit(spec: &LinkSpec, levels: &[u8], random: &[u8]) -> Model {
     let n = spec.fields.len();
     let counts = spec.level_counts();
-    let u = em::estimate_u(random.chunks(n), &counts);
+    let u = fs::estimate_u(random.chunks(n), &counts);
     let mut patterns: FxHashMap<&[u8], u64> = FxHashMap::default();
     for pattern in levels.chunks(n) {
         *patterns.entry(pattern).or_default() += 1;
@@ -99,7 +99,7 @@ pub fn fit(spec: &LinkSpec, levels: &[u8], random: &[u8]) -> Model {
     } else {
         spec.em_iterations
     };
-    let fitted = em::fit(&patterns, &u, iterations, missing, |_| {});
+    let fitted = fs::fit(&patterns, &u, iterations, missing, |_| {});
     // Levels go from strongest agreement to disagreement, and no level weighs more than
     // a stronger one: a level the candidates never reach keeps the floor m against a
     // tiny u and would otherwise weigh more than agreeing exactly.

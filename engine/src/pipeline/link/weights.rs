@@ -176,13 +176,13 @@ impl Weigher<'_> {
 /// is impossible.
 pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
     let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
-    super::em::estimate_u(samples.iter().map(|s| &s[..]), &counts)
+    super::fs::estimate_u(samples.iter().map(|s| &s[..]), &counts)
 }
 
-pub use super::em::M_FLOOR;
+pub use super::fs::M_FLOOR;
 
 /// Fits m (and the match share) by EM on the distinct comparison patterns of the
-/// candidate pairs ([`super::em::fit`]); the weights then use m from EM and `u` from
+/// candidate pairs ([`super::fs::fit`]); the weights then use m from EM and `u` from
 /// random pairs. An `ignored` field takes no part: the pairs were blocked on it, so its
 /// agreement says nothing about which pairs match.
 pub fn fit_m(
@@ -192,7 +192,7 @@ pub fn fit_m(
     fixed: &Overrides,
     ignored: Option<usize>,
 ) -> Params {
-    let fitted = super::em::fit(
+    let fitted = super::fs::fit(
         patterns,
         &u,
         iterations,
