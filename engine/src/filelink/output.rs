@@ -139,7 +139,7 @@ pub fn write_link(
             }),
         },
         lambda: linked.model.lambda,
-        prior: linked.model.prior,
+        prior: linked.model.prior(),
         em_iterations: linked.model.em_iterations,
         stages,
     };
@@ -312,7 +312,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
         String::new(),
         String::new(),
         String::new(),
-        format!("{:.4}", model.prior),
+        format!("{:.4}", model.prior()),
         linked.pairs.len().to_string(),
     ]];
     for (f, field) in spec.fields.iter().enumerate() {
@@ -328,7 +328,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
                 level.to_string(),
                 format!("{:.6}", model.m[f][l]),
                 format!("{:.6}", model.u[f][l]),
-                format!("{:.4}", model.weights[f][l]),
+                format!("{:.4}", model.level_weight(f, l as u8)),
                 at_level[f][l].to_string(),
             ]);
         }

@@ -1,29 +1,71 @@
 //! Comparing and weighing pairs: every candidate pair's level per field; u per level from
 //! random pairs; m and the match share by EM on the candidates' distinct patterns
-//! ([`crate::pipeline::link::fs`]); a pair's weight is log2(λ/(1−λ)) plus each field's log2(m/u),
-//! with a missing value weighing nothing, so that it reads as log-odds of a match. Exact
-//! agreement on a term-frequency field weighs log2(m/share of records with that value):
-//! two Smiths agreeing say less than two Zyskowskis.
+//! ([`crate::pipeline::link::fs`]); a pair's weight is log2(λ/(1−λ)) plus each field's
+//! log2(m/u), with a missing value weighing nothing and no level weighing more than a
+//! stronger one, so that it reads as log-odds of a match. Exact agreement on a
+//! term-frequency field weighs log2(m/share of records with that value): two Smiths
+//! agreeing say less than two Zyskowskis. The arithmetic is the shared model's
+//! ([`fs::Model`], with the prior and the ceiling); this module says what the fields are.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 
 use super::{LinkSpec, Side, Sides, compare_records};
 use crate::ground::rng::Rng;
 use crate::pipeline::link::fs;
 
-/// The fitted model, per field and level.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The fitted model, per field and level, on the shared model ([`fs`]) with the prior and
+/// the ceiling.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
-    /// log2(m/u) per field and level; 0 for `missing`.
-    pub weights: Vec<Vec<f64>>,
-    /// The share of matches among candidate pairs, and its log-odds.
+    /// The share of matches among candidate pairs.
     pub lambda: f64,
-    pub prior: f64,
     pub em_iterations: u32,
+    /// Every field level's weight, the prior, and the term-frequency fields' exact m.
+    pub weigher: fs::Weigher,
+}
+
+impl Model {
+    /// The model of m and u for `spec`'s fields: `missing` weighs nothing, exact agreement
+    /// on a term-frequency field weighs by the value's share, no level weighs more than a
+    /// stronger one, and a pair's weight starts from the prior.
+    pub fn new(
+        spec: &LinkSpec,
+        (m, u): (Vec<Vec<f64>>, Vec<Vec<f64>>),
+        lambda: f64,
+        em_iterations: u32,
+    ) -> Model {
+        let weigher = fs::Model {
+            m: &m,
+            u: &u,
+            lambda,
+            neutral: &|f: usize, level: u8| level == spec.fields[f].kind.missing(),
+            by_share: &|f: usize| spec.fields[f].tf.then_some(0),
+            prior: true,
+            ceiling: true,
+        }
+        .weigher();
+        Model {
+            m,
+            u,
+            lambda,
+            em_iterations,
+            weigher,
+        }
+    }
+
+    /// log2(λ/(1−λ)), where every pair's weight starts.
+    pub fn prior(&self) -> f64 {
+        self.weigher.start()
+    }
+
+    /// Field `f`'s weight at `level`, without a value's share: log2(m/u) under the
+    /// ceiling, 0 for `missing`.
+    pub fn level_weight(&self, f: usize, level: u8) -> f64 {
+        self.weigher.table().get(f, level)
+    }
 }
 
 /// Pairs compared per parallel task.
@@ -100,32 +142,7 @@ pub fn fit(spec: &LinkSpec, levels: &[u8], random: &[u8]) -> Model {
         spec.em_iterations
     };
     let fitted = fs::fit(&patterns, &u, iterations, missing, |_| {});
-    // Levels go from strongest agreement to disagreement, and no level weighs more than
-    // a stronger one: a level the candidates never reach keeps the floor m against a
-    // tiny u and would otherwise weigh more than agreeing exactly.
-    let weights = (0..n)
-        .map(|f| {
-            let mut ceiling = f64::INFINITY;
-            (0..counts[f])
-                .map(|l| {
-                    if missing(f, l as u8) {
-                        return 0.0;
-                    }
-                    ceiling = (fitted.m[f][l] / u[f][l]).log2().min(ceiling);
-                    ceiling
-                })
-                .collect()
-        })
-        .collect();
-    let lambda = fitted.lambda;
-    Model {
-        m: fitted.m,
-        u,
-        weights,
-        lambda,
-        prior: (lambda / (1.0 - lambda)).log2(),
-        em_iterations: fitted.iterations,
-    }
+    Model::new(spec, (fitted.m, u), fitted.lambda, fitted.iterations)
 }
 
 /// For each term-frequency field, each left record's share of the records (both sides)
@@ -179,10 +196,9 @@ impl Shares {
 
 /// One field's part of a pair's weight.
 pub fn field_weight(model: &Model, shares: &Shares, f: usize, level: u8, left: usize) -> f64 {
-    match shares.share(f, left) {
-        Some(share) if level == 0 => (model.m[f][0] / share.max(1e-9)).log2(),
-        _ => model.weights[f][usize::from(level)],
-    }
+    model
+        .weigher
+        .field_weight(f, level, || shares.share(f, left))
 }
 
 /// The weight of records `l` and `r` compared now, on every field: what [`weigh`] gives
@@ -197,37 +213,19 @@ pub fn weigh_records(
 ) -> f64 {
     let mut levels = vec![0u8; spec.fields.len()];
     compare_records(spec, sides, l, r, &mut levels);
-    let mut w = model.prior;
-    for (f, &level) in levels.iter().enumerate() {
-        w += field_weight(model, shares, f, level, l);
-    }
-    w
+    model.weigher.weight(&levels, |f| shares.share(f, l))
 }
 
-/// Each pair's weight: the prior plus every field's, summed in field order. The same
-/// values as [`field_weight`], from a flat table; a term-frequency field's share is looked
-/// up only when it agrees exactly.
+/// Each pair's weight: the prior plus every field's, summed in field order, from the
+/// model's table; a term-frequency field's share is looked up only when it agrees exactly.
 pub fn weigh(model: &Model, shares: &Shares, pairs: &[u64], levels: &[u8]) -> Vec<f64> {
     let n = model.m.len();
-    let width = model.weights.iter().map(Vec::len).max().unwrap_or(0);
-    let mut table = vec![0.0; n * width];
-    for (f, row) in model.weights.iter().enumerate() {
-        table[f * width..f * width + row.len()].copy_from_slice(row);
-    }
-    let by_value: Vec<usize> = (0..n).filter(|&f| shares.left[f].is_some()).collect();
     pairs
         .par_iter()
         .zip(levels.par_chunks(n))
         .map(|(&p, levels)| {
-            let mut w = model.prior;
-            for (f, &level) in levels.iter().enumerate() {
-                w += if level == 0 && by_value.contains(&f) {
-                    field_weight(model, shares, f, 0, (p >> 32) as usize)
-                } else {
-                    table[f * width + usize::from(level)]
-                };
-            }
-            w
+            let left = (p >> 32) as usize;
+            model.weigher.weight(levels, |f| shares.share(f, left))
         })
         .collect()
 }
@@ -235,17 +233,20 @@ pub fn weigh(model: &Model, shares: &Shares, pairs: &[u64], levels: &[u8]) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filelink::kinds::Kind;
+    use crate::filelink::testing;
+    use crate::pipeline::link::weights::{LEVELS, MSource, Params};
 
     #[test]
     fn a_rare_value_agreeing_outweighs_a_common_one() {
-        let model = Model {
-            m: vec![vec![0.9, 0.05, 0.05]],
-            u: vec![vec![0.1, 0.1, 0.8]],
-            weights: vec![vec![(0.9f64 / 0.1).log2(), (0.05f64 / 0.1).log2(), 0.0]],
-            lambda: 0.5,
-            prior: 0.0,
-            em_iterations: 0,
-        };
+        let mut spec = testing::spec(Kind::Categorical, Vec::new(), 0);
+        spec.fields[0].tf = true;
+        let model = Model::new(
+            &spec,
+            (vec![vec![0.9, 0.05, 0.05]], vec![vec![0.1, 0.1, 0.8]]),
+            0.5,
+            0,
+        );
         let shares = Shares {
             left: vec![Some(vec![0.2, 0.001])],
         };
@@ -262,5 +263,89 @@ mod tests {
             weigh(&model, &shares, &[1 << 32], &[1]),
             vec![(0.5f64).log2()]
         );
+    }
+
+    /// The registers' weights and `sanku link`'s are the shared model's: given the same m
+    /// and u, the registers' name and sex and a link's `chinese_name` (weighed by
+    /// frequency) and `categorical` field weigh every level alike, to the bit, but where
+    /// `sanku link`'s ceiling holds a level down; a pair's weight starts from −0.0 for the
+    /// registers and from the prior for `sanku link`.
+    #[test]
+    fn the_registers_and_sanku_link_weigh_the_same_m_and_u_alike() {
+        // The registers' name has no `missing` level; `sanku link`'s has, last.
+        // The name's level 4 (`similar`) is likelier among matches, for its u, than level
+        // 3 (`one_char_off`): the ceiling holds it at level 3's weight.
+        let name_m = [0.6, 0.12, 0.1, 0.05, 0.08, 0.05];
+        let name_u = [0.001, 0.004, 0.01, 0.02, 0.02, 0.945];
+        let (sex_m, sex_u) = ([0.95, 0.04, 0.01], [0.5, 0.49, 0.01]);
+        let mut params = Params {
+            m: LEVELS.iter().map(|l| vec![0.5; l.len()]).collect(),
+            u: LEVELS.iter().map(|l| vec![0.25; l.len()]).collect(),
+            lambda: 0.2,
+            em_iterations: 0,
+            m_source: MSource::Default,
+        };
+        (params.m[0], params.u[0]) = (name_m.to_vec(), name_u.to_vec());
+        (params.m[3], params.u[3]) = (sex_m.to_vec(), sex_u.to_vec());
+
+        let mut spec = testing::spec(Kind::ChineseName, Vec::new(), 0);
+        spec.fields[0].tf = true;
+        let mut sex = spec.fields[0].clone();
+        (sex.kind, sex.tf) = (Kind::Categorical, false);
+        spec.fields.push(sex);
+        let with_missing = |row: &[f64]| row.iter().copied().chain([0.01]).collect::<Vec<_>>();
+        let model = Model::new(
+            &spec,
+            (
+                vec![with_missing(&name_m), sex_m.to_vec()],
+                vec![with_missing(&name_u), sex_u.to_vec()],
+            ),
+            0.2,
+            0,
+        );
+        let share = 0.003;
+        let shares = Shares {
+            left: vec![Some(vec![share]), None],
+        };
+
+        // The registers' other fields at `missing`, which weighs nothing.
+        let registers = |name: u8, sex: u8| [name, 7, 4, sex, 3];
+        let weigher = params.weigher();
+        for name in 0..6u8 {
+            for sex in 0..3u8 {
+                let ours = params.contributions(&registers(name, sex), Some(share));
+                let theirs = [
+                    field_weight(&model, &shares, 0, name, 0),
+                    field_weight(&model, &shares, 1, sex, 0),
+                ];
+                if name == 4 {
+                    assert!(ours[0].weight > theirs[0]);
+                    assert_eq!(theirs[0], model.level_weight(0, 3), "the ceiling");
+                } else {
+                    assert_eq!(ours[0].weight.to_bits(), theirs[0].to_bits(), "name {name}");
+                }
+                assert_eq!(ours[3].weight.to_bits(), theirs[1].to_bits(), "sex {sex}");
+                if name == 0 {
+                    assert_eq!(theirs[0], (0.6f64 / share).log2(), "the name's share");
+                }
+
+                let registers_weight = -0.0 + ours[0].weight + 0.0 + 0.0 + ours[3].weight + 0.0;
+                let got = weigher.weight(&registers(name, sex), || Some(share));
+                assert_eq!(got.to_bits(), registers_weight.to_bits());
+                assert_eq!(
+                    got.to_bits(),
+                    params.weight(&registers(name, sex), Some(share)).to_bits()
+                );
+
+                let prior = (0.2f64 / 0.8).log2();
+                assert_eq!(model.prior(), prior);
+                let link_weight = prior + theirs[0] + theirs[1];
+                let got = weigh(&model, &shares, &[0], &[name, sex]);
+                assert_eq!(got[0].to_bits(), link_weight.to_bits());
+            }
+        }
+        // `missing` weighs nothing on both sides.
+        assert_eq!(field_weight(&model, &shares, 0, 6, 0), 0.0);
+        assert_eq!(params.field_weight(3, 2), 0.0);
     }
 }
