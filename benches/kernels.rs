@@ -115,7 +115,7 @@ fn bench_id_lookup(c: &mut Criterion) {
 
 /// `sanku link`'s string measures on pairs of street names and of 7-digit identifiers.
 fn bench_link_strings(c: &mut Criterion) {
-    use sanku::pairlink::strings::{jaro_winkler, within_edits};
+    use sanku::filelink::strings::{jaro_winkler, within_edits};
     let mut rng = Rng::new(9);
     let streets = [
         "stanley street",

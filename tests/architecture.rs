@@ -161,7 +161,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "cli",
             "reconcile",
-            "pairlink",
+            "filelink",
             "rundir",
             "pipeline",
             "ground",

@@ -7,7 +7,7 @@
 //! ```text
 //! cli, config, cmd      the command line, sanku.toml and one module per command
 //! reconcile             the national comparison over the provinces' run directories
-//! pairlink              `sanku link`: any two files linked by a link config
+//! filelink              `sanku link`: any two files linked by a link config
 //! rundir                the run directory: its files written, and read back
 //! pipeline              the nightly run, its stages in data-flow order:
 //!   load → normalize → ingest → cohort → guard → link → classify → verify → history
@@ -19,8 +19,8 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod filelink;
 pub mod ground;
-pub mod pairlink;
 pub mod pipeline;
 pub mod reconcile;
 pub mod rundir;

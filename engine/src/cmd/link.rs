@@ -1,15 +1,15 @@
 //! `sanku link LEFT [RIGHT] --config link.toml --out DIR [--dedupe]`: reads the files,
-//! links them ([`crate::pairlink`]) and writes the link's files into a run directory that
+//! links them ([`crate::filelink`]) and writes the link's files into a run directory that
 //! replaces DIR whole, as a run's does.
 
 use std::fmt;
 
 use crate::cli::LinkArgs;
 use crate::config;
-use crate::config::pairlink::read_link_config;
+use crate::config::filelink::read_link_config;
+use crate::filelink::run::link_tables;
 use crate::ground::error::bad_input;
 use crate::ground::timer::Timer;
-use crate::pairlink::run::link_tables;
 use crate::pipeline::load::any::read_any;
 use crate::pipeline::load::display_name;
 
@@ -91,7 +91,7 @@ pub fn link(args: &LinkArgs) -> anyhow::Result<LinkReport> {
         drop(tables);
         let stages = timer.stages().to_vec();
         timer.stage("write", || {
-            crate::pairlink::output::write_link(
+            crate::filelink::output::write_link(
                 dir.path(),
                 &linked,
                 &inputs,

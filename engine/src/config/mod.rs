@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 mod dates;
 mod file;
+pub mod filelink;
 mod linkage;
-pub mod pairlink;
 use file::{CohortFile, ConfigFile, GuardsFile, SourceFile, read_config_file};
 use linkage::fuzzy_options;
 pub use linkage::rescore_linkage;

@@ -1,14 +1,15 @@
-//! Fellegi–Sunter match weights. Each field's comparison level has an m probability (the
-//! chance of that level for a true match) and a u probability (for a random non-match);
-//! its weight is log2(m/u) bits, and a pair's weight is the sum over fields. u comes from
-//! random pairs; m is fitted by EM on the candidate pairs without labels. A missing value
-//! weighs nothing. Exact name agreement is adjusted for the name's frequency: 王伟
-//! agreeing says less than 欧阳子涵 agreeing.
+//! The registers' Fellegi–Sunter weights, on the shared model ([`super::fellegi_sunter`]):
+//! five fields ([`FIELDS`]), each level's weight log2(m/u) bits, a pair's weight their sum.
+//! u comes from random pairs; m is fitted by EM on the candidate pairs without labels. A
+//! missing value weighs nothing. Exact name agreement is adjusted for the name's frequency:
+//! 王伟 agreeing says less than 欧阳子涵 agreeing. No prior and no ceiling: the thresholds are on
+//! this scale (see [`super::fellegi_sunter`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::compare::{CompareField, Comparison, IdLevel, NameLevel};
 pub use super::compare::{FIELDS, LEVELS};
+use super::fellegi_sunter;
 use super::priors::Overrides;
 
 /// A pair's comparison level per field, as indices into [`LEVELS`].
@@ -34,9 +35,9 @@ fn is_missing(field: usize, level: u8) -> bool {
     field != CompareField::Name.at() && usize::from(level) == LEVELS[field].len() - 1
 }
 
-/// Whether `field` at `level` is the exact agreement of names.
-fn is_exact_name(field: usize, level: u8) -> bool {
-    field == CompareField::Name.at() && level == NameLevel::Exact.index()
+/// The level whose agreement the name's frequency adjusts: the names' exact agreement.
+fn by_share(field: usize) -> Option<u8> {
+    (field == CompareField::Name.at()).then_some(NameLevel::Exact.index())
 }
 
 /// Levels that weigh nothing: missing values, and an ID that shares only its address and
@@ -77,98 +78,63 @@ pub struct Contribution {
 }
 
 impl Params {
+    /// The shared model on these parameters: no prior, no ceiling.
+    pub fn model(&self) -> fellegi_sunter::Model<'_> {
+        fellegi_sunter::Model {
+            m: &self.m,
+            u: &self.u,
+            lambda: self.lambda,
+            neutral: &is_neutral,
+            by_share: &by_share,
+            prior: false,
+            ceiling: false,
+        }
+    }
+
     /// The weight of one field at one level, in bits.
     pub fn field_weight(&self, field: usize, level: u8) -> f64 {
-        if is_neutral(field, level) {
-            return 0.0;
-        }
-        let l = usize::from(level);
-        (self.m[field][l] / self.u[field][l]).log2()
+        self.model().level_weight(field, level)
     }
 
     /// Each field's contribution; `name_share` is the share of people with this exact
     /// name, which replaces u when the names agree exactly.
     pub fn contributions(&self, levels: &Levels, name_share: Option<f64>) -> [Contribution; 5] {
-        std::array::from_fn(|f| {
-            let level = levels[f];
-            let mut weight = self.field_weight(f, level);
-            if is_exact_name(f, level) {
-                if let Some(share) = name_share {
-                    weight = self.exact_name_weight(share);
-                }
-            }
-            Contribution {
-                field: FIELDS[f],
-                level: LEVELS[f][usize::from(level)],
-                weight,
-            }
+        let model = self.model();
+        std::array::from_fn(|f| Contribution {
+            field: FIELDS[f],
+            level: LEVELS[f][usize::from(levels[f])],
+            weight: model.field_weight(f, levels[f], || name_share),
         })
     }
 
-    /// The weight of exactly agreeing names shared by `share` of people (in place of u).
-    fn exact_name_weight(&self, share: f64) -> f64 {
-        let (name, exact) = (
-            CompareField::Name.at(),
-            usize::from(NameLevel::Exact.index()),
-        );
-        (self.m[name][exact] / share.max(1e-9)).log2()
+    /// A pair's total weight, as [`Weigher::weight`] sums it.
+    pub fn weight(&self, levels: &Levels, name_share: Option<f64>) -> f64 {
+        let contributions = self.contributions(levels, name_share);
+        let mut weight = self.model().start();
+        for c in contributions {
+            weight += c.weight;
+        }
+        weight
     }
 
-    /// A pair's total weight.
-    pub fn weight(&self, levels: &Levels, name_share: Option<f64>) -> f64 {
-        self.contributions(levels, name_share)
-            .iter()
-            .map(|c| c.weight)
-            .sum()
+    /// The weights of every field level, made once per fit.
+    pub fn weigher(&self) -> Weigher {
+        Weigher(self.model().weigher())
     }
 }
-
-/// Most levels any field has.
-const MAX_LEVELS: usize = 8;
 
 /// Scores pairs from a table of every field level's weight, made once per fit: a pair
 /// costs five lookups, and the name's share only when the names agree exactly. Gives the
 /// same weights as [`Params::weight`], to the bit.
-pub struct Weigher<'p> {
-    params: &'p Params,
-    table: [[f64; MAX_LEVELS]; 5],
-}
+pub struct Weigher(fellegi_sunter::Weigher);
 
-impl Params {
-    pub fn weigher(&self) -> Weigher<'_> {
-        Weigher {
-            params: self,
-            table: std::array::from_fn(|f| {
-                std::array::from_fn(|l| {
-                    if l < LEVELS[f].len() {
-                        self.field_weight(f, l as u8)
-                    } else {
-                        0.0
-                    }
-                })
-            }),
-        }
-    }
-}
-
-impl Weigher<'_> {
-    /// A pair's total weight; `name_share` is asked for only when the names agree exactly.
+impl Weigher {
+    /// A pair's total weight, summed from −0.0 in field order, the name first;
+    /// `name_share` is asked for only when the names agree exactly.
     pub fn weight(&self, levels: &Levels, name_share: impl FnOnce() -> Option<f64>) -> f64 {
-        let level = |f: usize| usize::from(levels[f]);
-        let name_field = CompareField::Name.at();
-        let name = if is_exact_name(name_field, levels[name_field]) {
-            name_share().map_or(self.table[name_field][level(name_field)], |share| {
-                self.params.exact_name_weight(share)
-            })
-        } else {
-            self.table[name_field][level(name_field)]
-        };
-        // Summed in field order from -0.0, as `Iterator::sum` does; the name comes first.
-        let mut weight = -0.0 + name;
-        for f in name_field + 1..FIELDS.len() {
-            weight += self.table[f][level(f)];
-        }
-        weight
+        let mut name_share = Some(name_share);
+        self.0
+            .weight(levels, |_| name_share.take().and_then(|share| share()))
     }
 }
 
@@ -176,15 +142,15 @@ impl Weigher<'_> {
 /// is impossible.
 pub fn estimate_u(samples: &[Levels]) -> Vec<Vec<f64>> {
     let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
-    super::em::estimate_u(samples.iter().map(|s| &s[..]), &counts)
+    fellegi_sunter::estimate_u(samples.iter().map(|s| &s[..]), &counts)
 }
 
-pub use super::em::M_FLOOR;
+pub use fellegi_sunter::M_FLOOR;
 
-/// Fits m (and the match share) by EM on the distinct comparison patterns of the
-/// candidate pairs ([`super::em::fit`]); the weights then use m from EM and `u` from
-/// random pairs. An `ignored` field takes no part: the pairs were blocked on it, so its
-/// agreement says nothing about which pairs match.
+/// Fits m (and the match share) by EM on the distinct comparison patterns of the candidate
+/// pairs ([`fellegi_sunter::fit`]); the weights then use m from EM and `u` from random
+/// pairs. An `ignored` field takes no part: the pairs were blocked on it, so its agreement
+/// says nothing about which pairs match.
 pub fn fit_m(
     patterns: &[(Levels, u64)],
     u: Vec<Vec<f64>>,
@@ -192,7 +158,7 @@ pub fn fit_m(
     fixed: &Overrides,
     ignored: Option<usize>,
 ) -> Params {
-    let fitted = super::em::fit(
+    let fitted = fellegi_sunter::fit(
         patterns,
         &u,
         iterations,

@@ -193,8 +193,8 @@ pub fn dedupe(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pairlink::kinds::Kind;
-    use crate::pairlink::testing::{self, side};
+    use crate::filelink::kinds::Kind;
+    use crate::filelink::testing::{self, side};
 
     #[test]
     fn an_exact_key_links_only_when_unique_on_both_sides() {

@@ -7,9 +7,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::file::read_config_file;
+use crate::filelink::kinds::Kind;
+use crate::filelink::{FieldSpec, KeyPart, LinkSpec, Transform};
 use crate::ground::error::bad_input;
-use crate::pairlink::kinds::Kind;
-use crate::pairlink::{FieldSpec, KeyPart, LinkSpec, Transform};
 use crate::pipeline::load::any::AnyOptions;
 use crate::pipeline::load::encoding::Encoding;
 

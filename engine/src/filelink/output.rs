@@ -10,13 +10,13 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::filelink::block::BlockCounts;
+use crate::filelink::run::Linked;
+use crate::filelink::score::{Shares, field_weight};
+use crate::filelink::{LinkSpec, Sides};
 use crate::ground::reject::Reject;
 use crate::ground::schema::files;
 use crate::ground::timer::StageRecord;
-use crate::pairlink::block::BlockCounts;
-use crate::pairlink::run::Linked;
-use crate::pairlink::score::{Shares, field_weight};
-use crate::pairlink::{LinkSpec, Sides};
 use crate::pipeline::load::InputInfo;
 use crate::rundir::atomic::{write_atomic, write_parquet, write_parquet_batches};
 use crate::rundir::csv::write_csv;
@@ -139,7 +139,7 @@ pub fn write_link(
             }),
         },
         lambda: linked.model.lambda,
-        prior: linked.model.prior,
+        prior: linked.model.prior(),
         em_iterations: linked.model.em_iterations,
         stages,
     };
@@ -312,7 +312,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
         String::new(),
         String::new(),
         String::new(),
-        format!("{:.4}", model.prior),
+        format!("{:.4}", model.prior()),
         linked.pairs.len().to_string(),
     ]];
     for (f, field) in spec.fields.iter().enumerate() {
@@ -328,7 +328,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
                 level.to_string(),
                 format!("{:.6}", model.m[f][l]),
                 format!("{:.6}", model.u[f][l]),
-                format!("{:.4}", model.weights[f][l]),
+                format!("{:.4}", model.level_weight(f, l as u8)),
                 at_level[f][l].to_string(),
             ]);
         }
@@ -341,7 +341,7 @@ fn write_explain(dir: &Path, linked: &Linked) -> anyhow::Result<()> {
     )
 }
 
-fn kind_key(kind: crate::pairlink::kinds::Kind) -> String {
+fn kind_key(kind: crate::filelink::kinds::Kind) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

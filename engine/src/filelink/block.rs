@@ -152,8 +152,8 @@ pub fn candidate_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pairlink::kinds::Kind;
-    use crate::pairlink::testing::{self, side};
+    use crate::filelink::kinds::Kind;
+    use crate::filelink::testing::{self, side};
 
     fn spec(rules: Vec<Vec<KeyPart>>, max: u64) -> LinkSpec {
         testing::spec(Kind::LatinName, rules, max)
