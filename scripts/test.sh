@@ -4,7 +4,8 @@
 # scores `sanku link` on it; makes the Spark environment once (scripts/spark-env.sh) and
 # runs the Spark job's tests; then builds and runs every test with the lock file as
 # committed, including those plain `cargo test` leaves out as ignored because they need
-# FEBRL4 or Spark. Further arguments go to `cargo test` in place of `-- --include-ignored`.
+# FEBRL4 or Spark. Further arguments go to `cargo test` (a test name, `--test cli` …);
+# after `--` they replace `--include-ignored`.
 #
 #   scripts/test.sh [CARGO_TEST_ARGS...]
 set -euo pipefail
@@ -21,5 +22,10 @@ export SANKU_FEBRL4
 SANKU_SPARK_SUBMIT="$(scripts/spark-env.sh)"
 export SANKU_SPARK_SUBMIT
 "$(dirname "$SANKU_SPARK_SUBMIT")/python" -m unittest discover -s deploy/spark -p 'test_*.py'
-[ $# -gt 0 ] || set -- -- --include-ignored
+# The ignored tests run too, unless the arguments already pass the test binary its own
+# options (after `--`).
+case " $* " in
+  *" -- "*) ;;
+  *) set -- "$@" -- --include-ignored ;;
+esac
 exec cargo test --workspace --locked "$@"

@@ -420,7 +420,7 @@ fn a_workbook_links_as_its_csv_does() {
 
 #[test]
 fn a_parquet_file_links_as_its_csv_does() {
-    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    use polars::prelude::{Column, DataFrame, NamedFrom, ParquetWriter, Series};
     let wd = Workdir::with_fixture("link");
     let mut args = LINK.to_vec();
     args.push("from-csv");
@@ -437,6 +437,12 @@ fn a_parquet_file_links_as_its_csv_does() {
             Column::new(h.as_str().into(), cells)
         })
         .collect();
+    let mut columns: Vec<Column> = columns;
+    // A column the config does not name, of a type that is not text: never read.
+    let scores: Vec<Series> = (0..rows.len())
+        .map(|i| Series::new("".into(), [i as i32, 1]))
+        .collect();
+    columns.push(Column::new("scores".into(), scores));
     let mut frame = DataFrame::new(rows.len(), columns).unwrap();
     let file = std::fs::File::create(wd.path("input/school.parquet")).unwrap();
     ParquetWriter::new(file).finish(&mut frame).unwrap();

@@ -1,7 +1,8 @@
-//! Subcommands other than the nightly run. Each reuses the pipeline's stages. Those that
-//! read a run directory (`diff`, `explain`, `evaluate`, `rescore`) read what staff never
-//! edit — its Parquet files, manifest.json and rescore.state — and never ledger.csv, which
-//! county staff open, annotate, re-sort and save again from Excel. `completions` and `man`
+//! The commands: `run` and `check` drive the pipeline's stages, `rescore` takes over after
+//! linkage; `generate` and `evaluate` are the toolkit's (synth/). Those that read a run
+//! directory (`diff`, `explain`, `rescore`, and `evaluate`) read what staff never edit —
+//! its Parquet files, manifest.json and rescore.state — and never ledger.csv, which county
+//! staff open, annotate, re-sort and save again from Excel. `completions` and `man`
 //! read nothing: they write what the command line's definition says.
 
 pub mod check;

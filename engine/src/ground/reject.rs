@@ -1,5 +1,5 @@
 //! A rejected input row: which file, which line, which field and why. Loading and
-//! normalisation produce them; `output` writes them to rejects.csv.
+//! normalisation produce them; `rundir` writes them to rejects.csv.
 
 use crate::ground::mask::{mask_id, mask_name};
 

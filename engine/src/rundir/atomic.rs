@@ -2,7 +2,7 @@
 //! directory, created afresh (never through a symbolic link or over an existing file) and
 //! readable by the owner only, flushed to disk, then renamed into place, so a crash never
 //! leaves a half-written file under its final name. A run's files go into its staging
-//! directory (see `run_dir`), which is swapped into place whole.
+//! directory (see `staging`), which is swapped into place whole.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};

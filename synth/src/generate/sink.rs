@@ -1,5 +1,5 @@
 //! The files `generate` streams to: CSV rows in UTF-8 or GB18030, or Parquet written in
-//! row groups, each through the run's atomic writer (`output::atomic::Pending`).
+//! row groups, each through the run's atomic writer (`rundir::atomic::Pending`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

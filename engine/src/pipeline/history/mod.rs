@@ -117,7 +117,7 @@ pub struct History {
     pub by_county: FxHashMap<String, ChangeCounts>,
     /// `None` without `--previous`.
     pub facts: Option<HistoryFacts>,
-    /// The previous history.csv's rows, in the order of `output::cases::TREND_COLUMNS`.
+    /// The previous history.csv's rows, in the order of `rundir::cases::TREND_COLUMNS`.
     pub trend: Vec<Vec<String>>,
     /// Rows of worked ledgers with notes tied to no case (worked_untied.csv).
     pub untied: Vec<UntiedRow>,

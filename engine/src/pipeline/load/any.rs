@@ -220,6 +220,7 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
             Next::Record { line } => line,
         };
         let columns = 0..splitter.len();
+        let had_header = reader.header.is_some();
         match record_fields(&splitter, encoding, columns.clone(), &mut text, &mut ends) {
             Fields::Plain(all) => {
                 let fields: Vec<&str> = columns.map(|i| &all[splitter.range(i)]).collect();
@@ -230,10 +231,16 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
                 reader.offer(line, &fields)?;
             }
             Fields::Undecodable(_) => {
-                reader.info.undecodable_rows += 1;
+                // Counted among the rows once there is a table (a title line is not a row).
+                reader.info.undecodable_rows += u64::from(reader.table.is_some());
                 let reason = format!("bytes that are not valid {} text", encoding.key());
                 reader.reject(line, reason)?;
             }
+        }
+        // Once the header is known, a quoted field may span lines only in a record of the
+        // header's width, as in a register: a stray quote costs one line, not the next 63.
+        if let (false, Some(width)) = (had_header, reader.header) {
+            splitter.expect_fields(width);
         }
     }
 }
@@ -255,16 +262,24 @@ fn read_workbook(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyh
     Ok(())
 }
 
-/// A Parquet file: its column names are the header (row 0), each row's cells the text of
-/// its values (a missing value empty), rows numbered from 1.
+/// A Parquet file: its column names are the header (offered as line 1), each row's cells
+/// the text of its values in the columns the config names (a missing value empty; the
+/// other columns, of whatever type, are not read), rows numbered from 1.
 fn read_parquet(path: &Path, reader: &mut Reader) -> anyhow::Result<()> {
     let header = super::parquet::column_names(path, reader.name)?;
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
     reader.info.format = "parquet".into();
     reader.offer(1, &header)?;
-    let rows = super::parquet::read_text_rows(path, &names)?;
-    for (i, row) in rows.iter().enumerate() {
-        reader.offer(i as u64 + 1, row)?;
+    let picks = reader.picks.clone();
+    let names: Vec<&str> = picks.iter().map(|&i| header[i].as_str()).collect();
+    let mut cells = vec![String::new(); header.len()];
+    for (i, row) in super::parquet::read_text_rows(path, &names)?
+        .into_iter()
+        .enumerate()
+    {
+        for (&at, value) in picks.iter().zip(row) {
+            cells[at] = value;
+        }
+        reader.offer(i as u64 + 1, &cells)?;
     }
     Ok(())
 }
@@ -325,5 +340,29 @@ mod tests {
         assert_eq!(table.value(0, 0), "ann");
         let none = read(b"x,y\n1,2\n", &["name"]).unwrap_err().to_string();
         assert!(none.contains("line 1: no column headed `name`"), "{none}");
+    }
+
+    #[test]
+    fn a_file_without_a_header_shows_no_id_or_name_in_the_error() {
+        let err = read(
+            b"530111201203050117,\xe5\xbc\xa0\xe4\xbc\x9f,2012-03-05\n",
+            &["name"],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("no column headed `name`"), "{err}");
+        assert!(
+            !err.contains("530111201203050117") && !err.contains("张伟"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_stray_quote_costs_one_line_once_the_header_is_known() {
+        let table = read(b"id,name\n1,\"ann\n2,bo\n3,cy\n", &["id", "name"]).unwrap();
+        assert_eq!(table.rejects.len(), 1, "{:?}", table.rejects);
+        assert_eq!(table.rejects[0].line, 2);
+        assert_eq!(table.lines, vec![3, 4]);
+        assert_eq!(table.value(1, 1), "cy");
     }
 }

@@ -162,7 +162,16 @@ impl HeaderPolicy for Named<'_> {
         if missing.is_empty() {
             return Ok(picks);
         }
-        let found: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
+        // A row of data taken for the header (a file without one) shows no ID or name.
+        let wanted: Vec<String> = self.wanted.iter().map(|w| fold_header(w)).collect();
+        let data = looks_like_data(cells);
+        let found: Vec<String> = cells
+            .iter()
+            .map(|c| match data && !wanted.contains(&fold_header(c)) {
+                true => mask_name(c.trim()),
+                false => c.trim().to_string(),
+            })
+            .collect();
         Err(bad_input(format!(
             "{name}: line {line}: no column headed {} (the header row has: {})",
             missing.join(", "),

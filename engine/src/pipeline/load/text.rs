@@ -5,12 +5,11 @@
 //! "Unicode text"), UTF-16 decoded on the way, and its records split. A record's fields
 //! come back as text borrowed from the record when they can be, decoded when they must.
 
-use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
 
 use super::encoding::{DecodingReader, Encoding, decode_field, detect};
-use super::records::{Next, Splitter};
+use super::records::{Broken, Next, Splitter};
 use crate::ground::error::bad_input;
 
 /// The bytes the encoding and delimiter are judged on.
@@ -136,14 +135,16 @@ pub(crate) fn decoded<'t>(text: &'t str, ends: &'t [usize]) -> impl Iterator<Ite
 pub fn read_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
     let shown = path.display().to_string();
     let cannot_read = |e: io::Error| bad_input(format!("{shown}: cannot read: {e}"));
-    let file = File::open(path).map_err(cannot_read)?;
+    // Read whole, so that the encoding is judged on all of it, not its first megabyte.
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    let encoding = detect(&bytes, true).map(|(encoding, _)| encoding);
     let TextFile {
         encoding,
         mut splitter,
     } = open_text(
-        file,
+        Cursor::new(bytes),
         &TextOptions {
-            encoding: None,
+            encoding,
             delimiter: None,
             name: &shown,
             fix: "save it again as CSV UTF-8",
@@ -155,9 +156,12 @@ pub fn read_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
         let line = match splitter.next_record().map_err(cannot_read)? {
             Next::End => return Ok(records),
             Next::Broken { line, reason } => {
+                let why = match reason {
+                    Broken::UnclosedQuote => "a quote opened in this line is never closed",
+                    Broken::TooLong => "the row is longer than 64 MiB",
+                };
                 return Err(bad_input(format!(
-                    "{shown}: line {line}: {}",
-                    reason.reason()
+                    "{shown}: line {line}: {why}; correct the line, or save the file again from the spreadsheet"
                 )));
             }
             Next::Record { line } => line,
@@ -247,5 +251,17 @@ mod tests {
         bad.extend_from_slice(b"2,\xFF\xFF\n");
         let err = records_of(&bad).unwrap_err().to_string();
         assert!(err.contains("line 3") && err.contains("gb18030"), "{err}");
+    }
+
+    #[test]
+    fn a_quote_never_closed_names_its_line_and_what_to_do() {
+        let err = records_of(b"case_id,note\nC1,\"open\nC2,ok\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2: a quote opened in this line is never closed"),
+            "{err}"
+        );
+        assert!(err.contains("save the file again"), "{err}");
     }
 }
