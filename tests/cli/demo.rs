@@ -167,9 +167,13 @@ fn a_parquet_population_gives_the_same_ledger() {
     fs::remove_file(wd.path("input/population.csv")).unwrap();
 
     wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    // Read in slices of 3 rows, each slice's table handed on and filled again.
+    let small = ["run", "input", "--out", "small", "--quiet", "--chunk-rows", "3"];
+    wd.expect_code(&small, 0);
     for name in ["ledger.csv", "summary.csv"] {
         let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
         assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
+        assert_same_text(name, &expected, &wd.read(&format!("small/{name}")));
     }
     // Every population row is used, as from the CSV (row 27's 2014年3月1日 included).
     let rejects = wd.read("out/rejects.csv");
@@ -188,9 +192,13 @@ fn a_utf16_tab_separated_export_reads_like_csv() {
     fs::remove_file(wd.path("input/students.csv")).unwrap();
     wd.write("input/students.txt", bytes);
     wd.expect_code(&["run", "input", "--out", "out", "--quiet"], 0);
+    // Read in slices of 3 rows, each slice's table handed on and filled again.
+    let small = ["run", "input", "--out", "small", "--quiet", "--chunk-rows", "3"];
+    wd.expect_code(&small, 0);
     for name in ["ledger.csv", "summary.csv"] {
         let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
         assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));
+        assert_same_text(name, &expected, &wd.read(&format!("small/{name}")));
     }
     let expected = fs::read_to_string(fixtures().join("demo/expected/rejects.csv")).unwrap();
     assert_same_text(

@@ -16,7 +16,7 @@ use super::records::{Next, Splitter};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
 use super::text::{Fields, TextFile, TextOptions, decoded, open_text, record_fields};
-use super::{InputFile, SourceOptions};
+use super::{ChunkSink, InputFile, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::progress::Progress;
 use crate::ground::reject::Reject;
@@ -50,7 +50,7 @@ pub fn read_csv_chunks(
     file: &InputFile,
     progress: &Progress,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(Table) -> anyhow::Result<Option<Table>>,
+    on_chunk: &mut ChunkSink,
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
     let opened = File::open(path).map_err(|e| bad_input(format!("{name}: cannot open: {e}")))?;

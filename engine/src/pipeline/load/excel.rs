@@ -10,7 +10,7 @@ use calamine::{Data, Reader, open_workbook_auto};
 use super::header::{Aliases, HeaderSearch, record_columns};
 use super::rows::{RowKind, row_kind};
 use super::table::{InputInfo, Table};
-use super::{InputFile, SourceOptions};
+use super::{ChunkSink, InputFile, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::schema::SourceKind;
 
@@ -32,7 +32,7 @@ pub fn read_excel_chunks(
     options: &SourceOptions,
     file: &InputFile,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+    on_chunk: &mut ChunkSink,
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
     let (bytes, sha256) = super::hash_file(file)?;
@@ -73,7 +73,8 @@ pub fn read_excel_chunks(
         ..InputInfo::default()
     };
     record_columns(&mut info, source, &header.cells, &header.mapping);
-    let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
+    let chunk_info = info.clone();
+    let new_chunk = || Table::new(source, chunk_info.clone(), name.to_string(), &fields);
     let mut table = new_chunk();
     let mut cells: Vec<String> = Vec::new();
     for (line, row) in rows {
@@ -88,8 +89,10 @@ pub fn read_excel_chunks(
             RowKind::Data => {}
         }
         if table.rows_in() as usize >= chunk_rows {
-            on_chunk(&table)?;
-            table.clear();
+            let full = std::mem::replace(&mut table, new_chunk());
+            if let Some(reused) = on_chunk(full)? {
+                table = reused;
+            }
         }
         let empty = String::new();
         table.push_row(
@@ -100,7 +103,7 @@ pub fn read_excel_chunks(
                 .map(|&(_, i)| cells.get(i).unwrap_or(&empty).as_str()),
         );
     }
-    on_chunk(&table)?;
+    on_chunk(table)?;
     Ok(info)
 }
 

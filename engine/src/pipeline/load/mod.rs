@@ -39,6 +39,11 @@ pub struct SourceOptions {
     pub columns: BTreeMap<Field, String>,
 }
 
+/// Where every reader (CSV, Parquet, workbook) hands its chunks: each full [`Table`] by
+/// value, at least one per file (possibly empty); the sink may hand back an emptied table
+/// to fill next, so that chunks reuse their memory.
+pub(crate) type ChunkSink<'a> = dyn FnMut(Table) -> anyhow::Result<Option<Table>> + 'a;
+
 /// Chunk tables a streamed file uses at most.
 const TABLES_IN_FLIGHT: usize = 3;
 
@@ -111,11 +116,19 @@ fn stream_file(
     chunk_rows: usize,
     on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
 ) -> anyhow::Result<InputInfo> {
-    if is_parquet(&file.path) {
-        return parquet::read_parquet_chunks(kind, options, file, chunk_rows, on_chunk);
-    }
-    if excel::is_workbook(&file.path) {
-        return excel::read_excel_chunks(kind, options, file, chunk_rows, on_chunk);
+    // Parquet slices and a workbook's sheet are read on this thread, each chunk handed
+    // on and its table emptied for the next.
+    let parquet = is_parquet(&file.path);
+    if parquet || excel::is_workbook(&file.path) {
+        let mut in_turn = |mut table: Table| {
+            on_chunk(&table)?;
+            table.clear();
+            Ok(Some(table))
+        };
+        return match parquet {
+            true => parquet::read_parquet_chunks(kind, options, file, chunk_rows, &mut in_turn),
+            false => excel::read_excel_chunks(kind, options, file, chunk_rows, &mut in_turn),
+        };
     }
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);

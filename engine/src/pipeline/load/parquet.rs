@@ -8,7 +8,7 @@ use polars::prelude::{
 
 use super::header::{map_headers, record_columns};
 use super::table::{InputInfo, Table};
-use super::{InputFile, SourceOptions};
+use super::{ChunkSink, InputFile, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::schema::SourceKind;
 
@@ -21,7 +21,7 @@ pub fn read_parquet_chunks(
     options: &SourceOptions,
     file: &InputFile,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+    on_chunk: &mut ChunkSink,
 ) -> anyhow::Result<InputInfo> {
     let (path, name) = (&file.path, file.name.as_str());
     let (bytes, sha256) = super::hash_file(file)?;
@@ -57,13 +57,15 @@ pub fn read_parquet_chunks(
     record_columns(&mut info, source, &headers, &mapping);
     let chunk_rows = chunk_rows.clamp(1, u32::MAX as usize);
     let mut offset = 0;
+    let new_chunk = || Table::new(source, info.clone(), name.to_string(), &fields);
+    let mut reused: Option<Table> = None;
     loop {
         let data = projected
             .clone()
             .slice(offset as i64, chunk_rows as u32)
             .collect()
             .map_err(unreadable)?;
-        let mut table = Table::new(source, info.clone(), name.to_string(), &fields);
+        let mut table = reused.take().unwrap_or_else(new_chunk);
         let columns = fields
             .iter()
             .map(|f| data.column(f.key()).and_then(|c| c.str()))
@@ -78,7 +80,7 @@ pub fn read_parquet_chunks(
             table.push_row((offset + row) as u64 + 1, values);
         }
         if data.height() > 0 || offset == 0 {
-            on_chunk(&table)?;
+            reused = on_chunk(table)?;
         }
         if data.height() < chunk_rows {
             return Ok(info);
