@@ -1,5 +1,6 @@
-//! Property tests over arbitrary bytes: the CSV reader, encoding detection, ID, date and
-//! name normalisation and the config loader never panic, and the CSV reader accounts for
+//! Property tests over arbitrary bytes: the CSV reader, `sanku link`'s reader, the reader
+//! of tables read back, encoding detection, ID, date and name normalisation and the config
+//! loader never panic, and the CSV reader accounts for
 //! every line whatever its buffer and chunk sizes. CI runs the default number of cases;
 //! `scripts/fuzz-long.sh` runs them for as long as it is given.
 
@@ -14,9 +15,11 @@ use sanku::ground::error::{ExitCode, exit_code_of};
 use sanku::ground::mask::mask_id;
 use sanku::ground::progress::Progress;
 use sanku::ground::schema::SourceKind;
+use sanku::pipeline::load::any::{AnyOptions, read_any};
 use sanku::pipeline::load::csv::read_csv_chunks;
 use sanku::pipeline::load::encoding::{Encoding, decode_field, detect};
 use sanku::pipeline::load::records::{Next, Splitter};
+use sanku::pipeline::load::text::read_records;
 use sanku::pipeline::load::{InputFile, SourceOptions};
 use sanku::pipeline::normalize::date::Date;
 use sanku::pipeline::normalize::id::{parse_id, parse_record_id};
@@ -208,6 +211,32 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         if let Err(code) = read_population(dir.path(), &bytes, 3) {
             prop_assert_eq!(code, ExitCode::BadInput);
+        }
+    }
+
+    #[test]
+    fn a_link_input_and_a_table_read_back_are_read_or_refused_as_bad_input(
+        body in register_bytes(),
+        header: bool,
+    ) {
+        // Half the files start with the header the config names, so rows are read.
+        let bytes = [if header { &b"id,name\n"[..] } else { &b""[..] }, &body].concat();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let wanted = vec!["id".to_string(), "name".to_string()];
+        let options = AnyOptions::default();
+        match read_any(&path, "table.csv", &wanted, &options) {
+            Ok(table) => {
+                // Every row kept or rejected names a line of the file.
+                let last = line_count(&bytes).max(1);
+                prop_assert!(table.lines.iter().all(|&l| l >= 2 && l <= last));
+                prop_assert!(table.rejects.iter().all(|r| r.line >= 1 && r.line <= last));
+            }
+            Err(e) => prop_assert_eq!(exit_code_of(&e), ExitCode::BadInput),
+        }
+        if let Err(e) = read_records(&path) {
+            prop_assert_eq!(exit_code_of(&e), ExitCode::BadInput);
         }
     }
 
