@@ -228,10 +228,12 @@ proptest! {
         let options = AnyOptions::default();
         match read_any(&path, "table.csv", &wanted, &options) {
             Ok(table) => {
-                // Every row kept or rejected names a line of the file.
+                // Every row kept or rejected names a line of the file, each once, in order.
                 let last = line_count(&bytes).max(1);
                 prop_assert!(table.lines.iter().all(|&l| l >= 2 && l <= last));
+                prop_assert!(table.lines.windows(2).all(|w| w[0] < w[1]));
                 prop_assert!(table.rejects.iter().all(|r| r.line >= 1 && r.line <= last));
+                prop_assert!(table.rejects.iter().all(|r| !table.lines.contains(&r.line)));
             }
             Err(e) => prop_assert_eq!(exit_code_of(&e), ExitCode::BadInput),
         }

@@ -115,6 +115,11 @@ impl Reader<'_> {
         if row_kind(cells) == RowKind::Blank {
             return Ok(());
         }
+        self.offer_record(line, cells)
+    }
+
+    /// Offers one row that is a record even when its cells are empty (a Parquet row).
+    fn offer_record<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> anyhow::Result<()> {
         let Some(width) = self.header else {
             let cells = cells.iter().map(|c| c.as_ref().to_string()).collect();
             if let Some(header) = self.search.offer(line, Ok(cells))? {
@@ -264,7 +269,9 @@ fn read_workbook(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyh
 
 /// A Parquet file: its column names are the header (offered as line 1), each row's cells
 /// the text of its values in the columns the config names (a missing value empty; the
-/// other columns, of whatever type, are not read), rows numbered from 1.
+/// other columns, of whatever type, are not read), rows numbered from 1. Every row is a
+/// record, even one whose named columns are all empty: a CSV row is blank only when all
+/// its cells are, which a Parquet row read by its named columns cannot tell.
 fn read_parquet(path: &Path, reader: &mut Reader) -> anyhow::Result<()> {
     let header = super::parquet::column_names(path, reader.name)?;
     reader.info.format = "parquet".into();
@@ -279,7 +286,7 @@ fn read_parquet(path: &Path, reader: &mut Reader) -> anyhow::Result<()> {
         for (&at, value) in picks.iter().zip(row) {
             cells[at] = value;
         }
-        reader.offer(i as u64 + 1, &cells)?;
+        reader.offer_record(i as u64 + 1, &cells)?;
     }
     Ok(())
 }
@@ -364,5 +371,29 @@ mod tests {
         assert_eq!(table.rejects[0].line, 2);
         assert_eq!(table.lines, vec![3, 4]);
         assert_eq!(table.value(1, 1), "cy");
+    }
+
+    #[test]
+    fn a_parquet_row_is_a_record_even_with_its_named_columns_empty() {
+        use polars::prelude::{Column, DataFrame, ParquetWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("right.parquet");
+        let mut frame = DataFrame::new(
+            3,
+            vec![
+                Column::new("id".into(), [Some("r1"), None, Some("r3")]),
+                Column::new("name".into(), [Some("ann"), None, Some("cy")]),
+                Column::new("note".into(), ["a", "b", "c"]),
+            ],
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+        let wanted = vec!["id".to_string(), "name".to_string()];
+        let table = read_any(&path, "right.parquet", &wanted, &AnyOptions::default()).unwrap();
+        assert_eq!(table.lines, vec![1, 2, 3]);
+        assert_eq!((table.value(1, 0), table.value(2, 1)), ("", "cy"));
+        assert_eq!(table.info.format, "parquet");
     }
 }

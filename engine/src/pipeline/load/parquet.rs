@@ -159,7 +159,20 @@ pub fn read_text_rows(
     path: &std::path::Path,
     columns: &[&str],
 ) -> anyhow::Result<Vec<Vec<String>>> {
-    let frame = read_frame(path)?;
+    // Only the named columns are scanned (a missing one is named below; a missing file by
+    // `read_frame`).
+    let frame = match path.is_file() {
+        true => {
+            let schema = column_names(path, &path.display().to_string())?;
+            let present: Vec<&str> = columns
+                .iter()
+                .copied()
+                .filter(|c| schema.iter().any(|s| s == c))
+                .collect();
+            read_columns_where(path, Some(&present), None)?
+        }
+        false => read_frame(path)?,
+    };
     let mut cells = Vec::with_capacity(columns.len());
     for name in columns {
         let column = frame.column(name).map_err(|_| {

@@ -11,10 +11,10 @@
 //! ```text
 //! W = P + Σ_f w_f(l_f), the fields summed in order, starting from P
 //!
-//! w_f(l) = 0                              l is neutral (a missing value, or a level the
-//!                                         model says weighs nothing)
-//!        = log2(m_f(l) / share(value))    l is f's exact agreement, f is weighed by its
+//! w_f(l) = log2(m_f(l) / share(value))    l is f's exact agreement, f is weighed by its
 //!                                         value's frequency and the value's share is known
+//!        = 0                              else, l is neutral (a missing value, or a level
+//!                                         the model says weighs nothing)
 //!        = log2(m_f(l) / u_f(l))          otherwise; with the ceiling, no more than any
 //!                                         stronger level's (the running minimum)
 //!
