@@ -5,6 +5,7 @@ use crate::cmd::run::out::prepare_out;
 use crate::cmd::run::{guard_inputs, ingest_registers};
 use crate::config::Config;
 use crate::ground::threads::with_threads;
+use crate::ground::vocab::Lang;
 use crate::ground::{progress::Progress, timer::Timer};
 use crate::pipeline::{cohort, guard};
 use crate::rundir;
@@ -23,9 +24,9 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
         guard_inputs(config, &inputs, &registers, &cohort)?;
         guard::shared_ids(&config.guards, &registers, &cohort).into_result()?;
         let rejects = registers.rejects();
-        let dir = out.path();
-        rundir::rejects::write_rejects(dir, &rejects)?;
-        rundir::rejects::write_warnings(dir, &registers.warnings())?;
+        let writer = out.writer(Lang::En);
+        rundir::rejects::write_rejects(&writer, &rejects)?;
+        rundir::rejects::write_warnings(&writer, &registers.warnings())?;
         let manifest = Manifest::new(
             "check",
             config.settings(),
@@ -34,8 +35,9 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
             None,
             timer.stages(),
         );
-        rundir::manifest::write_manifest(dir, &manifest)?;
-        out.commit(None)?;
+        rundir::manifest::write_manifest(out.path(), &manifest)?;
+        writer.close()?;
+        out.commit()?;
         Ok(rejects.len() as u64)
     })
 }

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::ground::divisions;
-use polars::prelude::{col, lit};
 
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
-use crate::pipeline::load::parquet::{read_columns_where, read_text_rows};
+use crate::rundir::ledger::read_ledger;
+use crate::rundir::links::read_links;
 use crate::rundir::manifest::read_manifest;
 
 /// What a run decided for a child.
@@ -111,18 +111,10 @@ struct RunClasses {
 fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
     let mut classes = FxHashMap::default();
     let mut shown = FxHashMap::default();
-    let links = read_columns_where(
-        &run.join(files::LINKS_PARQUET),
-        Some(&["source", "population_id"]),
-        Some(col("source").neq(lit("poverty"))),
-    )?;
-    let sources = links.column("source")?.str()?;
-    let children = links.column("population_id")?.str()?;
-    classes.reserve(links.height());
-    for (source, child) in sources.iter().zip(children.iter()) {
-        let (Some(source), Some(child)) = (source, child) else {
-            continue;
-        };
+    let links = read_links(&run.join(files::LINKS_PARQUET), None)?;
+    classes.reserve(links.len());
+    for link in &links {
+        let (source, child) = (link.source.as_str(), link.population_id.as_str());
         let class = match source {
             "exemptions" => Class::Exempt,
             "students" => Class::Enrolled,
@@ -134,15 +126,16 @@ fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
             *entry = Class::Exempt;
         }
     }
-    let ledger = read_text_rows(
-        &run.join(files::LEDGER_PARQUET),
-        &["id_number", "name", "division_code", "reason"],
-    )?;
-    for row in ledger {
-        let [id, name, division, reason]: [String; 4] = row.try_into().expect("four columns");
-        let key = keys.key(&id);
-        classes.insert(key, Class::Flagged(reason));
-        shown.insert(key, Shown { name, division });
+    for row in read_ledger(&run.join(files::LEDGER_PARQUET))? {
+        let key = keys.key(&row.id_number);
+        classes.insert(key, Class::Flagged(row.reason));
+        shown.insert(
+            key,
+            Shown {
+                name: row.name,
+                division: row.division_code,
+            },
+        );
     }
     Ok(RunClasses { classes, shown })
 }

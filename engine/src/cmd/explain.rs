@@ -10,10 +10,10 @@ use std::path::Path;
 use crate::ground::error::bad_input;
 use crate::ground::mask::mask_id;
 use crate::ground::schema::files;
-use crate::pipeline::load::parquet::read_text_rows;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::{IdClass, parse_id};
-use crate::rundir::csv::read_columns;
+use crate::rundir::cases::read_closed;
+use crate::rundir::ledger::read_ledger;
 use crate::rundir::manifest::read_manifest;
 use crate::rundir::pseudonym::is_token;
 
@@ -76,38 +76,28 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
     if !is_case {
         return Ok(None);
     }
-    let ledger = read_text_rows(
-        &run.join(files::LEDGER_PARQUET),
-        &["case_id", "id_number", "change", "first_flagged", "reason"],
-    )?;
-    if let Some(row) = ledger.iter().find(|r| r[0] == key) {
+    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
+    if let Some(row) = ledger.into_iter().find(|r| r.case_id == key) {
         let line = format!(
             "case {key}: open, flagged since {} ({}, tonight {})\n",
-            row[3], row[4], row[2]
+            row.first_flagged, row.reason, row.change
         );
-        return Ok(Some((line, row[1].clone())));
+        return Ok(Some((line, row.id_number)));
     }
     // closed.csv has no Parquet twin: read as a spreadsheet may have saved it, its dates
     // as sanku writes them, and its ID number only when the spreadsheet left it whole.
     let closed = run.join(files::CLOSED_CSV);
     if closed.is_file() {
-        let rows = read_columns(
-            &closed,
-            &[
-                "case_id",
-                "id_number",
-                "closed_reason",
-                "detail",
-                "school_code",
-                "first_flagged",
-            ],
-        )?;
-        if let Some(row) = rows.iter().find(|r| r[0] == key) {
-            let mut why = row[2].clone();
-            for extra in [&row[3], &row[4]].into_iter().filter(|v| !v.is_empty()) {
+        let rows = read_closed(&closed)?;
+        if let Some(row) = rows.into_iter().find(|r| r.case_id == key) {
+            let mut why = row.closed_reason.clone();
+            for extra in [&row.detail, &row.school_code]
+                .into_iter()
+                .filter(|v| !v.is_empty())
+            {
                 why += &format!(", {extra}");
             }
-            let id = &row[1];
+            let id = &row.id_number;
             if parse_id(id).is_ok_and(|id| id.class == IdClass::Damaged) {
                 return Err(bad_input(format!(
                     "{}: case {key}: the ID number {} is damaged, as a spreadsheet saves a long \
@@ -116,7 +106,8 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
                     mask_id(id)
                 )));
             }
-            let since = Date::parse(&row[5]).map_or_else(|| row[5].clone(), |d| d.to_string());
+            let since = Date::parse(&row.first_flagged)
+                .map_or_else(|| row.first_flagged.clone(), |d| d.to_string());
             let line = format!("case {key}: closed tonight ({why}), flagged since {since}\n");
             return Ok(Some((line, id.clone())));
         }

@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::{DataFrame, col, lit};
-
 use crate::ground::schema::files;
 use crate::pipeline::link::weights::FIELDS;
-use crate::pipeline::load::parquet::{read_frame_where, read_text_rows};
+use crate::rundir::candidates::{CandidateEntry, read_candidates};
+use crate::rundir::ledger::read_ledger;
+use crate::rundir::links::{LinkEntry, read_links};
 
 /// What the ledger, links.parquet and candidates.parquet of `run` say of `key`, after
 /// `out`: the ledger row, every link, and every fuzzy candidate as a waterfall against the
@@ -22,78 +22,43 @@ pub fn pairs(
     results: Option<&crate::rundir::manifest::RunResults>,
     mut out: String,
 ) -> anyhow::Result<String> {
-    let about = |child_column: &str| {
-        Some(
-            col(child_column)
-                .eq(lit(key))
-                .or(col("record_key").eq(lit(key))),
-        )
-    };
-    let links = read_frame_where(&run.join(files::LINKS_PARQUET), about("population_id"))?;
-    let candidates = read_frame_where(&run.join(files::CANDIDATES_PARQUET), about("id_number"))?;
+    let links = read_links(&run.join(files::LINKS_PARQUET), Some(key))?;
+    let candidates = read_candidates(&run.join(files::CANDIDATES_PARQUET), key)?;
 
-    let text = |frame: &DataFrame, column: &str, row: usize| -> String {
-        frame
-            .column(column)
-            .ok()
-            .and_then(|c| c.str().ok().and_then(|s| s.get(row).map(str::to_string)))
-            .unwrap_or_default()
-    };
-    let number = |frame: &DataFrame, column: &str, row: usize| -> Option<f64> {
-        frame
-            .column(column)
-            .ok()
-            .and_then(|c| c.f64().ok().and_then(|s| s.get(row)))
-    };
-
-    let ledger = read_text_rows(
-        &run.join(files::LEDGER_PARQUET),
-        &[
-            "id_number",
-            "reason",
-            "poor",
-            "record_status",
-            "sex",
-            "birth_date",
-            "division_code",
-        ],
-    )?;
-    let flagged = ledger.iter().find(|row| row[0] == key);
-    let exempt = (0..links.height()).any(|r| {
-        text(&links, "source", r) == "exemptions" && text(&links, "population_id", r) == key
-    });
+    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
+    let flagged = ledger.iter().find(|row| row.id_number == key);
+    let exempt = links
+        .iter()
+        .any(|l| l.source == "exemptions" && l.population_id == key);
     if let Some(row) = flagged {
-        let poor = if row[2] == "1" { ", poor" } else { "" };
-        let status = if row[3].is_empty() {
+        let poor = if row.poor { ", poor" } else { "" };
+        let status = if row.record_status.is_empty() {
             String::new()
         } else {
-            format!(", its record {}", row[3])
+            format!(", its record {}", row.record_status)
         };
         writeln!(
             out,
             "{key}: flagged in the ledger ({}{poor}{status})",
-            row[1]
+            row.reason
         )?;
     } else if exempt {
         writeln!(out, "{key}: exempt (a valid exemption record)")?;
     }
-    let link_rows: Vec<usize> = (0..links.height())
-        .filter(|&r| text(&links, "source", r) != "exemptions")
-        .filter(|&r| {
-            text(&links, "population_id", r) == key || text(&links, "record_key", r) == key
-        })
+    let link_rows: Vec<&LinkEntry> = links
+        .iter()
+        .filter(|l| l.source != "exemptions")
+        .filter(|l| l.population_id == key || l.record_key == key)
         .collect();
     // A child of the cohort neither flagged nor exempt is enrolled: say through which
     // record and how it was linked.
-    let enrolled_via: Vec<usize> = link_rows
+    let enrolled_via: Vec<&LinkEntry> = link_rows
         .iter()
         .copied()
-        .filter(|&r| {
-            text(&links, "source", r) == "students" && text(&links, "population_id", r) == key
-        })
+        .filter(|l| l.source == "students" && l.population_id == key)
         .collect();
-    if let (None, false, Some(&first)) = (flagged, exempt, enrolled_via.first()) {
-        let how = match number(&links, "weight", first) {
+    if let (None, false, Some(first)) = (flagged, exempt, enrolled_via.first()) {
+        let how = match first.weight {
             Some(w) => format!(
                 "linked by name, birth date, sex and division with weight {w:.2} (accept {accept})"
             ),
@@ -106,25 +71,25 @@ pub fn pairs(
         writeln!(
             out,
             "{key}: enrolled — student record {}, {how}{more}",
-            text(&links, "record_key", first)
+            first.record_key
         )?;
     }
-    for &r in &link_rows {
-        let method = text(&links, "method", r);
-        let weight =
-            number(&links, "weight", r).map_or(String::new(), |w| format!(" with weight {w:.2}"));
+    for l in &link_rows {
+        let weight = l
+            .weight
+            .map_or(String::new(), |w| format!(" with weight {w:.2}"));
         writeln!(
             out,
-            "linked ({method}{weight}): child {} — {} {}",
-            text(&links, "population_id", r),
-            record_kind(&text(&links, "source", r)),
-            text(&links, "record_key", r)
+            "linked ({}{weight}): child {} — {} {}",
+            l.method,
+            l.population_id,
+            record_kind(&l.source),
+            l.record_key
         )?;
     }
-    let rows: Vec<usize> = (0..candidates.height())
-        .filter(|&r| {
-            text(&candidates, "id_number", r) == key || text(&candidates, "record_key", r) == key
-        })
+    let rows: Vec<&CandidateEntry> = candidates
+        .iter()
+        .filter(|c| c.id_number == key || c.record_key == key)
         .collect();
     if rows.is_empty() && link_rows.is_empty() {
         // A closed case's child may be in nothing tonight (left the cohort, gone from
@@ -156,52 +121,39 @@ pub fn pairs(
         }
     }
     // A flagged child with no student record to show: say what was looked for.
-    let of_students = |source: String| source == "students";
     if let (Some(row), Some(results)) = (flagged, results)
-        && !rows
-            .iter()
-            .any(|&r| of_students(text(&candidates, "source", r)))
-        && !link_rows
-            .iter()
-            .any(|&r| of_students(text(&links, "source", r)))
+        && !rows.iter().any(|c| c.source == "students")
+        && !link_rows.iter().any(|l| l.source == "students")
     {
         out.push_str(&super::explain_absent::no_candidate(
             key,
             &super::explain_absent::Flagged {
-                sex: &row[4],
-                birth_date: &row[5],
-                division_code: &row[6],
+                sex: &row.sex,
+                birth_date: &row.birth_date,
+                division_code: &row.division_code,
             },
             results,
         ));
     }
-    for r in rows {
-        let (source, child, record) = (
-            text(&candidates, "source", r),
-            text(&candidates, "id_number", r),
-            text(&candidates, "record_key", r),
-        );
+    for c in rows {
+        let (source, child, record) = (&c.source, &c.id_number, &c.record_key);
         writeln!(
             out,
             "\ncandidate: child {child} — {} {record}",
-            record_kind(&source)
+            record_kind(source)
         )?;
         let mut running = 0.0;
-        for field in FIELDS {
-            let level = text(&candidates, &format!("{field}_level"), r);
-            let weight = number(&candidates, &format!("{field}_weight"), r).unwrap_or(0.0);
+        for (field, (level, weight)) in FIELDS.iter().zip(&c.fields) {
             running += weight;
             writeln!(
                 out,
                 "  {field:<12} {level:<22} {weight:>+7.2}  → {running:>7.2}"
             )?;
         }
-        let total = number(&candidates, "weight", r).unwrap_or(running);
-        let linked = link_rows.iter().any(|&l| {
-            text(&links, "source", l) == source
-                && text(&links, "population_id", l) == child
-                && text(&links, "record_key", l) == record
-        });
+        let total = c.weight.unwrap_or(running);
+        let linked = link_rows
+            .iter()
+            .any(|l| &l.source == source && &l.population_id == child && &l.record_key == record);
         let decision = if linked {
             "linked".to_string()
         } else if total >= accept {

@@ -108,7 +108,8 @@ pub fn write_link(
     rest?;
     let mut sorted: Vec<&Reject> = rejects.iter().collect();
     sorted.sort();
-    crate::rundir::rejects::write_rejects(dir, &sorted)?;
+    let writer = crate::rundir::writer(dir, None, crate::ground::vocab::Lang::En);
+    crate::rundir::rejects::write_rejects(&writer, &sorted)?;
     let manifest = LinkManifest {
         sanku_version: env!("CARGO_PKG_VERSION"),
         command: if sides.dedupe {

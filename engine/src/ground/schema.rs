@@ -297,6 +297,12 @@ pub mod files {
     pub const RESCORE_STATE: &str = "rescore.state";
     pub const RESIDUALS_PARQUET: &str = "residuals.parquet";
     pub const CHECKS_DIR: &str = "checks";
+
+    /// The path of the checks file `name` inside a run directory.
+    pub fn in_checks(name: &str) -> String {
+        format!("{CHECKS_DIR}/{name}")
+    }
+
     pub const REGISTRY_ONLY_CSV: &str = "registry_only.csv";
     pub const CONFLICTS_CSV: &str = "conflicts.csv";
     pub const DUPLICATE_REGISTRATIONS_CSV: &str = "duplicate_registrations.csv";

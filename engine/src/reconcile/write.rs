@@ -12,10 +12,12 @@ use super::inputs::ProvinceRun;
 use super::national::National;
 use super::pool::{Pool, Source};
 use crate::ground::schema::files;
+use crate::ground::vocab::Lang;
 use crate::pipeline::link::Links;
-use crate::rundir::atomic::{create_subdir, write_atomic, write_parquet};
+use crate::rundir::atomic::{create_subdir, write_atomic};
 use crate::rundir::csv::{format_weight, write_csv};
 use crate::rundir::table::text_frame;
+use crate::rundir::writer::{Workbook, Writer};
 
 pub const ENROLLED_ELSEWHERE_CSV: &str = "enrolled_elsewhere.csv";
 pub const IDENTIFIED_RECORDS_CSV: &str = "identified_records.csv";
@@ -111,15 +113,8 @@ pub fn write_national(
     national: &National,
     (counts, run_date): (&[ProvinceCounts], crate::pipeline::normalize::date::Date),
 ) -> anyhow::Result<()> {
-    write_ledger(dir, runs, national)?;
-    // The workbook staff open: its ID numbers are text, never numbers Excel rounds.
-    crate::rundir::xlsx::write_workbook(
-        dir,
-        files::LEDGER_CSV,
-        files::LEDGER_XLSX,
-        "national ledger",
-        run_date,
-    )?;
+    let out = crate::rundir::writer(dir, None, Lang::En);
+    write_ledger(&out, runs, national, run_date)?;
     let provinces = dir.join("provinces");
     create_subdir(&provinces)?;
     for (r, run) in runs.iter().enumerate() {
@@ -129,12 +124,19 @@ pub fn write_national(
         write_identified(&sub, runs, national, r)?;
     }
     write_summary(dir, counts)?;
-    crate::rundir::review::write_review(dir, &pool.cohort, &pool.registers, links)?;
-    crate::rundir::links::write_links(dir, &pool.cohort, &pool.registers, links)?;
-    crate::rundir::candidates::write_candidates(dir, &pool.cohort, &pool.registers, links)
+    crate::rundir::review::write_review(&out, &pool.cohort, &pool.registers, links)?;
+    crate::rundir::links::write_links(&out, &pool.cohort, &pool.registers, links)?;
+    crate::rundir::candidates::write_candidates(&out, &pool.cohort, &pool.registers, links)
 }
 
-fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow::Result<()> {
+/// Writes the national ledger in both formats, and the workbook staff open (its ID
+/// numbers are text, never numbers Excel rounds), dated `run_date`.
+fn write_ledger(
+    out: &Writer,
+    runs: &[ProvinceRun],
+    national: &National,
+    run_date: crate::pipeline::normalize::date::Date,
+) -> anyhow::Result<()> {
     let mut names = vec!["province"];
     names.extend(crate::rundir::ledger::column_names());
     let rows: Vec<Vec<String>> = national
@@ -146,8 +148,19 @@ fn write_ledger(dir: &Path, runs: &[ProvinceRun], national: &National) -> anyhow
                 .collect()
         })
         .collect();
-    write_csv(dir, files::LEDGER_CSV, &names, rows.iter().cloned())?;
-    write_parquet(dir, files::LEDGER_PARQUET, &text_frame(&names, &rows)?)
+    let frame = text_frame(&names, &rows)?;
+    out.csv_and_workbook(
+        files::LEDGER_CSV,
+        &names,
+        rows,
+        &Workbook {
+            name: files::LEDGER_XLSX,
+            sheet: ("national ledger", "national ledger"),
+            created: run_date,
+            kinds: crate::rundir::ledger::workbook_kinds(&names),
+        },
+    )?;
+    out.parquet(files::LEDGER_PARQUET, &frame)
 }
 
 /// A residual row's cell.

@@ -2,10 +2,8 @@
 //! checks/poor_enrolled_aid_in_review.csv, checks/aid_unmatched.csv): written on every run,
 //! with a header only when no aid register was given.
 
-use std::path::Path;
-
-use super::csv::write_csv;
 use super::table::{DeclaredColumn, Field, declared, header, sorted_cells, text};
+use super::writer::Writer;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::Links;
@@ -105,9 +103,9 @@ pub(super) fn declared_files() -> Vec<(&'static str, Vec<DeclaredColumn>)> {
     ]
 }
 
-/// Writes the aid checks into `dir` (the run's checks folder).
+/// Writes the aid checks into the run's checks folder.
 pub fn write_aid_checks(
-    dir: &Path,
+    out: &Writer,
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
@@ -156,9 +154,8 @@ pub fn write_aid_checks(
                 })
                 .collect(),
         };
-        write_csv(
-            dir,
-            name,
+        out.csv(
+            &files::in_checks(name),
             &header(&schema),
             sorted_cells(&schema, &rows, &["division_code", "id_number"]),
         )?;
@@ -198,9 +195,8 @@ pub fn write_aid_checks(
                 })
                 .collect(),
         };
-        write_csv(
-            dir,
-            name,
+        out.csv(
+            &files::in_checks(name),
             &header(&schema),
             sorted_cells(&schema, &rows, &["student_no", "id_number", "line#"]),
         )?;

@@ -8,14 +8,16 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::atomic::write_parquet_batches;
 use super::links::record_key;
 use super::table::{DeclaredColumn, Sensitivity, names};
+use super::writer::Writer;
+use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::Links;
 use crate::pipeline::link::fuzzy::FuzzyOutcome;
 use crate::pipeline::link::weights::{FIELDS, LEVELS};
+use crate::pipeline::load::parquet::{read_frame_where, text_column};
 use crate::pipeline::normalize::Registers;
 
 /// The columns of candidates.parquet: the pair, then each compared field's level and weight
@@ -42,7 +44,7 @@ pub(super) const CANDIDATES: [DeclaredColumn; 14] = {
 
 /// Writes candidates.parquet.
 pub fn write_candidates(
-    dir: &Path,
+    out: &Writer,
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
@@ -65,7 +67,7 @@ pub fn write_candidates(
     let declared = names(&CANDIDATES);
     let [source_name, id_number, record_key_name, weight] =
         [declared[0], declared[1], declared[2], declared[3]];
-    write_parquet_batches(dir, files::CANDIDATES_PARQUET, rows.len(), |range| {
+    out.parquet_batches(files::CANDIDATES_PARQUET, rows.len(), |range| {
         let rows = &rows[range];
         // Each field's weight per pair; a child's name share is looked up once per child.
         let mut weights: Vec<[f64; 5]> = Vec::with_capacity(rows.len());
@@ -113,6 +115,64 @@ pub fn write_candidates(
         }
         Ok(DataFrame::new(rows.len(), columns)?)
     })
+}
+
+/// A row of candidates.parquet read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CandidateEntry {
+    pub source: String,
+    pub id_number: String,
+    pub record_key: String,
+    pub weight: Option<f64>,
+    /// Each compared field's level and weight, in the order of [`FIELDS`].
+    pub fields: Vec<(String, f64)>,
+}
+
+/// Reads the candidate pairs of the child or record `about` from candidates.parquet at
+/// `path`, filtered while scanning so that a province's candidates are never read whole.
+pub fn read_candidates(path: &Path, about: &str) -> anyhow::Result<Vec<CandidateEntry>> {
+    let declared = names(&CANDIDATES);
+    let [source, id_number, record_key, weight] =
+        [declared[0], declared[1], declared[2], declared[3]];
+    let predicate = col(id_number)
+        .eq(lit(about))
+        .or(col(record_key).eq(lit(about)));
+    let frame = read_frame_where(path, Some(predicate))?;
+    let text = |name: &str| {
+        text_column(&frame, name).ok_or_else(|| {
+            bad_input(format!(
+                "{}: no column `{name}`; is this a run's candidates?",
+                path.display()
+            ))
+        })
+    };
+    let numbers = |name: &str| -> Vec<Option<f64>> {
+        match frame.column(name).map(|c| c.f64()) {
+            Ok(Ok(w)) => w.iter().collect(),
+            _ => vec![None; frame.height()],
+        }
+    };
+    let fields: Vec<(Vec<String>, Vec<Option<f64>>)> = (0..FIELDS.len())
+        .map(|f| Ok((text(declared[4 + 2 * f])?, numbers(declared[5 + 2 * f]))))
+        .collect::<anyhow::Result<_>>()?;
+    let (sources, ids, keys, weights) = (
+        text(source)?,
+        text(id_number)?,
+        text(record_key)?,
+        numbers(weight),
+    );
+    Ok((0..frame.height())
+        .map(|r| CandidateEntry {
+            source: sources[r].clone(),
+            id_number: ids[r].clone(),
+            record_key: keys[r].clone(),
+            weight: weights[r],
+            fields: fields
+                .iter()
+                .map(|(levels, weights)| (levels[r].clone(), weights[r].unwrap_or(0.0)))
+                .collect(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -3,22 +3,30 @@
 //! tonight's appended, so that a centre can chart how the list shrinks over months; and
 //! worked_untied.csv, the rows of worked ledgers whose notes tie to no case.
 
-use std::path::Path;
-
-use super::csv::write_csv;
 use super::table::{DeclaredColumn, Field, Sensitivity, csv_cells, header, names, text};
+use super::writer::{Workbook, Writer};
 use crate::ground::schema::files;
 use crate::pipeline::history::{ClosedCase, History, UntiedRow};
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::summary::{Level, Summary, SummaryRow};
 
+/// The names of closed.csv's columns that are read back (see [`read_closed`]).
+pub mod closed_col {
+    pub const CASE_ID: &str = "case_id";
+    pub const ID_NUMBER: &str = "id_number";
+    pub const FIRST_FLAGGED: &str = "first_flagged";
+    pub const CLOSED_REASON: &str = "closed_reason";
+    pub const DETAIL: &str = "detail";
+    pub const SCHOOL_CODE: &str = "school_code";
+}
+
 /// The columns of closed.csv, before the staff's.
 pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
-    text!(ClosedCase, "case_id", Code, |r: &ClosedCase| r
+    text!(ClosedCase, closed_col::CASE_ID, Code, |r: &ClosedCase| r
         .case
         .case_id
         .clone()),
-    text!(ClosedCase, "id_number", Id, |r: &ClosedCase| r
+    text!(ClosedCase, closed_col::ID_NUMBER, Id, |r: &ClosedCase| r
         .case
         .id_number
         .clone()),
@@ -38,24 +46,34 @@ pub(super) const CLOSED: [Field<ClosedCase>; 13] = [
     text!(ClosedCase, "division_name", Code, |r: &ClosedCase| {
         crate::ground::divisions::full_name(&r.case.division_code)
     }),
-    text!(ClosedCase, "first_flagged", Date, |r: &ClosedCase| r
-        .case
-        .first_flagged
-        .clone()),
+    text!(
+        ClosedCase,
+        closed_col::FIRST_FLAGGED,
+        Date,
+        |r: &ClosedCase| r.case.first_flagged.clone()
+    ),
     text!(ClosedCase, "last_reason", Code, |r: &ClosedCase| r
         .case
         .reason
         .clone()),
-    text!(ClosedCase, "closed_reason", Code, |r: &ClosedCase| r
-        .closure
-        .key()
-        .to_string()),
-    text!(ClosedCase, "detail", FreeText, |r: &ClosedCase| r
-        .detail
-        .clone()),
-    text!(ClosedCase, "school_code", Code, |r: &ClosedCase| r
-        .school_code
-        .clone()),
+    text!(
+        ClosedCase,
+        closed_col::CLOSED_REASON,
+        Code,
+        |r: &ClosedCase| r.closure.key().to_string()
+    ),
+    text!(
+        ClosedCase,
+        closed_col::DETAIL,
+        FreeText,
+        |r: &ClosedCase| r.detail.clone()
+    ),
+    text!(
+        ClosedCase,
+        closed_col::SCHOOL_CODE,
+        Code,
+        |r: &ClosedCase| r.school_code.clone()
+    ),
     text!(ClosedCase, "student_no", Id, |r: &ClosedCase| r
         .student_no
         .clone()),
@@ -109,18 +127,17 @@ pub(super) const TREND: [DeclaredColumn; 14] = {
 pub const TREND_COLUMNS: [&str; 14] = names(&TREND);
 
 /// Writes closed.csv (with a header only when nothing closed), worked_untied.csv (the
-/// same) and history.csv.
+/// same) and history.csv, whose rows are `trend` (see [`trend`]).
 pub fn write_cases(
-    dir: &Path,
+    out: &Writer,
     history: &History,
-    summary: &Summary,
+    trend: &[Vec<String>],
     run_date: Date,
 ) -> anyhow::Result<()> {
     let mut names = header(&CLOSED);
     names.extend(history.staff_columns.iter().map(String::as_str));
     let width = history.staff_columns.len();
-    write_csv(
-        dir,
+    out.csv_and_workbook(
         files::CLOSED_CSV,
         &names,
         history.closed.iter().map(|row| {
@@ -128,13 +145,24 @@ pub fn write_cases(
             cells.extend((0..width).map(|i| row.notes.get(i).cloned().unwrap_or_default()));
             cells
         }),
+        &Workbook {
+            name: files::CLOSED_XLSX,
+            sheet: ("closed", "已销号"),
+            created: run_date,
+            kinds: super::table::kinds(&CLOSED, &names),
+        },
     )?;
-    write_csv(
-        dir,
+    out.csv(
         files::WORKED_UNTIED_CSV,
         &header(&UNTIED),
         history.untied.iter().map(|row| csv_cells(&UNTIED, row)),
     )?;
+    out.csv(files::HISTORY_CSV, &TREND_COLUMNS, trend.iter().cloned())
+}
+
+/// history.csv's rows ([`TREND_COLUMNS`]): the previous run's, and tonight's totals and
+/// counties from `summary`.
+pub fn trend(history: &History, summary: &Summary, run_date: Date) -> Vec<Vec<String>> {
     let night = run_date.to_string();
     // A rerun of the same night replaces that night's rows.
     let kept = history.trend.iter().filter(|r| r.first() != Some(&night));
@@ -146,7 +174,7 @@ pub fn write_cases(
     let mut rows: Vec<Vec<String>> = kept.cloned().chain(tonight).collect();
     // By night, then the total before the counties, as the summary orders them.
     rows.sort_by(|a, b| (&a[0], a[1] != "all", &a[2]).cmp(&(&b[0], b[1] != "all", &b[2])));
-    write_csv(dir, files::HISTORY_CSV, &TREND_COLUMNS, rows)
+    rows
 }
 
 fn trend_row(night: &str, r: &SummaryRow) -> Vec<String> {
@@ -167,4 +195,50 @@ fn trend_row(night: &str, r: &SummaryRow) -> Vec<String> {
         c.closed.to_string(),
         r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}")),
     ]
+}
+
+/// A case of a closed.csv read back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClosedEntry {
+    pub case_id: String,
+    pub id_number: String,
+    pub closed_reason: String,
+    pub detail: String,
+    pub school_code: String,
+    pub first_flagged: String,
+}
+
+/// Reads the closed.csv at `path`, as sanku wrote it or as a spreadsheet saved it again
+/// (see [`super::csv::read_columns`]).
+pub fn read_closed(path: &std::path::Path) -> anyhow::Result<Vec<ClosedEntry>> {
+    use closed_col::*;
+    let columns = [
+        CASE_ID,
+        ID_NUMBER,
+        CLOSED_REASON,
+        DETAIL,
+        SCHOOL_CODE,
+        FIRST_FLAGGED,
+    ];
+    Ok(super::csv::read_columns(path, &columns)?
+        .into_iter()
+        .map(|row| {
+            let [
+                case_id,
+                id_number,
+                closed_reason,
+                detail,
+                school_code,
+                first_flagged,
+            ]: [String; 6] = row.try_into().expect("six columns");
+            ClosedEntry {
+                case_id,
+                id_number,
+                closed_reason,
+                detail,
+                school_code,
+                first_flagged,
+            }
+        })
+        .collect())
 }

@@ -2,12 +2,9 @@
 //! verification"), one file per check, each written from its schema (column, cell) and
 //! sorted by named columns. Column meanings are in docs/usage.md.
 
-use std::path::Path;
-
-use super::atomic::create_subdir;
-use super::csv::write_csv;
 use super::links::linked_record;
 use super::table::{DeclaredColumn, Field, csv_cells, declared, header, sorted_cells, text};
+use super::writer::Writer;
 use crate::ground::schema::files;
 use crate::pipeline::classify::{Ledger, LedgerRow};
 use crate::pipeline::cohort::Cohort;
@@ -237,21 +234,21 @@ pub(super) fn declared_files() -> Vec<(&'static str, Vec<DeclaredColumn>)> {
     ]
 }
 
-/// Writes every checks file into `dir/checks/`.
+/// Writes every checks file into the run's checks folder.
 pub fn write_checks(
-    dir: &Path,
+    out: &Writer,
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
     ledger: &Ledger,
     findings: &Findings,
 ) -> anyhow::Result<()> {
-    let dir = dir.join(files::CHECKS_DIR);
-    create_subdir(&dir)?;
+    out.subdir(files::CHECKS_DIR)?;
     let students = &registers.students.rows;
     let poverty = &registers.poverty.rows;
-    let write =
-        |name: &str, columns: &[&str], rows: Vec<Vec<String>>| write_csv(&dir, name, columns, rows);
+    let write = |name: &str, columns: &[&str], rows: Vec<Vec<String>>| {
+        out.csv(&files::in_checks(name), columns, rows)
+    };
 
     let rows: Vec<RegistryOnly> = findings
         .registry_only
@@ -349,7 +346,7 @@ pub fn write_checks(
         sorted_cells(&schema, &rows, &["origin", "id_number", "line#"]),
     )?;
 
-    super::aid_checks::write_aid_checks(&dir, cohort, registers, links, findings)?;
+    super::aid_checks::write_aid_checks(out, cohort, registers, links, findings)?;
 
     // In the order verify gives: the most severe first, for 送教上门 decisions.
     let schema = disabled_flagged();

@@ -4,52 +4,13 @@
 //! here and refuses a file or a column not declared, so a new output cannot leak by being
 //! forgotten.
 
-use super::table::{DeclaredColumn, Sensitivity, declared};
+#[cfg(test)]
+use super::table::Sensitivity;
+use super::table::{Content, declared};
 use super::{
     aid_checks, candidates, cases, checks, ledger, links, rejects, residuals, review, summary,
 };
 use crate::ground::schema::files;
-
-/// What a file of a run directory holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Content {
-    /// A table (CSV or Parquet) of these columns, in this order. With `staff`, the columns
-    /// staff added to a ledger follow them, free text.
-    Table {
-        columns: Vec<DeclaredColumn>,
-        staff: bool,
-    },
-    /// Made from the run's other files once they are final (pseudonymised when asked): the
-    /// workbooks from their CSV files, the report from the summary, ledger and candidates.
-    MadeFromFinal,
-    /// A record of the run: settings, the inputs' names, checksums and row counts, counts
-    /// and parameters; no value of any row (manifest.json, summary.json).
-    Record,
-    /// The normalised registers whole (rescore.state): never in a pseudonymised run.
-    Registers,
-}
-
-impl Content {
-    fn table(columns: Vec<DeclaredColumn>) -> Content {
-        Content::Table {
-            columns,
-            staff: false,
-        }
-    }
-
-    /// What the column `name` of this table holds, if declared: one of its columns, or a
-    /// staff column after them (`at` is the column's position).
-    pub fn sensitivity(&self, at: usize, name: &str) -> Option<Sensitivity> {
-        let Content::Table { columns, staff } = self else {
-            return None;
-        };
-        match columns.get(at) {
-            Some(c) if c.name == name => Some(c.sensitivity),
-            None if *staff => Some(Sensitivity::FreeText),
-            _ => None,
-        }
-    }
-}
 
 /// Every file a run directory can hold, by its path inside it (`checks/…` for the
 /// checks), with what it holds.
@@ -102,12 +63,7 @@ pub fn every_file() -> Vec<(String, Content)> {
     let checks = checks::declared_files()
         .into_iter()
         .chain(aid_checks::declared_files())
-        .map(|(name, columns)| {
-            (
-                format!("{}/{name}", files::CHECKS_DIR),
-                Content::table(columns),
-            )
-        });
+        .map(|(name, columns)| (files::in_checks(name), Content::table(columns)));
     tables
         .into_iter()
         .map(|(name, content)| (name.to_string(), content))

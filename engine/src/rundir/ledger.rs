@@ -4,20 +4,38 @@ use std::path::Path;
 
 use polars::prelude::Column;
 
-use super::atomic::write_parquet;
-use super::csv::write_csv;
 use super::table::{Cell, Field, Kind, Sensitivity, csv_cells, frame, header, text};
+use super::writer::{Workbook, Writer};
+use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::classify::{Ledger, LedgerRow};
+use crate::pipeline::load::parquet::{read_frame, text_column};
+use crate::pipeline::normalize::date::Date;
+
+/// The names of the ledger's columns that are read back (see [`read_ledger`]).
+pub mod col {
+    pub const ID_NUMBER: &str = "id_number";
+    pub const NAME: &str = "name";
+    pub const SEX: &str = "sex";
+    pub const BIRTH_DATE: &str = "birth_date";
+    pub const DIVISION_CODE: &str = "division_code";
+    pub const POOR: &str = "poor";
+    pub const REASON: &str = "reason";
+    pub const RECORD_STATUS: &str = "record_status";
+    pub const CASE_ID: &str = "case_id";
+    pub const CHANGE: &str = "change";
+    pub const FIRST_FLAGGED: &str = "first_flagged";
+    pub const AIDED_THIS_TERM: &str = "aided_this_term";
+}
 
 /// The ledger's columns (docs/usage.md).
 pub(super) const LEDGER: [Field<LedgerRow>; 21] = [
-    text!(LedgerRow, "id_number", Id, |r: &LedgerRow| r
+    text!(LedgerRow, col::ID_NUMBER, Id, |r: &LedgerRow| r
         .id_number
         .clone()),
-    text!(LedgerRow, "name", Name, |r: &LedgerRow| r.name.clone()),
-    text!(LedgerRow, "sex", Code, |r: &LedgerRow| r.sex.to_string()),
-    text!(LedgerRow, "birth_date", Date, |r: &LedgerRow| r
+    text!(LedgerRow, col::NAME, Name, |r: &LedgerRow| r.name.clone()),
+    text!(LedgerRow, col::SEX, Code, |r: &LedgerRow| r.sex.to_string()),
+    text!(LedgerRow, col::BIRTH_DATE, Date, |r: &LedgerRow| r
         .birth_date
         .to_string()),
     Field {
@@ -26,23 +44,25 @@ pub(super) const LEDGER: [Field<LedgerRow>; 21] = [
         sensitivity: Sensitivity::Count,
         cell: |r| Cell::Int(r.age),
     },
-    text!(LedgerRow, "division_code", Code, |r: &LedgerRow| r
+    text!(LedgerRow, col::DIVISION_CODE, Code, |r: &LedgerRow| r
         .division_code
         .clone()),
     text!(LedgerRow, "division_name", Code, |r: &LedgerRow| {
         crate::ground::divisions::full_name(&r.division_code)
     }),
     Field {
-        name: "poor",
+        name: col::POOR,
         kind: Kind::Flag,
         sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.poor),
     },
-    text!(LedgerRow, "reason", Code, |r: &LedgerRow| r.reason.clone()),
+    text!(LedgerRow, col::REASON, Code, |r: &LedgerRow| r
+        .reason
+        .clone()),
     text!(LedgerRow, "household_no", Id, |r: &LedgerRow| r
         .household_no
         .clone()),
-    text!(LedgerRow, "record_status", Code, |r: &LedgerRow| r
+    text!(LedgerRow, col::RECORD_STATUS, Code, |r: &LedgerRow| r
         .record_status
         .to_string()),
     text!(LedgerRow, "best_candidate", Id, |r: &LedgerRow| r
@@ -54,16 +74,16 @@ pub(super) const LEDGER: [Field<LedgerRow>; 21] = [
         sensitivity: Sensitivity::Count,
         cell: |r| Cell::Weight(r.best_weight),
     },
-    text!(LedgerRow, "case_id", Code, |r: &LedgerRow| r
+    text!(LedgerRow, col::CASE_ID, Code, |r: &LedgerRow| r
         .case
         .case_id
         .clone()),
-    text!(LedgerRow, "change", Code, |r: &LedgerRow| r
+    text!(LedgerRow, col::CHANGE, Code, |r: &LedgerRow| r
         .case
         .change
         .key()
         .to_string()),
-    text!(LedgerRow, "first_flagged", Date, |r: &LedgerRow| r
+    text!(LedgerRow, col::FIRST_FLAGGED, Date, |r: &LedgerRow| r
         .case
         .first_flagged
         .clone()),
@@ -90,7 +110,7 @@ pub(super) const LEDGER: [Field<LedgerRow>; 21] = [
         LedgerRow::disability_level
     ),
     Field {
-        name: "aided_this_term",
+        name: col::AIDED_THIS_TERM,
         kind: Kind::Flag,
         sensitivity: Sensitivity::Count,
         cell: |r| Cell::Flag(r.aided),
@@ -110,19 +130,33 @@ pub fn columns(names: &[&str]) -> Vec<Field<LedgerRow>> {
         .collect()
 }
 
+/// How a ledger workbook's columns `names` (in English or in Chinese) are written: as the
+/// ledger's schema declares them, a staff column as text.
+pub fn workbook_kinds(names: &[&str]) -> Vec<super::table::Kind> {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|n| crate::ground::vocab::canonical_column(n))
+        .collect();
+    super::table::kinds(&LEDGER, &names)
+}
+
 /// The names of the columns sanku writes in a ledger; any other column of a ledger that
 /// comes back is the staff's.
 pub fn column_names() -> Vec<&'static str> {
     header(&LEDGER)
 }
 
-/// Writes the ledger in both formats: sanku's columns, then the staff's columns carried
-/// from the previous ledger.
-pub fn write_ledger(dir: &Path, ledger: &Ledger, staff_columns: &[String]) -> anyhow::Result<()> {
+/// Writes the ledger in both formats and its workbook, dated `created`: sanku's columns,
+/// then the staff's columns carried from the previous ledger.
+pub fn write_ledger(
+    out: &Writer,
+    ledger: &Ledger,
+    staff_columns: &[String],
+    created: Date,
+) -> anyhow::Result<()> {
     let mut names = header(&LEDGER);
     names.extend(staff_columns.iter().map(String::as_str));
-    write_csv(
-        dir,
+    out.csv_and_workbook(
         files::LEDGER_CSV,
         &names,
         ledger.rows.iter().map(|row| {
@@ -133,6 +167,12 @@ pub fn write_ledger(dir: &Path, ledger: &Ledger, staff_columns: &[String]) -> an
             );
             cells
         }),
+        &Workbook {
+            name: files::LEDGER_XLSX,
+            sheet: ("ledger", "疑似失学辍学台账"),
+            created,
+            kinds: workbook_kinds(&names),
+        },
     )?;
     let mut frame = frame(&LEDGER, &ledger.rows)?;
     for (i, name) in staff_columns.iter().enumerate() {
@@ -143,5 +183,74 @@ pub fn write_ledger(dir: &Path, ledger: &Ledger, staff_columns: &[String]) -> an
             .collect();
         frame.with_column(Column::new(name.as_str().into(), values))?;
     }
-    write_parquet(dir, files::LEDGER_PARQUET, &frame)
+    out.parquet(files::LEDGER_PARQUET, &frame)
+}
+
+/// A row of a ledger.parquet read back: the columns the commands use. A column a ledger
+/// written by an older sanku lacks reads empty (a flag, false), but for the ID number,
+/// the birth date, the division and the reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub division_code: String,
+    pub poor: bool,
+    pub reason: String,
+    pub record_status: String,
+    pub case_id: String,
+    pub change: String,
+    pub first_flagged: String,
+    pub aided_this_term: bool,
+}
+
+/// Reads the ledger.parquet at `path`; a missing file or required column is bad input.
+pub fn read_ledger(path: &Path) -> anyhow::Result<Vec<LedgerEntry>> {
+    let frame = read_frame(path)?;
+    let required = [
+        col::ID_NUMBER,
+        col::BIRTH_DATE,
+        col::DIVISION_CODE,
+        col::REASON,
+    ];
+    let column = |name: &str| -> anyhow::Result<std::vec::IntoIter<String>> {
+        match text_column(&frame, name) {
+            Some(cells) => Ok(cells.into_iter()),
+            None if required.contains(&name) => Err(bad_input(format!(
+                "{}: no column `{name}`; is this a ledger sanku wrote?",
+                path.display()
+            ))),
+            None => Ok(vec![String::new(); frame.height()].into_iter()),
+        }
+    };
+    let mut id_number = column(col::ID_NUMBER)?;
+    let mut name = column(col::NAME)?;
+    let mut sex = column(col::SEX)?;
+    let mut birth_date = column(col::BIRTH_DATE)?;
+    let mut division_code = column(col::DIVISION_CODE)?;
+    let mut poor = column(col::POOR)?;
+    let mut reason = column(col::REASON)?;
+    let mut record_status = column(col::RECORD_STATUS)?;
+    let mut case_id = column(col::CASE_ID)?;
+    let mut change = column(col::CHANGE)?;
+    let mut first_flagged = column(col::FIRST_FLAGGED)?;
+    let mut aided_this_term = column(col::AIDED_THIS_TERM)?;
+    let next = |cells: &mut std::vec::IntoIter<String>| cells.next().unwrap_or_default();
+    Ok((0..frame.height())
+        .map(|_| LedgerEntry {
+            id_number: next(&mut id_number),
+            name: next(&mut name),
+            sex: next(&mut sex),
+            birth_date: next(&mut birth_date),
+            division_code: next(&mut division_code),
+            poor: next(&mut poor) == "1",
+            reason: next(&mut reason),
+            record_status: next(&mut record_status),
+            case_id: next(&mut case_id),
+            change: next(&mut change),
+            first_flagged: next(&mut first_flagged),
+            aided_this_term: next(&mut aided_this_term) == "1",
+        })
+        .collect())
 }

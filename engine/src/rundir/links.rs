@@ -8,11 +8,13 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::atomic::write_parquet_batches;
 use super::table::{DeclaredColumn, Sensitivity, names};
+use super::writer::Writer;
+use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::{Link, Links};
+use crate::pipeline::load::parquet::{read_frame_where, text_column};
 use crate::pipeline::normalize::Registers;
 
 /// The columns of links.parquet.
@@ -70,7 +72,7 @@ pub fn linked_record<'a>(registers: &'a Registers, source: &str, r: usize) -> Li
 /// Writes links.parquet. Each source's links are sorted by child (cohort order is ID
 /// order), so the sources in name order are the file's order.
 pub fn write_links(
-    dir: &Path,
+    out: &Writer,
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
@@ -104,7 +106,7 @@ pub fn write_links(
     ];
     let total = sources.iter().map(|(_, list, _)| list.len()).sum();
     let [source, population_id, record_key, method, weight] = names(&LINKS);
-    write_parquet_batches(dir, files::LINKS_PARQUET, total, |range| {
+    out.parquet_batches(files::LINKS_PARQUET, total, |range| {
         let rows = rows_in(&sources, range);
         debug_assert!(rows.is_sorted_by_key(|(s, l, _)| (*s, l.child)));
         let keys: Vec<Cow<str>> = rows.par_iter().map(|(_, l, key)| key(l.record)).collect();
@@ -163,4 +165,55 @@ fn rows_in<'a>(
         start = end;
     }
     rows
+}
+
+/// A row of links.parquet read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkEntry {
+    pub source: String,
+    pub population_id: String,
+    pub record_key: String,
+    pub method: String,
+    /// The pair's weight; none for an exact link.
+    pub weight: Option<f64>,
+}
+
+/// Reads links.parquet at `path`: the links of the child or record `about` (every link
+/// when `None`), filtered while scanning.
+pub fn read_links(path: &Path, about: Option<&str>) -> anyhow::Result<Vec<LinkEntry>> {
+    let [source, population_id, record_key, method, weight] = names(&LINKS);
+    let predicate = about.map(|key| {
+        col(population_id)
+            .eq(lit(key))
+            .or(col(record_key).eq(lit(key)))
+    });
+    let frame = read_frame_where(path, predicate)?;
+    let text = |name: &str| {
+        text_column(&frame, name).ok_or_else(|| {
+            bad_input(format!(
+                "{}: no column `{name}`; is this a run's links?",
+                path.display()
+            ))
+        })
+    };
+    let weights: Vec<Option<f64>> = match frame.column(weight).map(|c| c.f64()) {
+        Ok(Ok(w)) => w.iter().collect(),
+        _ => vec![None; frame.height()],
+    };
+    Ok(text(source)?
+        .into_iter()
+        .zip(text(population_id)?)
+        .zip(text(record_key)?)
+        .zip(text(method)?)
+        .zip(weights)
+        .map(
+            |((((source, population_id), record_key), method), weight)| LinkEntry {
+                source,
+                population_id,
+                record_key,
+                method,
+                weight,
+            },
+        )
+        .collect())
 }

@@ -5,25 +5,21 @@
 //! every name and every raw value quoted from an input (rejects, warnings, conflicting
 //! values other than sex, birth date and division) is dropped.
 //!
-//! It rewrites the staging directory's files before the run is swapped into place, column
-//! by column, so no writer can forget it. What becomes of a column is what the column
-//! declares it holds (see `contents` and `table::Sensitivity`); a file or a column with no
-//! declaration stops the run rather than be shared as it is.
+//! Every table is pseudonymised as it is written (see `writer`), so no writer can forget
+//! it. What becomes of a column is what the column declares it holds (see `contents` and
+//! `table::Sensitivity`); a file or a column with no declaration stops the run rather than
+//! be shared as it is.
 
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::bail;
 use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
-use super::atomic::write_parquet;
-use super::contents::{self, Content};
-use super::csv::{read_header, rewrite_csv, visit_files};
-use super::table::Sensitivity;
+use super::table::{Content, Sensitivity};
 use crate::ground::error::bad_input;
-use crate::pipeline::load::parquet::read_frame;
 
 /// The shortest key accepted, in bytes.
 const MIN_KEY_BYTES: usize = 16;
@@ -67,8 +63,6 @@ impl Pseudonymizer {
         Ok(Pseudonymizer { key })
     }
 
-    /// The token of an identifier: `P` and the first 128 bits of its HMAC-SHA256, in hex;
-    /// an empty value stays empty.
     /// The key's fingerprint, kept in the manifest so that a run carried on under another
     /// key is refused: HMAC-SHA256 of a fixed text under the key, never the key.
     pub fn fingerprint(&self) -> String {
@@ -80,6 +74,8 @@ impl Pseudonymizer {
         )
     }
 
+    /// The token of an identifier: `P` and the first 128 bits of its HMAC-SHA256, in hex;
+    /// an empty value stays empty.
     pub fn token(&self, value: &str) -> String {
         // A token is kept: a case carried from a pseudonymised night is named by its token
         // already, and no identifier looks like one.
@@ -92,45 +88,14 @@ impl Pseudonymizer {
         format!("P{}", crate::ground::text::hex(&digest[..16]))
     }
 
-    /// Rewrites every file under `root` but those `done` names (paths inside `root`).
-    pub fn apply(&self, root: &Path, done: &[&str]) -> anyhow::Result<()> {
-        visit_files(root, &mut |dir, name| {
-            let sub = dir.strip_prefix(root)?;
-            let path = if sub.as_os_str().is_empty() {
-                name.to_string()
-            } else {
-                format!("{}/{name}", sub.display())
-            };
-            if done.contains(&path.as_str()) {
-                return Ok(());
-            }
-            self.apply_file(root, &path)
-        })
-    }
-
-    /// Rewrites the file at `path` inside the run directory `root` as its declaration
-    /// says: each column of a table by what it holds; nothing else is rewritten.
-    pub fn apply_file(&self, root: &Path, path: &str) -> anyhow::Result<()> {
-        let full = root.join(path);
-        let content = contents::of(path).ok_or_else(|| {
-            anyhow!(
-                "pseudonymising {}: no declaration says what the file holds",
-                full.display()
-            )
-        })?;
-        match content {
-            Content::Table { .. } if path.ends_with(".csv") => self.rewrite_csv(&full, &content),
-            Content::Table { .. } if path.ends_with(".parquet") => {
-                self.rewrite_parquet(&full, &content)
-            }
-            Content::Table { .. } => Err(anyhow!("a table neither CSV nor Parquet")),
-            Content::MadeFromFinal | Content::Record => Ok(()),
-            Content::Registers => Err(anyhow!("it holds the registers whole")),
-        }
-        .with_context(|| format!("pseudonymising {}", full.display()))
-    }
-
-    fn cell(&self, sensitivity: Sensitivity, field: Option<&str>, value: &str) -> String {
+    /// The cell `value` of a column holding `sensitivity`; `field` is the row's `field`
+    /// cell, which says what a `FieldValue` holds.
+    pub(crate) fn cell(
+        &self,
+        sensitivity: Sensitivity,
+        field: Option<&str>,
+        value: &str,
+    ) -> String {
         use Sensitivity::*;
         match sensitivity {
             Code | Count | Date => value.to_string(),
@@ -146,29 +111,14 @@ impl Pseudonymizer {
         }
     }
 
-    fn rewrite_csv(&self, path: &Path, content: &Content) -> anyhow::Result<()> {
-        let header = read_header(path)?;
-        let sensitivities = declared(content, &header)?;
-        let field = header.iter().position(|h| h == "field");
-        let (dir, name) = split(path);
-        rewrite_csv(dir, name, &|h| h.to_string(), &|_, record| {
-            let field = field.and_then(|i| record.get(i));
-            record
-                .iter()
-                .zip(&sensitivities)
-                .map(|(value, &s)| self.cell(s, field, value))
-                .collect()
-        })
-    }
-
-    fn rewrite_parquet(&self, path: &Path, content: &Content) -> anyhow::Result<()> {
-        let frame = read_frame(path)?;
-        let names: Vec<String> = frame
+    /// A frame of the table `content` declares, each column as it declares.
+    pub(crate) fn frame(&self, frame: DataFrame, content: &Content) -> anyhow::Result<DataFrame> {
+        let names: Vec<&str> = frame
             .get_column_names()
             .iter()
-            .map(|n| n.to_string())
+            .map(|n| n.as_str())
             .collect();
-        let sensitivities = declared(content, &names)?;
+        let sensitivities = content.sensitivities(&names)?;
         let mut columns: Vec<Column> = Vec::with_capacity(names.len());
         for (column, &s) in frame.columns().iter().zip(&sensitivities) {
             if s.kept() {
@@ -188,31 +138,8 @@ impl Pseudonymizer {
                 .collect();
             columns.push(Column::new(column.name().clone(), values));
         }
-        let frame = DataFrame::new(frame.height(), columns)?;
-        let (dir, name) = split(path);
-        write_parquet(dir, name, &frame)
+        Ok(DataFrame::new(frame.height(), columns)?)
     }
-}
-
-/// What each of a table's columns holds, by its declaration; an undeclared column is an
-/// error.
-fn declared(content: &Content, header: &[String]) -> anyhow::Result<Vec<Sensitivity>> {
-    header
-        .iter()
-        .enumerate()
-        .map(|(at, name)| {
-            content
-                .sensitivity(at, name)
-                .ok_or_else(|| anyhow!("column {} (`{name}`) is not declared", at + 1))
-        })
-        .collect()
-}
-
-/// A file's directory and name.
-fn split(path: &Path) -> (&Path, &str) {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (dir, name)
 }
 
 #[cfg(test)]

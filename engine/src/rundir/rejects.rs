@@ -1,10 +1,8 @@
 //! rejects.csv: every input row not used; warnings.csv: every row used with a field lost
 //! (an ID number damaged by a spreadsheet). Both sorted by file, line and field.
 
-use std::path::Path;
-
-use super::csv::write_csv;
 use super::table::{Field, csv_cells, header, text};
+use super::writer::Writer;
 use crate::ground::reject::Reject;
 use crate::ground::schema::files;
 
@@ -19,18 +17,18 @@ pub(super) const REJECTS: [Field<Reject>; 5] = [
 ];
 
 /// Writes rejects.csv.
-pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> anyhow::Result<()> {
-    write_rows(dir, files::REJECTS_CSV, rejects)
+pub fn write_rejects(out: &Writer, rejects: &[&Reject]) -> anyhow::Result<()> {
+    write_rows(out, files::REJECTS_CSV, rejects)
 }
 
 /// Writes warnings.csv.
-pub fn write_warnings(dir: &Path, warnings: &[&Reject]) -> anyhow::Result<()> {
-    write_rows(dir, files::WARNINGS_CSV, warnings)
+pub fn write_warnings(out: &Writer, warnings: &[&Reject]) -> anyhow::Result<()> {
+    write_rows(out, files::WARNINGS_CSV, warnings)
 }
 
-fn write_rows(dir: &Path, file: &str, rejects: &[&Reject]) -> anyhow::Result<()> {
+fn write_rows(out: &Writer, file: &str, rejects: &[&Reject]) -> anyhow::Result<()> {
     let mut sorted = rejects.to_vec();
     sorted.sort();
     let rows = sorted.iter().map(|r| csv_cells(&REJECTS, *r));
-    write_csv(dir, file, &header(&REJECTS), rows)
+    out.csv(file, &header(&REJECTS), rows)
 }

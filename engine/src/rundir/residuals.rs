@@ -4,11 +4,9 @@
 //! of its population holds the ID of, each with every field linkage needs. Every cell is
 //! text. docs/national.md lists the columns.
 
-use std::path::Path;
-
-use super::atomic::write_parquet;
 use super::ledger::LEDGER;
 use super::table::{DeclaredColumn, Sensitivity, csv_cells, declared, text_frame};
+use super::writer::Writer;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::Links;
@@ -104,7 +102,7 @@ pub fn province_of(children: &[Person]) -> String {
 /// Writes residuals.parquet for the run's `ledger` rows (cells as the ledger shows them,
 /// `ledger_cells`, in ledger order) and its leftover records.
 pub fn write_residuals(
-    dir: &Path,
+    out: &Writer,
     (cohort, registers, links): (&Cohort, &Registers, &Links),
     ledger: &crate::pipeline::classify::Ledger,
     name_count: &dyn Fn(&Person) -> u64,
@@ -185,7 +183,7 @@ pub fn write_residuals(
         cells.extend(id_cells(&m.id));
         rows.push(Row(cells).cells(&names));
     }
-    write_parquet(dir, files::RESIDUALS_PARQUET, &text_frame(&names, &rows)?)
+    out.parquet(files::RESIDUALS_PARQUET, &text_frame(&names, &rows)?)
 }
 
 /// The student rows of every registration no child took whose IDs no one of the

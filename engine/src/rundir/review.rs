@@ -2,11 +2,10 @@
 //! source, with every field's level and weight, sorted by source, the child's ID number and
 //! the record's key.
 
-use std::path::Path;
-
-use super::csv::{format_weight, write_csv};
+use super::csv::format_weight;
 use super::links::{LinkedRecord, linked_record};
 use super::table::{DeclaredColumn, Field, declared, header, sorted_cells, text};
+use super::writer::Writer;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::Links;
@@ -76,7 +75,7 @@ pub(super) fn declared_columns() -> Vec<DeclaredColumn> {
 
 /// Writes review.csv.
 pub fn write_review(
-    dir: &Path,
+    out: &Writer,
     cohort: &Cohort,
     registers: &Registers,
     links: &Links,
@@ -98,8 +97,7 @@ pub fn write_review(
     }
     let schema = schema();
     let every = header(&schema);
-    write_csv(
-        dir,
+    out.csv(
         files::REVIEW_CSV,
         &every,
         sorted_cells(&schema, &rows, &every),

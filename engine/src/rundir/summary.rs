@@ -1,10 +1,8 @@
 //! summary.csv and summary.json.
 
-use std::path::Path;
-
 use super::atomic::write_atomic;
-use super::csv::write_csv;
 use super::table::{Cell, Field, Kind, Sensitivity, csv_cells, header};
+use super::writer::Writer;
 use crate::ground::schema::files;
 use crate::pipeline::summary::{Summary, SummaryRow};
 
@@ -70,10 +68,10 @@ pub(super) const SUMMARY: [Field<SummaryRow>; 20] = [
 ];
 
 /// Writes the summary in both formats.
-pub fn write_summary(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
+pub fn write_summary(out: &Writer, summary: &Summary) -> anyhow::Result<()> {
     let rows = summary.rows.iter().map(|r| csv_cells(&SUMMARY, r));
-    write_csv(dir, files::SUMMARY_CSV, &header(&SUMMARY), rows)?;
-    write_atomic(dir, files::SUMMARY_JSON, |out| {
+    out.csv(files::SUMMARY_CSV, &header(&SUMMARY), rows)?;
+    write_atomic(out.root(), files::SUMMARY_JSON, |out| {
         serde_json::to_writer_pretty(&mut *out, summary)?;
         std::io::Write::write_all(out, b"\n")?;
         Ok(())

@@ -97,6 +97,75 @@ pub const fn names<const N: usize>(columns: &[DeclaredColumn; N]) -> [&'static s
     names
 }
 
+/// What a file of a run directory holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// A table (CSV or Parquet) of these columns, in this order. With `staff`, the columns
+    /// staff added to a ledger follow them, free text.
+    Table {
+        columns: Vec<DeclaredColumn>,
+        staff: bool,
+    },
+    /// Made from the run's other files once they are final (pseudonymised when asked): the
+    /// workbooks from their CSV files, the report from the summary, ledger and candidates.
+    MadeFromFinal,
+    /// A record of the run: settings, the inputs' names, checksums and row counts, counts
+    /// and parameters; no value of any row (manifest.json, summary.json).
+    Record,
+    /// The normalised registers whole (rescore.state): never in a pseudonymised run.
+    Registers,
+}
+
+impl Content {
+    pub(super) fn table(columns: Vec<DeclaredColumn>) -> Content {
+        Content::Table {
+            columns,
+            staff: false,
+        }
+    }
+
+    /// What each column of a table with `header` holds, by its declaration; an undeclared
+    /// column is an error.
+    pub fn sensitivities<S: AsRef<str>>(&self, header: &[S]) -> anyhow::Result<Vec<Sensitivity>> {
+        header
+            .iter()
+            .enumerate()
+            .map(|(at, name)| {
+                let name = name.as_ref();
+                self.sensitivity(at, name)
+                    .ok_or_else(|| anyhow::anyhow!("column {} (`{name}`) is not declared", at + 1))
+            })
+            .collect()
+    }
+
+    /// What the column `name` of this table holds, if declared: one of its columns, or a
+    /// staff column after them (`at` is the column's position).
+    pub fn sensitivity(&self, at: usize, name: &str) -> Option<Sensitivity> {
+        let Content::Table { columns, staff } = self else {
+            return None;
+        };
+        match columns.get(at) {
+            Some(c) if c.name == name => Some(c.sensitivity),
+            None if *staff => Some(Sensitivity::FreeText),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of each column of `names`: its field's in `schema`, text for a column the
+/// schema lacks (the staff's).
+pub fn kinds<R>(schema: &[Field<R>], names: &[&str]) -> Vec<Kind> {
+    names
+        .iter()
+        .map(|name| {
+            schema
+                .iter()
+                .find(|f| f.name == *name)
+                .map_or(Kind::Text, |f| f.kind)
+        })
+        .collect()
+}
+
 /// A column: its name, its type, what it holds and how a row gives its cell.
 pub struct Field<R> {
     pub name: &'static str,
@@ -116,7 +185,7 @@ impl<R> Copy for Field<R> {}
 /// A text column of rows of type `$row` holding a [`Sensitivity`]:
 /// `text!(Row, "name", Name, |r: &Row| value)`.
 macro_rules! text {
-    ($row:ty, $name:literal, $sensitivity:ident, $value:expr) => {
+    ($row:ty, $name:expr, $sensitivity:ident, $value:expr) => {
         $crate::rundir::table::Field {
             name: $name,
             kind: $crate::rundir::table::Kind::Text,

@@ -3,12 +3,11 @@
 //! and destroys the last digits on save); the header row is frozen and filtered, columns
 //! are as wide as their contents. Ages, flags and weights are number cells on every row
 //! (a flag 0 or 1, a weight with two decimals; no weight, no cell), every other column
-//! text. Written from ledger.csv once the run's files are final (pseudonymised when
-//! asked), so that the two always hold the same rows.
+//! text. Written from the rows ledger.csv gets, made final (pseudonymised when asked), so
+//! that the two always hold the same rows.
 
 use std::path::Path;
 
-use anyhow::Context;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::atomic::write_atomic;
@@ -20,44 +19,24 @@ const SHEET_ROWS: usize = 1_048_575;
 /// The widest a column is made, in characters.
 const MAX_WIDTH: usize = 40;
 
-/// How a column's cells are written: the kind the ledger's or the closed cases' schema
-/// declares for it (a column of neither, as the staff's, is text).
-fn kind_of(column: &str) -> Kind {
-    let column = crate::ground::vocab::canonical_column(column);
-    let ledger = super::ledger::LEDGER.iter().map(|f| (f.name, f.kind));
-    let closed = super::cases::CLOSED.iter().map(|f| (f.name, f.kind));
-    ledger
-        .chain(closed)
-        .find(|(name, _)| *name == column)
-        .map_or(Kind::Text, |(_, kind)| kind)
-}
-
-/// Writes `dir/xlsx_name` from `dir/csv_name`: one sheet per million rows, the header
-/// repeated on each. The workbook's creation date is `created`, so that the same run
-/// writes the same bytes.
+/// Writes `dir/xlsx_name` from a table's `header` and `rows` (its cells as its CSV file
+/// holds them), each column's cells as `kinds` says: one sheet per million rows, the header repeated on each. The workbook's
+/// creation date is `created`, so that the same run writes the same bytes.
 pub fn write_workbook(
     dir: &Path,
-    csv_name: &str,
     xlsx_name: &str,
     sheet: &str,
     created: Date,
+    header: &[&str],
+    rows: &[Vec<String>],
+    kinds: &[Kind],
 ) -> anyhow::Result<()> {
-    let bytes = std::fs::read(dir.join(csv_name))
-        .with_context(|| format!("reading {}", dir.join(csv_name).display()))?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text);
-    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
-
     let mut workbook = Workbook::new();
     let day = ExcelDateTime::from_ymd(created.year as u16, created.month, created.day.max(1))?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&day));
     let bold = Format::new().set_bold();
-    let kinds: Vec<Kind> = header.iter().map(|h| kind_of(h)).collect();
-    let pages: Vec<&[csv::StringRecord]> = if rows.is_empty() {
-        vec![&rows[..]]
+    let pages: Vec<&[Vec<String>]> = if rows.is_empty() {
+        vec![rows]
     } else {
         rows.chunks(SHEET_ROWS).collect()
     };
@@ -69,7 +48,7 @@ pub fn write_workbook(
         };
         let worksheet = workbook.add_worksheet();
         worksheet.set_name(&sheet_name)?;
-        write_sheet(worksheet, &header, chunk, &kinds, &bold)?;
+        write_sheet(worksheet, header, chunk, kinds, &bold)?;
     }
     let buffer = workbook.save_to_buffer()?;
     write_atomic(dir, xlsx_name, |out| {
@@ -81,19 +60,20 @@ pub fn write_workbook(
 
 fn write_sheet(
     worksheet: &mut Worksheet,
-    header: &[String],
-    rows: &[csv::StringRecord],
+    header: &[&str],
+    rows: &[Vec<String>],
     kinds: &[Kind],
     bold: &Format,
 ) -> anyhow::Result<()> {
     let weight = Format::new().set_num_format("0.00");
     let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for (c, name) in header.iter().enumerate() {
-        worksheet.write_string_with_format(0, c as u16, name, bold)?;
+        worksheet.write_string_with_format(0, c as u16, *name, bold)?;
     }
     for (r, record) in rows.iter().enumerate() {
         let row = r as u32 + 1;
         for (c, value) in record.iter().enumerate() {
+            let value = value.as_str();
             let col = c as u16;
             if value.is_empty() {
                 continue;
@@ -166,15 +146,19 @@ mod tests {
     /// The workbook written from `rows` under `header`, read back: its header and rows.
     fn round_trip(header: &[String], rows: &[Vec<String>]) -> Vec<Vec<Data>> {
         let dir = tempfile::tempdir().unwrap();
-        super::super::csv::write_csv(
+        let day = Date::new(2026, 9, 1).unwrap();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let kinds = super::super::ledger::workbook_kinds(&header);
+        write_workbook(
             dir.path(),
-            "ledger.csv",
-            &header.iter().map(String::as_str).collect::<Vec<_>>(),
-            rows.iter().cloned(),
+            "ledger.xlsx",
+            "ledger",
+            day,
+            &header,
+            rows,
+            &kinds,
         )
         .unwrap();
-        let day = Date::new(2026, 9, 1).unwrap();
-        write_workbook(dir.path(), "ledger.csv", "ledger.xlsx", "ledger", day).unwrap();
         let mut book: Xlsx<_> = open_workbook(dir.path().join("ledger.xlsx")).unwrap();
         let range = book.worksheet_range("ledger").unwrap();
         range.rows().map(<[Data]>::to_vec).collect()

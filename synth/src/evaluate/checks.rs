@@ -8,8 +8,8 @@ use std::path::Path;
 use super::{Score, read_csv};
 use sanku::ground::error::bad_input;
 use sanku::ground::schema::files;
-use sanku::pipeline::load::parquet::read_text_rows;
 use sanku::pipeline::normalize::id::{IdClass, parse_id};
+use sanku::rundir::ledger::read_ledger;
 
 /// One score per check, by check name.
 pub fn score_checks(
@@ -63,7 +63,14 @@ pub fn score_checks(
         &truth.join("dropouts.csv"),
         &["id_number", "poor", "reason"],
     )?;
-    let ledger = read_text_rows(&run.join(files::LEDGER_PARQUET), &["id_number", "reason"])?;
+    // The ledger's ID number, reason and aid this term, as rows of text.
+    let ledger: Vec<Vec<String>> = read_ledger(&run.join(files::LEDGER_PARQUET))?
+        .into_iter()
+        .map(|r| {
+            let aided = if r.aided_this_term { "1" } else { "0" };
+            vec![r.id_number, r.reason, aided.to_string()]
+        })
+        .collect();
     let reason = |r: &'static str| {
         (
             ids(&ledger, &move |row: &[String]| row[1] == r),
@@ -198,15 +205,11 @@ pub fn score_checks(
                 known("aid_unmatched.csv", &["id_number"])?,
             ),
         );
-        let aided = read_text_rows(
-            &run.join(files::LEDGER_PARQUET),
-            &["id_number", "aided_this_term"],
-        )?;
         let out: HashSet<&String> = dropouts.iter().map(|r| &r[0]).collect();
         add(
             "aided_flagged",
             (
-                ids(&aided, &|r| r[1] == "1"),
+                ids(&ledger, &|r| r[2] == "1"),
                 known("aided.csv", &["id_number"])?
                     .into_iter()
                     .filter(|r| out.contains(&r[0]))

@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use sanku::ground::error::bad_input;
 use sanku::ground::schema::files;
-use sanku::pipeline::load::parquet::{read_frame, read_text_rows};
 use sanku::rundir::atomic::write_atomic;
 pub(crate) use sanku::rundir::csv::read_columns as read_csv;
+use sanku::rundir::ledger::read_ledger;
+use sanku::rundir::links::read_links;
 use sanku::rundir::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
@@ -86,26 +87,26 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
         check_match(truth, run)?;
     }
     let dropouts = read_csv(&truth.join("dropouts.csv"), &["id_number", "poor"])?;
-    let ledger = read_text_rows(&run.join(files::LEDGER_PARQUET), &["id_number", "poor"])?;
+    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
     let true_flags: HashSet<String> = dropouts.iter().map(|r| r[0].clone()).collect();
     let true_poor: HashSet<String> = dropouts
         .iter()
         .filter(|r| r[1] == "1")
         .map(|r| r[0].clone())
         .collect();
-    let flags: HashSet<String> = ledger.iter().map(|r| r[0].clone()).collect();
+    let flags: HashSet<String> = ledger.iter().map(|r| r.id_number.clone()).collect();
     let poor: HashSet<String> = ledger
         .iter()
-        .filter(|r| r[1] == "1")
-        .map(|r| r[0].clone())
+        .filter(|r| r.poor)
+        .map(|r| r.id_number.clone())
         .collect();
 
-    let links = read_links(&run.join(files::LINKS_PARQUET))?;
+    let links = read_links(&run.join(files::LINKS_PARQUET), None)?;
     let pairs = |source: &str| -> HashSet<(String, String)> {
         links
             .iter()
-            .filter(|l| l.0 == source)
-            .map(|l| (l.1.clone(), l.2.clone()))
+            .filter(|l| l.source == source)
+            .map(|l| (l.population_id.clone(), l.record_key.clone()))
             .collect()
     };
     let truth_pairs = |name: &str, key: &str| -> anyhow::Result<HashSet<(String, String)>> {
@@ -260,35 +261,6 @@ fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
         )));
     }
     Ok(())
-}
-
-/// (source, population_id, record_key) of every link in links.parquet.
-fn read_links(path: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
-    let not_links = |e: polars::prelude::PolarsError| bad_input(format!("{}: {e}", path.display()));
-    let frame = read_frame(path)?;
-    let column = |name: &str| {
-        frame
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(not_links)
-    };
-    let (source, pid, key) = (
-        column("source")?,
-        column("population_id")?,
-        column("record_key")?,
-    );
-    Ok(source
-        .iter()
-        .zip(pid.iter())
-        .zip(key.iter())
-        .map(|((s, p), k)| {
-            (
-                s.unwrap_or("").to_string(),
-                p.unwrap_or("").to_string(),
-                k.unwrap_or("").to_string(),
-            )
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -139,9 +139,14 @@ pub(crate) fn finish_run(
     let total = run.summary.total();
     let students = run.registers.students.rows.len() as u64;
     guard::results(&settings.guards, total.cohort, total.enrolled, students).into_result()?;
-    timer.stage("output", || {
-        rundir::write_run(out.path(), &run, &out.finish(settings))
-    })?;
+    let writer = out.writer(settings.lang);
+    let report = rundir::report::ReportContext {
+        run_date: settings.run_date.to_string(),
+        accept: settings.fuzzy.thresholds.accept,
+        review: settings.fuzzy.thresholds.review,
+        lang: settings.lang,
+    };
+    timer.stage("output", || rundir::write_run(&writer, &run, &report))?;
     if settings.residuals {
         timer.stage("residuals", || {
             let shares = run.links.student_fuzzy.as_ref();
@@ -152,7 +157,7 @@ pub(crate) fn finish_run(
                     .map_or(1, |share| (share * cohort).round() as u64)
             };
             rundir::residuals::write_residuals(
-                out.path(),
+                &writer,
                 (&run.cohort, &run.registers, &run.links),
                 &run.ledger,
                 &name_count,
@@ -192,7 +197,8 @@ pub(crate) fn finish_run(
     manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
     manifest.ledger_sha256 = rundir::manifest::ledger_hashes(out.path());
     rundir::manifest::write_manifest(out.path(), &manifest)?;
-    out.commit(Some(settings))?;
+    writer.close()?;
+    out.commit()?;
     let mut report = run.report(timer.elapsed());
     report.missing_columns = missing_columns(&inputs);
     Ok(report)

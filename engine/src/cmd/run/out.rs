@@ -1,11 +1,11 @@
 //! The run directory a run or a rescore is writing.
 
 use crate::config::Config;
+use crate::ground::vocab::Lang;
 use crate::rundir;
-use crate::rundir::settings::RunSettings;
 
-/// A run directory being written, and the pseudonymiser its files pass through before
-/// it is put in place.
+/// A run directory being written, and the pseudonymiser its tables pass through as they
+/// are written.
 pub(crate) struct Out {
     pub(crate) dir: rundir::staging::RunDir,
     pub(crate) pseudonymizer: Option<rundir::pseudonym::Pseudonymizer>,
@@ -18,27 +18,13 @@ impl Out {
         self.dir.path()
     }
 
-    /// How a run with `settings` makes its files final.
-    pub(crate) fn finish<'a>(&'a self, settings: &'a RunSettings) -> rundir::Finish<'a> {
-        rundir::Finish {
-            pseudonymizer: self.pseudonymizer.as_ref(),
-            lang: settings.lang,
-            run_date: settings.run_date,
-            thresholds: &settings.fuzzy.thresholds,
-        }
+    /// The writer of the run's tables, in `lang`.
+    pub(crate) fn writer(&self, lang: Lang) -> rundir::Writer<'_> {
+        rundir::writer(self.dir.path(), self.pseudonymizer.as_ref(), lang)
     }
 
-    /// Makes the files final (a run's as `finish` says; `check`'s pseudonymised when
-    /// asked) and puts the run in place.
-    pub(crate) fn commit(self, run: Option<&RunSettings>) -> anyhow::Result<()> {
-        match run {
-            Some(settings) => self.finish(settings).rest(self.dir.path())?,
-            None => {
-                if let Some(p) = &self.pseudonymizer {
-                    p.apply(self.dir.path(), &[])?;
-                }
-            }
-        }
+    /// Puts the run in place.
+    pub(crate) fn commit(self) -> anyhow::Result<()> {
         self.dir.commit()
     }
 }

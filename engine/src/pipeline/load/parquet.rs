@@ -152,6 +152,29 @@ pub fn read_columns_where(
     frame.collect().map_err(bad)
 }
 
+/// The column `name` of a frame read from a file sanku wrote, each cell as text as its CSV
+/// twin shows it (a flag as `1` or `0`, a missing value empty); `None` without the column
+/// (or with one no text can be made of).
+pub fn text_column(frame: &DataFrame, name: &str) -> Option<Vec<String>> {
+    let column = frame.column(name).ok()?;
+    Some(match column.dtype() {
+        DataType::Boolean => column
+            .bool()
+            .ok()?
+            .iter()
+            .map(|v| v.map_or("", |b| if b { "1" } else { "0" }).to_string())
+            .collect(),
+        _ => column
+            .cast(&DataType::String)
+            .ok()?
+            .str()
+            .ok()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect(),
+    })
+}
+
 /// The named columns of a Parquet file that sanku wrote, row by row, each cell as text as
 /// its CSV twin shows it (a flag as `1` or `0`, a missing value empty). A missing file or
 /// column is bad input naming it.
@@ -175,29 +198,12 @@ pub fn read_text_rows(
     };
     let mut cells = Vec::with_capacity(columns.len());
     for name in columns {
-        let column = frame.column(name).map_err(|_| {
+        let text = text_column(&frame, name).ok_or_else(|| {
             bad_input(format!(
                 "{}: no column `{name}`; written by an older sanku? run it again",
                 path.display()
             ))
         })?;
-        let unreadable = |e: PolarsError| unreadable(&path.display().to_string(), &e);
-        let text: Vec<String> = match column.dtype() {
-            DataType::Boolean => column
-                .bool()
-                .map_err(unreadable)?
-                .iter()
-                .map(|v| v.map_or("", |b| if b { "1" } else { "0" }).to_string())
-                .collect(),
-            _ => column
-                .cast(&DataType::String)
-                .map_err(unreadable)?
-                .str()
-                .map_err(unreadable)?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect(),
-        };
         cells.push(text.into_iter());
     }
     Ok((0..frame.height())

@@ -9,14 +9,11 @@ mod worked;
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::DataFrame;
-
 use self::handback::{returned_files, returned_sheets};
 use self::worked::read_sheets;
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::history::{Previous, PreviousCase, SkippedFile, clean_cell, is_ledger_header};
-use crate::pipeline::load::parquet::read_frame;
 use crate::pipeline::normalize::date::Date;
 
 /// Reads the previous run directory `dir` and the worked ledgers `worked`.
@@ -194,55 +191,19 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<RunStamp> {
 
 /// The cases of the previous ledger.parquet.
 fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
-    let frame = read_frame(path)?;
-    let column = |name: &str, required: bool| -> anyhow::Result<Vec<String>> {
-        strings(&frame, name).map_or_else(
-            || {
-                if required {
-                    Err(bad_input(format!(
-                        "{}: no column `{name}`; is this a ledger sanku wrote?",
-                        path.display()
-                    )))
-                } else {
-                    Ok(vec![String::new(); frame.height()])
-                }
-            },
-            Ok,
-        )
-    };
-    let ids = column("id_number", true)?;
-    let mut case_id = column("case_id", false)?.into_iter();
-    let mut name = column("name", false)?.into_iter();
-    let mut sex = column("sex", false)?.into_iter();
-    let mut birth = column("birth_date", true)?.into_iter();
-    let mut division = column("division_code", true)?.into_iter();
-    let mut reason = column("reason", true)?.into_iter();
-    let mut first = column("first_flagged", false)?.into_iter();
-    let next = |it: &mut std::vec::IntoIter<String>| it.next().unwrap_or_default();
-    Ok(ids
+    Ok(super::ledger::read_ledger(path)?
         .into_iter()
-        .map(|id_number| PreviousCase {
-            case_id: next(&mut case_id),
-            id_number,
-            name: next(&mut name),
-            sex: next(&mut sex),
-            birth_date: next(&mut birth),
-            division_code: next(&mut division),
-            reason: next(&mut reason),
-            first_flagged: next(&mut first),
+        .map(|row| PreviousCase {
+            case_id: row.case_id,
+            id_number: row.id_number,
+            name: row.name,
+            sex: row.sex,
+            birth_date: row.birth_date,
+            division_code: row.division_code,
+            reason: row.reason,
+            first_flagged: row.first_flagged,
         })
         .collect())
-}
-
-/// A text column of a frame, nulls as empty strings; `None` when there is no such column.
-fn strings(frame: &DataFrame, name: &str) -> Option<Vec<String>> {
-    let column = frame.column(name).ok()?;
-    let text = column.str().ok()?;
-    Some(
-        text.iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect(),
-    )
 }
 
 /// history.csv's rows in the order of `columns` (a column it lacks is empty); no file, no

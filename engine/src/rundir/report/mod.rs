@@ -1,17 +1,18 @@
 //! report.html: one self-contained page a director opens — no script, no network, charts
-//! as inline SVG. Made from the run's final files (summary, ledger, candidates), so it
-//! holds counts only: no ID number or name.
+//! as inline SVG. Made from the run's values (the summary, the history's rows, the flagged
+//! children's ages and reasons, the candidate pairs' weights), so it holds counts only: no
+//! ID number or name.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::atomic::write_atomic;
-use super::csv::read_columns;
+use super::cases::TREND_COLUMNS;
 use crate::ground::divisions::{self, UNKNOWN_DIVISION};
 use crate::ground::schema::files;
 use crate::ground::vocab::{Lang, word};
-use crate::pipeline::load::parquet::read_columns_where;
+use crate::pipeline::summary::{Level, Summary, SummaryRow};
 use change::change_cards;
 use svg::{bar_chart, histogram, trend_chart};
 use words::{CHECKS, fill, phrase};
@@ -23,28 +24,28 @@ mod words;
 /// Counties shown in the county chart (the table lists them all).
 const CHART_COUNTIES: usize = 30;
 
-/// The columns of summary.csv the report reads, in the order its rows index them.
-const SUMMARY_COLUMNS: [&str; 11] = [
-    "level",
-    "division_code",
-    "division_name",
-    "monitored",
-    "cohort",
-    "enrolled",
-    "flagged",
-    "flagged_poor",
-    "exempt",
-    "new",
-    "returned",
-];
+/// The columns of history.csv the trend chart draws, in the order it indexes them.
+const TREND_CHART_COLUMNS: [&str; 6] =
+    ["run_date", "level", "flagged", "new", "returned", "closed"];
 
-/// What the report needs besides the run's files.
+/// What the report needs besides the run's values.
 pub struct ReportContext {
     /// The night of the run.
     pub run_date: String,
     pub accept: f64,
     pub review: f64,
     pub lang: Lang,
+}
+
+/// The run's values the report shows.
+pub struct ReportData<'a> {
+    pub summary: &'a Summary,
+    /// history.csv's rows, in the order of its columns.
+    pub trend: &'a [Vec<String>],
+    /// Each flagged child's age and reason.
+    pub flagged: Vec<(i32, &'a str)>,
+    /// The weights of the fuzzy candidate pairs (finite ones).
+    pub weights: Vec<f64>,
 }
 
 /// One bar of a chart.
@@ -56,35 +57,28 @@ struct Bar {
 }
 
 /// Writes `dir/report.html`.
-pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
-    let summary = read_columns(&dir.join(files::SUMMARY_CSV), &SUMMARY_COLUMNS)?;
-    let trend = read_columns(
-        &dir.join(files::HISTORY_CSV),
-        &["run_date", "level", "flagged", "new", "returned", "closed"],
-    )?;
-    let ledger = read_columns(&dir.join(files::LEDGER_CSV), &["age", "reason"])?;
-    let weights = read_columns_where(
-        &dir.join(files::CANDIDATES_PARQUET),
-        Some(&["weight"]),
-        None,
-    )?;
-    let weights: Vec<f64> = weights
-        .column("weight")?
-        .f64()?
-        .iter()
-        .flatten()
-        .filter(|w| w.is_finite())
-        .collect();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(files::SUMMARY_JSON))?)?;
-    let checks: BTreeMap<String, serde_json::Value> = {
-        json.get("checks")
-            .and_then(|c| c.as_object())
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
+pub fn write_report(dir: &Path, data: &ReportData, context: &ReportContext) -> anyhow::Result<()> {
+    let summary = data.summary;
+    let checks: BTreeMap<String, serde_json::Value> = match serde_json::to_value(&summary.checks)? {
+        serde_json::Value::Object(o) => o.into_iter().collect(),
+        _ => BTreeMap::new(),
     };
-    let number = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-
+    let history = serde_json::to_value(&summary.history)?;
+    let trend: Vec<Vec<String>> = {
+        let at: Vec<usize> = TREND_CHART_COLUMNS
+            .iter()
+            .map(|c| {
+                TREND_COLUMNS
+                    .iter()
+                    .position(|t| t == c)
+                    .expect("a trend column")
+            })
+            .collect();
+        data.trend
+            .iter()
+            .map(|r| at.iter().map(|&i| r[i].clone()).collect())
+            .collect()
+    };
     let lang = context.lang;
     let t = |en: &'static str| phrase(lang, en);
     let mut html = String::new();
@@ -97,25 +91,26 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             &[&escape(&context.run_date)]
         )
     )?;
-    if let Some(all) = summary.iter().find(|r| r[0] == "all") {
-        let rate = |n: f64| {
-            let base = number(&all[4]) - number(&all[8]);
+    if let Some(all) = summary.rows.iter().find(|r| r.level == Level::All) {
+        let all = &all.counts;
+        let rate = |n: u64| {
+            let base = all.cohort as f64 - all.exempt as f64;
             if base > 0.0 {
-                format!("{:.2}%", 100.0 * n / base)
+                format!("{:.2}%", 100.0 * n as f64 / base)
             } else {
                 "—".into()
             }
         };
         writeln!(html, "<section id=\"headline\"><div class=\"cards\">")?;
         for (label, value) in [
-            (t("school age"), all[4].clone()),
+            (t("school age"), all.cohort.to_string()),
             (
                 t("enrolled"),
-                format!("{} ({})", all[5], rate(number(&all[5]))),
+                format!("{} ({})", all.enrolled, rate(all.enrolled)),
             ),
-            (t("flagged"), all[6].clone()),
-            (t("flagged and poor"), all[7].clone()),
-            (t("exempt"), all[8].clone()),
+            (t("flagged"), all.flagged.to_string()),
+            (t("flagged and poor"), all.flagged_poor.to_string()),
+            (t("exempt"), all.exempt.to_string()),
         ] {
             writeln!(
                 html,
@@ -124,15 +119,18 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
             )?;
         }
         writeln!(html, "</div>")?;
-        html.push_str(&change_cards(&json["history"], lang));
+        html.push_str(&change_cards(&history, lang));
         writeln!(html, "</section>")?;
     }
 
-    let mut counties: Vec<&Vec<String>> = summary.iter().filter(|r| r[0] == "county").collect();
-    let flagged_rate = |r: &Vec<String>| {
-        let cohort = number(&r[4]);
-        if cohort > 0.0 {
-            number(&r[6]) / cohort
+    let mut counties: Vec<&SummaryRow> = summary
+        .rows
+        .iter()
+        .filter(|r| r.level == Level::County)
+        .collect();
+    let flagged_rate = |r: &SummaryRow| {
+        if r.counts.cohort > 0 {
+            r.counts.flagged as f64 / r.counts.cohort as f64
         } else {
             0.0
         }
@@ -140,7 +138,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     counties.sort_by(|a, b| {
         flagged_rate(b)
             .total_cmp(&flagged_rate(a))
-            .then_with(|| a[1].cmp(&b[1]))
+            .then_with(|| a.division_code.cmp(&b.division_code))
     });
     let bars: Vec<Bar> = counties
         .iter()
@@ -148,14 +146,18 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         .map(|r| Bar {
             label: format!(
                 "{}{} {}",
-                if r[3] == "1" { "★ " } else { "" },
-                r[1],
-                county_name(&r[1], &r[2], lang)
+                if r.monitored { "★ " } else { "" },
+                r.division_code,
+                county_name(&r.division_code, lang)
             ),
             value: 100.0 * flagged_rate(r),
             note: fill(
                 t("{}% ({} flagged, {} poor)"),
-                &[&format!("{:.2}", 100.0 * flagged_rate(r)), &r[6], &r[7]],
+                &[
+                    &format!("{:.2}", 100.0 * flagged_rate(r)),
+                    &r.counts.flagged.to_string(),
+                    &r.counts.flagged_poor.to_string(),
+                ],
             ),
         })
         .collect();
@@ -183,20 +185,21 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     }
     writeln!(html, "</tr></thead><tbody>")?;
     for r in &counties {
+        let c = &r.counts;
         writeln!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td></tr>",
-            escape(&r[1]),
-            escape(&county_name(&r[1], &r[2], lang)),
-            if r[3] == "1" { "★" } else { "" },
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
+            escape(&r.division_code),
+            escape(&county_name(&r.division_code, lang)),
+            if r.monitored { "★" } else { "" },
+            c.cohort,
+            c.enrolled,
+            c.flagged,
+            c.flagged_poor,
+            c.exempt,
             100.0 * flagged_rate(r),
-            r[9],
-            r[10]
+            c.new,
+            c.returned
         )?;
     }
     writeln!(html, "</tbody></table></section>")?;
@@ -208,11 +211,11 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         trend_chart(&nights, lang)
     )?;
 
-    let mut by_age: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    for row in &ledger {
-        *by_age.entry(row[0].parse().unwrap_or(-1)).or_default() += 1;
-        *by_reason.entry(row[1].clone()).or_default() += 1;
+    let mut by_age: BTreeMap<i32, usize> = BTreeMap::new();
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for &(age, reason) in &data.flagged {
+        *by_age.entry(age).or_default() += 1;
+        *by_reason.entry(reason).or_default() += 1;
     }
     let count_bars = |items: Vec<(String, usize)>| -> Vec<Bar> {
         items
@@ -232,7 +235,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
     );
     let mut reasons: Vec<(String, usize)> = by_reason
         .into_iter()
-        .map(|(r, n)| (word("reason", &r, lang).to_string(), n))
+        .map(|(r, n)| (word("reason", r, lang).to_string(), n))
         .collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     writeln!(
@@ -251,7 +254,7 @@ pub fn write_report(dir: &Path, context: &ReportContext) -> anyhow::Result<()> {
         html,
         "<section id=\"weights\"><h2>{}</h2>{}</section>",
         t("Fuzzy match weights of the candidate pairs"),
-        histogram(&weights, context.review, context.accept, lang)
+        histogram(&data.weights, context.review, context.accept, lang)
     )?;
     writeln!(
         html,
@@ -305,7 +308,8 @@ fn checks_table(checks: &BTreeMap<String, serde_json::Value>, lang: Lang) -> Str
 
 /// A county's name as the report shows it: its name in the division table, or for a
 /// code the table lacks, the prefecture or province it lies in.
-fn county_name(code: &str, name: &str, lang: Lang) -> String {
+fn county_name(code: &str, lang: Lang) -> String {
+    let name = divisions::name(code);
     if !name.is_empty() {
         return name.to_string();
     }
@@ -329,8 +333,64 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rundir::csv::write_csv;
-    use polars::prelude::{Column, DataFrame};
+    use crate::pipeline::summary::Counts;
+    use crate::pipeline::verify::CheckCounts;
+
+    /// A summary row of `level` for `code`, its counts from `n`.
+    fn summary_row(level: Level, code: &str, monitored: bool, n: u64) -> SummaryRow {
+        SummaryRow {
+            level,
+            division_code: code.to_string(),
+            monitored,
+            counts: Counts {
+                cohort: 40_000 + n,
+                enrolled: 39_000 + n,
+                flagged: 900,
+                flagged_poor: 300,
+                exempt: 20,
+                new: 50,
+                returned: 40,
+                ..Counts::default()
+            },
+            coverage_rate: None,
+        }
+    }
+
+    fn summary(rows: Vec<SummaryRow>, checks: CheckCounts) -> Summary {
+        Summary {
+            rows,
+            monitored_counties: Vec::new(),
+            checks,
+            history: None,
+        }
+    }
+
+    /// A history.csv row: the night, the level, and the flagged, new, returned and closed
+    /// counts; the other columns empty.
+    fn trend_row(night: &str, level: &str, counts: [u64; 4]) -> Vec<String> {
+        let mut row = vec![String::new(); TREND_COLUMNS.len()];
+        let mut set = |column: &str, value: String| {
+            row[TREND_COLUMNS.iter().position(|c| *c == column).unwrap()] = value;
+        };
+        set("run_date", night.to_string());
+        set("level", level.to_string());
+        for (column, n) in ["flagged", "new", "returned", "closed"].iter().zip(counts) {
+            set(column, n.to_string());
+        }
+        row
+    }
+
+    /// The report of `data` in `lang`, written into `dir` and read back.
+    fn report(dir: &Path, data: &ReportData, lang: Lang) -> String {
+        let context = ReportContext {
+            run_date: "2026-09-01".into(),
+            accept: 13.0,
+            review: 10.0,
+            lang,
+        };
+        write_report(dir, data, &context).unwrap();
+        std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap()
+    }
 
     /// A year of nightly runs over every county of China (about 2 850) stays a page a
     /// director can open: the report grows with counties and nights, never with people.
@@ -339,78 +399,45 @@ mod tests {
         const COUNTIES: usize = 2_850;
         const NIGHTS: usize = 365;
         let dir = tempfile::tempdir().unwrap();
-        let dir = dir.path();
         let county =
             |i: usize| format!("{:02}{:02}{:02}", 11 + i / 400, 1 + i / 20 % 20, 1 + i % 20);
-        let summary_header = SUMMARY_COLUMNS;
-        let row = |level: &str, code: String, n: usize| -> Vec<String> {
-            [
-                level.to_string(),
-                code,
-                "某某县".into(),
-                if n % 7 == 0 { "1" } else { "0" }.into(),
-            ]
-            .into_iter()
+        let rows = std::iter::once(summary_row(Level::All, "", false, 0))
             .chain(
-                [40_000 + n, 39_000 + n, 900, 300, 20, 50, 40]
-                    .iter()
-                    .map(|v| v.to_string()),
+                (0..COUNTIES).map(|i| summary_row(Level::County, &county(i), i % 7 == 0, i as u64)),
             )
-            .collect()
+            .collect();
+        let checks = CheckCounts {
+            registry_only: 12,
+            conflicts: 3,
+            ..CheckCounts::default()
         };
-        let rows = std::iter::once(row("all", String::new(), 0))
-            .chain((0..COUNTIES).map(|i| row("county", county(i), i)));
-        write_csv(dir, files::SUMMARY_CSV, &summary_header, rows).unwrap();
-        let nights = (0..NIGHTS).flat_map(|night| {
-            let as_of = crate::pipeline::normalize::date::Date::new(2026, 1, 1)
-                .unwrap()
-                .add_days(night as i64)
-                .to_string();
-            // The report draws the totals; a few county rows stand for the rest.
-            (0..=10).map(move |i| {
-                let level = if i == 0 { "all" } else { "county" };
-                vec![
-                    as_of.clone(),
-                    level.into(),
-                    "900".into(),
-                    "50".into(),
-                    "40".into(),
-                    "60".into(),
-                ]
+        let summary = summary(rows, checks);
+        let trend: Vec<Vec<String>> = (0..NIGHTS)
+            .flat_map(|night| {
+                let as_of = crate::pipeline::normalize::date::Date::new(2026, 1, 1)
+                    .unwrap()
+                    .add_days(night as i64)
+                    .to_string();
+                // The report draws the totals; a few county rows stand for the rest.
+                (0..=10).map(move |i| {
+                    let level = if i == 0 { "all" } else { "county" };
+                    trend_row(&as_of, level, [900, 50, 40, 60])
+                })
             })
-        });
-        write_csv(
-            dir,
-            files::HISTORY_CSV,
-            &["run_date", "level", "flagged", "new", "returned", "closed"],
-            nights,
-        )
-        .unwrap();
-        let ledger = (0..10_000).map(|i| vec![(6 + i % 10).to_string(), "no_record".into()]);
-        write_csv(dir, files::LEDGER_CSV, &["age", "reason"], ledger).unwrap();
-        let weights: Vec<f64> = (0..100_000).map(|i| f64::from(i % 40) - 10.0).collect();
-        let frame =
-            DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
-        crate::rundir::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
-        let json = serde_json::json!({
-            "checks": {"registry_only": 12, "conflicts": 3},
-            "history": {"previous_run_date": "2026-12-30", "new": 50, "still_out": 850, "returned": 40},
-        });
-        std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
-
+            .collect();
+        let data = ReportData {
+            summary: &summary,
+            trend: &trend,
+            flagged: (0..10_000).map(|i| (6 + i % 10, "no_record")).collect(),
+            weights: (0..100_000).map(|i| f64::from(i % 40) - 10.0).collect(),
+        };
         for lang in [Lang::En, Lang::Zh] {
-            let context = ReportContext {
-                run_date: "2026-12-31".into(),
-                accept: 13.0,
-                review: 10.0,
-                lang,
-            };
-            write_report(dir, &context).unwrap();
-            let html = std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap();
+            let html = report(dir.path(), &data, lang);
             assert!(html.len() < 2_000_000, "{lang:?}: {} bytes", html.len());
+            let checks = serde_json::to_value(CheckCounts::default()).unwrap();
             assert_eq!(
-                html.matches("<tr><td>").count(),
-                COUNTIES + 2,
+                html.matches("<tr><td>").count() + html.matches("<tr class=\"part\">").count(),
+                COUNTIES + checks.as_object().unwrap().len(),
                 "counties and checks"
             );
             assert_eq!(html.matches("<circle").count(), NIGHTS);
@@ -419,53 +446,32 @@ mod tests {
         }
     }
 
-    /// A run directory with the files the report reads: the total and `counties`
-    /// (code, name) in summary.csv, one night of history, a few ledger rows and weights,
-    /// and `checks` in summary.json.
-    fn small_run(dir: &Path, counties: &[(&str, &str)], checks: serde_json::Value) {
-        let row = |level: &str, code: &str, name: &str| -> Vec<String> {
-            [
-                level, code, name, "0", "1000", "950", "40", "12", "10", "40", "0",
-            ]
-            .map(String::from)
-            .to_vec()
+    /// The report of a small run (the total and `counties`, one night of history, a few
+    /// flagged children and weights, `checks`) in `lang`, and the part of it between
+    /// `<section id="{id}"` and its end.
+    fn report_section(
+        dir: &Path,
+        counties: &[&str],
+        checks: CheckCounts,
+        lang: Lang,
+        id: &str,
+    ) -> (String, String) {
+        let rows = std::iter::once(summary_row(Level::All, "", false, 0))
+            .chain(
+                counties
+                    .iter()
+                    .map(|code| summary_row(Level::County, code, false, 0)),
+            )
+            .collect();
+        let summary = summary(rows, checks);
+        let trend = vec![trend_row("2026-09-01", "all", [40, 40, 0, 0])];
+        let data = ReportData {
+            summary: &summary,
+            trend: &trend,
+            flagged: (0..40).map(|i| (6 + i % 10, "no_record")).collect(),
+            weights: (0..200).map(|i| f64::from(i % 30) - 8.0).collect(),
         };
-        let rows = std::iter::once(row("all", "", "")).chain(
-            counties
-                .iter()
-                .map(|(code, name)| row("county", code, name)),
-        );
-        write_csv(dir, files::SUMMARY_CSV, &SUMMARY_COLUMNS, rows).unwrap();
-        write_csv(
-            dir,
-            files::HISTORY_CSV,
-            &["run_date", "level", "flagged", "new", "returned", "closed"],
-            [["2026-09-01", "all", "40", "40", "0", "0"]
-                .map(String::from)
-                .to_vec()],
-        )
-        .unwrap();
-        let ledger = (0..40).map(|i| vec![(6 + i % 10).to_string(), "no_record".into()]);
-        write_csv(dir, files::LEDGER_CSV, &["age", "reason"], ledger).unwrap();
-        let weights: Vec<f64> = (0..200).map(|i| f64::from(i % 30) - 8.0).collect();
-        let frame =
-            DataFrame::new(weights.len(), vec![Column::new("weight".into(), weights)]).unwrap();
-        crate::rundir::atomic::write_parquet(dir, files::CANDIDATES_PARQUET, &frame).unwrap();
-        let json = serde_json::json!({"checks": checks, "history": null});
-        std::fs::write(dir.join(files::SUMMARY_JSON), json.to_string()).unwrap();
-    }
-
-    /// The report of `dir` in `lang`, and the part of it between `<section id="{id}"` and
-    /// its end.
-    fn report_section(dir: &Path, lang: Lang, id: &str) -> (String, String) {
-        let context = ReportContext {
-            run_date: "2026-09-01".into(),
-            accept: 13.0,
-            review: 10.0,
-            lang,
-        };
-        write_report(dir, &context).unwrap();
-        let html = std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap();
+        let html = report(dir, &data, lang);
         let start = html.find(&format!("<section id=\"{id}\"")).unwrap();
         let section = html[start..start + html[start..].find("</section>").unwrap()].to_string();
         (html, section)
@@ -475,22 +481,21 @@ mod tests {
     fn the_chinese_checks_table_names_every_check_in_chinese() {
         let dir = tempfile::tempdir().unwrap();
         // Every count summary.json holds, each a different number.
-        let keys: Vec<String> =
-            serde_json::to_value(crate::pipeline::verify::CheckCounts::default())
-                .unwrap()
-                .as_object()
-                .unwrap()
-                .keys()
-                .cloned()
-                .collect();
+        let keys: Vec<String> = serde_json::to_value(CheckCounts::default())
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         let checks: serde_json::Map<String, serde_json::Value> = keys
             .iter()
             .enumerate()
             .map(|(i, k)| (k.clone(), serde_json::json!(101 + i)))
             .collect();
-        small_run(dir.path(), &[("530111", "官渡区")], checks.into());
-        let (_, zh) = report_section(dir.path(), Lang::Zh, "checks");
-        let (_, en) = report_section(dir.path(), Lang::En, "checks");
+        let checks: CheckCounts = serde_json::from_value(checks.into()).unwrap();
+        let (_, zh) = report_section(dir.path(), &["530111"], checks.clone(), Lang::Zh, "checks");
+        let (_, en) = report_section(dir.path(), &["530111"], checks, Lang::En, "checks");
         for (i, key) in keys.iter().enumerate() {
             assert!(
                 !zh.contains(key.as_str()),
@@ -523,17 +528,18 @@ mod tests {
     #[test]
     fn a_county_the_division_table_lacks_is_named_by_its_prefecture() {
         let dir = tempfile::tempdir().unwrap();
-        small_run(
-            dir.path(),
-            &[
-                ("520199", ""),
-                ("520102", "南明区"),
-                ("999999", ""),
-                ("unknown", ""),
-            ],
-            serde_json::json!({}),
-        );
-        let (_, en) = report_section(dir.path(), Lang::En, "counties");
+        let counties = ["520199", "520102", "999999", "unknown"];
+        let section = |lang| {
+            report_section(
+                dir.path(),
+                &counties,
+                CheckCounts::default(),
+                lang,
+                "counties",
+            )
+            .1
+        };
+        let en = section(Lang::En);
         assert!(
             en.contains("<td>520199</td><td>unlisted county of 贵阳市</td>"),
             "{en}"
@@ -542,7 +548,7 @@ mod tests {
         assert!(en.contains("<td>520102</td><td>南明区</td>"));
         assert!(en.contains("<td>999999</td><td>county not in the division table</td>"));
         assert!(en.contains("<td>unknown</td><td>division unknown</td>"));
-        let (_, zh) = report_section(dir.path(), Lang::Zh, "counties");
+        let zh = section(Lang::Zh);
         assert!(zh.contains("<td>520199</td><td>贵阳市下辖县（区划表未收录）</td>"));
         assert!(zh.contains("<td>unknown</td><td>户籍地不详</td>"));
     }

@@ -1,0 +1,276 @@
+//! The writer every table of a run directory goes through. Each table is made final as it
+//! is written: pseudonymised when asked (`--pseudonymize`: each column as its declaration
+//! in `contents` says) and, for CSV, in the run's language (`--lang`). Nothing is
+//! rewritten after it is written, and a workbook is made from the rows its CSV file got.
+//!
+//! Before the run is put in place, [`Writer::close`] refuses a pseudonymised
+//! run holding a file with no declaration, or a table not written here, so that a new
+//! output cannot leak by going round the writer.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, anyhow};
+use polars::prelude::DataFrame;
+
+use super::atomic::{create_subdir, write_parquet_batches};
+use super::csv::{escape_cell, visit_files, write_csv};
+use super::pseudonym::Pseudonymizer;
+use super::table::{Content, Kind, Sensitivity};
+use super::xlsx;
+use crate::ground::vocab::{Lang, column, word};
+use crate::pipeline::normalize::date::Date;
+
+/// A run directory being written.
+pub struct Writer<'a> {
+    root: &'a Path,
+    pseudonymizer: Option<&'a Pseudonymizer>,
+    lang: Lang,
+    /// What the file at a path inside the run directory holds, if sanku writes it.
+    declarations: fn(&str) -> Option<Content>,
+    /// The tables written, by their paths inside the run directory.
+    written: Mutex<BTreeSet<String>>,
+}
+
+/// A workbook made from a CSV table's final rows.
+pub struct Workbook<'a> {
+    pub name: &'a str,
+    /// The sheet's name in English and in Chinese.
+    pub sheet: (&'a str, &'a str),
+    /// The workbook's creation date, so that the same run writes the same bytes.
+    pub created: Date,
+    /// How each column's cells are written (see [`super::table::kinds`]).
+    pub kinds: Vec<Kind>,
+}
+
+/// What becomes of each column of a table as it is written.
+struct Treatment {
+    /// Each column's declared sensitivity, when pseudonymising.
+    sensitivities: Option<Vec<Sensitivity>>,
+    /// The position of the `field` column, whose value says what a `FieldValue` holds.
+    field: Option<usize>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer of the run directory `root` whose files hold what `declarations` says.
+    pub fn new(
+        root: &'a Path,
+        pseudonymizer: Option<&'a Pseudonymizer>,
+        lang: Lang,
+        declarations: fn(&str) -> Option<Content>,
+    ) -> Self {
+        Writer {
+            root,
+            pseudonymizer,
+            lang,
+            declarations,
+            written: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// The run directory.
+    pub fn root(&self) -> &Path {
+        self.root
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Creates the subdirectory `name` of the run.
+    pub fn subdir(&self, name: &str) -> anyhow::Result<()> {
+        create_subdir(&self.root.join(name))
+    }
+
+    /// Writes the CSV table at `path` inside the run directory: header, then rows.
+    pub fn csv<I>(&self, path: &str, header: &[&str], rows: I) -> anyhow::Result<()>
+    where
+        I: IntoIterator<Item = Vec<String>>,
+    {
+        let treatment = self.treatment(path, header)?;
+        let (dir, name) = self.place(path);
+        let english = header;
+        let header = self.header(english);
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let rows = rows
+            .into_iter()
+            .map(|row| self.row(&treatment, english, row));
+        write_csv(&dir, name, &header, rows)
+    }
+
+    /// Writes the CSV table at `path` and `book` from the same final rows.
+    pub fn csv_and_workbook(
+        &self,
+        path: &str,
+        header: &[&str],
+        rows: impl IntoIterator<Item = Vec<String>>,
+        book: &Workbook,
+    ) -> anyhow::Result<()> {
+        let treatment = self.treatment(path, header)?;
+        let (dir, name) = self.place(path);
+        let english = header;
+        let header = self.header(english);
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|row| self.row(&treatment, english, row))
+            .collect();
+        write_csv(&dir, name, &header, rows.iter().cloned())?;
+        // The workbook holds each cell as the CSV file does, escaped.
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| escape_cell(c).into_owned()).collect())
+            .collect();
+        let sheet = match self.lang {
+            Lang::En => book.sheet.0,
+            Lang::Zh => book.sheet.1,
+        };
+        xlsx::write_workbook(
+            &dir,
+            book.name,
+            sheet,
+            book.created,
+            &header,
+            &cells,
+            &book.kinds,
+        )
+    }
+
+    /// Writes `frame` as the Parquet table at `path`.
+    pub fn parquet(&self, path: &str, frame: &DataFrame) -> anyhow::Result<()> {
+        self.parquet_batches(path, frame.height(), |rows| {
+            Ok(frame.slice(rows.start as i64, rows.len()))
+        })
+    }
+
+    /// Writes `rows` rows as the Parquet table at `path`, a batch at a time (see
+    /// [`write_parquet_batches`]). Parquet files stay in English.
+    pub fn parquet_batches(
+        &self,
+        path: &str,
+        rows: usize,
+        batch: impl Fn(Range<usize>) -> anyhow::Result<DataFrame>,
+    ) -> anyhow::Result<()> {
+        self.note(path);
+        let content = self.content(path)?;
+        let (dir, name) = self.place(path);
+        write_parquet_batches(&dir, name, rows, |range| {
+            let frame = batch(range)?;
+            match (self.pseudonymizer, &content) {
+                (Some(p), Some(content)) => p
+                    .frame(frame, content)
+                    .with_context(|| format!("pseudonymising {}", self.root.join(path).display())),
+                _ => Ok(frame),
+            }
+        })
+    }
+
+    /// Ends the writing: refuses a pseudonymised run holding a file that no declaration
+    /// says what it holds, the registers whole, or a table not written through this
+    /// writer.
+    pub fn close(self) -> anyhow::Result<()> {
+        if self.pseudonymizer.is_none() {
+            return Ok(());
+        }
+        let written = self.written.lock().expect("not poisoned");
+        visit_files(self.root, &mut |dir, name| {
+            let path = self.inside(dir, name)?;
+            let full = dir.join(name);
+            match (self.declarations)(&path) {
+                None => Err(anyhow!("no declaration says what the file holds")),
+                Some(Content::Registers) => Err(anyhow!("it holds the registers whole")),
+                Some(Content::Table { .. }) if !written.contains(&path) => {
+                    Err(anyhow!("a table written without being pseudonymised"))
+                }
+                Some(_) => Ok(()),
+            }
+            .with_context(|| format!("pseudonymising {}", full.display()))
+        })
+    }
+
+    /// The path of `dir/name` inside the run directory.
+    fn inside(&self, dir: &Path, name: &str) -> anyhow::Result<String> {
+        let sub = dir.strip_prefix(self.root)?;
+        Ok(if sub.as_os_str().is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", sub.display())
+        })
+    }
+
+    /// Notes that the table at `path` is written here.
+    fn note(&self, path: &str) {
+        self.written
+            .lock()
+            .expect("not poisoned")
+            .insert(path.to_string());
+    }
+
+    /// What the table at `path` holds; when pseudonymising, a table not declared is an
+    /// error.
+    fn content(&self, path: &str) -> anyhow::Result<Option<Content>> {
+        if self.pseudonymizer.is_none() {
+            return Ok(None);
+        }
+        (self.declarations)(path).map(Some).ok_or_else(|| {
+            anyhow!(
+                "pseudonymising {}: no declaration says what the file holds",
+                self.root.join(path).display()
+            )
+        })
+    }
+
+    fn treatment(&self, path: &str, header: &[&str]) -> anyhow::Result<Treatment> {
+        self.note(path);
+        let sensitivities =
+            match self.content(path)? {
+                Some(content) => Some(content.sensitivities(header).with_context(|| {
+                    format!("pseudonymising {}", self.root.join(path).display())
+                })?),
+                None => None,
+            };
+        Ok(Treatment {
+            sensitivities,
+            field: header.iter().position(|h| *h == "field"),
+        })
+    }
+
+    /// The directory and the name of the file at `path`.
+    fn place<'p>(&self, path: &'p str) -> (PathBuf, &'p str) {
+        match path.rsplit_once('/') {
+            Some((sub, name)) => (self.root.join(sub), name),
+            None => (self.root.to_path_buf(), path),
+        }
+    }
+
+    /// The header in the run's language.
+    fn header(&self, header: &[&str]) -> Vec<String> {
+        header
+            .iter()
+            .map(|h| column(h, self.lang).to_string())
+            .collect()
+    }
+
+    /// A row made final: pseudonymised, then in the run's language (`header` in English).
+    fn row(&self, treatment: &Treatment, header: &[&str], row: Vec<String>) -> Vec<String> {
+        let row = match (self.pseudonymizer, &treatment.sensitivities) {
+            (Some(p), Some(sensitivities)) => {
+                let field = treatment.field.and_then(|i| row.get(i)).map(String::as_str);
+                row.iter()
+                    .zip(sensitivities)
+                    .map(|(value, &s)| p.cell(s, field, value))
+                    .collect()
+            }
+            _ => row,
+        };
+        if self.lang == Lang::En {
+            return row;
+        }
+        row.into_iter()
+            .zip(header)
+            .map(|(value, h)| word(h, &value, self.lang).to_string())
+            .collect()
+    }
+}
