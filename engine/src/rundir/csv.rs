@@ -104,29 +104,6 @@ pub fn visit_files(
     Ok(())
 }
 
-/// Rewrites `dir/name`, a CSV file sanku wrote: each header cell through `header`, each
-/// row through `row` (given the original header).
-pub fn rewrite_csv(
-    dir: &Path,
-    name: &str,
-    header: &dyn Fn(&str) -> String,
-    row: &dyn Fn(&[String], &csv::StringRecord) -> Vec<String>,
-) -> anyhow::Result<()> {
-    let bytes = std::fs::read(dir.join(name))?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text);
-    let names: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        rows.push(row(&names, &record?));
-    }
-    let renamed: Vec<String> = names.iter().map(|h| header(h)).collect();
-    let renamed: Vec<&str> = renamed.iter().map(String::as_str).collect();
-    write_csv(dir, name, &renamed, rows)
-}
-
 /// The header of `path`, a CSV file sanku wrote (BOM removed).
 pub fn read_header(path: &Path) -> anyhow::Result<Vec<String>> {
     let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
