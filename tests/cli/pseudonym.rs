@@ -441,3 +441,37 @@ fn a_missing_or_short_key_exits_2_before_any_work() {
     );
     assert!(!wd.path("out").exists());
 }
+
+#[test]
+fn a_pseudonymised_check_holds_no_identifier_or_name() {
+    // `sanku check` writes rejects and warnings, which quote input values, through its own
+    // commit: the demo gives both rows.
+    let wd = Workdir::with_fixture("demo");
+    wd.write("key", [7u8; 32]);
+    wd.expect_code(&["check", "input", "--out", "plain", "-q"], 0);
+    wd.expect_code(
+        &[
+            "check",
+            "input",
+            "--out",
+            "pseudo",
+            "-q",
+            "--pseudonymize",
+            "key",
+        ],
+        0,
+    );
+    let mut quoted = 0;
+    for file in ["rejects.csv", "warnings.csv"] {
+        let (plain, pseudo) = (
+            wd.csv(&format!("plain/{file}")),
+            wd.csv(&format!("pseudo/{file}")),
+        );
+        assert!(!plain.rows.is_empty(), "the demo gives {file} no row");
+        assert_eq!(plain.rows.len(), pseudo.rows.len(), "{file}");
+        let value = pseudo.at("value");
+        quoted += plain.rows.iter().filter(|r| !r[value].is_empty()).count();
+        assert!(pseudo.rows.iter().all(|r| r[value].is_empty()), "{file}");
+    }
+    assert!(quoted > 0, "no input value quoted in the plain check");
+}

@@ -36,8 +36,8 @@ pub fn check(config: &Config) -> anyhow::Result<u64> {
             timer.stages(),
         );
         rundir::manifest::write_manifest(out.path(), &manifest)?;
-        writer.close()?;
-        out.commit()?;
+        let closed = writer.close()?;
+        out.commit(closed)?;
         Ok(rejects.len() as u64)
     })
 }

@@ -13,8 +13,8 @@ use crate::ground::divisions;
 
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
-use crate::rundir::ledger::read_ledger;
-use crate::rundir::links::read_links;
+use crate::rundir::ledger::{col, read_ledger};
+use crate::rundir::links::read_linked_children;
 use crate::rundir::manifest::read_manifest;
 
 /// What a run decided for a child.
@@ -111,10 +111,10 @@ struct RunClasses {
 fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
     let mut classes = FxHashMap::default();
     let mut shown = FxHashMap::default();
-    let links = read_links(&run.join(files::LINKS_PARQUET), None)?;
+    let links = read_linked_children(&run.join(files::LINKS_PARQUET), &["students", "exemptions"])?;
     classes.reserve(links.len());
-    for link in &links {
-        let (source, child) = (link.source.as_str(), link.population_id.as_str());
+    for (source, child) in &links {
+        let (source, child) = (source.as_str(), child.as_str());
         let class = match source {
             "exemptions" => Class::Exempt,
             "students" => Class::Enrolled,
@@ -126,7 +126,7 @@ fn read_run(run: &Path, keys: &mut Keys) -> anyhow::Result<RunClasses> {
             *entry = Class::Exempt;
         }
     }
-    for row in read_ledger(&run.join(files::LEDGER_PARQUET))? {
+    for row in read_ledger(&run.join(files::LEDGER_PARQUET), &[col::NAME])? {
         let key = keys.key(&row.id_number);
         classes.insert(key, Class::Flagged(row.reason));
         shown.insert(

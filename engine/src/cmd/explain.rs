@@ -13,7 +13,7 @@ use crate::ground::schema::files;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::{IdClass, parse_id};
 use crate::rundir::cases::read_closed;
-use crate::rundir::ledger::read_ledger;
+use crate::rundir::ledger::{col, read_ledger};
 use crate::rundir::manifest::read_manifest;
 use crate::rundir::pseudonym::is_token;
 
@@ -76,7 +76,10 @@ fn case_of(run: &Path, key: &str) -> anyhow::Result<Option<(String, String)>> {
     if !is_case {
         return Ok(None);
     }
-    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
+    let ledger = read_ledger(
+        &run.join(files::LEDGER_PARQUET),
+        &[col::CASE_ID, col::CHANGE, col::FIRST_FLAGGED],
+    )?;
     if let Some(row) = ledger.into_iter().find(|r| r.case_id == key) {
         let line = format!(
             "case {key}: open, flagged since {} ({}, tonight {})\n",

@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::ground::schema::files;
 use crate::pipeline::link::weights::FIELDS;
 use crate::rundir::candidates::{CandidateEntry, read_candidates};
-use crate::rundir::ledger::read_ledger;
-use crate::rundir::links::{LinkEntry, read_links};
+use crate::rundir::ledger::{col, read_ledger};
+use crate::rundir::links::{LinkEntry, LinkFilter, read_links};
 
 /// What the ledger, links.parquet and candidates.parquet of `run` say of `key`, after
 /// `out`: the ledger row, every link, and every fuzzy candidate as a waterfall against the
@@ -22,10 +22,13 @@ pub fn pairs(
     results: Option<&crate::rundir::manifest::RunResults>,
     mut out: String,
 ) -> anyhow::Result<String> {
-    let links = read_links(&run.join(files::LINKS_PARQUET), Some(key))?;
+    let links = read_links(&run.join(files::LINKS_PARQUET), LinkFilter::About(key))?;
     let candidates = read_candidates(&run.join(files::CANDIDATES_PARQUET), key)?;
 
-    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
+    let ledger = read_ledger(
+        &run.join(files::LEDGER_PARQUET),
+        &[col::POOR, col::RECORD_STATUS, col::SEX],
+    )?;
     let flagged = ledger.iter().find(|row| row.id_number == key);
     let exempt = links
         .iter()

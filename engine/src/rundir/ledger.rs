@@ -186,9 +186,10 @@ pub fn write_ledger(
     out.parquet(files::LEDGER_PARQUET, &frame)
 }
 
-/// A row of a ledger.parquet read back: the columns the commands use. A column a ledger
-/// written by an older sanku lacks reads empty (a flag, false), but for the ID number,
-/// the birth date, the division and the reason.
+/// A row of a ledger.parquet read back: the columns the commands use. The ID number, the
+/// birth date, the division and the reason are always required, and the columns the
+/// reader names; any other column a ledger written by an older sanku lacks reads empty
+/// (a flag, false).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LedgerEntry {
     pub id_number: String,
@@ -205,10 +206,11 @@ pub struct LedgerEntry {
     pub aided_this_term: bool,
 }
 
-/// Reads the ledger.parquet at `path`; a missing file or required column is bad input.
-pub fn read_ledger(path: &Path) -> anyhow::Result<Vec<LedgerEntry>> {
+/// Reads the ledger.parquet at `path`, whose columns `required` (of [`col`]) the caller
+/// uses; a missing file or required column is bad input.
+pub fn read_ledger(path: &Path, required: &[&str]) -> anyhow::Result<Vec<LedgerEntry>> {
     let frame = read_frame(path)?;
-    let required = [
+    let always = [
         col::ID_NUMBER,
         col::BIRTH_DATE,
         col::DIVISION_CODE,
@@ -217,8 +219,12 @@ pub fn read_ledger(path: &Path) -> anyhow::Result<Vec<LedgerEntry>> {
     let column = |name: &str| -> anyhow::Result<std::vec::IntoIter<String>> {
         match text_column(&frame, name) {
             Some(cells) => Ok(cells.into_iter()),
-            None if required.contains(&name) => Err(bad_input(format!(
+            None if always.contains(&name) => Err(bad_input(format!(
                 "{}: no column `{name}`; is this a ledger sanku wrote?",
+                path.display()
+            ))),
+            None if required.contains(&name) => Err(bad_input(format!(
+                "{}: no column `{name}`; written by an older sanku? run it again",
                 path.display()
             ))),
             None => Ok(vec![String::new(); frame.height()].into_iter()),
@@ -253,4 +259,41 @@ pub fn read_ledger(path: &Path) -> anyhow::Result<Vec<LedgerEntry>> {
             aided_this_term: next(&mut aided_this_term) == "1",
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_reads_back_as_written_and_an_older_one_by_what_it_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let frame = polars::df!(
+            col::ID_NUMBER => ["530102201203150117"],
+            col::BIRTH_DATE => ["2012-03-15"],
+            col::DIVISION_CODE => ["530102"],
+            col::REASON => ["no_record"],
+            col::POOR => [true],
+            col::CASE_ID => ["C20260901-000001"],
+        )
+        .unwrap();
+        crate::rundir::atomic::write_parquet(dir.path(), "ledger.parquet", &frame).unwrap();
+        let path = dir.path().join("ledger.parquet");
+        let rows = read_ledger(&path, &[col::POOR, col::CASE_ID]).unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(
+            (row.id_number.as_str(), row.reason.as_str(), row.poor),
+            ("530102201203150117", "no_record", true)
+        );
+        assert_eq!(row.case_id, "C20260901-000001");
+        // A column the reader does not need and the ledger lacks reads empty.
+        assert_eq!((row.change.as_str(), row.aided_this_term), ("", false));
+        // One it needs is bad input naming it.
+        let error = read_ledger(&path, &[col::AIDED_THIS_TERM]).unwrap_err();
+        assert!(
+            format!("{error}").contains("no column `aided_this_term`; written by an older sanku"),
+            "{error}"
+        );
+    }
 }

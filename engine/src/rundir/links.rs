@@ -14,7 +14,7 @@ use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::{Link, Links};
-use crate::pipeline::load::parquet::{read_frame_where, text_column};
+use crate::pipeline::load::parquet::{read_columns_where, read_frame_where, text_column};
 use crate::pipeline::normalize::Registers;
 
 /// The columns of links.parquet.
@@ -178,15 +178,52 @@ pub struct LinkEntry {
     pub weight: Option<f64>,
 }
 
-/// Reads links.parquet at `path`: the links of the child or record `about` (every link
-/// when `None`), filtered while scanning.
-pub fn read_links(path: &Path, about: Option<&str>) -> anyhow::Result<Vec<LinkEntry>> {
+/// The source and the child of each link to `sources` in links.parquet at `path`: what
+/// `sanku diff` needs of a province's links, read without the other columns.
+pub fn read_linked_children(
+    path: &Path,
+    sources: &[&str],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let [source, population_id, ..] = names(&LINKS);
+    let predicate = sources
+        .iter()
+        .map(|s| col(source).eq(lit(*s)))
+        .reduce(|a, b| a.or(b));
+    let frame = read_columns_where(path, Some(&[source, population_id]), predicate)?;
+    let text = |name: &str| {
+        text_column(&frame, name).ok_or_else(|| {
+            bad_input(format!(
+                "{}: no column `{name}`; is this a run's links?",
+                path.display()
+            ))
+        })
+    };
+    Ok(text(source)?
+        .into_iter()
+        .zip(text(population_id)?)
+        .collect())
+}
+
+/// Which links [`read_links`] reads.
+#[derive(Clone, Copy, Debug)]
+pub enum LinkFilter<'a> {
+    All,
+    /// The links of this child or record.
+    About(&'a str),
+}
+
+/// Reads the links of links.parquet at `path` that `filter` keeps, filtered while
+/// scanning.
+pub fn read_links(path: &Path, filter: LinkFilter) -> anyhow::Result<Vec<LinkEntry>> {
     let [source, population_id, record_key, method, weight] = names(&LINKS);
-    let predicate = about.map(|key| {
-        col(population_id)
-            .eq(lit(key))
-            .or(col(record_key).eq(lit(key)))
-    });
+    let predicate = match filter {
+        LinkFilter::All => None,
+        LinkFilter::About(key) => Some(
+            col(population_id)
+                .eq(lit(key))
+                .or(col(record_key).eq(lit(key))),
+        ),
+    };
     let frame = read_frame_where(path, predicate)?;
     let text = |name: &str| {
         text_column(&frame, name).ok_or_else(|| {

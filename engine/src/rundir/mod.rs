@@ -8,7 +8,7 @@
 pub(crate) mod aid_checks;
 pub mod atomic;
 pub(crate) mod candidates;
-pub mod cases;
+pub(crate) mod cases;
 pub(crate) mod checks;
 pub(crate) mod contents;
 pub mod csv;
@@ -18,7 +18,7 @@ pub mod manifest;
 pub mod previous;
 pub(crate) mod pseudonym;
 pub(crate) mod rejects;
-pub mod report;
+pub(crate) mod report;
 pub(crate) mod residuals;
 pub(crate) mod review;
 pub(crate) mod settings;
@@ -88,5 +88,5 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
             .filter(|w| w.is_finite())
             .collect(),
     };
-    report::write_report(out.root(), &data, report)
+    report::write_report(out, &data, report)
 }

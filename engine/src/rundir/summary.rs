@@ -1,6 +1,5 @@
 //! summary.csv and summary.json.
 
-use super::atomic::write_atomic;
 use super::table::{Cell, Field, Kind, Sensitivity, csv_cells, header};
 use super::writer::Writer;
 use crate::ground::schema::files;
@@ -71,7 +70,7 @@ pub(super) const SUMMARY: [Field<SummaryRow>; 20] = [
 pub fn write_summary(out: &Writer, summary: &Summary) -> anyhow::Result<()> {
     let rows = summary.rows.iter().map(|r| csv_cells(&SUMMARY, r));
     out.csv(files::SUMMARY_CSV, &header(&SUMMARY), rows)?;
-    write_atomic(out.root(), files::SUMMARY_JSON, |out| {
+    out.file(files::SUMMARY_JSON, |out| {
         serde_json::to_writer_pretty(&mut *out, summary)?;
         std::io::Write::write_all(out, b"\n")?;
         Ok(())

@@ -106,9 +106,9 @@ pub enum Content {
         columns: Vec<DeclaredColumn>,
         staff: bool,
     },
-    /// Made from the run's other files once they are final (pseudonymised when asked): the
-    /// workbooks from their CSV files, the report from the summary, ledger and candidates.
-    MadeFromFinal,
+    /// Made by the writer from what it wrote or from counts: a workbook from the final rows
+    /// of its CSV file, the report from the run's counts and weights (no ID or name).
+    Derived,
     /// A record of the run: settings, the inputs' names, checksums and row counts, counts
     /// and parameters; no value of any row (manifest.json, summary.json).
     Record,

@@ -15,11 +15,12 @@ use std::sync::Mutex;
 use anyhow::{Context, anyhow};
 use polars::prelude::DataFrame;
 
-use super::atomic::{create_subdir, write_parquet_batches};
+use super::atomic::{create_subdir, write_atomic, write_parquet_batches};
 use super::csv::{escape_cell, visit_files, write_csv};
 use super::pseudonym::Pseudonymizer;
 use super::table::{Content, Kind, Sensitivity};
 use super::xlsx;
+use crate::ground::schema::files;
 use crate::ground::vocab::{Lang, column, word};
 use crate::pipeline::normalize::date::Date;
 
@@ -33,6 +34,11 @@ pub struct Writer<'a> {
     /// The tables written, by their paths inside the run directory.
     written: Mutex<BTreeSet<String>>,
 }
+
+/// The proof that a run directory's writer checked its files: a run is put in place only
+/// with it.
+#[must_use]
+pub struct Closed(());
 
 /// A workbook made from a CSV table's final rows.
 pub struct Workbook<'a> {
@@ -70,13 +76,17 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// The run directory.
-    pub fn root(&self) -> &Path {
-        self.root
-    }
-
-    pub fn lang(&self) -> Lang {
-        self.lang
+    /// Writes the file at `path` that is not a table (summary.json, report.html) through
+    /// `write`, noting it.
+    pub fn file(
+        &self,
+        path: &str,
+        write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.note(path);
+        let (dir, name) = self.place(path);
+        write_atomic(&dir, name, write)?;
+        Ok(())
     }
 
     /// Creates the subdirectory `name` of the run.
@@ -118,6 +128,7 @@ impl<'a> Writer<'a> {
             .map(|row| self.row(&treatment, english, row))
             .collect();
         write_csv(&dir, name, &header, rows.iter().cloned())?;
+        self.note(book.name);
         // The workbook holds each cell as the CSV file does, escaped.
         let cells: Vec<Vec<String>> = rows
             .iter()
@@ -168,11 +179,11 @@ impl<'a> Writer<'a> {
     }
 
     /// Ends the writing: refuses a pseudonymised run holding a file that no declaration
-    /// says what it holds, the registers whole, or a table not written through this
-    /// writer.
-    pub fn close(self) -> anyhow::Result<()> {
+    /// says what it holds, the registers whole, or a file but the manifest not written
+    /// through this writer.
+    pub fn close(self) -> anyhow::Result<Closed> {
         if self.pseudonymizer.is_none() {
-            return Ok(());
+            return Ok(Closed(()));
         }
         let written = self.written.lock().expect("not poisoned");
         visit_files(self.root, &mut |dir, name| {
@@ -181,13 +192,14 @@ impl<'a> Writer<'a> {
             match (self.declarations)(&path) {
                 None => Err(anyhow!("no declaration says what the file holds")),
                 Some(Content::Registers) => Err(anyhow!("it holds the registers whole")),
-                Some(Content::Table { .. }) if !written.contains(&path) => {
-                    Err(anyhow!("a table written without being pseudonymised"))
+                Some(_) if path != files::MANIFEST_JSON && !written.contains(&path) => {
+                    Err(anyhow!("a file written around the pseudonymiser"))
                 }
                 Some(_) => Ok(()),
             }
             .with_context(|| format!("pseudonymising {}", full.display()))
-        })
+        })?;
+        Ok(Closed(()))
     }
 
     /// The path of `dir/name` inside the run directory.
@@ -255,6 +267,7 @@ impl<'a> Writer<'a> {
 
     /// A row made final: pseudonymised, then in the run's language (`header` in English).
     fn row(&self, treatment: &Treatment, header: &[&str], row: Vec<String>) -> Vec<String> {
+        debug_assert_eq!(row.len(), header.len(), "a row as wide as its header");
         let row = match (self.pseudonymizer, &treatment.sensitivities) {
             (Some(p), Some(sensitivities)) => {
                 let field = treatment.field.and_then(|i| row.get(i)).map(String::as_str);
@@ -272,5 +285,87 @@ impl<'a> Writer<'a> {
             .zip(header)
             .map(|(value, h)| word(h, &value, self.lang).to_string())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rundir::contents;
+
+    /// A pseudonymised writer of `dir` under a fixed key, and the key.
+    fn pseudonymizer(dir: &Path) -> Pseudonymizer {
+        let key = dir.join("key");
+        std::fs::write(&key, [7u8; 32]).unwrap();
+        let p = Pseudonymizer::load(&key).unwrap();
+        std::fs::remove_file(key).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_table_is_pseudonymised_and_translated_as_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pseudonymizer(dir.path());
+        let out = Writer::new(dir.path(), Some(&p), Lang::Zh, contents::of);
+        let header = ["file", "line", "field", "reason", "value"];
+        let rows = [
+            [
+                "pop.csv",
+                "3",
+                "id_number",
+                "bad_check_digit",
+                "530102201203150117",
+            ],
+            ["pop.csv", "4", "sex", "unknown_sex", "male"],
+        ];
+        out.csv(
+            files::REJECTS_CSV,
+            &header,
+            rows.iter().map(|r| r.map(String::from).to_vec()),
+        )
+        .unwrap();
+        let _closed = out.close().unwrap();
+        let text = std::fs::read_to_string(dir.path().join(files::REJECTS_CSV)).unwrap();
+        assert!(!text.contains("530102201203150117"), "{text}");
+        assert!(!text.contains("file,line"), "the header in Chinese: {text}");
+        // The quoted value dropped, the codes kept.
+        assert_eq!(
+            text.lines().nth(1),
+            Some("pop.csv,3,id_number,bad_check_digit,"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_pseudonymised_run_refuses_a_file_written_around_the_writer() {
+        let parquet = |dir: &Path| {
+            let frame = polars::df!("id_number" => ["530102201203150117"]).unwrap();
+            crate::rundir::atomic::write_parquet(dir, files::LEDGER_PARQUET, &frame).unwrap();
+        };
+        type Plant<'a> = &'a dyn Fn(&Path);
+        let cases: [(&str, Plant); 3] = [
+            ("no declaration", &|dir| {
+                std::fs::write(dir.join("notes.csv"), "a\n").unwrap()
+            }),
+            ("written around", &parquet),
+            ("registers whole", &|dir| {
+                std::fs::write(dir.join(files::RESCORE_STATE), "x").unwrap()
+            }),
+        ];
+        for (why, plant) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let p = pseudonymizer(dir.path());
+            let out = Writer::new(dir.path(), Some(&p), Lang::En, contents::of);
+            out.file(files::SUMMARY_JSON, |w| {
+                Ok(std::io::Write::write_all(w, b"{}")?)
+            })
+            .unwrap();
+            plant(dir.path());
+            let error = format!("{:#}", out.close().err().expect(why));
+            assert!(error.contains(why), "{why}: {error}");
+            // Without a key there is nothing to check.
+            let out = Writer::new(dir.path(), None, Lang::En, contents::of);
+            assert!(out.close().is_ok());
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::{Score, read_csv};
 use sanku::ground::error::bad_input;
 use sanku::ground::schema::files;
 use sanku::pipeline::normalize::id::{IdClass, parse_id};
-use sanku::rundir::ledger::read_ledger;
+use sanku::rundir::ledger::{col, read_ledger};
 
 /// One score per check, by check name.
 pub fn score_checks(
@@ -64,13 +64,14 @@ pub fn score_checks(
         &["id_number", "poor", "reason"],
     )?;
     // The ledger's ID number, reason and aid this term, as rows of text.
-    let ledger: Vec<Vec<String>> = read_ledger(&run.join(files::LEDGER_PARQUET))?
-        .into_iter()
-        .map(|r| {
-            let aided = if r.aided_this_term { "1" } else { "0" };
-            vec![r.id_number, r.reason, aided.to_string()]
-        })
-        .collect();
+    let ledger: Vec<Vec<String>> =
+        read_ledger(&run.join(files::LEDGER_PARQUET), &[col::AIDED_THIS_TERM])?
+            .into_iter()
+            .map(|r| {
+                let aided = if r.aided_this_term { "1" } else { "0" };
+                vec![r.id_number, r.reason, aided.to_string()]
+            })
+            .collect();
     let reason = |r: &'static str| {
         (
             ids(&ledger, &move |row: &[String]| row[1] == r),

@@ -16,8 +16,8 @@ use sanku::ground::error::bad_input;
 use sanku::ground::schema::files;
 use sanku::rundir::atomic::write_atomic;
 pub(crate) use sanku::rundir::csv::read_columns as read_csv;
-use sanku::rundir::ledger::read_ledger;
-use sanku::rundir::links::read_links;
+use sanku::rundir::ledger::{col, read_ledger};
+use sanku::rundir::links::{LinkFilter, read_links};
 use sanku::rundir::manifest::read_manifest;
 
 /// Precision, recall and F1 of one predicted set against its truth.
@@ -87,7 +87,7 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
         check_match(truth, run)?;
     }
     let dropouts = read_csv(&truth.join("dropouts.csv"), &["id_number", "poor"])?;
-    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET))?;
+    let ledger = read_ledger(&run.join(files::LEDGER_PARQUET), &[col::POOR])?;
     let true_flags: HashSet<String> = dropouts.iter().map(|r| r[0].clone()).collect();
     let true_poor: HashSet<String> = dropouts
         .iter()
@@ -101,7 +101,7 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
         .map(|r| r.id_number.clone())
         .collect();
 
-    let links = read_links(&run.join(files::LINKS_PARQUET), None)?;
+    let links = read_links(&run.join(files::LINKS_PARQUET), LinkFilter::All)?;
     let pairs = |source: &str| -> HashSet<(String, String)> {
         links
             .iter()

@@ -197,8 +197,8 @@ pub(crate) fn finish_run(
     manifest.rescored_from = out.rescored_from.as_ref().map(|p| p.display().to_string());
     manifest.ledger_sha256 = rundir::manifest::ledger_hashes(out.path());
     rundir::manifest::write_manifest(out.path(), &manifest)?;
-    writer.close()?;
-    out.commit()?;
+    let closed = writer.close()?;
+    out.commit(closed)?;
     let mut report = run.report(timer.elapsed());
     report.missing_columns = missing_columns(&inputs);
     Ok(report)

@@ -23,8 +23,9 @@ impl Out {
         rundir::writer(self.dir.path(), self.pseudonymizer.as_ref(), lang)
     }
 
-    /// Puts the run in place.
-    pub(crate) fn commit(self) -> anyhow::Result<()> {
+    /// Puts the run in place: only once the writer of its files has checked them
+    /// ([`rundir::Writer::close`] gives the proof).
+    pub(crate) fn commit(self, _closed: rundir::writer::Closed) -> anyhow::Result<()> {
         self.dir.commit()
     }
 }

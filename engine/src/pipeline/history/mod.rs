@@ -247,7 +247,14 @@ pub fn track(
         facts.previous_run = p.dir.display().to_string();
         facts.previous_run_date = p.run_date.to_string();
         facts.previous_cases = p.cases.len() as u64;
-        facts.worked_files = p.worked_files.clone();
+        // A pseudonymised run names no worked file either (see below), only counts them.
+        facts.worked_files = if carry_notes {
+            p.worked_files.clone()
+        } else {
+            (1..=p.worked_files.len())
+                .map(|i| format!("worked ledger {i}"))
+                .collect()
+        };
         facts.staff_columns = p.staff_columns.clone();
         facts.cases_missing_from_worked = p.missing_from_worked;
         facts.worked_rows_untied = p.untied.len() as u64;

@@ -191,7 +191,7 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<RunStamp> {
 
 /// The cases of the previous ledger.parquet.
 fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
-    Ok(super::ledger::read_ledger(path)?
+    Ok(super::ledger::read_ledger(path, &[])?
         .into_iter()
         .map(|row| PreviousCase {
             case_id: row.case_id,

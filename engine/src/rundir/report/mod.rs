@@ -5,10 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
-use super::atomic::write_atomic;
 use super::cases::TREND_COLUMNS;
+use super::writer::Writer;
 use crate::ground::divisions::{self, UNKNOWN_DIVISION};
 use crate::ground::schema::files;
 use crate::ground::vocab::{Lang, word};
@@ -57,7 +56,11 @@ struct Bar {
 }
 
 /// Writes `dir/report.html`.
-pub fn write_report(dir: &Path, data: &ReportData, context: &ReportContext) -> anyhow::Result<()> {
+pub fn write_report(
+    out: &Writer,
+    data: &ReportData,
+    context: &ReportContext,
+) -> anyhow::Result<()> {
     let summary = data.summary;
     let checks: BTreeMap<String, serde_json::Value> = match serde_json::to_value(&summary.checks)? {
         serde_json::Value::Object(o) => o.into_iter().collect(),
@@ -265,7 +268,7 @@ pub fn write_report(dir: &Path, data: &ReportData, context: &ReportContext) -> a
         ),
         checks_table(&checks, lang)
     )?;
-    write_atomic(dir, files::REPORT_HTML, |out| {
+    out.file(files::REPORT_HTML, |out| {
         std::io::Write::write_all(out, html.as_bytes())?;
         Ok(())
     })?;
@@ -335,6 +338,7 @@ mod tests {
     use super::*;
     use crate::pipeline::summary::Counts;
     use crate::pipeline::verify::CheckCounts;
+    use std::path::Path;
 
     /// A summary row of `level` for `code`, its counts from `n`.
     fn summary_row(level: Level, code: &str, monitored: bool, n: u64) -> SummaryRow {
@@ -388,7 +392,8 @@ mod tests {
             review: 10.0,
             lang,
         };
-        write_report(dir, data, &context).unwrap();
+        let out = crate::rundir::writer(dir, None, lang);
+        write_report(&out, data, &context).unwrap();
         std::fs::read_to_string(dir.join(files::REPORT_HTML)).unwrap()
     }
 
