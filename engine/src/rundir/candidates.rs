@@ -11,13 +11,12 @@ use rayon::prelude::*;
 use super::links::record_key;
 use super::table::{DeclaredColumn, Sensitivity, names};
 use super::writer::Writer;
-use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::Links;
 use crate::pipeline::link::fuzzy::FuzzyOutcome;
 use crate::pipeline::link::weights::{FIELDS, LEVELS};
-use crate::pipeline::load::parquet::{read_frame_where, text_column};
+use crate::pipeline::load::parquet::{number_column, read_frame_where, required_text_column};
 use crate::pipeline::normalize::Registers;
 
 /// The columns of candidates.parquet: the pair, then each compared field's level and weight
@@ -138,20 +137,8 @@ pub fn read_candidates(path: &Path, about: &str) -> anyhow::Result<Vec<Candidate
         .eq(lit(about))
         .or(col(record_key).eq(lit(about)));
     let frame = read_frame_where(path, Some(predicate))?;
-    let text = |name: &str| {
-        text_column(&frame, name).ok_or_else(|| {
-            bad_input(format!(
-                "{}: no column `{name}`; is this a run's candidates?",
-                path.display()
-            ))
-        })
-    };
-    let numbers = |name: &str| -> Vec<Option<f64>> {
-        match frame.column(name).map(|c| c.f64()) {
-            Ok(Ok(w)) => w.iter().collect(),
-            _ => vec![None; frame.height()],
-        }
-    };
+    let text = |name: &str| required_text_column(&frame, name, path, "a run's candidates");
+    let numbers = |name: &str| number_column(&frame, name);
     let fields: Vec<(Vec<String>, Vec<Option<f64>>)> = (0..FIELDS.len())
         .map(|f| Ok((text(declared[4 + 2 * f])?, numbers(declared[5 + 2 * f]))))
         .collect::<anyhow::Result<_>>()?;

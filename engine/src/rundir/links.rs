@@ -10,11 +10,12 @@ use rayon::prelude::*;
 
 use super::table::{DeclaredColumn, Sensitivity, names};
 use super::writer::Writer;
-use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::{Link, Links};
-use crate::pipeline::load::parquet::{read_columns_where, read_frame_where, text_column};
+use crate::pipeline::load::parquet::{
+    number_column, read_columns_where, read_frame_where, required_text_column,
+};
 use crate::pipeline::normalize::Registers;
 
 /// The columns of links.parquet.
@@ -190,14 +191,7 @@ pub fn read_linked_children(
         .map(|s| col(source).eq(lit(*s)))
         .reduce(|a, b| a.or(b));
     let frame = read_columns_where(path, Some(&[source, population_id]), predicate)?;
-    let text = |name: &str| {
-        text_column(&frame, name).ok_or_else(|| {
-            bad_input(format!(
-                "{}: no column `{name}`; is this a run's links?",
-                path.display()
-            ))
-        })
-    };
+    let text = |name: &str| required_text_column(&frame, name, path, "a run's links");
     Ok(text(source)?
         .into_iter()
         .zip(text(population_id)?)
@@ -225,18 +219,8 @@ pub fn read_links(path: &Path, filter: LinkFilter) -> anyhow::Result<Vec<LinkEnt
         ),
     };
     let frame = read_frame_where(path, predicate)?;
-    let text = |name: &str| {
-        text_column(&frame, name).ok_or_else(|| {
-            bad_input(format!(
-                "{}: no column `{name}`; is this a run's links?",
-                path.display()
-            ))
-        })
-    };
-    let weights: Vec<Option<f64>> = match frame.column(weight).map(|c| c.f64()) {
-        Ok(Ok(w)) => w.iter().collect(),
-        _ => vec![None; frame.height()],
-    };
+    let text = |name: &str| required_text_column(&frame, name, path, "a run's links");
+    let weights = number_column(&frame, weight);
     Ok(text(source)?
         .into_iter()
         .zip(text(population_id)?)

@@ -175,6 +175,30 @@ pub fn text_column(frame: &DataFrame, name: &str) -> Option<Vec<String>> {
     })
 }
 
+/// [`text_column`], or bad input naming the file at `path` and what it should be (`what`:
+/// "a run's links").
+pub fn required_text_column(
+    frame: &DataFrame,
+    name: &str,
+    path: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<Vec<String>> {
+    text_column(frame, name).ok_or_else(|| {
+        bad_input(format!(
+            "{}: no column `{name}`; is this {what}?",
+            path.display()
+        ))
+    })
+}
+
+/// The number column `name` of a frame, a missing value or column as none.
+pub fn number_column(frame: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    match frame.column(name).map(|c| c.f64()) {
+        Ok(Ok(values)) => values.iter().collect(),
+        _ => vec![None; frame.height()],
+    }
+}
+
 /// The named columns of a Parquet file that sanku wrote, row by row, each cell as text as
 /// its CSV twin shows it (a flag as `1` or `0`, a missing value empty). A missing file or
 /// column is bad input naming it.
