@@ -20,7 +20,7 @@ use sanku::pipeline::load::csv::read_csv_chunks;
 use sanku::pipeline::load::encoding::{Encoding, decode_field, detect};
 use sanku::pipeline::load::records::{Next, Splitter};
 use sanku::pipeline::load::text::read_records;
-use sanku::pipeline::load::{InputFile, SourceOptions};
+use sanku::pipeline::load::{ChunkWork, InputFile, SourceOptions, Table};
 use sanku::pipeline::normalize::date::Date;
 use sanku::pipeline::normalize::id::{parse_id, parse_record_id};
 use sanku::pipeline::normalize::name::normalize_name;
@@ -117,6 +117,25 @@ fn read_population(dir: &Path, bytes: &[u8], chunk_rows: usize) -> Read_ {
         name: "population.csv".into(),
         line_base: 0,
     };
+    type Chunk = (Vec<(u64, Vec<String>)>, Vec<(u64, String, String)>);
+    let map = |table: &Table| -> Chunk {
+        let fields = [
+            sanku::ground::schema::Field::IdNumber,
+            sanku::ground::schema::Field::Name,
+        ];
+        let kept = (0..table.len())
+            .map(|row| {
+                let values = fields.iter().map(|&f| table.value(row, f).to_string());
+                (table.lines[row], values.collect())
+            })
+            .collect();
+        let rejected = table
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.field.clone(), r.reason.clone()))
+            .collect();
+        (kept, rejected)
+    };
     let (mut kept, mut rejected) = (Vec::new(), Vec::new());
     let result = read_csv_chunks(
         SourceKind::Population,
@@ -124,20 +143,13 @@ fn read_population(dir: &Path, bytes: &[u8], chunk_rows: usize) -> Read_ {
         &file,
         &Progress::new(true),
         chunk_rows,
-        &mut |table| {
-            assert!(table.rows_in() as usize <= chunk_rows.max(1));
-            let fields = [
-                sanku::ground::schema::Field::IdNumber,
-                sanku::ground::schema::Field::Name,
-            ];
-            for row in 0..table.len() {
-                let values = fields.iter().map(|&f| table.value(row, f).to_string());
-                kept.push((table.lines[row], values.collect()));
-            }
-            for r in &table.rejects {
-                rejected.push((r.line, r.field.clone(), r.reason.clone()));
-            }
-            Ok(None)
+        ChunkWork {
+            map: &map,
+            reduce: &mut |chunk| {
+                kept.extend(chunk.part.0);
+                rejected.extend(chunk.part.1);
+                Ok(())
+            },
         },
     );
     match result {

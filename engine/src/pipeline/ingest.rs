@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::ground::progress::Progress;
 use crate::ground::schema::SourceKind;
 use crate::ground::timer::Timer;
-use crate::pipeline::load::{self, InputInfo, SourceOptions};
+use crate::pipeline::load::{self, ChunkWork, InputInfo, SourceOptions};
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::field::Row;
 use crate::pipeline::normalize::population::{Population, PopulationBuilder};
@@ -55,10 +55,14 @@ fn load_records<T: Send>(
         rows_in: 0,
     };
     let mut pieces = Vec::new();
-    let info = load::stream_table(kind, options, progress, inputs.chunk_rows, &mut |table| {
-        normalize_table(table, &convert, &mut pieces, &mut records);
-        Ok(())
-    })?;
+    let work = ChunkWork {
+        map: &|table| normalize_table(table, &convert),
+        reduce: &mut |chunk| {
+            records.absorb(chunk.part, &mut pieces);
+            Ok(())
+        },
+    };
+    let info = load::stream_table(kind, options, progress, inputs.chunk_rows, work)?;
     records.rows = join(pieces);
     Ok(Some((info, records)))
 }
@@ -144,15 +148,20 @@ fn load_population(
         .get(&SourceKind::Population)
         .ok_or_else(|| crate::ground::error::bad_input("no population file given"))?;
     let mut builder = PopulationBuilder::new(&inputs.vocabulary, keep_whole);
+    let normaliser = builder.normaliser();
+    let work = ChunkWork {
+        map: &|table| normaliser.chunk(table),
+        reduce: &mut |chunk| {
+            builder.add(chunk.part);
+            Ok(())
+        },
+    };
     let info = load::stream_table(
         SourceKind::Population,
         options,
         progress,
         inputs.chunk_rows,
-        &mut |chunk| {
-            builder.add(chunk);
-            Ok(())
-        },
+        work,
     )?;
     let population = builder.finish();
     Ok((info, population))

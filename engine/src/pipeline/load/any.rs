@@ -199,6 +199,7 @@ fn read_csv(path: &Path, options: &AnyOptions, reader: &mut Reader) -> anyhow::R
     let TextFile {
         encoding,
         mut splitter,
+        ..
     } = open_text(
         opened,
         &TextOptions {

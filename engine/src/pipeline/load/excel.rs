@@ -88,7 +88,7 @@ pub fn read_excel_chunks(
             }
             RowKind::Data => {}
         }
-        if table.rows_in() as usize >= chunk_rows {
+        if table.is_full(chunk_rows) {
             let full = std::mem::replace(&mut table, new_chunk());
             if let Some(reused) = on_chunk(full)? {
                 table = reused;

@@ -3,6 +3,7 @@
 //! could not be read as rejects. Only this module and `rundir` touch the filesystem.
 
 pub mod any;
+pub(crate) mod blocks;
 pub mod csv;
 pub mod encoding;
 pub mod excel;
@@ -39,13 +40,27 @@ pub struct SourceOptions {
     pub columns: BTreeMap<Field, String>,
 }
 
-/// Where every reader (CSV, Parquet, workbook) hands its chunks: each full [`Table`] by
+/// Where the Parquet and workbook readers hand their chunks: each full [`Table`] by
 /// value, at least one per file (possibly empty); the sink may hand back an emptied table
 /// to fill next, so that chunks reuse their memory.
 pub(crate) type ChunkSink<'a> = dyn FnMut(Table) -> anyhow::Result<Option<Table>> + 'a;
 
-/// Chunk tables a streamed file uses at most.
-const TABLES_IN_FLIGHT: usize = 3;
+/// What is made of each chunk of a register as it is read: `map` runs on the chunk's
+/// table on whichever core read it, and its results reach `reduce` one by one in the
+/// order of the file's rows.
+pub struct ChunkWork<'w, P> {
+    pub map: &'w (dyn Fn(&Table) -> P + Sync),
+    pub reduce: &'w mut dyn FnMut(Mapped<P>) -> anyhow::Result<()>,
+}
+
+/// One chunk's result, and the chunk's accounting.
+pub struct Mapped<P> {
+    pub part: P,
+    /// Rows read from the chunk: kept plus rejected.
+    pub rows_in: u64,
+    /// The chunk's last line, kept or rejected (0 when it has none).
+    pub last_line: u64,
+}
 
 /// One file of a register, as a reader is given it.
 pub struct InputFile {
@@ -69,16 +84,17 @@ pub(crate) fn hash_file(file: &InputFile) -> anyhow::Result<(u64, String)> {
     Ok((bytes, crate::ground::text::hex(&hasher.finalize())))
 }
 
-/// Reads every file of a source in chunks of about `chunk_rows` rows and hands each to
-/// `on_chunk`, so that a whole province's population is never held as text at once.
-/// Returns what the manifest records of each file, in order.
-pub fn stream_table(
+/// Reads every file of a source in chunks and hands each to `work`, so that a whole
+/// province's population is never held as text at once. Returns what the manifest
+/// records of each file, in order.
+pub fn stream_table<P: Send>(
     kind: SourceKind,
     options: &SourceOptions,
     progress: &Progress,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+    work: ChunkWork<P>,
 ) -> anyhow::Result<Vec<InputInfo>> {
+    let ChunkWork { map, reduce } = work;
     let names = display_names(&options.files);
     let mut infos = Vec::with_capacity(options.files.len());
     let mut line_base = 0;
@@ -89,15 +105,16 @@ pub fn stream_table(
             line_base,
         };
         let (mut rows_read, mut last_line) = (0, 0);
-        let mut counted = |table: &Table| {
-            rows_read += table.rows_in();
-            let last_reject = table.rejects.iter().map(|r| r.line).max();
-            last_line = last_line
-                .max(table.lines.last().copied().unwrap_or(0))
-                .max(last_reject.unwrap_or(0));
-            on_chunk(table)
+        let mut counted = |mapped: Mapped<P>| {
+            rows_read += mapped.rows_in;
+            last_line = last_line.max(mapped.last_line);
+            reduce(mapped)
         };
-        let mut info = stream_file(kind, options, &file, progress, chunk_rows, &mut counted)?;
+        let work = ChunkWork {
+            map,
+            reduce: &mut counted,
+        };
+        let mut info = stream_file(kind, options, &file, progress, chunk_rows, work)?;
         info.rows_read = rows_read;
         line_base += last_line;
         infos.push(info);
@@ -105,66 +122,37 @@ pub fn stream_table(
     Ok(infos)
 }
 
-/// Reads one file. A CSV file is read on its own thread while the caller works on the
-/// previous chunk; a Parquet file comes in slice scans of the chunk size; a workbook's
-/// sheet is read whole (at most a million rows) and handed on in chunks.
-fn stream_file(
+/// Reads one file: a CSV file in blocks read ahead on their own thread and split on every
+/// core; a Parquet file in slice scans of the chunk size; a workbook's sheet whole (at
+/// most a million rows), handed on in chunks.
+fn stream_file<P: Send>(
     kind: SourceKind,
     options: &SourceOptions,
     file: &InputFile,
     progress: &Progress,
     chunk_rows: usize,
-    on_chunk: &mut dyn FnMut(&Table) -> anyhow::Result<()>,
+    work: ChunkWork<P>,
 ) -> anyhow::Result<InputInfo> {
+    let parquet = is_parquet(&file.path);
+    if !parquet && !excel::is_workbook(&file.path) {
+        return csv::read_csv_chunks(kind, options, file, progress, chunk_rows, work);
+    }
     // Parquet slices and a workbook's sheet are read on this thread, each chunk handed
     // on and its table emptied for the next.
-    let parquet = is_parquet(&file.path);
-    if parquet || excel::is_workbook(&file.path) {
-        let mut in_turn = |mut table: Table| {
-            on_chunk(&table)?;
-            table.clear();
-            Ok(Some(table))
-        };
-        return match parquet {
-            true => parquet::read_parquet_chunks(kind, options, file, chunk_rows, &mut in_turn),
-            false => excel::read_excel_chunks(kind, options, file, chunk_rows, &mut in_turn),
-        };
+    let ChunkWork { map, reduce } = work;
+    let mut in_turn = |mut table: Table| {
+        reduce(Mapped {
+            part: map(&table),
+            rows_in: table.rows_in(),
+            last_line: table.last_line(),
+        })?;
+        table.clear();
+        Ok(Some(table))
+    };
+    match parquet {
+        true => parquet::read_parquet_chunks(kind, options, file, chunk_rows, &mut in_turn),
+        false => excel::read_excel_chunks(kind, options, file, chunk_rows, &mut in_turn),
     }
-    std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);
-        // Emptied tables go back to the reader, so chunks reuse their memory: one being
-        // filled, one waiting, one being normalised, and never a fresh one after that.
-        let (give_back, take_back) = std::sync::mpsc::channel::<Table>();
-        let reader = scope.spawn(move || {
-            let mut tables = 1;
-            csv::read_csv_chunks(kind, options, file, progress, chunk_rows, &mut |chunk| {
-                send.send(chunk)
-                    .map_err(|_| anyhow::anyhow!("the chunk consumer stopped"))?;
-                let reused = match take_back.try_recv() {
-                    Ok(table) => Some(table),
-                    Err(_) if tables >= TABLES_IN_FLIGHT => take_back.recv().ok(),
-                    Err(_) => None,
-                };
-                tables += usize::from(reused.is_none());
-                Ok(reused)
-            })
-        });
-        let mut consumed = Ok(());
-        for mut chunk in receive {
-            consumed = on_chunk(&chunk);
-            if consumed.is_err() {
-                // Dropping the receiver stops the reader at its next chunk.
-                break;
-            }
-            chunk.clear();
-            let _ = give_back.send(chunk);
-        }
-        // A reader waiting for a table back must not wait for ever.
-        drop(give_back);
-        let read = reader.join().expect("the reader thread does not panic");
-        consumed?;
-        read
-    })
 }
 
 /// Whether `path` names a Parquet file (.parquet, .pq).

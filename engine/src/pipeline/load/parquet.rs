@@ -73,6 +73,10 @@ pub fn read_parquet_chunks(
             .map_err(unreadable)?;
         let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
         for row in 0..data.height() {
+            if table.is_full(usize::MAX) {
+                let full = std::mem::replace(&mut table, new_chunk());
+                table = on_chunk(full)?.unwrap_or_else(new_chunk);
+            }
             let values: Vec<&str> = iters
                 .iter_mut()
                 .map(|it| it.next().flatten().unwrap_or(""))

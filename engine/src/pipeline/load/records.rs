@@ -64,7 +64,11 @@ enum Parse {
     Incomplete,
     /// A quote never closed (within [`MAX_QUOTED_LINES`] or before the end of the text);
     /// the broken line ends at `first_line_end` (the end of the text when `None`).
-    Unclosed { first_line_end: Option<usize> },
+    /// `at_end`: the text ended inside the quotes.
+    Unclosed {
+        first_line_end: Option<usize>,
+        at_end: bool,
+    },
 }
 
 /// Parses one record from the front of `buf` into `data` (field bytes) and `ends` (the
@@ -107,6 +111,7 @@ fn parse(
                     }
                     return Parse::Unclosed {
                         first_line_end: second_line,
+                        at_end: true,
                     };
                 };
                 data.extend_from_slice(&buf[i..i + k]);
@@ -132,6 +137,7 @@ fn parse(
                     if lines >= max_lines {
                         return Parse::Unclosed {
                             first_line_end: second_line,
+                            at_end: false,
                         };
                     }
                 }
@@ -187,6 +193,8 @@ pub struct Splitter<R> {
     data: Vec<u8>,
     ends: Vec<usize>,
     scratch: (Vec<u8>, Vec<usize>),
+    /// The text ended inside a quoted field.
+    ran_out: bool,
 }
 
 impl<R: Read> Splitter<R> {
@@ -203,7 +211,15 @@ impl<R: Read> Splitter<R> {
             data: Vec::new(),
             ends: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
+            ran_out: false,
         }
+    }
+
+    /// The reader, the text read from it but not yet split, and the line that text starts
+    /// on: where the block reader takes over after the header.
+    pub fn into_rest(self) -> (R, Vec<u8>, u64, bool) {
+        let rest = self.buf[self.pos..self.end].to_vec();
+        (self.inner, rest, self.line, self.eof)
     }
 
     /// Sets the number of fields a record should have (the header's).
@@ -291,7 +307,11 @@ impl<R: Read> Splitter<R> {
                     self.line += lines;
                     return Ok(Next::Record { line });
                 }
-                Parse::Unclosed { first_line_end } => {
+                Parse::Unclosed {
+                    first_line_end,
+                    at_end,
+                } => {
+                    self.ran_out |= at_end;
                     match first_line_end {
                         Some(end) => {
                             self.pos += end;
@@ -358,6 +378,39 @@ impl<R: Read> Splitter<R> {
                 return Ok(());
             }
         }
+    }
+}
+
+impl Splitter<io::Empty> {
+    /// Splits one block of text that ends at a line end or at the end of the text, its
+    /// first line numbered `line`, its records of `expected` fields.
+    pub fn over_block(block: Vec<u8>, line: u64, delimiter: u8, expected: usize) -> Self {
+        let end = block.len();
+        Splitter {
+            inner: io::empty(),
+            buf: block,
+            pos: 0,
+            end,
+            eof: true,
+            line,
+            delimiter,
+            expected: Some(expected),
+            data: Vec::new(),
+            ends: Vec::new(),
+            scratch: (Vec::new(), Vec::new()),
+            ran_out: false,
+        }
+    }
+
+    /// Whether the block ended inside a quoted field: its last record may go on in the
+    /// text that follows, so the block must be read again joined to the next one.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out
+    }
+
+    /// The block, for the next one to be read into.
+    pub fn into_block(self) -> Vec<u8> {
+        self.buf
     }
 }
 

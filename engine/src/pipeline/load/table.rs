@@ -60,7 +60,7 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// One text column.
+/// One text column (`sanku link`'s tables).
 #[derive(Clone, Debug, Default)]
 pub struct TextColumn {
     buf: String,
@@ -68,11 +68,6 @@ pub struct TextColumn {
 }
 
 impl TextColumn {
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.ends.clear();
-    }
-
     pub fn push(&mut self, value: &str) {
         self.buf.push_str(value);
         self.ends.push(self.buf.len());
@@ -84,14 +79,23 @@ impl TextColumn {
     }
 }
 
-/// The rows of one input file that could be read, by logical field.
+/// The most text a table holds, so that every place in it fits in 32 bits. The readers
+/// hand a chunk on before it grows past this ([`Table::is_full`]).
+const MAX_TEXT: usize = 1 << 31;
+
+/// The rows of one input file that could be read, by logical field: every value is a
+/// span of one text, which is the chunk's own text as read when its records needed no
+/// unquoting or decoding (nothing is copied), else the values copied into it.
 #[derive(Debug)]
 pub struct Table {
     pub source: SourceKind,
     pub input: InputInfo,
     /// The file name used in rejects and messages.
     pub name: String,
-    columns: Vec<(Field, TextColumn)>,
+    fields: Vec<Field>,
+    text: String,
+    /// Where each value lies in `text`: row after row, one per field.
+    spans: Vec<[u32; 2]>,
     /// Line number of each kept row.
     pub lines: Vec<u64>,
     /// Rows that could not be read (wrong number of fields).
@@ -100,32 +104,76 @@ pub struct Table {
 
 impl Table {
     pub fn new(source: SourceKind, input: InputInfo, name: String, fields: &[Field]) -> Table {
-        let columns = fields.iter().map(|&f| (f, TextColumn::default())).collect();
+        Table::over_text(source, input, name, fields, String::new())
+    }
+
+    /// A table whose values lie in `text` ([`Table::push_spans`]) or are added to it.
+    pub fn over_text(
+        source: SourceKind,
+        input: InputInfo,
+        name: String,
+        fields: &[Field],
+        text: String,
+    ) -> Table {
+        assert!(text.len() < MAX_TEXT, "a chunk's text fits in 32 bits");
         Table {
             source,
             input,
             name,
-            columns,
+            fields: fields.to_vec(),
+            text,
+            spans: Vec::new(),
             lines: Vec::new(),
             rejects: Vec::new(),
         }
     }
 
-    /// Appends a row; `values` are in the order of the fields given to [`Table::new`].
     /// Empties the table, keeping its allocations for the next chunk.
     pub fn clear(&mut self) {
-        for (_, column) in &mut self.columns {
-            column.clear();
-        }
+        self.text.clear();
+        self.spans.clear();
         self.lines.clear();
         self.rejects.clear();
     }
 
+    /// Gives the table the text that the spans pushed so far lie in.
+    pub fn set_text(&mut self, text: String) {
+        assert!(self.text.is_empty(), "set before any value is copied in");
+        assert!(text.len() < MAX_TEXT, "a chunk's text fits in 32 bits");
+        self.text = text;
+    }
+
+    /// The table's text, for the next chunk to be read into.
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
+    /// Whether the table should be handed on before more rows are added.
+    pub fn is_full(&self, max_rows: usize) -> bool {
+        self.rows_in() as usize >= max_rows || self.text.len() >= MAX_TEXT / 2
+    }
+
+    /// Appends a row; `values` are in the order of the fields given to [`Table::new`].
     pub fn push_row<'a>(&mut self, line: u64, values: impl IntoIterator<Item = &'a str>) {
-        for ((_, column), value) in self.columns.iter_mut().zip(values) {
-            column.push(value);
+        for value in values.into_iter().take(self.fields.len()) {
+            let start = self.text.len();
+            self.text.push_str(value);
+            assert!(self.text.len() < MAX_TEXT, "a chunk's text fits in 32 bits");
+            self.spans.push([start as u32, self.text.len() as u32]);
         }
         self.lines.push(line);
+    }
+
+    /// Appends a row whose values already lie in the table's text, at these places, in
+    /// the order of the fields.
+    pub fn push_spans(&mut self, line: u64, spans: impl IntoIterator<Item = [u32; 2]>) {
+        self.spans.extend(spans.into_iter().take(self.fields.len()));
+        self.lines.push(line);
+    }
+
+    /// The text the table's values lie in.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     pub fn len(&self) -> usize {
@@ -141,11 +189,21 @@ impl Table {
         (self.lines.len() + self.rejects.len()) as u64
     }
 
+    /// The last line of the table's rows, kept or rejected (0 when it has none).
+    pub fn last_line(&self) -> u64 {
+        let last_reject = self.rejects.iter().map(|r| r.line).max();
+        let last_kept = self.lines.last().copied().unwrap_or(0);
+        last_kept.max(last_reject.unwrap_or(0))
+    }
+
     /// The text of `field` in `row`; empty when the file has no such column.
     pub fn value(&self, row: usize, field: Field) -> &str {
-        self.columns
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map_or("", |(_, c)| c.get(row))
+        match self.fields.iter().position(|&f| f == field) {
+            Some(column) => {
+                let [start, end] = self.spans[row * self.fields.len() + column];
+                &self.text[start as usize..end as usize]
+            }
+            None => "",
+        }
     }
 }

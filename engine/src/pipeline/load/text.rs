@@ -15,10 +15,11 @@ use crate::ground::error::bad_input;
 /// The bytes the encoding and delimiter are judged on.
 const SNIFF_BYTES: usize = 1 << 20;
 
-/// A text file being read: how it is encoded, and its records.
+/// A text file being read: how it is encoded, its delimiter, and its records.
 pub(crate) struct TextFile<'a> {
     pub encoding: Encoding,
-    pub splitter: Splitter<Box<dyn Read + 'a>>,
+    pub delimiter: u8,
+    pub splitter: Splitter<Box<dyn Read + Send + 'a>>,
 }
 
 /// How a text file is read; unset means detected. `fix` tells the user what to do when the
@@ -32,7 +33,7 @@ pub(crate) struct TextOptions<'a> {
 
 /// Opens the text `raw` holds. An error reading its first megabyte goes through
 /// `read_error`; an encoding that cannot be told is bad input naming the file.
-pub(crate) fn open_text<'a, R: Read + 'a>(
+pub(crate) fn open_text<'a, R: Read + Send + 'a>(
     mut raw: R,
     options: &TextOptions,
     read_error: impl FnOnce(io::Error) -> anyhow::Error,
@@ -57,12 +58,13 @@ pub(crate) fn open_text<'a, R: Read + 'a>(
         .unwrap_or_else(|| sniff_delimiter(&head[bom..], encoding));
     head.drain(..bom);
     let stream = Cursor::new(head).chain(raw);
-    let text: Box<dyn Read + 'a> = match encoding {
+    let text: Box<dyn Read + Send + 'a> = match encoding {
         Encoding::Utf8 | Encoding::Gb18030 => Box::new(stream),
         utf16 => Box::new(DecodingReader::new(stream, utf16)),
     };
     Ok(TextFile {
         encoding,
+        delimiter,
         splitter: Splitter::new(text, delimiter),
     })
 }
@@ -141,6 +143,7 @@ pub fn read_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
     let TextFile {
         encoding,
         mut splitter,
+        ..
     } = open_text(
         Cursor::new(bytes),
         &TextOptions {

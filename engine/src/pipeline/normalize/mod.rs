@@ -230,14 +230,20 @@ pub(crate) fn join<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
     all
 }
 
-/// Normalises one chunk in parallel and appends its rows (as pieces, joined at the end) and
-/// its rejects, in row order.
+/// One chunk normalised: its rows (in pieces, in row order), its rejects (those of
+/// reading first) and its warnings.
+pub(crate) struct Normalized<T> {
+    pieces: Vec<Vec<T>>,
+    rejects: Vec<Reject>,
+    warnings: Vec<Reject>,
+    rows_in: u64,
+}
+
+/// Normalises one chunk in parallel.
 pub(crate) fn normalize_table<T: Send>(
     table: &Table,
     convert: impl Fn(&Row) -> Converted<T> + Sync,
-    pieces: &mut Vec<Vec<T>>,
-    records: &mut Records<T>,
-) {
+) -> Normalized<T> {
     type Part<T> = (Vec<T>, Vec<Reject>, Vec<Reject>);
     let parts: Vec<Part<T>> = (0..table.len())
         .into_par_iter()
@@ -255,13 +261,29 @@ pub(crate) fn normalize_table<T: Send>(
             },
         )
         .collect();
-    records.rejects.extend(table.rejects.iter().cloned());
+    let mut chunk = Normalized {
+        pieces: Vec::with_capacity(parts.len()),
+        rejects: table.rejects.clone(),
+        warnings: Vec::new(),
+        rows_in: table.rows_in(),
+    };
     for (rows, rejects, warnings) in parts {
-        pieces.push(rows);
-        records.rejects.extend(rejects);
-        records.warnings.extend(warnings);
+        chunk.pieces.push(rows);
+        chunk.rejects.extend(rejects);
+        chunk.warnings.extend(warnings);
     }
-    records.rows_in += table.rows_in();
+    chunk
+}
+
+impl<T> Records<T> {
+    /// Appends a normalised chunk: its rejects and warnings, and its rows to `pieces`
+    /// (joined once at the end).
+    pub(crate) fn absorb(&mut self, chunk: Normalized<T>, pieces: &mut Vec<Vec<T>>) {
+        pieces.extend(chunk.pieces);
+        self.rejects.extend(chunk.rejects);
+        self.warnings.extend(chunk.warnings);
+        self.rows_in += chunk.rows_in;
+    }
 }
 
 /// The warning a kept row carries when its ID column was damaged.

@@ -76,9 +76,7 @@ impl Population {
 
 /// Collects the population chunk by chunk.
 pub struct PopulationBuilder<'a> {
-    vocabulary: &'a Vocabulary,
-    /// Whether a row born on this day is kept whole (the school-age rule).
-    keep_whole: &'a (dyn Fn(Date) -> bool + Sync),
+    normaliser: PopulationNormaliser<'a>,
     /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept. Kept
     /// as the pieces the chunks produced and joined once at the end, so that a growing
     /// vector is never copied over and over.
@@ -87,6 +85,24 @@ pub struct PopulationBuilder<'a> {
     population: Population,
     /// (line base, name) of each file read, in order.
     files: Vec<(u64, String)>,
+}
+
+/// Normalises chunks of the population, on any core.
+#[derive(Clone, Copy)]
+pub struct PopulationNormaliser<'a> {
+    vocabulary: &'a Vocabulary,
+    /// Whether a row born on this day is kept whole (the school-age rule).
+    keep_whole: &'a (dyn Fn(Date) -> bool + Sync),
+}
+
+/// One chunk of the population, normalised: what its rows leave behind, in row order.
+pub struct PopulationChunk {
+    /// (line base, name) of the chunk's file.
+    file: (u64, String),
+    parts: Vec<Part>,
+    /// Rows that could not be read.
+    unread: Vec<Reject>,
+    rows_in: u64,
 }
 
 /// What a run of rows leaves behind, in row order.
@@ -100,31 +116,9 @@ struct Part {
     provinces: u128,
 }
 
-impl<'a> PopulationBuilder<'a> {
-    /// A builder keeping whole the rows whose birth date `keep_whole` accepts.
-    pub fn new(vocabulary: &'a Vocabulary, keep_whole: &'a (dyn Fn(Date) -> bool + Sync)) -> Self {
-        PopulationBuilder {
-            vocabulary,
-            keep_whole,
-            keys: Vec::new(),
-            school_age: Vec::new(),
-            population: Population {
-                provinces: vec![false; 100],
-                ..Population::default()
-            },
-            files: Vec::new(),
-        }
-    }
-
+impl PopulationNormaliser<'_> {
     /// Normalises one chunk in parallel and keeps what later stages need.
-    pub fn add(&mut self, table: &Table) {
-        if self
-            .files
-            .last()
-            .is_none_or(|(_, name)| *name != table.name)
-        {
-            self.files.push((table.input.line_base, table.name.clone()));
-        }
+    pub fn chunk(&self, table: &Table) -> PopulationChunk {
         let parts: Vec<Part> = (0..table.len())
             .into_par_iter()
             .fold(Part::default, |mut part, index| {
@@ -132,17 +126,11 @@ impl<'a> PopulationBuilder<'a> {
                 part
             })
             .collect();
-        let population = &mut self.population;
-        population.rows_in += table.rows_in();
-        population.rejects.extend(table.rejects.iter().cloned());
-        for part in parts {
-            self.keys.push(part.keys);
-            self.school_age.push(part.school_age);
-            population.rejects.extend(part.rejects);
-            population.warnings.extend(part.warnings);
-            for (p, seen) in population.provinces.iter_mut().enumerate() {
-                *seen |= part.provinces >> p & 1 == 1;
-            }
+        PopulationChunk {
+            file: (table.input.line_base, table.name.clone()),
+            parts,
+            unread: table.rejects.clone(),
+            rows_in: table.rows_in(),
         }
     }
 
@@ -161,6 +149,53 @@ impl<'a> PopulationBuilder<'a> {
         }
         if (self.keep_whole)(p.birth) {
             part.school_age.push(p);
+        }
+    }
+}
+
+impl<'a> PopulationBuilder<'a> {
+    /// A builder keeping whole the rows whose birth date `keep_whole` accepts.
+    pub fn new(vocabulary: &'a Vocabulary, keep_whole: &'a (dyn Fn(Date) -> bool + Sync)) -> Self {
+        PopulationBuilder {
+            normaliser: PopulationNormaliser {
+                vocabulary,
+                keep_whole,
+            },
+            keys: Vec::new(),
+            school_age: Vec::new(),
+            population: Population {
+                provinces: vec![false; 100],
+                ..Population::default()
+            },
+            files: Vec::new(),
+        }
+    }
+
+    /// What normalises the chunks this builder is given.
+    pub fn normaliser(&self) -> PopulationNormaliser<'a> {
+        self.normaliser
+    }
+
+    /// Keeps a normalised chunk, in the order of the register's rows.
+    pub fn add(&mut self, chunk: PopulationChunk) {
+        if self
+            .files
+            .last()
+            .is_none_or(|(_, name)| *name != chunk.file.1)
+        {
+            self.files.push(chunk.file);
+        }
+        let population = &mut self.population;
+        population.rows_in += chunk.rows_in;
+        population.rejects.extend(chunk.unread);
+        for part in chunk.parts {
+            self.keys.push(part.keys);
+            self.school_age.push(part.school_age);
+            population.rejects.extend(part.rejects);
+            population.warnings.extend(part.warnings);
+            for (p, seen) in population.provinces.iter_mut().enumerate() {
+                *seen |= part.provinces >> p & 1 == 1;
+            }
         }
     }
 
@@ -260,7 +295,7 @@ mod tests {
         let window = CohortRule::default().window(Date::new(2026, 9, 1).unwrap());
         let school_age = |birth| window.contains(birth);
         let mut builder = PopulationBuilder::new(&vocabulary, &school_age);
-        builder.add(&table);
+        builder.add(builder.normaliser().chunk(&table));
         builder.finish()
     }
 

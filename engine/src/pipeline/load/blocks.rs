@@ -1,0 +1,269 @@
+//! Text cut into blocks at line ends, so that the records of a large file are split,
+//! decoded and normalised on every core at once. Each block starts on a line of its own
+//! (numbered as the splitter numbers lines: LF, CRLF and a lone CR each end one), ends
+//! just after a line end or at the end of the text, and holds about a given number of
+//! bytes and at most a given number of lines. A quoted field that runs on past a block's
+//! end (a line break typed inside a cell) is the reader's to find: its splitter says the
+//! block ran out inside quotes, and the block is read again joined to the next one.
+
+use std::io::{self, Read};
+
+use memchr::{memchr2_iter, memrchr2};
+
+use super::records::MAX_RECORD_BYTES;
+
+/// One block of text.
+#[derive(Debug)]
+pub struct Block {
+    pub bytes: Vec<u8>,
+    /// The line the block starts on.
+    pub line: u64,
+    /// No text follows it.
+    pub last: bool,
+    /// The line at `line` is longer than [`MAX_RECORD_BYTES`] and was skipped, not read:
+    /// `bytes` is empty.
+    pub too_long: bool,
+}
+
+/// Cuts the text a reader gives into [`Block`]s.
+pub struct Blocks<R> {
+    inner: R,
+    /// Text read and not yet handed on.
+    pending: Vec<u8>,
+    /// The line `pending` starts on.
+    line: u64,
+    eof: bool,
+    max_bytes: usize,
+    max_lines: usize,
+    /// Buffers handed back, to read the next blocks into.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    /// Blocks of the text `rest` holds, starting on `line`, then of what `inner` gives
+    /// (nothing when `eof`).
+    pub fn new(
+        inner: R,
+        rest: Vec<u8>,
+        line: u64,
+        eof: bool,
+        max_bytes: usize,
+        max_lines: usize,
+    ) -> Self {
+        Blocks {
+            inner,
+            pending: rest,
+            line,
+            eof,
+            max_bytes: max_bytes.max(1),
+            max_lines: max_lines.max(1),
+            spare: Vec::new(),
+        }
+    }
+
+    /// A block's buffer, done with, for a later block.
+    pub fn give_back(&mut self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        self.spare.push(buffer);
+    }
+
+    /// The next block, or `None` at the end of the text.
+    pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        self.read_up_to(self.max_bytes)?;
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let mut searched = self.pending.len().min(self.max_bytes);
+        let (cut, lines) = loop {
+            let whole = self.eof && searched == self.pending.len();
+            if let Some(cut) = cut_point(&self.pending[..searched], self.max_lines, whole) {
+                break cut;
+            }
+            if whole {
+                break (self.pending.len(), line_ends(&self.pending));
+            }
+            // No line ends in the block: its line is longer than a block.
+            if self.pending.len() > MAX_RECORD_BYTES {
+                return self.skip_long_line().map(Some);
+            }
+            self.read_up_to(self.pending.len() + self.max_bytes)?;
+            searched = self.pending.len();
+        };
+        let mut next = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.max_bytes + (self.max_bytes >> 3)));
+        next.extend_from_slice(&self.pending[cut..]);
+        self.pending.truncate(cut);
+        let bytes = std::mem::replace(&mut self.pending, next);
+        let line = self.line;
+        self.line += lines;
+        let last = self.eof && self.pending.is_empty();
+        Ok(Some(Block {
+            bytes,
+            line,
+            last,
+            too_long: false,
+        }))
+    }
+
+    /// Reads until `target` bytes are pending or the text ends.
+    fn read_up_to(&mut self, target: usize) -> io::Result<()> {
+        while !self.eof && self.pending.len() < target {
+            let want = (target - self.pending.len()) as u64;
+            match (&mut self.inner).take(want).read_to_end(&mut self.pending) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips the line that starts the pending text, up to and including its line feed, as
+    /// the splitter skips a line longer than it reads.
+    fn skip_long_line(&mut self) -> io::Result<Block> {
+        let line = self.line;
+        loop {
+            if let Some(at) = memchr::memchr(b'\n', &self.pending) {
+                self.pending.drain(..=at);
+                break;
+            }
+            self.pending.clear();
+            self.read_up_to(self.max_bytes)?;
+            if self.pending.is_empty() {
+                break;
+            }
+        }
+        self.line += 1;
+        Ok(Block {
+            bytes: Vec::new(),
+            line,
+            last: self.eof && self.pending.is_empty(),
+            too_long: true,
+        })
+    }
+}
+
+/// Where a block of `text` ends, and the line ends before that: just after its last line
+/// end that has at most `max_lines` line ends before it (counting itself). A CR at the
+/// very end of the text ends a line only when nothing follows (`whole`): an LF may be on
+/// its way.
+fn cut_point(text: &[u8], max_lines: usize, whole: bool) -> Option<(usize, u64)> {
+    // The CR of a CRLF is not a line end of its own; nor is a CR that may be one.
+    let ends_line =
+        |at: usize| text[at] == b'\n' || text.get(at + 1).map_or(whole, |&next| next != b'\n');
+    let mut end = text.len();
+    let last = loop {
+        let at = memrchr2(b'\n', b'\r', &text[..end])?;
+        if ends_line(at) {
+            break at + 1;
+        }
+        end = at;
+    };
+    let lines = line_ends(&text[..last]);
+    if lines <= max_lines as u64 {
+        return Some((last, lines));
+    }
+    memchr2_iter(b'\n', b'\r', text)
+        .filter(|&at| ends_line(at))
+        .nth(max_lines - 1)
+        .map(|at| (at + 1, max_lines as u64))
+}
+
+/// The line ends `text` holds: LF, CRLF and a lone CR each one.
+fn line_ends(text: &[u8]) -> u64 {
+    let feeds = count_byte(text, b'\n');
+    let lone_returns = match memchr::memchr(b'\r', text) {
+        None => 0,
+        Some(first) => memchr::memchr_iter(b'\r', &text[first..])
+            .filter(|&at| text.get(first + at + 1) != Some(&b'\n'))
+            .count(),
+    };
+    (feeds + lone_returns) as u64
+}
+
+/// How often `byte` occurs in `text`, counted 32 bytes at a time in byte-wide counters
+/// (which the compiler makes vector instructions).
+fn count_byte(text: &[u8], byte: u8) -> usize {
+    const LANES: usize = 32;
+    let mut total = 0;
+    // A counter of one byte holds at most 255 matches.
+    for stretch in text.chunks(LANES * 255) {
+        let mut counters = [0u8; LANES];
+        let mut lanes = stretch.chunks_exact(LANES);
+        for lane in &mut lanes {
+            for (counter, &b) in counters.iter_mut().zip(lane) {
+                *counter += u8::from(b == byte);
+            }
+        }
+        total += counters.iter().map(|&c| usize::from(c)).sum::<usize>();
+        total += lanes.remainder().iter().filter(|&&b| b == byte).count();
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &[u8], max_bytes: usize, max_lines: usize) -> Vec<(u64, String, bool)> {
+        let mut blocks = Blocks::new(text, Vec::new(), 1, false, max_bytes, max_lines);
+        let mut out = Vec::new();
+        while let Some(block) = blocks.next_block().unwrap() {
+            out.push((
+                block.line,
+                String::from_utf8(block.bytes).unwrap(),
+                block.last,
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_end_at_line_ends_and_number_their_lines() {
+        let text = b"a,1\nb,2\r\nc,3\rd,4\n\ne,5";
+        let got = blocks(text, 6, usize::MAX);
+        let joined: String = got.iter().map(|b| b.1.as_str()).collect();
+        assert_eq!(joined.as_bytes(), text);
+        // Every block but the last ends at a line end, and starts on the line it says.
+        for (i, (line, bytes, last)) in got.iter().enumerate() {
+            let before: String = got[..i].iter().map(|b| b.1.as_str()).collect();
+            assert_eq!(*line, 1 + line_ends(before.as_bytes()), "{got:?}");
+            assert_eq!(*last, i + 1 == got.len());
+            if !last {
+                assert!(bytes.ends_with('\n') || bytes.ends_with('\r'), "{got:?}");
+            }
+        }
+        // A CR is never cut from the LF that follows it.
+        assert!(got.iter().all(|b| !b.1.starts_with('\n')), "{got:?}");
+    }
+
+    #[test]
+    fn at_most_so_many_lines_a_block() {
+        let got = blocks(b"1\n2\r\n3\r4\n5\n", 1 << 20, 2);
+        let texts: Vec<&str> = got.iter().map(|b| b.1.as_str()).collect();
+        assert_eq!(texts, ["1\n2\r\n", "3\r4\n", "5\n"]);
+        let lines: Vec<u64> = got.iter().map(|b| b.0).collect();
+        assert_eq!(lines, [1, 3, 5]);
+    }
+
+    #[test]
+    fn bytes_are_counted_in_any_length() {
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| if i % 7 == 0 { b'\n' } else { b'x' })
+            .collect();
+        for end in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            let slow = text[..end].iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(count_byte(&text[..end], b'\n'), slow, "{end}");
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_makes_a_longer_block() {
+        let got = blocks(b"short\na much longer line\nx\n", 4, usize::MAX);
+        let texts: Vec<&str> = got.iter().map(|b| b.1.as_str()).collect();
+        assert_eq!(texts, ["short\n", "a much longer line\n", "x\n"]);
+    }
+}
