@@ -63,7 +63,8 @@ impl<'a> Row<'a> {
         if name.is_empty() {
             return Err(self.reject(Field::Name, "the name holds only separators or spaces"));
         }
-        if name.chars().count() > MAX_NAME_CHARS {
+        // No more bytes than the longest name's characters: no need to count them.
+        if name.len() > MAX_NAME_CHARS && name.chars().count() > MAX_NAME_CHARS {
             return Err(self.reject(
                 Field::Name,
                 format!("the name is longer than {MAX_NAME_CHARS} characters"),

@@ -136,7 +136,7 @@ pub fn check_char(first17: &[u8]) -> u8 {
 pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
     let cleaned = clean(raw);
     // Longer than any ID number, even in a spreadsheet's scientific notation.
-    if cleaned.chars().count() > 24 {
+    if cleaned.len() > 24 && cleaned.chars().count() > 24 {
         return Err(IdGarbage::TooLong);
     }
     if cleaned.is_empty() {
