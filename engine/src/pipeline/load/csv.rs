@@ -63,6 +63,30 @@ struct Layout<'a> {
     /// Rows without a full ID number are looked at whole: they may be blank (bare
     /// delimiters) or a total row.
     id_column: Option<usize>,
+    /// Tables done with, emptied, kept for the next blocks with their memory.
+    spare: std::sync::Mutex<Vec<Table>>,
+}
+
+impl Layout<'_> {
+    fn spare_table(&self) -> Table {
+        let spare = self
+            .spare
+            .lock()
+            .expect("no thread panics holding it")
+            .pop();
+        spare.unwrap_or_else(|| {
+            let (info, name) = (self.info.clone(), self.name.to_string());
+            Table::new(self.source, info, name, &self.fields)
+        })
+    }
+
+    fn give_back(&self, mut table: Table) {
+        table.clear();
+        self.spare
+            .lock()
+            .expect("no thread panics holding it")
+            .push(table);
+    }
 }
 
 /// One block read: its rows handed to `map`, and what the file's accounting needs.
@@ -154,6 +178,7 @@ pub fn read_csv_chunks<P: Send>(
             .find(|&&(f, _)| f == Field::IdNumber)
             .map(|&(_, i)| i),
         mapping,
+        spare: Default::default(),
     };
     let (text, rest, line, eof) = splitter.into_rest();
     let mut blocks = Blocks::new(text, rest, line, eof, BLOCK_BYTES, chunk_rows);
@@ -265,23 +290,17 @@ fn read_block<P>(
     map: &(dyn Fn(&Table) -> P + Sync),
 ) -> BlockRead<P> {
     let mut counts = Counts::default();
-    let (source, name) = (layout.source, layout.name);
-    let table_over = |text| {
-        Table::over_text(
-            source,
-            layout.info.clone(),
-            name.to_string(),
-            &layout.fields,
-            text,
-        )
-    };
-    let (mut table, own_text, ran_out) = match utf8_text(&mut block, layout.encoding) {
-        Some((text, own)) => {
-            let length = text.len();
-            let mut table = table_over(String::new());
+    let name = layout.name;
+    let mut table = layout.spare_table();
+    let mut own_length = None;
+    let ran_out = match utf8_text(&mut block, layout.encoding, table.take_text()) {
+        Ok((text, own)) => {
+            if own {
+                own_length = Some(text.len());
+            }
             let rest = read_lines(&text, &mut table, layout, block.line, &mut counts);
             table.set_text(text);
-            let ran_out = rest.is_some_and(|(at, line)| {
+            rest.is_some_and(|(at, line)| {
                 let rest = table.text().as_bytes()[at..].to_vec();
                 let mut splitter =
                     Splitter::over_block(rest, line, layout.delimiter, layout.headers);
@@ -293,11 +312,10 @@ fn read_block<P>(
                     &mut counts,
                 );
                 splitter.ran_out()
-            });
-            (table, own.then_some(length), ran_out)
+            })
         }
-        None => {
-            let mut table = table_over(String::new());
+        Err(spare) => {
+            table.set_text(spare);
             let bytes = std::mem::take(&mut block.bytes);
             let mut splitter =
                 Splitter::over_block(bytes, block.line, layout.delimiter, layout.headers);
@@ -310,7 +328,7 @@ fn read_block<P>(
             );
             let ran_out = splitter.ran_out();
             block.bytes = splitter.into_block();
-            (table, None, ran_out)
+            ran_out
         }
     };
     if block.too_long {
@@ -322,11 +340,12 @@ fn read_block<P>(
     }
     let part = map(&table);
     let (rows_in, last_line) = (table.rows_in(), table.last_line());
-    if let Some(length) = own_text {
+    if let Some(length) = own_length {
         // The table read the block's own bytes: they go back to the reader as they were.
-        block.bytes = table.into_text().into_bytes();
+        block.bytes = table.take_text().into_bytes();
         block.bytes.truncate(length);
     }
+    layout.give_back(table);
     BlockRead {
         part,
         block,
@@ -340,25 +359,45 @@ fn read_block<P>(
 }
 
 /// The block as UTF-8 text, and whether that text is the block's own bytes (moved out of
-/// it) rather than decoded from them; `None` when it holds bytes not valid in `encoding`
-/// (or is UTF-16, decoded on the way in with replacement characters to be found field by
-/// field). GB18030 is decoded a block at a time: no byte of a multi-byte character is a
-/// delimiter, quote or line end, so each field decodes alike alone.
-fn utf8_text(block: &mut Block, encoding: Encoding) -> Option<(String, bool)> {
+/// it) rather than decoded from them into `spare`; `spare` back when the block holds
+/// bytes not valid in `encoding` (or is UTF-16, decoded on the way in with replacement
+/// characters to be found field by field). GB18030 is decoded a block at a time: no byte
+/// of a multi-byte character is a delimiter, quote or line end, so each field decodes
+/// alike alone.
+fn utf8_text(
+    block: &mut Block,
+    encoding: Encoding,
+    mut spare: String,
+) -> Result<(String, bool), String> {
     match encoding {
-        Encoding::Gb18030 if !block.bytes.is_ascii() => encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(&block.bytes)
-            .map(|text| (text.into_owned(), false)),
-        Encoding::Utf8 | Encoding::Gb18030 => {
-            match String::from_utf8(std::mem::take(&mut block.bytes)) {
-                Ok(text) => Some((text, true)),
-                Err(e) => {
-                    block.bytes = e.into_bytes();
-                    None
+        Encoding::Gb18030 if !block.bytes.is_ascii() => {
+            let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+            let most = decoder.max_utf8_buffer_length_without_replacement(block.bytes.len());
+            spare.reserve(most.unwrap_or(block.bytes.len() * 3));
+            let (result, _) =
+                decoder.decode_to_string_without_replacement(&block.bytes, &mut spare, true);
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => Ok((spare, false)),
+                _ => {
+                    spare.clear();
+                    Err(spare)
                 }
             }
         }
-        Encoding::Utf16Le | Encoding::Utf16Be => None,
+        Encoding::Utf8 | Encoding::Gb18030 => {
+            match String::from_utf8(std::mem::take(&mut block.bytes)) {
+                Ok(text) => {
+                    // The table's own buffer is not needed: it goes back with the table.
+                    drop(spare);
+                    Ok((text, true))
+                }
+                Err(e) => {
+                    block.bytes = e.into_bytes();
+                    Err(spare)
+                }
+            }
+        }
+        Encoding::Utf16Le | Encoding::Utf16Be => Err(spare),
     }
 }
 

@@ -104,24 +104,12 @@ pub struct Table {
 
 impl Table {
     pub fn new(source: SourceKind, input: InputInfo, name: String, fields: &[Field]) -> Table {
-        Table::over_text(source, input, name, fields, String::new())
-    }
-
-    /// A table whose values lie in `text` ([`Table::push_spans`]) or are added to it.
-    pub fn over_text(
-        source: SourceKind,
-        input: InputInfo,
-        name: String,
-        fields: &[Field],
-        text: String,
-    ) -> Table {
-        assert!(text.len() < MAX_TEXT, "a chunk's text fits in 32 bits");
         Table {
             source,
             input,
             name,
             fields: fields.to_vec(),
-            text,
+            text: String::new(),
             spans: Vec::new(),
             lines: Vec::new(),
             rejects: Vec::new(),
@@ -143,9 +131,9 @@ impl Table {
         self.text = text;
     }
 
-    /// The table's text, for the next chunk to be read into.
-    pub fn into_text(self) -> String {
-        self.text
+    /// Takes the table's text away (its memory reused for the next), leaving it empty.
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
     }
 
     /// Whether the table should be handed on before more rows are added.
