@@ -2,7 +2,8 @@
 # A province night against the comparison an analyst would write by hand, in one
 # invocation: generates a province whose registers are GB18030 (as data centres export
 # them), measures the floor of reading its population file — `iconv -f GB18030 -t UTF-8 |
-# wc -l` and sanku's own decode-only pass (examples/decode_floor.rs) on 1 and 2 threads —
+# wc -l` and sanku's own decode-only pass (examples/decode_floor.rs, which holds the whole
+# file in memory: its peak is no floor for sanku's) on 1 and 2 threads —
 # then runs, alternated RUNS times, the polars baseline (benches/polars_baseline.py:
 # transcode, read, anti-join on the ID, one CSV) and `sanku run -v`, and prints each run's
 # wall time, peak memory and sanku's population stage, then the means and sanku's share of
@@ -44,9 +45,14 @@ if [ ! -f "$registers/truth/generated.json" ]; then
 fi
 population=$registers/population.csv
 
-# Runs a command, leaving "wall_seconds peak_kib" in $stats and its stderr in $data/.err.
+# Runs a command, leaving "wall_seconds peak_kib" in $stats and its stderr in $data/.err;
+# a command that fails stops the script with its error shown. (GNU time's -f and -o.)
 measure() {
-    /usr/bin/time -f "%e %M" -o "$data/.time" "$@" >/dev/null 2>"$data/.err"
+    if ! /usr/bin/time -f "%e %M" -o "$data/.time" "$@" >/dev/null 2>"$data/.err"; then
+        echo "failed: $*" >&2
+        cat "$data/.err" >&2
+        exit 1
+    fi
     stats=$(tail -n 1 "$data/.time")
 }
 

@@ -205,6 +205,29 @@ proptest! {
         let whole = read_population(dir.path(), &bytes, 1 << 20);
         let chunked = read_population(dir.path(), &bytes, chunk_rows);
         prop_assert_eq!(&whole, &chunked);
+        // The blocks read as the one splitter reads the whole text at once: its broken
+        // lines are rejected, and its records of the header's width holding an ID-long
+        // first value and valid text are kept with their values, and nothing else is.
+        if let (Ok((kept, rejected)), true) = (&whole, std::str::from_utf8(&bytes).is_ok()) {
+            let reference = split(&bytes[..], Some(4));
+            let text = |f: &[u8]| String::from_utf8(f.to_vec()).unwrap();
+            for (line, fields) in &reference {
+                match fields {
+                    None => prop_assert!(rejected.iter().any(|r| r.0 == *line), "line {line}"),
+                    Some(f) if *line > 1 && f.len() == 4 && f[0].len() >= 15 => {
+                        let row = (*line, vec![text(&f[0]), text(&f[1])]);
+                        prop_assert!(kept.contains(&row), "{row:?} not in {kept:?}");
+                    }
+                    _ => {}
+                }
+            }
+            for (line, values) in kept {
+                let record = reference.iter().find(|(l, _)| l == line);
+                let fields = record.and_then(|(_, f)| f.as_ref());
+                let same = fields.is_some_and(|f| f.len() == 4 && text(&f[0]) == values[0] && text(&f[1]) == values[1]);
+                prop_assert!(same, "kept line {line} {values:?}, splitter: {record:?}");
+            }
+        }
         match whole {
             Ok((kept, rejected)) => {
                 let mut lines: Vec<u64> = kept.iter().map(|k| k.0).chain(rejected.iter().map(|r| r.0)).collect();

@@ -18,11 +18,41 @@ pub struct Block {
     pub bytes: Vec<u8>,
     /// The line the block starts on.
     pub line: u64,
-    /// No text follows it.
+    /// No text follows it. (The final block may say false when the text ended just
+    /// after it; the next block is then `None`.)
     pub last: bool,
     /// The line at `line` is longer than [`MAX_RECORD_BYTES`] and was skipped, not read:
     /// `bytes` is empty.
     pub too_long: bool,
+}
+
+impl Block {
+    /// No text, and nothing after it.
+    pub fn empty() -> Block {
+        Block {
+            bytes: Vec::new(),
+            line: 0,
+            last: true,
+            too_long: false,
+        }
+    }
+
+    /// Cuts the block at the start of `line` (one of its lines), keeping the lines before
+    /// and returning the rest as a block of its own.
+    pub fn split_off_from(&mut self, line: u64) -> Block {
+        let skip = line.saturating_sub(self.line) as usize;
+        let at = if skip == 0 {
+            0
+        } else {
+            line_end_after(&self.bytes, skip).unwrap_or(self.bytes.len())
+        };
+        Block {
+            bytes: self.bytes.split_off(at),
+            line,
+            last: self.last,
+            too_long: false,
+        }
+    }
 }
 
 /// Cuts the text a reader gives into [`Block`]s.
@@ -82,12 +112,13 @@ impl<R: Read> Blocks<R> {
             if whole {
                 break (self.pending.len(), line_ends(&self.pending));
             }
-            // No line ends in the block: its line is longer than a block.
-            if self.pending.len() > MAX_RECORD_BYTES {
+            // No line ends in the block: its line is longer than a block. A line not
+            // ended within the longest record read is skipped, as the splitter skips it.
+            if searched >= MAX_RECORD_BYTES {
                 return self.skip_long_line().map(Some);
             }
             self.read_up_to(self.pending.len() + self.max_bytes)?;
-            searched = self.pending.len();
+            searched = self.pending.len().min(MAX_RECORD_BYTES);
         };
         let mut next = self
             .spare
@@ -170,6 +201,14 @@ fn cut_point(text: &[u8], max_lines: usize, whole: bool) -> Option<(usize, u64)>
         .filter(|&at| ends_line(at))
         .nth(max_lines - 1)
         .map(|at| (at + 1, max_lines as u64))
+}
+
+/// Where the `n`th line of `text` ends (just after its line end), counting from 1.
+fn line_end_after(text: &[u8], n: usize) -> Option<usize> {
+    memchr2_iter(b'\n', b'\r', text)
+        .filter(|&at| text[at] == b'\n' || text.get(at + 1) != Some(&b'\n'))
+        .nth(n - 1)
+        .map(|at| at + 1)
 }
 
 /// The line ends `text` holds: LF, CRLF and a lone CR each one.

@@ -10,20 +10,18 @@ use std::io::{self, Read};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::encoding::{Encoding, decode_field};
-use super::header::{Aliases, Header, HeaderSearch, record_columns};
-use memchr::{memchr, memchr_iter, memchr2};
 use rayon::prelude::*;
 
+use super::block_read::{BlockRead, Layout, read_block};
 use super::blocks::{Block, Blocks};
-use super::records::{Broken, Next, Splitter};
-use super::rows::{RowKind, row_kind};
-use super::table::{InputInfo, Table};
-use super::text::{Fields, TextFile, TextOptions, decoded, open_text, record_fields};
+use super::encoding::{Encoding, decode_field};
+use super::header::{Aliases, Header, HeaderSearch, record_columns};
+use super::records::{Next, Splitter};
+use super::table::InputInfo;
+use super::text::{TextFile, TextOptions, open_text};
 use super::{ChunkWork, InputFile, Mapped, SourceOptions};
 use crate::ground::error::bad_input;
 use crate::ground::progress::Progress;
-use crate::ground::reject::Reject;
 use crate::ground::schema::{Field, SourceKind};
 use crate::ground::text::hex;
 
@@ -49,58 +47,6 @@ impl<R: Read> Read for HashingReader<'_, R> {
 pub const BLOCK_BYTES: usize = 2 << 20;
 /// Blocks read and normalised at once, one batch after another.
 const BATCH_BLOCKS: usize = 16;
-
-/// What the reader knows of a file once its header is found: all a block needs.
-struct Layout<'a> {
-    source: SourceKind,
-    name: &'a str,
-    encoding: Encoding,
-    delimiter: u8,
-    info: InputInfo,
-    headers: usize,
-    mapping: Vec<(Field, usize)>,
-    fields: Vec<Field>,
-    /// Rows without a full ID number are looked at whole: they may be blank (bare
-    /// delimiters) or a total row.
-    id_column: Option<usize>,
-    /// Tables done with, emptied, kept for the next blocks with their memory.
-    spare: std::sync::Mutex<Vec<Table>>,
-}
-
-impl Layout<'_> {
-    fn spare_table(&self) -> Table {
-        let spare = self
-            .spare
-            .lock()
-            .expect("no thread panics holding it")
-            .pop();
-        spare.unwrap_or_else(|| {
-            let (info, name) = (self.info.clone(), self.name.to_string());
-            Table::new(self.source, info, name, &self.fields)
-        })
-    }
-
-    fn give_back(&self, mut table: Table) {
-        table.clear();
-        self.spare
-            .lock()
-            .expect("no thread panics holding it")
-            .push(table);
-    }
-}
-
-/// One block read: its rows handed to `map`, and what the file's accounting needs.
-struct BlockRead<P> {
-    part: P,
-    block: Block,
-    ran_out: bool,
-    rows_in: u64,
-    last_line: u64,
-    /// Rows read as data, and of them those holding bytes not valid in the encoding.
-    rows: u64,
-    undecodable: u64,
-    total_rows: u64,
-}
 
 /// Reads a CSV file in blocks of about [`BLOCK_BYTES`] and at most `chunk_rows` lines:
 /// the header is found on this thread, then one thread reads the text ahead (hashing it)
@@ -218,9 +164,10 @@ pub fn read_csv_chunks<P: Send>(
 }
 
 /// Reads the blocks `receive` gives, a batch at a time on every core, and hands their
-/// results on in order. A block that ran out inside a quoted field is read again joined
-/// to the blocks after it, until its quote closes or the text ends. Returns the rows read
-/// as data and those undecodable.
+/// results on in order. A block whose last record's quoted field ran on to its end
+/// stopped before that record: the record's lines are carried to the front of the next
+/// block, which is read again (at most 64 lines are carried: a quote open longer is
+/// never closed). Returns the rows read as data and those undecodable.
 fn read_blocks<P: Send>(
     receive: std::sync::mpsc::Receiver<Block>,
     layout: &Layout,
@@ -229,11 +176,15 @@ fn read_blocks<P: Send>(
     info: &mut InputInfo,
 ) -> anyhow::Result<(u64, u64)> {
     let ChunkWork { map, reduce } = work;
-    let (mut rows, mut undecodable) = (0, 0);
+    let (mut rows, mut undecodable, mut chunks) = (0, 0, 0);
     loop {
-        let batch: Vec<Block> = receive.iter().take(BATCH_BLOCKS).collect();
+        let mut batch: Vec<Block> = receive.iter().take(BATCH_BLOCKS).collect();
         if batch.is_empty() {
-            return Ok((rows, undecodable));
+            if chunks > 0 {
+                return Ok((rows, undecodable));
+            }
+            // A file of a header alone still hands on one (empty) chunk.
+            batch.push(Block::empty());
         }
         let read: Vec<BlockRead<P>> = batch
             .into_par_iter()
@@ -241,27 +192,35 @@ fn read_blocks<P: Send>(
             .collect();
         let mut read = std::collections::VecDeque::from(read);
         while let Some(mut done) = read.pop_front() {
-            while done.ran_out && !done.block.last {
+            if let Some(line) = done.ran_out {
+                let tail = done.block.split_off_from(line);
                 let next = match read.pop_front() {
-                    Some(next) => next.block,
-                    None => match receive.recv() {
-                        Ok(next) => next,
-                        Err(_) => break,
-                    },
+                    Some(next) => Some(next.block),
+                    None => receive.recv().ok(),
                 };
-                if next.too_long {
-                    read.push_front(read_block(next, layout, map));
-                    break;
-                }
-                let mut joined = done.block;
-                joined.bytes.extend_from_slice(&next.bytes);
-                joined.last = next.last;
-                let _ = give_back.send(next.bytes);
-                done = read_block(joined, layout, map);
+                let carried = match next {
+                    Some(next) if !next.too_long => {
+                        let mut joined = tail;
+                        joined.bytes.extend_from_slice(&next.bytes);
+                        joined.last = next.last;
+                        let _ = give_back.send(next.bytes);
+                        joined
+                    }
+                    // Nothing follows the record but a line too long to read (or the end
+                    // of the text, the final block having ended on a line end).
+                    other => {
+                        if let Some(too_long) = other {
+                            read.push_front(read_block(too_long, layout, map));
+                        }
+                        Block { last: true, ..tail }
+                    }
+                };
+                read.push_front(read_block(carried, layout, map));
             }
             rows += done.rows;
             undecodable += done.undecodable;
             info.total_rows += done.total_rows;
+            chunks += 1;
             let _ = give_back.send(done.block.bytes);
             reduce(Mapped {
                 part: done.part,
@@ -270,277 +229,6 @@ fn read_blocks<P: Send>(
             })?;
         }
     }
-}
-
-/// The counts of one block's reading, beside its table.
-#[derive(Default)]
-struct Counts {
-    rows: u64,
-    undecodable: u64,
-    total_rows: u64,
-}
-
-/// Splits and decodes one block into a table, and maps it. Text that is valid UTF-8 once
-/// decoded is read line by line, its values left where they lie, up to the first line
-/// holding a quote or a lone CR; from there, and for text holding bytes not valid in its
-/// encoding, records are split and decoded one by one and their values copied.
-fn read_block<P>(
-    mut block: Block,
-    layout: &Layout,
-    map: &(dyn Fn(&Table) -> P + Sync),
-) -> BlockRead<P> {
-    let mut counts = Counts::default();
-    let name = layout.name;
-    let mut table = layout.spare_table();
-    let mut own_length = None;
-    let ran_out = match utf8_text(&mut block, layout.encoding, table.take_text()) {
-        Ok((text, own)) => {
-            if own {
-                own_length = Some(text.len());
-            }
-            let rest = read_lines(&text, &mut table, layout, block.line, &mut counts);
-            table.set_text(text);
-            rest.is_some_and(|(at, line)| {
-                let rest = table.text().as_bytes()[at..].to_vec();
-                let mut splitter =
-                    Splitter::over_block(rest, line, layout.delimiter, layout.headers);
-                split_records(
-                    &mut splitter,
-                    Encoding::Utf8,
-                    layout,
-                    &mut table,
-                    &mut counts,
-                );
-                splitter.ran_out()
-            })
-        }
-        Err(spare) => {
-            table.set_text(spare);
-            let bytes = std::mem::take(&mut block.bytes);
-            let mut splitter =
-                Splitter::over_block(bytes, block.line, layout.delimiter, layout.headers);
-            split_records(
-                &mut splitter,
-                layout.encoding,
-                layout,
-                &mut table,
-                &mut counts,
-            );
-            let ran_out = splitter.ran_out();
-            block.bytes = splitter.into_block();
-            ran_out
-        }
-    };
-    if block.too_long {
-        counts.rows += 1;
-        let reason = Broken::TooLong.reason();
-        table
-            .rejects
-            .push(Reject::new(name, block.line, "", reason, ""));
-    }
-    let part = map(&table);
-    let (rows_in, last_line) = (table.rows_in(), table.last_line());
-    if let Some(length) = own_length {
-        // The table read the block's own bytes: they go back to the reader as they were.
-        block.bytes = table.take_text().into_bytes();
-        block.bytes.truncate(length);
-    }
-    layout.give_back(table);
-    BlockRead {
-        part,
-        block,
-        ran_out,
-        rows_in,
-        last_line,
-        rows: counts.rows,
-        undecodable: counts.undecodable,
-        total_rows: counts.total_rows,
-    }
-}
-
-/// The block as UTF-8 text, and whether that text is the block's own bytes (moved out of
-/// it) rather than decoded from them into `spare`; `spare` back when the block holds
-/// bytes not valid in `encoding` (or is UTF-16, decoded on the way in with replacement
-/// characters to be found field by field). GB18030 is decoded a block at a time: no byte
-/// of a multi-byte character is a delimiter, quote or line end, so each field decodes
-/// alike alone.
-fn utf8_text(
-    block: &mut Block,
-    encoding: Encoding,
-    mut spare: String,
-) -> Result<(String, bool), String> {
-    match encoding {
-        Encoding::Gb18030 if !block.bytes.is_ascii() => {
-            let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-            let most = decoder.max_utf8_buffer_length_without_replacement(block.bytes.len());
-            spare.reserve(most.unwrap_or(block.bytes.len() * 3));
-            let (result, _) =
-                decoder.decode_to_string_without_replacement(&block.bytes, &mut spare, true);
-            match result {
-                encoding_rs::DecoderResult::InputEmpty => Ok((spare, false)),
-                _ => {
-                    spare.clear();
-                    Err(spare)
-                }
-            }
-        }
-        Encoding::Utf8 | Encoding::Gb18030 => {
-            match String::from_utf8(std::mem::take(&mut block.bytes)) {
-                Ok(text) => {
-                    // The table's own buffer is not needed: it goes back with the table.
-                    drop(spare);
-                    Ok((text, true))
-                }
-                Err(e) => {
-                    block.bytes = e.into_bytes();
-                    Err(spare)
-                }
-            }
-        }
-        Encoding::Utf16Le | Encoding::Utf16Be => Err(spare),
-    }
-}
-
-/// Reads `text` line by line from its start (on `line`) into the table, which is to hold
-/// `text` ([`Table::set_text`]): each value is left where it lies. Stops at the first
-/// line holding a quote or a CR other than its last byte, returning where that line
-/// starts and its number; `None` once every line is read.
-fn read_lines(
-    text: &str,
-    table: &mut Table,
-    layout: &Layout,
-    mut line: u64,
-    counts: &mut Counts,
-) -> Option<(usize, u64)> {
-    let bytes = text.as_bytes();
-    let mut cells: Vec<[u32; 2]> = Vec::with_capacity(layout.headers + 1);
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |k| start + k);
-        let content = end - usize::from(end > start && bytes[end - 1] == b'\r');
-        let record = &bytes[start..content];
-        if memchr2(b'"', b'\r', record).is_some() {
-            return Some((start, line));
-        }
-        let (at, this_line) = (start, line);
-        start = end + 1;
-        line += 1;
-        if record.is_empty() {
-            continue;
-        }
-        cells.clear();
-        let mut from = at;
-        for k in memchr_iter(layout.delimiter, record) {
-            cells.push([from as u32, (at + k) as u32]);
-            from = at + k + 1;
-        }
-        cells.push([from as u32, content as u32]);
-        let cell = |i: usize| &bytes[cells[i][0] as usize..cells[i][1] as usize];
-        if not_data(layout, Encoding::Utf8, cells.len(), cell, counts) {
-            continue;
-        }
-        counts.rows += 1;
-        if cells.len() != layout.headers {
-            let reject = wrong_width(layout.name, this_line, layout.headers, cells.len());
-            table.rejects.push(reject);
-            continue;
-        }
-        table.push_spans(this_line, layout.mapping.iter().map(|&(_, i)| cells[i]));
-    }
-    None
-}
-
-/// Reads every record the splitter gives into the table, decoding its values from
-/// `encoding`: a row of the wrong number of fields, a broken line or an undecodable value
-/// is rejected; blank and total rows are passed over.
-fn split_records(
-    splitter: &mut Splitter<io::Empty>,
-    encoding: Encoding,
-    layout: &Layout,
-    table: &mut Table,
-    counts: &mut Counts,
-) {
-    let (name, mapping, headers) = (layout.name, &layout.mapping, layout.headers);
-    let (mut text, mut ends) = (String::new(), Vec::with_capacity(mapping.len()));
-    loop {
-        let next = splitter
-            .next_record()
-            .expect("a block in memory reads without error");
-        let line = match next {
-            Next::End => return,
-            Next::Broken { line, reason } => {
-                counts.rows += 1;
-                table
-                    .rejects
-                    .push(Reject::new(name, line, "", reason.reason(), ""));
-                continue;
-            }
-            Next::Record { line } => line,
-        };
-        let cells = |i| splitter.field(i);
-        if not_data(layout, encoding, splitter.len(), cells, counts) {
-            continue;
-        }
-        counts.rows += 1;
-        if splitter.len() != headers {
-            table
-                .rejects
-                .push(wrong_width(name, line, headers, splitter.len()));
-            continue;
-        }
-        let columns = mapping.iter().map(|&(_, i)| i);
-        match record_fields(splitter, encoding, columns, &mut text, &mut ends) {
-            Fields::Plain(all) => {
-                table.push_row(line, mapping.iter().map(|&(_, i)| &all[splitter.range(i)]));
-            }
-            Fields::Decoded => table.push_row(line, decoded(&text, &ends)),
-            Fields::Undecodable(at) => {
-                let (field, index) = mapping[at];
-                counts.undecodable += 1;
-                let raw = String::from_utf8_lossy(splitter.field(index));
-                let reason = format!("bytes that are not valid {} text", encoding.key());
-                table
-                    .rejects
-                    .push(Reject::new(name, line, field.key(), reason, &raw));
-            }
-        }
-    }
-}
-
-/// Whether a record of `width` cells is not data: blank (bare delimiters) or a total row
-/// (counted). Only a record without a full ID number is looked at whole.
-fn not_data<'c>(
-    layout: &Layout,
-    encoding: Encoding,
-    width: usize,
-    cell: impl Fn(usize) -> &'c [u8],
-    counts: &mut Counts,
-) -> bool {
-    if layout
-        .id_column
-        .is_some_and(|i| i < width && cell(i).len() >= 15)
-    {
-        return false;
-    }
-    let cells: Vec<String> = (0..width)
-        .map(|i| match encoding {
-            Encoding::Gb18030 => encoding.decode_lossy(cell(i)),
-            _ => String::from_utf8_lossy(cell(i)).into_owned(),
-        })
-        .collect();
-    match row_kind(&cells) {
-        RowKind::Blank => true,
-        RowKind::Total => {
-            counts.total_rows += 1;
-            true
-        }
-        RowKind::Data => false,
-    }
-}
-
-fn wrong_width(name: &str, line: u64, headers: usize, found: usize) -> Reject {
-    let reason = format!("expected {headers} fields, found {found}");
-    Reject::new(name, line, "", reason, "")
 }
 
 /// The header row: records are decoded and offered to a [`HeaderSearch`] until it finds
@@ -585,5 +273,120 @@ fn find_header<R: Read>(
         if let Some(header) = search.offer(line, cells)? {
             return Ok(header);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Read = (Vec<(u64, String)>, Vec<(u64, String)>, InputInfo);
+
+    /// (line, name) of every kept row, (line, reason) of every reject, and the file's
+    /// record, reading `bytes` as a population file in blocks of at most `chunk_rows`
+    /// lines.
+    fn read(bytes: &[u8], options: &SourceOptions, chunk_rows: usize) -> Read {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("population.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let file = InputFile {
+            path,
+            name: "population.csv".into(),
+            line_base: 0,
+        };
+        let map = |table: &super::super::Table| {
+            let kept: Vec<(u64, String)> = (0..table.len())
+                .map(|r| (table.lines[r], table.value(r, Field::Name).to_string()))
+                .collect();
+            let rejects: Vec<(u64, String)> = table
+                .rejects
+                .iter()
+                .map(|r| (r.line, r.reason.clone()))
+                .collect();
+            (kept, rejects)
+        };
+        let (mut kept, mut rejects) = (Vec::new(), Vec::new());
+        let work = ChunkWork {
+            map: &map,
+            reduce: &mut |chunk| {
+                kept.extend(chunk.part.0);
+                rejects.extend(chunk.part.1);
+                Ok(())
+            },
+        };
+        let progress = Progress::new(true);
+        let info = read_csv_chunks(
+            SourceKind::Population,
+            options,
+            &file,
+            &progress,
+            chunk_rows,
+            work,
+        );
+        (kept, rejects, info.unwrap())
+    }
+
+    #[test]
+    fn a_stray_quote_on_every_line_rejects_each_line_alone_in_any_block_size() {
+        let mut text = "身份证号,姓名,性别\n".to_string();
+        for _ in 0..3000 {
+            text.push_str("\"530102201203150117,王芳\n");
+        }
+        text.push_str("530102201203150117,李娜,女\n");
+        for chunk_rows in [1, 2, 7, 1 << 20] {
+            let (kept, rejects, _) = read(text.as_bytes(), &SourceOptions::default(), chunk_rows);
+            assert_eq!(kept, [(3002, "李娜".to_string())], "{chunk_rows}");
+            let lines: Vec<u64> = rejects.iter().map(|r| r.0).collect();
+            assert_eq!(lines, (2..3002).collect::<Vec<u64>>(), "{chunk_rows}");
+            assert!(rejects.iter().all(|r| r.1.contains("never closed")));
+        }
+    }
+
+    #[test]
+    fn a_quoted_line_break_across_blocks_is_one_value() {
+        let mut text = "身份证号,姓名,性别\n".to_string();
+        for i in 0..50 {
+            text.push_str(&format!("5301022012031501{i:02},\"王\n芳\",女\n"));
+        }
+        for chunk_rows in [1, 2, 3, 1 << 20] {
+            let (kept, rejects, _) = read(text.as_bytes(), &SourceOptions::default(), chunk_rows);
+            assert!(rejects.is_empty(), "{rejects:?}");
+            assert_eq!(kept.len(), 50);
+            assert_eq!(kept[49], (100, "王\n芳".to_string()), "{chunk_rows}");
+        }
+    }
+
+    #[test]
+    fn gb18030_split_on_a_pipe_keeps_a_character_whose_second_byte_is_one() {
+        // 亅 is 0x81 0x7C in GBK: its second byte is the pipe.
+        let text = "身份证号|姓名|性别\n530102201203150117|王亅|女\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        let options = SourceOptions {
+            encoding: Some(Encoding::Gb18030),
+            delimiter: Some(b'|'),
+            ..SourceOptions::default()
+        };
+        for chunk_rows in [1, 1 << 20] {
+            let (kept, rejects, _) = read(&bytes, &options, chunk_rows);
+            // As every earlier version read it: the character's second byte splits the row.
+            assert!(kept.is_empty(), "{kept:?}");
+            assert_eq!(rejects.len(), 1);
+            assert!(
+                rejects[0].1.contains("expected 3 fields, found 4"),
+                "{rejects:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_total_row_in_gb18030_is_counted_whatever_its_bytes_in_utf8() {
+        // 合计：共五人 is 12 bytes in GB18030 and 18 in UTF-8: a cell too short to be an ID.
+        let text = "身份证号,姓名,性别\n530102201203150117,李娜,女\n合计：共五人,1,\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        let (kept, rejects, info) = read(&bytes, &SourceOptions::default(), 1 << 20);
+        assert_eq!(kept, [(2, "李娜".to_string())]);
+        assert!(rejects.is_empty(), "{rejects:?}");
+        assert_eq!(info.total_rows, 1);
+        assert_eq!(info.encoding.as_deref(), Some("gb18030"));
     }
 }

@@ -3,6 +3,7 @@
 //! could not be read as rejects. Only this module and `rundir` touch the filesystem.
 
 pub mod any;
+mod block_read;
 pub(crate) mod blocks;
 pub mod csv;
 pub mod encoding;

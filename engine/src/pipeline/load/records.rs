@@ -193,8 +193,11 @@ pub struct Splitter<R> {
     data: Vec<u8>,
     ends: Vec<usize>,
     scratch: (Vec<u8>, Vec<usize>),
-    /// The text ended inside a quoted field.
-    ran_out: bool,
+    /// A block with text after it stops at a record whose quoted field runs to its end,
+    /// and keeps that record's line here: the record is read again with the text after.
+    ran_out: Option<u64>,
+    /// Whether text follows the block (see `ran_out`).
+    more: bool,
 }
 
 impl<R: Read> Splitter<R> {
@@ -211,7 +214,8 @@ impl<R: Read> Splitter<R> {
             data: Vec::new(),
             ends: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
-            ran_out: false,
+            ran_out: None,
+            more: false,
         }
     }
 
@@ -311,7 +315,11 @@ impl<R: Read> Splitter<R> {
                     first_line_end,
                     at_end,
                 } => {
-                    self.ran_out |= at_end;
+                    if at_end && self.more {
+                        self.ran_out = Some(line);
+                        self.pos = self.end;
+                        return Ok(Next::End);
+                    }
                     match first_line_end {
                         Some(end) => {
                             self.pos += end;
@@ -383,8 +391,16 @@ impl<R: Read> Splitter<R> {
 
 impl Splitter<io::Empty> {
     /// Splits one block of text that ends at a line end or at the end of the text, its
-    /// first line numbered `line`, its records of `expected` fields.
-    pub fn over_block(block: Vec<u8>, line: u64, delimiter: u8, expected: usize) -> Self {
+    /// first line numbered `line`, its records of `expected` fields. When `more` text
+    /// follows, a record whose quoted field runs to the block's end ends the block
+    /// ([`Splitter::ran_out`]).
+    pub fn over_block(
+        block: Vec<u8>,
+        line: u64,
+        delimiter: u8,
+        expected: usize,
+        more: bool,
+    ) -> Self {
         let end = block.len();
         Splitter {
             inner: io::empty(),
@@ -398,13 +414,15 @@ impl Splitter<io::Empty> {
             data: Vec::new(),
             ends: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
-            ran_out: false,
+            ran_out: None,
+            more,
         }
     }
 
-    /// Whether the block ended inside a quoted field: its last record may go on in the
-    /// text that follows, so the block must be read again joined to the next one.
-    pub fn ran_out(&self) -> bool {
+    /// The line of the record whose quoted field ran to the end of the block, where
+    /// reading stopped: that record and the lines after it are to be read again with
+    /// the text that follows the block.
+    pub fn ran_out(&self) -> Option<u64> {
         self.ran_out
     }
 
