@@ -82,6 +82,8 @@ impl TextColumn {
 /// The most text a table holds, so that every place in it fits in 32 bits. The readers
 /// hand a chunk on before it grows past this ([`Table::is_full`]).
 const MAX_TEXT: usize = 1 << 31;
+/// The column of a field the table does not hold.
+const ABSENT: u8 = u8::MAX;
 
 /// The rows of one input file that could be read, by logical field: every value is a
 /// span of one text, which is the chunk's own text as read when its records needed no
@@ -93,6 +95,8 @@ pub struct Table {
     /// The file name used in rejects and messages.
     pub name: String,
     fields: Vec<Field>,
+    /// The column of each field (by its number), [`ABSENT`] for a field not read.
+    columns: [u8; 32],
     text: String,
     /// Where each value lies in `text`: row after row, one per field.
     spans: Vec<[u32; 2]>,
@@ -109,6 +113,7 @@ impl Table {
             input,
             name,
             fields: fields.to_vec(),
+            columns: column_of(fields),
             text: String::new(),
             spans: Vec::new(),
             lines: Vec::new(),
@@ -186,12 +191,21 @@ impl Table {
 
     /// The text of `field` in `row`; empty when the file has no such column.
     pub fn value(&self, row: usize, field: Field) -> &str {
-        match self.fields.iter().position(|&f| f == field) {
-            Some(column) => {
-                let [start, end] = self.spans[row * self.fields.len() + column];
+        match self.columns[field as usize] {
+            ABSENT => "",
+            column => {
+                let [start, end] = self.spans[row * self.fields.len() + usize::from(column)];
                 &self.text[start as usize..end as usize]
             }
-            None => "",
         }
     }
+}
+
+/// Which column holds each field, by the field's number.
+fn column_of(fields: &[Field]) -> [u8; 32] {
+    let mut columns = [ABSENT; 32];
+    for (column, &field) in fields.iter().enumerate() {
+        columns[field as usize] = u8::try_from(column).expect("fewer fields than 255");
+    }
+    columns
 }

@@ -59,7 +59,11 @@ impl<'a> Row<'a> {
     /// The normalised name, which must hold more than separators and be no longer than
     /// any real name.
     pub fn name(&self) -> Result<Text, Reject> {
-        let name = normalize_name(&self.required_text(Field::Name)?);
+        let raw = self.raw(Field::Name).trim();
+        if raw.is_empty() {
+            return Err(self.reject(Field::Name, "required field is empty"));
+        }
+        let name = normalize_name(raw);
         if name.is_empty() {
             return Err(self.reject(Field::Name, "the name holds only separators or spaces"));
         }
@@ -167,6 +171,10 @@ impl<'a> Row<'a> {
     /// A division code of 6, 9 or 12 digits; when empty, the address code of a valid ID.
     pub fn division(&self, field: Field, id: Option<&IdNumber>) -> Result<Text, Reject> {
         let raw = self.raw(field);
+        // Most codes are plain digits of a right length, kept as they are.
+        if matches!(raw.len(), 6 | 9 | 12) && raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Text::from(raw));
+        }
         let text: Text = if raw.bytes().all(|b| b.is_ascii_digit()) {
             Text::from(raw)
         } else {

@@ -145,7 +145,8 @@ pub fn parse_id(raw: &str) -> Result<IdNumber, IdGarbage> {
             class: IdClass::Empty,
         });
     }
-    if looks_scientific(&cleaned) {
+    let plain = cleaned.bytes().all(|b| b.is_ascii_digit() || b == b'X');
+    if !plain && looks_scientific(&cleaned) {
         return Ok(IdNumber {
             text: cleaned,
             class: IdClass::Damaged,

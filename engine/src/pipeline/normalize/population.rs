@@ -77,10 +77,10 @@ impl Population {
 /// Collects the population chunk by chunk.
 pub struct PopulationBuilder<'a> {
     normaliser: PopulationNormaliser<'a>,
-    /// (ID code, rank) of every row with a usable ID: the lowest rank per ID is kept. Kept
-    /// as the pieces the chunks produced and joined once at the end, so that a growing
+    /// The ID code and the rank of every row with a usable ID, side by side: the lowest
+    /// rank per ID is kept. Kept as the pieces the chunks produced, so that a growing
     /// vector is never copied over and over.
-    keys: Vec<Vec<(u64, u64)>>,
+    keys: Vec<Keys>,
     school_age: Vec<Vec<super::Person>>,
     population: Population,
     /// (line base, name) of each file read, in order.
@@ -105,10 +105,17 @@ pub struct PopulationChunk {
     rows_in: u64,
 }
 
+/// The [`id_code`] and [`rank`] of rows with a usable ID, in row order.
+#[derive(Default)]
+struct Keys {
+    codes: Vec<u64>,
+    ranks: Vec<u64>,
+}
+
 /// What a run of rows leaves behind, in row order.
 #[derive(Default)]
 struct Part {
-    keys: Vec<(u64, u64)>,
+    keys: Keys,
     school_age: Vec<super::Person>,
     rejects: Vec<Reject>,
     warnings: Vec<Reject>,
@@ -142,8 +149,10 @@ impl PopulationNormaliser<'_> {
             }
             Err(reject) => return part.rejects.push(reject),
         };
-        part.keys
-            .extend(id_code(&p.id).map(|code| (code, rank(&p))));
+        if let Some(code) = id_code(&p.id) {
+            part.keys.codes.push(code);
+            part.keys.ranks.push(rank(&p));
+        }
         if let Some(province) = p.division.get(..2).and_then(|d| d.parse::<u32>().ok()) {
             part.provinces |= 1 << province;
         }
@@ -203,12 +212,32 @@ impl<'a> PopulationBuilder<'a> {
     /// by content, so the result does not depend on row order).
     pub fn finish(self) -> Population {
         let files = &self.files;
-        let mut keys = super::join(self.keys);
-        keys.par_sort_unstable();
+        // Codes alone are sorted (half the bytes of code and rank together); the ranks of
+        // the few codes that repeat are looked up after.
+        let mut codes = Vec::with_capacity(self.keys.iter().map(|k| k.codes.len()).sum());
+        for keys in &self.keys {
+            codes.extend_from_slice(&keys.codes);
+        }
+        codes.par_sort_unstable();
+        let repeated: FxHashSet<u64> = codes
+            .windows(2)
+            .filter(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0])
+            .collect();
+        let mut shared: Vec<(u64, u64)> = self
+            .keys
+            .par_iter()
+            .flat_map_iter(|keys| {
+                let rows = keys.codes.iter().zip(&keys.ranks);
+                rows.filter(|(code, _)| repeated.contains(code))
+                    .map(|(&code, &rank)| (code, rank))
+            })
+            .collect();
+        shared.sort_unstable();
         let mut population = self.population;
         population.school_age = super::join(self.school_age);
         let mut dropped: FxHashSet<u64> = FxHashSet::default();
-        for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        for group in shared.chunk_by(|a, b| a.0 == b.0) {
             let (kept_file, kept_line) = place(files, group[0].1 & LINE_MASK);
             for &(code, rank) in &group[1..] {
                 let ordinal = rank & LINE_MASK;
@@ -231,7 +260,6 @@ impl<'a> PopulationBuilder<'a> {
         if !dropped.is_empty() {
             population.school_age.retain(|p| !dropped.contains(&p.line));
         }
-        let mut codes: Vec<u64> = keys.into_iter().map(|(code, _)| code).collect();
         codes.dedup();
         population.ids = IdSet::from_sorted(&codes);
         population
