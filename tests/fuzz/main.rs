@@ -242,6 +242,43 @@ proptest! {
     }
 
     #[test]
+    fn blocks_of_any_size_read_valid_text_as_the_one_splitter_does(
+        body in proptest::collection::vec(
+            prop_oneof![
+                Just(","), Just("\""), Just("\"\""), Just("\n"), Just("\r\n"), Just("\r"),
+                Just("530102201203150117"), Just("张伟"), Just("x"),
+            ],
+            0..400,
+        ).prop_map(|pieces| pieces.concat()),
+        chunk_rows in 1usize..70,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = format!("身份证号,姓名,性别,出生日期\n{body}").into_bytes();
+        let whole = read_population(dir.path(), &bytes, 1 << 20);
+        let chunked = read_population(dir.path(), &bytes, chunk_rows);
+        prop_assert_eq!(&whole, &chunked);
+        let (kept, rejected) = whole.expect("valid UTF-8 is read");
+        // What the one splitter makes of the whole text: a broken line is rejected; a
+        // record is passed over when blank (nothing but the line breaks of quoted values:
+        // no piece here is a space), kept when it has the header's four fields, else
+        // rejected.
+        let (mut expect_kept, mut expect_rejected) = (Vec::new(), Vec::new());
+        let text = |f: &[u8]| String::from_utf8(f.to_vec()).unwrap();
+        for (line, fields) in split(&bytes[..], Some(4)).into_iter().skip(1) {
+            match fields {
+                None => expect_rejected.push(line),
+                Some(f) if f.iter().all(|c| text(c).trim().is_empty()) => {}
+                Some(f) if f.len() == 4 => expect_kept.push((line, vec![text(&f[0]), text(&f[1])])),
+                Some(_) => expect_rejected.push(line),
+            }
+        }
+        prop_assert_eq!(kept, expect_kept);
+        let mut lines: Vec<u64> = rejected.iter().map(|r| r.0).collect();
+        lines.sort_unstable();
+        prop_assert_eq!(lines, expect_rejected);
+    }
+
+    #[test]
     fn any_file_is_read_or_refused_as_bad_input(bytes in register_bytes()) {
         let dir = tempfile::tempdir().unwrap();
         if let Err(code) = read_population(dir.path(), &bytes, 3) {

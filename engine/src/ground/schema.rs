@@ -241,6 +241,14 @@ impl Field {
     }
 }
 
+/// How many fields there are: one past the largest field's number (tables index their
+/// columns by it).
+pub const FIELD_COUNT: usize = ALL_FIELDS.len();
+const _: () = assert!(
+    Field::Term as usize + 1 == FIELD_COUNT,
+    "every field in ALL_FIELDS"
+);
+
 const ALL_FIELDS: [Field; 21] = [
     Field::IdNumber,
     Field::Name,

@@ -37,15 +37,25 @@ impl Block {
         }
     }
 
-    /// Cuts the block at the start of `line` (one of its lines), keeping the lines before
-    /// and returning the rest as a block of its own.
-    pub fn split_off_from(&mut self, line: u64) -> Block {
+    /// Where `line` (one of the block's lines) starts in its bytes.
+    fn start_of(&self, line: u64) -> usize {
         let skip = line.saturating_sub(self.line) as usize;
-        let at = if skip == 0 {
+        if skip == 0 {
             0
         } else {
             line_end_after(&self.bytes, skip).unwrap_or(self.bytes.len())
-        };
+        }
+    }
+
+    /// The bytes from the start of `line` to the block's end.
+    pub fn bytes_from(&self, line: u64) -> usize {
+        self.bytes.len() - self.start_of(line)
+    }
+
+    /// Cuts the block at the start of `line` (one of its lines), keeping the lines before
+    /// and returning the rest as a block of its own.
+    pub fn split_off_from(&mut self, line: u64) -> Block {
+        let at = self.start_of(line);
         Block {
             bytes: self.bytes.split_off(at),
             line,

@@ -16,6 +16,7 @@ use super::block_read::{BlockRead, Layout, read_block};
 use super::blocks::{Block, Blocks};
 use super::encoding::{Encoding, decode_field};
 use super::header::{Aliases, Header, HeaderSearch, record_columns};
+use super::records::MAX_RECORD_BYTES;
 use super::records::{Next, Splitter};
 use super::table::InputInfo;
 use super::text::{TextFile, TextOptions, open_text};
@@ -186,20 +187,22 @@ fn read_blocks<P: Send>(
             // A file of a header alone still hands on one (empty) chunk.
             batch.push(Block::empty());
         }
-        let read: Vec<BlockRead<P>> = batch
+        let mut read: Vec<BlockRead<P>> = batch
             .into_par_iter()
             .map(|block| read_block(block, layout, map))
             .collect();
+        carry_within(&mut read, layout, map, give_back);
         let mut read = std::collections::VecDeque::from(read);
         while let Some(mut done) = read.pop_front() {
             if let Some(line) = done.ran_out {
                 let tail = done.block.split_off_from(line);
                 let next = match read.pop_front() {
                     Some(next) => Some(next.block),
-                    None => receive.recv().ok(),
+                    None if tail.bytes.len() < MAX_RECORD_BYTES => receive.recv().ok(),
+                    None => None,
                 };
                 let carried = match next {
-                    Some(next) if !next.too_long => {
+                    Some(next) if !next.too_long && tail.bytes.len() < MAX_RECORD_BYTES => {
                         let mut joined = tail;
                         joined.bytes.extend_from_slice(&next.bytes);
                         joined.last = next.last;
@@ -207,10 +210,12 @@ fn read_blocks<P: Send>(
                         joined
                     }
                     // Nothing follows the record but a line too long to read (or the end
-                    // of the text, the final block having ended on a line end).
+                    // of the text, the final block having ended on a line end), or the
+                    // record is already longer than any read: it is read as it is, its
+                    // quote never closed.
                     other => {
-                        if let Some(too_long) = other {
-                            read.push_front(read_block(too_long, layout, map));
+                        if let Some(following) = other {
+                            read.push_front(read_block(following, layout, map));
                         }
                         Block { last: true, ..tail }
                     }
@@ -227,6 +232,53 @@ fn read_blocks<P: Send>(
                 rows_in: done.rows_in,
                 last_line: done.last_line,
             })?;
+        }
+    }
+}
+
+/// Carries, within one batch, each record that ran past its block's end to the front of
+/// the next block, and reads those joined blocks again on every core, round after round.
+/// A round takes blocks that ran out two blocks apart at least: the block after a joined
+/// one is read again in a later round if the joined one runs out in turn. What is left
+/// (the batch's last block, a block before a line too long to read, a record past 64 MiB)
+/// is carried one block at a time by the caller.
+fn carry_within<P: Send>(
+    read: &mut [BlockRead<P>],
+    layout: &Layout,
+    map: &(dyn Fn(&super::Table) -> P + Sync),
+    give_back: &std::sync::mpsc::Sender<Vec<u8>>,
+) {
+    loop {
+        let mut jobs = Vec::new();
+        let mut i = 0;
+        while i + 1 < read.len() {
+            let Some(line) = read[i].ran_out else {
+                i += 1;
+                continue;
+            };
+            if read[i + 1].block.too_long || read[i].block.bytes_from(line) >= MAX_RECORD_BYTES {
+                // Left to the caller; the next block's start is not known to be right.
+                i += 2;
+                continue;
+            }
+            read[i].ran_out = None;
+            let mut joined = read[i].block.split_off_from(line);
+            let next = std::mem::replace(&mut read[i + 1].block, Block::empty());
+            joined.bytes.extend_from_slice(&next.bytes);
+            joined.last = next.last;
+            let _ = give_back.send(next.bytes);
+            jobs.push((i + 1, joined));
+            i += 3;
+        }
+        if jobs.is_empty() {
+            return;
+        }
+        let again: Vec<(usize, BlockRead<P>)> = jobs
+            .into_par_iter()
+            .map(|(at, block)| (at, read_block(block, layout, map)))
+            .collect();
+        for (at, done) in again {
+            read[at] = done;
         }
     }
 }

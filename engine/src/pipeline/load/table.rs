@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::ground::reject::Reject;
-use crate::ground::schema::{Field, SourceKind};
+use crate::ground::schema::{FIELD_COUNT, Field, SourceKind};
 
 /// What the manifest records about an input file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -96,7 +96,7 @@ pub struct Table {
     pub name: String,
     fields: Vec<Field>,
     /// The column of each field (by its number), [`ABSENT`] for a field not read.
-    columns: [u8; 32],
+    columns: [u8; FIELD_COUNT],
     text: String,
     /// Where each value lies in `text`: row after row, one per field.
     spans: Vec<[u32; 2]>,
@@ -202,10 +202,10 @@ impl Table {
 }
 
 /// Which column holds each field, by the field's number.
-fn column_of(fields: &[Field]) -> [u8; 32] {
-    let mut columns = [ABSENT; 32];
+fn column_of(fields: &[Field]) -> [u8; FIELD_COUNT] {
+    let mut columns = [ABSENT; FIELD_COUNT];
     for (column, &field) in fields.iter().enumerate() {
-        columns[field as usize] = u8::try_from(column).expect("fewer fields than 255");
+        columns[field as usize] = u8::try_from(column).expect("fewer columns than fields");
     }
     columns
 }
