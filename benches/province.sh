@@ -5,7 +5,8 @@
 # wc -l` and sanku's own decode-only pass (examples/decode_floor.rs, which holds the whole
 # file in memory: its peak is no floor for sanku's) on 1 and 2 threads —
 # then runs, alternated RUNS times, the polars baseline (benches/polars_baseline.py:
-# transcode, read, anti-join on the ID, one CSV) and `sanku run -v`, and prints each run's
+# transcode, read, anti-join on the ID, one CSV; transcoded by polars itself, then again
+# after iconv) and `sanku run -v`, and prints each run's
 # wall time, peak memory and sanku's population stage, then the means and sanku's share of
 # the baseline.
 #
@@ -65,23 +66,29 @@ for t in 1 2; do
 done
 
 sum() { awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
-: >"$data/.baseline" && : >"$data/.sanku"
+: >"$data/.baseline" && : >"$data/.iconv" && : >"$data/.sanku"
 for i in $(seq "$runs"); do
     rm -rf "$data/baseline-out"
     measure "$venv/bin/python" benches/polars_baseline.py "$registers" "$data/baseline-out"
     echo "$stats" >>"$data/.baseline"
     printf "%-34s %7.2f s %7d MiB\n" "polars baseline, run $i" "${stats% *}" $((${stats#* } / 1024))
+    rm -rf "$data/baseline-out"
+    measure "$venv/bin/python" benches/polars_baseline.py "$registers" "$data/baseline-out" --iconv
+    echo "$stats" >>"$data/.iconv"
+    printf "%-34s %7.2f s %7d MiB\n" "polars baseline after iconv, run $i" "${stats% *}" $((${stats#* } / 1024))
     rm -rf "$data/sanku-out"
     measure "$bin" run "$registers" --out "$data/sanku-out" --threads "$threads" -v
     echo "$stats" >>"$data/.sanku"
     stage=$(sed -n 's/.*population \([0-9.]*\)s.*/\1/p' "$data/.err" | head -n 1)
     printf "%-34s %7.2f s %7d MiB %10s s\n" "sanku run, run $i" "${stats% *}" $((${stats#* } / 1024)) "$stage"
 done
-base_wall=$(cut -d' ' -f1 "$data/.baseline" | sum)
-base_peak=$(cut -d' ' -f2 "$data/.baseline" | sum)
 sanku_wall=$(cut -d' ' -f1 "$data/.sanku" | sum)
 sanku_peak=$(cut -d' ' -f2 "$data/.sanku" | sum)
-awk -v bw="$base_wall" -v bp="$base_peak" -v sw="$sanku_wall" -v sp="$sanku_peak" 'BEGIN {
-    printf "mean: baseline %.2f s %.0f MiB, sanku %.2f s %.0f MiB: %.2f× the wall time, %.2f× the memory\n",
-        bw, bp / 1024, sw, sp / 1024, sw / bw, sp / bp
-}'
+for baseline in baseline iconv; do
+    base_wall=$(cut -d' ' -f1 "$data/.$baseline" | sum)
+    base_peak=$(cut -d' ' -f2 "$data/.$baseline" | sum)
+    awk -v name="$baseline" -v bw="$base_wall" -v bp="$base_peak" -v sw="$sanku_wall" -v sp="$sanku_peak" 'BEGIN {
+        printf "mean: %s %.2f s %.0f MiB, sanku %.2f s %.0f MiB: %.2f× the wall time, %.2f× the memory\n",
+            name, bw, bp / 1024, sw, sp / 1024, sw / bw, sp / bp
+    }'
+done

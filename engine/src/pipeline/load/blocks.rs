@@ -8,9 +8,9 @@
 
 use std::io::{self, Read};
 
-use memchr::{memchr2_iter, memrchr2};
+use memchr::{memchr2_iter, memrchr, memrchr2};
 
-use super::records::MAX_RECORD_BYTES;
+use super::records::{MAX_QUOTED_LINES, MAX_RECORD_BYTES};
 
 /// One block of text.
 #[derive(Debug)]
@@ -203,6 +203,11 @@ fn cut_point(text: &[u8], max_lines: usize, whole: bool) -> Option<(usize, u64)>
         }
         end = at;
     };
+    let last = if whole {
+        last
+    } else {
+        away_from_quotes(text, last)
+    };
     let lines = line_ends(&text[..last]);
     if lines <= max_lines as u64 {
         return Some((last, lines));
@@ -211,6 +216,30 @@ fn cut_point(text: &[u8], max_lines: usize, whole: bool) -> Option<(usize, u64)>
         .filter(|&at| ends_line(at))
         .nth(max_lines - 1)
         .map(|at| (at + 1, max_lines as u64))
+}
+
+/// A cut no quote opened shortly before: a quote in the last lines before a block's end
+/// may open a field that runs on into the next block (a line break in a cell, or a stray
+/// quote, which runs on up to [`MAX_QUOTED_LINES`] lines before it is taken as never closed),
+/// and that block would have to be read again from the quote's record. So the cut moves
+/// back to the start of the line holding the last quote, as long as a quote lies within
+/// that many lines of it. When no such stretch is found within a few times that many
+/// lines (quotes on every line, as in files that quote every field), the cut stays.
+fn away_from_quotes(text: &[u8], cut: usize) -> usize {
+    let (mut at, mut back) = (cut, 0);
+    while let Some(quote) = memrchr(b'"', &text[..at]) {
+        let line_start = memrchr2(b'\n', b'\r', &text[..quote]).map_or(0, |end| end + 1);
+        let lines = line_ends(&text[quote..at]);
+        if lines >= MAX_QUOTED_LINES {
+            return at;
+        }
+        back += lines + 1;
+        if line_start == 0 || back > 4 * MAX_QUOTED_LINES {
+            return cut;
+        }
+        at = line_start;
+    }
+    at
 }
 
 /// Where the `n`th line of `text` ends (just after its line end), counting from 1.
@@ -296,6 +325,21 @@ mod tests {
         assert_eq!(texts, ["1\n2\r\n", "3\r4\n", "5\n"]);
         let lines: Vec<u64> = got.iter().map(|b| b.0).collect();
         assert_eq!(lines, [1, 3, 5]);
+    }
+
+    #[test]
+    fn a_block_ends_before_a_quote_opened_near_its_end() {
+        let mut text = "a,1\n".repeat(100);
+        let quoted_line = text.len();
+        text.push_str("\"b,2\nc,3\nd,4\n");
+        // The quote's line and what follows go to the next block.
+        assert_eq!(away_from_quotes(text.as_bytes(), text.len()), quoted_line);
+        // A quote further back than a quoted field can reach leaves the cut alone.
+        text.push_str(&"e,5\n".repeat(70));
+        assert_eq!(away_from_quotes(text.as_bytes(), text.len()), text.len());
+        // Quotes on every line: no stretch without one, the cut stays.
+        let every = "\"f\",6\n".repeat(500);
+        assert_eq!(away_from_quotes(every.as_bytes(), every.len()), every.len());
     }
 
     #[test]

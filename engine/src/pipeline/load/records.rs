@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use memchr::{memchr, memchr3};
 
 /// Lines a quoted field may span before its quote is taken as never closed.
-const MAX_QUOTED_LINES: u64 = 64;
+pub const MAX_QUOTED_LINES: u64 = 64;
 /// The longest record read; a longer one is rejected and skipped to its line's end.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 const BUFFER_BYTES: usize = 1 << 20;
