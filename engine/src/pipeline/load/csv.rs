@@ -130,26 +130,28 @@ pub fn read_csv_chunks<P: Send>(
     let (text, rest, line, eof) = splitter.into_rest();
     let mut blocks = Blocks::new(text, rest, line, eof, BLOCK_BYTES, chunk_rows);
     let (rows, undecodable) = std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Block>(BATCH_BLOCKS);
+        // A failure to read comes through the channel in its place, so that it is never
+        // taken for the end of the text.
+        let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<Block>>(BATCH_BLOCKS);
         let (give_back, take_back) = std::sync::mpsc::channel::<Vec<u8>>();
-        let reader = scope.spawn(move || -> io::Result<()> {
-            while let Some(block) = blocks.next_block()? {
-                if send.send(block).is_err() {
+        let reader = scope.spawn(move || {
+            loop {
+                let next = blocks.next_block().transpose();
+                let failed = matches!(next, Some(Err(_)));
+                let Some(next) = next else { break };
+                if send.send(next).is_err() || failed {
                     break;
                 }
                 while let Ok(buffer) = take_back.try_recv() {
                     blocks.give_back(buffer);
                 }
             }
-            Ok(())
         });
         // Dropping the receiver (on an error) stops the reader at its next block.
         let read = read_blocks(receive, &layout, work, &give_back, &mut info);
         drop(give_back);
-        let text = reader.join().expect("the reader thread does not panic");
-        let read = read?;
-        text.map_err(read_error)?;
-        Ok::<_, anyhow::Error>(read)
+        reader.join().expect("the reader thread does not panic");
+        read
     })?;
     if undecodable > options.max_undecodable.allowed(rows) {
         return Err(bad_input(format!(
@@ -170,7 +172,7 @@ pub fn read_csv_chunks<P: Send>(
 /// block, which is read again (at most 64 lines are carried: a quote open longer is
 /// never closed). Returns the rows read as data and those undecodable.
 fn read_blocks<P: Send>(
-    receive: std::sync::mpsc::Receiver<Block>,
+    receive: std::sync::mpsc::Receiver<io::Result<Block>>,
     layout: &Layout,
     work: ChunkWork<P>,
     give_back: &std::sync::mpsc::Sender<Vec<u8>>,
@@ -179,7 +181,11 @@ fn read_blocks<P: Send>(
     let ChunkWork { map, reduce } = work;
     let (mut rows, mut undecodable, mut chunks) = (0, 0, 0);
     loop {
-        let mut batch: Vec<Block> = receive.iter().take(BATCH_BLOCKS).collect();
+        let read_error = |e: io::Error| {
+            anyhow::Error::new(e).context(format!("reading {}", layout.info.path.display()))
+        };
+        let batch: io::Result<Vec<Block>> = receive.iter().take(BATCH_BLOCKS).collect();
+        let mut batch = batch.map_err(read_error)?;
         if batch.is_empty() {
             if chunks > 0 {
                 return Ok((rows, undecodable));
@@ -198,7 +204,9 @@ fn read_blocks<P: Send>(
                 let tail = done.block.split_off_from(line);
                 let next = match read.pop_front() {
                     Some(next) => Some(next.block),
-                    None if tail.bytes.len() < MAX_RECORD_BYTES => receive.recv().ok(),
+                    None if tail.bytes.len() < MAX_RECORD_BYTES => {
+                        receive.recv().ok().transpose().map_err(read_error)?
+                    }
                     None => None,
                 };
                 let carried = match next {
