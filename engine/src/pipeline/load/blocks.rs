@@ -52,6 +52,13 @@ impl Block {
         self.bytes.len() - self.start_of(line)
     }
 
+    /// Appends the block that follows this one, returning its buffer for reuse.
+    pub fn join(&mut self, next: Block) -> Vec<u8> {
+        self.bytes.extend_from_slice(&next.bytes);
+        self.last = next.last;
+        next.bytes
+    }
+
     /// Cuts the block at the start of `line` (one of its lines), keeping the lines before
     /// and returning the rest as a block of its own.
     pub fn split_off_from(&mut self, line: u64) -> Block {

@@ -201,7 +201,7 @@ fn read_blocks<P: Send>(
         let mut read = std::collections::VecDeque::from(read);
         while let Some(mut done) = read.pop_front() {
             if let Some(line) = done.ran_out {
-                let tail = done.block.split_off_from(line);
+                let mut tail = done.block.split_off_from(line);
                 let next = match read.pop_front() {
                     Some(next) => Some(next.block),
                     None if tail.bytes.len() < MAX_RECORD_BYTES => {
@@ -211,11 +211,8 @@ fn read_blocks<P: Send>(
                 };
                 let carried = match next {
                     Some(next) if !next.too_long && tail.bytes.len() < MAX_RECORD_BYTES => {
-                        let mut joined = tail;
-                        joined.bytes.extend_from_slice(&next.bytes);
-                        joined.last = next.last;
-                        let _ = give_back.send(next.bytes);
-                        joined
+                        let _ = give_back.send(tail.join(next));
+                        tail
                     }
                     // Nothing follows the record but a line too long to read (or the end
                     // of the text, the final block having ended on a line end), or the
@@ -272,9 +269,7 @@ fn carry_within<P: Send>(
             read[i].ran_out = None;
             let mut joined = read[i].block.split_off_from(line);
             let next = std::mem::replace(&mut read[i + 1].block, Block::empty());
-            joined.bytes.extend_from_slice(&next.bytes);
-            joined.last = next.last;
-            let _ = give_back.send(next.bytes);
+            let _ = give_back.send(joined.join(next));
             jobs.push((i + 1, joined));
             i += 3;
         }
