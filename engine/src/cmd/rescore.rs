@@ -8,7 +8,7 @@
 
 use crate::cli::RescoreArgs;
 use crate::cmd::run::out::Out;
-use crate::cmd::run::{Keep, Linked, finish_run};
+use crate::cmd::run::{Linked, finish_run};
 use crate::config;
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
@@ -42,14 +42,15 @@ pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
     };
     let (registers, cohort, kept) = (state.registers, state.cohort, state.links);
     with_threads(threads, move || {
-        let links = timer.stage("link", || {
+        let links = timer.stage("decide", || {
             link::relink(
-                &kept,
+                kept,
                 &cohort,
                 &registers,
                 &settings.fuzzy,
                 &settings.in_school,
             )
+            .decide()
         });
         let linked = Linked {
             inputs: state.inputs,
@@ -58,6 +59,6 @@ pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
             links,
             previous: state.previous,
         };
-        finish_run(&settings, out, linked, Keep::Share(args.run.clone()), timer)
+        finish_run(&settings, out, linked, Some(args.run.clone()), timer)
     })
 }

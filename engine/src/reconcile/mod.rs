@@ -142,8 +142,8 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         let pool = timer.stage("pool", || pool::pool(runs, &settings.cohort, as_of))?;
         let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
         let out = RunDir::prepare(&args.out, &inputs)?;
-        let (links, _) = timer.stage("link", || {
-            crate::pipeline::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school)
+        let links = timer.stage("link", || {
+            crate::pipeline::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school).decide()
         });
         let there = timer.stage("classify", || {
             crate::pipeline::classify::classify(

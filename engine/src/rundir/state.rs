@@ -19,7 +19,7 @@ use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::history::Previous;
-use crate::pipeline::link::LinkState;
+use crate::pipeline::link::{KeptRef, LinkState};
 use crate::pipeline::load::InputInfo;
 use crate::pipeline::normalize::Registers;
 use crate::rundir::settings::RunSettings;
@@ -69,13 +69,13 @@ impl Input {
 /// The binary sections: the six registers, the cohort, the links, the previous cases.
 const SECTIONS: usize = 9;
 
-/// A finished run's parts, borrowed for writing.
+/// A run's parts, borrowed for writing once its pairs are compared.
 pub struct StateRef<'a> {
     pub settings: &'a RunSettings,
     pub inputs: &'a [InputInfo],
     pub registers: &'a Registers,
     pub cohort: &'a Cohort,
-    pub links: &'a LinkState,
+    pub links: &'a KeptRef<'a>,
     pub previous: Option<&'a Previous>,
 }
 

@@ -31,12 +31,29 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
         });
         guard_inputs(config, &inputs, &registers, &cohort)?;
         let spinner = progress.spinner("linking");
-        let (links, state) = timer.stage("link", || {
+        let linking = timer.stage("link", || {
             link::link(&cohort, &registers, &config.fuzzy, &config.in_school)
         });
+        // The state is written before the pairs are decided, which then let go of them
+        // pass by pass. A pseudonymised run keeps none: it would hold what the run leaves
+        // out.
+        if config.keep_state && out.pseudonymizer.is_none() {
+            timer.stage("state", || {
+                rundir::state::write(
+                    out.path(),
+                    &rundir::state::StateRef {
+                        settings: &config.run_settings(),
+                        inputs: &inputs,
+                        registers: &registers,
+                        cohort: &cohort,
+                        links: &linking.kept(),
+                        previous: previous.as_ref(),
+                    },
+                )
+            })?;
+        }
+        let links = timer.stage("decide", || linking.decide());
         spinner.finish_and_clear();
-        // A pseudonymised run keeps no state: it would hold what the run leaves out.
-        let keep = config.keep_state && out.pseudonymizer.is_none();
         let linked = Linked {
             inputs,
             registers,
@@ -44,12 +61,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunReport> {
             links,
             previous,
         };
-        let state = if keep {
-            Keep::Write(Box::new(state))
-        } else {
-            Keep::Nothing
-        };
-        finish_run(&config.run_settings(), out, linked, state, timer)
+        finish_run(&config.run_settings(), out, linked, None, timer)
     })
 }
 
@@ -62,22 +74,13 @@ pub(crate) struct Linked {
     pub previous: Option<history::Previous>,
 }
 
-/// What a run directory keeps for a later rescore.
-pub(crate) enum Keep {
-    Nothing,
-    /// The state of this run, written.
-    Write(Box<link::LinkState>),
-    /// The state of the run directory a rescore started from, which is this one's too.
-    Share(std::path::PathBuf),
-}
-
 /// The stages after linkage, the run directory and its manifest: the end of `run`, and of
-/// `rescore`.
+/// `rescore`, whose run directory's rescore.state (`shared_state`) this one shares.
 pub(crate) fn finish_run(
     settings: &RunSettings,
     out: Out,
     linked: Linked,
-    state: Keep,
+    shared_state: Option<std::path::PathBuf>,
     mut timer: Timer,
 ) -> anyhow::Result<RunReport> {
     let Linked {
@@ -164,22 +167,8 @@ pub(crate) fn finish_run(
             )
         })?;
     }
-    match &state {
-        Keep::Nothing => {}
-        Keep::Write(links) => timer.stage("state", || {
-            rundir::state::write(
-                out.path(),
-                &rundir::state::StateRef {
-                    settings,
-                    inputs: &inputs,
-                    registers: &run.registers,
-                    cohort: &run.cohort,
-                    links,
-                    previous: previous.as_ref(),
-                },
-            )
-        })?,
-        Keep::Share(run_dir) => rundir::state::share(run_dir, out.path())?,
+    if let Some(run_dir) = &shared_state {
+        rundir::state::share(run_dir, out.path())?;
     }
     let results = RunResults::of(&run, &settings.fuzzy);
     let mut manifest = Manifest::new(

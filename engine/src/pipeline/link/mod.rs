@@ -124,19 +124,48 @@ pub struct LinkState {
     pub child_names: Vec<crate::pipeline::normalize::Text>,
 }
 
-/// Links the registers to the cohort; also returns what a rescore starts from.
-pub fn link(
-    cohort: &Cohort,
-    registers: &Registers,
-    fuzzy: &FuzzyOptions,
-    in_school: &InSchool,
-) -> (Links, LinkState) {
+/// Linkage up to its decisions: the exact links, the pairs the fuzzy passes compared and
+/// the blocks they keep (what `sanku rescore` starts from, see [`Linking::kept`]), and
+/// what deciding on them needs.
+pub struct Linking<'a> {
+    exact: Links,
+    students: fuzzy::Compared,
+    poverty: fuzzy::Compared,
+    second: passes::KeptBlocks,
+    aid: Option<passes::KeptBlocks>,
+    names: Names,
+    cx: passes::Context<'a>,
+    cohort: &'a Cohort,
+    registers: &'a Registers,
+    in_school: &'a InSchool,
+}
+
+/// A [`LinkState`] borrowed from a [`Linking`], to be written: its fields in the same
+/// order, so that it is written as a `LinkState` is and read back as one.
+#[derive(serde::Serialize)]
+pub struct KeptRef<'a> {
+    exact: &'a Links,
+    students: &'a fuzzy::Compared,
+    poverty: &'a fuzzy::Compared,
+    second: &'a passes::KeptBlocks,
+    aid: Option<&'a passes::KeptBlocks>,
+    child_names: &'a [crate::pipeline::normalize::Text],
+}
+
+/// Links the registers to the cohort exactly, and blocks and compares what is left on
+/// both sides; [`Linking::decide`] then weighs the pairs and makes the links.
+pub fn link<'a>(
+    cohort: &'a Cohort,
+    registers: &'a Registers,
+    fuzzy: &'a FuzzyOptions,
+    in_school: &'a InSchool,
+) -> Linking<'a> {
     let exact = link_exactly(cohort, registers, fuzzy, in_school);
     let aid_open = aid::open(&exact, fuzzy.id_doubt, (cohort, registers));
     let aid_records = aid_open.as_ref().map_or(&[][..], |o| &o.records);
     let names = Names::fold(registers, &exact, true, aid_records);
     let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
-    let cx = passes::Context::new(cohort, &child_names, registers, fuzzy);
+    let cx = passes::Context::new(cohort, child_names, registers, fuzzy);
     let students = {
         let source = passes::student_source(registers, names.students(), &exact, fuzzy.id_doubt);
         cx.compare(
@@ -157,38 +186,174 @@ pub fn link(
         )
     };
     let aid = aid_open.map(|o| o.blocks(&cx, &names.aid));
-    let state = LinkState {
+    Linking {
         exact,
         students,
         poverty,
         second,
         aid,
-        child_names: Vec::new(),
-    };
-    let links = decide(&state, &cx, &names, (cohort, registers), in_school);
-    drop(cx);
-    (
-        links,
-        LinkState {
-            child_names,
-            ..state
-        },
-    )
+        names,
+        cx,
+        cohort,
+        registers,
+        in_school,
+    }
 }
 
 /// Links again from what a run kept, with other thresholds or m and u (`sanku rescore`):
-/// the same links as [`link`] with those settings.
-pub fn relink(
-    state: &LinkState,
-    cohort: &Cohort,
-    registers: &Registers,
-    fuzzy: &FuzzyOptions,
-    in_school: &InSchool,
-) -> Links {
+/// decided, the same links as [`link`] makes with those settings.
+pub fn relink<'a>(
+    state: LinkState,
+    cohort: &'a Cohort,
+    registers: &'a Registers,
+    fuzzy: &'a FuzzyOptions,
+    in_school: &'a InSchool,
+) -> Linking<'a> {
     let aid_open = state.aid.as_ref().map_or(&[][..], |b| &b.records);
     let names = Names::fold(registers, &state.exact, false, aid_open);
-    let cx = passes::Context::new(cohort, &state.child_names, registers, fuzzy);
-    decide(state, &cx, &names, (cohort, registers), in_school)
+    Linking {
+        exact: state.exact,
+        students: state.students,
+        poverty: state.poverty,
+        second: state.second,
+        aid: state.aid,
+        names,
+        cx: passes::Context::new(cohort, state.child_names, registers, fuzzy),
+        cohort,
+        registers,
+        in_school,
+    }
+}
+
+impl Linking<'_> {
+    /// What `sanku rescore` starts from, to be written before the pairs are decided.
+    pub fn kept(&self) -> KeptRef<'_> {
+        KeptRef {
+            exact: &self.exact,
+            students: &self.students,
+            poverty: &self.poverty,
+            second: &self.second,
+            aid: self.aid.as_ref(),
+            child_names: self.cx.child_names(),
+        }
+    }
+
+    /// The fuzzy passes' decisions on the compared pairs, and the second-registration
+    /// pass, whose pools depend on the first pass's links and so is compared here. Each
+    /// pass's pairs are let go once decided.
+    pub fn decide(self) -> Links {
+        let Linking {
+            exact: mut links,
+            students: student_pairs,
+            poverty: poverty_pairs,
+            second,
+            aid,
+            names,
+            mut cx,
+            cohort,
+            registers,
+            in_school,
+        } = self;
+        cx.forget_keys();
+        let students = &registers.students.rows;
+
+        // A child whose exact-linked records are none in school (transferred out, dropped
+        // out) may still have an in-school record whose ID is wrong: it stays in the fuzzy
+        // pass, and a fuzzy link to such a record makes it the child's record, the exact
+        // one a further record. A child may take several registrations; an in-school one
+        // stands first.
+        let source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
+        let rank = |l: &Link| {
+            (
+                !in_school.contains(students[l.record].status),
+                l.method,
+                std::cmp::Reverse(l.weight.map(f64::to_bits)),
+                students[l.record].student_no.clone(),
+            )
+        };
+        let (outcome, further) = cx.fuzzy_pass(
+            (&student_pairs, &source),
+            &mut links.students,
+            (PerChild::Many, None),
+            rank,
+        );
+        links.extra_students.extend(further);
+        drop((source, student_pairs));
+
+        // A record still unlinked and without the ID of someone in the population (none, a
+        // damaged one, or a typo, valid or not) may be a second registration of a child
+        // already enrolled: it is weighed against the enrolled children with the weights
+        // just fitted, and a link makes it a further record of that child.
+        let mut source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
+        for p in &outcome.review {
+            source.used[p.record] = true;
+        }
+        let not_enrolled: Vec<bool> = enrolled(&links.students, cohort, registers, in_school)
+            .iter()
+            .map(|e| !e)
+            .collect();
+        // A valid number that belongs to no one and is one typo from an enrolled child's
+        // is, on a record of an alike name, a neighbour's (a child the population register
+        // lacks, born that day in that county or a year or a county off) far more often
+        // than the enrolled child's second registration under a mistyped number: such a
+        // pair is not weighed, unless the number is the rounding of the child's.
+        let id_field = compare::CompareField::IdNumber.at();
+        let rounding = compare::IdLevel::SameBirthAndPlace.index();
+        let second = cx.link_within_where(
+            &source,
+            &not_enrolled,
+            &second,
+            (PerChild::Many, Some(&outcome.params)),
+            |p| {
+                p.levels[id_field] == rounding
+                    || !(source.view)(p.record as usize).id.class.is_usable()
+            },
+        );
+        links
+            .extra_students
+            .extend(second.links.iter().map(passes::fuzzy_link_of));
+        links.extra_students.sort_by_key(|l| (l.child, l.record));
+        links.student_fuzzy = Some(outcome);
+        links.student_second_fuzzy = Some(second);
+        links.doubted_students = identity::restore_doubted(
+            std::mem::take(&mut links.doubted_students),
+            &mut links.students,
+            &links.extra_students,
+            |j| students[j].student_no.clone(),
+        );
+        drop(source);
+
+        // The poverty members the exact pass leaves are few and rarely anyone's: too few
+        // true matches to fit on, so they are weighed with the student records' weights.
+        // (The student passes changed no poverty link: the source is the exact pass's.)
+        let poverty = &registers.poverty.rows;
+        let source = passes::poverty_source(registers, &names.poverty, &links, cx.id_doubt());
+        let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
+        let (outcome, _) = cx.fuzzy_pass(
+            (&poverty_pairs, &source),
+            &mut links.poverty,
+            (PerChild::One, student_params),
+            |l| l.record,
+        );
+        drop((source, poverty_pairs));
+        links.poverty_fuzzy = Some(outcome);
+        links.doubted_poverty = identity::restore_doubted(
+            std::mem::take(&mut links.doubted_poverty),
+            &mut links.poverty,
+            &[],
+            |j| {
+                let p = &poverty[j];
+                (p.household_no.clone(), p.name.clone(), p.id.text.clone())
+            },
+        );
+        aid::link_aid(
+            &mut links,
+            &cx,
+            (&names.aid, aid.as_ref()),
+            (cohort, registers),
+        );
+        links
+    }
 }
 
 /// The exact links of student registrations, poverty members, exemptions, disability
@@ -324,112 +489,6 @@ fn settled(links: &[Link], cohort: &Cohort) -> Vec<bool> {
         v[l.child] = true;
     }
     v
-}
-
-/// The fuzzy passes' decisions on the compared pairs, and the second-registration pass,
-/// whose pools depend on the first pass's links and so is compared here.
-fn decide(
-    state: &LinkState,
-    cx: &passes::Context,
-    names: &Names,
-    (cohort, registers): (&Cohort, &Registers),
-    in_school: &InSchool,
-) -> Links {
-    let students = &registers.students.rows;
-    let mut links = state.exact.clone();
-
-    // A child whose exact-linked records are none in school (transferred out, dropped out)
-    // may still have an in-school record whose ID is wrong: it stays in the fuzzy pass, and
-    // a fuzzy link to such a record makes it the child's record, the exact one a further
-    // record. A child may take several registrations; an in-school one stands first.
-    let source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
-    let rank = |l: &Link| {
-        (
-            !in_school.contains(students[l.record].status),
-            l.method,
-            std::cmp::Reverse(l.weight.map(f64::to_bits)),
-            students[l.record].student_no.clone(),
-        )
-    };
-    let (outcome, further) = cx.fuzzy_pass(
-        (&state.students, &source),
-        &mut links.students,
-        (PerChild::Many, None),
-        rank,
-    );
-    links.extra_students.extend(further);
-    drop(source);
-
-    // A record still unlinked and without the ID of someone in the population (none, a
-    // damaged one, or a typo, valid or not) may be a second registration of a child
-    // already enrolled: it is weighed against the enrolled children with the weights just
-    // fitted, and a link makes it a further record of that child.
-    let mut source = passes::student_source(registers, names.students(), &links, cx.id_doubt());
-    for p in &outcome.review {
-        source.used[p.record] = true;
-    }
-    let not_enrolled: Vec<bool> = enrolled(&links.students, cohort, registers, in_school)
-        .iter()
-        .map(|e| !e)
-        .collect();
-    // A valid number that belongs to no one and is one typo from an enrolled child's is,
-    // on a record of an alike name, a neighbour's (a child the population register lacks,
-    // born that day in that county or a year or a county off) far more often than the
-    // enrolled child's second registration under a mistyped number: such a pair is not
-    // weighed, unless the number is the rounding of the child's.
-    let id_field = compare::CompareField::IdNumber.at();
-    let rounding = compare::IdLevel::SameBirthAndPlace.index();
-    let second = cx.link_within_where(
-        &source,
-        &not_enrolled,
-        &state.second,
-        (PerChild::Many, Some(&outcome.params)),
-        |p| {
-            p.levels[id_field] == rounding || !(source.view)(p.record as usize).id.class.is_usable()
-        },
-    );
-    links
-        .extra_students
-        .extend(second.links.iter().map(passes::fuzzy_link_of));
-    links.extra_students.sort_by_key(|l| (l.child, l.record));
-    links.student_fuzzy = Some(outcome);
-    links.student_second_fuzzy = Some(second);
-    links.doubted_students = identity::restore_doubted(
-        std::mem::take(&mut links.doubted_students),
-        &mut links.students,
-        &links.extra_students,
-        |j| students[j].student_no.clone(),
-    );
-    drop(source);
-
-    // The poverty members the exact pass leaves are few and rarely anyone's: too few true
-    // matches to fit on, so they are weighed with the student records' weights.
-    let poverty = &registers.poverty.rows;
-    let source = passes::poverty_source(registers, &names.poverty, &state.exact, cx.id_doubt());
-    let student_params = links.student_fuzzy.as_ref().map(|o| &o.params);
-    let (outcome, _) = cx.fuzzy_pass(
-        (&state.poverty, &source),
-        &mut links.poverty,
-        (PerChild::One, student_params),
-        |l| l.record,
-    );
-    links.poverty_fuzzy = Some(outcome);
-    links.doubted_poverty = identity::restore_doubted(
-        std::mem::take(&mut links.doubted_poverty),
-        &mut links.poverty,
-        &[],
-        |j| {
-            let p = &poverty[j];
-            (p.household_no.clone(), p.name.clone(), p.id.text.clone())
-        },
-    );
-    aid::link_aid(
-        &mut links,
-        cx,
-        (&names.aid, state.aid.as_ref()),
-        (cohort, registers),
-    );
-    links
 }
 
 /// The exact link of each child's preferred record.

@@ -236,7 +236,8 @@ pub struct KeptBlocks {
 /// The cohort side, shared by every pass.
 pub struct Context<'a> {
     cohort: &'a Cohort,
-    names: &'a [Text],
+    /// Every child's name folded to simplified characters, in cohort order.
+    names: Vec<Text>,
     registers: &'a Registers,
     fuzzy: &'a FuzzyOptions,
     name_shares: Arc<NameShares>,
@@ -288,21 +289,32 @@ impl<'a> Context<'a> {
     /// `names` are the children's names folded to simplified, in cohort order.
     pub fn new(
         cohort: &'a Cohort,
-        names: &'a [Text],
+        names: Vec<Text>,
         registers: &'a Registers,
         fuzzy: &'a FuzzyOptions,
     ) -> Self {
+        let shares = match &registers.origins {
+            Some(o) => NameShares::given(names.iter().zip(o.name_shares.iter().copied())),
+            None => name_shares(&names),
+        };
         Context {
             cohort,
             names,
             registers,
             fuzzy,
-            name_shares: Arc::new(match &registers.origins {
-                Some(o) => NameShares::given(names.iter().zip(o.name_shares.iter().copied())),
-                None => name_shares(names),
-            }),
+            name_shares: Arc::new(shares),
             pinyin: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The children's folded names, in cohort order.
+    pub fn child_names(&self) -> &[Text] {
+        &self.names
+    }
+
+    /// Lets go of the children's pinyin keys: deciding pairs already compared keys no one.
+    pub fn forget_keys(&mut self) {
+        self.pinyin = std::sync::OnceLock::new();
     }
 
     /// Below this many bits an ID agreement is doubted.
@@ -329,7 +341,7 @@ impl<'a> Context<'a> {
     /// initialisation could wait forever). Deciding pairs already kept (`sanku rescore`)
     /// keys no child and makes none.
     fn key_children(&self) {
-        self.pinyin.get_or_init(|| PinyinKeys::of(self.names));
+        self.pinyin.get_or_init(|| PinyinKeys::of(&self.names));
     }
 
     /// Compares the children not `excluded` with the records of `source` neither used nor
