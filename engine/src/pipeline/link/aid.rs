@@ -10,13 +10,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::assign::PerChild;
 use super::block::BIRTH_DATE_SURNAME_PASS;
+use super::folded::Folded;
 use super::identity::{ROUNDED_PENALTY, child_weight, someone_elses};
 use super::passes::{self, Context, FuzzySource, KeptBlocks, NO_ID};
 use super::{Link, Links, exact_link};
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::link::compare::{CompareField, CompareView, DateLevel, IdLevel, NameLevel};
 use crate::pipeline::normalize::population::Population;
-use crate::pipeline::normalize::{Aid, Registers, Student, Text};
+use crate::pipeline::normalize::{Aid, Registers, Student};
 
 /// What the exact pass settles of the payments, whatever the thresholds.
 struct ById {
@@ -105,7 +106,7 @@ pub(super) fn open<'a>(
 impl Open<'_> {
     /// The fuzzy pass's blocks at their widest: every child against every open payment,
     /// whose `names` are folded.
-    pub(super) fn blocks(self, cx: &Context, names: &[Text]) -> KeptBlocks {
+    pub(super) fn blocks(self, cx: &Context, names: &Folded) -> KeptBlocks {
         let unused = vec![false; self.aid.len()];
         let source = source(self.aid, names, self.by_id.doubted, unused);
         cx.kept_blocks(&source, self.records)
@@ -115,7 +116,7 @@ impl Open<'_> {
 /// The payments as a fuzzy source.
 fn source<'a>(
     aid: &'a [Aid],
-    names: &'a [Text],
+    names: &'a Folded,
     doubted: Vec<bool>,
     used: Vec<bool>,
 ) -> FuzzySource<'a> {
@@ -127,11 +128,7 @@ fn source<'a>(
             CompareView {
                 id: if doubted[j] { &NO_ID } else { &a.id },
                 id_owned: false,
-                name: if names[j].is_empty() {
-                    &a.name
-                } else {
-                    &names[j]
-                },
+                name: names.get(j, &a.name),
                 birth: a.birth,
                 sex: a.sex,
                 division: "",
@@ -196,7 +193,7 @@ fn by_number(aid: &[Aid], students: &[Student], links: &Links) -> Vec<Option<usi
 pub(super) fn link_aid(
     links: &mut Links,
     cx: &Context,
-    (names, blocks): (&[Text], Option<&KeptBlocks>),
+    (names, blocks): (&Folded, Option<&KeptBlocks>),
     (cohort, registers): (&Cohort, &Registers),
 ) {
     let (Some(aid), Some(blocks)) = (&registers.aid, blocks) else {

@@ -117,37 +117,38 @@ impl NameShares {
 
     /// Shares given with the names (simplified), the first of a name standing: a
     /// reconcile's, each child's name's share in the country as its province's run found.
-    pub fn given<'n>(names: impl Iterator<Item = (&'n Text, f64)>) -> NameShares {
+    pub fn given<'n>(names: impl Iterator<Item = (&'n str, f64)>) -> NameShares {
         let mut shards = vec![FxHashMap::default(); NAME_SHARDS as usize];
         for (name, share) in names {
             let shard: &mut FxHashMap<Text, f64> = &mut shards[name_shard(name_hash(name))];
-            shard.entry(name.clone()).or_insert(share);
+            shard.entry(Text::from(name)).or_insert(share);
         }
         NameShares { shards }
     }
 }
 
-/// The name shares of children's simplified names.
-pub fn name_shares(names: &[Text]) -> NameShares {
-    let shards: Vec<u8> = names
-        .par_iter()
-        .map(|n| name_shard(name_hash(n)) as u8)
+/// The name shares of `len` children's simplified names (`name` gives each).
+pub fn name_shares<'n>(len: usize, name: impl Fn(usize) -> &'n str + Sync) -> NameShares {
+    let shards: Vec<u8> = (0..len)
+        .into_par_iter()
+        .map(|i| name_shard(name_hash(name(i))) as u8)
         .collect();
-    let total = names.len().max(1) as f64;
+    let total = len.max(1) as f64;
     let shards = (0..NAME_SHARDS as usize)
         .into_par_iter()
         .map(|k| {
             // Counted as floats: exact far beyond any cohort's size.
             let mut counts: FxHashMap<Text, f64> = FxHashMap::default();
-            for (name, _) in names
+            for (i, _) in shards
                 .iter()
-                .zip(&shards)
+                .enumerate()
                 .filter(|(_, s)| usize::from(**s) == k)
             {
-                match counts.get_mut(name.as_str()) {
+                let name = name(i);
+                match counts.get_mut(name) {
                     Some(n) => *n += 1.0,
                     None => {
-                        counts.insert(name.clone(), 1.0);
+                        counts.insert(Text::from(name), 1.0);
                     }
                 }
             }

@@ -10,6 +10,7 @@ pub(crate) mod block;
 pub mod compare;
 pub(crate) mod exact;
 pub mod fellegi_sunter;
+mod folded;
 pub(crate) mod fuzzy;
 pub(crate) mod identity;
 mod passes;
@@ -149,7 +150,7 @@ pub struct KeptRef<'a> {
     poverty: &'a fuzzy::Compared,
     second: &'a passes::KeptBlocks,
     aid: Option<&'a passes::KeptBlocks>,
-    child_names: &'a [crate::pipeline::normalize::Text],
+    child_names: passes::ChildNames<'a>,
 }
 
 /// Links the registers to the cohort exactly, and blocks and compares what is left on
@@ -164,7 +165,7 @@ pub fn link<'a>(
     let aid_open = aid::open(&exact, fuzzy.id_doubt, (cohort, registers));
     let aid_records = aid_open.as_ref().map_or(&[][..], |o| &o.records);
     let names = Names::fold(registers, &exact, true, aid_records);
-    let child_names = passes::simplified_names(&cohort.children, |c| &c.name, |_| true);
+    let child_names = folded::Folded::of(&cohort.children, |c| &c.name, |_| true);
     let cx = passes::Context::new(cohort, child_names, registers, fuzzy);
     let students = {
         let source = passes::student_source(registers, names.students(), &exact, fuzzy.id_doubt);
@@ -218,7 +219,12 @@ pub fn relink<'a>(
         second: state.second,
         aid: state.aid,
         names,
-        cx: passes::Context::new(cohort, state.child_names, registers, fuzzy),
+        cx: passes::Context::new(
+            cohort,
+            folded::Folded::given(state.child_names, |i| &cohort.children[i].name),
+            registers,
+            fuzzy,
+        ),
         cohort,
         registers,
         in_school,
@@ -423,16 +429,16 @@ fn link_exactly(
 /// Names folded to simplified characters: those of the records no exact link used (the
 /// children's are in the [`LinkState`]).
 struct Names {
-    students: Vec<crate::pipeline::normalize::Text>,
+    students: folded::Folded,
     /// The student rows' stand-in IDs (see `passes::stand_ins`).
     standins: passes::StandIns,
-    poverty: Vec<crate::pipeline::normalize::Text>,
-    aid: Vec<crate::pipeline::normalize::Text>,
+    poverty: folded::Folded,
+    aid: folded::Folded,
 }
 
 impl Names {
     /// What a student source needs of the names: the folded names and the stand-in IDs.
-    fn students(&self) -> (&[crate::pipeline::normalize::Text], &passes::StandIns) {
+    fn students(&self) -> (&folded::Folded, &passes::StandIns) {
         (&self.students, &self.standins)
     }
 
@@ -449,19 +455,18 @@ impl Names {
         };
         let (students, poverty) = (&registers.students.rows, &registers.poverty.rows);
         let free = unlinked(&[&exact.students, &exact.extra_students], students.len());
-        let student_names = passes::simplified_names(students, |s| &s.name, |j| free[j]);
+        let student_names = folded::Folded::of(students, |s| &s.name, |j| free[j]);
         let free = unlinked(&[&exact.poverty], poverty.len());
         Names {
             students: student_names,
             standins: passes::stand_ins(students),
-            poverty: passes::simplified_names(poverty, |p| &p.name, |j| to_compare && free[j]),
-            aid: registers.aid.as_ref().map_or_else(Vec::new, |a| {
-                passes::simplified_names(
-                    &a.rows,
-                    |a| &a.name,
-                    |j| aid_open.binary_search(&j).is_ok(),
-                )
-            }),
+            poverty: folded::Folded::of(poverty, |p| &p.name, |j| to_compare && free[j]),
+            aid: registers
+                .aid
+                .as_ref()
+                .map_or_else(folded::Folded::default, |a| {
+                    folded::Folded::of(&a.rows, |a| &a.name, |j| aid_open.binary_search(&j).is_ok())
+                }),
         }
     }
 }

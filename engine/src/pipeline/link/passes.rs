@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::assign::PerChild;
 use super::block::ALL_PASSES;
 use super::block::Blocking;
+use super::folded::Folded;
 use super::fuzzy::{
     Compared, ComparedPair, FuzzyOptions, FuzzyOutcome, NameShares, ScoredPair, Side, block_sides,
     compare_blocked, compare_sides, decide, name_shares,
@@ -20,7 +21,7 @@ use super::{Link, Links, Method};
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::{IdClass, IdNumber};
-use crate::pipeline::normalize::name_key::{pinyin_key_hashes, simplified};
+use crate::pipeline::normalize::name_key::pinyin_key_hashes;
 use crate::pipeline::normalize::population::Population;
 use crate::pipeline::normalize::values::Sex;
 use crate::pipeline::normalize::{Origins, Registers, Text};
@@ -54,26 +55,6 @@ fn masks<T: Sync>(
     masked
 }
 
-/// The names of `records` folded to simplified characters, in order, as inline text; where
-/// `wanted` is false the name is left empty (the record takes no part in fuzzy linkage).
-pub fn simplified_names<T: Sync>(
-    records: &[T],
-    name: impl Fn(&T) -> &str + Sync,
-    wanted: impl Fn(usize) -> bool + Sync,
-) -> Vec<Text> {
-    records
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            if wanted(i) {
-                Text::from(simplified(name(r)))
-            } else {
-                Text::default()
-            }
-        })
-        .collect()
-}
-
 /// The records of `source` neither used nor carrying the ID of someone in the
 /// `population`: every record the second-registration pass may ever see, whatever the
 /// thresholds.
@@ -98,11 +79,6 @@ pub struct FuzzySource<'a> {
     /// The blocking passes its records are found by (`block::ALL_PASSES` but for a
     /// register whose few leftover records do not warrant keying every child's name).
     pub passes: u8,
-}
-
-/// The folded name if there is one, else the name as normalised.
-fn matching_name<'a>(folded: &'a str, name: &'a str) -> &'a str {
-    if folded.is_empty() { name } else { folded }
 }
 
 /// Per student row whose national student number carries a usable ID other than its ID
@@ -132,7 +108,7 @@ pub fn stand_ins(students: &[crate::pipeline::normalize::Student]) -> StandIns {
 /// the school's division.
 pub fn student_source<'a>(
     registers: &'a Registers,
-    (names, standins): (&'a [Text], &'a StandIns),
+    (names, standins): (&'a Folded, &'a StandIns),
     links: &Links,
     doubt: f64,
 ) -> FuzzySource<'a> {
@@ -166,7 +142,7 @@ pub fn student_source<'a>(
                     false => &s.id,
                 },
                 id_owned: false,
-                name: matching_name(&names[j], &s.name),
+                name: names.get(j, &s.name),
                 birth: s.birth,
                 sex: s.sex,
                 division: &s.school_division,
@@ -183,7 +159,7 @@ pub fn student_source<'a>(
 /// Poverty members for fuzzy linkage, keyed by ID number and household.
 pub fn poverty_source<'a>(
     registers: &'a Registers,
-    names: &'a [Text],
+    names: &'a Folded,
     links: &Links,
     doubt: f64,
 ) -> FuzzySource<'a> {
@@ -207,7 +183,7 @@ pub fn poverty_source<'a>(
             CompareView {
                 id: if masked[j] { &NO_ID } else { &m.id },
                 id_owned: false,
-                name: matching_name(&names[j], &m.name),
+                name: names.get(j, &m.name),
                 birth: m.birth,
                 sex: m.sex,
                 division: &m.division,
@@ -233,11 +209,21 @@ pub struct KeptBlocks {
     blocking: Blocking,
 }
 
+/// The children's folded names, written as the list of every child's (as a `Vec<Text>`).
+pub struct ChildNames<'c>(&'c Context<'c>);
+
+impl serde::Serialize for ChildNames<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let cx = self.0;
+        serializer.collect_seq((0..cx.cohort.children.len()).map(|i| cx.child_name(i)))
+    }
+}
+
 /// The cohort side, shared by every pass.
 pub struct Context<'a> {
     cohort: &'a Cohort,
-    /// Every child's name folded to simplified characters, in cohort order.
-    names: Vec<Text>,
+    /// Every child's name folded to simplified characters.
+    names: Folded,
     registers: &'a Registers,
     fuzzy: &'a FuzzyOptions,
     name_shares: Arc<NameShares>,
@@ -254,21 +240,23 @@ struct PinyinKeys {
 }
 
 impl PinyinKeys {
-    fn of(names: &[Text]) -> PinyinKeys {
+    fn of<'n>(len: usize, name: impl Fn(usize) -> &'n str + Sync) -> PinyinKeys {
         // By chunks, each one list and its lengths, so that no child allocates its own.
-        let chunks: Vec<(Vec<u32>, Vec<u64>)> = names
-            .par_chunks(1 << 14)
-            .map(|chunk| {
+        const CHUNK: usize = 1 << 14;
+        let chunks: Vec<(Vec<u32>, Vec<u64>)> = (0..len.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let chunk = c * CHUNK..len.min((c + 1) * CHUNK);
                 let (mut lengths, mut keys) = (Vec::with_capacity(chunk.len()), Vec::new());
-                for name in chunk {
+                for i in chunk {
                     let start = keys.len();
-                    pinyin_key_hashes(name, 0, &mut keys);
+                    pinyin_key_hashes(name(i), 0, &mut keys);
                     lengths.push((keys.len() - start) as u32);
                 }
                 (lengths, keys)
             })
             .collect();
-        let mut offsets = Vec::with_capacity(names.len() + 1);
+        let mut offsets = Vec::with_capacity(len + 1);
         offsets.push(0u32);
         let mut all = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
         for (lengths, keys) in chunks {
@@ -286,16 +274,22 @@ impl PinyinKeys {
 }
 
 impl<'a> Context<'a> {
-    /// `names` are the children's names folded to simplified, in cohort order.
+    /// `names` are the children's names folded to simplified.
     pub fn new(
         cohort: &'a Cohort,
-        names: Vec<Text>,
+        names: Folded,
         registers: &'a Registers,
         fuzzy: &'a FuzzyOptions,
     ) -> Self {
+        let children = &cohort.children;
+        let name = |i: usize| names.get(i, &children[i].name);
         let shares = match &registers.origins {
-            Some(o) => NameShares::given(names.iter().zip(o.name_shares.iter().copied())),
-            None => name_shares(&names),
+            Some(o) => NameShares::given(
+                (0..children.len())
+                    .map(name)
+                    .zip(o.name_shares.iter().copied()),
+            ),
+            None => name_shares(children.len(), name),
         };
         Context {
             cohort,
@@ -307,9 +301,14 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The children's folded names, in cohort order.
-    pub fn child_names(&self) -> &[Text] {
-        &self.names
+    /// Child `i`'s name folded to simplified characters.
+    pub fn child_name(&self, i: usize) -> &str {
+        self.names.get(i, &self.cohort.children[i].name)
+    }
+
+    /// Every child's folded name, in cohort order, to be written as a list of them.
+    pub fn child_names(&self) -> ChildNames<'_> {
+        ChildNames(self)
     }
 
     /// Lets go of the children's pinyin keys: deciding pairs already compared keys no one.
@@ -327,7 +326,7 @@ impl<'a> Context<'a> {
         CompareView {
             id: &c.id,
             id_owned: true,
-            name: &self.names[i],
+            name: self.child_name(i),
             birth: Some(c.birth),
             sex: c.sex,
             division: &c.division,
@@ -341,7 +340,8 @@ impl<'a> Context<'a> {
     /// initialisation could wait forever). Deciding pairs already kept (`sanku rescore`)
     /// keys no child and makes none.
     fn key_children(&self) {
-        self.pinyin.get_or_init(|| PinyinKeys::of(&self.names));
+        self.pinyin
+            .get_or_init(|| PinyinKeys::of(self.cohort.children.len(), |i| self.child_name(i)));
     }
 
     /// Compares the children not `excluded` with the records of `source` neither used nor
@@ -472,7 +472,7 @@ impl<'a> Context<'a> {
         source: &FuzzySource,
         (per_child, fitted): (PerChild, Option<&Params>),
     ) -> FuzzyOutcome {
-        let name_share = |i: usize| self.name_shares.get(self.names[i].as_str());
+        let name_share = |i: usize| self.name_shares.get(self.child_name(i));
         decide(
             compared,
             (&|i| self.child_key(i), &source.key, &name_share),
