@@ -123,17 +123,19 @@ impl<'a> Writer<'a> {
         let english = header;
         let header = self.header(english);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let rows: Vec<Vec<String>> = rows
+        let mut cells: Vec<Vec<String>> = rows
             .into_iter()
             .map(|row| self.row(&treatment, english, row))
             .collect();
-        write_csv(&dir, name, &header, rows.iter().cloned())?;
+        write_csv(&dir, name, &header, cells.iter().cloned())?;
         self.note(book.name);
-        // The workbook holds each cell as the CSV file does, escaped.
-        let cells: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| r.iter().map(|c| escape_cell(c).into_owned()).collect())
-            .collect();
+        // The workbook holds each cell as the CSV file does, escaped: the few cells that
+        // change are replaced in place, so that the rows are not held twice.
+        for cell in cells.iter_mut().flatten() {
+            if let std::borrow::Cow::Owned(escaped) = escape_cell(cell) {
+                *cell = escaped;
+            }
+        }
         let sheet = match self.lang {
             Lang::En => book.sheet.0,
             Lang::Zh => book.sheet.1,

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::identity::{IdIndex, Verdict, Verifier, split_verdicts};
+use super::identity::{IdIndex, Verifier, split_verdicts};
 use super::{Links, exact_link, first_of_each};
 use crate::pipeline::normalize::id::IdNumber;
 use crate::pipeline::normalize::values::StudentStatus;
@@ -61,7 +61,7 @@ pub fn link_students(
     in_school: impl Fn(StudentStatus) -> bool,
 ) {
     let registrations = &links.registrations;
-    let verdicts: Vec<(usize, Verdict)> = (0..students.len())
+    let verdicts = (0..students.len())
         .into_par_iter()
         .filter(|&j| registrations.stands(j))
         .filter_map(|j| {
@@ -74,8 +74,7 @@ pub fn link_students(
             });
             let verdict = verifier.verdict(j, ids, (&s.name, s.birth, s.sex));
             (verdict != (None, None)).then_some((j, verdict))
-        })
-        .collect();
+        });
     let (pairs, doubted) = split_verdicts(verdicts);
     let pairs = verifier.across(pairs, |o| &o.students);
     links.doubted_students = doubted;
@@ -99,14 +98,10 @@ pub fn link_students(
 
 /// Links each poverty member exactly unless doubted; one member per child.
 pub fn link_poverty(verifier: &Verifier, members: &[PovertyMember], links: &mut Links) {
-    let verdicts: Vec<(usize, Verdict)> = members
-        .par_iter()
-        .enumerate()
-        .filter_map(|(j, p)| {
-            let verdict = verifier.verdict(j, std::iter::once(&p.id), (&p.name, p.birth, p.sex));
-            (verdict != (None, None)).then_some((j, verdict))
-        })
-        .collect();
+    let verdicts = members.par_iter().enumerate().filter_map(|(j, p)| {
+        let verdict = verifier.verdict(j, std::iter::once(&p.id), (&p.name, p.birth, p.sex));
+        (verdict != (None, None)).then_some((j, verdict))
+    });
     let (pairs, doubted) = split_verdicts(verdicts);
     let pairs = verifier.across(pairs, |o| &o.poverty);
     links.doubted_poverty = doubted;

@@ -11,6 +11,7 @@
 //! A homophone, a traditional form, a one-day slip, or a changed name on a matching birth
 //! date weigh well above the threshold and link.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::Link;
@@ -284,14 +285,31 @@ pub const ROUNDED_FROM_ANOTHER: f64 = 20.0;
 /// The child a record links to exactly, and the owner of an ID it contradicts.
 pub type Verdict = (Option<usize>, Option<Doubted>);
 
-/// Exact pairs (child, record), and the doubted records, in record order.
-pub fn split_verdicts(verdicts: Vec<(usize, Verdict)>) -> (Vec<(usize, usize)>, Vec<Doubted>) {
-    let mut pairs = Vec::new();
-    let mut doubted = Vec::new();
-    for (record, (child, doubt)) in verdicts {
-        pairs.extend(child.map(|c| (c, record)));
-        doubted.extend(doubt);
-    }
+/// Exact pairs (child, record), and the doubted records in record order, of the records'
+/// verdicts (record, verdict), gathered as they come: a province's verdicts are never all
+/// held at once.
+pub fn split_verdicts(
+    verdicts: impl ParallelIterator<Item = (usize, Verdict)>,
+) -> (Vec<(usize, usize)>, Vec<Doubted>) {
+    type Split = (Vec<(usize, usize)>, Vec<Doubted>);
+    let (pairs, mut doubted) = verdicts
+        .fold(
+            Split::default,
+            |(mut pairs, mut doubted), (record, verdict)| {
+                pairs.extend(verdict.0.map(|child| (child, record)));
+                doubted.extend(verdict.1);
+                (pairs, doubted)
+            },
+        )
+        .reduce(
+            Split::default,
+            |(mut pairs, mut doubted), (more, more_doubted)| {
+                pairs.extend(more);
+                doubted.extend(more_doubted);
+                (pairs, doubted)
+            },
+        );
+    doubted.sort_unstable_by_key(|d| d.record);
     (pairs, doubted)
 }
 
