@@ -50,8 +50,8 @@ pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
                 &settings.fuzzy,
                 &settings.in_school,
             )
-            .decide()
-        });
+            .map(link::Linking::decide)
+        })?;
         let linked = Linked {
             inputs: state.inputs,
             registers,

@@ -48,7 +48,7 @@ impl RunDir {
         };
         create_private_dir_all(&parent)
             .map_err(|e| bad_input(format!("--out {shown}: cannot create its parent: {e}")))?;
-        recover(&parent, name)?;
+        recover(&parent)?;
         if let Ok(meta) = fs::symlink_metadata(out) {
             if meta.file_type().is_symlink() {
                 return Err(bad_input(format!(
@@ -211,35 +211,26 @@ fn host() -> String {
 }
 
 /// Removes the staging directories of processes of this machine that no longer live, and
-/// puts back a previous run left aside by a crash in the middle of a rename-aside swap.
-/// Another machine's (on shared storage) are left alone: whether its process lives cannot
-/// be told from here. A name without a host is this machine's (made before hosts were
-/// named).
-fn recover(parent: &Path, name: &std::ffi::OsStr) -> anyhow::Result<()> {
-    let prefix = format!(".{}.", name.to_string_lossy());
+/// puts back a previous run left aside by a crash in the middle of a rename-aside swap:
+/// those of every run directory in `parent`, not only `--out`'s, since a run killed while
+/// writing a directory no later night writes again (one per night) would otherwise leave
+/// its partial files (the rescore state holds the registers whole) for good. Another
+/// machine's (on shared storage) are left alone: whether its process lives cannot be told
+/// from here. A name without a host is this machine's (made before hosts were named).
+fn recover(parent: &Path) -> anyhow::Result<()> {
     let Ok(entries) = fs::read_dir(parent) else {
         return Ok(());
     };
-    let target = parent.join(name);
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+        let Some((name, kind, here, pid)) = file_name.to_str().and_then(leftover) else {
             continue;
         };
-        let Some((kind, pid)) = rest.rsplit_once('-') else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
-        let (kind, here) = match kind.split_once('@') {
-            Some((kind, machine)) => (kind, machine == host()),
-            None => (kind, true),
-        };
-        if (kind != NEW && kind != OLD) || !here || process_lives(pid) {
+        if !here || process_lives(pid) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
         let path = entry.path();
+        let target = parent.join(name);
         if kind == OLD && fs::symlink_metadata(&target).is_err() {
             fs::rename(&path, &target)
                 .with_context(|| format!("restoring the previous run from {}", path.display()))?;
@@ -249,6 +240,25 @@ fn recover(parent: &Path, name: &std::ffi::OsStr) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A staging or aside directory's name, `.NAME.KIND@HOST-PID` (or `.NAME.KIND-PID`, as
+/// they were named before hosts were): the run directory's name, the kind, whether this
+/// machine made it, and the process.
+fn leftover(file_name: &str) -> Option<(&str, &'static str, bool, u32)> {
+    let (head, pid) = file_name.strip_prefix('.')?.rsplit_once('-')?;
+    let pid = pid.parse::<u32>().ok()?;
+    [NEW, OLD].into_iter().find_map(|kind| {
+        let marker = format!(".{kind}");
+        let at = head.rfind(&marker)?;
+        let (name, tail) = (&head[..at], &head[at + marker.len()..]);
+        let here = match tail.strip_prefix('@') {
+            Some(machine) => machine == host(),
+            None if tail.is_empty() => true,
+            None => return None,
+        };
+        (!name.is_empty()).then_some((name, kind, here, pid))
+    })
 }
 
 fn process_lives(pid: u32) -> bool {
@@ -393,6 +403,53 @@ mod tests {
             "previous"
         );
         drop(run);
+    }
+
+    #[test]
+    fn a_dead_run_s_staging_directory_is_cleared_whatever_its_run_directory() {
+        let parent = tempfile::tempdir().unwrap();
+        let dead = u32::MAX / 2 - 7;
+        let host = host();
+        // A night killed while writing runs/2026-09-01, and a run of another machine.
+        let stale = parent
+            .path()
+            .join(format!(".2026-09-01.{NEW}@{host}-{dead}"));
+        fs::create_dir(&stale).unwrap();
+        fs::write(stale.join(files::RESCORE_STATE), "the registers").unwrap();
+        let elsewhere = parent
+            .path()
+            .join(format!(".2026-09-01.{NEW}@not-{host}-{dead}"));
+        fs::create_dir(&elsewhere).unwrap();
+        // A living process's (the first process lives as long as the machine), and a file
+        // that only looks like a staging directory.
+        let living = parent.path().join(format!(".other.{NEW}@{host}-1"));
+        fs::create_dir(&living).unwrap();
+        let lookalike = parent.path().join(format!(".notes.{NEW}-{dead}"));
+        fs::write(&lookalike, "kept").unwrap();
+        let run = RunDir::prepare(&parent.path().join("2026-09-02"), &[]).unwrap();
+        assert!(!stale.exists());
+        assert!(elsewhere.exists() && living.exists() && lookalike.exists());
+        drop(run);
+    }
+
+    #[test]
+    fn leftover_names_are_read_back_whatever_dots_and_dashes_they_hold() {
+        let host = host();
+        assert_eq!(
+            leftover(&format!(".runs.2026-09-01.{NEW}@{host}-42")),
+            Some(("runs.2026-09-01", NEW, true, 42))
+        );
+        assert_eq!(
+            leftover(&format!(".out.{OLD}-7")),
+            Some(("out", OLD, true, 7))
+        );
+        assert_eq!(
+            leftover(&format!(".out.{NEW}@other-host-9")),
+            Some(("out", NEW, host == "other-host", 9))
+        );
+        assert_eq!(leftover(".out.rescore.state.42.tmp"), None);
+        assert_eq!(leftover(&format!(".{NEW}-3")), None);
+        assert_eq!(leftover(&format!(".out.{NEW}x-3")), None);
     }
 
     #[test]

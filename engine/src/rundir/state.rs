@@ -139,6 +139,21 @@ fn section<T: Serialize>(
     Ok(w)
 }
 
+/// The binary sections of a state, after its two lines: their lengths' table, then each;
+/// `None` when the bytes end before the table says.
+fn sections(mut rest: &[u8]) -> Option<Vec<&[u8]>> {
+    let table = rest.get(..SECTIONS * 8)?;
+    rest = &rest[SECTIONS * 8..];
+    let mut sections = Vec::with_capacity(SECTIONS);
+    for len in table.chunks_exact(8) {
+        let len = u64::from_le_bytes(len.try_into().expect("8 bytes")) as usize;
+        let (section, tail) = rest.split_at_checked(len)?;
+        sections.push(section);
+        rest = tail;
+    }
+    Some(sections)
+}
+
 /// Gives the run being written in `dir` the state of the run in `run_dir` (a rescore of it
 /// shares it): a hard link, or a copy across file systems.
 pub fn share(run_dir: &Path, dir: &Path) -> anyhow::Result<()> {
@@ -197,22 +212,7 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
     let corrupt = |what: &str| format!("{}: its {what} cannot be read", path.display());
     let header: Header<RunSettings> =
         serde_json::from_slice(&rest[..line_end]).with_context(|| corrupt("settings"))?;
-    let mut rest = &rest[line_end + 1..];
-    let mut sections: Vec<&[u8]> = Vec::with_capacity(SECTIONS);
-    let lengths: Vec<usize> = (0..SECTIONS)
-        .map(|k| {
-            let at = k * 8;
-            rest.get(at..at + 8)
-                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
-                .ok_or_else(cut_short)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    rest = &rest[SECTIONS * 8..];
-    for len in lengths {
-        let (section, tail) = rest.split_at_checked(len).ok_or_else(cut_short)?;
-        sections.push(section);
-        rest = tail;
-    }
+    let sections = sections(&rest[line_end + 1..]).ok_or_else(cut_short)?;
     fn decode<'a, T: Deserialize<'a>>(
         bytes: &'a [u8],
         what: &str,
@@ -263,4 +263,56 @@ pub fn read(run_dir: &Path) -> anyhow::Result<State> {
         links,
         previous,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// The links section is written from linkage's borrowed view (`KeptRef`) and read back
+    /// as a `LinkState`; read back and encoded again, every section gives the bytes the run
+    /// wrote.
+    #[test]
+    fn a_state_read_back_encodes_to_the_bytes_the_run_wrote() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/synthetic-small");
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let (fixture, out_arg) = (fixture.to_str().unwrap(), out.to_str().unwrap());
+        let cli =
+            crate::cli::Cli::try_parse_from(["sanku", "run", fixture, "--out", out_arg]).unwrap();
+        let crate::cli::Command::Run(args) = &cli.command else {
+            unreachable!("a run's arguments")
+        };
+        crate::cmd::run::run(&crate::config::Config::from_run(args).unwrap()).unwrap();
+
+        let bytes = std::fs::read(out.join(files::RESCORE_STATE)).unwrap();
+        let rest = bytes.strip_prefix(magic().as_bytes()).unwrap();
+        let line_end = rest.iter().position(|&b| b == b'\n').unwrap();
+        let written = sections(&rest[line_end + 1..]).unwrap();
+        let state = read(&out).unwrap();
+        // What the links section must hold for the comparison to mean anything: compared
+        // pairs, kept blocks, and every child's folded name.
+        assert!(state.links.students.compared() > 0);
+        assert!(!state.links.second.records.is_empty());
+        let children = &state.cohort.children;
+        assert_eq!(state.links.child_names.len(), children.len());
+        let r = &state.registers;
+        let encode = |section: Result<Vec<u8>, postcard::Error>| section.unwrap();
+        let encoded = [
+            encode(postcard::to_allocvec(&r.population)),
+            encode(postcard::to_allocvec(&r.students)),
+            encode(postcard::to_allocvec(&r.poverty)),
+            encode(postcard::to_allocvec(&r.exemptions)),
+            encode(postcard::to_allocvec(&r.disability)),
+            encode(postcard::to_allocvec(&r.aid)),
+            encode(postcard::to_allocvec(&state.cohort)),
+            encode(postcard::to_allocvec(&state.links)),
+            encode(postcard::to_allocvec(&state.previous)),
+        ];
+        assert_eq!(written.len(), encoded.len());
+        for (k, (written, encoded)) in written.iter().zip(&encoded).enumerate() {
+            assert!(*written == encoded.as_slice(), "section {k} differs");
+        }
+    }
 }

@@ -109,7 +109,8 @@ impl Links {
 /// What linkage keeps for `sanku rescore`: the exact links, made before any fuzzy linkage,
 /// every pair the first student pass and the poverty pass compared, the blocks of the
 /// second-registration pass at their widest, and the children's folded names. None of it
-/// depends on the thresholds or on m and u.
+/// depends on the thresholds or on m and u. This is its form read back; a run writes it
+/// through [`KeptRef`], which mirrors its fields: change both together.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinkState {
     pub exact: Links,
@@ -209,10 +210,17 @@ pub fn relink<'a>(
     registers: &'a Registers,
     fuzzy: &'a FuzzyOptions,
     in_school: &'a InSchool,
-) -> Linking<'a> {
+) -> anyhow::Result<Linking<'a>> {
+    if state.child_names.len() != cohort.children.len() {
+        return Err(crate::ground::error::bad_input(format!(
+            "the rescore state names {} children and its cohort holds {}: rerun the run",
+            state.child_names.len(),
+            cohort.children.len()
+        )));
+    }
     let aid_open = state.aid.as_ref().map_or(&[][..], |b| &b.records);
     let names = Names::fold(registers, &state.exact, false, aid_open);
-    Linking {
+    Ok(Linking {
         exact: state.exact,
         students: state.students,
         poverty: state.poverty,
@@ -228,7 +236,7 @@ pub fn relink<'a>(
         cohort,
         registers,
         in_school,
-    }
+    })
 }
 
 impl Linking<'_> {
@@ -252,7 +260,7 @@ impl Linking<'_> {
             exact: mut links,
             students: student_pairs,
             poverty: poverty_pairs,
-            second,
+            second: second_blocks,
             aid,
             names,
             mut cx,
@@ -308,7 +316,7 @@ impl Linking<'_> {
         let second = cx.link_within_where(
             &source,
             &not_enrolled,
-            &second,
+            &second_blocks,
             (PerChild::Many, Some(&outcome.params)),
             |p| {
                 p.levels[id_field] == rounding
@@ -327,7 +335,7 @@ impl Linking<'_> {
             &links.extra_students,
             |j| students[j].student_no.clone(),
         );
-        drop(source);
+        drop((source, second_blocks));
 
         // The poverty members the exact pass leaves are few and rarely anyone's: too few
         // true matches to fit on, so they are weighed with the student records' weights.
@@ -427,7 +435,7 @@ fn link_exactly(
 }
 
 /// Names folded to simplified characters: those of the records no exact link used (the
-/// children's are in the [`LinkState`]).
+/// children's are in the linkage's context).
 struct Names {
     students: folded::Folded,
     /// The student rows' stand-in IDs (see `passes::stand_ins`).

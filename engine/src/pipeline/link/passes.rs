@@ -222,7 +222,7 @@ impl serde::Serialize for ChildNames<'_> {
 /// The cohort side, shared by every pass.
 pub struct Context<'a> {
     cohort: &'a Cohort,
-    /// Every child's name folded to simplified characters.
+    /// The children's names folded to simplified characters, where that changes them.
     names: Folded,
     registers: &'a Registers,
     fuzzy: &'a FuzzyOptions,
@@ -311,7 +311,8 @@ impl<'a> Context<'a> {
         ChildNames(self)
     }
 
-    /// Lets go of the children's pinyin keys: deciding pairs already compared keys no one.
+    /// Lets go of the children's pinyin keys: deciding pairs already compared keys no one
+    /// (a pass whose kept blocks lacked a record would key them again, for the same pairs).
     pub fn forget_keys(&mut self) {
         self.pinyin = std::sync::OnceLock::new();
     }
