@@ -152,7 +152,7 @@ fn write_ledger(
     out.csv_and_workbook(
         files::LEDGER_CSV,
         &names,
-        rows,
+        || rows.iter().cloned(),
         &Workbook {
             name: files::LEDGER_XLSX,
             sheet: ("national ledger", "national ledger"),

@@ -140,11 +140,13 @@ pub fn write_cases(
     out.csv_and_workbook(
         files::CLOSED_CSV,
         &names,
-        history.closed.iter().map(|row| {
-            let mut cells = csv_cells(&CLOSED, row);
-            cells.extend((0..width).map(|i| row.notes.get(i).cloned().unwrap_or_default()));
-            cells
-        }),
+        || {
+            history.closed.iter().map(|row| {
+                let mut cells = csv_cells(&CLOSED, row);
+                cells.extend((0..width).map(|i| row.notes.get(i).cloned().unwrap_or_default()));
+                cells
+            })
+        },
         &Workbook {
             name: files::CLOSED_XLSX,
             sheet: ("closed", "已销号"),

@@ -159,14 +159,16 @@ pub fn write_ledger(
     out.csv_and_workbook(
         files::LEDGER_CSV,
         &names,
-        ledger.rows.iter().map(|row| {
-            let mut cells = csv_cells(&LEDGER, row);
-            cells.extend(
-                (0..staff_columns.len())
-                    .map(|i| row.case.notes.get(i).cloned().unwrap_or_default()),
-            );
-            cells
-        }),
+        || {
+            ledger.rows.iter().map(|row| {
+                let mut cells = csv_cells(&LEDGER, row);
+                cells.extend(
+                    (0..staff_columns.len())
+                        .map(|i| row.case.notes.get(i).cloned().unwrap_or_default()),
+                );
+                cells
+            })
+        },
         &Workbook {
             name: files::LEDGER_XLSX,
             sheet: ("ledger", "疑似失学辍学台账"),

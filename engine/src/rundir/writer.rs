@@ -110,12 +110,14 @@ impl<'a> Writer<'a> {
         write_csv(&dir, name, &header, rows)
     }
 
-    /// Writes the CSV table at `path` and `book` from the same final rows.
-    pub fn csv_and_workbook(
+    /// Writes the CSV table at `path` and `book` from the same final rows. `rows` gives
+    /// them once for each file, so that neither the rows nor the cells are ever all held
+    /// here (the workbook's writer holds its own).
+    pub fn csv_and_workbook<I: Iterator<Item = Vec<String>>>(
         &self,
         path: &str,
         header: &[&str],
-        rows: impl IntoIterator<Item = Vec<String>>,
+        rows: impl Fn() -> I,
         book: &Workbook,
     ) -> anyhow::Result<()> {
         let treatment = self.treatment(path, header)?;
@@ -123,19 +125,26 @@ impl<'a> Writer<'a> {
         let english = header;
         let header = self.header(english);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let mut cells: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|row| self.row(&treatment, english, row))
-            .collect();
-        write_csv(&dir, name, &header, cells.iter().cloned())?;
+        let mut len = 0;
+        let csv_rows = rows().map(|row| {
+            len += 1;
+            self.row(&treatment, english, row)
+        });
+        write_csv(&dir, name, &header, csv_rows)?;
         self.note(book.name);
-        // The workbook holds each cell as the CSV file does, escaped: the few cells that
-        // change are replaced in place, so that the rows are not held twice.
-        for cell in cells.iter_mut().flatten() {
-            if let std::borrow::Cow::Owned(escaped) = escape_cell(cell) {
-                *cell = escaped;
-            }
-        }
+        // The workbook holds each cell as the CSV file does, escaped.
+        let cells = rows().map(|row| {
+            self.row(&treatment, english, row)
+                .into_iter()
+                .map(|cell| {
+                    match escape_cell(&cell) {
+                        std::borrow::Cow::Owned(escaped) => Some(escaped),
+                        std::borrow::Cow::Borrowed(_) => None,
+                    }
+                    .unwrap_or(cell)
+                })
+                .collect()
+        });
         let sheet = match self.lang {
             Lang::En => book.sheet.0,
             Lang::Zh => book.sheet.1,
@@ -146,7 +155,7 @@ impl<'a> Writer<'a> {
             sheet,
             book.created,
             &header,
-            &cells,
+            (cells, len),
             &book.kinds,
         )
     }

@@ -19,36 +19,40 @@ const SHEET_ROWS: usize = 1_048_575;
 /// The widest a column is made, in characters.
 const MAX_WIDTH: usize = 40;
 
-/// Writes `dir/xlsx_name` from a table's `header` and `rows` (its cells as its CSV file
-/// holds them), each column's cells as `kinds` says: one sheet per million rows, the header repeated on each. The workbook's
-/// creation date is `created`, so that the same run writes the same bytes.
+/// Writes `dir/xlsx_name` from a table's `header` and its `rows` (`len` of them, their
+/// cells as its CSV file holds them), each column's cells as `kinds` says: one sheet per
+/// million rows, the header repeated on each. The workbook's creation date is `created`,
+/// so that the same run writes the same bytes.
 pub fn write_workbook(
     dir: &Path,
     xlsx_name: &str,
     sheet: &str,
     created: Date,
     header: &[&str],
-    rows: &[Vec<String>],
+    (mut rows, len): (impl Iterator<Item = Vec<String>>, usize),
     kinds: &[Kind],
 ) -> anyhow::Result<()> {
     let mut workbook = Workbook::new();
     let day = ExcelDateTime::from_ymd(created.year as u16, created.month, created.day.max(1))?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&day));
     let bold = Format::new().set_bold();
-    let pages: Vec<&[Vec<String>]> = if rows.is_empty() {
-        vec![rows]
-    } else {
-        rows.chunks(SHEET_ROWS).collect()
-    };
-    for (page, chunk) in pages.iter().enumerate() {
-        let sheet_name = if pages.len() == 1 {
+    let pages = len.div_ceil(SHEET_ROWS).max(1);
+    for page in 0..pages {
+        let sheet_name = if pages == 1 {
             sheet.to_string()
         } else {
             format!("{sheet} {}", page + 1)
         };
         let worksheet = workbook.add_worksheet();
         worksheet.set_name(&sheet_name)?;
-        write_sheet(worksheet, header, chunk, kinds, &bold)?;
+        let page_len = SHEET_ROWS.min(len - page * SHEET_ROWS);
+        write_sheet(
+            worksheet,
+            header,
+            (rows.by_ref().take(page_len), page_len),
+            kinds,
+            &bold,
+        )?;
     }
     let buffer = workbook.save_to_buffer()?;
     write_atomic(dir, xlsx_name, |out| {
@@ -61,7 +65,7 @@ pub fn write_workbook(
 fn write_sheet(
     worksheet: &mut Worksheet,
     header: &[&str],
-    rows: &[Vec<String>],
+    (rows, len): (impl Iterator<Item = Vec<String>>, usize),
     kinds: &[Kind],
     bold: &Format,
 ) -> anyhow::Result<()> {
@@ -70,7 +74,7 @@ fn write_sheet(
     for (c, name) in header.iter().enumerate() {
         worksheet.write_string_with_format(0, c as u16, *name, bold)?;
     }
-    for (r, record) in rows.iter().enumerate() {
+    for (r, record) in rows.enumerate() {
         let row = r as u32 + 1;
         for (c, value) in record.iter().enumerate() {
             let value = value.as_str();
@@ -101,7 +105,7 @@ fn write_sheet(
     }
     worksheet.set_freeze_panes(1, 0)?;
     if !header.is_empty() {
-        worksheet.autofilter(0, 0, rows.len() as u32, header.len() as u16 - 1)?;
+        worksheet.autofilter(0, 0, len as u32, header.len() as u16 - 1)?;
     }
     Ok(())
 }
@@ -155,7 +159,7 @@ mod tests {
             "ledger",
             day,
             &header,
-            rows,
+            (rows.iter().cloned(), rows.len()),
             &kinds,
         )
         .unwrap();

@@ -18,7 +18,7 @@ pub struct Folded {
 }
 
 impl Folded {
-    /// The names of the records `wanted` takes part, folded.
+    /// The names of the records taking part (`wanted`), folded.
     pub fn of<T: Sync>(
         records: &[T],
         name: impl Fn(&T) -> &str + Sync,
