@@ -112,7 +112,8 @@ impl<'a> Writer<'a> {
 
     /// Writes the CSV table at `path` and `book` from the same final rows. `rows` gives
     /// them once for each file, so that neither the rows nor the cells are ever all held
-    /// here (the workbook's writer holds its own).
+    /// here (the workbook's writer holds its own): it must give the same rows each time
+    /// (a workbook given another count of rows is an error).
     pub fn csv_and_workbook<I: Iterator<Item = Vec<String>>>(
         &self,
         path: &str,

@@ -54,6 +54,10 @@ pub fn write_workbook(
             &bold,
         )?;
     }
+    anyhow::ensure!(
+        rows.next().is_none(),
+        "more than {len} rows for the workbook"
+    );
     let buffer = workbook.save_to_buffer()?;
     write_atomic(dir, xlsx_name, |out| {
         std::io::Write::write_all(out, &buffer)?;
@@ -74,7 +78,9 @@ fn write_sheet(
     for (c, name) in header.iter().enumerate() {
         worksheet.write_string_with_format(0, c as u16, *name, bold)?;
     }
+    let mut written = 0;
     for (r, record) in rows.enumerate() {
+        written += 1;
         let row = r as u32 + 1;
         for (c, value) in record.iter().enumerate() {
             let value = value.as_str();
@@ -103,6 +109,8 @@ fn write_sheet(
     for (c, width) in widths.iter().enumerate() {
         worksheet.set_column_width(c as u16, (width.min(&MAX_WIDTH) + 2) as f64)?;
     }
+    // The rows come a second time, after the CSV file's pass: they must be as many.
+    anyhow::ensure!(written == len, "{len} rows for the sheet, {written} given");
     worksheet.set_freeze_panes(1, 0)?;
     if !header.is_empty() {
         worksheet.autofilter(0, 0, len as u32, header.len() as u16 - 1)?;
@@ -166,6 +174,29 @@ mod tests {
         let mut book: Xlsx<_> = open_workbook(dir.path().join("ledger.xlsx")).unwrap();
         let range = book.worksheet_range("ledger").unwrap();
         range.rows().map(<[Data]>::to_vec).collect()
+    }
+
+    #[test]
+    fn rows_that_come_again_other_than_counted_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = Date::new(2026, 9, 1).unwrap();
+        let rows = ledger_rows();
+        let header = super::super::ledger::column_names();
+        let kinds = super::super::ledger::workbook_kinds(&header);
+        let write = |given: usize, counted: usize| {
+            write_workbook(
+                dir.path(),
+                "ledger.xlsx",
+                "ledger",
+                day,
+                &header,
+                (rows.iter().take(given).cloned(), counted),
+                &kinds,
+            )
+        };
+        assert!(write(rows.len(), rows.len()).is_ok());
+        assert!(write(rows.len() - 1, rows.len()).is_err());
+        assert!(write(rows.len(), rows.len() - 1).is_err());
     }
 
     #[test]
