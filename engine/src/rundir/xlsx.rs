@@ -155,22 +155,31 @@ mod tests {
         (0..6).map(row).collect()
     }
 
-    /// The workbook written from `rows` under `header`, read back: its header and rows.
-    fn round_trip(header: &[String], rows: &[Vec<String>]) -> Vec<Vec<Data>> {
-        let dir = tempfile::tempdir().unwrap();
+    /// Writes `dir/ledger.xlsx` from `rows`, counted as `counted`, under `header`.
+    fn write_ledger_book(
+        dir: &Path,
+        header: &[&str],
+        rows: impl Iterator<Item = Vec<String>>,
+        counted: usize,
+    ) -> anyhow::Result<()> {
         let day = Date::new(2026, 9, 1).unwrap();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let kinds = super::super::ledger::workbook_kinds(&header);
+        let kinds = super::super::ledger::workbook_kinds(header);
         write_workbook(
-            dir.path(),
+            dir,
             "ledger.xlsx",
             "ledger",
             day,
-            &header,
-            (rows.iter().cloned(), rows.len()),
+            header,
+            (rows, counted),
             &kinds,
         )
-        .unwrap();
+    }
+
+    /// The workbook written from `rows` under `header`, read back: its header and rows.
+    fn round_trip(header: &[String], rows: &[Vec<String>]) -> Vec<Vec<Data>> {
+        let dir = tempfile::tempdir().unwrap();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        write_ledger_book(dir.path(), &header, rows.iter().cloned(), rows.len()).unwrap();
         let mut book: Xlsx<_> = open_workbook(dir.path().join("ledger.xlsx")).unwrap();
         let range = book.worksheet_range("ledger").unwrap();
         range.rows().map(<[Data]>::to_vec).collect()
@@ -179,19 +188,14 @@ mod tests {
     #[test]
     fn rows_that_come_again_other_than_counted_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let day = Date::new(2026, 9, 1).unwrap();
         let rows = ledger_rows();
         let header = super::super::ledger::column_names();
-        let kinds = super::super::ledger::workbook_kinds(&header);
         let write = |given: usize, counted: usize| {
-            write_workbook(
+            write_ledger_book(
                 dir.path(),
-                "ledger.xlsx",
-                "ledger",
-                day,
                 &header,
-                (rows.iter().take(given).cloned(), counted),
-                &kinds,
+                rows.iter().take(given).cloned(),
+                counted,
             )
         };
         assert!(write(rows.len(), rows.len()).is_ok());
