@@ -179,6 +179,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "pipeline::outcome",
             "pipeline::summary",
+            "pipeline::risk",
             "pipeline::history",
             "pipeline::verify",
             "pipeline::classify",

@@ -15,9 +15,15 @@ fn run_demo() -> Workdir {
 #[test]
 fn demo_outputs_match_the_expected_files() {
     let wd = run_demo();
-    for name in ["ledger.csv", "summary.csv", "rejects.csv", "warnings.csv"]
-        .into_iter()
-        .chain(CHECK_FILES)
+    for name in [
+        "ledger.csv",
+        "summary.csv",
+        "risk.csv",
+        "rejects.csv",
+        "warnings.csv",
+    ]
+    .into_iter()
+    .chain(CHECK_FILES)
     {
         let expected = fs::read_to_string(fixtures().join("demo/expected").join(name)).unwrap();
         assert_same_text(name, &expected, &wd.read(&format!("out/{name}")));

@@ -1,6 +1,6 @@
 //! Linkage settings from the config and review pairs of every fuzzily linked source.
 
-use crate::workdir::Workdir;
+use crate::workdir::{Workdir, with_check};
 
 const CHILD: &str = "530102201506010015";
 
@@ -122,12 +122,6 @@ fn a_poverty_member_with_a_mistyped_id_reaches_review_and_explain() {
             && text.contains("poverty member 530102201506010105"),
         "{text}"
     );
-}
-
-/// `first17` with its check character.
-fn with_check(first17: &str) -> String {
-    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
-    format!("{first17}{check}")
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod registrations;
 mod regression;
 mod report;
 mod rescore;
+mod risk;
 mod schedule;
 mod synthetic;
 mod twins;

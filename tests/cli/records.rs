@@ -1,7 +1,7 @@
 //! A child's records beyond the first: a move between schools whose new record carries a
 //! wrong ID, and a second registration under a mistyped ID.
 
-use crate::workdir::Workdir;
+use crate::workdir::{Workdir, with_check};
 
 const MOVED: &str = "530102201403030099";
 const TWICE: &str = "53010220130505007X";
@@ -61,12 +61,6 @@ fn a_second_registration_under_a_mistyped_id_is_found() {
         rows[1]
     );
     assert!(!wd.read("out/checks/registry_only.csv").contains("STWICE"));
-}
-
-/// `first17` with its check character.
-fn with_check(first17: &str) -> String {
-    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
-    format!("{first17}{check}")
 }
 
 #[test]

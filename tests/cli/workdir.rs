@@ -296,6 +296,12 @@ pub const CHECK_FILES: [&str; 11] = [
     "checks/aid_in_review.csv",
 ];
 
+/// `first17` with its check character.
+pub fn with_check(first17: &str) -> String {
+    let check = sanku::pipeline::normalize::id::check_char(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
 /// Asserts two texts are equal, showing both in full when they are not.
 pub fn assert_same_text(what: &str, expected: &str, got: &str) {
     if expected != got {

@@ -2,8 +2,9 @@
 //! number) or a poverty member (by its record key) was or was not linked — its exact links
 //! if any, and every fuzzy candidate with each field's level and weight, the total, and the
 //! decision, as a waterfall. Reads the run's manifest.json, ledger.parquet, links.parquet
-//! and candidates.parquet, and for a closed case closed.csv in whatever encoding a
-//! spreadsheet saved it; never the ledger.csv staff edit.
+//! and candidates.parquet (and risk.parquet: an enrolled child's risk factors), and for a
+//! closed case closed.csv in whatever encoding a spreadsheet saved it; never the
+//! ledger.csv staff edit.
 
 use std::path::Path;
 
@@ -54,7 +55,9 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         results.fuzzy_options.thresholds.accept,
         results.fuzzy_options.thresholds.review,
     );
-    super::explain_pairs::pairs(run, key, thresholds, Some(&results), case)
+    let mut out = super::explain_pairs::pairs(run, key, thresholds, Some(&results), case)?;
+    out.push_str(&super::explain_risk::risk_lines(run, key)?);
+    Ok(out)
 }
 
 /// A key cleaned as the inputs are: 530102…x, full-width digits, spaces and hyphens.

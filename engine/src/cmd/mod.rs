@@ -12,6 +12,7 @@ mod explain_absent;
 pub mod explain_link;
 pub mod explain_pairs;
 pub mod explain_reconcile;
+mod explain_risk;
 pub mod link;
 pub mod rescore;
 pub mod run;

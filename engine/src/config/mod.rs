@@ -9,6 +9,7 @@ mod dates;
 mod file;
 pub mod filelink;
 mod linkage;
+mod risk;
 use file::{CohortFile, ConfigFile, GuardsFile, SourceFile, read_config_file};
 use linkage::fuzzy_options;
 pub use linkage::rescore_linkage;
@@ -69,6 +70,8 @@ pub struct Config {
     pub keep_state: bool,
     /// Whether the run writes residuals.parquet for the national reconcile.
     pub residuals: bool,
+    /// How the children at risk are found.
+    pub risk: crate::pipeline::risk::RiskRule,
 }
 
 /// The file extensions of registers: looked for in an input directory, per source stem,
@@ -256,6 +259,7 @@ impl Config {
             lang: lang(file.output.lang.as_deref(), "[output] lang")?,
             keep_state: true,
             residuals: false,
+            risk: risk::risk_rule(&file.risk)?,
             file: file_info,
         })
     }
@@ -271,6 +275,7 @@ impl Config {
             fuzzy: self.fuzzy.clone(),
             lang: self.lang,
             residuals: self.residuals,
+            risk: self.risk.clone(),
             manifest: self.settings(),
         }
     }
@@ -294,6 +299,7 @@ impl Config {
             key_fingerprint: self.key_fingerprint.clone(),
             lang: self.lang.key().to_string(),
             previous: self.previous.as_ref().map(|p| p.display().to_string()),
+            risk: Some(self.risk.clone()),
         }
     }
 }

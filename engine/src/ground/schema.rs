@@ -288,6 +288,10 @@ pub mod files {
     pub const CLOSED_CSV: &str = "closed.csv";
     pub const CLOSED_XLSX: &str = "closed.xlsx";
     pub const HISTORY_CSV: &str = "history.csv";
+    pub const RETURNS_CSV: &str = "returns.csv";
+    pub const RISK_CSV: &str = "risk.csv";
+    pub const RISK_PARQUET: &str = "risk.parquet";
+    pub const RISK_XLSX: &str = "risk.xlsx";
     pub const WORKED_UNTIED_CSV: &str = "worked_untied.csv";
     /// The folder of a run directory where staff put the ledgers they worked.
     pub const RETURNED_DIR: &str = "returned";

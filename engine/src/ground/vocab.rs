@@ -111,6 +111,23 @@ const COLUMNS: &[(&str, &str)] = &[
     ("aid_unmatched", "资助记录未匹配"),
     ("aid_in_review", "资助记录待核对"),
     ("may_belong_to", "可能对应儿童身份证号"),
+    ("at_risk", "重点关注学生"),
+    ("risk_score", "风险分值"),
+    ("risk_factor_count", "风险因素数"),
+    ("risk_over_age", "超龄"),
+    ("risk_unaided", "未获资助"),
+    ("risk_suspended", "休学"),
+    ("risk_returned", "近期劝返复学"),
+    ("risk_transfers", "多次转学"),
+    ("risk_sibling", "兄弟姐妹疑似失学"),
+    ("risk_disability", "残疾"),
+    ("risk_far_from_home", "异地就学"),
+    ("years_over_age", "超龄年数"),
+    ("aid_gap", "资助情况"),
+    ("suspended_rows", "休学记录数"),
+    ("returned_on", "劝返复学日期"),
+    ("transfers", "转出次数"),
+    ("flagged_siblings", "疑似失学的兄弟姐妹数"),
 ];
 
 /// Pairs of an English and a Chinese word.
@@ -148,6 +165,10 @@ const WORDS: &[(&[&str], Pairs)] = &[
         ],
     ),
     (&["sex"], &[("male", "男"), ("female", "女")]),
+    (
+        &["aid_gap"],
+        &[("none", "本学期未资助"), ("in_review", "资助待核对")],
+    ),
     (
         &["disability_category"],
         &[

@@ -67,6 +67,11 @@ impl CohortWindow {
     pub fn age(&self, birth: Date) -> i32 {
         birth.age_on(self.cutoff)
     }
+
+    /// The age at which children enter grade one: the youngest age of the cohort.
+    pub fn entry_age(&self) -> i32 {
+        self.cutoff.year - self.born_to.year
+    }
 }
 
 /// Why population rows are or are not in the cohort.

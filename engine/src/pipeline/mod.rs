@@ -30,6 +30,9 @@ pub(crate) mod verify;
 /// Case numbers and the staff's columns carried from the previous night (`History`).
 pub(crate) mod history;
 
+/// The enrolled children at risk of leaving school (`Risk`).
+pub mod risk;
+
 /// Counts by county, prefecture and province (`Summary`).
 pub(crate) mod summary;
 

@@ -7,6 +7,7 @@ use crate::pipeline::history::History;
 use crate::pipeline::link::Links;
 use crate::pipeline::normalize::Registers;
 use crate::pipeline::normalize::date::Date;
+use crate::pipeline::risk::Risk;
 use crate::pipeline::summary::Summary;
 use crate::pipeline::verify::Findings;
 
@@ -18,6 +19,7 @@ pub struct Run {
     pub ledger: Ledger,
     pub findings: Findings,
     pub history: History,
+    pub risk: Risk,
     pub summary: Summary,
     /// The night of the run.
     pub run_date: Date,

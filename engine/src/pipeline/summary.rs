@@ -1,7 +1,8 @@
 //! `summary`: counts per county, rolled up to prefecture, province and the whole run:
 //! cohort, enrolled, flagged, flagged poor, flagged review-only, exempt and the coverage
-//! rate enrolled / (cohort − exempt). Monitored counties are marked and listed right after
-//! the total; the counts of every verification check ride along.
+//! rate enrolled / (cohort − exempt), and the children at risk with each factor. Monitored
+//! counties are marked and listed right after the total; the counts of every verification
+//! check ride along.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::pipeline::classify::{Ledger, Outcome, REVIEW_ONLY};
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::history::{History, HistoryFacts};
+use crate::pipeline::risk::{Factor, Risk};
 use crate::pipeline::verify::{CheckCounts, Findings};
 
 /// The level of a summary row.
@@ -59,10 +61,51 @@ pub struct Counts {
     /// Cases of the previous ledger closed tonight, and of those, children back in school.
     pub closed: u64,
     pub returned: u64,
+    /// Enrolled children at risk of leaving school, and of them, those with each factor.
+    #[serde(default)]
+    pub at_risk: u64,
+    #[serde(default)]
+    pub risk_over_age: u64,
+    #[serde(default)]
+    pub risk_unaided: u64,
+    #[serde(default)]
+    pub risk_suspended: u64,
+    #[serde(default)]
+    pub risk_returned: u64,
+    #[serde(default)]
+    pub risk_transfers: u64,
+    #[serde(default)]
+    pub risk_sibling: u64,
+    #[serde(default)]
+    pub risk_disability: u64,
+    #[serde(default)]
+    pub risk_far_from_home: u64,
 }
 
 impl Counts {
+    /// The count of at-risk children with `factor`.
+    pub fn at_risk_with(&self, factor: Factor) -> u64 {
+        *{ self.clone() }.with_factor(factor)
+    }
+
+    fn with_factor(&mut self, factor: Factor) -> &mut u64 {
+        match factor {
+            Factor::OverAge => &mut self.risk_over_age,
+            Factor::Unaided => &mut self.risk_unaided,
+            Factor::Suspended => &mut self.risk_suspended,
+            Factor::Returned => &mut self.risk_returned,
+            Factor::Transfers => &mut self.risk_transfers,
+            Factor::Sibling => &mut self.risk_sibling,
+            Factor::Disability => &mut self.risk_disability,
+            Factor::FarFromHome => &mut self.risk_far_from_home,
+        }
+    }
+
     fn add(&mut self, other: &Counts) {
+        self.at_risk += other.at_risk;
+        for f in Factor::ALL {
+            *self.with_factor(f) += other.at_risk_with(f);
+        }
         self.previous_flagged += other.previous_flagged;
         self.new += other.new;
         self.closed += other.closed;
@@ -119,6 +162,7 @@ pub fn summarize(
     ledger: &Ledger,
     findings: &Findings,
     history: &History,
+    risk: &Risk,
     monitored_counties: &[String],
 ) -> Summary {
     // Counted per county first, then rolled up.
@@ -154,6 +198,14 @@ pub fn summarize(
                 c.flagged_poor += u64::from(ledger.poor[i]);
                 c.flagged_review_only += u64::from(reason == REVIEW_ONLY);
             }
+        }
+    }
+    for row in &risk.rows {
+        let county = crate::ground::divisions::county_of(&cohort.children[row.child].division);
+        let c = by_county.entry(county).or_default();
+        c.at_risk += 1;
+        for f in row.factors.iter() {
+            *c.with_factor(f) += 1;
         }
     }
     let mut counts: BTreeMap<(String, Level), Counts> = BTreeMap::new();

@@ -6,7 +6,7 @@
 use super::table::{DeclaredColumn, Field, Sensitivity, csv_cells, header, names, text};
 use super::writer::{Workbook, Writer};
 use crate::ground::schema::files;
-use crate::pipeline::history::{ClosedCase, History, UntiedRow};
+use crate::pipeline::history::{ClosedCase, History, Return, UntiedRow};
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::summary::{Level, Summary, SummaryRow};
 
@@ -102,6 +102,44 @@ pub(super) const UNTIED: [Field<UntiedRow>; 6] = [
         .clone()),
 ];
 
+/// The names of returns.csv's columns, read back by the next night.
+pub mod returns_col {
+    pub const CASE_ID: &str = "case_id";
+    pub const ID_NUMBER: &str = "id_number";
+    pub const NAME: &str = "name";
+    pub const DIVISION_CODE: &str = "division_code";
+    pub const FIRST_FLAGGED: &str = "first_flagged";
+    pub const RETURNED_ON: &str = "returned_on";
+    pub const SCHOOL_CODE: &str = "school_code";
+    pub const STUDENT_NO: &str = "student_no";
+}
+
+/// The columns of returns.csv: the children brought back to school after a case lately.
+pub(super) const RETURNS: [Field<Return>; 8] = [
+    text!(Return, returns_col::CASE_ID, Code, |r: &Return| r
+        .case_id
+        .clone()),
+    text!(Return, returns_col::ID_NUMBER, Id, |r: &Return| r
+        .id_number
+        .clone()),
+    text!(Return, returns_col::NAME, Name, |r: &Return| r.name.clone()),
+    text!(Return, returns_col::DIVISION_CODE, Code, |r: &Return| r
+        .division_code
+        .clone()),
+    text!(Return, returns_col::FIRST_FLAGGED, Date, |r: &Return| r
+        .first_flagged
+        .clone()),
+    text!(Return, returns_col::RETURNED_ON, Date, |r: &Return| r
+        .returned_on
+        .clone()),
+    text!(Return, returns_col::SCHOOL_CODE, Code, |r: &Return| r
+        .school_code
+        .clone()),
+    text!(Return, returns_col::STUDENT_NO, Id, |r: &Return| r
+        .student_no
+        .clone()),
+];
+
 /// The columns of history.csv: counts per night and county.
 pub(super) const TREND: [DeclaredColumn; 14] = {
     use Sensitivity::{Code, Count, Date};
@@ -158,6 +196,11 @@ pub fn write_cases(
         files::WORKED_UNTIED_CSV,
         &header(&UNTIED),
         history.untied.iter().map(|row| csv_cells(&UNTIED, row)),
+    )?;
+    out.csv(
+        files::RETURNS_CSV,
+        &header(&RETURNS),
+        history.returns.iter().map(|row| csv_cells(&RETURNS, row)),
     )?;
     out.csv(files::HISTORY_CSV, &TREND_COLUMNS, trend.iter().cloned())
 }

@@ -8,7 +8,7 @@
 use super::table::Sensitivity;
 use super::table::{Content, declared};
 use super::{
-    aid_checks, candidates, cases, checks, ledger, links, rejects, residuals, review, summary,
+    aid_checks, candidates, cases, checks, ledger, links, rejects, residuals, review, risk, summary,
 };
 use crate::ground::schema::files;
 
@@ -24,6 +24,16 @@ pub fn every_file() -> Vec<(String, Content)> {
         (files::LEDGER_PARQUET, staff(declared(&ledger::LEDGER))),
         (files::CLOSED_CSV, staff(declared(&cases::CLOSED))),
         (files::HISTORY_CSV, Content::table(cases::TREND.to_vec())),
+        (
+            files::RETURNS_CSV,
+            Content::table(declared(&cases::RETURNS)),
+        ),
+        (files::RISK_CSV, Content::table(risk::declared_columns())),
+        (
+            files::RISK_PARQUET,
+            Content::table(risk::declared_columns()),
+        ),
+        (files::RISK_XLSX, Content::Derived),
         (
             files::WORKED_UNTIED_CSV,
             Content::table(declared(&cases::UNTIED)),

@@ -130,6 +130,9 @@ pub struct Settings {
     /// The previous run whose cases this one carries on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// How the children at risk were found; absent from runs made before the risk list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<crate::pipeline::risk::RiskRule>,
 }
 
 /// What a run found.

@@ -21,6 +21,7 @@ pub(crate) mod rejects;
 pub(crate) mod report;
 pub(crate) mod residuals;
 pub(crate) mod review;
+pub(crate) mod risk;
 pub(crate) mod settings;
 pub(crate) mod staging;
 pub(crate) mod state;
@@ -51,6 +52,7 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
         ledger,
         findings,
         history,
+        risk,
         summary,
         run_date,
     } = run;
@@ -65,6 +67,7 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
         },
         || -> anyhow::Result<()> {
             ledger::write_ledger(out, ledger, &history.staff_columns, *run_date)?;
+            risk::write_risk(out, cohort, registers, risk, *run_date)?;
             cases::write_cases(out, history, &trend, *run_date)?;
             summary::write_summary(out, summary)?;
             review::write_review(out, cohort, registers, links)?;

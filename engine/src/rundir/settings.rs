@@ -24,6 +24,9 @@ pub struct RunSettings {
     /// writes none).
     #[serde(skip)]
     pub residuals: bool,
+    /// How the children at risk are found.
+    #[serde(default)]
+    pub risk: crate::pipeline::risk::RiskRule,
     /// The manifest's record of the settings.
     pub manifest: rundir::manifest::Settings,
 }

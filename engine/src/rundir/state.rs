@@ -27,7 +27,7 @@ use crate::rundir::settings::RunSettings;
 /// The first line: the format, and the sanku version that wrote it (a state is read only by
 /// the same version, since its binary layout follows the code's types).
 fn magic() -> String {
-    format!("sanku rescore state 7 {}\n", env!("CARGO_PKG_VERSION"))
+    format!("sanku rescore state 8 {}\n", env!("CARGO_PKG_VERSION"))
 }
 
 /// The JSON line.

@@ -18,7 +18,7 @@ macro_rules! count {
 }
 
 /// The columns of summary.csv.
-pub(super) const SUMMARY: [Field<SummaryRow>; 20] = [
+pub(super) const SUMMARY: [Field<SummaryRow>; 29] = [
     Field {
         name: "level",
         kind: Kind::Text,
@@ -64,6 +64,15 @@ pub(super) const SUMMARY: [Field<SummaryRow>; 20] = [
         sensitivity: Sensitivity::Count,
         cell: |r| Cell::Text(r.coverage_rate.map_or(String::new(), |c| format!("{c:.4}"))),
     },
+    count!("at_risk", at_risk),
+    count!("risk_over_age", risk_over_age),
+    count!("risk_unaided", risk_unaided),
+    count!("risk_suspended", risk_suspended),
+    count!("risk_returned", risk_returned),
+    count!("risk_transfers", risk_transfers),
+    count!("risk_sibling", risk_sibling),
+    count!("risk_disability", risk_disability),
+    count!("risk_far_from_home", risk_far_from_home),
 ];
 
 /// Writes the summary in both formats.

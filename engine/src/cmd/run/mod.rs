@@ -10,7 +10,9 @@ use crate::ground::{error, progress::Progress, schema, timer::Timer};
 use crate::pipeline::load::InputInfo;
 use crate::pipeline::normalize::Registers;
 use crate::pipeline::outcome::{Run, RunReport};
-use crate::pipeline::{classify, cohort, guard, history, ingest, link, normalize, summary, verify};
+use crate::pipeline::{
+    classify, cohort, guard, history, ingest, link, normalize, risk, summary, verify,
+};
 use crate::rundir;
 use crate::rundir::manifest::{Manifest, RunResults};
 use crate::rundir::settings::RunSettings;
@@ -102,11 +104,13 @@ pub(crate) fn finish_run(
     let findings = timer.stage("verify", || {
         verify::verify(&cohort, &registers, &links, &ledger, &settings.in_school)
     });
+    // What the case history holds for an ID number: the number, or its token when the
+    // previous run was pseudonymised.
+    let key = |id: &str| match &out.pseudonymizer {
+        Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
+        _ => id.to_string(),
+    };
     let history = timer.stage("history", || {
-        let key = |id: &str| match &out.pseudonymizer {
-            Some(p) if previous.as_ref().is_some_and(|p| p.pseudonymized) => p.token(id),
-            _ => id.to_string(),
-        };
         history::track(
             previous.as_ref(),
             &cohort,
@@ -117,8 +121,17 @@ pub(crate) fn finish_run(
                 run_date: settings.run_date,
                 carry_notes: out.pseudonymizer.is_none(),
                 key: &key,
+                returned_months: settings.risk.returned_months,
             },
         )
+    });
+    let risk = timer.stage("risk", || {
+        let context = risk::Context {
+            ledger: &ledger,
+            history: &history,
+            key: &key,
+        };
+        risk::assess(&cohort, &registers, &links, &context, &settings.risk)
     });
     let summary = timer.stage("summary", || {
         summary::summarize(
@@ -126,6 +139,7 @@ pub(crate) fn finish_run(
             &ledger,
             &findings,
             &history,
+            &risk,
             &settings.monitored_counties,
         )
     });
@@ -136,6 +150,7 @@ pub(crate) fn finish_run(
         ledger,
         findings,
         history,
+        risk,
         summary,
         run_date: settings.run_date,
     };

@@ -23,7 +23,7 @@ use crate::pipeline::normalize::Registers;
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::id::parse_id;
 pub use handback::{SkippedFile, UntiedRow, is_ledger_header};
-pub use previous::{Previous, PreviousCase, Sheet, clean_cell};
+pub use previous::{Previous, PreviousCase, Return, Sheet, clean_cell};
 
 /// Why a case of the previous ledger is closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,6 +121,9 @@ pub struct History {
     pub trend: Vec<Vec<String>>,
     /// Rows of worked ledgers with notes tied to no case (worked_untied.csv).
     pub untied: Vec<UntiedRow>,
+    /// The children brought back to school after a case within the last months
+    /// (returns.csv): the previous run's that are not flagged again, and tonight's.
+    pub returns: Vec<Return>,
 }
 
 /// Tonight's run, as history sees it.
@@ -132,6 +135,8 @@ pub struct Tonight<'a> {
     /// Turns an ID number into what the previous ledger holds for it (itself, or its
     /// token).
     pub key: &'a (dyn Fn(&str) -> String + Sync),
+    /// How long a child brought back to school stays in returns.csv, in months.
+    pub returned_months: u32,
 }
 
 /// Gives each ledger row its case and closes the previous cases no longer flagged.
@@ -147,6 +152,7 @@ pub fn track(
         run_date,
         carry_notes,
         key,
+        returned_months,
     } = *tonight;
     let mut history = History::default();
     let empty = Previous::empty();
@@ -164,8 +170,10 @@ pub fn track(
     let mut next = prev.next_sequence(run_date);
     let mut facts = HistoryFacts::default();
     let county = |division: &str| county_of(division).to_string();
+    let mut flagged = FxHashSet::default();
     for row in &mut ledger.rows {
         let k = key(&row.id_number);
+        flagged.insert(k.clone());
         let carried = index.get(k.as_str()).copied();
         row.case = match carried {
             Some(i) => {
@@ -243,6 +251,8 @@ pub fn track(
             Closure::NoLongerInPopulation => facts.no_longer_in_population += 1,
         }
     }
+    let since = run_date.months_before(returned_months);
+    history.returns = returns(prev, &history.closed, &flagged, since, run_date);
     if let Some(p) = previous {
         facts.previous_run = p.dir.display().to_string();
         facts.previous_run_date = p.run_date.to_string();
@@ -278,6 +288,47 @@ pub fn track(
         history.facts = Some(facts);
     }
     history
+}
+
+/// The children brought back to school on or after `since` who are not flagged tonight:
+/// the previous run's list and the cases closed tonight as returned, by division, night and
+/// case number. A child flagged again has a case again, and leaves the list.
+fn returns(
+    prev: &Previous,
+    closed: &[ClosedCase],
+    flagged: &FxHashSet<String>,
+    since: Date,
+    run_date: Date,
+) -> Vec<Return> {
+    let tonight = closed
+        .iter()
+        .filter(|c| c.closure == Closure::Returned)
+        .map(|c| Return {
+            case_id: c.case.case_id.clone(),
+            id_number: c.case.id_number.clone(),
+            name: c.case.name.clone(),
+            division_code: c.case.division_code.clone(),
+            first_flagged: c.case.first_flagged.clone(),
+            returned_on: run_date.to_string(),
+            school_code: c.school_code.clone(),
+            student_no: c.student_no.clone(),
+        });
+    let earlier = prev.returns.iter().filter(|r| {
+        Date::parse(&r.returned_on).is_some_and(|d| d >= since) && !flagged.contains(&r.id_number)
+    });
+    let mut list: Vec<Return> = tonight.chain(earlier.cloned()).collect();
+    // One row a child: the latest return.
+    list.sort_by(|a, b| (&a.id_number, &b.returned_on).cmp(&(&b.id_number, &a.returned_on)));
+    list.dedup_by(|later, kept| later.id_number == kept.id_number);
+    list.sort_by(|a, b| {
+        (&a.division_code, &a.returned_on, &a.case_id, &a.id_number).cmp(&(
+            &b.division_code,
+            &b.returned_on,
+            &b.case_id,
+            &b.id_number,
+        ))
+    });
+    list
 }
 
 /// A case closed because its ID number is in no population row may be the same child

@@ -25,6 +25,22 @@ pub struct PreviousCase {
     pub first_flagged: String,
 }
 
+/// A child brought back to school after a case, as returns.csv keeps it for the months
+/// the child stays at risk.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Return {
+    pub case_id: String,
+    /// The ID number, or its token in a pseudonymised run.
+    pub id_number: String,
+    pub name: String,
+    pub division_code: String,
+    pub first_flagged: String,
+    /// The night the case was closed as returned, YYYY-MM-DD.
+    pub returned_on: String,
+    pub school_code: String,
+    pub student_no: String,
+}
+
 /// What is carried from the previous run.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Previous {
@@ -52,6 +68,8 @@ pub struct Previous {
     sequences: FxHashMap<String, u64>,
     /// history.csv's rows, in today's column order.
     pub trend: Vec<Vec<String>>,
+    /// returns.csv's rows: the children it had brought back to school lately.
+    pub returns: Vec<Return>,
 }
 
 impl Previous {
@@ -72,6 +90,7 @@ impl Previous {
             conflicting_notes: 0,
             sequences: FxHashMap::default(),
             trend: Vec::new(),
+            returns: Vec::new(),
         }
     }
 

@@ -107,6 +107,17 @@ impl Date {
         on.year - self.year - if had_birthday { 0 } else { 1 }
     }
 
+    /// The same day `months` months earlier, or the month's last day when it has no such
+    /// day (three months before May 31 is February 28 or 29).
+    pub fn months_before(self, months: u32) -> Date {
+        let total = self.year * 12 + i32::from(self.month) - 1 - months as i32;
+        let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+        (1..=self.day)
+            .rev()
+            .find_map(|day| Date::new(year, month, day))
+            .expect("every month has a first day")
+    }
+
     /// The date `days` later (or earlier, when negative).
     pub fn add_days(self, days: i64) -> Date {
         from_day_number(self.day_number() + days)
@@ -183,6 +194,15 @@ mod tests {
 
     fn d(y: i32, m: u8, day: u8) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn months_before_keeps_the_day_or_takes_the_month_end() {
+        assert_eq!(d(2026, 9, 1).months_before(12), d(2025, 9, 1));
+        assert_eq!(d(2026, 3, 15).months_before(3), d(2025, 12, 15));
+        assert_eq!(d(2026, 5, 31).months_before(3), d(2026, 2, 28));
+        assert_eq!(d(2024, 5, 31).months_before(3), d(2024, 2, 29));
+        assert_eq!(d(2026, 1, 31).months_before(0), d(2026, 1, 31));
     }
 
     #[test]

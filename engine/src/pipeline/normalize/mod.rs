@@ -6,6 +6,7 @@
 pub mod date;
 pub mod disability;
 pub(crate) mod field;
+pub mod grade;
 pub mod id;
 pub mod id_set;
 pub mod name;

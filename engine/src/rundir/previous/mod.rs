@@ -1,6 +1,6 @@
 //! The previous run read back for `--previous`: its run date and key from manifest.json, its
 //! cases from ledger.parquet (which staff never edit), the case numbers of its closed.csv,
-//! its history.csv, and the staff's columns from the worked ledgers — the run's own
+//! its history.csv and returns.csv, and the staff's columns from the worked ledgers — the run's own
 //! ledger.csv and ledger.xlsx as edited in place, the files staff put in `returned/`, and
 //! any `--worked` file. The history stage ties them to tonight's cases.
 
@@ -13,7 +13,9 @@ use self::handback::{returned_files, returned_sheets};
 use self::worked::read_sheets;
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
-use crate::pipeline::history::{Previous, PreviousCase, SkippedFile, clean_cell, is_ledger_header};
+use crate::pipeline::history::{
+    Previous, PreviousCase, Return, SkippedFile, clean_cell, is_ledger_header,
+};
 use crate::pipeline::normalize::date::Date;
 
 /// Reads the previous run directory `dir` and the worked ledgers `worked`.
@@ -45,6 +47,7 @@ pub fn read(dir: &Path, worked: &[PathBuf]) -> anyhow::Result<Previous> {
     }
     previous.count_case_ids(case_ids);
     previous.trend = read_trend(&dir.join(files::HISTORY_CSV), trend_columns)?;
+    previous.returns = read_returns(&dir.join(files::RETURNS_CSV))?;
     let views: Vec<PathBuf> = [files::LEDGER_CSV, files::LEDGER_XLSX]
         .iter()
         .map(|f| dir.join(f))
@@ -208,6 +211,58 @@ fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
 
 /// history.csv's rows in the order of `columns` (a column it lacks is empty); no file, no
 /// rows.
+/// The children returns.csv lists (none when a run made before the list has none).
+fn read_returns(path: &Path) -> anyhow::Result<Vec<Return>> {
+    use super::cases::returns_col as col;
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut returns = Vec::new();
+    for sheet in read_sheets(path, &|h| h.iter().any(|c| c == col::RETURNED_ON))? {
+        let at = |name: &str| sheet.header.iter().position(|h| h == name);
+        let columns = [
+            col::CASE_ID,
+            col::ID_NUMBER,
+            col::NAME,
+            col::DIVISION_CODE,
+            col::FIRST_FLAGGED,
+            col::RETURNED_ON,
+            col::SCHOOL_CODE,
+            col::STUDENT_NO,
+        ]
+        .map(at);
+        for (_, cells) in &sheet.rows {
+            let [
+                case_id,
+                id_number,
+                name,
+                division_code,
+                first_flagged,
+                returned_on,
+                school_code,
+                student_no,
+            ] = columns.map(|c| {
+                c.and_then(|c| cells.get(c))
+                    .map_or(String::new(), |v| clean_cell(v).to_string())
+            });
+            if id_number.is_empty() {
+                continue;
+            }
+            returns.push(Return {
+                case_id,
+                id_number,
+                name,
+                division_code,
+                first_flagged,
+                returned_on,
+                school_code,
+                student_no,
+            });
+        }
+    }
+    Ok(returns)
+}
+
 fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
     if !path.is_file() {
         return Ok(Vec::new());

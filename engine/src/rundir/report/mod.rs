@@ -17,6 +17,7 @@ use svg::{bar_chart, histogram, trend_chart};
 use words::{CHECKS, fill, phrase};
 
 mod change;
+mod risk;
 mod svg;
 mod words;
 
@@ -206,6 +207,7 @@ pub fn write_report(
         )?;
     }
     writeln!(html, "</tbody></table></section>")?;
+    html.push_str(&risk::section(summary, lang));
     let nights: Vec<&Vec<String>> = trend.iter().filter(|r| r[1] == "all").collect();
     writeln!(
         html,
@@ -354,6 +356,9 @@ mod tests {
                 exempt: 20,
                 new: 50,
                 returned: 40,
+                at_risk: 700,
+                risk_over_age: 300,
+                risk_unaided: 120,
                 ..Counts::default()
             },
             coverage_rate: None,
@@ -440,9 +445,10 @@ mod tests {
             let html = report(dir.path(), &data, lang);
             assert!(html.len() < 2_000_000, "{lang:?}: {} bytes", html.len());
             let checks = serde_json::to_value(CheckCounts::default()).unwrap();
+            // A row per county in the county table and in the risk table (with the total).
             assert_eq!(
                 html.matches("<tr><td>").count() + html.matches("<tr class=\"part\">").count(),
-                COUNTIES + checks.as_object().unwrap().len(),
+                2 * COUNTIES + 1 + checks.as_object().unwrap().len(),
                 "counties and checks"
             );
             assert_eq!(html.matches("<circle").count(), NIGHTS);

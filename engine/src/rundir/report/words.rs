@@ -109,6 +109,24 @@ pub(super) const CHECKS: &[(&str, bool, &str)] = &[
 /// The report's phrases in Chinese.
 const PHRASES: &[(&str, &str)] = &[
     (
+        "Enrolled children at risk of leaving school",
+        "在籍学生中的重点关注对象（辍学风险）",
+    ),
+    (
+        "One row per enrolled child with at least one risk factor is in risk.xlsx, the highest scores first; a child may have several factors.",
+        "每名至少有一项风险因素的在籍学生在 risk.xlsx 中占一行，风险分值高者在前；一名学生可有多项因素。",
+    ),
+    ("at risk", "重点关注学生"),
+    ("all", "全部"),
+    ("over-age", "超龄"),
+    ("poor, unaided", "未获资助"),
+    ("suspended", "休学"),
+    ("returned lately", "近期劝返复学"),
+    ("repeated transfers", "多次转学"),
+    ("sibling flagged", "兄弟姐妹疑似失学"),
+    ("disability", "残疾"),
+    ("far from home", "异地就学"),
+    (
         "Children out of school — as of {}",
         "疑似失学辍学儿童 — 统计日期 {}",
     ),

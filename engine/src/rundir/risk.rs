@@ -1,0 +1,177 @@
+//! risk.csv, risk.xlsx and risk.parquet: the enrolled children at risk of leaving school,
+//! by score, poor first (docs/risk.md). A flag column per factor says which factors the
+//! child has, and the columns after them what each factor saw.
+
+use super::table::{
+    Cell, DeclaredColumn, Field, Kind, Sensitivity, csv_cells, declared, frame, header, text,
+};
+use super::writer::{Workbook, Writer};
+use crate::ground::schema::files;
+use crate::pipeline::cohort::Cohort;
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::{Disability, Person, Registers, Student};
+use crate::pipeline::risk::{Factor, Risk, RiskRow};
+
+/// A row of the list: the child, their standing student record and certificate.
+pub(super) struct AtRisk<'a> {
+    row: &'a RiskRow,
+    child: &'a Person,
+    student: &'a Student,
+    age: i32,
+    certificate: Option<&'a Disability>,
+}
+
+/// A factor's flag column.
+macro_rules! factor {
+    ($factor:expr) => {
+        Field {
+            name: $factor.column(),
+            kind: Kind::Flag,
+            sensitivity: Sensitivity::Count,
+            cell: |r: &AtRisk| Cell::Flag(r.row.factors.contains($factor)),
+        }
+    };
+}
+
+/// A count or number column, empty when there is none.
+fn number(n: Option<impl ToString>) -> String {
+    n.map_or(String::new(), |n| n.to_string())
+}
+
+/// The list's columns.
+pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 32] {
+    type R<'a> = AtRisk<'a>;
+    [
+        text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
+        text!(R, "name", Name, |r: &R| r.child.name.to_string()),
+        text!(R, "sex", Code, |r: &R| r.child.sex.key().to_string()),
+        text!(R, "birth_date", Date, |r: &R| r.child.birth.to_string()),
+        Field {
+            name: "age",
+            kind: Kind::Int,
+            sensitivity: Sensitivity::Count,
+            cell: |r: &R| Cell::Int(r.age),
+        },
+        text!(R, "division_code", Code, |r: &R| r
+            .child
+            .division
+            .to_string()),
+        text!(R, "division_name", Code, |r: &R| {
+            crate::ground::divisions::full_name(&r.child.division)
+        }),
+        Field {
+            name: "poor",
+            kind: Kind::Flag,
+            sensitivity: Sensitivity::Count,
+            cell: |r: &R| Cell::Flag(r.row.poor),
+        },
+        Field {
+            name: "risk_score",
+            kind: Kind::Int,
+            sensitivity: Sensitivity::Count,
+            cell: |r: &R| Cell::Int(r.row.score as i32),
+        },
+        Field {
+            name: "risk_factor_count",
+            kind: Kind::Int,
+            sensitivity: Sensitivity::Count,
+            cell: |r: &R| Cell::Int(r.row.factors.len() as i32),
+        },
+        factor!(Factor::OverAge),
+        factor!(Factor::Unaided),
+        factor!(Factor::Suspended),
+        factor!(Factor::Returned),
+        factor!(Factor::Transfers),
+        factor!(Factor::Sibling),
+        factor!(Factor::Disability),
+        factor!(Factor::FarFromHome),
+        text!(R, "student_no", Id, |r: &R| r
+            .student
+            .student_no
+            .to_string()),
+        text!(R, "school_code", Code, |r: &R| r
+            .student
+            .school_code
+            .to_string()),
+        text!(R, "school_division", Code, |r: &R| r
+            .student
+            .school_division
+            .to_string()),
+        text!(R, "grade", Code, |r: &R| r.student.grade.to_string()),
+        text!(R, "record_status", Code, |r: &R| r
+            .student
+            .status
+            .key()
+            .to_string()),
+        text!(R, "years_over_age", Count, |r: &R| number(
+            r.row.years_over_age
+        )),
+        text!(R, "aid_gap", Code, |r: &R| r
+            .row
+            .aid
+            .map_or(String::new(), |a| a.key().to_string())),
+        text!(R, "suspended_rows", Count, |r: &R| r
+            .row
+            .suspended_rows
+            .to_string()),
+        text!(R, "returned_on", Date, |r: &R| r.row.returned_on.clone()),
+        text!(R, "transfers", Count, |r: &R| r.row.transfers.to_string()),
+        text!(R, "flagged_siblings", Count, |r: &R| r
+            .row
+            .flagged_siblings
+            .to_string()),
+        text!(R, "household_no", Id, |r: &R| r.row.household_no.clone()),
+        text!(R, "disability_category", Code, |r: &R| r
+            .certificate
+            .map_or(String::new(), |d| d.category.to_string())),
+        text!(R, "disability_level", Code, |r: &R| number(
+            r.certificate.and_then(|d| d.level)
+        )),
+    ]
+}
+
+/// The columns the list declares, for the run directory's contents.
+pub(super) fn declared_columns() -> Vec<DeclaredColumn> {
+    declared(&columns())
+}
+
+/// Writes the list in its three forms, dated `created`.
+pub fn write_risk(
+    out: &Writer,
+    cohort: &Cohort,
+    registers: &Registers,
+    risk: &Risk,
+    created: Date,
+) -> anyhow::Result<()> {
+    let certificates = registers.disability.as_ref();
+    let rows: Vec<AtRisk> = risk
+        .rows
+        .iter()
+        .map(|row| {
+            let child = &cohort.children[row.child];
+            AtRisk {
+                row,
+                child,
+                student: &registers.students.rows[row.student],
+                age: cohort.window.age(child.birth),
+                certificate: row
+                    .certificate
+                    .and_then(|c| certificates.map(|d| &d.rows[c])),
+            }
+        })
+        .collect();
+    let schema = columns();
+    let names = header(&schema);
+    out.csv_and_workbook(
+        files::RISK_CSV,
+        &names,
+        || rows.iter().map(|r| csv_cells(&schema, r)),
+        &Workbook {
+            name: files::RISK_XLSX,
+            sheet: ("at risk", "重点关注学生"),
+            created,
+            kinds: super::table::kinds(&schema, &names),
+        },
+    )?;
+    out.parquet(files::RISK_PARQUET, &frame(&schema, &rows)?)
+}
