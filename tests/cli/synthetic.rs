@@ -105,6 +105,28 @@ fn linkage_scores_are_pinned() {
     assert_eq!(found("poor_enrolled_without_aid"), 2);
     assert_eq!(found("aid_unmatched"), 2);
     assert_eq!(found("duplicate_registrations_two_schools"), 3);
+    // Every risk factor assessed by default marks exactly the children the truth holds
+    // (far from home is off by default, and no return without a previous night).
+    let risk = evaluation["risk"].as_object().unwrap();
+    let scored: Vec<&str> = risk.keys().map(String::as_str).collect();
+    assert_eq!(
+        scored,
+        [
+            "risk_disability",
+            "risk_over_age",
+            "risk_sibling",
+            "risk_suspended",
+            "risk_transfers",
+            "risk_unaided"
+        ]
+    );
+    let at_risk = |factor: &str| score(&evaluation["risk"], factor);
+    assert_eq!(at_risk("risk_over_age"), (19, 0, 0));
+    assert_eq!(at_risk("risk_disability"), (6, 0, 0));
+    assert_eq!(at_risk("risk_suspended"), (6, 0, 0));
+    assert_eq!(at_risk("risk_transfers"), (4, 0, 0));
+    assert_eq!(at_risk("risk_sibling"), (2, 0, 0));
+    assert_eq!(at_risk("risk_unaided"), (2, 0, 0));
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! `sanku evaluate --truth DIR RUN_DIR`: scores a run against generated ground truth —
 //! precision, recall and F1 of the flagged set, the flagged-poor subset, student links,
 //! poverty links and every verification check — and breaks the misses down by injected
-//! error kind. Reads the run's manifest.json, ledger.parquet, links.parquet and checks/
-//! (in whatever encoding a spreadsheet saved them); never the ledger.csv staff edit.
+//! error kind, and each risk factor of the at-risk list. Reads the run's manifest.json,
+//! ledger.parquet, links.parquet, risk.parquet and checks/ (in whatever encoding a
+//! spreadsheet saved them); never the ledger.csv staff edit.
 
 mod checks;
 mod national;
+mod risk;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -72,6 +74,8 @@ pub struct Evaluation {
     pub missed_dropouts_by_error: BTreeMap<String, u64>,
     /// Each verification check against its truth.
     pub checks: BTreeMap<String, Score>,
+    /// Each risk factor the run assessed against its truth (`risk_<factor>`).
+    pub risk: BTreeMap<String, Score>,
 }
 
 /// Evaluates `run` against `truth`, writes `run/evaluation.json` and returns the result.
@@ -181,6 +185,11 @@ pub fn evaluate(truth: &Path, run: &Path) -> anyhow::Result<Evaluation> {
                 pairs("exemptions").into_iter().map(|p| p.0).collect(),
             )?
         },
+        risk: if national {
+            BTreeMap::new()
+        } else {
+            risk::score_risk(truth, run)?
+        },
     };
     write_atomic(run, "evaluation.json", |out| {
         serde_json::to_writer_pretty(&mut *out, &evaluation)?;
@@ -203,8 +212,8 @@ impl std::fmt::Display for Evaluation {
             ("student_links", &self.student_links),
             ("poverty_links", &self.poverty_links),
         ];
-        let checks = self.checks.iter().map(|(k, s)| (k.as_str(), s));
-        for (name, s) in sets.into_iter().chain(checks) {
+        let checks = self.checks.iter().chain(&self.risk);
+        for (name, s) in sets.into_iter().chain(checks.map(|(k, s)| (k.as_str(), s))) {
             writeln!(
                 f,
                 "{name:<28} {:>9.4} {:>9.4} {:>9.4} {:>7} {:>7} {:>7}",

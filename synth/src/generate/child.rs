@@ -47,6 +47,7 @@ impl World<'_> {
             self.leave(m, s);
         }
         self.flagged = None;
+        self.schooled = super::risk::Schooled::default();
         let (schooling, no) = if in_cohort {
             self.school_child(h, c.member, c.id, c.kin, counted, s)?
         } else {
@@ -67,6 +68,27 @@ impl World<'_> {
                 false
             }
         };
+        let enrolled = matches!(schooling, Schooling::Enrolled | Schooling::HomeDelivered);
+        if counted && moving.is_none() {
+            match self.flagged {
+                Some(_) => self.household_kids.flagged += 1,
+                None if enrolled => {
+                    self.household_kids.enrolled.push(c.id.to_string());
+                    let age = sanku::pipeline::cohort::CohortRule::default()
+                        .window(self.options.as_of)
+                        .age(c.member.birth);
+                    let facts = super::risk::Facts {
+                        id: c.id,
+                        age,
+                        residence: c.residence,
+                        poor_unaided: h.poor && !aided,
+                        disabled: certificate.is_some() || schooling == Schooling::HomeDelivered,
+                    };
+                    self.risk_truth(&facts, s)?;
+                }
+                None => {}
+            }
+        }
         match self.flagged.take() {
             Some(reason) if counted => {
                 let flagged = Flagged {

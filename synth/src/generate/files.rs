@@ -193,6 +193,7 @@ pub struct Sinks {
     pub aided: Fact,
     pub poor_enrolled_without_aid: Fact,
     pub aid_unmatched: Fact,
+    pub risk: Fact,
     pub country: Option<Box<CountrySinks>>,
 }
 
@@ -257,12 +258,13 @@ impl Sinks {
             aided: fact("aided.csv", &["id_number"])?,
             poor_enrolled_without_aid: fact("poor_enrolled_without_aid.csv", &["id_number"])?,
             aid_unmatched: fact("aid_unmatched.csv", &["id_number"])?,
+            risk: fact("risk.csv", &["id_number", "factor"])?,
             country: None,
         })
     }
 
     /// Every truth file, in a fixed order.
-    fn facts(&mut self) -> [&mut Fact; 14] {
+    fn facts(&mut self) -> [&mut Fact; 15] {
         [
             &mut self.dropouts,
             &mut self.student_links,
@@ -278,6 +280,7 @@ impl Sinks {
             &mut self.aided,
             &mut self.poor_enrolled_without_aid,
             &mut self.aid_unmatched,
+            &mut self.risk,
         ]
     }
 
@@ -345,6 +348,7 @@ impl Sinks {
             self.aided,
             self.poor_enrolled_without_aid,
             self.aid_unmatched,
+            self.risk,
         ];
         for sink in [population, poverty, exemptions, disability, aid] {
             sink.finish()?;

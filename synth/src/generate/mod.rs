@@ -25,6 +25,7 @@ pub mod names;
 mod nights;
 mod options;
 mod provinces;
+mod risk;
 mod school;
 mod sink;
 mod strangers;
@@ -229,6 +230,9 @@ struct World<'a> {
     abroad: Option<Abroad>,
     /// The reason the child being written is flagged tonight, once its dropout row is out.
     flagged: Option<&'static str>,
+    /// The school facts of the child being written, and its household's children.
+    schooled: risk::Schooled,
+    household_kids: risk::Household,
     /// Next order code per (county, birth day, sex).
     orders: std::collections::HashMap<(u32, i64, bool), u16>,
     household_seq: u64,
@@ -269,6 +273,8 @@ impl<'a> World<'a> {
             place,
             abroad: None,
             flagged: None,
+            schooled: risk::Schooled::default(),
+            household_kids: risk::Household::default(),
             orders: Default::default(),
             household_seq: 0,
             student_seq: 0,
@@ -450,7 +456,7 @@ impl<'a> World<'a> {
             self.unmatched_exemption(h.county, s)?;
         }
         self.unmatched_aid(&household_no, h.county, s)?;
-        Ok(())
+        self.sibling_truth(h.poor, s)
     }
 }
 

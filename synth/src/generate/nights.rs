@@ -30,4 +30,22 @@ impl World<'_> {
         }
         out
     }
+
+    /// Whether a child out of school on the first night (`out`) or on a later one before
+    /// tonight is in school tonight: brought back, its case closed as returned.
+    pub(super) fn back_tonight(&self, id: &str, mut out: bool) -> bool {
+        let mut rng = self.child_rng(id, 1);
+        let rates = &self.options.rates;
+        let mut was_out = false;
+        for _ in 1..self.options.night {
+            was_out |= out;
+            let u = rng.unit();
+            out = if out {
+                u >= rates.returns
+            } else {
+                u < rates.new_dropouts
+            };
+        }
+        was_out && !out
+    }
 }

@@ -130,6 +130,7 @@ impl World<'_> {
                 _ => (Some("转出"), "status_transferred_without_arrival"),
             };
             let out = self.out_tonight(id, true);
+            self.schooled.first_out = Some(true);
             if out && counted {
                 self.flag(s, id, poor, reason)?;
             }
@@ -177,6 +178,7 @@ impl World<'_> {
         };
         // A pupil who dropped out since the first night: 辍学 or 休学 on their records.
         let dropped = self.out_tonight(id, false);
+        self.schooled.first_out = Some(false);
         let status = match dropped {
             false => status,
             true => {
@@ -308,14 +310,19 @@ impl World<'_> {
         let age = sanku::pipeline::cohort::CohortRule::default()
             .window(self.options.as_of)
             .age(m.birth);
-        let grade = (age - 5).clamp(1, 12);
+        let grade = (age - 5 - self.grade_lag(id)).clamp(1, 12);
         let school_no = self.rng.below(20);
         let mut rows = vec![(status, school_county.clone(), grade, school_no)];
+        if matches!(record, Record::Main(_)) {
+            self.schooled.grade = Some(grade);
+            self.schooled.school_county.clone_from(&school_county);
+        }
         if matches!(record, Record::Main(_)) {
             // Junior-secondary pupils keep the primary school's 毕业 row; some keep a 转出
             // row from an earlier school; a few rows are exported twice.
             let h = &self.options.rates.history;
-            if grade >= 7 && self.rng.chance(h.graduated) {
+            // Drawn as for a pupil at the usual grade, so that no other draw moves.
+            if age - 5 >= 7 && self.rng.chance(h.graduated) && grade >= 7 {
                 rows.push(("毕业", county.to_string(), 6, (school_no + 1) % 20));
             }
             if self.rng.chance(h.transferred) {
@@ -325,6 +332,7 @@ impl World<'_> {
             if self.rng.chance(h.repeated) {
                 rows.push((status, school_county.clone(), grade, school_no));
             }
+            self.risk_history(id, &mut rows);
             let in_school = matches!(status, "在读" | "送教上门");
             if in_school && self.child_rng(id, 5).chance(h.two_schools) {
                 let at = (school_no + 1 + self.child_rng(id, 6).below(19)) % 20;
@@ -348,6 +356,7 @@ impl World<'_> {
         let birth = fields.birth.to_string();
         for (status, school_county, grade, school_no) in &rows {
             let school = format!("21{school_county}{school_no:02}");
+            self.note_row(status, &school, *grade);
             s.students.row(&[
                 &no,
                 &fields.id,
@@ -356,7 +365,7 @@ impl World<'_> {
                 &birth,
                 &school,
                 school_county,
-                &format!("{grade}年级"),
+                &self.grade_word(id, *grade),
                 status,
             ])?;
             self.report.students += 1;

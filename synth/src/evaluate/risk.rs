@@ -1,0 +1,53 @@
+//! The at-risk list against truth/risk.csv: each factor the run assessed, scored on the
+//! children it marks (docs/risk.md).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use sanku::ground::schema::files;
+use sanku::pipeline::load::parquet::{read_frame, text_column};
+use sanku::pipeline::risk::Factor;
+use sanku::rundir::manifest::read_manifest;
+
+use super::{Score, read_csv};
+
+/// Each factor the run assessed, as `risk_<factor>`, against the truth; none when the truth
+/// or the run predates the list. A return is scored only on a run that carried a previous
+/// night (`--previous`): a first night knows no case history.
+pub fn score_risk(truth: &Path, run: &Path) -> anyhow::Result<BTreeMap<String, Score>> {
+    let truth_file = truth.join("risk.csv");
+    let list = run.join(files::RISK_PARQUET);
+    let settings = read_manifest(run)?.settings;
+    let Some(rule) = settings
+        .risk
+        .filter(|_| truth_file.is_file() && list.is_file())
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let rows = read_csv(&truth_file, &["id_number", "factor"])?;
+    let frame = read_frame(&list)?;
+    let ids = text_column(&frame, "id_number").unwrap_or_default();
+    let mut scores = BTreeMap::new();
+    for factor in Factor::ALL {
+        if !rule.assessed(factor) || (factor == Factor::Returned && settings.previous.is_none()) {
+            continue;
+        }
+        let marked = text_column(&frame, factor.column()).unwrap_or_default();
+        let predicted: HashSet<String> = ids
+            .iter()
+            .zip(&marked)
+            .filter(|(_, m)| *m == "1")
+            .map(|(id, _)| id.clone())
+            .collect();
+        let expected: HashSet<String> = rows
+            .iter()
+            .filter(|r| r[1] == factor.key())
+            .map(|r| r[0].clone())
+            .collect();
+        scores.insert(
+            factor.column().to_string(),
+            Score::of(&predicted, &expected),
+        );
+    }
+    Ok(scores)
+}
