@@ -178,13 +178,13 @@ fn list(wd: &Workdir, run: &str) -> BTreeMap<&'static str, BTreeMap<String, Stri
         .collect()
 }
 
-/// The cases carrying `column` = 1.
+/// The cases whose `risk_factors` name `factor`.
 fn with(
     list: &BTreeMap<&'static str, BTreeMap<String, String>>,
-    column: &str,
+    factor: &str,
 ) -> Vec<&'static str> {
     list.iter()
-        .filter(|(_, r)| r[column] == "1")
+        .filter(|(_, r)| r["risk_factors"].split(';').any(|f| f == factor))
         .map(|(k, _)| *k)
         .collect()
 }
@@ -195,33 +195,30 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     write_registers(&wd, false);
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
     let l = list(&wd, "night-1");
-    assert_eq!(with(&l, "risk_over_age"), ["over_2", "over_4"]);
+    assert_eq!(with(&l, "over_age"), ["over_2", "over_4"]);
     assert_eq!(l["over_4"]["years_over_age"], "4");
     assert_eq!(l["over_2"]["grade"], "初一");
-    assert_eq!(with(&l, "risk_suspended"), ["suspended"]);
+    assert_eq!(with(&l, "suspended"), ["suspended"]);
     assert_eq!(l["suspended"]["suspended_rows"], "1");
-    assert_eq!(with(&l, "risk_transfers"), ["two_transfers"]);
+    assert_eq!(with(&l, "transfers"), ["two_transfers"]);
     assert!(
         !l.contains_key("one_transfer_twice"),
         "one transfer exported twice is one"
     );
-    assert_eq!(with(&l, "risk_sibling"), ["sibling_enrolled"]);
+    assert_eq!(with(&l, "sibling"), ["sibling_enrolled"]);
     assert_eq!(l["sibling_enrolled"]["flagged_siblings"], "1");
-    assert_eq!(with(&l, "risk_unaided"), ["poor_unaided"]);
+    assert_eq!(with(&l, "unaided"), ["poor_unaided"]);
     assert_eq!(l["poor_unaided"]["aid_gap"], "none");
-    assert_eq!(
-        with(&l, "risk_disability"),
-        ["certificate", "home_delivered"]
-    );
+    assert_eq!(with(&l, "disability"), ["certificate", "home_delivered"]);
     assert_eq!(l["certificate"]["disability_category"], "intellectual");
     assert_eq!(l["certificate"]["disability_level"], "2");
     assert_eq!(
-        with(&l, "risk_far_from_home"),
+        with(&l, "far_from_home"),
         Vec::<&str>::new(),
         "off by default"
     );
     assert_eq!(
-        with(&l, "risk_returned"),
+        with(&l, "returned"),
         Vec::<&str>::new(),
         "no case history yet"
     );
@@ -235,11 +232,26 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     ] {
         assert!(!l.contains_key(absent), "{absent} is on the list");
     }
-    // By score (the default weights), the highest first.
-    let order: Vec<String> = wd.csv("night-1/risk.csv").column("risk_score");
-    let mut sorted = order.clone();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.parse::<u32>().unwrap()));
-    assert_eq!(order, sorted);
+    // By score (the default weights), the highest first, the poor first among equals.
+    let rows = wd.csv("night-1/risk.csv").maps();
+    let keys: Vec<(std::cmp::Reverse<u32>, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                std::cmp::Reverse(r["risk_score"].parse().unwrap()),
+                r["poor"] == "0",
+            )
+        })
+        .collect();
+    assert!(keys.is_sorted(), "{keys:?}");
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.0.0 == 2)
+            .map(|k| k.1)
+            .collect::<Vec<_>>(),
+        [false, false, true, true],
+        "two poor children and two over-age at score 2"
+    );
     assert_eq!(l["suspended"]["risk_score"], "3");
     assert_eq!(l["sibling_enrolled"]["poor"], "1");
     // The summary counts them per county and factor; the report shows the section.
@@ -283,17 +295,16 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     };
     night("night-2", "night-1", "2026-09-02");
     let l = list(&wd, "night-2");
-    assert_eq!(with(&l, "risk_returned"), ["back_tonight"]);
+    assert_eq!(with(&l, "returned"), ["back_tonight"]);
     assert_eq!(l["back_tonight"]["returned_on"], "2026-09-02");
     assert!(
         wd.read("night-2/returns.csv")
             .contains(&ids["back_tonight"])
     );
+    // A previous run made before returns.csv: its closed.csv's returned cases stand for it.
+    std::fs::remove_file(wd.path("night-2/returns.csv")).unwrap();
     night("night-3", "night-2", "2026-10-15");
-    assert_eq!(
-        with(&list(&wd, "night-3"), "risk_returned"),
-        ["back_tonight"]
-    );
+    assert_eq!(with(&list(&wd, "night-3"), "returned"), ["back_tonight"]);
     assert_eq!(
         list(&wd, "night-3")["back_tonight"]["returned_on"],
         "2026-09-02"
@@ -315,8 +326,8 @@ fn factors_are_switched_off_on_and_weighted_in_the_config() {
     );
     wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
     let l = list(&wd, "out");
-    assert_eq!(with(&l, "risk_over_age"), Vec::<&str>::new());
-    assert_eq!(with(&l, "risk_far_from_home"), ["far"]);
+    assert_eq!(with(&l, "over_age"), Vec::<&str>::new());
+    assert_eq!(with(&l, "far_from_home"), ["far"]);
     assert_eq!(l["suspended"]["risk_score"], "7");
     assert_eq!(
         wd.csv("out/risk.csv").rows[0][0],
@@ -339,14 +350,21 @@ fn the_list_reads_in_chinese() {
     write_registers(&wd, false);
     wd.expect_code(&["run", "input", "--out", "out", "-q", "--lang", "zh"], 0);
     let list = wd.csv("out/risk.csv");
-    for column in [
+    let factors = list.column("风险因素");
+    for words in [
         "超龄",
         "未获资助",
         "休学",
-        "近期劝返复学",
         "多次转学",
-        "风险分值",
+        "兄弟姐妹疑似失学",
+        "残疾",
     ] {
+        assert!(
+            factors.iter().any(|f| f.split(';').any(|w| w == words)),
+            "{words} in {factors:?}"
+        );
+    }
+    for column in ["风险分值", "超龄年数", "资助情况"] {
         list.at(column);
     }
     assert!(

@@ -26,17 +26,18 @@ pub fn risk_lines(run: &Path, key: &str) -> anyhow::Result<String> {
             .and_then(|c| c.into_iter().nth(first))
             .unwrap_or_default()
     };
+    let factors: Vec<Factor> = Factor::ALL
+        .into_iter()
+        .filter(|f| cell(f.column()) == "1")
+        .collect();
     let mut out = String::new();
     writeln!(
         out,
         "{key}: at risk of leaving school, score {} ({} factors; risk.xlsx lists the highest scores first)",
         cell("risk_score"),
-        cell("risk_factor_count")
+        factors.len()
     )?;
-    for factor in Factor::ALL {
-        if cell(factor.column()) != "1" {
-            continue;
-        }
+    for factor in factors {
         let why = match factor {
             Factor::OverAge => format!(
                 "over-age: {} years older than the usual age of grade {}",

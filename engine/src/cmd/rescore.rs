@@ -4,7 +4,8 @@
 //! the poverty pass compared are taken as they were; the weights are refitted when m or u
 //! are fixed differently; the second-registration pass, whose pools follow the first pass's
 //! links, is compared again; then every later stage runs as in a full run, so the files are
-//! those of a full run with the same settings.
+//! those of a full run with the same settings. A `[risk]` section in the config file gives
+//! the at-risk list's rule; without one the run's stands.
 
 use crate::cli::RescoreArgs;
 use crate::cmd::run::out::Out;
@@ -35,6 +36,10 @@ pub fn rescore(args: &RescoreArgs) -> anyhow::Result<RunReport> {
         .fuzzy_options;
     settings.fuzzy =
         config::rescore_linkage(&made_with, args.config.as_deref(), args.accept, args.review)?;
+    if let Some(rule) = config::rescore_risk(args.config.as_deref())? {
+        settings.manifest.risk = Some(rule.clone());
+        settings.risk = rule;
+    }
     let out = Out {
         dir,
         pseudonymizer: None,

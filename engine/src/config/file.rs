@@ -30,8 +30,7 @@ pub(super) struct ConfigFile {
     pub(super) guards: GuardsFile,
     #[serde(default)]
     pub(super) output: OutputFile,
-    #[serde(default)]
-    pub(super) risk: super::risk::RiskFile,
+    pub(super) risk: Option<super::risk::RiskFile>,
     pub(super) population: Option<SourceFile>,
     pub(super) students: Option<SourceFile>,
     pub(super) poverty: Option<SourceFile>,

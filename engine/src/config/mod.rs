@@ -259,7 +259,7 @@ impl Config {
             lang: lang(file.output.lang.as_deref(), "[output] lang")?,
             keep_state: true,
             residuals: false,
-            risk: risk::risk_rule(&file.risk)?,
+            risk: risk::risk_rule(&file.risk.unwrap_or_default())?,
             file: file_info,
         })
     }
@@ -302,6 +302,18 @@ impl Config {
             risk: Some(self.risk.clone()),
         }
     }
+}
+
+/// The `[risk]` section of the config file of `sanku rescore`, when it has one: the run's
+/// rule stands otherwise.
+pub fn rescore_risk(
+    config: Option<&Path>,
+) -> anyhow::Result<Option<crate::pipeline::risk::RiskRule>> {
+    let Some(path) = config else {
+        return Ok(None);
+    };
+    let file = read_config_file::<ConfigFile>(path)?.0;
+    file.risk.as_ref().map(risk::risk_rule).transpose()
 }
 
 fn guard_rule(file: &GuardsFile, force: bool) -> anyhow::Result<GuardRule> {

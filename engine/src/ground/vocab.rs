@@ -113,7 +113,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("may_belong_to", "可能对应儿童身份证号"),
     ("at_risk", "重点关注学生"),
     ("risk_score", "风险分值"),
-    ("risk_factor_count", "风险因素数"),
+    ("risk_factors", "风险因素"),
     ("risk_over_age", "超龄"),
     ("risk_unaided", "未获资助"),
     ("risk_suspended", "休学"),
@@ -165,6 +165,19 @@ const WORDS: &[(&[&str], Pairs)] = &[
         ],
     ),
     (&["sex"], &[("male", "男"), ("female", "女")]),
+    (
+        &["risk_factors"],
+        &[
+            ("over_age", "超龄"),
+            ("unaided", "未获资助"),
+            ("suspended", "休学"),
+            ("returned", "近期劝返复学"),
+            ("transfers", "多次转学"),
+            ("sibling", "兄弟姐妹疑似失学"),
+            ("disability", "残疾"),
+            ("far_from_home", "异地就学"),
+        ],
+    ),
     (
         &["aid_gap"],
         &[("none", "本学期未资助"), ("in_review", "资助待核对")],
@@ -264,6 +277,22 @@ pub fn word<'a>(column: &str, value: &'a str, lang: Lang) -> &'a str {
         .map_or(value, |(_, zh)| zh)
 }
 
+/// Columns whose values are lists of words joined by `;`, each word translated.
+const LISTS: &[&str] = &["risk_factors"];
+
+/// A value of column `column` in `lang`, as [`word`] gives it; a list column's words each
+/// translated.
+pub fn cell(column: &str, value: &str, lang: Lang) -> String {
+    if lang != Lang::En && LISTS.contains(&column) {
+        return value
+            .split(';')
+            .map(|w| word(column, w, lang))
+            .collect::<Vec<_>>()
+            .join(";");
+    }
+    word(column, value, lang).to_string()
+}
+
 /// The English name of a column named in either language.
 pub fn canonical_column(name: &str) -> &str {
     COLUMNS
@@ -305,6 +334,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_list_is_translated_word_by_word() {
+        assert_eq!(
+            cell("risk_factors", "over_age;suspended", Lang::Zh),
+            "超龄;休学"
+        );
+        assert_eq!(cell("risk_factors", "over_age", Lang::En), "over_age");
+        assert_eq!(cell("risk_factors", "", Lang::Zh), "");
+        assert_eq!(cell("sex", "male", Lang::Zh), "男");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn every_file() -> Vec<(String, Content)> {
         (files::RISK_CSV, Content::table(risk::declared_columns())),
         (
             files::RISK_PARQUET,
-            Content::table(risk::declared_columns()),
+            Content::table(risk::declared_parquet_columns()),
         ),
         (files::RISK_XLSX, Content::Derived),
         (

@@ -1,6 +1,7 @@
 //! risk.csv, risk.xlsx and risk.parquet: the enrolled children at risk of leaving school,
-//! by score, poor first (docs/risk.md). A flag column per factor says which factors the
-//! child has, and the columns after them what each factor saw.
+//! by score, poor first (docs/risk.md). `risk_factors` lists the child's factors (in
+//! Chinese each word translated), the columns after it what each factor saw; the Parquet
+//! file adds a flag per factor for programs.
 
 use super::table::{
     Cell, DeclaredColumn, Field, Kind, Sensitivity, csv_cells, declared, frame, header, text,
@@ -38,8 +39,13 @@ fn number(n: Option<impl ToString>) -> String {
     n.map_or(String::new(), |n| n.to_string())
 }
 
+/// A count, empty when 0 (most rows): the sheet stays light.
+fn count(n: u32) -> String {
+    number((n > 0).then_some(n))
+}
+
 /// The list's columns.
-pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 32] {
+pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 24] {
     type R<'a> = AtRisk<'a>;
     [
         text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
@@ -71,20 +77,13 @@ pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 32] {
             sensitivity: Sensitivity::Count,
             cell: |r: &R| Cell::Int(r.row.score as i32),
         },
-        Field {
-            name: "risk_factor_count",
-            kind: Kind::Int,
-            sensitivity: Sensitivity::Count,
-            cell: |r: &R| Cell::Int(r.row.factors.len() as i32),
-        },
-        factor!(Factor::OverAge),
-        factor!(Factor::Unaided),
-        factor!(Factor::Suspended),
-        factor!(Factor::Returned),
-        factor!(Factor::Transfers),
-        factor!(Factor::Sibling),
-        factor!(Factor::Disability),
-        factor!(Factor::FarFromHome),
+        text!(R, "risk_factors", Code, |r: &R| r
+            .row
+            .factors
+            .iter()
+            .map(Factor::key)
+            .collect::<Vec<_>>()
+            .join(";")),
         text!(R, "student_no", Id, |r: &R| r
             .student
             .student_no
@@ -104,22 +103,20 @@ pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 32] {
             .key()
             .to_string()),
         text!(R, "years_over_age", Count, |r: &R| number(
-            r.row.years_over_age
+            r.row.years_over_age.filter(|&y| y > 0)
         )),
         text!(R, "aid_gap", Code, |r: &R| r
             .row
             .aid
             .map_or(String::new(), |a| a.key().to_string())),
-        text!(R, "suspended_rows", Count, |r: &R| r
-            .row
-            .suspended_rows
-            .to_string()),
+        text!(R, "suspended_rows", Count, |r: &R| count(
+            r.row.suspended_rows
+        )),
         text!(R, "returned_on", Date, |r: &R| r.row.returned_on.clone()),
-        text!(R, "transfers", Count, |r: &R| r.row.transfers.to_string()),
-        text!(R, "flagged_siblings", Count, |r: &R| r
-            .row
-            .flagged_siblings
-            .to_string()),
+        text!(R, "transfers", Count, |r: &R| count(r.row.transfers)),
+        text!(R, "flagged_siblings", Count, |r: &R| count(
+            r.row.flagged_siblings
+        )),
         text!(R, "household_no", Id, |r: &R| r.row.household_no.clone()),
         text!(R, "disability_category", Code, |r: &R| r
             .certificate
@@ -130,9 +127,30 @@ pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 32] {
     ]
 }
 
-/// The columns the list declares, for the run directory's contents.
+/// The Parquet file's columns: the list's, and a flag per factor for programs.
+fn parquet_columns<'a>() -> Vec<Field<AtRisk<'a>>> {
+    let mut schema = columns().to_vec();
+    schema.extend([
+        factor!(Factor::OverAge),
+        factor!(Factor::Unaided),
+        factor!(Factor::Suspended),
+        factor!(Factor::Returned),
+        factor!(Factor::Transfers),
+        factor!(Factor::Sibling),
+        factor!(Factor::Disability),
+        factor!(Factor::FarFromHome),
+    ]);
+    schema
+}
+
+/// The columns of risk.csv, declared for the run directory's contents.
 pub(super) fn declared_columns() -> Vec<DeclaredColumn> {
     declared(&columns())
+}
+
+/// The columns of risk.parquet, declared likewise.
+pub(super) fn declared_parquet_columns() -> Vec<DeclaredColumn> {
+    declared(&parquet_columns())
 }
 
 /// Writes the list in its three forms, dated `created`.
@@ -173,5 +191,5 @@ pub fn write_risk(
             kinds: super::table::kinds(&schema, &names),
         },
     )?;
-    out.parquet(files::RISK_PARQUET, &frame(&schema, &rows)?)
+    out.parquet(files::RISK_PARQUET, &frame(&parquet_columns(), &rows)?)
 }

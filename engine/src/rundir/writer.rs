@@ -21,7 +21,7 @@ use super::pseudonym::Pseudonymizer;
 use super::table::{Content, Kind, Sensitivity};
 use super::xlsx;
 use crate::ground::schema::files;
-use crate::ground::vocab::{Lang, column, word};
+use crate::ground::vocab::{Lang, column};
 use crate::pipeline::normalize::date::Date;
 
 /// A run directory being written.
@@ -295,7 +295,7 @@ impl<'a> Writer<'a> {
         }
         row.into_iter()
             .zip(header)
-            .map(|(value, h)| word(h, &value, self.lang).to_string())
+            .map(|(value, h)| crate::ground::vocab::cell(h, &value, self.lang))
             .collect()
     }
 }

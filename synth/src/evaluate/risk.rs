@@ -5,14 +5,17 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use sanku::ground::schema::files;
+use sanku::pipeline::cohort::CohortRule;
 use sanku::pipeline::load::parquet::{read_frame, text_column};
-use sanku::pipeline::risk::Factor;
+use sanku::pipeline::risk::{Factor, RiskRule};
 use sanku::rundir::manifest::read_manifest;
 
 use super::{Score, read_csv};
 
 /// Each factor the run assessed, as `risk_<factor>`, against the truth; none when the truth
-/// or the run predates the list. A return is scored only on a run that carried a previous
+/// or the run predates the list. The truth holds the facts under the default rule: a run
+/// with another over-age threshold or entry age, or another number of transfers, is not
+/// scored on those factors. A return is scored only on a run that carried a previous
 /// night (`--previous`): a first night knows no case history.
 pub fn score_risk(truth: &Path, run: &Path) -> anyhow::Result<BTreeMap<String, Score>> {
     let truth_file = truth.join("risk.csv");
@@ -29,7 +32,17 @@ pub fn score_risk(truth: &Path, run: &Path) -> anyhow::Result<BTreeMap<String, S
     let ids = text_column(&frame, "id_number").unwrap_or_default();
     let mut scores = BTreeMap::new();
     for factor in Factor::ALL {
-        if !rule.assessed(factor) || (factor == Factor::Returned && settings.previous.is_none()) {
+        let default = RiskRule::default();
+        let comparable = match factor {
+            Factor::OverAge => {
+                rule.over_age_years == default.over_age_years
+                    && settings.cohort.entry_age == CohortRule::default().entry_age
+            }
+            Factor::Transfers => rule.min_transfers == default.min_transfers,
+            Factor::Returned => settings.previous.is_some(),
+            _ => true,
+        };
+        if !rule.assessed(factor) || !comparable {
             continue;
         }
         let marked = text_column(&frame, factor.column()).unwrap_or_default();

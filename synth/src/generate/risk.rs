@@ -8,7 +8,7 @@
 //! - repeated transfers: 0.4 % of registrations carry two more 转出 rows, beside the 3 % with
 //!   one and the 1 % with a former school's record of their own; a 转出 row is exported
 //!   twice in 5 % of the registrations that have one (one transfer, not two);
-//! - grades written as registers write them: 3年级, 三年级, 三年级(2)班, the code 13,
+//! - grades written as registers write them: 3年级, 三年级, 三年级(2)班, 初二(3)班, the code 13,
 //!   小学三年级, 初一, 高一;
 //! - the unaided, the disabled, the siblings of a dropout and the children back in school
 //!   come from what the generator already draws (aid gaps, certificates and 送教上门,
@@ -63,7 +63,7 @@ impl World<'_> {
     }
 
     /// Grade `grade` as a register writes it, the form drawn for the child: 3年级 (four in
-    /// ten), 三年级, 三年级(2)班, the system's code 13, 小学三年级, 初一, 高一.
+    /// ten), 三年级, 三年级(2)班 or 初二(3)班, the system's code 13, 小学三年级, 初一, 高一.
     pub(super) fn grade_word(&self, id: &str, grade: i32) -> String {
         let mut rng = self.child_rng(id, 9);
         let form = rng.below(10);
@@ -71,7 +71,8 @@ impl World<'_> {
         match (form, grade) {
             (_, g) if !(1..=12).contains(&g) => format!("{g}年级"),
             (4, g @ 1..=9) => format!("{}年级", cn(g)),
-            (5, g @ 1..=9) => format!("{}年级({})班", cn(g), 1 + rng.below(6)),
+            (5, g @ 1..=6) => format!("{}年级({})班", cn(g), 1 + rng.below(6)),
+            (5, g @ 7..=9) => format!("初{}({})班", cn(g - 6), 1 + rng.below(6)),
             (6, g @ 1..=6) => format!("1{g}"),
             (6, g @ 7..=9) => format!("2{}", g - 6),
             (6, g) => format!("3{}", g - 9),

@@ -103,6 +103,13 @@ impl Registrations {
             .map(|&(_, row)| row as usize)
     }
 
+    /// Every (standing row, following row), by standing row.
+    pub fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.followers
+            .iter()
+            .map(|&(r, j)| (r as usize, j as usize))
+    }
+
     /// Rows that follow another.
     pub fn followers(&self) -> usize {
         self.followers.len()

@@ -1,7 +1,7 @@
 //! Grades as student registers write them, read as the year of schooling: 一年级 … 九年级
 //! (七年级 is 初一, the first year of junior secondary under the six-three system most
 //! provinces follow), 初一 … 初三, 小学三年级, 初中二年级, 高一 … 高三 (years 10 to 12), the
-//! grade with its class (三年级2班), a plain number (3, 3年级), and the two-digit grade
+//! grade with its class (三年级2班, 初二(3)班), a plain number (3, 3年级), and the two-digit grade
 //! codes student systems export (11–16 primary, 21–23 junior secondary, 31–33 senior).
 
 use super::values::fold_word;
@@ -23,11 +23,16 @@ pub fn school_year(word: &str) -> Option<u8> {
             _ => None,
         };
     }
-    // The grade without its class: 三年级2班 → 三年级.
-    let word = word.find('班').map_or(word, |_| {
-        word.find("年级")
-            .map_or(word, |at| &word[..at + "年级".len()])
-    });
+    // The grade without its class: 三年级2班 → 三年级, 初二(3)班 → 初二.
+    let word = match (word.find('班'), word.find("年级")) {
+        (None, _) => word,
+        (Some(_), Some(at)) => &word[..at + "年级".len()],
+        (Some(_), None) if word.starts_with(['初', '高']) => word
+            .char_indices()
+            .nth(2)
+            .map_or(word, |(at, _)| &word[..at]),
+        (Some(_), None) => word,
+    };
     let (offset, rest) = if let Some(rest) = word.strip_prefix("初中") {
         (6, rest)
     } else if let Some(rest) = word.strip_prefix("高中") {
@@ -79,6 +84,9 @@ mod tests {
             ("初中二年级", 8),
             ("小学三年级", 3),
             ("三年级2班", 3),
+            ("初二(3)班", 8),
+            ("高一1班", 10),
+            ("初三（2）班", 9),
             (" 4年级 ", 4),
             ("４年级", 4),
             ("5", 5),

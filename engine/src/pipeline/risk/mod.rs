@@ -8,7 +8,8 @@
 
 mod rule;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 pub use self::rule::{Factor, Factors, RiskRule};
 use crate::ground::divisions::county_of;
@@ -54,7 +55,8 @@ pub struct RiskRow {
     /// Age at the cohort's cutoff day minus the grade's usual age.
     pub years_over_age: Option<i32>,
     pub aid: Option<AidGap>,
-    /// 休学 rows and distinct 转出 rows on the child's registrations.
+    /// 休学 rows and 转出 rows on the child's registrations, a row exported twice (the same
+    /// school and grade) counted once.
     pub suspended_rows: u32,
     pub transfers: u32,
     /// The night the child's last case was closed as returned, within the months the rule
@@ -96,134 +98,95 @@ pub fn assess(
     } = *context;
     let n = cohort.children.len();
     let students = &registers.students.rows;
-    // Each child's registrations: the linked one first, then any further ones.
-    let mut registrations: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for link in links.students.iter().chain(&links.extra_students) {
-        registrations[link.child].push(link.record);
-    }
-    let mut household: Vec<Option<&str>> = vec![None; n];
-    let mut flagged_in_household: FxHashMap<&str, u32> = FxHashMap::default();
-    for link in &links.poverty {
-        let no = registers.poverty.rows[link.record].household_no.as_str();
-        if no.is_empty() {
-            continue;
-        }
-        household[link.child] = Some(no);
-        if matches!(ledger.outcomes[link.child], Outcome::Flagged { .. }) {
-            *flagged_in_household.entry(no).or_default() += 1;
-        }
-    }
+    let facts = Facts::gather(n, registers, links, ledger);
     let returned: FxHashMap<&str, &str> = history
         .returns
         .iter()
         .map(|r| (r.id_number.as_str(), r.returned_on.as_str()))
         .collect();
     let entry_age = cohort.window.entry_age();
-    let mut rows = Vec::new();
-    for (i, child) in cohort.children.iter().enumerate() {
-        if ledger.outcomes[i] != Outcome::Enrolled {
-            continue;
-        }
-        let Some(&standing) = registrations[i].first() else {
-            continue;
-        };
-        let record = &students[standing];
-        let mut row = RiskRow {
-            child: i,
-            factors: Factors::default(),
-            score: 0,
-            poor: ledger.poor[i],
-            household_no: household[i].unwrap_or_default().to_string(),
-            student: standing,
-            school_year: school_year(&record.grade),
-            years_over_age: None,
-            aid: None,
-            suspended_rows: 0,
-            transfers: 0,
-            returned_on: String::new(),
-            flagged_siblings: 0,
-            certificate: links
-                .disability
-                .binary_search_by_key(&i, |l| l.child)
-                .ok()
-                .map(|k| links.disability[k].record),
-        };
-        let mut mark = |factor: Factor, present: bool| {
-            if present && rule.assessed(factor) {
-                row.factors.insert(factor);
+    let mut rows: Vec<RiskRow> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| {
+            let child = &cohort.children[i];
+            if ledger.outcomes[i] != Outcome::Enrolled || facts.standing[i] == NONE {
+                return None;
             }
-        };
-        // The grade of the registration in school: its usual age is the entry age in
-        // grade one, a year more each grade after.
-        row.years_over_age = row
-            .school_year
-            .map(|year| cohort.window.age(child.birth) - (entry_age + i32::from(year) - 1));
-        mark(
-            Factor::OverAge,
-            row.years_over_age.is_some_and(|y| y >= rule.over_age_years),
-        );
-
-        // Aid: only with the aid register, only for the poor.
-        if row.poor
-            && let Some(aided) = &ledger.aided
-        {
-            let in_review = ledger.aid_in_review.as_ref().is_some_and(|r| r[i]);
-            row.aid = match (aided[i], in_review) {
-                (true, _) => None,
-                (false, true) => Some(AidGap::InReview),
-                (false, false) => Some(AidGap::None),
+            let standing = facts.standing[i] as usize;
+            let record = &students[standing];
+            let household = facts.household.get(&(i as u32)).copied();
+            let (suspended_rows, transfers) =
+                facts.history.get(&(i as u32)).copied().unwrap_or_default();
+            let mut row = RiskRow {
+                child: i,
+                factors: Factors::default(),
+                score: 0,
+                poor: ledger.poor[i],
+                household_no: household.unwrap_or_default().to_string(),
+                student: standing,
+                school_year: school_year(&record.grade),
+                years_over_age: None,
+                aid: None,
+                suspended_rows,
+                transfers,
+                returned_on: String::new(),
+                flagged_siblings: household.map_or(0, |h| {
+                    facts
+                        .flagged_in_household
+                        .get(h)
+                        .copied()
+                        .unwrap_or_default()
+                }),
+                certificate: facts.certificate.get(&(i as u32)).copied(),
             };
-        }
-        mark(Factor::Unaided, row.aid.is_some());
-
-        // The statuses of every row of the child's registrations: a registration's history
-        // holds the 休学 it came back from and the schools it left. A row exported twice
-        // is one transfer.
-        let mut left: FxHashSet<(&str, &str)> = FxHashSet::default();
-        for &r in &registrations[i] {
-            for j in std::iter::once(r).chain(links.registrations.followers_of(r)) {
-                let s = &students[j];
-                match s.status {
-                    StudentStatus::Suspended => row.suspended_rows += 1,
-                    StudentStatus::TransferredOut => {
-                        left.insert((s.school_code.as_str(), s.grade.as_str()));
-                    }
-                    _ => {}
+            // The grade of the registration in school: its usual age is the entry age in
+            // grade one, a year more each grade after.
+            row.years_over_age = row
+                .school_year
+                .map(|year| cohort.window.age(child.birth) - (entry_age + i32::from(year) - 1));
+            // Aid: only with the aid register, only for the poor.
+            if row.poor
+                && let Some(aided) = &ledger.aided
+            {
+                let in_review = ledger.aid_in_review.as_ref().is_some_and(|r| r[i]);
+                row.aid = match (aided[i], in_review) {
+                    (true, _) => None,
+                    (false, true) => Some(AidGap::InReview),
+                    (false, false) => Some(AidGap::None),
+                };
+            }
+            if !returned.is_empty()
+                && let Some(on) = returned.get(key(&child.id.text).as_str())
+            {
+                row.returned_on = (*on).to_string();
+            }
+            let home_delivered = record.status == StudentStatus::HomeDelivered;
+            let far = record.school_division.len() >= 6
+                && child.division.len() >= 6
+                && county_of(&record.school_division) != county_of(&child.division);
+            for (factor, present) in [
+                (
+                    Factor::OverAge,
+                    row.years_over_age.is_some_and(|y| y >= rule.over_age_years),
+                ),
+                (Factor::Unaided, row.aid.is_some()),
+                (Factor::Suspended, row.suspended_rows > 0),
+                (Factor::Returned, !row.returned_on.is_empty()),
+                (Factor::Transfers, row.transfers >= rule.min_transfers),
+                (Factor::Sibling, row.flagged_siblings > 0),
+                (Factor::Disability, ledger.disabled[i] || home_delivered),
+                (Factor::FarFromHome, far),
+            ] {
+                if present && rule.assessed(factor) {
+                    row.factors.insert(factor);
                 }
             }
-        }
-        row.transfers = left.len() as u32;
-        mark(Factor::Suspended, row.suspended_rows > 0);
-        mark(Factor::Transfers, row.transfers >= rule.min_transfers);
-
-        if let Some(on) = returned.get(key(&child.id.text).as_str()) {
-            row.returned_on = (*on).to_string();
-        }
-        mark(Factor::Returned, !row.returned_on.is_empty());
-
-        row.flagged_siblings = household[i].map_or(0, |h| {
-            flagged_in_household.get(h).copied().unwrap_or_default()
-        });
-        mark(Factor::Sibling, row.flagged_siblings > 0);
-
-        let home_delivered = record.status == StudentStatus::HomeDelivered;
-        mark(Factor::Disability, ledger.disabled[i] || home_delivered);
-
-        let school_county = county_of(&record.school_division);
-        mark(
-            Factor::FarFromHome,
-            record.school_division.len() >= 6
-                && child.division.len() >= 6
-                && school_county != county_of(&child.division),
-        );
-
-        if !row.factors.is_empty() {
             row.score = rule.score(row.factors);
-            rows.push(row);
-        }
-    }
+            (!row.factors.is_empty()).then_some(row)
+        })
+        .collect();
     let children = &cohort.children;
-    rows.sort_by(|a, b| {
+    rows.par_sort_by(|a, b| {
         let (x, y) = (&children[a.child], &children[b.child]);
         (b.score, !a.poor, &x.division, &x.id.text).cmp(&(
             a.score,
@@ -233,4 +196,104 @@ pub fn assess(
         ))
     });
     Risk { rows }
+}
+
+/// No student row.
+const NONE: u32 = u32::MAX;
+
+/// What the registers say of each child, gathered once: the student row standing for its
+/// registration, the 休学 and distinct 转出 rows of all its registrations, its poverty
+/// household and certificate, and each household's children on the ledger.
+struct Facts<'a> {
+    standing: Vec<u32>,
+    /// (休学 rows, distinct 转出 rows) of the children that have any.
+    history: FxHashMap<u32, (u32, u32)>,
+    household: FxHashMap<u32, &'a str>,
+    flagged_in_household: FxHashMap<&'a str, u32>,
+    certificate: FxHashMap<u32, usize>,
+}
+
+impl<'a> Facts<'a> {
+    fn gather(n: usize, registers: &'a Registers, links: &Links, ledger: &Ledger) -> Facts<'a> {
+        let students = &registers.students.rows;
+        let mut standing = vec![NONE; n];
+        for link in &links.students {
+            standing[link.child] = link.record as u32;
+        }
+        // The child each registration's standing row belongs to.
+        let mut owner = vec![NONE; students.len()];
+        for link in links.students.iter().chain(&links.extra_students) {
+            owner[link.record] = link.child as u32;
+        }
+        let marked = |j: usize| {
+            matches!(
+                students[j].status,
+                StudentStatus::Suspended | StudentStatus::TransferredOut
+            )
+        };
+        // (child, row) of every 休学 or 转出 row of a linked registration.
+        let mut noted: Vec<(u32, usize)> = owner
+            .iter()
+            .enumerate()
+            .filter(|&(r, &c)| c != NONE && marked(r))
+            .map(|(r, &c)| (c, r))
+            .collect();
+        noted.extend(
+            links
+                .registrations
+                .pairs()
+                .filter(|&(r, j)| owner[r] != NONE && marked(j))
+                .map(|(r, j)| (owner[r], j)),
+        );
+        drop(owner);
+        // A transfer is a school left in a grade, a suspension one taken in a grade: a row
+        // exported twice is one.
+        let fields = |j: usize| {
+            let s = &students[j];
+            (
+                s.status == StudentStatus::Suspended,
+                s.school_code.as_str(),
+                s.grade.as_str(),
+            )
+        };
+        noted.sort_unstable_by(|&(c, a), &(d, b)| (c, fields(a), a).cmp(&(d, fields(b), b)));
+        let mut history: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+        let mut last: Option<(u32, (bool, &str, &str))> = None;
+        for &(c, j) in &noted {
+            let f = fields(j);
+            if last != Some((c, f)) {
+                let entry = history.entry(c).or_default();
+                if f.0 {
+                    entry.0 += 1;
+                } else {
+                    entry.1 += 1;
+                }
+            }
+            last = Some((c, f));
+        }
+        let mut household = FxHashMap::default();
+        let mut flagged_in_household: FxHashMap<&str, u32> = FxHashMap::default();
+        for link in &links.poverty {
+            let no = registers.poverty.rows[link.record].household_no.as_str();
+            if no.is_empty() {
+                continue;
+            }
+            household.insert(link.child as u32, no);
+            if matches!(ledger.outcomes[link.child], Outcome::Flagged { .. }) {
+                *flagged_in_household.entry(no).or_default() += 1;
+            }
+        }
+        let certificate = links
+            .disability
+            .iter()
+            .map(|l| (l.child as u32, l.record))
+            .collect();
+        Facts {
+            standing,
+            history,
+            household,
+            flagged_in_household,
+            certificate,
+        }
+    }
 }

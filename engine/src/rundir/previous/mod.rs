@@ -47,7 +47,11 @@ pub fn read(dir: &Path, worked: &[PathBuf]) -> anyhow::Result<Previous> {
     }
     previous.count_case_ids(case_ids);
     previous.trend = read_trend(&dir.join(files::HISTORY_CSV), trend_columns)?;
-    previous.returns = read_returns(&dir.join(files::RETURNS_CSV))?;
+    previous.returns = read_returns(
+        &dir.join(files::RETURNS_CSV),
+        &dir.join(files::CLOSED_CSV),
+        previous.run_date,
+    )?;
     let views: Vec<PathBuf> = [files::LEDGER_CSV, files::LEDGER_XLSX]
         .iter()
         .map(|f| dir.join(f))
@@ -209,13 +213,30 @@ fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
         .collect())
 }
 
-/// history.csv's rows in the order of `columns` (a column it lacks is empty); no file, no
-/// rows.
-/// The children returns.csv lists (none when a run made before the list has none).
-fn read_returns(path: &Path) -> anyhow::Result<Vec<Return>> {
+/// The children returns.csv lists. A run made before the list has none: its closed.csv's
+/// cases closed as returned, on its night, stand for it.
+fn read_returns(path: &Path, closed: &Path, night: Date) -> anyhow::Result<Vec<Return>> {
     use super::cases::returns_col as col;
     if !path.is_file() {
-        return Ok(Vec::new());
+        if !closed.is_file() {
+            return Ok(Vec::new());
+        }
+        return Ok(super::cases::read_closed(closed)?
+            .into_iter()
+            .filter(|c| {
+                crate::ground::vocab::canonical_word("closed_reason", &c.closed_reason)
+                    == "returned"
+                    && !c.id_number.is_empty()
+            })
+            .map(|c| Return {
+                case_id: c.case_id,
+                id_number: c.id_number,
+                first_flagged: c.first_flagged,
+                returned_on: night.to_string(),
+                school_code: c.school_code,
+                ..Return::default()
+            })
+            .collect());
     }
     let mut returns = Vec::new();
     for sheet in read_sheets(path, &|h| h.iter().any(|c| c == col::RETURNED_ON))? {
@@ -263,6 +284,8 @@ fn read_returns(path: &Path) -> anyhow::Result<Vec<Return>> {
     Ok(returns)
 }
 
+/// history.csv's rows in the order of `columns` (a column it lacks is empty); no file, no
+/// rows.
 fn read_trend(path: &Path, columns: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
     if !path.is_file() {
         return Ok(Vec::new());
