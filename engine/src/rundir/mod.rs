@@ -56,27 +56,31 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
         summary,
         run_date,
     } = run;
-    // The two parquet files of every link and candidate on one core, the rest on the
-    // other: each file is written whole by one writer, so the order does not matter. The
-    // workbooks take as long as the parquet files.
+    // The two parquet files of every link and candidate, the at-risk list (its workbook
+    // takes as long as they do) and the rest, each a task the two cores share: each file
+    // is written whole by one writer, so the order does not matter.
     let trend = cases::trend(history, summary, *run_date);
-    let (parquet, rest) = rayon::join(
+    let (parquet, (at_risk, rest)) = rayon::join(
         || -> anyhow::Result<()> {
             links::write_links(out, cohort, registers, links)?;
             candidates::write_candidates(out, cohort, registers, links)
         },
-        || -> anyhow::Result<()> {
-            ledger::write_ledger(out, ledger, &history.staff_columns, *run_date)?;
-            risk::write_risk(out, cohort, registers, risk, *run_date)?;
-            cases::write_cases(out, history, &trend, *run_date)?;
-            summary::write_summary(out, summary)?;
-            review::write_review(out, cohort, registers, links)?;
-            checks::write_checks(out, cohort, registers, links, ledger, findings)?;
-            rejects::write_rejects(out, &registers.rejects())?;
-            rejects::write_warnings(out, &registers.warnings())
+        || {
+            rayon::join(
+                || risk::write_risk(out, cohort, registers, risk, *run_date),
+                || -> anyhow::Result<()> {
+                    ledger::write_ledger(out, ledger, &history.staff_columns, *run_date)?;
+                    cases::write_cases(out, history, &trend, *run_date)?;
+                    summary::write_summary(out, summary)?;
+                    review::write_review(out, cohort, registers, links)?;
+                    checks::write_checks(out, cohort, registers, links, ledger, findings)?;
+                    rejects::write_rejects(out, &registers.rejects())?;
+                    rejects::write_warnings(out, &registers.warnings())
+                },
+            )
         },
     );
-    parquet.and(rest)?;
+    parquet.and(at_risk).and(rest)?;
     let data = report::ReportData {
         summary,
         trend: &trend,

@@ -5,11 +5,22 @@
 //! codes student systems export (11–16 primary, 21–23 junior secondary, 31–33 senior).
 
 use super::values::fold_word;
+use crate::ground::text::half_width;
 
 /// The year of schooling a grade word names (1 for 一年级), or `None` when it names none
 /// (学前班, a blank, a word of another kind).
 pub fn school_year(word: &str) -> Option<u8> {
-    let word = fold_word(word);
+    // Folded only when there is something to fold: a grade is read for every pupil.
+    let folded;
+    let word = if word
+        .chars()
+        .any(|c| c.is_ascii_uppercase() || half_width(c) != c)
+    {
+        folded = fold_word(word);
+        folded.as_str()
+    } else {
+        word
+    };
     let word = word.trim();
     if word.is_empty() {
         return None;

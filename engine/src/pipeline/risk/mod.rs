@@ -94,7 +94,7 @@ pub fn assess(
     let Context {
         ledger,
         history,
-        key,
+        key: key_of,
     } = *context;
     let n = cohort.children.len();
     let students = &registers.students.rows;
@@ -114,75 +114,75 @@ pub fn assess(
             }
             let standing = facts.standing[i] as usize;
             let record = &students[standing];
-            let household = facts.household.get(&(i as u32)).copied();
-            let (suspended_rows, transfers) =
-                facts.history.get(&(i as u32)).copied().unwrap_or_default();
-            let mut row = RiskRow {
-                child: i,
-                factors: Factors::default(),
-                score: 0,
-                poor: ledger.poor[i],
-                household_no: household.unwrap_or_default().to_string(),
-                student: standing,
-                school_year: school_year(&record.grade),
-                years_over_age: None,
-                aid: None,
-                suspended_rows,
-                transfers,
-                returned_on: String::new(),
-                flagged_siblings: household.map_or(0, |h| {
-                    facts
-                        .flagged_in_household
-                        .get(h)
-                        .copied()
-                        .unwrap_or_default()
-                }),
-                certificate: facts.certificate.get(&(i as u32)).copied(),
-            };
+            let key = i as u32;
+            let household = facts.household.get(&key).copied();
+            let (suspended_rows, transfers) = facts.history.get(&key).copied().unwrap_or_default();
+            let flagged_siblings = household.map_or(0, |h| {
+                facts
+                    .flagged_in_household
+                    .get(h)
+                    .copied()
+                    .unwrap_or_default()
+            });
             // The grade of the registration in school: its usual age is the entry age in
             // grade one, a year more each grade after.
-            row.years_over_age = row
-                .school_year
+            let school_year = school_year(&record.grade);
+            let years_over_age = school_year
                 .map(|year| cohort.window.age(child.birth) - (entry_age + i32::from(year) - 1));
             // Aid: only with the aid register, only for the poor.
-            if row.poor
-                && let Some(aided) = &ledger.aided
-            {
-                let in_review = ledger.aid_in_review.as_ref().is_some_and(|r| r[i]);
-                row.aid = match (aided[i], in_review) {
-                    (true, _) => None,
-                    (false, true) => Some(AidGap::InReview),
-                    (false, false) => Some(AidGap::None),
-                };
-            }
-            if !returned.is_empty()
-                && let Some(on) = returned.get(key(&child.id.text).as_str())
-            {
-                row.returned_on = (*on).to_string();
-            }
+            let aid = match (&ledger.aided, ledger.poor[i]) {
+                (Some(aided), true) if !aided[i] => {
+                    let in_review = ledger.aid_in_review.as_ref().is_some_and(|r| r[i]);
+                    Some(if in_review {
+                        AidGap::InReview
+                    } else {
+                        AidGap::None
+                    })
+                }
+                _ => None,
+            };
+            let returned_on = match returned.is_empty() {
+                true => None,
+                false => returned.get(key_of(&child.id.text).as_str()).copied(),
+            };
             let home_delivered = record.status == StudentStatus::HomeDelivered;
             let far = record.school_division.len() >= 6
                 && child.division.len() >= 6
                 && county_of(&record.school_division) != county_of(&child.division);
+            let mut factors = Factors::default();
             for (factor, present) in [
                 (
                     Factor::OverAge,
-                    row.years_over_age.is_some_and(|y| y >= rule.over_age_years),
+                    years_over_age.is_some_and(|y| y >= rule.over_age_years),
                 ),
-                (Factor::Unaided, row.aid.is_some()),
-                (Factor::Suspended, row.suspended_rows > 0),
-                (Factor::Returned, !row.returned_on.is_empty()),
-                (Factor::Transfers, row.transfers >= rule.min_transfers),
-                (Factor::Sibling, row.flagged_siblings > 0),
+                (Factor::Unaided, aid.is_some()),
+                (Factor::Suspended, suspended_rows > 0),
+                (Factor::Returned, returned_on.is_some()),
+                (Factor::Transfers, transfers >= rule.min_transfers),
+                (Factor::Sibling, flagged_siblings > 0),
                 (Factor::Disability, ledger.disabled[i] || home_delivered),
                 (Factor::FarFromHome, far),
             ] {
                 if present && rule.assessed(factor) {
-                    row.factors.insert(factor);
+                    factors.insert(factor);
                 }
             }
-            row.score = rule.score(row.factors);
-            (!row.factors.is_empty()).then_some(row)
+            (!factors.is_empty()).then(|| RiskRow {
+                child: i,
+                factors,
+                score: rule.score(factors),
+                poor: ledger.poor[i],
+                household_no: household.unwrap_or_default().to_string(),
+                student: standing,
+                school_year,
+                years_over_age,
+                aid,
+                suspended_rows,
+                transfers,
+                returned_on: returned_on.unwrap_or_default().to_string(),
+                flagged_siblings,
+                certificate: facts.certificate.get(&key).copied(),
+            })
         })
         .collect();
     let children = &cohort.children;
