@@ -376,3 +376,26 @@ fn the_list_reads_in_chinese() {
             .contains("在籍学生中的重点关注对象")
     );
 }
+
+#[test]
+fn the_documented_risk_section_runs_as_written() {
+    // The ```toml block of docs/risk.md's `[risk] in sanku.toml`, as a user copies it.
+    let doc = std::fs::read_to_string(crate::workdir::fixtures().join("../docs/risk.md")).unwrap();
+    let block = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/risk.md shows a [risk] section");
+    assert!(block.starts_with("[risk]"), "{block}");
+    let wd = Workdir::new();
+    write_registers(&wd, false);
+    wd.write("input/sanku.toml", block);
+    wd.expect_code(&["run", "input", "--out", "out", "-q"], 0);
+    let l = list(&wd, "out");
+    // transfers = false, far_from_home = true, as the block says.
+    assert_eq!(with(&l, "transfers"), Vec::<&str>::new());
+    assert_eq!(with(&l, "far_from_home"), ["far"]);
+    let manifest: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["settings"]["risk"]["weights"]["returned"], 5);
+    assert_eq!(manifest["settings"]["risk"]["returned_months"], 12);
+}
