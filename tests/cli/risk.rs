@@ -260,9 +260,13 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     assert_eq!(all["at_risk"], l.len().to_string());
     assert_eq!(all["risk_over_age"], "2");
     assert_eq!(all["risk_disability"], "2");
+    let report = wd.read("night-1/report.html");
+    let section = &report[report.find("<section id=\"risk\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("<th>over-age</th>"), "{section}");
     assert!(
-        wd.read("night-1/report.html")
-            .contains("<section id=\"risk\">")
+        !section.contains("far from home"),
+        "a factor switched off has no column: {section}"
     );
     // explain says which factors and why.
     let ids = ids();

@@ -163,6 +163,10 @@ pub(crate) fn finish_run(
         accept: settings.fuzzy.thresholds.accept,
         review: settings.fuzzy.thresholds.review,
         lang: settings.lang,
+        risk_factors: risk::Factor::ALL
+            .into_iter()
+            .filter(|&f| settings.risk.assessed(f))
+            .collect(),
     };
     timer.stage("output", || rundir::write_run(&writer, &run, &report))?;
     if settings.residuals {

@@ -35,6 +35,8 @@ pub struct ReportContext {
     pub accept: f64,
     pub review: f64,
     pub lang: Lang,
+    /// The risk factors the run assessed: the report shows no column for one switched off.
+    pub risk_factors: Vec<crate::pipeline::risk::Factor>,
 }
 
 /// The run's values the report shows.
@@ -207,7 +209,7 @@ pub fn write_report(
         )?;
     }
     writeln!(html, "</tbody></table></section>")?;
-    html.push_str(&risk::section(summary, lang));
+    html.push_str(&risk::section(summary, lang, &context.risk_factors));
     let nights: Vec<&Vec<String>> = trend.iter().filter(|r| r[1] == "all").collect();
     writeln!(
         html,
@@ -396,6 +398,7 @@ mod tests {
             accept: 13.0,
             review: 10.0,
             lang,
+            risk_factors: crate::pipeline::risk::Factor::ALL.to_vec(),
         };
         let out = crate::rundir::writer(dir, None, lang);
         write_report(&out, data, &context).unwrap();

@@ -24,8 +24,8 @@ fn heading(factor: Factor) -> &'static str {
 }
 
 /// The section, with the whole run's row first and then every county with a child at
-/// risk.
-pub(super) fn section(summary: &Summary, lang: Lang) -> String {
+/// risk, a column for each factor `assessed`.
+pub(super) fn section(summary: &Summary, lang: Lang, assessed: &[Factor]) -> String {
     let t = |en: &'static str| phrase(lang, en);
     let mut html = String::new();
     let _ = write!(
@@ -39,7 +39,7 @@ pub(super) fn section(summary: &Summary, lang: Lang) -> String {
         t("name"),
         t("at risk"),
     );
-    for f in Factor::ALL {
+    for &f in assessed {
         let _ = write!(html, "<th>{}</th>", t(heading(f)));
     }
     html.push_str("</tr></thead><tbody>");
@@ -51,7 +51,7 @@ pub(super) fn section(summary: &Summary, lang: Lang) -> String {
             escape(name),
             c.at_risk
         );
-        for f in Factor::ALL {
+        for &f in assessed {
             let _ = write!(html, "<td>{}</td>", c.at_risk_with(f));
         }
         html.push_str("</tr>");
