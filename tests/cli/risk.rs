@@ -90,7 +90,9 @@ fn write_registers(wd: &Workdir, back: bool) {
     row("over_1", "2153000001", "530102", "七年级", "在读");
     // Back from a 休学: the registration's history holds it.
     row("suspended", "2153000001", "530102", "五年级", "休学");
+    row("suspended", "2153000001", "530102", "五年级", "休学");
     row("suspended", "2153000001", "530102", "六年级", "在读");
+    row("two_transfers", "2153000002", "530102", "三年级", "休学");
     row("two_transfers", "2153000002", "530102", "三年级", "转出");
     row("two_transfers", "2153000003", "530102", "四年级", "转出");
     row("two_transfers", "2153000001", "530102", "五年级", "在读");
@@ -116,7 +118,8 @@ fn write_registers(wd: &Workdir, back: bool) {
         "五年级",
         "在读",
     );
-    row("sibling_enrolled", "2153000001", "530102", "七年级", "在读");
+    // Two factors: three years behind, and a brother out of school.
+    row("sibling_enrolled", "2153000001", "530102", "五年级", "在读");
     row("poor_unaided", "2153000001", "530102", "四年级", "在读");
     row("certificate", "2153000001", "530102", "三年级", "在读");
     row(
@@ -168,6 +171,19 @@ fn write_registers(wd: &Workdir, back: bool) {
     );
 }
 
+/// Copies the run directory `from` to `to`.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 /// The list of run `run`: each child's case (by ID) to its row.
 fn list(wd: &Workdir, run: &str) -> BTreeMap<&'static str, BTreeMap<String, String>> {
     let by_id: BTreeMap<String, &'static str> = ids().into_iter().map(|(k, id)| (id, k)).collect();
@@ -195,11 +211,22 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     write_registers(&wd, false);
     wd.expect_code(&["run", "input", "--out", "night-1", "-q"], 0);
     let l = list(&wd, "night-1");
-    assert_eq!(with(&l, "over_age"), ["over_2", "over_4"]);
+    assert_eq!(
+        with(&l, "over_age"),
+        ["over_2", "over_4", "sibling_enrolled"]
+    );
+    assert_eq!(l["sibling_enrolled"]["risk_factors"], "over_age;sibling");
+    assert_eq!(l["sibling_enrolled"]["risk_score"], "4");
     assert_eq!(l["over_4"]["years_over_age"], "4");
     assert_eq!(l["over_2"]["grade"], "初一");
-    assert_eq!(with(&l, "suspended"), ["suspended"]);
-    assert_eq!(l["suspended"]["suspended_rows"], "1");
+    assert_eq!(with(&l, "suspended"), ["suspended", "two_transfers"]);
+    assert_eq!(
+        l["suspended"]["suspended_rows"], "1",
+        "one 休学 exported twice"
+    );
+    // A 休学 and a 转出 at one school and grade are two things.
+    assert_eq!(l["two_transfers"]["suspended_rows"], "1");
+    assert_eq!(l["two_transfers"]["transfers"], "2");
     assert_eq!(with(&l, "transfers"), ["two_transfers"]);
     assert!(
         !l.contains_key("one_transfer_twice"),
@@ -249,8 +276,8 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
             .filter(|k| k.0.0 == 2)
             .map(|k| k.1)
             .collect::<Vec<_>>(),
-        [false, false, true, true],
-        "two poor children and two over-age at score 2"
+        [false, true, true],
+        "the poor unaided child before the two over-age at score 2"
     );
     assert_eq!(l["suspended"]["risk_score"], "3");
     assert_eq!(l["sibling_enrolled"]["poor"], "1");
@@ -258,7 +285,8 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
     let summary = wd.csv("night-1/summary.csv");
     let all = &summary.maps()[0];
     assert_eq!(all["at_risk"], l.len().to_string());
-    assert_eq!(all["risk_over_age"], "2");
+    assert_eq!(all["risk_over_age"], "3");
+    assert_eq!(all["risk_suspended"], "2");
     assert_eq!(all["risk_disability"], "2");
     let report = wd.read("night-1/report.html");
     let section = &report[report.find("<section id=\"risk\">").unwrap()..];
@@ -305,10 +333,26 @@ fn each_factor_marks_its_hand_made_case_and_not_the_child_just_short_of_it() {
         wd.read("night-2/returns.csv")
             .contains(&ids["back_tonight"])
     );
-    // A previous run made before returns.csv: its closed.csv's returned cases stand for it.
-    std::fs::remove_file(wd.path("night-2/returns.csv")).unwrap();
     night("night-3", "night-2", "2026-10-15");
     assert_eq!(with(&list(&wd, "night-3"), "returned"), ["back_tonight"]);
+    // A previous run made before returns.csv: its closed.csv's returned cases stand for it,
+    // with the name and division closed.csv gives.
+    copy_dir(&wd.path("night-2"), &wd.path("night-2-old"));
+    std::fs::remove_file(wd.path("night-2-old/returns.csv")).unwrap();
+    night("night-3-old", "night-2-old", "2026-10-15");
+    assert_eq!(
+        with(&list(&wd, "night-3-old"), "returned"),
+        ["back_tonight"]
+    );
+    let carried = wd.csv("night-3-old/returns.csv").maps();
+    assert_eq!(carried.len(), 1);
+    assert_eq!(
+        (
+            carried[0]["name"].as_str(),
+            carried[0]["division_code"].as_str()
+        ),
+        ("寅十三", "530102")
+    );
     assert_eq!(
         list(&wd, "night-3")["back_tonight"]["returned_on"],
         "2026-09-02"
@@ -334,8 +378,12 @@ fn factors_are_switched_off_on_and_weighted_in_the_config() {
     assert_eq!(with(&l, "far_from_home"), ["far"]);
     assert_eq!(l["suspended"]["risk_score"], "7");
     assert_eq!(
+        l["two_transfers"]["risk_score"], "8",
+        "suspended 7, transfers 1"
+    );
+    assert_eq!(
         wd.csv("out/risk.csv").rows[0][0],
-        ids()["suspended"],
+        ids()["two_transfers"],
         "the highest score first"
     );
     let manifest = wd.read("out/manifest.json");
@@ -355,6 +403,10 @@ fn the_list_reads_in_chinese() {
     wd.expect_code(&["run", "input", "--out", "out", "-q", "--lang", "zh"], 0);
     let list = wd.csv("out/risk.csv");
     let factors = list.column("风险因素");
+    assert!(
+        factors.contains(&"超龄;兄弟姐妹疑似失学".to_string()),
+        "each word of a list translated: {factors:?}"
+    );
     for words in [
         "超龄",
         "未获资助",

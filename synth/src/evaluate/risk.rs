@@ -14,7 +14,7 @@ use super::{Score, read_csv};
 
 /// Each factor the run assessed, as `risk_<factor>`, against the truth; none when the truth
 /// or the run predates the list. The truth holds the facts under the default rule: a run
-/// with another over-age threshold or entry age, or another number of transfers, is not
+/// with another over-age threshold or cohort rule, or another number of transfers, is not
 /// scored on those factors. A return is scored only on a run that carried a previous
 /// night (`--previous`): a first night knows no case history.
 pub fn score_risk(truth: &Path, run: &Path) -> anyhow::Result<BTreeMap<String, Score>> {
@@ -36,7 +36,7 @@ pub fn score_risk(truth: &Path, run: &Path) -> anyhow::Result<BTreeMap<String, S
         let comparable = match factor {
             Factor::OverAge => {
                 rule.over_age_years == default.over_age_years
-                    && settings.cohort.entry_age == CohortRule::default().entry_age
+                    && settings.cohort == CohortRule::default()
             }
             Factor::Transfers => rule.min_transfers == default.min_transfers,
             Factor::Returned => settings.previous.is_some(),

@@ -34,14 +34,20 @@ pub fn school_year(word: &str) -> Option<u8> {
             _ => None,
         };
     }
-    // The grade without its class: 三年级2班 → 三年级, 初二(3)班 → 初二.
+    // The grade without its class: 三年级2班 → 三年级, 初二(3)班 → 初二, 初中二(3)班 → 初中二.
     let word = match (word.find('班'), word.find("年级")) {
         (None, _) => word,
         (Some(_), Some(at)) => &word[..at + "年级".len()],
-        (Some(_), None) if word.starts_with(['初', '高']) => word
-            .char_indices()
-            .nth(2)
-            .map_or(word, |(at, _)| &word[..at]),
+        (Some(_), None) if word.starts_with(['初', '高']) => {
+            let stage = if word.starts_with("初中") || word.starts_with("高中") {
+                3
+            } else {
+                2
+            };
+            word.char_indices()
+                .nth(stage)
+                .map_or(word, |(at, _)| &word[..at])
+        }
         (Some(_), None) => word,
     };
     let (offset, rest) = if let Some(rest) = word.strip_prefix("初中") {
@@ -98,6 +104,8 @@ mod tests {
             ("初二(3)班", 8),
             ("高一1班", 10),
             ("初三（2）班", 9),
+            ("初中二(3)班", 8),
+            ("高中一1班", 10),
             (" 4年级 ", 4),
             ("４年级", 4),
             ("5", 5),

@@ -213,33 +213,19 @@ fn read_cases(path: &Path) -> anyhow::Result<Vec<PreviousCase>> {
         .collect())
 }
 
-/// The children returns.csv lists. A run made before the list has none: its closed.csv's
-/// cases closed as returned, on its night, stand for it.
+/// The children returns.csv lists. A run made before the list has none: the cases its
+/// closed.csv closed as returned, on its night, stand for it. A column missing from either
+/// reads empty.
 fn read_returns(path: &Path, closed: &Path, night: Date) -> anyhow::Result<Vec<Return>> {
     use super::cases::returns_col as col;
-    if !path.is_file() {
-        if !closed.is_file() {
-            return Ok(Vec::new());
-        }
-        return Ok(super::cases::read_closed(closed)?
-            .into_iter()
-            .filter(|c| {
-                crate::ground::vocab::canonical_word("closed_reason", &c.closed_reason)
-                    == "returned"
-                    && !c.id_number.is_empty()
-            })
-            .map(|c| Return {
-                case_id: c.case_id,
-                id_number: c.id_number,
-                first_flagged: c.first_flagged,
-                returned_on: night.to_string(),
-                school_code: c.school_code,
-                ..Return::default()
-            })
-            .collect());
-    }
+    let (file, marker) = match (path.is_file(), closed.is_file()) {
+        (true, _) => (path, col::RETURNED_ON),
+        (false, true) => (closed, super::cases::closed_col::CLOSED_REASON),
+        (false, false) => return Ok(Vec::new()),
+    };
+    let from_closed = file == closed;
     let mut returns = Vec::new();
-    for sheet in read_sheets(path, &|h| h.iter().any(|c| c == col::RETURNED_ON))? {
+    for sheet in read_sheets(file, &|h| h.iter().any(|c| c == marker))? {
         let at = |name: &str| sheet.header.iter().position(|h| h == name);
         let columns = [
             col::CASE_ID,
@@ -252,7 +238,18 @@ fn read_returns(path: &Path, closed: &Path, night: Date) -> anyhow::Result<Vec<R
             col::STUDENT_NO,
         ]
         .map(at);
+        let reason = at(super::cases::closed_col::CLOSED_REASON);
         for (_, cells) in &sheet.rows {
+            let value = |c: Option<usize>| {
+                c.and_then(|c| cells.get(c))
+                    .map_or(String::new(), |v| clean_cell(v).to_string())
+            };
+            let closure = value(reason);
+            if from_closed
+                && crate::ground::vocab::canonical_word("closed_reason", &closure) != "returned"
+            {
+                continue;
+            }
             let [
                 case_id,
                 id_number,
@@ -262,10 +259,7 @@ fn read_returns(path: &Path, closed: &Path, night: Date) -> anyhow::Result<Vec<R
                 returned_on,
                 school_code,
                 student_no,
-            ] = columns.map(|c| {
-                c.and_then(|c| cells.get(c))
-                    .map_or(String::new(), |v| clean_cell(v).to_string())
-            });
+            ] = columns.map(value);
             if id_number.is_empty() {
                 continue;
             }
@@ -275,7 +269,11 @@ fn read_returns(path: &Path, closed: &Path, night: Date) -> anyhow::Result<Vec<R
                 name,
                 division_code,
                 first_flagged,
-                returned_on,
+                returned_on: if from_closed {
+                    night.to_string()
+                } else {
+                    returned_on
+                },
                 school_code,
                 student_no,
             });
