@@ -158,6 +158,7 @@ fn write_ledger(
             sheet: ("national ledger", "national ledger"),
             created: run_date,
             kinds: crate::rundir::ledger::workbook_kinds(&names),
+            streamed: false,
         },
     )?;
     out.parquet(files::LEDGER_PARQUET, &frame)

@@ -190,6 +190,7 @@ pub fn write_cases(
             sheet: ("closed", "已销号"),
             created: run_date,
             kinds: super::table::kinds(&CLOSED, &names),
+            streamed: false,
         },
     )?;
     out.csv(

@@ -174,6 +174,7 @@ pub fn write_ledger(
             sheet: ("ledger", "疑似失学辍学台账"),
             created,
             kinds: workbook_kinds(&names),
+            streamed: false,
         },
     )?;
     let mut frame = frame(&LEDGER, &ledger.rows)?;

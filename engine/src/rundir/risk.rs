@@ -189,6 +189,7 @@ pub fn write_risk(
             sheet: ("at risk", "重点关注学生"),
             created,
             kinds: super::table::kinds(&schema, &names),
+            streamed: true,
         },
     )?;
     out.parquet(files::RISK_PARQUET, &frame(&parquet_columns(), &rows)?)

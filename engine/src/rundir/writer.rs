@@ -49,6 +49,9 @@ pub struct Workbook<'a> {
     pub created: Date,
     /// How each column's cells are written (see [`super::table::kinds`]).
     pub kinds: Vec<Kind>,
+    /// Written row by row to a file beside it rather than held whole (strings inline, not
+    /// shared): for a sheet of many rows.
+    pub streamed: bool,
 }
 
 /// What becomes of each column of a table as it is written.
@@ -157,7 +160,7 @@ impl<'a> Writer<'a> {
             book.created,
             &header,
             (cells, len),
-            &book.kinds,
+            (&book.kinds, book.streamed),
         )
     }
 

@@ -21,7 +21,8 @@ const MAX_WIDTH: usize = 40;
 
 /// Writes `dir/xlsx_name` from a table's `header` and its `rows` (`len` of them, their
 /// cells as its CSV file holds them), each column's cells as `kinds` says: one sheet per
-/// million rows, the header repeated on each. The workbook's creation date is `created`,
+/// million rows, the header repeated on each; `streamed`, each sheet written row by row to
+/// a file in `dir` instead of held whole. The workbook's creation date is `created`,
 /// so that the same run writes the same bytes.
 pub fn write_workbook(
     dir: &Path,
@@ -30,9 +31,11 @@ pub fn write_workbook(
     created: Date,
     header: &[&str],
     (mut rows, len): (impl Iterator<Item = Vec<String>>, usize),
-    kinds: &[Kind],
+    (kinds, streamed): (&[Kind], bool),
 ) -> anyhow::Result<()> {
     let mut workbook = Workbook::new();
+    // A streamed sheet's rows wait in a file of the run's own (private) directory.
+    workbook.set_tempdir(dir)?;
     let day = ExcelDateTime::from_ymd(created.year as u16, created.month, created.day.max(1))?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&day));
     let bold = Format::new().set_bold();
@@ -43,7 +46,11 @@ pub fn write_workbook(
         } else {
             format!("{sheet} {}", page + 1)
         };
-        let worksheet = workbook.add_worksheet();
+        let worksheet = if streamed {
+            workbook.add_worksheet_with_constant_memory()
+        } else {
+            workbook.add_worksheet()
+        };
         worksheet.set_name(&sheet_name)?;
         let page_len = SHEET_ROWS.min(len - page * SHEET_ROWS);
         write_sheet(
@@ -171,7 +178,7 @@ mod tests {
             day,
             header,
             (rows, counted),
-            &kinds,
+            (&kinds, false),
         )
     }
 
