@@ -64,7 +64,7 @@ pub fn risk_lines(run: &Path, key: &str) -> anyhow::Result<String> {
                 "{} brother(s) or sister(s) of the same poverty household on tonight's ledger",
                 cell("flagged_siblings")
             ),
-            Factor::Disability => match cell("record_status").as_str() {
+            Factor::Disability => match cell("status").as_str() {
                 "home_delivered" => "disability: taught at home (送教上门)".to_string(),
                 _ => format!(
                     "disability: holds a certificate ({} level {}), no record of support at school in the registers",

@@ -51,6 +51,7 @@ macro_rules! school_columns {
         ]
     };
 }
+pub(super) use school_columns;
 
 fn registry_only<'a>() -> Vec<Field<RegistryOnly<'a>>> {
     type R<'a> = RegistryOnly<'a>;

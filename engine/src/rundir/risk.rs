@@ -17,7 +17,8 @@ use crate::pipeline::risk::{Factor, Risk, RiskRow};
 pub(super) struct AtRisk<'a> {
     row: &'a RiskRow,
     child: &'a Person,
-    student: &'a Student,
+    /// The student row standing for the child's registration.
+    s: &'a Student,
     age: i32,
     certificate: Option<&'a Disability>,
 }
@@ -45,9 +46,9 @@ fn count(n: u32) -> String {
 }
 
 /// The list's columns.
-pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 24] {
+pub(super) fn columns<'a>() -> Vec<Field<AtRisk<'a>>> {
     type R<'a> = AtRisk<'a>;
-    [
+    let mut columns = vec![
         text!(R, "id_number", Id, |r: &R| r.child.id.text.to_string()),
         text!(R, "name", Name, |r: &R| r.child.name.to_string()),
         text!(R, "sex", Code, |r: &R| r.child.sex.key().to_string()),
@@ -84,24 +85,10 @@ pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 24] {
             .map(Factor::key)
             .collect::<Vec<_>>()
             .join(";")),
-        text!(R, "student_no", Id, |r: &R| r
-            .student
-            .student_no
-            .to_string()),
-        text!(R, "school_code", Code, |r: &R| r
-            .student
-            .school_code
-            .to_string()),
-        text!(R, "school_division", Code, |r: &R| r
-            .student
-            .school_division
-            .to_string()),
-        text!(R, "grade", Code, |r: &R| r.student.grade.to_string()),
-        text!(R, "record_status", Code, |r: &R| r
-            .student
-            .status
-            .key()
-            .to_string()),
+        text!(R, "student_no", Id, |r: &R| r.s.student_no.to_string()),
+    ];
+    columns.extend(super::checks::school_columns!(R));
+    columns.extend([
         text!(R, "years_over_age", Count, |r: &R| number(
             r.row.years_over_age.filter(|&y| y > 0)
         )),
@@ -124,12 +111,13 @@ pub(super) fn columns<'a>() -> [Field<AtRisk<'a>>; 24] {
         text!(R, "disability_level", Code, |r: &R| number(
             r.certificate.and_then(|d| d.level)
         )),
-    ]
+    ]);
+    columns
 }
 
 /// The Parquet file's columns: the list's, and a flag per factor for programs.
 fn parquet_columns<'a>() -> Vec<Field<AtRisk<'a>>> {
-    let mut schema = columns().to_vec();
+    let mut schema = columns();
     schema.extend([
         factor!(Factor::OverAge),
         factor!(Factor::Unaided),
@@ -170,7 +158,7 @@ pub fn write_risk(
             AtRisk {
                 row,
                 child,
-                student: &registers.students.rows[row.student],
+                s: &registers.students.rows[row.student],
                 age: cohort.window.age(child.birth),
                 certificate: row
                     .certificate
