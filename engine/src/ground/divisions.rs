@@ -2,14 +2,15 @@
 //! county level), shipped as `data/divisions.tsv` with its source and date. Codes stay the
 //! key everywhere; names are added beside them for the people who read the outputs.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 /// `code<TAB>name` lines; `#` lines and the header are skipped.
 static TABLE_TEXT: &str = include_str!("../../../data/divisions.tsv");
 
-fn table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+fn table() -> &'static FxHashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<FxHashMap<&'static str, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
         TABLE_TEXT
             .lines()
@@ -23,24 +24,43 @@ fn table() -> &'static HashMap<&'static str, &'static str> {
 /// The six-digit code a division code of 2, 4, 6, 9 or 12 digits names: its own level
 /// padded with zeros (53 → 530000, 5301 → 530100), a township or village code cut to
 /// its county.
-fn six(code: &str) -> Option<String> {
+fn six(code: &str) -> Option<Six> {
     let code = code.trim();
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    let mut six = *b"000000";
     match code.len() {
-        2 | 4 => Some(format!("{code:0<6}")),
-        6 | 9 | 12 => Some(code[..6].to_string()),
-        _ => None,
+        2 | 4 => six[..code.len()].copy_from_slice(code.as_bytes()),
+        6 | 9 | 12 => six.copy_from_slice(&code.as_bytes()[..6]),
+        _ => return None,
+    }
+    Some(Six(six))
+}
+
+/// Six digits of a division code: names are looked up for every row of the outputs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Six([u8; 6]);
+
+impl Six {
+    /// The code of its level `digits` (2 the province, 4 the prefecture), zero-padded.
+    fn level(self, digits: usize) -> Six {
+        let mut six = *b"000000";
+        six[..digits].copy_from_slice(&self.0[..digits]);
+        Six(six)
+    }
+
+    /// The name the table holds for it.
+    fn name(&self) -> Option<&'static str> {
+        let code = std::str::from_utf8(&self.0).ok()?;
+        table().get(code).copied()
     }
 }
 
 /// The name of the division a code names at its own level (云南省, 昆明市, 官渡区); empty
 /// when the table does not hold it.
 pub fn name(code: &str) -> &'static str {
-    six(code)
-        .and_then(|c| table().get(c.as_str()).copied())
-        .unwrap_or("")
+    six(code).and_then(|c| c.name()).unwrap_or("")
 }
 
 /// The names from the province down to the county of a code (云南省 昆明市 官渡区),
@@ -50,17 +70,21 @@ pub fn full_name(code: &str) -> String {
     let Some(county) = six(code) else {
         return String::new();
     };
-    let province = format!("{}0000", &county[..2]);
-    let prefecture = format!("{}00", &county[..4]);
-    let mut parts: Vec<&str> = Vec::with_capacity(3);
-    for level in [province.as_str(), prefecture.as_str(), county.as_str()] {
-        if let Some(&n) = table().get(level) {
-            if !is_placeholder(n) && parts.last() != Some(&n) {
-                parts.push(n);
+    let mut name = String::new();
+    let mut last = None;
+    for level in [county.level(2), county.level(4), county] {
+        if let Some(n) = level.name()
+            && !is_placeholder(n)
+            && last != Some(n)
+        {
+            if !name.is_empty() {
+                name.push(' ');
             }
+            name.push_str(n);
+            last = Some(n);
         }
     }
-    parts.join(" ")
+    name
 }
 
 /// The name of the nearest division above a county that the table holds, for a county
@@ -70,15 +94,12 @@ pub fn parent_name(code: &str) -> &'static str {
     let Some(county) = six(code) else {
         return "";
     };
-    [
-        format!("{}00", &county[..4]),
-        format!("{}0000", &county[..2]),
-    ]
-    .iter()
-    .filter(|level| **level != county)
-    .filter_map(|level| table().get(level.as_str()).copied())
-    .find(|n| !is_placeholder(n))
-    .unwrap_or("")
+    [county.level(4), county.level(2)]
+        .into_iter()
+        .filter(|level| *level != county)
+        .filter_map(|level| level.name())
+        .find(|n| !is_placeholder(n))
+        .unwrap_or("")
 }
 
 /// The county codes the table holds under a two-digit province code, in code order: the

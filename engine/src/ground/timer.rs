@@ -32,12 +32,17 @@ impl Timer {
     /// Runs one stage and records its time.
     pub fn stage<T>(&mut self, name: &str, work: impl FnOnce() -> T) -> T {
         let started = Instant::now();
+        let cpu_before = cpu_seconds();
         let result = work();
         let seconds = started.elapsed().as_secs_f64();
         let peak_rss_mib = peak_rss_mib();
         if self.log {
+            let cpu = match (cpu_before, cpu_seconds()) {
+                (Some(before), Some(after)) => format!(", cpu {:.2}s", after - before),
+                _ => String::new(),
+            };
             let peak = peak_rss_mib.map_or(String::new(), |m| format!(", peak {m} MiB"));
-            eprintln!("sanku: {name} {seconds:.3}s{peak}");
+            eprintln!("sanku: {name} {seconds:.3}s{cpu}{peak}");
         }
         self.stages.push(StageRecord {
             stage: name.to_string(),
@@ -63,4 +68,16 @@ fn peak_rss_mib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
+}
+
+/// The processor time the process has used so far, all threads, user and system (fields
+/// 14 and 15 of /proc/self/stat, in the kernel's clock ticks of 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name, field 2, may hold spaces; the fields after it are counted from
+    // its closing parenthesis.
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }

@@ -22,6 +22,15 @@ pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `cell` as [`escape_cell`] writes it, taken over when it needs no escape.
+pub fn escaped(cell: String) -> String {
+    match escape_cell(&cell) {
+        std::borrow::Cow::Owned(escaped) => Some(escaped),
+        std::borrow::Cow::Borrowed(_) => None,
+    }
+    .unwrap_or(cell)
+}
+
 /// A signed decimal number written with digits (not `inf`, `NaN` or `1e9`, which a
 /// spreadsheet may read otherwise).
 fn is_plain_number(cell: &str) -> bool {
@@ -43,11 +52,7 @@ where
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(header)?;
         for row in rows {
-            let cells: Vec<String> = row
-                .into_iter()
-                .map(|c| escape_cell(&c).into_owned())
-                .collect();
-            writer.write_record(&cells)?;
+            writer.write_record(row.into_iter().map(escaped))?;
         }
         writer.flush()?;
         Ok(())

@@ -29,6 +29,7 @@ pub(crate) mod summary;
 pub(crate) mod table;
 pub(crate) mod writer;
 pub(crate) mod xlsx;
+mod xlsx_stream;
 
 use crate::pipeline::outcome::Run;
 pub use writer::Writer;
@@ -56,30 +57,38 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
         summary,
         run_date,
     } = run;
-    // The two parquet files of every link and candidate, the at-risk list (its workbook
-    // takes as long as they do) and the rest, each a task the two cores share: each file
-    // is written whole by one writer, so the order does not matter.
+    // The two parquet files of every link and candidate, and the rest, are tasks the
+    // cores share; the at-risk list is written on a thread of its own. (As a task, it
+    // would be taken up by the thread writing links.parquet whenever that one waits on its
+    // own parallel work, and the links would wait for the whole list.) Each file is
+    // written whole by one writer, so the order does not matter.
     let trend = cases::trend(history, summary, *run_date);
-    let (parquet, (at_risk, rest)) = rayon::join(
-        || -> anyhow::Result<()> {
-            links::write_links(out, cohort, registers, links)?;
-            candidates::write_candidates(out, cohort, registers, links)
-        },
-        || {
-            rayon::join(
-                || risk::write_risk(out, cohort, registers, risk, *run_date),
-                || -> anyhow::Result<()> {
-                    ledger::write_ledger(out, ledger, &history.staff_columns, *run_date)?;
-                    cases::write_cases(out, history, &trend, *run_date)?;
-                    summary::write_summary(out, summary)?;
-                    review::write_review(out, cohort, registers, links)?;
-                    checks::write_checks(out, cohort, registers, links, ledger, findings)?;
-                    rejects::write_rejects(out, &registers.rejects())?;
-                    rejects::write_warnings(out, &registers.warnings())
-                },
-            )
-        },
-    );
+    let parquet = || -> anyhow::Result<()> {
+        links::write_links(out, cohort, registers, links)?;
+        candidates::write_candidates(out, cohort, registers, links)
+    };
+    let rest = || -> anyhow::Result<()> {
+        ledger::write_ledger(out, ledger, &history.staff_columns, *run_date)?;
+        cases::write_cases(out, history, &trend, *run_date)?;
+        summary::write_summary(out, summary)?;
+        review::write_review(out, cohort, registers, links)?;
+        checks::write_checks(out, cohort, registers, links, ledger, findings)?;
+        rejects::write_rejects(out, &registers.rejects())?;
+        rejects::write_warnings(out, &registers.warnings())
+    };
+    let at_risk = || risk::write_risk(out, cohort, registers, risk, *run_date);
+    let (parquet, at_risk, rest) = if rayon::current_num_threads() > 1 {
+        std::thread::scope(|scope| {
+            let list = scope.spawn(at_risk);
+            let (parquet, rest) = rayon::join(parquet, rest);
+            let at_risk = list
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (parquet, at_risk, rest)
+        })
+    } else {
+        (parquet(), at_risk(), rest())
+    };
     parquet.and(at_risk).and(rest)?;
     let data = report::ReportData {
         summary,

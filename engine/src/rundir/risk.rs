@@ -3,8 +3,10 @@
 //! Chinese each word translated), the columns after it what each factor saw; the Parquet
 //! file adds a flag per factor for programs.
 
+use std::cell::RefCell;
+
 use super::table::{
-    Cell, DeclaredColumn, Field, Kind, Sensitivity, csv_cells, declared, frame, header, text,
+    Cell, DeclaredColumn, Field, FrameBuilder, Kind, Sensitivity, declared, header, row_cells, text,
 };
 use super::writer::{Workbook, Writer};
 use crate::ground::schema::files;
@@ -166,19 +168,37 @@ pub fn write_risk(
             }
         })
         .collect();
-    let schema = columns();
-    let names = header(&schema);
+    // The list's columns are the Parquet file's first: each row's cells are made once,
+    // for the three files.
+    let schema = parquet_columns();
+    let listed = columns().len();
+    let names = header(&schema[..listed]);
+    let parquet = RefCell::new(FrameBuilder::new(&schema, rows.len()));
     out.csv_and_workbook(
         files::RISK_CSV,
         &names,
-        || rows.iter().map(|r| csv_cells(&schema, r)),
+        || {
+            rows.iter().map(|r| {
+                let cells = row_cells(&schema, r);
+                parquet.borrow_mut().push(&cells);
+                cells.into_iter().take(listed).map(Cell::text).collect()
+            })
+        },
         &Workbook {
             name: files::RISK_XLSX,
             sheet: ("at risk", "重点关注学生"),
             created,
-            kinds: super::table::kinds(&schema, &names),
+            kinds: super::table::kinds(&schema[..listed], &names),
             streamed: true,
         },
     )?;
-    out.parquet(files::RISK_PARQUET, &frame(&parquet_columns(), &rows)?)
+    // A streamed workbook takes the rows once, with its CSV file.
+    let frame = parquet.into_inner().finish()?;
+    anyhow::ensure!(
+        frame.height() == rows.len(),
+        "{} rows for risk.parquet, {} on the list",
+        frame.height(),
+        rows.len()
+    );
+    out.parquet(files::RISK_PARQUET, &frame)
 }

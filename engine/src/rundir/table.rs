@@ -3,7 +3,10 @@
 //! makes of each column, so that a column, its value and its treatment can never drift
 //! apart. A column cannot be declared without its sensitivity: `Field` has no default.
 
-use polars::prelude::{Column, DataFrame, PolarsResult};
+use polars::prelude::{
+    BooleanChunkedBuilder, ChunkedBuilder, Column, DataFrame, Float64Type, Int32Type, IntoColumn,
+    PolarsResult, PrimitiveChunkedBuilder, StringChunkedBuilder,
+};
 
 use super::csv::format_weight;
 
@@ -240,33 +243,108 @@ pub fn text_frame(names: &[&str], rows: &[Vec<String>]) -> PolarsResult<DataFram
 
 /// The rows as a frame, one typed column per field.
 pub fn frame<R>(schema: &[Field<R>], rows: &[R]) -> PolarsResult<DataFrame> {
-    let columns = schema
-        .iter()
-        .map(|f| {
-            let cells = rows.iter().map(|r| (f.cell)(r));
-            let name = f.name.into();
-            match f.kind {
-                Kind::Text => Column::new(name, cells.map(Cell::text).collect::<Vec<_>>()),
-                Kind::Int => Column::new(
-                    name,
-                    cells
-                        .map(|c| if let Cell::Int(n) = c { n } else { 0 })
-                        .collect::<Vec<i32>>(),
-                ),
-                Kind::Flag => Column::new(
-                    name,
-                    cells
-                        .map(|c| matches!(c, Cell::Flag(true)))
-                        .collect::<Vec<bool>>(),
-                ),
-                Kind::Weight => Column::new(
-                    name,
-                    cells
-                        .map(|c| if let Cell::Weight(w) = c { w } else { None })
-                        .collect::<Vec<Option<f64>>>(),
-                ),
-            }
-        })
-        .collect();
-    DataFrame::new(rows.len(), columns)
+    // Row by row: a row's cells read the same records (a child, a student row), which a
+    // column-by-column pass would fetch again for every column.
+    let mut frame = FrameBuilder::new(schema, rows.len());
+    for row in rows {
+        frame.push(&row_cells(schema, row));
+    }
+    frame.finish()
+}
+
+/// A row's cells, typed.
+pub fn row_cells<R>(schema: &[Field<R>], row: &R) -> Vec<Cell> {
+    schema.iter().map(|f| (f.cell)(row)).collect()
+}
+
+/// A frame filled a row at a time, one typed column per field.
+pub struct FrameBuilder {
+    columns: Vec<ColumnBuilder>,
+    rows: usize,
+}
+
+impl FrameBuilder {
+    /// An empty frame of `schema`'s columns, room made for `capacity` rows.
+    pub fn new<R>(schema: &[Field<R>], capacity: usize) -> FrameBuilder {
+        FrameBuilder {
+            columns: schema
+                .iter()
+                .map(|f| ColumnBuilder::new(f.name, f.kind, capacity))
+                .collect(),
+            rows: 0,
+        }
+    }
+
+    /// Adds a row, its cells in the schema's order.
+    pub fn push(&mut self, cells: &[Cell]) {
+        debug_assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "a row as wide as its schema"
+        );
+        for (column, cell) in self.columns.iter_mut().zip(cells) {
+            column.push(cell);
+        }
+        self.rows += 1;
+    }
+
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let columns = self
+            .columns
+            .into_iter()
+            .map(ColumnBuilder::finish)
+            .collect();
+        DataFrame::new(self.rows, columns)
+    }
+}
+
+/// A typed Parquet column being filled.
+enum ColumnBuilder {
+    Text(StringChunkedBuilder),
+    Int(PrimitiveChunkedBuilder<Int32Type>),
+    Flag(BooleanChunkedBuilder),
+    Weight(PrimitiveChunkedBuilder<Float64Type>),
+}
+
+impl ColumnBuilder {
+    fn new(name: &str, kind: Kind, rows: usize) -> ColumnBuilder {
+        let name = name.into();
+        match kind {
+            Kind::Text => ColumnBuilder::Text(StringChunkedBuilder::new(name, rows)),
+            Kind::Int => ColumnBuilder::Int(PrimitiveChunkedBuilder::new(name, rows)),
+            Kind::Flag => ColumnBuilder::Flag(BooleanChunkedBuilder::new(name, rows)),
+            Kind::Weight => ColumnBuilder::Weight(PrimitiveChunkedBuilder::new(name, rows)),
+        }
+    }
+
+    /// Adds a cell as the column's type holds it: an Int column's other cells as 0, a
+    /// Flag column's as false, a Weight column's as none.
+    fn push(&mut self, cell: &Cell) {
+        match self {
+            ColumnBuilder::Text(b) => match cell {
+                Cell::Text(s) => b.append_value(s),
+                Cell::Int(n) => b.append_value(n.to_string()),
+                Cell::Flag(f) => b.append_value(u8::from(*f).to_string()),
+                Cell::Weight(w) => b.append_value(format_weight(*w)),
+            },
+            ColumnBuilder::Int(b) => b.append_value(match cell {
+                Cell::Int(n) => *n,
+                _ => 0,
+            }),
+            ColumnBuilder::Flag(b) => b.append_value(matches!(cell, Cell::Flag(true))),
+            ColumnBuilder::Weight(b) => b.append_option(match cell {
+                Cell::Weight(w) => *w,
+                _ => None,
+            }),
+        }
+    }
+
+    fn finish(self) -> Column {
+        match self {
+            ColumnBuilder::Text(b) => b.finish().into_column(),
+            ColumnBuilder::Int(b) => b.finish().into_column(),
+            ColumnBuilder::Flag(b) => b.finish().into_column(),
+            ColumnBuilder::Weight(b) => b.finish().into_column(),
+        }
+    }
 }

@@ -16,10 +16,10 @@ use anyhow::{Context, anyhow};
 use polars::prelude::DataFrame;
 
 use super::atomic::{create_subdir, write_atomic, write_parquet_batches};
-use super::csv::{escape_cell, visit_files, write_csv};
+use super::csv::{escaped, visit_files, write_csv};
 use super::pseudonym::Pseudonymizer;
 use super::table::{Content, Kind, Sensitivity};
-use super::xlsx;
+use super::{xlsx, xlsx_stream};
 use crate::ground::schema::files;
 use crate::ground::vocab::{Lang, column};
 use crate::pipeline::normalize::date::Date;
@@ -49,8 +49,8 @@ pub struct Workbook<'a> {
     pub created: Date,
     /// How each column's cells are written (see [`super::table::kinds`]).
     pub kinds: Vec<Kind>,
-    /// Written row by row to a file beside it rather than held whole (strings inline, not
-    /// shared): for a sheet of many rows.
+    /// Written as its rows come, none held (strings inline, not shared), compressed fast:
+    /// for a sheet of many rows.
     pub streamed: bool,
 }
 
@@ -129,6 +129,11 @@ impl<'a> Writer<'a> {
         let english = header;
         let header = self.header(english);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        if book.streamed {
+            let place = (dir.as_path(), name);
+            let table = (&treatment, english, header.as_slice());
+            return self.csv_and_streamed_workbook(place, table, rows(), book);
+        }
         let mut len = 0;
         let csv_rows = rows().map(|row| {
             len += 1;
@@ -140,28 +145,58 @@ impl<'a> Writer<'a> {
         let cells = rows().map(|row| {
             self.row(&treatment, english, row)
                 .into_iter()
-                .map(|cell| {
-                    match escape_cell(&cell) {
-                        std::borrow::Cow::Owned(escaped) => Some(escaped),
-                        std::borrow::Cow::Borrowed(_) => None,
-                    }
-                    .unwrap_or(cell)
-                })
+                .map(escaped)
                 .collect()
         });
-        let sheet = match self.lang {
-            Lang::En => book.sheet.0,
-            Lang::Zh => book.sheet.1,
-        };
         xlsx::write_workbook(
             &dir,
             book.name,
-            sheet,
+            self.sheet_name(book),
             book.created,
             &header,
             (cells, len),
-            (&book.kinds, book.streamed),
+            &book.kinds,
         )
+    }
+
+    /// Writes the CSV table `name` in `dir` and its workbook `book` in one pass over
+    /// `rows`, each row's final cells going to both.
+    fn csv_and_streamed_workbook(
+        &self,
+        (dir, name): (&Path, &str),
+        (treatment, english, header): (&Treatment, &[&str], &[&str]),
+        rows: impl Iterator<Item = Vec<String>>,
+        book: &Workbook,
+    ) -> anyhow::Result<()> {
+        let mut sheet = xlsx_stream::StreamedBook::new(header, &book.kinds)?;
+        let mut failed = None;
+        let csv_rows = rows.map(|row| {
+            let row: Vec<String> = self
+                .row(treatment, english, row)
+                .into_iter()
+                .map(escaped)
+                .collect();
+            if failed.is_none()
+                && let Err(e) = sheet.push(row.iter().map(String::as_str))
+            {
+                failed = Some(e);
+            }
+            row
+        });
+        write_csv(dir, name, header, csv_rows)?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        self.note(book.name);
+        sheet.finish(dir, book.name, self.sheet_name(book), book.created)
+    }
+
+    /// The workbook's sheet's name in the run's language.
+    fn sheet_name<'b>(&self, book: &Workbook<'b>) -> &'b str {
+        match self.lang {
+            Lang::En => book.sheet.0,
+            Lang::Zh => book.sheet.1,
+        }
     }
 
     /// Writes `frame` as the Parquet table at `path`.

@@ -15,15 +15,15 @@ use super::table::Kind;
 use crate::pipeline::normalize::date::Date;
 
 /// Rows of one sheet below its header: Excel's limit, less the header row.
-const SHEET_ROWS: usize = 1_048_575;
+pub(super) const SHEET_ROWS: usize = 1_048_575;
 /// The widest a column is made, in characters.
-const MAX_WIDTH: usize = 40;
+pub(super) const MAX_WIDTH: usize = 40;
 
 /// Writes `dir/xlsx_name` from a table's `header` and its `rows` (`len` of them, their
 /// cells as its CSV file holds them), each column's cells as `kinds` says: one sheet per
-/// million rows, the header repeated on each; `streamed`, each sheet written row by row to
-/// a file in `dir` instead of held whole. The workbook's creation date is `created`,
-/// so that the same run writes the same bytes.
+/// million rows, the header repeated on each. The workbook's creation date is `created`,
+/// so that the same run writes the same bytes. (A workbook of many rows is written by
+/// `xlsx_stream` instead, holding none.)
 pub fn write_workbook(
     dir: &Path,
     xlsx_name: &str,
@@ -31,11 +31,9 @@ pub fn write_workbook(
     created: Date,
     header: &[&str],
     (mut rows, len): (impl Iterator<Item = Vec<String>>, usize),
-    (kinds, streamed): (&[Kind], bool),
+    kinds: &[Kind],
 ) -> anyhow::Result<()> {
     let mut workbook = Workbook::new();
-    // A streamed sheet's rows wait in a file of the run's own (private) directory.
-    workbook.set_tempdir(dir)?;
     let day = ExcelDateTime::from_ymd(created.year as u16, created.month, created.day.max(1))?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&day));
     let bold = Format::new().set_bold();
@@ -46,11 +44,7 @@ pub fn write_workbook(
         } else {
             format!("{sheet} {}", page + 1)
         };
-        let worksheet = if streamed {
-            workbook.add_worksheet_with_constant_memory()
-        } else {
-            workbook.add_worksheet()
-        };
+        let worksheet = workbook.add_worksheet();
         worksheet.set_name(&sheet_name)?;
         let page_len = SHEET_ROWS.min(len - page * SHEET_ROWS);
         write_sheet(
@@ -126,7 +120,7 @@ fn write_sheet(
 }
 
 /// Characters as wide as Excel shows them: a Chinese character takes two.
-fn display_width(text: &str) -> usize {
+pub(super) fn display_width(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
@@ -178,7 +172,7 @@ mod tests {
             day,
             header,
             (rows, counted),
-            (&kinds, false),
+            &kinds,
         )
     }
 

@@ -17,9 +17,9 @@ use crate::pipeline::classify::{Ledger, Outcome};
 use crate::pipeline::cohort::Cohort;
 use crate::pipeline::history::History;
 use crate::pipeline::link::Links;
-use crate::pipeline::normalize::Registers;
 use crate::pipeline::normalize::grade::school_year;
 use crate::pipeline::normalize::values::StudentStatus;
+use crate::pipeline::normalize::{Registers, Student};
 
 /// How a poor child's aid stands this term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +98,10 @@ pub fn assess(
     } = *context;
     let n = cohort.children.len();
     let students = &registers.students.rows;
+    // Every factor switched off: no list.
+    if Factor::ALL.into_iter().all(|f| !rule.assessed(f)) {
+        return Risk::default();
+    }
     let facts = Facts::gather(n, registers, links, ledger);
     let returned: FxHashMap<&str, &str> = history
         .returns
@@ -113,11 +117,16 @@ pub fn assess(
                 return None;
             }
             let standing = facts.standing[i] as usize;
-            let record = &students[standing];
-            let key = i as u32;
-            let household = facts.household.get(&key).copied();
-            let (suspended_rows, transfers) = facts.history.get(&key).copied().unwrap_or_default();
-            let flagged_siblings = household.map_or(0, |h| {
+            let row = facts.rows[standing];
+            let household = facts.household[i];
+            let household_no = (household != NONE).then(|| {
+                registers.poverty.rows[household as usize]
+                    .household_no
+                    .as_str()
+            });
+            let (suspended_rows, transfers) = facts.marks[i];
+            let (suspended_rows, transfers) = (u32::from(suspended_rows), u32::from(transfers));
+            let flagged_siblings = household_no.map_or(0, |h| {
                 facts
                     .flagged_in_household
                     .get(h)
@@ -126,7 +135,7 @@ pub fn assess(
             });
             // The grade of the registration in school: its usual age is the entry age in
             // grade one, a year more each grade after.
-            let school_year = school_year(&record.grade);
+            let school_year = row.school_year();
             let years_over_age = school_year
                 .map(|year| cohort.window.age(child.birth) - (entry_age + i32::from(year) - 1));
             // Aid: only with the aid register, only for the poor.
@@ -145,10 +154,13 @@ pub fn assess(
                 true => None,
                 false => returned.get(key_of(&child.id.text).as_str()).copied(),
             };
-            let home_delivered = record.status == StudentStatus::HomeDelivered;
-            let far = record.school_division.len() >= 6
-                && child.division.len() >= 6
-                && county_of(&record.school_division) != county_of(&child.division);
+            // The record itself is read only when assessed (it is off by default).
+            let far = rule.assessed(Factor::FarFromHome) && {
+                let record = &students[standing];
+                record.school_division.len() >= 6
+                    && child.division.len() >= 6
+                    && county_of(&record.school_division) != county_of(&child.division)
+            };
             let mut factors = Factors::default();
             for (factor, present) in [
                 (
@@ -160,7 +172,10 @@ pub fn assess(
                 (Factor::Returned, returned_on.is_some()),
                 (Factor::Transfers, transfers >= rule.min_transfers),
                 (Factor::Sibling, flagged_siblings > 0),
-                (Factor::Disability, ledger.disabled[i] || home_delivered),
+                (
+                    Factor::Disability,
+                    ledger.disabled[i] || row.home_delivered(),
+                ),
                 (Factor::FarFromHome, far),
             ] {
                 if present && rule.assessed(factor) {
@@ -172,7 +187,7 @@ pub fn assess(
                 factors,
                 score: rule.score(factors),
                 poor: ledger.poor[i],
-                household_no: household.unwrap_or_default().to_string(),
+                household_no: household_no.unwrap_or_default().to_string(),
                 student: standing,
                 school_year,
                 years_over_age,
@@ -181,19 +196,22 @@ pub fn assess(
                 transfers,
                 returned_on: returned_on.unwrap_or_default().to_string(),
                 flagged_siblings,
-                certificate: facts.certificate.get(&key).copied(),
+                certificate: (facts.certificate[i] != NONE)
+                    .then_some(facts.certificate[i] as usize),
             })
         })
         .collect();
     let children = &cohort.children;
-    rows.par_sort_by(|a, b| {
-        let (x, y) = (&children[a.child], &children[b.child]);
-        (b.score, !a.poor, &x.division, &x.id.text).cmp(&(
-            a.score,
-            !b.poor,
-            &y.division,
-            &y.id.text,
-        ))
+    // The keys are copied out of the children (short text is held inline), so that the
+    // comparisons do not go back to them.
+    rows.par_sort_by_cached_key(|row| {
+        let child = &children[row.child];
+        (
+            std::cmp::Reverse(row.score),
+            !row.poor,
+            child.division.clone(),
+            child.id.text.clone(),
+        )
     });
     Risk { rows }
 }
@@ -201,96 +219,162 @@ pub fn assess(
 /// No student row.
 const NONE: u32 = u32::MAX;
 
+/// (休学 rows, distinct 转出 rows) of each child's linked registrations, as many as a u16
+/// holds.
+fn marks(n: usize, students: &[Student], rows: &[RowFacts], links: &Links) -> Vec<(u16, u16)> {
+    // The child each registration's standing row belongs to.
+    let mut owner = vec![NONE; students.len()];
+    for link in links.students.iter().chain(&links.extra_students) {
+        owner[link.record] = link.child as u32;
+    }
+    // (child, row) of every 休学 or 转出 row of a linked registration.
+    let mut noted: Vec<(u32, usize)> = owner
+        .iter()
+        .enumerate()
+        .filter(|&(r, &c)| c != NONE && rows[r].marked())
+        .map(|(r, &c)| (c, r))
+        .collect();
+    noted.extend(
+        links
+            .registrations
+            .pairs()
+            .filter(|&(r, j)| owner[r] != NONE && rows[j].marked())
+            .map(|(r, j)| (owner[r], j)),
+    );
+    drop(owner);
+    // A transfer is a school left in a grade, a suspension one taken in a grade: a row
+    // exported twice is one.
+    let fields = |j: usize| {
+        let s = &students[j];
+        (
+            s.status == StudentStatus::Suspended,
+            s.school_code.as_str(),
+            s.grade.as_str(),
+        )
+    };
+    noted.sort_unstable_by(|&(c, a), &(d, b)| (c, fields(a), a).cmp(&(d, fields(b), b)));
+    let mut marks = vec![(0u16, 0u16); n];
+    let mut last: Option<(u32, (bool, &str, &str))> = None;
+    for &(c, j) in &noted {
+        let f = fields(j);
+        if last != Some((c, f)) {
+            let entry = &mut marks[c as usize];
+            if f.0 {
+                entry.0 = entry.0.saturating_add(1);
+            } else {
+                entry.1 = entry.1.saturating_add(1);
+            }
+        }
+        last = Some((c, f));
+    }
+    marks
+}
+
+/// What the list reads of a student row, in a byte: its grade's year of schooling (the
+/// low four bits, 0 when the grade could not be read), whether it is enrolled as 送教上门,
+/// and whether it is a 休学 or 转出 row.
+#[derive(Clone, Copy)]
+struct RowFacts(u8);
+
+impl RowFacts {
+    const YEAR: u8 = 0x0f;
+    const HOME_DELIVERED: u8 = 0x80;
+    const MARKED: u8 = 0x40;
+
+    /// Every row's, in the register's order: a few dozen grade words stand for millions of
+    /// pupils, so each thread reads each word once.
+    fn of(students: &[Student]) -> Vec<RowFacts> {
+        students
+            .par_iter()
+            .map_init(FxHashMap::<&str, u8>::default, |years, s| {
+                let grade = s.grade.as_str();
+                let year = match years.get(grade) {
+                    Some(&year) => year,
+                    None => {
+                        let year = school_year(grade).unwrap_or(0);
+                        // A register writing its grades free-hand is read row by row.
+                        if years.len() < 4096 {
+                            years.insert(grade, year);
+                        }
+                        year
+                    }
+                };
+                let status = match s.status {
+                    StudentStatus::HomeDelivered => Self::HOME_DELIVERED,
+                    StudentStatus::Suspended | StudentStatus::TransferredOut => Self::MARKED,
+                    _ => 0,
+                };
+                RowFacts(year | status)
+            })
+            .collect()
+    }
+
+    fn school_year(self) -> Option<u8> {
+        Some(self.0 & Self::YEAR).filter(|&y| y > 0)
+    }
+
+    fn marked(self) -> bool {
+        self.0 & Self::MARKED != 0
+    }
+
+    fn home_delivered(self) -> bool {
+        self.0 & Self::HOME_DELIVERED != 0
+    }
+}
+
 /// What the registers say of each child, gathered once: the student row standing for its
 /// registration, the 休学 and distinct 转出 rows of all its registrations, its poverty
 /// household and certificate, and each household's children on the ledger.
+/// Each is a column by child, read in the children's order.
 struct Facts<'a> {
     standing: Vec<u32>,
-    /// (休学 rows, distinct 转出 rows) of the children that have any.
-    history: FxHashMap<u32, (u32, u32)>,
-    household: FxHashMap<u32, &'a str>,
+    /// By student row.
+    rows: Vec<RowFacts>,
+    /// (休学 rows, distinct 转出 rows), as many as a u16 holds.
+    marks: Vec<(u16, u16)>,
+    /// The child's poverty register row, with a household number.
+    household: Vec<u32>,
     flagged_in_household: FxHashMap<&'a str, u32>,
-    certificate: FxHashMap<u32, usize>,
+    /// The child's disability register row.
+    certificate: Vec<u32>,
 }
 
 impl<'a> Facts<'a> {
     fn gather(n: usize, registers: &'a Registers, links: &Links, ledger: &Ledger) -> Facts<'a> {
         let students = &registers.students.rows;
-        let mut standing = vec![NONE; n];
-        for link in &links.students {
-            standing[link.child] = link.record as u32;
-        }
-        // The child each registration's standing row belongs to.
-        let mut owner = vec![NONE; students.len()];
-        for link in links.students.iter().chain(&links.extra_students) {
-            owner[link.record] = link.child as u32;
-        }
-        let marked = |j: usize| {
-            matches!(
-                students[j].status,
-                StudentStatus::Suspended | StudentStatus::TransferredOut
-            )
-        };
-        // (child, row) of every 休学 or 转出 row of a linked registration.
-        let mut noted: Vec<(u32, usize)> = owner
-            .iter()
-            .enumerate()
-            .filter(|&(r, &c)| c != NONE && marked(r))
-            .map(|(r, &c)| (c, r))
-            .collect();
-        noted.extend(
-            links
-                .registrations
-                .pairs()
-                .filter(|&(r, j)| owner[r] != NONE && marked(j))
-                .map(|(r, j)| (owner[r], j)),
-        );
-        drop(owner);
-        // A transfer is a school left in a grade, a suspension one taken in a grade: a row
-        // exported twice is one.
-        let fields = |j: usize| {
-            let s = &students[j];
-            (
-                s.status == StudentStatus::Suspended,
-                s.school_code.as_str(),
-                s.grade.as_str(),
-            )
-        };
-        noted.sort_unstable_by(|&(c, a), &(d, b)| (c, fields(a), a).cmp(&(d, fields(b), b)));
-        let mut history: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
-        let mut last: Option<(u32, (bool, &str, &str))> = None;
-        for &(c, j) in &noted {
-            let f = fields(j);
-            if last != Some((c, f)) {
-                let entry = history.entry(c).or_default();
-                if f.0 {
-                    entry.0 += 1;
-                } else {
-                    entry.1 += 1;
+        let rows = RowFacts::of(students);
+        let ((standing, marks), (household, flagged_in_household, certificate)) = rayon::join(
+            || {
+                let mut standing = vec![NONE; n];
+                for link in &links.students {
+                    standing[link.child] = link.record as u32;
                 }
-            }
-            last = Some((c, f));
-        }
-        let mut household = FxHashMap::default();
-        let mut flagged_in_household: FxHashMap<&str, u32> = FxHashMap::default();
-        for link in &links.poverty {
-            let no = registers.poverty.rows[link.record].household_no.as_str();
-            if no.is_empty() {
-                continue;
-            }
-            household.insert(link.child as u32, no);
-            if matches!(ledger.outcomes[link.child], Outcome::Flagged { .. }) {
-                *flagged_in_household.entry(no).or_default() += 1;
-            }
-        }
-        let certificate = links
-            .disability
-            .iter()
-            .map(|l| (l.child as u32, l.record))
-            .collect();
+                (standing, marks(n, students, &rows, links))
+            },
+            || {
+                let mut household = vec![NONE; n];
+                let mut flagged: FxHashMap<&str, u32> = FxHashMap::default();
+                for link in &links.poverty {
+                    let no = registers.poverty.rows[link.record].household_no.as_str();
+                    if no.is_empty() {
+                        continue;
+                    }
+                    household[link.child] = link.record as u32;
+                    if matches!(ledger.outcomes[link.child], Outcome::Flagged { .. }) {
+                        *flagged.entry(no).or_default() += 1;
+                    }
+                }
+                let mut certificate = vec![NONE; n];
+                for link in &links.disability {
+                    certificate[link.child] = link.record as u32;
+                }
+                (household, flagged, certificate)
+            },
+        );
         Facts {
             standing,
-            history,
+            rows,
+            marks,
             household,
             flagged_in_household,
             certificate,
