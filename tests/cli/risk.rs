@@ -455,3 +455,78 @@ fn the_documented_risk_section_runs_as_written() {
     assert_eq!(manifest["settings"]["risk"]["weights"]["returned"], 5);
     assert_eq!(manifest["settings"]["risk"]["returned_months"], 12);
 }
+
+/// The cells of the first sheet of a workbook as text: numbers as the CSV file writes
+/// them.
+fn workbook_cells(path: &std::path::Path) -> (String, Vec<Vec<String>>) {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(path).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let width = range.width();
+    let rows = range
+        .rows()
+        .map(|row| {
+            (0..width)
+                .map(|c| match row.get(c) {
+                    Some(Data::Float(n)) => n.to_string(),
+                    Some(Data::Empty) | None => String::new(),
+                    Some(other) => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    (sheet, rows)
+}
+
+#[test]
+fn the_workbook_and_the_parquet_file_hold_the_rows_of_risk_csv() {
+    // A generated province lists children with every kind of cell (numbers, empty counts,
+    // Chinese division and school names), in English and in Chinese.
+    let wd = Workdir::with_fixture("synthetic-small");
+    for (lang, sheet) in [("en", "at risk"), ("zh", "重点关注学生")] {
+        let out = format!("out-{lang}");
+        wd.expect_code(&["run", "input", "--out", &out, "-q", "--lang", lang], 0);
+        let csv = wd.csv(&format!("{out}/risk.csv"));
+        assert!(csv.rows.len() > 20, "{lang}: {} rows", csv.rows.len());
+        let (name, cells) = workbook_cells(&wd.path(&format!("{out}/risk.xlsx")));
+        assert_eq!(name, sheet);
+        assert_eq!(cells[0], csv.header, "{lang}: the header");
+        assert_eq!(&cells[1..], csv.rows.as_slice(), "{lang}: the rows");
+    }
+    // risk.parquet stays in English: the list's columns, cell by cell, then a flag per
+    // factor that agrees with `risk_factors`.
+    let csv = wd.csv("out-en/risk.csv");
+    let frame =
+        sanku::pipeline::load::parquet::read_frame(&wd.path("out-en/risk.parquet")).unwrap();
+    assert_eq!(frame.height(), csv.rows.len());
+    for (c, name) in csv.header.iter().enumerate() {
+        use polars::prelude::DataType;
+        let column = frame.column(name).unwrap();
+        // A flag is `1` or `0` in CSV.
+        let column = match column.dtype() {
+            DataType::Boolean => column.cast(&DataType::Int32).unwrap(),
+            _ => column.clone(),
+        };
+        let column = column.cast(&DataType::String).unwrap();
+        let values: Vec<String> = column
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect();
+        let expected: Vec<String> = csv.rows.iter().map(|r| r[c].clone()).collect();
+        assert_eq!(values, expected, "risk.parquet {name}");
+    }
+    let factors = csv.column("risk_factors");
+    for factor in ["over_age", "suspended", "transfers", "disability"] {
+        let flags = frame.column(&format!("risk_{factor}")).unwrap();
+        let flags: Vec<bool> = flags.bool().unwrap().iter().map(|f| f.unwrap()).collect();
+        let listed: Vec<bool> = factors
+            .iter()
+            .map(|f| f.split(';').any(|w| w == factor))
+            .collect();
+        assert_eq!(flags, listed, "risk_{factor}");
+        assert!(flags.iter().any(|f| *f), "no child {factor}");
+    }
+}

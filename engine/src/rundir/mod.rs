@@ -58,7 +58,8 @@ pub fn write_run(out: &Writer, run: &Run, report: &report::ReportContext) -> any
         run_date,
     } = run;
     // The two parquet files of every link and candidate, and the rest, are tasks the
-    // cores share; the at-risk list is written on a thread of its own. (As a task, it
+    // cores share; the at-risk list is written on a thread of its own beside them (with
+    // more than one thread; with one, after them). (As a task, it
     // would be taken up by the thread writing links.parquet whenever that one waits on its
     // own parallel work, and the links would wait for the whole list.) Each file is
     // written whole by one writer, so the order does not matter.

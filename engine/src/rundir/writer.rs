@@ -49,8 +49,9 @@ pub struct Workbook<'a> {
     pub created: Date,
     /// How each column's cells are written (see [`super::table::kinds`]).
     pub kinds: Vec<Kind>,
-    /// Written as its rows come, none held (strings inline, not shared), compressed fast:
-    /// for a sheet of many rows.
+    /// Written in the pass that writes its CSV file, each row compressed as it comes and
+    /// only the compressed rows held (strings inline, not shared): for a sheet of many
+    /// rows.
     pub streamed: bool,
 }
 
@@ -185,7 +186,7 @@ impl<'a> Writer<'a> {
         });
         write_csv(dir, name, header, csv_rows)?;
         if let Some(e) = failed {
-            return Err(e.into());
+            return Err(anyhow!("writing {}: {e}", dir.join(book.name).display()));
         }
         self.note(book.name);
         sheet.finish(dir, book.name, self.sheet_name(book), book.created)

@@ -23,7 +23,7 @@ pub(super) const MAX_WIDTH: usize = 40;
 /// cells as its CSV file holds them), each column's cells as `kinds` says: one sheet per
 /// million rows, the header repeated on each. The workbook's creation date is `created`,
 /// so that the same run writes the same bytes. (A workbook of many rows is written by
-/// `xlsx_stream` instead, holding none.)
+/// `xlsx_stream` instead, in the CSV file's pass.)
 pub fn write_workbook(
     dir: &Path,
     xlsx_name: &str,

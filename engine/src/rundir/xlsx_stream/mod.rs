@@ -1,7 +1,7 @@
 //! A workbook of many rows (risk.xlsx) written as its CSV file's rows come, in the same
-//! pass: each row's XML goes into its sheet's deflate stream at once and none is held;
-//! the sheet's head, which holds the columns' widths, is written when the last row is
-//! in. Cells are as `xlsx` writes them: text inline, numbers for the number columns, the
+//! pass: each row's XML goes into its sheet's deflate stream at once, so that only the
+//! compressed rows are held (about 115 bytes a row of the list); the sheet's head, which
+//! holds the columns' widths, is written before them when the last row is in. Cells are as `xlsx` writes them: text inline, numbers for the number columns, the
 //! header bold, frozen and filtered, columns as wide as their widest cell. The rows are
 //! compressed fast (deflate level 2: about a fifth larger than the default level's, at
 //! a third of its time).
@@ -29,6 +29,8 @@ const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"ye
 const SHEET_LEVEL: u32 = 2;
 /// Cell styles (`s`, as styles.xml lists them): 0 plain, 1 the bold header, 2 a weight
 /// with two decimals (built-in number format 2, `0.00`).
+/// The most characters a spreadsheet cell holds.
+const MAX_CELL_CHARS: usize = 32_767;
 const HEADER_STYLE: &[u8] = b" s=\"1\"";
 const WEIGHT_STYLE: &[u8] = b" s=\"2\"";
 
@@ -98,11 +100,22 @@ impl<'a> StreamedBook<'a> {
     }
 
     /// Adds a row of cells (escaped as the CSV file's are), in a new sheet after a
-    /// million.
+    /// million. A cell longer than a spreadsheet's cell holds is an error.
     pub fn push<'c>(
         &mut self,
         cells: impl Iterator<Item = &'c str> + Clone,
     ) -> std::io::Result<()> {
+        if let Some((c, _)) = cells
+            .clone()
+            .enumerate()
+            .find(|(_, cell)| cell.len() > MAX_CELL_CHARS && cell.chars().count() > MAX_CELL_CHARS)
+        {
+            let column = self.header.get(c).map_or("?", String::as_str);
+            return Err(std::io::Error::other(format!(
+                "row {}, column {column}: more than {MAX_CELL_CHARS} characters, more than a spreadsheet cell holds",
+                self.done.iter().map(|b| b.rows).sum::<usize>() + self.body.rows + 1
+            )));
+        }
         if self.body.rows == self.sheet_rows {
             let full = std::mem::replace(&mut self.body, SheetBody::new());
             self.done.push(full);
@@ -128,6 +141,10 @@ impl<'a> StreamedBook<'a> {
         sheet: &str,
         created: Date,
     ) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            sheet.chars().count() <= 28 && !sheet.contains(['[', ']', ':', '*', '?', '/', '\\']),
+            "sheet name {sheet:?}: at most 28 characters (31 with a page number), none of []:*?/\\"
+        );
         self.done.push(self.body);
         let bodies = self.done;
         let names: Vec<String> = (0..bodies.len())
@@ -146,7 +163,7 @@ impl<'a> StreamedBook<'a> {
                 zip.part(path, xml.as_bytes())?;
             }
             for (page, body) in bodies.into_iter().enumerate() {
-                let head = sheet_head(columns, body.rows, &widths);
+                let head = sheet_head(page == 0, columns, body.rows, &widths);
                 let tail = sheet_tail(columns, body.rows);
                 let path = format!("xl/worksheets/sheet{}.xml", page + 1);
                 zip.sheet(&path, head.as_bytes(), body, tail.as_bytes())?;
@@ -157,13 +174,19 @@ impl<'a> StreamedBook<'a> {
     }
 }
 
-/// Everything of a sheet before its rows: the frozen header, the columns' widths.
-fn sheet_head(columns: usize, rows: usize, widths: &[usize]) -> String {
+/// Everything of a sheet before its rows: the frozen header, the columns' widths. Only
+/// the `first` sheet is selected (several selected sheets open grouped, where sorting and
+/// filtering are off).
+fn sheet_head(first: bool, columns: usize, rows: usize, widths: &[usize]) -> String {
     let last = column_name(columns.max(1) - 1);
+    let selected = match first {
+        true => " tabSelected=\"1\"",
+        false => "",
+    };
     let mut head = format!(
         "{XML_HEAD}<worksheet xmlns=\"{MAIN}\" xmlns:r=\"{RELS}\">\
          <dimension ref=\"A1:{last}{}\"/>\
-         <sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\">\
+         <sheetViews><sheetView{selected} workbookViewId=\"0\">\
          <pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>\
          <selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>\
          <sheetFormatPr defaultRowHeight=\"15\"/>",
@@ -297,6 +320,13 @@ fn push_column_letters(out: &mut Vec<u8>, c: usize) {
 /// and newline) and an underscore that would read as one of them (`_x0041_`) written as
 /// Excel writes them, `_xHHHH_`.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
+    // U+FFFE and U+FFFF (EF BF BE, EF BF BF), which XML cannot carry either.
+    if text.contains(['\u{FFFE}', '\u{FFFF}']) {
+        let escaped = text
+            .replace('\u{FFFE}', "_xFFFE_")
+            .replace('\u{FFFF}', "_xFFFF_");
+        return push_escaped(out, &escaped);
+    }
     let bytes = text.as_bytes();
     let mut plain = 0;
     for (i, &b) in bytes.iter().enumerate() {

@@ -4,8 +4,15 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 
 use super::*;
 
-const HEADER: [&str; 5] = ["id_number", "姓名", "age", "weight", "note"];
-const KINDS: [Kind; 5] = [Kind::Text, Kind::Text, Kind::Int, Kind::Weight, Kind::Text];
+const HEADER: [&str; 6] = ["id_number", "姓名", "age", "weight", "note", "poor"];
+const KINDS: [Kind; 6] = [
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Weight,
+    Kind::Text,
+    Kind::Flag,
+];
 
 /// Rows a register can give: an ID a number cell would round, Chinese, markup and
 /// controls, an underscore escape written literally, a number column's word, blanks.
@@ -17,6 +24,7 @@ fn rows() -> Vec<Vec<String>> {
             "11",
             "9.40",
             "a & b <c> \"d\"",
+            "1",
         ],
         [
             "53011120150101100X",
@@ -24,13 +32,23 @@ fn rows() -> Vec<Vec<String>> {
             "abc",
             "-3.25",
             " leading and trailing ",
+            "0",
         ],
         [
             "530111201501012000",
             "",
-            "9",
+            "+5",
             "",
-            "bell\u{7} and _x0041_ and tab\tnewline\n",
+            "bell\u{7}, _x0041_, tab\tnewline\n, cr\r",
+            "",
+        ],
+        [
+            "530111201501013000",
+            "李四",
+            "007",
+            "1e1",
+            "noncharacter \u{FFFE} here",
+            "1",
         ],
     ]
     .iter()
@@ -79,8 +97,9 @@ fn a_spreadsheet_reader_gets_every_cell_as_written_and_typed_by_its_column() {
         for (c, value) in row.iter().enumerate() {
             let expected = match (KINDS[c], value.parse::<f64>()) {
                 _ if value.is_empty() => Data::Empty,
-                (Kind::Int | Kind::Weight, Ok(n)) => Data::Float(n),
-                _ => Data::String(value.clone()),
+                (Kind::Int | Kind::Weight | Kind::Flag, Ok(n)) => Data::Float(n),
+                // calamine reads back `_x000D_` as the character; U+FFFE stays escaped.
+                _ => Data::String(value.replace('\u{FFFE}', "_xFFFE_")),
             };
             assert_eq!(cells[r + 1][c], expected, "row {r}, {}", HEADER[c]);
         }
@@ -98,8 +117,8 @@ fn a_sheet_holds_its_header_frozen_filtered_and_columns_as_wide_as_their_cells()
         .unwrap()
         .1;
     assert!(sheet.contains("state=\"frozen\""), "{sheet}");
-    assert!(sheet.contains("<autoFilter ref=\"A1:E4\"/>"), "{sheet}");
-    assert!(sheet.contains("<dimension ref=\"A1:E4\"/>"), "{sheet}");
+    assert!(sheet.contains("<autoFilter ref=\"A1:F5\"/>"), "{sheet}");
+    assert!(sheet.contains("<dimension ref=\"A1:F5\"/>"), "{sheet}");
     // The header is bold (style 1), a weight shows two decimals (style 2).
     assert!(
         sheet.contains("<c r=\"A1\" s=\"1\" t=\"inlineStr\">"),
@@ -124,7 +143,7 @@ fn a_sheet_holds_its_header_frozen_filtered_and_columns_as_wide_as_their_cells()
         .unwrap()
         .1;
     assert!(
-        workbook.contains("'at risk'!$A$1:$E$4</definedName>"),
+        workbook.contains("'at risk'!$A$1:$F$5</definedName>"),
         "{workbook}"
     );
 }
@@ -135,6 +154,23 @@ fn past_a_sheets_rows_the_next_sheet_starts_with_the_header_again() {
     let mut rows = rows();
     rows.extend(self::rows());
     write(dir.path(), &rows[..5], 2);
+    // Only the first sheet is selected: several would open grouped. Each sheet filters
+    // its own rows.
+    let parts = parts(&dir.path().join("book.xlsx"));
+    let part = |name: &str| &parts.iter().find(|(n, _)| n == name).unwrap().1;
+    assert!(part("xl/worksheets/sheet1.xml").contains("tabSelected"));
+    for (k, rows) in [(2, 3), (3, 2)] {
+        let sheet = part(&format!("xl/worksheets/sheet{k}.xml"));
+        assert!(!sheet.contains("tabSelected"), "sheet {k}");
+        assert!(
+            sheet.contains(&format!("<autoFilter ref=\"A1:F{rows}\"/>")),
+            "{sheet}"
+        );
+        assert!(
+            part("xl/workbook.xml").contains(&format!("'at risk {k}'!$A$1:$F${rows}<")),
+            "sheet {k}"
+        );
+    }
     let mut book: Xlsx<_> = open_workbook(dir.path().join("book.xlsx")).unwrap();
     let names = book.sheet_names();
     assert_eq!(names, ["at risk 1", "at risk 2", "at risk 3"]);
@@ -165,4 +201,42 @@ fn a_header_without_rows_is_a_workbook_of_its_header() {
     let mut book: Xlsx<_> = open_workbook(dir.path().join("book.xlsx")).unwrap();
     let range = book.worksheet_range("at risk").unwrap();
     assert_eq!(range.height(), 1);
+}
+
+#[test]
+fn a_cell_longer_than_a_spreadsheet_cell_is_an_error_naming_its_column() {
+    let mut book = StreamedBook::new(&HEADER, &KINDS).unwrap();
+    let long = "长".repeat(40_000);
+    let row = ["", "", "", "", long.as_str(), ""];
+    let error = book.push(row.into_iter()).unwrap_err().to_string();
+    assert!(
+        error.contains("column note") && error.contains("32767"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_sheet_of_many_rows_reads_back_whole() {
+    // Rows well past the deflate stream's buffers.
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Vec<String>> = (0..20_000)
+        .map(|i| {
+            let id = format!("53011120150101{i:04}");
+            vec![
+                id,
+                format!("名{i}"),
+                (i % 15).to_string(),
+                String::new(),
+                "x".repeat(i % 50),
+                (i % 2).to_string(),
+            ]
+        })
+        .collect();
+    write(dir.path(), &rows, SHEET_ROWS);
+    let mut book: Xlsx<_> = open_workbook(dir.path().join("book.xlsx")).unwrap();
+    let range = book.worksheet_range("at risk").unwrap();
+    assert_eq!(range.height(), rows.len() + 1);
+    let last = range.rows().next_back().unwrap();
+    assert_eq!(last[0], Data::String(rows[19_999][0].clone()));
+    assert_eq!(last[4], Data::String("x".repeat(19_999 % 50)));
 }
