@@ -78,6 +78,11 @@ fn main() {
                 eprintln!("sanku: {report}; written to {}", args.out.display());
             }
         }),
+        Command::Encode(args) => sanku::reconcile::encode::encode(&args.options()).map(|report| {
+            if !args.job.quiet {
+                eprintln!("sanku: {report}; written to {}", args.out.display());
+            }
+        }),
         Command::Link(args) => sanku::cmd::link::link(args).map(|report| {
             if !args.job.quiet {
                 eprintln!("sanku: {report}; written to {}", args.out.display());

@@ -48,6 +48,10 @@ pub enum Command {
     /// records (the runs' residuals.parquet, from `run --residuals`) and write the national
     /// ledger: the provincial ledgers less the children found in school elsewhere.
     Reconcile(ReconcileArgs),
+    /// Encode a province's residuals (`run --residuals`) at home for a reconcile that sees
+    /// no name or ID number in clear: ID numbers as keyed tokens, names and birth dates as
+    /// Bloom filters under keys derived from KEYFILE (docs/privacy.md).
+    Encode(EncodeArgs),
     /// Link any two files (or deduplicate one) with the registers' engine, as a link
     /// config (link.toml) describes their fields, blocking and thresholds.
     Link(LinkArgs),
@@ -179,6 +183,38 @@ impl ReconcileArgs {
             out: self.out.clone(),
             threads: self.job.threads,
             verbose: self.job.verbose > 0,
+        }
+    }
+}
+
+/// Options of `encode`.
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// The province's run directory, made with `sanku run --residuals`, in clear.
+    #[arg(value_name = "RUN_DIR")]
+    pub run: PathBuf,
+
+    /// The key file (at least 16 bytes; `head -c 32 /dev/urandom > KEYFILE`): every
+    /// province encodes with the one key, which the reconciling authority never holds.
+    #[arg(long, value_name = "KEYFILE")]
+    pub key: PathBuf,
+
+    /// Output directory of the encoded residuals, replaced whole.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+impl EncodeArgs {
+    /// What the encoding takes from the command line.
+    pub fn options(&self) -> crate::reconcile::encode::Options {
+        crate::reconcile::encode::Options {
+            run: self.run.clone(),
+            key: self.key.clone(),
+            out: self.out.clone(),
+            threads: self.job.threads,
         }
     }
 }

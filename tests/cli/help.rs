@@ -8,7 +8,7 @@ use crate::workdir::Workdir;
 
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "run",
     "check",
     "generate",
@@ -17,6 +17,7 @@ const COMMANDS: [&str; 11] = [
     "diff",
     "rescore",
     "reconcile",
+    "encode",
     "link",
     "completions",
     "man",

@@ -3,6 +3,7 @@
 mod demo;
 mod determinism;
 mod diff;
+mod encode;
 mod errors;
 mod explain;
 mod extracts;

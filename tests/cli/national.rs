@@ -314,6 +314,12 @@ fn explain_on_a_reconcile_says_where_a_child_studies_and_why_another_is_still_fl
 /// A generated country of three provinces: its registers, each province's run with
 /// residuals, and one run over the whole country.
 fn country(wd: &Workdir) {
+    generate_country(wd);
+    wd.expect_code(&["run", "gen/country", "--out", "country", "--quiet"], 0);
+}
+
+/// The registers of a generated country of three provinces, in `gen/`.
+pub(crate) fn generate_country(wd: &Workdir) {
     wd.expect_code(
         &[
             "generate",
@@ -329,7 +335,6 @@ fn country(wd: &Workdir) {
         ],
         0,
     );
-    wd.expect_code(&["run", "gen/country", "--out", "country", "--quiet"], 0);
 }
 
 /// The ID numbers of the rows of `file` (a CSV with a header) whose `column` is not empty,

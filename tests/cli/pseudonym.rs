@@ -12,7 +12,7 @@ use crate::workdir::{CHECK_FILES, Csv, Workdir, csv_lines, csv_text};
 
 /// Every text in the run directory: CSV, JSON and HTML files as they are, Parquet files
 /// cell by cell (their pages are compressed), workbooks part by part (zip archives).
-fn run_texts(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn run_texts(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -49,7 +49,7 @@ fn run_texts(dir: &Path) -> Vec<(String, String)> {
 
 /// The ID, student, household and certificate numbers (and the digits inside G student
 /// numbers) and names of every input row, found by their columns' headers.
-fn personal_values(input: &Path) -> Vec<String> {
+pub(crate) fn personal_values(input: &Path) -> Vec<String> {
     let mut values = Vec::new();
     for file in [
         "population.csv",
@@ -98,14 +98,21 @@ fn personal_found(wd: &Workdir, run: &str) -> Vec<(String, String)> {
 }
 
 /// Every (value, file) of `values` found in the run directory `dir`.
-fn found_in(dir: &Path, values: &[String]) -> Vec<(String, String)> {
+pub(crate) fn found_in(dir: &Path, values: &[String]) -> Vec<(String, String)> {
+    let searcher = aho_corasick::AhoCorasick::new(values).unwrap();
     let mut found = Vec::new();
     for (file, text) in run_texts(dir) {
-        for value in values {
-            if text.contains(value.as_str()) {
-                found.push((value.clone(), file.clone()));
-            }
-        }
+        let mut matched: Vec<usize> = searcher
+            .find_overlapping_iter(&text)
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        matched.sort_unstable();
+        matched.dedup();
+        found.extend(
+            matched
+                .into_iter()
+                .map(|v| (values[v].clone(), file.clone())),
+        );
     }
     found
 }

@@ -155,7 +155,7 @@ pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
     Ok(runs)
 }
 
-fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
+pub(super) fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
     let shown = dir.display();
     if !dir.join(files::MANIFEST_JSON).is_file() {
         return Err(bad_input(format!(

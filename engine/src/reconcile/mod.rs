@@ -8,6 +8,7 @@
 //! inputs (run dirs → residuals) → pool (registers, cohort) → link → classify → national → write
 //! ```
 
+pub mod encode;
 mod inputs;
 mod national;
 mod pool;
@@ -196,11 +197,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
             stages: timer.stages().to_vec(),
             seconds,
         };
-        crate::rundir::atomic::write_atomic(out.path(), files::MANIFEST_JSON, |w| {
-            serde_json::to_writer_pretty(&mut *w, &manifest)?;
-            std::io::Write::write_all(w, b"\n")?;
-            Ok(())
-        })?;
+        crate::rundir::atomic::write_json(out.path(), files::MANIFEST_JSON, &manifest)?;
         out.commit()?;
         Ok(ReconcileReport {
             provinces: runs.len(),

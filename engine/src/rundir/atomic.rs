@@ -88,6 +88,20 @@ pub fn write_atomic(
     pending.commit()
 }
 
+/// Writes `value` to `dir/name` atomically as indented JSON, ended by a newline.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    dir: &Path,
+    name: &str,
+    value: &T,
+) -> anyhow::Result<()> {
+    write_atomic(dir, name, |out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Rows per Parquet batch: large outputs are built and written this many rows at a time.
 pub const BATCH_ROWS: usize = 1 << 20;
 

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::atomic::write_atomic;
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
 use crate::ground::timer::StageRecord;
@@ -266,12 +265,7 @@ fn sorted<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok
 
 /// Writes manifest.json.
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
-    write_atomic(dir, files::MANIFEST_JSON, |out| {
-        serde_json::to_writer_pretty(&mut *out, manifest)?;
-        std::io::Write::write_all(out, b"\n")?;
-        Ok(())
-    })?;
-    Ok(())
+    super::atomic::write_json(dir, files::MANIFEST_JSON, manifest)
 }
 
 /// Reads the manifest of a run directory; missing or of another shape is bad input.

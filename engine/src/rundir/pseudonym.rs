@@ -42,25 +42,39 @@ pub struct Pseudonymizer {
 }
 
 impl Pseudonymizer {
-    /// Reads the key file: its bytes as they are, at least 16 of them.
+    /// Reads the key file of `--pseudonymize`: its bytes as they are, at least 16 of them.
     pub fn load(path: &Path) -> anyhow::Result<Pseudonymizer> {
+        Self::load_given(path, "--pseudonymize")
+    }
+
+    /// Reads the key file given as `option`.
+    pub fn load_given(path: &Path, option: &str) -> anyhow::Result<Pseudonymizer> {
         let mut key = Vec::new();
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut key))
             .map_err(|e| {
                 bad_input(format!(
-                    "--pseudonymize {}: cannot read the key: {e}",
+                    "{option} {}: cannot read the key: {e}",
                     path.display()
                 ))
             })?;
         if key.len() < MIN_KEY_BYTES {
             return Err(bad_input(format!(
-                "--pseudonymize {}: the key has {} bytes, fewer than {MIN_KEY_BYTES}; make one with `head -c 32 /dev/urandom > KEYFILE`",
+                "{option} {}: the key has {} bytes, fewer than {MIN_KEY_BYTES}; make one with `head -c 32 /dev/urandom > KEYFILE`",
                 path.display(),
                 key.len()
             )));
         }
         Ok(Pseudonymizer { key })
+    }
+
+    /// A key for `purpose` derived from this one (HMAC-SHA256 of the purpose under it), so
+    /// that what is made with it never equals a token.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(b"sanku derived key: ");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// The key's fingerprint, kept in the manifest so that a run carried on under another

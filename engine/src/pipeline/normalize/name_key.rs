@@ -82,6 +82,30 @@ pub fn simplified(name: &str) -> String {
     fast2s::convert(name)
 }
 
+/// The toneless readings of a character (at most 8, without repeats) and how many: a Han
+/// character's pinyin, a letter or any other character itself in lower case (written in
+/// `buf`), none for a separator, which carries no sound.
+pub fn readings(c: char, buf: &mut [u8; 4]) -> ([&str; 8], usize) {
+    let mut readings: [&str; 8] = [""; 8];
+    let mut n = 0;
+    match c.to_pinyin_multi() {
+        Some(multi) => {
+            for p in multi {
+                if n < readings.len() && !readings[..n].contains(&p.plain()) {
+                    readings[n] = p.plain();
+                    n += 1;
+                }
+            }
+        }
+        None if c == super::name::NAME_SEPARATOR => {}
+        None => {
+            readings[0] = c.to_lowercase().next().unwrap_or(c).encode_utf8(buf);
+            n = 1;
+        }
+    }
+    (readings, n)
+}
+
 /// Hashes of every pinyin key of a name (every combination of readings, at most
 /// [`MAX_KEYS`]), pushed onto `out` sorted and without repeats, each mixed with `seed`.
 /// The key is the readings' letters run together, so a name written in pinyin (`ZHANG WEI`,
@@ -98,23 +122,9 @@ pub fn pinyin_key_hashes(name: &str, seed: u64, out: &mut Vec<u64>) {
     out.push(seed);
     for c in name.chars() {
         let mut buf = [0u8; 4];
-        let mut readings: [&str; 8] = [""; 8];
-        let mut n = 0;
-        match c.to_pinyin_multi() {
-            Some(multi) => {
-                for p in multi {
-                    if n < readings.len() && !readings[..n].contains(&p.plain()) {
-                        readings[n] = p.plain();
-                        n += 1;
-                    }
-                }
-            }
-            // Separators carry no sound; a letter or any other character is its own key.
-            None if c == super::name::NAME_SEPARATOR => continue,
-            None => {
-                readings[0] = c.to_lowercase().next().unwrap_or(c).encode_utf8(&mut buf);
-                n = 1;
-            }
+        let (readings, n) = readings(c, &mut buf);
+        if n == 0 {
+            continue;
         }
         let keys = out.len() - start;
         for k in 0..keys {

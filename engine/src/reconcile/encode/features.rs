@@ -1,0 +1,132 @@
+//! What is encoded of a record: a name's features for its Bloom filter, a birth date's,
+//! and an ID number's fragments. Every feature is a fact the clear comparison uses
+//! (docs/privacy.md): the characters of the name folded to simplified and their pairs (an
+//! exact name, one character off), the toneless pinyin of every reading of every
+//! character and its letter pairs (the same sound: 曾 read zeng or ceng, 张伟 and 张玮), the
+//! parts of the date (a year one off, day and month swapped), the ID's first 14
+//! characters (the same place and birth) and its one-character deletions (one typo).
+
+use crate::pipeline::normalize::date::Date;
+use crate::pipeline::normalize::name_key::{readings, simplified};
+
+/// The features of a name: `c:` a character, `b:` two neighbouring characters (the ends
+/// marked `^` and `$`), `s:` a reading of a character, `p:` two neighbouring letters of a
+/// reading (its ends marked). Sorted, without repeats.
+pub fn name_features(name: &str) -> Vec<String> {
+    let folded = simplified(name);
+    let chars: Vec<char> = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut features = Vec::new();
+    if chars.is_empty() {
+        return features;
+    }
+    let marked: Vec<String> = std::iter::once("^".to_string())
+        .chain(chars.iter().map(|c| c.to_string()))
+        .chain(std::iter::once("$".to_string()))
+        .collect();
+    for pair in marked.windows(2) {
+        features.push(format!("b:{}{}", pair[0], pair[1]));
+    }
+    for &c in &chars {
+        features.push(format!("c:{c}"));
+        let mut buf = [0u8; 4];
+        let (readings, n) = readings(c, &mut buf);
+        for reading in &readings[..n] {
+            features.push(format!("s:{reading}"));
+            let letters: Vec<char> = std::iter::once('^')
+                .chain(reading.chars())
+                .chain(std::iter::once('$'))
+                .collect();
+            for pair in letters.windows(2) {
+                features.push(format!("p:{}{}", pair[0], pair[1]));
+            }
+        }
+    }
+    features.sort_unstable();
+    features.dedup();
+    features
+}
+
+/// The features of a birth date: its year, month and day alone and in pairs, the whole
+/// date, and the month and day as an unordered pair (a date with day and month swapped
+/// shares it).
+pub fn date_features(date: Date) -> Vec<String> {
+    let (y, m, d) = (date.year, date.month, date.day);
+    let (low, high) = (m.min(d), m.max(d));
+    vec![
+        format!("y:{y}"),
+        format!("m:{m}"),
+        format!("d:{d}"),
+        format!("ym:{y}-{m}"),
+        format!("md:{m}-{d}"),
+        format!("yd:{y}-{d}"),
+        format!("ymd:{y}-{m}-{d}"),
+        format!("pair:{low}-{high}"),
+    ]
+}
+
+/// An ID number's fragments: its first 14 characters (address and birth date) and each of
+/// its first 17 characters left out in turn (two numbers one substitution or one swap of
+/// neighbours apart share one of these). Empty for a number of another length.
+pub fn id_fragments(id: &str) -> Option<(String, Vec<String>)> {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() != 18 {
+        return None;
+    }
+    let place_birth: String = chars[..14].iter().collect();
+    let deletions = (0..17)
+        .map(|skip| {
+            chars[..17]
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| *c)
+                .collect()
+        })
+        .collect();
+    Some((place_birth, deletions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_in_traditional_characters_has_the_features_of_its_simplified_form() {
+        assert_eq!(name_features("張偉"), name_features("张伟"));
+        let f = name_features("张伟");
+        for expected in [
+            "b:^张", "b:张伟", "b:伟$", "c:张", "c:伟", "s:zhang", "s:wei",
+        ] {
+            assert!(f.contains(&expected.to_string()), "{expected} in {f:?}");
+        }
+        assert!(f.contains(&"p:zh".to_string()) && f.contains(&"p:g$".to_string()));
+    }
+
+    #[test]
+    fn a_polyphonic_character_gives_every_reading() {
+        let f = name_features("曾");
+        assert!(f.contains(&"s:zeng".to_string()) && f.contains(&"s:ceng".to_string()));
+    }
+
+    #[test]
+    fn dates_with_day_and_month_swapped_share_their_unordered_pair() {
+        let a = date_features(Date::new(2015, 3, 12).unwrap());
+        let swapped = date_features(Date::new(2015, 12, 3).unwrap());
+        let other = date_features(Date::new(2015, 3, 14).unwrap());
+        let pair = "pair:3-12".to_string();
+        assert!(a.contains(&pair) && swapped.contains(&pair) && !other.contains(&pair));
+    }
+
+    #[test]
+    fn ids_one_typo_apart_share_a_deletion() {
+        let (place, a) = id_fragments("530111201501011234").unwrap();
+        let (_, substituted) = id_fragments("530111201501011734").unwrap();
+        let (_, swapped) = id_fragments("530111201501012134").unwrap();
+        let (_, other) = id_fragments("530111201501019876").unwrap();
+        assert_eq!(place, "53011120150101");
+        let shares = |b: &[String]| a.iter().any(|x| b.contains(x));
+        assert!(shares(&substituted) && shares(&swapped));
+        assert!(!shares(&other));
+        assert_eq!(id_fragments("5301112015"), None);
+    }
+}
