@@ -112,8 +112,25 @@ fn encoded_residuals_hold_no_name_or_id_of_the_registers() {
                 "{p}: {column} mostly empty"
             );
         }
-        for gone in ["name", "birth_date", "name_count", "record_name"] {
+        for gone in [
+            "name",
+            "birth_date",
+            "name_count",
+            "age",
+            "poor",
+            "household_no",
+            "disability_category",
+            "grade",
+            "relation",
+            "line",
+        ] {
             assert!(!rows[0].contains_key(gone), "{p}: column {gone} kept");
+        }
+        // An ID's deletion tokens are sorted and distinct: in the ID's order, equal
+        // neighbours would show equal digits.
+        for row in &rows {
+            let edits: Vec<&str> = row["id_edits"].split(';').collect();
+            assert!(edits.windows(2).all(|w| w[0] < w[1]), "{}", row["id_edits"]);
         }
         // Every name and identifier of every province's registers.
         let mut personal = Vec::new();
@@ -268,4 +285,17 @@ fn what_cannot_be_encoded_is_refused_naming_why() {
         &["pseudonymised", "in clear"],
     );
     assert!(!wd.path("e").exists());
+    // An --out that holds a run in clear, or the key, is not replaced.
+    let before = wd.read(&format!("{run}/ledger.csv"));
+    wd.expect_error(
+        &["encode", &run, "--key", "key", "--out", &plain],
+        2,
+        &["--out", "other than an encoding"],
+    );
+    assert!(wd.path(&format!("{plain}/ledger.csv")).exists());
+    wd.expect_code(&["encode", &run, "--key", "key", "--out", "enc"], 0);
+    std::fs::copy(wd.path("key"), wd.path("enc/key")).unwrap();
+    wd.expect_code(&["encode", &run, "--key", "enc/key", "--out", "enc"], 2);
+    assert!(wd.path("enc/key").exists());
+    assert_eq!(wd.read(&format!("{run}/ledger.csv")), before);
 }

@@ -13,11 +13,21 @@ use crate::pipeline::normalize::name_key::{readings, simplified};
 /// marked `^` and `$`), `s:` a reading of a character, `p:` two neighbouring letters of a
 /// reading (its ends marked). Sorted, without repeats.
 pub fn name_features(name: &str) -> Vec<String> {
-    let folded = simplified(name);
-    let chars: Vec<char> = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let folded = simplified(name).to_lowercase();
+    let chars: Vec<char> = folded.chars().filter(|c| c.is_alphanumeric()).collect();
     let mut features = Vec::new();
     if chars.is_empty() {
         return features;
+    }
+    // A name written in pinyin (ZHANG·WEI, Zhang Wei): its words are its readings, so
+    // that it shares the pinyin features of 张伟 as the clear comparison reads them alike.
+    if !chars.iter().any(|&c| c > '\u{2E7F}') {
+        for word in folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            push_reading(&mut features, word);
+        }
     }
     let marked: Vec<String> = std::iter::once("^".to_string())
         .chain(chars.iter().map(|c| c.to_string()))
@@ -30,20 +40,27 @@ pub fn name_features(name: &str) -> Vec<String> {
         features.push(format!("c:{c}"));
         let mut buf = [0u8; 4];
         let (readings, n) = readings(c, &mut buf);
-        for reading in &readings[..n] {
-            features.push(format!("s:{reading}"));
-            let letters: Vec<char> = std::iter::once('^')
-                .chain(reading.chars())
-                .chain(std::iter::once('$'))
-                .collect();
-            for pair in letters.windows(2) {
-                features.push(format!("p:{}{}", pair[0], pair[1]));
+        if c > '\u{2E7F}' {
+            for reading in &readings[..n] {
+                push_reading(&mut features, reading);
             }
         }
     }
     features.sort_unstable();
     features.dedup();
     features
+}
+
+/// A reading (`s:`) and its letter pairs, ends marked (`p:`).
+fn push_reading(features: &mut Vec<String>, reading: &str) {
+    features.push(format!("s:{reading}"));
+    let letters: Vec<char> = std::iter::once('^')
+        .chain(reading.chars())
+        .chain(std::iter::once('$'))
+        .collect();
+    for pair in letters.windows(2) {
+        features.push(format!("p:{}{}", pair[0], pair[1]));
+    }
 }
 
 /// The features of a birth date: its year, month and day alone and in pairs, the whole
@@ -100,6 +117,22 @@ mod tests {
             assert!(f.contains(&expected.to_string()), "{expected} in {f:?}");
         }
         assert!(f.contains(&"p:zh".to_string()) && f.contains(&"p:g$".to_string()));
+    }
+
+    #[test]
+    fn a_name_written_in_pinyin_has_the_pinyin_features_of_the_chinese_name() {
+        let chinese = name_features("张伟");
+        let pinyin = name_features("ZHANG·WEI");
+        assert_eq!(pinyin, name_features("Zhang Wei"));
+        let sounds: Vec<&String> = chinese
+            .iter()
+            .filter(|f| f.starts_with(['s', 'p']))
+            .collect();
+        assert!(sounds.len() > 8);
+        assert!(
+            sounds.iter().all(|f| pinyin.contains(f)),
+            "{sounds:?} in {pinyin:?}"
+        );
     }
 
     #[test]

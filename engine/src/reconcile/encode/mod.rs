@@ -2,10 +2,9 @@
 //! encoded at home for a reconcile that never sees a name or an ID number in clear
 //! (docs/privacy.md). The ID numbers become keyed tokens (HMAC-SHA256, as
 //! `--pseudonymize` makes them) with keyed tokens of their fragments; names and birth dates
-//! become Bloom filters keyed by keys derived from the same key; every other column is
-//! treated as a pseudonymised run treats it (identifiers as tokens, names and free text
-//! dropped). The birth date itself is dropped: its year stays for blocking. The
-//! encoding's parameters go to the directory's manifest.json.
+//! become Bloom filters keyed by keys derived from the same key; of the other columns only
+//! those the reconcile needs are kept, identifiers as tokens. The birth date is dropped:
+//! its year stays for blocking. The encoding's parameters go to manifest.json.
 
 mod bloom;
 mod features;
@@ -23,7 +22,6 @@ use crate::ground::schema::files;
 use crate::pipeline::normalize::date::Date;
 use crate::rundir::pseudonym::Pseudonymizer;
 use crate::rundir::staging::RunDir;
-use crate::rundir::table::Sensitivity;
 
 /// The encoded residuals' file.
 pub const ENCODED_PARQUET: &str = "encoded.parquet";
@@ -31,11 +29,28 @@ pub const ENCODED_PARQUET: &str = "encoded.parquet";
 /// of one scheme under one key.
 pub const SCHEME: &str = "sanku-fbf-1";
 
-/// The residual columns an encoding leaves out besides those a pseudonymised run empties:
-/// the birth date (its year and its filter stand for it) and how many children of the
-/// province carry the name (a name's frequency beside its filter is what a frequency
-/// attack needs).
-const LEFT_OUT: [&str; 2] = ["birth_date", "name_count"];
+/// The residual columns an encoding keeps (identifiers as tokens): what the reconcile
+/// links and writes on, and what a province needs to find its rows in the national
+/// result. Everything else is left out: the name and the birth date (their filters stand
+/// for them), how many children carry the name, age, poverty, aid and disability, the
+/// household, the grade, relation and status words as the registers wrote them, the line
+/// of the register.
+const KEPT: [&str; 14] = [
+    "kind",
+    "province",
+    "id_number",
+    "id_class",
+    "sex",
+    "division_code",
+    "reason",
+    "record_status",
+    "case_id",
+    "status",
+    "record_student_no",
+    "record_method",
+    "record_weight",
+    "student_no",
+];
 
 /// What `sanku encode` is given.
 #[derive(Clone, Debug)]
@@ -110,11 +125,11 @@ const FIELDS: [(&str, &str); 7] = [
     ),
     (
         "id_place_birth",
-        "token of the ID number's first 14 characters (address and birth date)",
+        "token of the ID number's first 14 characters (address and birth date), under a derived key",
     ),
     (
         "id_edits",
-        "tokens of the first 17 characters with each left out in turn, `;`-joined",
+        "tokens of the first 17 characters with each left out in turn, under a derived key, sorted, distinct, `;`-joined",
     ),
     (
         "name_filter",
@@ -122,12 +137,12 @@ const FIELDS: [(&str, &str); 7] = [
     ),
     (
         "birth_filter",
-        "Bloom filter (hex) of the birth date's year, month, day, their pairs, the date and the unordered month-day pair",
+        "Bloom filter (hex) of the birth date's year, month, day, their pairs, the date and the unordered month-day pair, salted with the birth year",
     ),
     ("birth_year", "in clear, for blocking"),
     (
-        "sex, division_code, kind, province, line and the other codes and counts",
-        "in clear",
+        "kind, province, id_class, sex, division_code, reason, record_status, case_id, status, record_method, record_weight",
+        "in clear; student_no and record_student_no as tokens",
     ),
 ];
 
@@ -148,7 +163,11 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
     let parameters = Parameters::default();
     let frame =
         crate::ground::threads::with_threads(threads, || encoded_frame(&run, &key, &parameters))?;
-    let out = RunDir::prepare(&options.out, &[options.run.as_path()])?;
+    refuse_to_replace(&options.out)?;
+    let out = RunDir::prepare(
+        &options.out,
+        &[options.run.as_path(), options.key.as_path()],
+    )?;
     crate::rundir::atomic::write_parquet(out.path(), ENCODED_PARQUET, &frame)?;
     let manifest = EncodeManifest {
         sanku_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -171,7 +190,24 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
     })
 }
 
-/// The residuals as a pseudonymised run would write them, less [`LEFT_OUT`], with the
+/// Refuses an `--out` that holds anything but an earlier encoding: a run directory in
+/// clear, another command's output, or files sanku did not write.
+fn refuse_to_replace(out: &Path) -> anyhow::Result<()> {
+    let is_encoding = std::fs::read_to_string(out.join(files::MANIFEST_JSON))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|m| m["command"] == "encode");
+    let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
+    if out.exists() && !is_encoding && !empty {
+        return Err(bad_input(format!(
+            "--out {}: holds something other than an encoding (a run directory?); give a new directory or an earlier encoding's",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The residuals' [`KEPT`] columns as a pseudonymised run would write them, with the
 /// encoded columns.
 fn encoded_frame(
     run: &ProvinceRun,
@@ -182,24 +218,15 @@ fn encoded_frame(
     let clear = crate::pipeline::load::parquet::read_frame(&path)?;
     let content = crate::rundir::contents::of(files::RESIDUALS_PARQUET)
         .ok_or_else(|| anyhow::anyhow!("residuals.parquet is not declared"))?;
-    // Pseudonymised, then without the columns that pseudonymising empties (names, free
-    // text) and those left out.
-    let names: Vec<String> = clear
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let emptied: Vec<&str> = refs
-        .iter()
-        .zip(content.sensitivities(&refs)?)
-        .filter(|(_, s)| matches!(s, Sensitivity::Name | Sensitivity::FreeText))
-        .map(|(n, _)| *n)
-        .collect();
-    let mut frame = key.frame(clear, &content)?;
-    for name in emptied.iter().chain(&LEFT_OUT) {
-        frame = frame.drop(name)?;
-    }
+    let mut frame = key
+        .frame(clear, &content)
+        .and_then(|f| Ok(f.select(KEPT)?))
+        .map_err(|e| {
+            bad_input(format!(
+                "{}: {e}; run the province again with --residuals",
+                path.display()
+            ))
+        })?;
     let name_filter = FieldFilter::new(
         &key.derived_key("name filter"),
         parameters.name_bits,
@@ -210,21 +237,33 @@ fn encoded_frame(
         parameters.birth_bits,
         parameters.birth_hashes,
     );
+    let tokens = FragmentKeys {
+        place_birth: Keyed::new(key.derived_key("id place and birth")),
+        edit: Keyed::new(key.derived_key("id edit")),
+    };
     let residuals = &run.residuals;
     let rows: Vec<[String; 5]> = (0..residuals.len())
         .into_par_iter()
         .map(|r| {
             let birth = Date::parse(residuals.get(r, "birth_date"));
-            let year = birth.map_or(String::new(), |b| b.year.to_string());
-            let (place_birth, edits) = match features::id_fragments(residuals.get(r, "id_number")) {
-                Some((place, deletions)) => (
-                    key.token(&format!("id place and birth {place}")),
-                    deletions
-                        .iter()
-                        .map(|d| key.token(&format!("id edit {d}")))
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                ),
+            // Without a birth date, the year of the ID number's (its 7th to 10th
+            // characters), so that the name's salt still meets the child's.
+            let id_year = residuals
+                .get(r, "id_number")
+                .get(6..10)
+                .filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+            let year = birth.map_or(id_year.unwrap_or("").to_string(), |b| b.year.to_string());
+            let id = residuals.get(r, "id_number");
+            let (place_birth, edits) = match features::id_fragments(id) {
+                Some((place, deletions)) => {
+                    // Sorted and without repeats: in the ID's order, two equal tokens side
+                    // by side would say two equal digits side by side.
+                    let mut edits: Vec<String> =
+                        deletions.iter().map(|d| tokens.edit.token(d)).collect();
+                    edits.sort_unstable();
+                    edits.dedup();
+                    (tokens.place_birth.token(&place), edits.join(";"))
+                }
                 None => (String::new(), String::new()),
             };
             let name = residuals.get(r, "name");
@@ -237,7 +276,7 @@ fn encoded_frame(
             };
             let birth = birth.map_or(String::new(), |b| {
                 let features = features::date_features(b);
-                bloom::to_hex(&birth_filter.encode("", features.iter().map(String::as_str)))
+                bloom::to_hex(&birth_filter.encode(&year, features.iter().map(String::as_str)))
             });
             [place_birth, edits, name, birth, year]
         })
@@ -254,6 +293,32 @@ fn encoded_frame(
         frame.with_column(Column::new((*name).into(), cells))?;
     }
     Ok(frame)
+}
+
+/// The keys of an ID number's fragments, each derived for its own purpose.
+struct FragmentKeys {
+    place_birth: Keyed,
+    edit: Keyed,
+}
+
+/// Tokens under a derived key: `F` and the first 128 bits of the HMAC-SHA256, in hex.
+struct Keyed(hmac::Hmac<sha2::Sha256>);
+
+impl Keyed {
+    fn new(key: [u8; 32]) -> Keyed {
+        use hmac::Mac;
+        Keyed(hmac::Hmac::new_from_slice(&key).expect("HMAC takes any key"))
+    }
+
+    fn token(&self, value: &str) -> String {
+        use hmac::Mac;
+        let mut mac = self.0.clone();
+        mac.update(value.as_bytes());
+        format!(
+            "F{}",
+            crate::ground::text::hex(&mac.finalize().into_bytes()[..16])
+        )
+    }
 }
 
 /// A directory as the manifest records it.
