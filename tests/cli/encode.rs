@@ -297,5 +297,12 @@ fn what_cannot_be_encoded_is_refused_naming_why() {
     std::fs::copy(wd.path("key"), wd.path("enc/key")).unwrap();
     wd.expect_code(&["encode", &run, "--key", "enc/key", "--out", "enc"], 2);
     assert!(wd.path("enc/key").exists());
+    // An encoding is not a run, to encode or to reconcile.
+    for args in [
+        vec!["encode", "enc", "--key", "key", "--out", "again"],
+        vec!["reconcile", "enc", &run, "--out", "national"],
+    ] {
+        wd.expect_error(&args, 2, &["encoded residuals", "not a run"]);
+    }
     assert_eq!(wd.read(&format!("{run}/ledger.csv")), before);
 }
