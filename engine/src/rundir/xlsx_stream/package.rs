@@ -96,15 +96,7 @@ impl<W: Write> Package<W> {
         let offset = self.written;
         let mut header = Vec::with_capacity(30 + path.len());
         put32(&mut header, LOCAL_HEADER);
-        put16(&mut header, VERSION);
-        put16(&mut header, 0);
-        put16(&mut header, DEFLATED);
-        put16(&mut header, DOS_TIME);
-        put16(&mut header, DOS_DATE);
-        put32(&mut header, crc);
-        put32(&mut header, small(compressed, path)?);
-        put32(&mut header, small(len, path)?);
-        put16(&mut header, path.len() as u16);
+        put_part(&mut header, path, crc, (compressed, len))?;
         put16(&mut header, 0);
         header.extend_from_slice(path.as_bytes());
         self.write(&header)?;
@@ -128,15 +120,7 @@ impl<W: Write> Package<W> {
         for (path, crc, compressed, len, offset) in &self.entries {
             put32(&mut directory, CENTRAL_HEADER);
             put16(&mut directory, VERSION);
-            put16(&mut directory, VERSION);
-            put16(&mut directory, 0);
-            put16(&mut directory, DEFLATED);
-            put16(&mut directory, DOS_TIME);
-            put16(&mut directory, DOS_DATE);
-            put32(&mut directory, *crc);
-            put32(&mut directory, small(*compressed, path)?);
-            put32(&mut directory, small(*len, path)?);
-            put16(&mut directory, path.len() as u16);
+            put_part(&mut directory, path, *crc, (*compressed, *len))?;
             // Extra field, comment, disk, internal and external attributes.
             put16(&mut directory, 0);
             put16(&mut directory, 0);
@@ -159,6 +143,26 @@ impl<W: Write> Package<W> {
         self.write(&directory)?;
         Ok(())
     }
+}
+
+/// What a part's local header and its directory entry both say, in that order: the
+/// version needed, flags, method, time and date, checksum, sizes and the name's length.
+fn put_part(
+    out: &mut Vec<u8>,
+    path: &str,
+    crc: u32,
+    (compressed, len): (u64, u64),
+) -> anyhow::Result<()> {
+    put16(out, VERSION);
+    put16(out, 0);
+    put16(out, DEFLATED);
+    put16(out, DOS_TIME);
+    put16(out, DOS_DATE);
+    put32(out, crc);
+    put32(out, small(compressed, path)?);
+    put32(out, small(len, path)?);
+    put16(out, path.len() as u16);
+    Ok(())
 }
 
 /// A size or offset the format holds in 32 bits.
