@@ -162,16 +162,6 @@ pub(super) fn read_run(dir: &Path) -> anyhow::Result<ProvinceRun> {
             "{shown} is not a sanku run directory (no manifest.json); give the directories `sanku run --residuals` wrote"
         )));
     }
-    // An encoding's manifest is not a run's.
-    let command = std::fs::read_to_string(dir.join(files::MANIFEST_JSON))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|m| m["command"].as_str().map(str::to_string));
-    if command.as_deref() == Some("encode") {
-        return Err(bad_input(format!(
-            "{shown} holds encoded residuals (`sanku encode`), not a run; give the run directory `sanku run --residuals` wrote (the reconcile does not read encodings yet)"
-        )));
-    }
     let manifest = read_manifest(dir)?;
     if !matches!(manifest.command.as_str(), "run" | "rescore") || manifest.results.is_none() {
         return Err(bad_input(format!(

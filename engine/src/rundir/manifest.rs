@@ -268,6 +268,18 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     super::atomic::write_json(dir, files::MANIFEST_JSON, manifest)
 }
 
+/// The command that wrote the directory `dir` (its manifest.json's `command`), if it has
+/// a manifest that says.
+pub fn command_of(dir: &Path) -> Option<String> {
+    command_in(&std::fs::read_to_string(dir.join(files::MANIFEST_JSON)).ok()?)
+}
+
+fn command_in(manifest: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(manifest)
+        .ok()
+        .and_then(|v| v["command"].as_str().map(str::to_string))
+}
+
 /// Reads the manifest of a run directory; missing or of another shape is bad input.
 pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {
     let path = run.join(files::MANIFEST_JSON);
@@ -278,12 +290,13 @@ pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {
         ))
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        let command = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["command"].as_str().map(str::to_string));
-        match command.as_deref() {
+        match command_in(&text).as_deref() {
             Some("reconcile") => bad_input(format!(
                 "{}: a `sanku reconcile` directory (the national result), not a run; give a run directory",
+                run.display()
+            )),
+            Some("encode") => bad_input(format!(
+                "{} holds encoded residuals (`sanku encode`), not a run; give the run directory `sanku run --residuals` wrote (the reconcile does not read encodings yet)",
                 run.display()
             )),
             _ => bad_input(format!(

@@ -193,10 +193,7 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
 /// Refuses an `--out` that holds anything but an earlier encoding: a run directory in
 /// clear, another command's output, or files sanku did not write.
 fn refuse_to_replace(out: &Path) -> anyhow::Result<()> {
-    let is_encoding = std::fs::read_to_string(out.join(files::MANIFEST_JSON))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .is_some_and(|m| m["command"] == "encode");
+    let is_encoding = crate::rundir::manifest::command_of(out).as_deref() == Some("encode");
     let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
     if out.exists() && !is_encoding && !empty {
         return Err(bad_input(format!(
