@@ -9,7 +9,7 @@ use crate::pseudonym::{found_in, personal_values};
 use crate::workdir::Workdir;
 
 /// A generated country of three provinces, each run with residuals, and a key.
-fn country(wd: &Workdir) -> Vec<String> {
+pub(crate) fn country(wd: &Workdir) -> Vec<String> {
     crate::national::generate_country(wd);
     let mut provinces: Vec<String> = std::fs::read_dir(wd.path("gen"))
         .unwrap()
@@ -25,6 +25,29 @@ fn country(wd: &Workdir) -> Vec<String> {
     wd.write("key", [7u8; 32]);
     wd.write("other-key", [8u8; 32]);
     provinces
+}
+
+/// Every name and identifier of every province's registers, but those that are part of
+/// a place's name (田家 of 田家庵区), found in the division names an encoding keeps, or a
+/// grade (高一): such names are not searched.
+pub(crate) fn personal_of_country(wd: &Workdir, provinces: &[String]) -> Vec<String> {
+    let mut personal = Vec::new();
+    let mut places = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/divisions.tsv"),
+    )
+    .unwrap();
+    for p in provinces {
+        personal.extend(personal_values(&wd.path(&format!("gen/{p}"))));
+        places += &grades(&wd.path(&format!("gen/{p}")));
+    }
+    let in_places: std::collections::BTreeSet<String> = aho_corasick::AhoCorasick::new(&personal)
+        .unwrap()
+        .find_overlapping_iter(&places)
+        .map(|m| personal[m.pattern().as_usize()].clone())
+        .collect();
+    personal.retain(|v| !in_places.contains(v));
+    assert!(personal.len() > 1000);
+    personal
 }
 
 /// The encoded rows of `dir`, each as its cells by column.
@@ -132,27 +155,7 @@ fn encoded_residuals_hold_no_name_or_id_of_the_registers() {
             let edits: Vec<&str> = row["id_edits"].split(';').collect();
             assert!(edits.windows(2).all(|w| w[0] < w[1]), "{}", row["id_edits"]);
         }
-        // Every name and identifier of every province's registers.
-        let mut personal = Vec::new();
-        for q in &provinces {
-            personal.extend(personal_values(&wd.path(&format!("gen/{q}"))));
-        }
-        // A name that is part of a place's name (田家 of 田家庵区) is found in the division
-        // names the residuals keep, and one that is a grade (高一) in the grades: such names
-        // are not searched.
-        let places = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/divisions.tsv"),
-        )
-        .unwrap()
-            + &grades(&wd.path(&format!("gen/{p}")));
-        let in_places: std::collections::BTreeSet<String> =
-            aho_corasick::AhoCorasick::new(&personal)
-                .unwrap()
-                .find_overlapping_iter(&places)
-                .map(|m| personal[m.pattern().as_usize()].clone())
-                .collect();
-        personal.retain(|v| !in_places.contains(v));
-        assert!(personal.len() > 1000);
+        let personal = personal_of_country(&wd, &provinces);
         let found = found_in(&wd.path(&out), &personal);
         assert!(found.is_empty(), "{p}: {:?}", &found[..found.len().min(5)]);
         let manifest = wd.read(&format!("{out}/manifest.json"));
@@ -237,7 +240,7 @@ fn a_child_encoded_by_two_provinces_under_one_key_meets_itself_and_not_under_ano
 }
 
 /// The rows of a Parquet file, each as its cells (as text) by column.
-fn parquet_rows(wd: &Workdir, file: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn parquet_rows(wd: &Workdir, file: &str) -> Vec<BTreeMap<String, String>> {
     rows_of(&sanku::pipeline::load::parquet::read_frame(&wd.path(file)).unwrap())
 }
 
@@ -297,12 +300,17 @@ fn what_cannot_be_encoded_is_refused_naming_why() {
     std::fs::copy(wd.path("key"), wd.path("enc/key")).unwrap();
     wd.expect_code(&["encode", &run, "--key", "enc/key", "--out", "enc"], 2);
     assert!(wd.path("enc/key").exists());
-    // An encoding is not a run, to encode or to reconcile.
-    for args in [
-        vec!["encode", "enc", "--key", "key", "--out", "again"],
-        vec!["reconcile", "enc", &run, "--out", "national"],
-    ] {
-        wd.expect_error(&args, 2, &["encoded residuals", "not a run"]);
-    }
+    // An encoding is not a run to encode, nor one to reconcile with runs in clear.
+    wd.expect_error(
+        &["encode", "enc", "--key", "key", "--out", "again"],
+        2,
+        &["encoded residuals", "not a run"],
+    );
+    wd.expect_error(
+        &["reconcile", "enc", &run, "--out", "national"],
+        2,
+        &["encodings", "runs in clear", "cannot be compared"],
+    );
+    assert!(!wd.path("national").exists());
     assert_eq!(wd.read(&format!("{run}/ledger.csv")), before);
 }

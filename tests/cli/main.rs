@@ -4,6 +4,7 @@ mod demo;
 mod determinism;
 mod diff;
 mod encode;
+mod encoded_reconcile;
 mod errors;
 mod explain;
 mod extracts;

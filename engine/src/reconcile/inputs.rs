@@ -49,13 +49,26 @@ struct TextColumn {
 impl Residuals {
     /// Reads residuals.parquet one column at a time; a missing column is bad input.
     fn read(path: &Path) -> anyhow::Result<Residuals> {
-        let names = residuals::column_names();
+        Residuals::read_columns(
+            path,
+            residuals::column_names(),
+            "run the province again with --residuals",
+        )
+    }
+
+    /// Reads the columns `names` of a Parquet file sanku wrote, one at a time; a missing
+    /// column is bad input, told how to `fix` it.
+    pub(super) fn read_columns(
+        path: &Path,
+        names: Vec<&'static str>,
+        fix: &str,
+    ) -> anyhow::Result<Residuals> {
         let mut columns = Vec::with_capacity(names.len());
         let mut len = None;
         for name in &names {
             let frame = read_columns_where(path, Some(&[name]), None).map_err(|_| {
                 bad_input(format!(
-                    "{}: no column `{name}`, or not a residuals file sanku wrote; run the province again with --residuals",
+                    "{}: no column `{name}`, or not a file sanku wrote; {fix}",
                     path.display()
                 ))
             })?;

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod encode;
+mod encoded;
 mod inputs;
 mod national;
 mod pool;
@@ -93,6 +94,16 @@ pub struct Options {
 
 /// Reconciles the provinces' runs into `args.out`.
 pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
+    let encodings = args.runs.iter().filter(|d| encoded::is_encoding(d)).count();
+    if encodings > 0 && encodings == args.runs.len() {
+        return encoded::reconcile(args);
+    }
+    if encodings > 0 {
+        return Err(bad_input(format!(
+            "{encodings} of the {} directories given are encodings (`sanku encode`) and the others runs in clear; they cannot be compared with each other: give every province's encoding, or every province's run",
+            args.runs.len()
+        )));
+    }
     let started = std::time::Instant::now();
     let threads = args
         .threads

@@ -296,7 +296,7 @@ pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {
                 run.display()
             )),
             Some("encode") => bad_input(format!(
-                "{} holds encoded residuals (`sanku encode`), not a run; give the run directory `sanku run --residuals` wrote (the reconcile does not read encodings yet)",
+                "{} holds encoded residuals (`sanku encode`), not a run; give the run directory `sanku run --residuals` wrote",
                 run.display()
             )),
             _ => bad_input(format!(

@@ -14,6 +14,7 @@ mod folded;
 pub(crate) mod fuzzy;
 pub(crate) mod identity;
 mod passes;
+pub use passes::stands_in;
 pub(crate) mod priors;
 pub(crate) mod registration;
 pub mod weights;

@@ -93,15 +93,25 @@ pub fn stand_ins(students: &[crate::pipeline::normalize::Student]) -> StandIns {
         .enumerate()
         .filter_map(|(j, s)| {
             let other = s.other_id()?;
-            let agrees = s.birth.is_none_or(|b| other.birth_date() == Some(b))
-                && match s.sex {
-                    Sex::Male => other.is_male() == Some(true),
-                    Sex::Female => other.is_male() == Some(false),
-                    Sex::Unknown => true,
-                };
-            (other.class.is_usable() && agrees).then_some((j, other))
+            stands_in(&other, s.birth, s.sex).then_some((j, other))
         })
         .collect()
+}
+
+/// Whether the ID a student number carries (`other`) may stand in for its row's: usable,
+/// and agreeing with the row's birth date and sex where given.
+pub fn stands_in(
+    other: &IdNumber,
+    birth: Option<crate::pipeline::normalize::date::Date>,
+    sex: Sex,
+) -> bool {
+    let agrees = birth.is_none_or(|b| other.birth_date() == Some(b))
+        && match sex {
+            Sex::Male => other.is_male() == Some(true),
+            Sex::Female => other.is_male() == Some(false),
+            Sex::Unknown => true,
+        };
+    other.class.is_usable() && agrees
 }
 
 /// Student registrations for fuzzy linkage (the row standing for each), compared against

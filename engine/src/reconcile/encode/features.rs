@@ -81,16 +81,27 @@ pub fn date_features(date: Date) -> Vec<String> {
     ]
 }
 
-/// An ID number's fragments: its first 14 characters (address and birth date) and each of
-/// its first 17 characters left out in turn (two numbers one substitution or one swap of
-/// neighbours apart share one of these). Empty for a number of another length.
-pub fn id_fragments(id: &str) -> Option<(String, Vec<String>)> {
+/// An ID number's fragments (an ID of 18 characters).
+pub struct IdFragments {
+    /// Its first 14 characters: address and birth date.
+    pub place_birth: String,
+    /// Its first 17 characters with each left out in turn, followed by the check
+    /// character: two numbers one substitution or one swap of neighbours apart with the
+    /// same check character share one (a typo leaves the check in place, while twins'
+    /// numbers differ in it as a rule).
+    pub edits: Vec<String>,
+    /// The same without the check character: two valid numbers one typo apart (the check
+    /// recomputed by a form that insists) share one.
+    pub near: Vec<String>,
+}
+
+/// An ID number's fragments; `None` for a number of another length.
+pub fn id_fragments(id: &str) -> Option<IdFragments> {
     let chars: Vec<char> = id.chars().collect();
     if chars.len() != 18 {
         return None;
     }
-    let place_birth: String = chars[..14].iter().collect();
-    let deletions = (0..17)
+    let near: Vec<String> = (0..17)
         .map(|skip| {
             chars[..17]
                 .iter()
@@ -100,7 +111,11 @@ pub fn id_fragments(id: &str) -> Option<(String, Vec<String>)> {
                 .collect()
         })
         .collect();
-    Some((place_birth, deletions))
+    Some(IdFragments {
+        place_birth: chars[..14].iter().collect(),
+        edits: near.iter().map(|n| format!("{n}{}", chars[17])).collect(),
+        near,
+    })
 }
 
 #[cfg(test)]
@@ -152,14 +167,20 @@ mod tests {
 
     #[test]
     fn ids_one_typo_apart_share_a_deletion() {
-        let (place, a) = id_fragments("530111201501011234").unwrap();
-        let (_, substituted) = id_fragments("530111201501011734").unwrap();
-        let (_, swapped) = id_fragments("530111201501012134").unwrap();
-        let (_, other) = id_fragments("530111201501019876").unwrap();
-        assert_eq!(place, "53011120150101");
-        let shares = |b: &[String]| a.iter().any(|x| b.contains(x));
-        assert!(shares(&substituted) && shares(&swapped));
-        assert!(!shares(&other));
-        assert_eq!(id_fragments("5301112015"), None);
+        let a = id_fragments("530111201501011234").unwrap();
+        let f = |id| id_fragments(id).unwrap();
+        let shares = |x: &[String], y: &[String]| x.iter().any(|t| y.contains(t));
+        assert_eq!(a.place_birth, "53011120150101");
+        for typo in ["530111201501011734", "530111201501012134"] {
+            assert!(shares(&a.edits, &f(typo).edits), "{typo}");
+        }
+        assert!(!shares(&a.edits, &f("530111201501019876").edits));
+        assert!(!shares(&a.near, &f("530111201501019876").near));
+        // Another order code and its own check character: another child by its edits,
+        // one typo apart by its first 17 characters.
+        let twin = f("530111201501011245");
+        assert!(!shares(&a.edits, &twin.edits));
+        assert!(shares(&a.near, &twin.near));
+        assert!(id_fragments("5301112015").is_none());
     }
 }

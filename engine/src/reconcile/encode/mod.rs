@@ -8,6 +8,7 @@
 
 mod bloom;
 mod features;
+mod row;
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,6 @@ pub use self::bloom::{FieldFilter, dice, from_hex};
 use super::inputs::{self, ProvinceRun};
 use crate::ground::error::bad_input;
 use crate::ground::schema::files;
-use crate::pipeline::normalize::date::Date;
 use crate::rundir::pseudonym::Pseudonymizer;
 use crate::rundir::staging::RunDir;
 
@@ -35,7 +35,7 @@ pub const SCHEME: &str = "sanku-fbf-1";
 /// for them), how many children carry the name, age, poverty, aid and disability, the
 /// household, the grade, relation and status words as the registers wrote them, the line
 /// of the register.
-const KEPT: [&str; 14] = [
+pub const KEPT: [&str; 14] = [
     "kind",
     "province",
     "id_number",
@@ -50,6 +50,20 @@ const KEPT: [&str; 14] = [
     "record_method",
     "record_weight",
     "student_no",
+];
+
+/// The columns an encoding adds to the [`KEPT`] ones.
+pub const ENCODED: [&str; 10] = [
+    "id_place_birth",
+    "id_edits",
+    "id_near",
+    "name_filter",
+    "birth_filter",
+    "birth_year",
+    "name_filter_id_year",
+    "id_year",
+    "student_no_id",
+    "id_doubted",
 ];
 
 /// What `sanku encode` is given.
@@ -94,31 +108,44 @@ impl Default for Parameters {
             scheme: SCHEME.to_string(),
             name_bits: 1024,
             name_hashes: 15,
-            birth_bits: 256,
+            birth_bits: 1024,
             birth_hashes: 8,
         }
     }
 }
 
 /// The encoded directory's manifest.json.
-#[derive(Serialize)]
-struct EncodeManifest {
-    sanku_version: String,
-    command: &'static str,
-    province: String,
+#[derive(Serialize, serde::Deserialize)]
+pub struct EncodeManifest {
+    pub sanku_version: String,
+    pub command: String,
+    pub province: String,
     /// The run encoded, and the SHA-256 of its residuals.
-    run: String,
-    residuals_sha256: String,
-    as_of: String,
-    key_fingerprint: String,
-    parameters: Parameters,
+    pub run: String,
+    pub residuals_sha256: String,
+    pub as_of: String,
+    pub key_fingerprint: String,
+    pub parameters: Parameters,
+    /// What the reconcile of encodings takes from the run.
+    pub settings: RunSettings,
     /// How each field is encoded, in words.
-    fields: Vec<(&'static str, &'static str)>,
-    rows: usize,
+    pub fields: Vec<(String, String)>,
+    pub rows: usize,
+}
+
+/// The run's settings a reconcile of encodings needs, as the run's manifest gives them.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct RunSettings {
+    pub run_date: Option<String>,
+    /// The student statuses that count as in school.
+    pub in_school_statuses: Vec<String>,
+    pub thresholds: crate::pipeline::link::assign::Thresholds,
+    /// The children of the province's cohort.
+    pub cohort: u64,
 }
 
 /// The manifest's words on each encoded column.
-const FIELDS: [(&str, &str); 7] = [
+const FIELDS: [(&str, &str); 11] = [
     (
         "id_number",
         "HMAC-SHA256 token of the ID number under the key (as --pseudonymize)",
@@ -129,7 +156,11 @@ const FIELDS: [(&str, &str); 7] = [
     ),
     (
         "id_edits",
-        "tokens of the first 17 characters with each left out in turn, under a derived key, sorted, distinct, `;`-joined",
+        "tokens of the first 17 characters with each left out in turn and the check character after them, under a derived key, sorted, distinct, `;`-joined",
+    ),
+    (
+        "id_near",
+        "tokens of the first 17 characters with each left out in turn, without the check character, under a derived key, sorted, distinct, `;`-joined",
     ),
     (
         "name_filter",
@@ -140,6 +171,18 @@ const FIELDS: [(&str, &str); 7] = [
         "Bloom filter (hex) of the birth date's year, month, day, their pairs, the date and the unordered month-day pair, salted with the birth year",
     ),
     ("birth_year", "in clear, for blocking"),
+    (
+        "name_filter_id_year, id_year",
+        "when the ID number's year differs from the birth date's: the name's filter salted with the ID's year, and that year in clear",
+    ),
+    (
+        "student_no_id",
+        "of a student row whose national student number (G and an ID number) carries a usable ID other than its ID column's, agreeing with its birth date and sex: that ID's token under the key",
+    ),
+    (
+        "id_doubted",
+        "1 for a record whose valid ID number is, by the birth date and sex the number carries, someone else's (a parent's): the reconcile compares it without its ID, as a run does",
+    ),
     (
         "kind, province, id_class, sex, division_code, reason, record_status, case_id, status, record_method, record_weight",
         "in clear; student_no and record_student_no as tokens",
@@ -171,14 +214,23 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
     crate::rundir::atomic::write_parquet(out.path(), ENCODED_PARQUET, &frame)?;
     let manifest = EncodeManifest {
         sanku_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: "encode",
+        command: "encode".to_string(),
         province: run.province.clone(),
         run: display(&options.run),
         residuals_sha256: run.residuals_sha256.clone(),
         as_of: run.manifest.settings.as_of.clone(),
         key_fingerprint: key.fingerprint(),
         parameters,
-        fields: FIELDS.to_vec(),
+        settings: RunSettings {
+            run_date: run.manifest.settings.run_date.clone(),
+            in_school_statuses: run.manifest.settings.in_school_statuses.clone(),
+            thresholds: inputs::linkage(&run.manifest).thresholds,
+            cohort: run.cohort_size(),
+        },
+        fields: FIELDS
+            .iter()
+            .map(|(f, how)| (f.to_string(), how.to_string()))
+            .collect(),
         rows: frame.height(),
     };
     crate::rundir::atomic::write_json(out.path(), files::MANIFEST_JSON, &manifest)?;
@@ -224,98 +276,17 @@ fn encoded_frame(
                 path.display()
             ))
         })?;
-    let name_filter = FieldFilter::new(
-        &key.derived_key("name filter"),
-        parameters.name_bits,
-        parameters.name_hashes,
-    );
-    let birth_filter = FieldFilter::new(
-        &key.derived_key("birth filter"),
-        parameters.birth_bits,
-        parameters.birth_hashes,
-    );
-    let tokens = FragmentKeys {
-        place_birth: Keyed::new(key.derived_key("id place and birth")),
-        edit: Keyed::new(key.derived_key("id edit")),
-    };
+    let encoder = row::Encoder::new(key, parameters, inputs::linkage(&run.manifest).id_doubt);
     let residuals = &run.residuals;
-    let rows: Vec<[String; 5]> = (0..residuals.len())
+    let rows: Vec<[String; ENCODED.len()]> = (0..residuals.len())
         .into_par_iter()
-        .map(|r| {
-            let birth = Date::parse(residuals.get(r, "birth_date"));
-            // Without a birth date, the year of the ID number's (its 7th to 10th
-            // characters), so that the name's salt still meets the child's.
-            let id_year = residuals
-                .get(r, "id_number")
-                .get(6..10)
-                .filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
-            let year = birth.map_or(id_year.unwrap_or("").to_string(), |b| b.year.to_string());
-            let id = residuals.get(r, "id_number");
-            let (place_birth, edits) = match features::id_fragments(id) {
-                Some((place, deletions)) => {
-                    // Sorted and without repeats: in the ID's order, two equal tokens side
-                    // by side would say two equal digits side by side.
-                    let mut edits: Vec<String> =
-                        deletions.iter().map(|d| tokens.edit.token(d)).collect();
-                    edits.sort_unstable();
-                    edits.dedup();
-                    (tokens.place_birth.token(&place), edits.join(";"))
-                }
-                None => (String::new(), String::new()),
-            };
-            let name = residuals.get(r, "name");
-            let name = match name.is_empty() {
-                true => String::new(),
-                false => {
-                    let features = features::name_features(name);
-                    bloom::to_hex(&name_filter.encode(&year, features.iter().map(String::as_str)))
-                }
-            };
-            let birth = birth.map_or(String::new(), |b| {
-                let features = features::date_features(b);
-                bloom::to_hex(&birth_filter.encode(&year, features.iter().map(String::as_str)))
-            });
-            [place_birth, edits, name, birth, year]
-        })
+        .map(|r| encoder.encode(residuals, r))
         .collect();
-    let names = [
-        "id_place_birth",
-        "id_edits",
-        "name_filter",
-        "birth_filter",
-        "birth_year",
-    ];
-    for (at, name) in names.iter().enumerate() {
+    for (at, name) in ENCODED.iter().enumerate() {
         let cells: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
         frame.with_column(Column::new((*name).into(), cells))?;
     }
     Ok(frame)
-}
-
-/// The keys of an ID number's fragments, each derived for its own purpose.
-struct FragmentKeys {
-    place_birth: Keyed,
-    edit: Keyed,
-}
-
-/// Tokens under a derived key: `F` and the first 128 bits of the HMAC-SHA256, in hex.
-struct Keyed(hmac::Hmac<sha2::Sha256>);
-
-impl Keyed {
-    fn new(key: [u8; 32]) -> Keyed {
-        use hmac::Mac;
-        Keyed(hmac::Hmac::new_from_slice(&key).expect("HMAC takes any key"))
-    }
-
-    fn token(&self, value: &str) -> String {
-        use hmac::Mac;
-        let mut mac = self.0.clone();
-        mac.update(value.as_bytes());
-        format!(
-            "F{}",
-            crate::ground::text::hex(&mac.finalize().into_bytes()[..16])
-        )
-    }
 }
 
 /// A directory as the manifest records it.

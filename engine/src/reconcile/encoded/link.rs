@@ -1,0 +1,227 @@
+//! Linkage of encoded rows: the blocked pairs compared by Dice levels, weighed by the
+//! shared Fellegi–Sunter model (u from random pairs, m by EM on the candidates, in the two
+//! sessions a run fits in so that a field blocked on is not mistaken for matching), then
+//! assigned one-to-one with a review band, as a run assigns.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::block::{BIRTH_PASS, BlockStats, NAME_PASS, candidates};
+use super::compare::{
+    BIRTH_FIELD, FIELDS, ID_FIELD, LEVELS, Levels, NAME_FIELD, another_persons, compare, is_missing,
+};
+use super::pool::Entry;
+use crate::ground::rng::Rng;
+use crate::pipeline::link::assign::{PerChild, Scored, Thresholds, assign};
+use crate::pipeline::link::fellegi_sunter::{self, Model};
+use crate::pipeline::link::priors::MIN_EM_PAIRS;
+
+/// Settings of the encoded linkage.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub thresholds: Thresholds,
+    pub name_bits: usize,
+    pub block_cap: u64,
+    pub random_pairs: usize,
+    pub em_iterations: u32,
+}
+
+/// A weighed pair, by index into the children and the records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weighed {
+    pub child: u32,
+    pub record: u32,
+    pub levels: Levels,
+    pub weight: f64,
+}
+
+/// The fitted model, as the manifest records it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fit {
+    pub fields: [&'static str; 5],
+    pub levels: [&'static [&'static str]; 5],
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    pub lambda: f64,
+    pub em_iterations: u32,
+    /// `em`, or `default` when the candidates were too few to fit on.
+    pub m_source: &'static str,
+}
+
+/// What linking one side of records found.
+pub struct Linked {
+    pub links: Vec<Weighed>,
+    pub review: Vec<Weighed>,
+    pub compared: u64,
+    pub fit: Fit,
+    pub blocking: BlockStats,
+}
+
+/// Links `children` to `records` (`per_child`: how many records a child may take); `key`
+/// orders pairs of equal weight by their rows' content.
+pub fn link(
+    children: &[Entry],
+    records: &[Entry],
+    settings: &Settings,
+    per_child: PerChild,
+) -> Linked {
+    let (mut blocked, blocking) =
+        candidates(children, records, settings.name_bits, settings.block_cap);
+    blocked.retain(|c| !another_persons(&children[c.child as usize], &records[c.record as usize]));
+    let compared: Vec<(Levels, u8)> = blocked
+        .par_iter()
+        .map(|c| {
+            (
+                compare(&children[c.child as usize], &records[c.record as usize]),
+                c.passes,
+            )
+        })
+        .collect();
+    let fit = fit(children, records, &compared, settings);
+    let neutral = super::compare::is_neutral;
+    let model = Model {
+        m: &fit.m,
+        u: &fit.u,
+        lambda: fit.lambda,
+        neutral: &neutral,
+        by_share: &|_| None,
+        prior: false,
+        ceiling: false,
+    };
+    let weigher = model.weigher();
+    let weighed: Vec<Weighed> = blocked
+        .iter()
+        .zip(&compared)
+        .map(|(c, (levels, _))| Weighed {
+            child: c.child,
+            record: c.record,
+            levels: *levels,
+            weight: weigher.weight(levels, |_| None),
+        })
+        .collect();
+    let scored: Vec<Scored> = weighed
+        .iter()
+        .map(|w| Scored {
+            child: w.child,
+            record: w.record,
+            weight: w.weight,
+        })
+        .collect();
+    // Sides are in content order: their indices are stable keys.
+    let assignment = assign(&scored, settings.thresholds, per_child, |a, b| {
+        (a.child, a.record).cmp(&(b.child, b.record))
+    });
+    let pick = |indices: &[usize]| -> Vec<Weighed> {
+        let mut v: Vec<Weighed> = indices.iter().map(|&i| weighed[i]).collect();
+        v.sort_by_key(|w| (w.child, w.record));
+        v
+    };
+    Linked {
+        links: pick(&assignment.links),
+        review: pick(&assignment.review),
+        compared: weighed.len() as u64,
+        fit,
+        blocking,
+    }
+}
+
+/// u from random pairs of a child and a record of two provinces, but those with the same
+/// ID number: among the reconcile's few children and records, a random pair is the same
+/// child one time in a few thousand, which would make agreeing on the ID or the name seem
+/// that common by chance; m by EM, on the pairs a
+/// birth-date pass found without the birth date (m of the name) and on those a name pass
+/// found without the name (m of the birth date), the other fields' m the mean of the two;
+/// the defaults when a session has too few pairs.
+fn fit(children: &[Entry], records: &[Entry], compared: &[(Levels, u8)], s: &Settings) -> Fit {
+    let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
+    let random = random_levels(children, records, s.random_pairs);
+    let u = fellegi_sunter::estimate_u(random.iter().map(|l| &l[..]), &counts);
+    let session = |pass: u8, ignored: usize| -> Option<fellegi_sunter::Fitted> {
+        let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
+        for (levels, passes) in compared {
+            if passes & pass != 0 {
+                *patterns.entry(*levels).or_default() += 1;
+            }
+        }
+        if patterns.values().sum::<u64>() < MIN_EM_PAIRS as u64 {
+            return None;
+        }
+        let mut patterns: Vec<(Levels, u64)> = patterns.into_iter().collect();
+        patterns.sort_unstable();
+        Some(fellegi_sunter::fit(
+            &patterns,
+            &u,
+            s.em_iterations,
+            |f, level| is_missing(f, level) || f == ignored,
+            |_| {},
+        ))
+    };
+    let by_birth = session(BIRTH_PASS, BIRTH_FIELD);
+    let by_name = session(NAME_PASS, NAME_FIELD);
+    let mut m = default_m();
+    for (f, row) in m.iter_mut().enumerate() {
+        let from: Vec<&fellegi_sunter::Fitted> = match f {
+            NAME_FIELD => by_birth.iter().collect(),
+            BIRTH_FIELD => by_name.iter().collect(),
+            _ => by_birth.iter().chain(by_name.iter()).collect(),
+        };
+        if !from.is_empty() {
+            *row = (0..row.len())
+                .map(|l| from.iter().map(|p| p.m[f][l]).sum::<f64>() / from.len() as f64)
+                .collect();
+        }
+    }
+    let fitted: Vec<&fellegi_sunter::Fitted> = by_birth.iter().chain(by_name.iter()).collect();
+    Fit {
+        fields: FIELDS,
+        levels: LEVELS,
+        m,
+        u,
+        lambda: fitted.first().map_or(0.0, |f| f.lambda),
+        em_iterations: fitted.iter().map(|f| f.iterations).max().unwrap_or(0),
+        m_source: if fitted.is_empty() { "default" } else { "em" },
+    }
+}
+
+/// m per field and level when EM has too little to fit on: what it finds on generated
+/// countries, rounded. A true pair's division differs as a rule (the child studies in
+/// another province).
+fn default_m() -> Vec<Vec<f64>> {
+    vec![
+        vec![0.88, 0.05, 0.03, 0.02, 0.015, 0.005],
+        vec![0.93, 0.03, 0.02, 0.01, 0.01],
+        vec![0.6, 0.05, 0.05, 0.05, 0.25],
+        vec![0.98, 0.01, 0.01],
+        vec![0.03, 0.02, 0.9, 0.05],
+    ]
+}
+
+/// The levels of random pairs of rows of two provinces but those with the same ID,
+/// drawn from the sides in their content order (so the sample does not depend on row
+/// order).
+fn random_levels(children: &[Entry], records: &[Entry], n: usize) -> Vec<Levels> {
+    if children.is_empty() || records.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = Rng::new(0x0E0C_0DED_5EED);
+    let mut picks = Vec::with_capacity(n);
+    // A bounded number of draws: two sides of one province only draw nothing.
+    for _ in 0..n * 4 {
+        if picks.len() == n {
+            break;
+        }
+        let (i, j) = (
+            rng.below(children.len() as u64) as usize,
+            rng.below(records.len() as u64) as usize,
+        );
+        if children[i].run != records[j].run {
+            picks.push((i, j));
+        }
+    }
+    picks
+        .par_iter()
+        .map(|&(i, j)| compare(&children[i], &records[j]))
+        .filter(|levels| levels[ID_FIELD] != 0)
+        .collect()
+}
