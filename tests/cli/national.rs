@@ -473,6 +473,114 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
     assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
 }
 
+/// The Spark job with `--encoded` on the real engine in local mode, when
+/// `SANKU_SPARK_SUBMIT` names spark-submit: each province's task runs it into its own
+/// storage (`--province-runs`) and encodes the run into `OUT/provinces`; the national
+/// ledger is the one a reconcile of encodings made by hand from those runs with the same
+/// key gives, and no file under OUT holds a name or an ID number of the registers, nor
+/// the key.
+#[test]
+#[ignore = "needs Spark (SANKU_SPARK_SUBMIT): scripts/test.sh makes it and runs this"]
+fn the_encoded_spark_job_reconciles_encodings_and_leaves_nothing_in_clear_in_out() {
+    let submit = spark_submit();
+    let wd = Workdir::new();
+    generate_country(&wd);
+    let key = "the provinces' shared key, never given to the reconcile";
+    wd.write("keys/provinces.key", key);
+    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
+    let out = std::process::Command::new(submit)
+        .current_dir(wd.path(""))
+        .args(["--master", "local[2]"])
+        .arg(job)
+        .args([
+            "--registers",
+            "gen",
+            "--out",
+            "out",
+            "--run-date",
+            "2026-09-01",
+            "--encoded",
+            "keys/provinces.key",
+            "--province-runs",
+            "local/{province}/sanku-run",
+        ])
+        .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
+        .output()
+        .expect("spark-submit runs");
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    let provinces: Vec<String> = ["34", "44", "51"].map(String::from).to_vec();
+
+    // The runs in clear stay in their provinces' storage; encoded by hand with the key.
+    let mut by_hand = vec!["reconcile"];
+    let encodings: Vec<String> = provinces.iter().map(|p| format!("enc/{p}")).collect();
+    for (p, enc) in provinces.iter().zip(&encodings) {
+        let run = format!("local/{p}/sanku-run");
+        assert!(wd.path(&format!("{run}/residuals.parquet")).is_file());
+        assert!(
+            wd.path(&format!("out/provinces/{p}/encoded.parquet"))
+                .is_file()
+        );
+        assert!(
+            !wd.path(&format!("out/provinces/{p}/residuals.parquet"))
+                .exists()
+        );
+        let args = [
+            "encode",
+            run.as_str(),
+            "--key",
+            "keys/provinces.key",
+            "--out",
+            enc.as_str(),
+            "-q",
+        ];
+        wd.expect_code(&args, 0);
+        by_hand.push(enc.as_str());
+    }
+    by_hand.extend(["--out", "by-hand", "-q"]);
+    wd.expect_code(&by_hand, 0);
+    let children = |dir: &str| -> std::collections::BTreeSet<(String, String)> {
+        wd.csv(&format!("{dir}/ledger.csv"))
+            .maps()
+            .into_iter()
+            .map(|r| (r["province"].clone(), r["case_id"].clone()))
+            .collect()
+    };
+    let national = children("out/national");
+    assert!(!national.is_empty(), "an empty national ledger");
+    assert_eq!(national, children("by-hand"));
+    let manifest = wd.read("out/national/manifest.json");
+    assert!(manifest.contains("\"inputs\": \"encodings\""), "{manifest}");
+
+    // OUT has rows to search: the ledger and the children found in school elsewhere.
+    let elsewhere: usize = provinces
+        .iter()
+        .map(|p| {
+            wd.csv(&format!(
+                "out/national/provinces/{p}/enrolled_elsewhere.csv"
+            ))
+            .rows
+            .len()
+        })
+        .sum();
+    assert!(elsewhere > 20, "{elsewhere} children found elsewhere");
+    let personal = crate::encode::personal_of_country(&wd, &provinces);
+    let found = crate::pseudonym::found_in(&wd.path("out"), &personal);
+    // Named by file only: the values found are children's names and ID numbers.
+    let files: std::collections::BTreeSet<&String> = found.iter().map(|(_, f)| f).collect();
+    assert!(
+        found.is_empty(),
+        "{} names or ID numbers in {files:?}",
+        found.len()
+    );
+    let keys = crate::pseudonym::found_in(&wd.path("out"), &[key.to_string()]);
+    assert!(keys.is_empty(), "the key in {keys:?}");
+}
+
 /// The ```` ``` ```` block of docs/usage.md after the line that starts with `lead`, as
 /// its lines.
 fn usage_block(lead: &str) -> String {
@@ -672,10 +780,15 @@ fn the_documented_local_spark_job_runs_as_written() {
         std::os::unix::fs::symlink(repo.join(dir), wd.path(dir)).unwrap();
     }
     let script = format!(
-        "set -e\n{}",
+        "set -e\n{}{}",
         doc_block(
             "docs/national.md",
             "## Running it on one machine",
+            "```sh\n"
+        ),
+        doc_block(
+            "docs/national.md",
+            "Then the same country encoded",
             "```sh\n"
         )
     );
@@ -693,10 +806,35 @@ fn the_documented_local_spark_job_runs_as_written() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{said}");
-    let summary = table(&wd.read("national-out/national/summary.csv"));
-    let total = summary.iter().find(|r| r["province"] == "total").unwrap();
-    let enrolled_elsewhere: u64 = total["enrolled_elsewhere"].parse().unwrap();
-    assert!(enrolled_elsewhere > 100, "{summary:?}");
+    for out in ["national-out", "national-encoded"] {
+        let summary = table(&wd.read(&format!("{out}/national/summary.csv")));
+        let total = summary.iter().find(|r| r["province"] == "total").unwrap();
+        let enrolled_elsewhere: u64 = total["enrolled_elsewhere"].parse().unwrap();
+        assert!(enrolled_elsewhere > 100, "{out}: {summary:?}");
+    }
+    // The encoded job's runs in clear are in province-runs/, its encodings in its OUT.
+    let runs = std::fs::read_dir(wd.path("province-runs")).unwrap();
+    let mut provinces = 0;
+    for run in runs {
+        let p = run.unwrap().file_name().to_string_lossy().into_owned();
+        if p.starts_with('.') {
+            continue;
+        }
+        provinces += 1;
+        assert!(
+            wd.path(&format!("province-runs/{p}/residuals.parquet"))
+                .is_file()
+        );
+        assert!(
+            wd.path(&format!("national-encoded/provinces/{p}/encoded.parquet"))
+                .is_file()
+        );
+        assert!(
+            !wd.path(&format!("national-encoded/provinces/{p}/residuals.parquet"))
+                .exists()
+        );
+    }
+    assert_eq!(provinces, 3);
 }
 
 /// spark-submit, as `SANKU_SPARK_SUBMIT` names it (scripts/spark-env.sh makes it).
