@@ -45,8 +45,9 @@ pub enum Command {
     /// full run with those settings.
     Rescore(RescoreArgs),
     /// Link every province's flagged children against the other provinces' leftover
-    /// records (the runs' residuals.parquet, from `run --residuals`) and write the national
-    /// ledger: the provincial ledgers less the children found in school elsewhere.
+    /// records (the runs' residuals.parquet, from `run --residuals`, or their encodings,
+    /// from `encode`) and write the national ledger: the provincial ledgers less the
+    /// children found in school elsewhere.
     Reconcile(ReconcileArgs),
     /// Encode a province's residuals (`run --residuals`) at home for a reconcile that sees
     /// no name or ID number in clear: ID numbers as keyed tokens, names and birth dates as
@@ -152,7 +153,8 @@ pub struct RescoreArgs {
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
     /// The provinces' run directories, each made with `sanku run --residuals`, one per
-    /// province, of one as-of date and one version of sanku.
+    /// province, of one as-of date and one version of sanku; or their encodings (`sanku
+    /// encode`, every one under one key), never some of each.
     #[arg(required = true, value_name = "RUN_DIR")]
     pub runs: Vec<PathBuf>,
 

@@ -112,6 +112,17 @@ impl Residuals {
         self.len
     }
 
+    /// Lets go of the cells of columns `names` (each cell then reads empty): what is
+    /// no longer read need not be held.
+    pub fn forget(&mut self, names: &[&str]) {
+        for (name, column) in self.names.iter().zip(&mut self.columns) {
+            if names.contains(name) {
+                column.text = String::new();
+                column.ends = vec![0; self.len];
+            }
+        }
+    }
+
     /// The cell of column `name` in row `row`.
     pub fn get(&self, row: usize, name: &str) -> &str {
         let at = self

@@ -40,12 +40,13 @@ pub struct BlockStats {
     pub pairs: u64,
 }
 
-/// Every pair of a child and a record of two provinces that share a key.
+/// Every pair of a child and a record of two provinces that share a key and that `admit`
+/// takes.
 pub fn candidates(
-    children: &[Entry],
-    records: &[Entry],
+    (children, records): (&[Entry], &[Entry]),
     name_bits: usize,
     cap: u64,
+    admit: impl Fn(&Entry, &Entry) -> bool + Sync,
 ) -> (Vec<Candidate>, BlockStats) {
     let lsh = Lsh::new(name_bits);
     let keyed = |side: u8, entries: &[Entry]| -> Vec<(u64, u8, u8, u32)> {
@@ -62,25 +63,39 @@ pub fn candidates(
     let mut all = keyed(0, children);
     all.extend(keyed(1, records));
     all.par_sort_unstable();
-    let groups: Vec<&[(u64, u8, u8, u32)]> = all.chunk_by(|a, b| a.0 == b.0).collect();
-    let mut stats = BlockStats {
-        keys: groups.len() as u64,
-        ..Default::default()
-    };
+    // The sorted keys in slices that no key straddles, one slice per task: groups are
+    // walked in each without a list of them all.
+    let slices = slices_at_key_bounds(&all, rayon::current_num_threads() * 8);
     let over_cap = |g: &[(u64, u8, u8, u32)]| {
         let left = g.partition_point(|k| k.1 == 0) as u64;
         left * (g.len() as u64 - left) > cap
     };
-    stats.keys_over_cap = groups.par_iter().filter(|g| over_cap(g)).count() as u64;
-    let mut pairs: Vec<Candidate> = groups
+    let (keys, keys_over_cap) = slices
         .par_iter()
-        .filter(|g| !over_cap(g))
+        .map(|slice| {
+            slice
+                .chunk_by(|a, b| a.0 == b.0)
+                .fold((0u64, 0u64), |(k, o), g| {
+                    (k + 1, o + u64::from(over_cap(g)))
+                })
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let mut stats = BlockStats {
+        keys,
+        keys_over_cap,
+        ..Default::default()
+    };
+    let admit = &admit;
+    let mut pairs: Vec<Candidate> = slices
+        .par_iter()
+        .flat_map_iter(|slice| slice.chunk_by(|a, b| a.0 == b.0).filter(|g| !over_cap(g)))
         .flat_map_iter(|g| {
             let split = g.partition_point(|k| k.1 == 0);
             let (left, right) = g.split_at(split);
             left.iter().flat_map(move |&(_, _, pass, c)| {
                 right.iter().filter_map(move |&(_, _, _, r)| {
-                    (children[c as usize].run != records[r as usize].run).then_some(Candidate {
+                    let (child, record) = (&children[c as usize], &records[r as usize]);
+                    (child.run != record.run && admit(child, record)).then_some(Candidate {
                         child: c,
                         record: r,
                         passes: pass,
@@ -101,6 +116,25 @@ pub fn candidates(
     }
     stats.pairs = merged.len() as u64;
     (merged, stats)
+}
+
+/// `sorted` cut into about `n` slices, each ending where a key does.
+fn slices_at_key_bounds<T: Copy>(
+    sorted: &[(u64, T, T, u32)],
+    n: usize,
+) -> Vec<&[(u64, T, T, u32)]> {
+    let step = sorted.len().div_ceil(n.max(1)).max(1);
+    let mut slices = Vec::with_capacity(n + 1);
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = (start + step).min(sorted.len());
+        while end < sorted.len() && sorted[end].0 == sorted[end - 1].0 {
+            end += 1;
+        }
+        slices.push(&sorted[start..end]);
+        start = end;
+    }
+    slices
 }
 
 /// An entry's blocking keys, each with its pass; a key is the hash of its kind and value,
@@ -209,7 +243,7 @@ mod tests {
             entry(0, 5, name.clone()),
             entry(1, 6, vec![0; 16]),
         ];
-        let (pairs, stats) = candidates(&children, &records, 1024, 1000);
+        let (pairs, stats) = candidates((&children, &records), 1024, 1000, |_, _| true);
         assert_eq!(pairs.len(), 1);
         assert_eq!((pairs[0].child, pairs[0].record), (0, 0));
         assert_eq!(pairs[0].passes, ID_PASS | NAME_PASS);
@@ -242,7 +276,7 @@ mod tests {
         let name = vec![1u64; 16];
         let children: Vec<Entry> = (0..3).map(|_| entry(0, 0, name.clone())).collect();
         let records: Vec<Entry> = (0..3).map(|_| entry(1, 0, name.clone())).collect();
-        let (pairs, stats) = candidates(&children, &records, 1024, 4);
+        let (pairs, stats) = candidates((&children, &records), 1024, 4, |_, _| true);
         assert!(pairs.is_empty());
         assert!(stats.keys_over_cap > 0);
     }

@@ -75,8 +75,17 @@ pub fn another_persons(child: &Entry, record: &Entry) -> bool {
         && !shares(&child.near, &record.near)
 }
 
+/// Whether two sorted lists of tokens share one.
 fn shares(a: &[u64], b: &[u64]) -> bool {
-    a.iter().any(|t| b.contains(t))
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// Compares two encoded rows.
@@ -166,6 +175,12 @@ mod tests {
     use super::*;
     use crate::pipeline::normalize::values::Sex;
 
+    fn sorted(tokens: &[u64]) -> Vec<u64> {
+        let mut v = tokens.to_vec();
+        v.sort_unstable();
+        v
+    }
+
     fn entry(id: u64, edits: &[u64], names: Vec<(u16, Vec<u64>)>) -> Entry {
         Entry {
             run: 0,
@@ -173,8 +188,8 @@ mod tests {
             id,
             stand_in: 0,
             place_birth: 7,
-            edits: edits.to_vec(),
-            near: edits.to_vec(),
+            edits: sorted(edits),
+            near: sorted(edits),
             names,
             birth: None,
             year: 2015,

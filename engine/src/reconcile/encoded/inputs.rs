@@ -10,6 +10,18 @@ use crate::ground::schema::files;
 use crate::reconcile::encode::{ENCODED, ENCODED_PARQUET, EncodeManifest, KEPT, SCHEME};
 use crate::reconcile::inputs::Residuals;
 
+/// The columns only the pool reads (the output never does): let go of once it is made.
+pub const POOLED_ONLY: [&str; 8] = [
+    "id_place_birth",
+    "id_edits",
+    "id_near",
+    "name_filter",
+    "birth_filter",
+    "name_filter_id_year",
+    "id_year",
+    "student_no_id",
+];
+
 /// One province's encoding, as the reconcile reads it.
 pub struct Encoding {
     pub dir: PathBuf,

@@ -66,9 +66,12 @@ pub fn link(
     settings: &Settings,
     per_child: PerChild,
 ) -> Linked {
-    let (mut blocked, blocking) =
-        candidates(children, records, settings.name_bits, settings.block_cap);
-    blocked.retain(|c| !another_persons(&children[c.child as usize], &records[c.record as usize]));
+    let (blocked, blocking) = candidates(
+        (children, records),
+        settings.name_bits,
+        settings.block_cap,
+        |child, record| !another_persons(child, record),
+    );
     let compared: Vec<(Levels, u8)> = blocked
         .par_iter()
         .map(|c| {
@@ -224,4 +227,92 @@ fn random_levels(children: &[Entry], records: &[Entry], n: usize) -> Vec<Levels>
         .map(|&(i, j)| compare(&children[i], &records[j]))
         .filter(|levels| levels[ID_FIELD] != 0)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::normalize::values::Sex;
+
+    /// A filter of `words` words with about a quarter of its bits set.
+    fn filter(rng: &mut Rng, words: usize) -> Vec<u64> {
+        (0..words)
+            .map(|_| rng.next_u64() & rng.next_u64())
+            .collect()
+    }
+
+    fn entry(run: u8, row: u32, id: u64, name: Vec<u64>, birth: Vec<u64>) -> Entry {
+        Entry {
+            run,
+            row,
+            id,
+            stand_in: 0,
+            place_birth: 0,
+            edits: Vec::new(),
+            near: Vec::new(),
+            names: vec![(2015, name)],
+            birth: Some(birth),
+            year: 2015,
+            sex: if row % 2 == 0 { Sex::Male } else { Sex::Female },
+            division: format!("{}0102", 11 + run),
+            status: None,
+        }
+    }
+
+    #[test]
+    fn children_meet_their_records_by_token_or_by_filters_and_em_fits() {
+        let mut rng = Rng::new(5);
+        let n = 600;
+        let children: Vec<Entry> = (0..n)
+            .map(|i| {
+                let (name, birth) = (filter(&mut rng, 16), filter(&mut rng, 16));
+                entry(0, i, 1000 + u64::from(i), name, birth)
+            })
+            .collect();
+        // Record i is child i: a third by its ID, a third without an ID, a third without
+        // an ID and with a few bits of its name off; then as many records of no child.
+        let mut records: Vec<Entry> = children
+            .iter()
+            .map(|c| {
+                let mut r = entry(
+                    1,
+                    c.row,
+                    c.id,
+                    c.names[0].1.clone(),
+                    c.birth.clone().unwrap(),
+                );
+                r.sex = c.sex;
+                if c.row % 3 != 0 {
+                    r.id = 0;
+                }
+                if c.row % 3 == 2 {
+                    for w in r.names[0].1.iter_mut().step_by(5) {
+                        *w &= !(*w & w.wrapping_neg());
+                    }
+                }
+                r
+            })
+            .collect();
+        records.extend((0..n).map(|i| {
+            let (name, birth) = (filter(&mut rng, 16), filter(&mut rng, 16));
+            entry(1, n + i, 0, name, birth)
+        }));
+        let settings = Settings {
+            thresholds: Thresholds {
+                accept: 13.0,
+                review: 10.0,
+                tie_margin: 3.0,
+            },
+            name_bits: 1024,
+            block_cap: 200_000,
+            random_pairs: 20_000,
+            em_iterations: 100,
+        };
+        let linked = link(&children, &records, &settings, PerChild::Many);
+        assert_eq!(linked.fit.m_source, "em");
+        let pairs: Vec<(u32, u32)> = linked.links.iter().map(|l| (l.child, l.record)).collect();
+        let expected: Vec<(u32, u32)> = (0..n).map(|i| (i, i)).collect();
+        assert_eq!(pairs, expected);
+        assert!(linked.review.is_empty());
+    }
 }

@@ -88,7 +88,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let encodings = inputs::read_encodings(&args.runs)?;
+    let mut encodings = inputs::read_encodings(&args.runs)?;
     let first = &encodings[0].manifest;
     let mut thresholds = first.settings.thresholds;
     if let Some(a) = args.accept {
@@ -118,17 +118,32 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         random_pairs: 50_000,
         em_iterations: 100,
     };
+    let (scheme, key_fingerprint, as_of) = (
+        first.parameters.scheme.clone(),
+        first.key_fingerprint.clone(),
+        first.as_of.clone(),
+    );
     let mut timer = crate::ground::timer::Timer::new(args.verbose);
-    let (timer, encodings) = (&mut timer, &encodings);
+    let timer = &mut timer;
     crate::ground::threads::with_threads(threads, move || {
         // Every row is read before anything is written.
-        let pool = timer.stage("pool", || pool::pool(encodings))?;
+        let pool = timer.stage("pool", || {
+            let pool = pool::pool(&encodings)?;
+            // The filters and fragments are in the pool now; the output reads the rest.
+            for e in &mut encodings {
+                e.rows.forget(&inputs::POOLED_ONLY);
+            }
+            anyhow::Ok(pool)
+        })?;
+        let encodings = &encodings;
         let dirs: Vec<&std::path::Path> = encodings.iter().map(|e| e.dir.as_path()).collect();
         let out = RunDir::prepare(&args.out, &dirs)?;
+        // One side after the other: each is linked on every core, and the children's
+        // blocking keys are held for one side at a time.
         let (students, poverty) = timer.stage("link", || {
-            rayon::join(
-                || link::link(&pool.children, &pool.students, &settings, PerChild::Many),
-                || link::link(&pool.children, &pool.poverty, &settings, PerChild::One),
+            (
+                link::link(&pool.children, &pool.students, &settings, PerChild::Many),
+                link::link(&pool.children, &pool.poverty, &settings, PerChild::One),
             )
         });
         let national = timer.stage("classify", || {
@@ -144,9 +159,9 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
             sanku_version: env!("CARGO_PKG_VERSION").to_string(),
             command: "reconcile",
             inputs: "encodings",
-            scheme: first.parameters.scheme.clone(),
-            key_fingerprint: first.key_fingerprint.clone(),
-            as_of: first.as_of.clone(),
+            scheme,
+            key_fingerprint,
+            as_of,
             thresholds,
             threads: rayon::current_num_threads(),
             encodings: encodings

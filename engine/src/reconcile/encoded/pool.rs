@@ -29,7 +29,8 @@ pub struct Entry {
     pub stand_in: u64,
     /// The token of its first 14 characters, hashed; 0 when none.
     pub place_birth: u64,
-    /// The tokens of its one-character deletions with the check character, hashed.
+    /// The tokens of its one-character deletions with the check character, hashed and
+    /// sorted.
     pub edits: Vec<u64>,
     /// The same without the check character.
     pub near: Vec<u64>,
@@ -155,11 +156,13 @@ fn entry(encoding: &Encoding, run: usize, row: usize) -> anyhow::Result<Entry> {
     let doubted = cell("id_doubted") == "1";
     let id_cell = |name: &str| if doubted { "" } else { cell(name) };
     let split = |name: &str| -> Vec<u64> {
-        id_cell(name)
+        let mut tokens: Vec<u64> = id_cell(name)
             .split(';')
             .filter(|t| !t.is_empty())
             .map(hashed)
-            .collect()
+            .collect();
+        tokens.sort_unstable();
+        tokens
     };
     Ok(Entry {
         run: run as u8,
