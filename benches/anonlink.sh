@@ -6,7 +6,7 @@
 # a virtual environment of its own), and scores all three against the generated truth on
 # the children found in school in another province.
 #
-#   SIZES="2000000" K=3 benches/anonlink.sh
+#   SIZES="2000000" K=3 [SEED=7] [ERROR_SCALE=1] benches/anonlink.sh
 #
 # Data goes to $SANKU_BENCH_DATA (default: bench-data/ in the repository, git-ignored).
 set -euo pipefail
@@ -23,10 +23,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 export SANKU_RUN_DATE=2026-09-01
 for n in ${SIZES:-2000000}; do
-  dir=$data/national-${K:-3}x$n
+  dir=$data/encoded-${K:-3}x$n-seed${SEED:-7}-errors${ERROR_SCALE:-1}
   mkdir -p "$dir"
-  echo "== ${K:-3} provinces × $n people"
-  [ -d "$dir/gen" ] || "$sanku" generate --provinces "${K:-3}" --population "$n" --seed 7 --out "$dir/gen" -q
+  echo "== ${K:-3} provinces × $n people, seed ${SEED:-7}, error scale ${ERROR_SCALE:-1}"
+  [ -d "$dir/gen" ] || "$sanku" generate --provinces "${K:-3}" --population "$n" \
+    --seed "${SEED:-7}" --error-scale "${ERROR_SCALE:-1}" --out "$dir/gen" -q
   provinces=$(cd "$dir/gen" && ls -d [0-9][0-9])
   for p in $provinces; do
     [ -f "$dir/runs/$p/residuals.parquet" ] || "$sanku" run "$dir/gen/$p" --out "$dir/runs/$p" --residuals -q

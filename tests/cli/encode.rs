@@ -27,25 +27,12 @@ pub(crate) fn country(wd: &Workdir) -> Vec<String> {
     provinces
 }
 
-/// Every name and identifier of every province's registers, but those that are part of
-/// a place's name (田家 of 田家庵区), found in the division names an encoding keeps, or a
-/// grade (高一): such names are not searched.
+/// Every name and identifier of every province's registers.
 pub(crate) fn personal_of_country(wd: &Workdir, provinces: &[String]) -> Vec<String> {
-    let mut personal = Vec::new();
-    let mut places = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/divisions.tsv"),
-    )
-    .unwrap();
-    for p in provinces {
-        personal.extend(personal_values(&wd.path(&format!("gen/{p}"))));
-        places += &grades(&wd.path(&format!("gen/{p}")));
-    }
-    let in_places: std::collections::BTreeSet<String> = aho_corasick::AhoCorasick::new(&personal)
-        .unwrap()
-        .find_overlapping_iter(&places)
-        .map(|m| personal[m.pattern().as_usize()].clone())
+    let personal: Vec<String> = provinces
+        .iter()
+        .flat_map(|p| personal_values(&wd.path(&format!("gen/{p}"))))
         .collect();
-    personal.retain(|v| !in_places.contains(v));
     assert!(personal.len() > 1000);
     personal
 }
@@ -88,18 +75,6 @@ fn rows_of(frame: &polars::prelude::DataFrame) -> Vec<BTreeMap<String, String>> 
         .collect()
 }
 
-/// The grades the students register of `input` holds, one a line.
-fn grades(input: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(input.join("students.csv")).unwrap();
-    let csv = crate::workdir::Csv::parse(&text);
-    let at = csv.header.iter().position(|h| h.contains("年级")).unwrap();
-    let mut grades: Vec<&str> = csv.rows.iter().map(|r| r[at].as_str()).collect();
-    grades.sort_unstable();
-    grades.dedup();
-    assert!(grades.len() > 5, "{grades:?}");
-    grades.join("\n")
-}
-
 /// The Dice coefficient of two filters in hex.
 fn dice(a: &str, b: &str) -> f64 {
     let (a, b) = (
@@ -126,6 +101,7 @@ fn encoded_residuals_hold_no_name_or_id_of_the_registers() {
             "id_number",
             "id_place_birth",
             "id_edits",
+            "id_near",
             "name_filter",
             "birth_filter",
             "birth_year",
@@ -151,9 +127,15 @@ fn encoded_residuals_hold_no_name_or_id_of_the_registers() {
         }
         // An ID's deletion tokens are sorted and distinct: in the ID's order, equal
         // neighbours would show equal digits.
+        // Every number of 18 characters has 17 of each kind, whatever its digits.
         for row in &rows {
-            let edits: Vec<&str> = row["id_edits"].split(';').collect();
-            assert!(edits.windows(2).all(|w| w[0] < w[1]), "{}", row["id_edits"]);
+            for column in ["id_edits", "id_near"] {
+                let tokens: Vec<&str> = row[column].split(';').collect();
+                assert!(tokens.windows(2).all(|w| w[0] < w[1]), "{}", row[column]);
+                if !row["id_place_birth"].is_empty() {
+                    assert_eq!(tokens.len(), 17, "{column}");
+                }
+            }
         }
         let personal = personal_of_country(&wd, &provinces);
         let found = found_in(&wd.path(&out), &personal);
@@ -293,7 +275,11 @@ fn what_cannot_be_encoded_is_refused_naming_why() {
     wd.expect_error(
         &["encode", &run, "--key", "key", "--out", &plain],
         2,
-        &["--out", "other than an encoding"],
+        &[
+            "--out",
+            "`sanku run` directory",
+            "`sanku encode` would replace",
+        ],
     );
     assert!(wd.path(&format!("{plain}/ledger.csv")).exists());
     wd.expect_code(&["encode", &run, "--key", "key", "--out", "enc"], 0);

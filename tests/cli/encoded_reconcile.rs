@@ -94,6 +94,18 @@ fn the_encoded_reconcile_finds_the_children_the_clear_one_finds() {
     assert_eq!(total["province"], "total");
     assert_eq!(total["flagged_in_province"], flagged.len().to_string());
     assert_eq!(total["enrolled_elsewhere"], found_clear.to_string());
+    // Its result holds no ID numbers to explain or to score by: both say where to go.
+    let case = encoded.iter().next().unwrap().1.clone();
+    wd.expect_error(
+        &["explain", "encoded", &case],
+        2,
+        &["national result of encodings", "province's run"],
+    );
+    wd.expect_error(
+        &["evaluate", "--truth", "gen/truth", "encoded"],
+        2,
+        &["national result of encodings", "runs in clear"],
+    );
     let manifest = wd.read("encoded/manifest.json");
     for said in ["\"inputs\": \"encodings\"", "sanku-fbf-1", "\"m_source\""] {
         assert!(manifest.contains(said), "{said} in {manifest}");
@@ -149,6 +161,7 @@ fn the_encoded_result_does_not_depend_on_threads_or_row_order_and_keys_must_agre
     let dirs = encodings(&provinces);
     reconcile(&wd, &dirs, "one", &["--threads", "1"]);
     reconcile(&wd, &dirs, "two", &["--threads", "2"]);
+    reconcile(&wd, &dirs, "eight", &["--threads", "8"]);
     let files = [
         "ledger.csv",
         "review.csv",
@@ -158,11 +171,13 @@ fn the_encoded_result_does_not_depend_on_threads_or_row_order_and_keys_must_agre
         "ledger.parquet",
     ];
     for file in files {
-        assert_eq!(
-            std::fs::read(wd.path(&format!("one/{file}"))).unwrap(),
-            std::fs::read(wd.path(&format!("two/{file}"))).unwrap(),
-            "{file}"
-        );
+        for other in ["two", "eight"] {
+            assert_eq!(
+                std::fs::read(wd.path(&format!("one/{file}"))).unwrap(),
+                std::fs::read(wd.path(&format!("{other}/{file}"))).unwrap(),
+                "{other}/{file}"
+            );
+        }
     }
     // The rows of every encoding reversed, and the provinces given in another order.
     for dir in &dirs {
@@ -201,6 +216,18 @@ fn the_encoded_result_does_not_depend_on_threads_or_row_order_and_keys_must_agre
             .collect()
     };
     assert_eq!(found("one"), found("reversed"));
+    // Every pair linked, with its weight and levels, but the rows' places.
+    let pairs = |dir: &str| -> BTreeSet<Vec<String>> {
+        parquet_rows(&wd, &format!("{dir}/links.parquet"))
+            .into_iter()
+            .map(|mut r| {
+                r.remove("residual_row");
+                r.into_values().collect()
+            })
+            .collect()
+    };
+    assert!(!pairs("one").is_empty());
+    assert_eq!(pairs("one"), pairs("reversed"));
     // A province encoded under another key cannot be compared with the others.
     let (run, out) = (format!("runs/{}", provinces[0]), dirs[0].clone());
     wd.expect_code(
@@ -212,4 +239,19 @@ fn the_encoded_result_does_not_depend_on_threads_or_row_order_and_keys_must_agre
     args.extend(["--out", "mixed"]);
     wd.expect_error(&args, 2, &["differ in key", "one key"]);
     assert!(!wd.path("mixed").exists());
+    // Nor does a reconcile replace an encoding (or anything but a national result).
+    let (a, b, target) = (dirs[1].clone(), dirs[2].clone(), dirs[0].clone());
+    let before = std::fs::read(wd.path(&format!("{target}/encoded.parquet"))).unwrap();
+    wd.expect_error(
+        &["reconcile", &a, &b, "--out", &target],
+        2,
+        &[
+            "`sanku encode` directory",
+            "`sanku reconcile` would replace",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(wd.path(&format!("{target}/encoded.parquet"))).unwrap(),
+        before
+    );
 }

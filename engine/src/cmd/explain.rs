@@ -26,6 +26,12 @@ pub fn explain(run: &Path, key: &str) -> anyhow::Result<String> {
         if super::explain_link::is_link(&manifest) {
             return super::explain_link::explain_link(run, key.trim(), &manifest);
         }
+        if crate::rundir::manifest::of_encodings(&manifest) {
+            return Err(crate::ground::error::bad_input(format!(
+                "{}: the national result of encodings holds tokens and case IDs, no names or ID numbers; explain a child in its province's run (`sanku explain RUN_DIR CASE_ID`, the case ID the national ledger gives)",
+                run.display()
+            )));
+        }
         if super::explain_reconcile::is_reconcile(&manifest) {
             return super::explain_reconcile::explain_reconcile(run, &clean_key(key), &manifest);
         }

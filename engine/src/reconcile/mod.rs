@@ -99,9 +99,16 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         return encoded::reconcile(args);
     }
     if encodings > 0 {
+        let shown = |encoded: bool| {
+            args.runs
+                .iter()
+                .find(|d| encoded::is_encoding(d) == encoded)
+                .map_or(String::new(), |d| d.display().to_string())
+        };
         return Err(bad_input(format!(
-            "{encodings} of the {} directories given are encodings (`sanku encode`) and the others runs in clear; they cannot be compared with each other: give every province's encoding, or every province's run",
-            args.runs.len()
+            "{} is an encoding (`sanku encode`) and {} is not (a run in clear, or no sanku directory): encodings and runs in clear cannot be compared with each other; give every province's encoding, or every province's run",
+            shown(true),
+            shown(false)
         )));
     }
     let started = std::time::Instant::now();
@@ -109,6 +116,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let runs = inputs::read_runs(&args.runs)?;
+    crate::rundir::manifest::refuse_to_replace(&args.out, "reconcile")?;
     let first = runs
         .first()
         .ok_or_else(|| bad_input("give the run directories"))?;

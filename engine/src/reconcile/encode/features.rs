@@ -3,8 +3,9 @@
 //! (docs/privacy.md): the characters of the name folded to simplified and their pairs (an
 //! exact name, one character off), the toneless pinyin of every reading of every
 //! character and its letter pairs (the same sound: 曾 read zeng or ceng, 张伟 and 张玮), the
-//! parts of the date (a year one off, day and month swapped), the ID's first 14
-//! characters (the same place and birth) and its one-character deletions (one typo).
+//! parts of the date (the same year and month, one day off, day and month swapped), the
+//! ID's first 14 characters (the same place and birth) and its one-character deletions
+//! (one typo).
 
 use crate::pipeline::normalize::date::Date;
 use crate::pipeline::normalize::name_key::{readings, simplified};

@@ -140,6 +140,11 @@ pub struct RunSettings {
     /// The student statuses that count as in school.
     pub in_school_statuses: Vec<String>,
     pub thresholds: crate::pipeline::link::assign::Thresholds,
+    /// How far a record's ID may disagree with its birth date and sex (bits) before it is
+    /// taken as someone else's (`id_doubted`).
+    pub id_doubt: f64,
+    /// The school-age rule, as the run's manifest gives it.
+    pub cohort_rule: serde_json::Value,
     /// The children of the province's cohort.
     pub cohort: u64,
 }
@@ -204,9 +209,9 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let parameters = Parameters::default();
+    crate::rundir::manifest::refuse_to_replace(&options.out, "encode")?;
     let frame =
         crate::ground::threads::with_threads(threads, || encoded_frame(&run, &key, &parameters))?;
-    refuse_to_replace(&options.out)?;
     let out = RunDir::prepare(
         &options.out,
         &[options.run.as_path(), options.key.as_path()],
@@ -225,6 +230,8 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
             run_date: run.manifest.settings.run_date.clone(),
             in_school_statuses: run.manifest.settings.in_school_statuses.clone(),
             thresholds: inputs::linkage(&run.manifest).thresholds,
+            id_doubt: inputs::linkage(&run.manifest).id_doubt,
+            cohort_rule: serde_json::to_value(run.manifest.settings.cohort)?,
             cohort: run.cohort_size(),
         },
         fields: FIELDS
@@ -240,20 +247,6 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
         rows: frame.height(),
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Refuses an `--out` that holds anything but an earlier encoding: a run directory in
-/// clear, another command's output, or files sanku did not write.
-fn refuse_to_replace(out: &Path) -> anyhow::Result<()> {
-    let is_encoding = crate::rundir::manifest::command_of(out).as_deref() == Some("encode");
-    let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
-    if out.exists() && !is_encoding && !empty {
-        return Err(bad_input(format!(
-            "--out {}: holds something other than an encoding (a run directory?); give a new directory or an earlier encoding's",
-            out.display()
-        )));
-    }
-    Ok(())
 }
 
 /// The residuals' [`KEPT`] columns as a pseudonymised run would write them, with the
@@ -280,8 +273,8 @@ fn encoded_frame(
     let residuals = &run.residuals;
     let rows: Vec<[String; ENCODED.len()]> = (0..residuals.len())
         .into_par_iter()
-        .map(|r| encoder.encode(residuals, r))
-        .collect();
+        .map(|r| encoder.encode(residuals, (&path, r)))
+        .collect::<anyhow::Result<_>>()?;
     for (at, name) in ENCODED.iter().enumerate() {
         let cells: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();
         frame.with_column(Column::new((*name).into(), cells))?;

@@ -2,9 +2,12 @@
 //! fragments as tokens, the name's and the birth date's filters, the salts' years, the ID
 //! a student number carries, and whether a record's ID is someone else's.
 
+use std::path::Path;
+
 use super::bloom::{self, FieldFilter};
 use super::features;
 use super::{ENCODED, Parameters};
+use crate::ground::error::bad_input;
 use crate::pipeline::link::identity::someone_elses;
 use crate::pipeline::link::stands_in;
 use crate::pipeline::normalize::date::Date;
@@ -13,7 +16,7 @@ use crate::pipeline::normalize::values::Sex;
 use crate::pipeline::normalize::{Text, student_no_id};
 use crate::reconcile::inputs::Residuals;
 use crate::rundir::pseudonym::Pseudonymizer;
-use crate::rundir::residuals::{CHILD, STUDENT};
+use crate::rundir::residuals::{CHILD, POVERTY, STUDENT};
 
 /// Encodes rows under one key.
 pub struct Encoder<'k> {
@@ -47,12 +50,33 @@ impl<'k> Encoder<'k> {
         }
     }
 
-    /// The encoded columns of row `r`.
-    pub fn encode(&self, residuals: &Residuals, r: usize) -> [String; ENCODED.len()] {
+    /// The encoded columns of row `r`; a cell that is not what `sanku run --residuals`
+    /// writes is bad input naming the file (`path`), the row and the column.
+    pub fn encode(
+        &self,
+        residuals: &Residuals,
+        (path, r): (&Path, usize),
+    ) -> anyhow::Result<[String; ENCODED.len()]> {
         let cell = |name: &str| -> &str { residuals.get(r, name) };
-        let birth = Date::parse(cell("birth_date"));
+        let bad = |column: &str, what: &str| {
+            bad_input(format!(
+                "{} row {}: {column} {what}; run the province again with --residuals",
+                path.display(),
+                r + 1
+            ))
+        };
+        let birth = match cell("birth_date") {
+            "" => None,
+            text => Some(Date::parse(text).ok_or_else(|| bad("birth_date", "is not a date"))?),
+        };
         let sex = Sex::from_key(cell("sex"));
         let id = cell("id_number");
+        let class = IdClass::from_key(cell("id_class"))
+            .ok_or_else(|| bad("id_class", "is not an ID class"))?;
+        let kind = cell("kind");
+        if ![CHILD, STUDENT, POVERTY].contains(&kind) {
+            return Err(bad("kind", "is not child, student or poverty"));
+        }
         // The ID number's year (its 7th to 10th characters): the salt without a birth
         // date, so that the name's filter still meets the child's; and a second salt when
         // the two years differ, one of them mistyped.
@@ -65,8 +89,8 @@ impl<'k> Encoder<'k> {
         let (place_birth, edits, near) = match features::id_fragments(id) {
             Some(f) => (
                 self.place_birth.token(&f.place_birth),
-                tokens(&self.edit, &f.edits),
-                tokens(&self.near, &f.near),
+                tokens(&self.edit, &f.edits, id),
+                tokens(&self.near, &f.near, id),
             ),
             None => Default::default(),
         };
@@ -79,7 +103,7 @@ impl<'k> Encoder<'k> {
             true => String::new(),
             false => name_under(&second_year),
         };
-        let stand_in = match cell("kind") {
+        let stand_in = match kind {
             STUDENT => student_no_id(cell("student_no"))
                 .filter(|g| g.text != id && stands_in(g, birth, sex))
                 .map_or(String::new(), |g| self.key.token(&g.text)),
@@ -87,9 +111,9 @@ impl<'k> Encoder<'k> {
         };
         let number = IdNumber {
             text: Text::from(id),
-            class: IdClass::from_key(cell("id_class")).unwrap_or(IdClass::Empty),
+            class,
         };
-        let doubted = cell("kind") != CHILD
+        let doubted = kind != CHILD
             && number.class.is_usable()
             && someone_elses(&number, (birth, sex), self.doubt);
         let birth = birth.map_or(String::new(), |b| {
@@ -100,7 +124,7 @@ impl<'k> Encoder<'k> {
                     .encode(&year, features.iter().map(String::as_str)),
             )
         });
-        [
+        Ok([
             place_birth,
             edits,
             near,
@@ -111,16 +135,26 @@ impl<'k> Encoder<'k> {
             second_year,
             stand_in,
             if doubted { "1" } else { "" }.to_string(),
-        ]
+        ])
     }
 }
 
-/// Fragments' tokens sorted and without repeats (in the ID's order, two equal tokens side
-/// by side would say two equal digits side by side), `;`-joined.
-fn tokens(keyed: &Keyed, fragments: &[String]) -> String {
-    let mut tokens: Vec<String> = fragments.iter().map(|d| keyed.token(d)).collect();
+/// Fragments' tokens, sorted, `;`-joined. Two equal neighbouring digits give one fragment
+/// twice: in the ID's order the two equal tokens would stand side by side, and their
+/// count would show how many such digits the number has; so each repeat is replaced by a
+/// token of the number and the repeat's place, which no other number shares, and every
+/// number has as many tokens.
+fn tokens(keyed: &Keyed, fragments: &[String], id: &str) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut tokens: Vec<String> = fragments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match seen.insert(d) {
+            true => keyed.token(d),
+            false => keyed.token(&format!("{id}\u{1f}{i}")),
+        })
+        .collect();
     tokens.sort_unstable();
-    tokens.dedup();
     tokens.join(";")
 }
 

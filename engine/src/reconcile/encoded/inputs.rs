@@ -148,9 +148,13 @@ fn agree(a: &Encoding, b: &Encoding) -> anyhow::Result<()> {
         );
     }
     let (sa, sb) = (&ma.settings, &mb.settings);
-    if sa.in_school_statuses != sb.in_school_statuses || sa.thresholds != sb.thresholds {
+    if sa.in_school_statuses != sb.in_school_statuses
+        || sa.thresholds != sb.thresholds
+        || sa.id_doubt != sb.id_doubt
+        || sa.cohort_rule != sb.cohort_rule
+    {
         return differ(
-            "in-school statuses or linkage thresholds",
+            "school-age rule, in-school statuses or linkage settings",
             "run every province with one config",
         );
     }

@@ -58,13 +58,14 @@ pub struct Linked {
     pub blocking: BlockStats,
 }
 
-/// Links `children` to `records` (`per_child`: how many records a child may take); `key`
-/// orders pairs of equal weight by their rows' content.
+/// Links `children` to `records` (`per_child`: how many records a child may take), with
+/// u estimated here or `given` (another side's, when this one has too few records to
+/// draw random pairs from).
 pub fn link(
     children: &[Entry],
     records: &[Entry],
     settings: &Settings,
-    per_child: PerChild,
+    (per_child, given): (PerChild, Option<&[Vec<f64>]>),
 ) -> Linked {
     let (blocked, blocking) = candidates(
         (children, records),
@@ -81,7 +82,7 @@ pub fn link(
             )
         })
         .collect();
-    let fit = fit(children, records, &compared, settings);
+    let fit = fit(children, records, &compared, (settings, given));
     let neutral = super::compare::is_neutral;
     let model = Model {
         m: &fit.m,
@@ -136,10 +137,20 @@ pub fn link(
 /// birth-date pass found without the birth date (m of the name) and on those a name pass
 /// found without the name (m of the birth date), the other fields' m the mean of the two;
 /// the defaults when a session has too few pairs.
-fn fit(children: &[Entry], records: &[Entry], compared: &[(Levels, u8)], s: &Settings) -> Fit {
+fn fit(
+    children: &[Entry],
+    records: &[Entry],
+    compared: &[(Levels, u8)],
+    (s, given): (&Settings, Option<&[Vec<f64>]>),
+) -> Fit {
     let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
-    let random = random_levels(children, records, s.random_pairs);
-    let u = fellegi_sunter::estimate_u(random.iter().map(|l| &l[..]), &counts);
+    let u = match given {
+        Some(u) => u.to_vec(),
+        None => {
+            let random = random_levels(children, records, s.random_pairs);
+            fellegi_sunter::estimate_u(random.iter().map(|l| &l[..]), &counts)
+        }
+    };
     let session = |pass: u8, ignored: usize| -> Option<fellegi_sunter::Fitted> {
         let mut patterns: FxHashMap<Levels, u64> = FxHashMap::default();
         for (levels, passes) in compared {
@@ -173,6 +184,14 @@ fn fit(children: &[Entry], records: &[Entry], compared: &[(Levels, u8)], s: &Set
             *row = (0..row.len())
                 .map(|l| from.iter().map(|p| p.m[f][l]).sum::<f64>() / from.len() as f64)
                 .collect();
+        }
+    }
+    // Disagreement never counts for a match: a level rare among random pairs (an ID that
+    // shares nothing with a child's, which only a number failing its check can show)
+    // would otherwise weigh for one by the smoothing of its u.
+    for (f, levels) in LEVELS.iter().enumerate() {
+        if let Some(l) = levels.iter().position(|l| *l == "different") {
+            m[f][l] = m[f][l].min(u[f][l]);
         }
     }
     let fitted: Vec<&fellegi_sunter::Fitted> = by_birth.iter().chain(by_name.iter()).collect();
@@ -246,6 +265,9 @@ mod tests {
             run,
             row,
             id,
+            token: id,
+            doubted: false,
+            held: false,
             stand_in: 0,
             place_birth: 0,
             edits: Vec::new(),
@@ -283,7 +305,7 @@ mod tests {
                 );
                 r.sex = c.sex;
                 if c.row % 3 != 0 {
-                    r.id = 0;
+                    (r.id, r.token) = (0, 0);
                 }
                 if c.row % 3 == 2 {
                     for w in r.names[0].1.iter_mut().step_by(5) {
@@ -308,7 +330,7 @@ mod tests {
             random_pairs: 20_000,
             em_iterations: 100,
         };
-        let linked = link(&children, &records, &settings, PerChild::Many);
+        let linked = link(&children, &records, &settings, (PerChild::Many, None));
         assert_eq!(linked.fit.m_source, "em");
         let pairs: Vec<(u32, u32)> = linked.links.iter().map(|l| (l.child, l.record)).collect();
         let expected: Vec<(u32, u32)> = (0..n).map(|i| (i, i)).collect();

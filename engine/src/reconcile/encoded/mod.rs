@@ -32,6 +32,9 @@ pub use inputs::is_encoding;
 /// Pairs sharing a blocking key are compared unless there are more of them than this.
 const BLOCK_CAP: u64 = 200_000;
 
+/// Records at least this many give the random pairs for u; fewer take the students'.
+const MIN_SAMPLE: usize = 1000;
+
 /// The record of a reconcile of encodings (manifest.json).
 #[derive(Serialize)]
 struct Manifest {
@@ -89,6 +92,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut encodings = inputs::read_encodings(&args.runs)?;
+    crate::rundir::manifest::refuse_to_replace(&args.out, "reconcile")?;
     let first = &encodings[0].manifest;
     let mut thresholds = first.settings.thresholds;
     if let Some(a) = args.accept {
@@ -139,12 +143,24 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         let dirs: Vec<&std::path::Path> = encodings.iter().map(|e| e.dir.as_path()).collect();
         let out = RunDir::prepare(&args.out, &dirs)?;
         // One side after the other: each is linked on every core, and the children's
-        // blocking keys are held for one side at a time.
+        // blocking keys are held for one side at a time. Poverty members too few to draw
+        // random pairs from take the students' u.
         let (students, poverty) = timer.stage("link", || {
-            (
-                link::link(&pool.children, &pool.students, &settings, PerChild::Many),
-                link::link(&pool.children, &pool.poverty, &settings, PerChild::One),
-            )
+            let students = link::link(
+                &pool.children,
+                &pool.students,
+                &settings,
+                (PerChild::Many, None),
+            );
+            let given = (pool.poverty.len() < MIN_SAMPLE && !pool.students.is_empty())
+                .then_some(&students.fit.u[..]);
+            let poverty = link::link(
+                &pool.children,
+                &pool.poverty,
+                &settings,
+                (PerChild::One, given),
+            );
+            (students, poverty)
         });
         let national = timer.stage("classify", || {
             national::decide(&pool, (&students, &poverty), &in_school)

@@ -21,9 +21,16 @@ pub struct Entry {
     /// The encoding (provinces in order) and the row of its encoded.parquet.
     pub run: u8,
     pub row: u32,
-    /// The ID number's token, hashed; 0 when the number is not usable (exact linkage
-    /// takes only valid numbers, as in a run).
+    /// The ID number's token, hashed, when the number is usable (valid); else 0.
     pub id: u64,
+    /// The token of any number with parts (valid or not), hashed; 0 for none: two equal
+    /// numbers agree exactly, as in a run, whether they validate or not.
+    pub token: u64,
+    /// Whether the record's encoding marked its valid ID as someone else's (by the birth
+    /// date and sex the number carries).
+    pub doubted: bool,
+    /// Whether a child of the pool holds the record's ID: the number is a person's.
+    pub held: bool,
     /// A student row's second ID: the one its national student number carries, when it
     /// may stand in for the row's (hashed token; 0 when none).
     pub stand_in: u64,
@@ -69,10 +76,23 @@ pub fn pool(encodings: &[Encoding]) -> anyhow::Result<Pool> {
             sides[side].push((key, entry));
         }
     }
-    let [children, students, poverty] = sides.map(|mut side| {
+    let [children, mut students, mut poverty]: [Vec<Entry>; 3] = sides.map(|mut side| {
         side.par_sort_by(|a, b| a.0.cmp(&b.0));
         side.into_iter().map(|(_, e)| e).collect()
     });
+    // A record whose ID is someone else's is compared without it, as in a run, unless a
+    // child holds that ID (the record is then that child's, whatever its birth date).
+    let held: rustc_hash::FxHashSet<u64> = children.iter().map(|c| c.token).collect();
+    for record in students.iter_mut().chain(poverty.iter_mut()) {
+        record.held = record.token != 0 && held.contains(&record.token);
+        if record.doubted && !record.held {
+            record.id = 0;
+            record.token = 0;
+            record.place_birth = 0;
+            record.edits.clear();
+            record.near.clear();
+        }
+    }
     Ok(Pool {
         children,
         students,
@@ -88,12 +108,12 @@ fn side_and_key(encoding: &Encoding, row: usize) -> anyhow::Result<(usize, Strin
         CHILD => 0,
         STUDENT => 1,
         POVERTY => 2,
-        other => {
+        _ => {
             return Err(bad(
                 encoding,
                 row,
                 "kind",
-                &format!("`{other}` is not child, student or poverty"),
+                "is not child, student or poverty",
             ));
         }
     };
@@ -151,12 +171,8 @@ fn entry(encoding: &Encoding, run: usize, row: usize) -> anyhow::Result<Entry> {
     .into_iter()
     .filter_map(|(column, year)| filter(column).map(|f| f.map(|f| (year, f))).transpose())
     .collect::<anyhow::Result<Vec<_>>>()?;
-    // A record whose ID is someone else's (a parent's) is compared without it, as in a
-    // run: it shows no number at all.
-    let doubted = cell("id_doubted") == "1";
-    let id_cell = |name: &str| if doubted { "" } else { cell(name) };
     let split = |name: &str| -> Vec<u64> {
-        let mut tokens: Vec<u64> = id_cell(name)
+        let mut tokens: Vec<u64> = cell(name)
             .split(';')
             .filter(|t| !t.is_empty())
             .map(hashed)
@@ -168,12 +184,18 @@ fn entry(encoding: &Encoding, run: usize, row: usize) -> anyhow::Result<Entry> {
         run: run as u8,
         row: row as u32,
         id: if class.is_usable() {
-            hashed(id_cell("id_number"))
+            hashed(cell("id_number"))
         } else {
             0
         },
+        token: match class {
+            IdClass::Empty => 0,
+            _ => hashed(cell("id_number")),
+        },
+        doubted: cell("id_doubted") == "1",
+        held: false,
         stand_in: hashed(cell("student_no_id")),
-        place_birth: hashed(id_cell("id_place_birth")),
+        place_birth: hashed(cell("id_place_birth")),
         edits: split("id_edits"),
         near: split("id_near"),
         names,
