@@ -25,6 +25,12 @@ pub fn is_national(run: &Path) -> bool {
 /// its provinces' runs, the same population rows.
 pub fn check_match(truth: &Path, run: &Path) -> anyhow::Result<()> {
     let manifest = manifest(run).ok_or_else(|| bad_input("not a reconcile"))?;
+    if sanku::rundir::manifest::of_encodings(&manifest) {
+        return Err(bad_input(format!(
+            "{}: the national result of encodings holds ID tokens, which the truth's ID numbers cannot be compared with; evaluate the reconcile of the runs in clear, or map its case IDs through the provinces' ledgers (benches/anonlink_side_by_side.py does)",
+            run.display()
+        )));
+    }
     let path = truth.join("generated.json");
     let facts: serde_json::Value = std::fs::read_to_string(&path)
         .ok()
