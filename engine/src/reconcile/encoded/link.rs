@@ -336,5 +336,21 @@ mod tests {
         let expected: Vec<(u32, u32)> = (0..n).map(|i| (i, i)).collect();
         assert_eq!(pairs, expected);
         assert!(linked.review.is_empty());
+        // No level of disagreement weighs for a match.
+        for (f, levels) in LEVELS.iter().enumerate() {
+            let l = levels.iter().position(|l| *l == "different").unwrap();
+            assert!(linked.fit.m[f][l] <= linked.fit.u[f][l], "{}", FIELDS[f]);
+        }
+        // Poverty members, one a child, too few to draw u from: the students' u.
+        let members: Vec<Entry> = records[..50].to_vec();
+        let poor = link(
+            &children,
+            &members,
+            &settings,
+            (PerChild::One, Some(&linked.fit.u)),
+        );
+        assert_eq!(poor.fit.u, linked.fit.u);
+        let pairs: Vec<(u32, u32)> = poor.links.iter().map(|l| (l.child, l.record)).collect();
+        assert_eq!(pairs, (0..50).map(|i| (i, i)).collect::<Vec<_>>());
     }
 }
