@@ -122,7 +122,7 @@ fn no_file_the_encoded_reconcile_reads_or_writes_holds_a_name_or_id() {
         &wd,
         &encodings(&provinces),
         "encoded",
-        &["--accept", "40", "--review", "5"],
+        &["--accept", "30", "--review", "5"],
     );
     for file in ["ledger.csv", "review.csv", "summary.csv"] {
         assert!(

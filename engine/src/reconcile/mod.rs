@@ -161,7 +161,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         // Every residual row is read before anything is written.
         let pool = timer.stage("pool", || pool::pool(runs, &settings.cohort, as_of))?;
         let inputs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
-        let out = RunDir::prepare(&args.out, &inputs)?;
+        let out = RunDir::prepare_for(&args.out, &inputs, Some("reconcile"))?;
         let links = timer.stage("link", || {
             crate::pipeline::link::link(&pool.cohort, &pool.registers, &fuzzy, &in_school).decide()
         });

@@ -178,7 +178,7 @@ impl Cell<'_> {
     fn birth(&self) -> anyhow::Result<Option<Date>> {
         match self.get("birth_date") {
             "" => Ok(None),
-            text => Date::parse(text)
+            text => Date::parse_written(text)
                 .map(Some)
                 .ok_or_else(|| self.bad("birth_date", text, "a date")),
         }

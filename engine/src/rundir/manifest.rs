@@ -268,42 +268,13 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     super::atomic::write_json(dir, files::MANIFEST_JSON, manifest)
 }
 
-/// Refuses an `--out` that holds anything but an earlier result of `command` (which
-/// replaces it whole): another command's directory (a run, an encoding, a national
-/// result), or files sanku did not write.
-pub fn refuse_to_replace(out: &Path, command: &str) -> anyhow::Result<()> {
-    let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
-    match command_of(out) {
-        _ if empty => Ok(()),
-        Some(found) if found == command => Ok(()),
-        Some(found) => Err(bad_input(format!(
-            "--out {} holds a `sanku {found}` directory, which `sanku {command}` would replace; give a new directory, or an earlier one of `sanku {command}`",
-            out.display()
-        ))),
-        None => Err(bad_input(format!(
-            "--out {} holds files sanku did not write (no {}); give a new or empty directory",
-            out.display(),
-            files::MANIFEST_JSON
-        ))),
-    }
-}
-
 /// Whether a manifest is a reconcile's of encodings (`sanku reconcile ENC_DIR...`).
 pub fn of_encodings(manifest: &serde_json::Value) -> bool {
     manifest["command"] == "reconcile" && manifest["inputs"] == "encodings"
 }
 
-/// The command that wrote the directory `dir` (its manifest.json's `command`), if it has
-/// a manifest that says.
-pub fn command_of(dir: &Path) -> Option<String> {
-    command_in(&std::fs::read_to_string(dir.join(files::MANIFEST_JSON)).ok()?)
-}
-
-fn command_in(manifest: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(manifest)
-        .ok()
-        .and_then(|v| v["command"].as_str().map(str::to_string))
-}
+use super::staging::command_in;
+pub use super::staging::{command_of, refuse_to_replace};
 
 /// Reads the manifest of a run directory; missing or of another shape is bad input.
 pub fn read_manifest(run: &Path) -> anyhow::Result<Manifest> {

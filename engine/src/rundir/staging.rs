@@ -37,6 +37,17 @@ impl RunDir {
     /// or holding a manifest.json), and no input may lie inside it, since the run replaces
     /// it whole.
     pub fn prepare(out: &Path, inputs: &[&Path]) -> anyhow::Result<RunDir> {
+        RunDir::prepare_for(out, inputs, None)
+    }
+
+    /// [`RunDir::prepare`] for a command that replaces only its own earlier results
+    /// (`sanku encode`, `sanku reconcile`): an `out` another command wrote is refused,
+    /// checked after a directory an interrupted swap set aside is put back.
+    pub fn prepare_for(
+        out: &Path,
+        inputs: &[&Path],
+        command: Option<&str>,
+    ) -> anyhow::Result<RunDir> {
         let shown = out.display();
         let name = out
             .file_name()
@@ -61,6 +72,9 @@ impl RunDir {
                 )));
             }
             check_is_run(out)?;
+            if let Some(command) = command {
+                refuse_to_replace(out, command)?;
+            }
             let real = fs::canonicalize(out)
                 .with_context(|| format!("resolving --out {}", out.display()))?;
             for input in inputs {
@@ -156,6 +170,38 @@ impl Drop for RunDir {
 }
 
 /// Refuses to replace a directory that holds files but no manifest: it is not a run.
+/// Refuses an `--out` that holds anything but an earlier result of `command` (which
+/// replaces it whole): another command's directory (a run, an encoding, a national
+/// result), or files sanku did not write.
+pub fn refuse_to_replace(out: &Path, command: &str) -> anyhow::Result<()> {
+    let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
+    match command_of(out) {
+        _ if empty => Ok(()),
+        Some(found) if found == command => Ok(()),
+        Some(found) => Err(bad_input(format!(
+            "--out {} holds a `sanku {found}` directory, which `sanku {command}` would replace; give a new directory, or an earlier one of `sanku {command}`",
+            out.display()
+        ))),
+        None => Err(bad_input(format!(
+            "--out {} holds files sanku did not write (no {} naming the command that wrote them); give a new or empty directory",
+            out.display(),
+            files::MANIFEST_JSON
+        ))),
+    }
+}
+
+/// The command that wrote the directory `dir` (its manifest.json's `command`), if it has
+/// a manifest that says.
+pub fn command_of(dir: &Path) -> Option<String> {
+    command_in(&std::fs::read_to_string(dir.join(files::MANIFEST_JSON)).ok()?)
+}
+
+pub(super) fn command_in(manifest: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(manifest)
+        .ok()
+        .and_then(|v| v["command"].as_str().map(str::to_string))
+}
+
 fn check_is_run(out: &Path) -> anyhow::Result<()> {
     let mut entries =
         fs::read_dir(out).map_err(|e| bad_input(format!("--out {}: {e}", out.display())))?;

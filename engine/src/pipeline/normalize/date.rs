@@ -58,6 +58,15 @@ impl Date {
         Date::from_parts(y, m, d)
     }
 
+    /// A date as sanku writes it in its files: YYYY-MM-DD, or YYYY-MM for a date known to
+    /// the month only ([`Date::month_only`]).
+    pub fn parse_written(raw: &str) -> Option<Date> {
+        Date::parse(raw).or_else(|| {
+            let (year, month) = Date::parse_year_month(raw)?;
+            Date::month_only(year, month)
+        })
+    }
+
     /// A year and month without a day: 2012-03, 2012/3, 2012.3, 201203, 2012年3月.
     pub fn parse_year_month(raw: &str) -> Option<(i32, u8)> {
         let s = raw.trim();
@@ -250,6 +259,14 @@ mod tests {
         }
         for raw in ["2015-13", "15-03", "2015-03-04", "2015", "201513", "2015年"] {
             assert_eq!(Date::parse_year_month(raw), None, "{raw}");
+        }
+        // As sanku writes dates, a month only among them.
+        let month = Date::parse_written("2012-03").unwrap();
+        assert!(month.is_month_only() && month.year == 2012 && month.month == 3);
+        assert_eq!(month.to_string(), "2012-03");
+        assert_eq!(Date::parse_written("2012-03-15"), Date::new(2012, 3, 15));
+        for raw in ["", "2012", "2012-13"] {
+            assert_eq!(Date::parse_written(raw), None, "{raw}");
         }
     }
 

@@ -69,6 +69,10 @@ fn push_reading(features: &mut Vec<String>, reading: &str) {
 /// shares it).
 pub fn date_features(date: Date) -> Vec<String> {
     let (y, m, d) = (date.year, date.month, date.day);
+    // Known to the month only: its year and month, which a full date of that month shares.
+    if date.is_month_only() {
+        return vec![format!("y:{y}"), format!("m:{m}"), format!("ym:{y}-{m}")];
+    }
     let (low, high) = (m.min(d), m.max(d));
     vec![
         format!("y:{y}"),
@@ -155,6 +159,17 @@ mod tests {
     fn a_polyphonic_character_gives_every_reading() {
         let f = name_features("曾");
         assert!(f.contains(&"s:zeng".to_string()) && f.contains(&"s:ceng".to_string()));
+    }
+
+    #[test]
+    fn a_date_known_to_the_month_has_the_features_of_its_year_and_month() {
+        let month = date_features(Date::month_only(2015, 3).unwrap());
+        let day = date_features(Date::new(2015, 3, 12).unwrap());
+        assert_eq!(month.len(), 3);
+        assert!(
+            month.iter().all(|f| day.contains(f)),
+            "{month:?} in {day:?}"
+        );
     }
 
     #[test]

@@ -212,9 +212,10 @@ pub fn encode(options: &Options) -> anyhow::Result<EncodeReport> {
     crate::rundir::manifest::refuse_to_replace(&options.out, "encode")?;
     let frame =
         crate::ground::threads::with_threads(threads, || encoded_frame(&run, &key, &parameters))?;
-    let out = RunDir::prepare(
+    let out = RunDir::prepare_for(
         &options.out,
         &[options.run.as_path(), options.key.as_path()],
+        Some("encode"),
     )?;
     crate::rundir::atomic::write_parquet(out.path(), ENCODED_PARQUET, &frame)?;
     let manifest = EncodeManifest {
@@ -274,6 +275,9 @@ fn encoded_frame(
     let rows: Vec<[String; ENCODED.len()]> = (0..residuals.len())
         .into_par_iter()
         .map(|r| encoder.encode(residuals, (&path, r)))
+        .collect::<Vec<anyhow::Result<_>>>()
+        // The first bad row in the file's order, whatever the threads.
+        .into_iter()
         .collect::<anyhow::Result<_>>()?;
     for (at, name) in ENCODED.iter().enumerate() {
         let cells: Vec<&str> = rows.iter().map(|r| r[at].as_str()).collect();

@@ -67,7 +67,9 @@ impl<'k> Encoder<'k> {
         };
         let birth = match cell("birth_date") {
             "" => None,
-            text => Some(Date::parse(text).ok_or_else(|| bad("birth_date", "is not a date"))?),
+            text => {
+                Some(Date::parse_written(text).ok_or_else(|| bad("birth_date", "is not a date"))?)
+            }
         };
         let sex = Sex::from_key(cell("sex"));
         let id = cell("id_number");

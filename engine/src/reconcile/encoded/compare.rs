@@ -13,7 +13,7 @@ pub const FIELDS: [&str; 5] = ["name", "birth_date", "id_number", "sex", "divisi
 /// The name filters' Dice over chance (see [`over_chance`]) at or above which each band
 /// starts, after `exact` (the same filter): one character of three another, or the same
 /// sound in another character, about 0.6 to 0.8; the same surname alone about 0.3; two
-/// names of one year with nothing in common about 0. (A long name sets many bits, and two
+/// names of one year with nothing in common about 0.1. (A long name sets many bits, and two
 /// long names share many by chance: their plain Dice is 0.6 to 0.7 with nothing in
 /// common.)
 pub const NAME_BANDS: [f64; 3] = [0.72, 0.52, 0.32];
@@ -68,8 +68,10 @@ pub fn is_neutral(field: usize, level: u8) -> bool {
 
 /// Whether the record's number says it is another person's than the child: a valid number
 /// no child holds, other than the child's and not one typo from it (as in a run). However
-/// alike their names and birthdays, the pair is no candidate. (A number another child
-/// holds, a sibling's copied, leaves the pair to be weighed, the ID `different`.)
+/// alike their names and birthdays, the pair is no candidate. A number another child
+/// holds (a sibling's, copied) leaves the pair to be weighed with the ID `different`,
+/// where a run links such a record to its holder exactly, sets it aside, or compares it
+/// without its ID; one record to a child keeps it from both.
 pub fn another_persons(child: &Entry, record: &Entry) -> bool {
     child.id != 0
         && record.id != 0
@@ -155,7 +157,8 @@ fn band(a: &[u64], b: &[u64], d: f64, bands: &[f64]) -> u8 {
 
 /// The ID level, as a run's (`link::compare::id`): the same number, valid or not (the
 /// record's, or the one its student number carries: the child's when the ID column holds
-/// a parent's); two valid numbers, one of them another child's, `different`; two valid
+/// a parent's); two valid numbers, one of them another child's, `different` (see
+/// [`another_persons`]); two valid
 /// numbers one typo apart, the check recomputed, say nothing
 /// (`missing`: as often another real child's as a typo) unless they share the address
 /// and birth date, when the order code differs (`different`: a classmate's or a twin's);

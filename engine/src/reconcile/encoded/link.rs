@@ -41,8 +41,12 @@ pub struct Weighed {
 pub struct Fit {
     pub fields: [&'static str; 5],
     pub levels: [&'static [&'static str]; 5],
+    /// m and u per level; those of the levels that are there are shares of the pairs
+    /// where the field is there.
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
+    /// The random pairs u was estimated from (0 when it was given).
+    pub random_pairs: usize,
     pub lambda: f64,
     pub em_iterations: u32,
     /// `em`, or `default` when the candidates were too few to fit on.
@@ -144,11 +148,13 @@ fn fit(
     (s, given): (&Settings, Option<&[Vec<f64>]>),
 ) -> Fit {
     let counts: Vec<usize> = LEVELS.iter().map(|l| l.len()).collect();
-    let u = match given {
-        Some(u) => u.to_vec(),
+    let (u, random_pairs) = match given {
+        Some(u) => (u.to_vec(), 0),
         None => {
             let random = random_levels(children, records, s.random_pairs);
-            fellegi_sunter::estimate_u(random.iter().map(|l| &l[..]), &counts)
+            let mut u = fellegi_sunter::estimate_u(random.iter().map(|l| &l[..]), &counts);
+            over_present(&mut u);
+            (u, random.len())
         }
     };
     let session = |pass: u8, ignored: usize| -> Option<fellegi_sunter::Fitted> {
@@ -186,6 +192,7 @@ fn fit(
                 .collect();
         }
     }
+    over_present(&mut m);
     // Disagreement never counts for a match: a level rare among random pairs (an ID that
     // shares nothing with a child's, which only a number failing its check can show)
     // would otherwise weigh for one by the smoothing of its u.
@@ -200,9 +207,24 @@ fn fit(
         levels: LEVELS,
         m,
         u,
+        random_pairs,
         lambda: fitted.first().map_or(0.0, |f| f.lambda),
         em_iterations: fitted.iter().map(|f| f.iterations).max().unwrap_or(0),
         m_source: if fitted.is_empty() { "default" } else { "em" },
+    }
+}
+
+/// Each field's probabilities of the levels that are there made shares of the pairs where
+/// the field is there (the last level, missing, left as it is). A missing value weighs
+/// nothing; counted in, missing values would make every level that is there look rare:
+/// among random pairs most names are missing (two birth years, no salt in common).
+fn over_present(rows: &mut [Vec<f64>]) {
+    for row in rows {
+        let last = row.len() - 1;
+        let there = (1.0 - row[last]).max(f64::MIN_POSITIVE);
+        for p in &mut row[..last] {
+            *p /= there;
+        }
     }
 }
 

@@ -141,7 +141,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
         })?;
         let encodings = &encodings;
         let dirs: Vec<&std::path::Path> = encodings.iter().map(|e| e.dir.as_path()).collect();
-        let out = RunDir::prepare(&args.out, &dirs)?;
+        let out = RunDir::prepare_for(&args.out, &dirs, Some("reconcile"))?;
         // One side after the other: each is linked on every core, and the children's
         // blocking keys are held for one side at a time. Poverty members too few to draw
         // random pairs from take the students' u.
@@ -152,7 +152,7 @@ pub fn reconcile(args: &Options) -> anyhow::Result<ReconcileReport> {
                 &settings,
                 (PerChild::Many, None),
             );
-            let given = (pool.poverty.len() < MIN_SAMPLE && !pool.students.is_empty())
+            let given = (pool.poverty.len() < MIN_SAMPLE && students.fit.random_pairs > 0)
                 .then_some(&students.fit.u[..]);
             let poverty = link::link(
                 &pool.children,

@@ -23,8 +23,9 @@ pub struct Entry {
     pub row: u32,
     /// The ID number's token, hashed, when the number is usable (valid); else 0.
     pub id: u64,
-    /// The token of any number with parts (valid or not), hashed; 0 for none: two equal
-    /// numbers agree exactly, as in a run, whether they validate or not.
+    /// The token of a number of 18 characters (valid, or failing its check or its date),
+    /// hashed; 0 for none: two equal numbers agree exactly, as in a run, whether they
+    /// validate or not.
     pub token: u64,
     /// Whether the record's encoding marked its valid ID as someone else's (by the birth
     /// date and sex the number carries).
@@ -71,6 +72,9 @@ pub fn pool(encodings: &[Encoding]) -> anyhow::Result<Pool> {
                 let (side, key) = side_and_key(encoding, row)?;
                 Ok((side, key, entry(encoding, run, row)?))
             })
+            .collect::<Vec<anyhow::Result<_>>>()
+            // The first bad row in the file's order, whatever the threads.
+            .into_iter()
             .collect::<anyhow::Result<_>>()?;
         for (side, key, entry) in rows {
             sides[side].push((key, entry));
@@ -188,9 +192,16 @@ fn entry(encoding: &Encoding, run: usize, row: usize) -> anyhow::Result<Entry> {
         } else {
             0
         },
+        // As a run compares numbers: two equal numbers of 18 characters agree, whether
+        // they validate or not; a number without its parts (too short, rounded by a
+        // spreadsheet, a placeholder) agrees with nothing.
         token: match class {
-            IdClass::Empty => 0,
-            _ => hashed(cell("id_number")),
+            IdClass::Valid | IdClass::UpgradedLegacy | IdClass::BadCheck | IdClass::BadDate
+                if !cell("id_place_birth").is_empty() =>
+            {
+                hashed(cell("id_number"))
+            }
+            _ => 0,
         },
         doubted: cell("id_doubted") == "1",
         held: false,
