@@ -447,6 +447,14 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
     let submit = spark_submit();
     let wd = Workdir::new();
     country(&wd);
+    submit_job(&submit, &wd, &[]);
+    check_national(&wd, "out/national", "out/provinces");
+    assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
+}
+
+/// Submits the Spark job in local mode on `wd`'s generated country (`gen`) into `out`,
+/// with this sanku and `extra` arguments; it must succeed.
+fn submit_job(submit: &std::ffi::OsStr, wd: &Workdir, extra: &[&str]) {
     let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
     let out = std::process::Command::new(submit)
         .current_dir(wd.path(""))
@@ -460,6 +468,7 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
             "--run-date",
             "2026-09-01",
         ])
+        .args(extra)
         .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
         .output()
         .expect("spark-submit runs");
@@ -469,8 +478,6 @@ fn the_spark_job_on_a_generated_country_is_one_run_over_the_country() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{said}");
-    check_national(&wd, "out/national", "out/provinces");
-    assert!(wd.path("out/provinces/34/residuals.parquet").is_file());
 }
 
 /// The Spark job with `--encoded` on the real engine in local mode, when
@@ -487,32 +494,16 @@ fn the_encoded_spark_job_reconciles_encodings_and_leaves_nothing_in_clear_in_out
     generate_country(&wd);
     let key = "the provinces' shared key, never given to the reconcile";
     wd.write("keys/provinces.key", key);
-    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spark/national.py");
-    let out = std::process::Command::new(submit)
-        .current_dir(wd.path(""))
-        .args(["--master", "local[2]"])
-        .arg(job)
-        .args([
-            "--registers",
-            "gen",
-            "--out",
-            "out",
-            "--run-date",
-            "2026-09-01",
+    submit_job(
+        &submit,
+        &wd,
+        &[
             "--encoded",
             "keys/provinces.key",
             "--province-runs",
             "local/{province}/sanku-run",
-        ])
-        .args(["--sanku", env!("CARGO_BIN_EXE_sanku")])
-        .output()
-        .expect("spark-submit runs");
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    assert!(out.status.success(), "{said}");
     let provinces: Vec<String> = ["34", "44", "51"].map(String::from).to_vec();
 
     // The runs in clear stay in their provinces' storage; encoded by hand with the key.
