@@ -140,6 +140,28 @@ impl Residuals {
     }
 }
 
+/// Orders the provinces' directories (runs or encodings, `what`) by province, so that
+/// nothing depends on the order they were given in; a province given twice is bad input.
+pub(super) fn by_province<T>(
+    items: &mut [T],
+    of: impl Fn(&T) -> (&String, &PathBuf),
+    what: &str,
+    hint: &str,
+) -> anyhow::Result<()> {
+    items.sort_by(|a, b| of(a).0.cmp(of(b).0));
+    for pair in items.windows(2) {
+        let ((pa, da), (pb, db)) = (of(&pair[0]), of(&pair[1]));
+        if pa == pb {
+            return Err(bad_input(format!(
+                "{} and {} are both {what} of province {pa}; give each province once{hint}",
+                da.display(),
+                db.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Reads and checks the run directories, ordered by province (so that nothing depends on
 /// the order they were given in).
 pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
@@ -152,17 +174,12 @@ pub fn read_runs(dirs: &[PathBuf]) -> anyhow::Result<Vec<ProvinceRun>> {
             "give the run directories of at least two provinces: one province has no one to reconcile with",
         ));
     }
-    runs.sort_by(|a, b| a.province.cmp(&b.province));
-    for pair in runs.windows(2) {
-        if pair[0].province == pair[1].province {
-            return Err(bad_input(format!(
-                "{} and {} are both runs of province {}; give each province once (its latest run)",
-                pair[0].dir.display(),
-                pair[1].dir.display(),
-                pair[0].province
-            )));
-        }
-    }
+    by_province(
+        &mut runs,
+        |r| (&r.province, &r.dir),
+        "runs",
+        " (its latest run)",
+    )?;
     if let Some(first) = runs.first() {
         for run in &runs[1..] {
             agree(first, run)?;

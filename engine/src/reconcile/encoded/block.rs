@@ -215,26 +215,12 @@ fn mix(a: u64, b: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::normalize::values::Sex;
 
     fn entry(run: u8, id: u64, name: Vec<u64>) -> Entry {
         Entry {
-            run,
-            row: 0,
-            id,
-            token: id,
-            doubted: false,
-            held: false,
-            stand_in: 0,
-            place_birth: 0,
-            edits: Vec::new(),
-            near: Vec::new(),
             names: vec![(2015, name)],
-            birth: None,
-            year: 2015,
-            sex: Sex::Male,
             division: String::new(),
-            status: None,
+            ..Entry::bare(run, id)
         }
     }
 

@@ -211,22 +211,12 @@ mod tests {
 
     fn entry(id: u64, edits: &[u64], names: Vec<(u16, Vec<u64>)>) -> Entry {
         Entry {
-            run: 0,
-            row: 0,
-            id,
-            token: id,
-            doubted: false,
-            held: false,
-            stand_in: 0,
             place_birth: 7,
             edits: sorted(edits),
             near: sorted(edits),
             names,
-            birth: None,
-            year: 2015,
             sex: Sex::Female,
-            division: "530102".into(),
-            status: None,
+            ..Entry::bare(0, id)
         }
     }
 

@@ -50,16 +50,13 @@ pub fn read_encodings(dirs: &[PathBuf]) -> anyhow::Result<Vec<Encoding>> {
             "give the encodings of at least two provinces: one province has no one to reconcile with",
         ));
     }
-    encodings.sort_by(|a, b| a.province.cmp(&b.province));
+    crate::reconcile::inputs::by_province(
+        &mut encodings,
+        |e| (&e.province, &e.dir),
+        "encodings",
+        "",
+    )?;
     for pair in encodings.windows(2) {
-        if pair[0].province == pair[1].province {
-            return Err(bad_input(format!(
-                "{} and {} are both encodings of province {}; give each province once",
-                pair[0].dir.display(),
-                pair[1].dir.display(),
-                pair[0].province
-            )));
-        }
         agree(&pair[0], &pair[1])?;
     }
     Ok(encodings)

@@ -284,22 +284,12 @@ mod tests {
 
     fn entry(run: u8, row: u32, id: u64, name: Vec<u64>, birth: Vec<u64>) -> Entry {
         Entry {
-            run,
             row,
-            id,
-            token: id,
-            doubted: false,
-            held: false,
-            stand_in: 0,
-            place_birth: 0,
-            edits: Vec::new(),
-            near: Vec::new(),
             names: vec![(2015, name)],
             birth: Some(birth),
-            year: 2015,
             sex: if row % 2 == 0 { Sex::Male } else { Sex::Female },
             division: format!("{}0102", 11 + run),
-            status: None,
+            ..Entry::bare(run, id)
         }
     }
 

@@ -54,6 +54,32 @@ pub struct Entry {
     pub status: Option<StudentStatus>,
 }
 
+#[cfg(test)]
+impl Entry {
+    /// A row of encoding `run` with the usable ID `id` (0: none), its token the same, a
+    /// male born in 2015 in division 530102, and nothing else known: what tests start from.
+    pub fn bare(run: u8, id: u64) -> Entry {
+        Entry {
+            run,
+            row: 0,
+            id,
+            token: id,
+            doubted: false,
+            held: false,
+            stand_in: 0,
+            place_birth: 0,
+            edits: Vec::new(),
+            near: Vec::new(),
+            names: Vec::new(),
+            birth: None,
+            year: 2015,
+            sex: Sex::Male,
+            division: "530102".into(),
+            status: None,
+        }
+    }
+}
+
 /// The reconcile's three sides.
 pub struct Pool {
     pub children: Vec<Entry>,
